@@ -1,0 +1,99 @@
+# exposured: plain Makefile. `make` builds build/exposured; `make check` runs every test.
+# Knobs: SANITIZE=1 (ASan+UBSan), WERROR=0 (for packagers), CC=clang, PREFIX, DESTDIR.
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+WERROR ?= 1
+SANITIZE ?= 0
+PYTEST ?= /usr/bin/python3 -m pytest
+
+PKGS := libsystemd libmicrohttpd sqlite3 json-c
+
+WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDOPT := -fsanitize=address,undefined
+else
+OPT := -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$(shell $(CC) -D_FORTIFY_SOURCE=3 -O2 -E -x c /dev/null >/dev/null 2>&1 && echo 3 || echo 2) \
+       -fstack-protector-strong -fPIE
+LDOPT := -pie -Wl,-z,relro,-z,now
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL = -D_GNU_SOURCE $(WARN) $(OPT) -Idaemon -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(LDOPT) $(LDFLAGS)
+
+SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+OBJS := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/embedded.o
+HDRS := $(wildcard daemon/*.h)
+SQL := $(sort $(wildcard sql/*.sql))
+WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
+TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
+
+.PHONY: all check check-unit check-integration deps deps-test deps-integration install uninstall \
+        clean regen-golden bench lint
+
+all: $(BUILD)/exposured
+
+deps:
+	@tools/deps.sh build
+
+deps-test:
+	@tools/deps.sh build test
+
+deps-integration:
+	@tools/deps.sh build test integration
+
+$(BUILD)/obj/%.o: daemon/%.c $(HDRS) | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/embedded.c: tools/embed.sh $(SQL) $(WEB) | $(BUILD)
+	{ tools/embed.sh sql_migrations $(SQL) && tools/embed.sh web_assets $(WEB) | sed 1,2d; } > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/embedded.o: $(BUILD)/embedded.c daemon/embed.h | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/libexposured.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/exposured: $(BUILD)/obj/main.o $(BUILD)/libexposured.a
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/libexposured.a $(HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPERS) \
+		$(BUILD)/libexposured.a $(PKG_LIBS) -lcmocka
+
+$(BUILD) $(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+# Unit tests: no root, no running systemd, a few seconds.
+check-unit: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; TOP=$(CURDIR) LOG_TARGET=stderr $$t; done
+
+# Integration tests: real systemd in throwaway systemd-nspawn containers (root required).
+check-integration: deps-integration all
+	@if [ "$$(id -u)" -ne 0 ]; then \
+		echo "check-integration: needs root to boot systemd-nspawn containers; skipped" >&2; \
+	else \
+		EXPOSURED=$(CURDIR)/$(BUILD)/exposured $(PYTEST) -p no:cacheprovider -ra tests/integration; \
+	fi
+
+check: check-unit check-integration
+
+regen-golden: all
+	tests/regen-golden.sh $(BUILD)/exposured
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* The exposure scorer: a pure, table-driven reimplementation of `systemd-analyze security`
+ * (src/analyze/analyze-security.c). No I/O, no logging, no allocation, no globals, no clock:
+ * score_unit() maps (table, overrides, UnitProps) to a ScoreReport and nothing else.
+ *
+ * The formula (analyze-security.c assess()), integer arithmetic, every division rounded up:
+ *   for each check whose badness is not BADNESS_NA:
+ *           badness_sum += ceil(badness * weight / range); weight_sum += weight
+ *   exposure = ceil(badness_sum * 100 / weight_sum)        (tenths: 96 prints as "9.6")
+ * Checks that are not applicable leave both sums. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "unit-props.h"
+
+#define BADNESS_NA UINT64_MAX
+#define SCORE_ROWS_MAX 96
+
+typedef enum Predicate {
+        PREDICATE_PERFECT,   /* exposure 0 */
+        PREDICATE_SAFE,      /* >= 0.1 */
+        PREDICATE_OK,        /* >= 1.0 */
+        PREDICATE_MEDIUM,    /* >= 5.0 */
+        PREDICATE_EXPOSED,   /* >= 7.5 */
+        PREDICATE_UNSAFE,    /* >= 9.0 */
+        PREDICATE_DANGEROUS, /* >= 10.0 */
+        _PREDICATE_MAX,
+        _PREDICATE_INVALID = -EINVAL,
+} Predicate;
+
+/* "PERFECT", "SAFE", ... ; NULL for out-of-range values. */
+const char *predicate_to_string(Predicate p);
+Predicate predicate_from_string(const char *s);
+/* The predicate of an exposure in tenths (0..100). */
+Predicate predicate_from_exposure(unsigned exposure);
+
+/* Why a check is not applicable. */
+typedef enum NotApplicable {
+        NA_NONE,
+        NA_BOOT_PHASE,  /* DefaultDependencies=no on a default_dependencies_only row */
+        NA_POLICY,      /* effective weight 0 */
+        NA_PRIVILEGED,  /* SupplementaryGroups=/RemoveIPC= on a privileged service */
+        _NA_MAX,
+} NotApplicable;
+
+typedef struct Assessor Assessor;
+typedef struct ScoreCheck ScoreCheck;
+
+/* Assessor functions: compute badness (0..range) or BADNESS_NA into *ret_badness and, where
+ * the description names something (a syscall, a device list), set *ret_offending to a string
+ * that lives in the table or in the UnitProps. Pure. */
+typedef void (*AssessFunc)(const Assessor *a, const UnitProps *p, uint64_t *ret_badness,
+                           const char **ret_offending);
+
+/* One row of the assessor table (score-table.c). Data only. */
+struct Assessor {
+        const char *id;          /* the NAME column, e.g. "PrivateNetwork=" */
+        const char *json_field;  /* the json_field / policy key; as systemd spells it */
+        const char *description_good;
+        const char *description_bad;
+        const char *description_na;
+        const char *fix;         /* the unit-file line that makes the check pass */
+        uint64_t weight;
+        uint64_t range;
+        bool default_dependencies_only;
+        AssessFunc assess;
+        size_t offset;           /* offsetof(UnitProps, ...) for the generic assessors */
+        uint64_t parameter;      /* a bit mask, a group index, ... */
+};
+
+/* One scoring table: the assessor rows of a range of systemd versions, plus the data those rows
+ * need that changed between versions (system-call groups, ...). */
+typedef struct ScoreTable {
+        unsigned version_min;    /* first systemd version this table describes */
+        unsigned version_max;    /* last one (UINT_MAX for open-ended) */
+        const Assessor *rows;
+        size_t n_rows;
+        const void *data;        /* version-specific data used by the assessors (score-table.c) */
+} ScoreTable;
+
+/* The table for a systemd version (the leading number of the manager's Version property).
+ * Versions older than the oldest table get the oldest one; newer get the newest. Never NULL. */
+const ScoreTable *score_table_for_version(unsigned version);
+
+/* Per-row overrides from a --security-policy file, indexed like table->rows. A zero/NULL field
+ * means "not overridden" except where has_* says otherwise. Owned by the caller. */
+typedef struct ScoreOverride {
+        bool has_weight, has_range;
+        uint64_t weight;         /* 0 excludes the row */
+        uint64_t range;          /* must be >= every badness the row can return */
+        const char *description_good, *description_bad, *description_na;
+} ScoreOverride;
+
+struct ScoreCheck {
+        const Assessor *assessor;
+        uint64_t badness;        /* 0..range, or BADNESS_NA */
+        uint64_t weight;         /* effective weight (after overrides) */
+        uint64_t range;          /* effective range (after overrides) */
+        NotApplicable na;
+        const char *offending;   /* see AssessFunc; may be NULL */
+        unsigned exposure;       /* the per-row EXPOSURE column in tenths; 0 = printed empty */
+};
+
+typedef struct ScoreReport {
+        const ScoreTable *table;
+        size_t n_checks;         /* == table->n_rows, in table order */
+        ScoreCheck checks[SCORE_ROWS_MAX];
+        uint64_t badness_sum;
+        uint64_t weight_sum;
+        unsigned exposure;       /* 0..100, tenths */
+        Predicate predicate;
+} ScoreReport;
+
+/* Score one unit. overrides is NULL or has table->n_rows entries. Returns 0, or -EINVAL when an
+ * override's range is below a badness the row returned (systemd-analyze aborts there; we refuse)
+ * or when every row is excluded (weight sum 0). *ret is written only on success. */
+int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const UnitProps *p,
+               ScoreReport *ret);
+
+/* The DESCRIPTION column of check i, exactly as systemd-analyze of the table's version prints it
+ * (including overrides' descriptions), appended to out. Empty for a partial badness without its
+ * own text, as systemd prints it. */
+void score_check_describe(const ScoreReport *r, size_t i, const ScoreOverride *overrides,
+                          Buf *out);
+
+/* JSON "set": 1 (true) when badness is 0, 0 (false) when > 0, -1 (null) when not applicable. */
+int score_check_set(const ScoreCheck *c);
+
+/* Format tenths as systemd prints them ("9.6"); buf must hold 8 bytes. Returns buf. */
+char *score_format_tenths(unsigned tenths, char buf[static 8]);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers: allocation that aborts on OOM (the redis/chrony choice: Restart=on-failure
+ * recovers), string vectors and parsing. No I/O and no logging here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Allocate or abort. Never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* NULL-terminated string vectors. strv_free() accepts NULL and returns NULL. */
+char **strv_free(char **l);
+size_t strv_length(char *const *l);
+bool strv_contains(char *const *l, const char *s);
+/* Append a copy of s; *l may be NULL. */
+void strv_push(char ***l, const char *s);
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return streq(a, b);
+}
+
+static inline bool isempty(const char *s) {
+        return !s || !s[0];
+}
+
+bool startswith(const char *s, const char *prefix);
+bool endswith(const char *s, const char *suffix);
+
+/* Parse a whole decimal unsigned number in [0, max]. Returns 0 or -EINVAL/-ERANGE. */
+int parse_uint(const char *s, uint64_t max, uint64_t *ret);
+
+/* Current CLOCK_REALTIME / CLOCK_MONOTONIC in microseconds. */
+uint64_t now_realtime_usec(void);
+uint64_t now_monotonic_usec(void);

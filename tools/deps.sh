@@ -1,0 +1,33 @@
+#!/bin/sh
+# Make sure the Debian packages a make target needs are installed.
+# Usage: tools/deps.sh GROUP...   (groups: build test integration)
+# As root it installs what is missing with apt-get; otherwise it prints the exact apt-get line and
+# fails, so that `make check` never runs half its tests silently.
+set -eu
+
+pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev"
+pkgs_test="libcmocka-dev"
+pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl"
+pkgs_sanitize="clang"
+
+want=""
+for g in "$@"; do
+        eval "want=\"\$want \$pkgs_$g\""
+done
+
+missing=""
+for p in $want; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+                missing="$missing $p"
+        fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing Debian packages. Install them with:" >&2
+        echo "    sudo apt-get install -y$missing" >&2
+        exit 1
+fi
+echo "Installing missing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q $missing >&2 || { apt-get update -q >&2 && apt-get install -y -q $missing >&2; }
