@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* UnitProps lifecycle. The D-Bus property map lives here too (see unit-props.h). */
+#include <stdlib.h>
+
+#include "unit-props.h"
+#include "util.h"
+
+void unit_props_init(UnitProps *p) {
+        *p = (UnitProps) {
+                .default_dependencies = true,
+                .capability_bounding_set = UINT64_MAX,
+                .restrict_namespaces = UINT64_MAX,
+                .umask = 0002,
+        };
+}
+
+void unit_props_done(UnitProps *p) {
+        free(p->id);
+        free(p->load_state);
+        free(p->fragment_path);
+        free(p->description);
+        free(p->type);
+        free(p->notify_access);
+        free(p->user);
+        strv_free(p->supplementary_groups);
+        free(p->protect_home);
+        free(p->protect_system);
+        free(p->root_directory);
+        free(p->root_image);
+        free(p->keyring_mode);
+        free(p->protect_proc);
+        free(p->proc_subset);
+        strv_free(p->restrict_address_families);
+        strv_free(p->system_call_architectures);
+        strv_free(p->system_call_filter);
+        free(p->device_policy);
+        for (size_t i = 0; i < p->n_device_allow; i++) {
+                free(p->device_allow[i].path);
+                free(p->device_allow[i].permissions);
+        }
+        free(p->device_allow);
+        free(p->ip_address_allow);
+        free(p->ip_address_deny);
+        strv_free(p->ip_ingress_filter_path);
+        strv_free(p->ip_egress_filter_path);
+        unit_props_init(p);
+}
