@@ -34,8 +34,6 @@ Policy *policy_free(Policy *p) {
         return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
-
 static void tokener_freep(json_tokener **t) {
         if (*t)
                 json_tokener_free(*t);

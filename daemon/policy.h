@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
 #include "score.h"
 
 #define POLICY_SIZE_MAX (4U * 1024U * 1024U) /* bytes of policy text we accept */
@@ -44,6 +45,7 @@ int policy_load_default(const char *root, Policy **ret, char **ret_path, unsigne
 
 /* Free a policy; accepts NULL, returns NULL. Overrides obtained from it die with it. */
 Policy *policy_free(Policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 
 /* Fill ret[0 .. table->n_rows) with the policy's overrides for each row (matched by json_field;
  * rows without a json_field are never overridden). p may be NULL (no overrides). The description

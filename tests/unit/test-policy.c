@@ -33,8 +33,6 @@ static const Assessor rows[] = {
 static const ScoreTable table = { .version_min = 1, .version_max = 999, .rows = rows,
                                   .n_rows = ELEMENTSOF(rows) };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
-
 static Policy *parse_ok(const char *text) {
         Policy *p = NULL;
         unsigned line = 99, column = 99;
