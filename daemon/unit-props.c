@@ -119,10 +119,9 @@ static int read_u64(sd_bus_message *m, UnitProps *p, size_t offset) {
         return 0;
 }
 
-/* "as" into a NULL-terminated vector; an empty array becomes NULL. cut is ':' to drop a suffix
- * starting at that character from every element, 0 to keep elements whole. Grows geometrically:
+/* "as" into a NULL-terminated vector; an empty array becomes NULL. Grows geometrically:
  * SystemCallFilter lists run to hundreds of entries. */
-static int read_strv_cut(sd_bus_message *m, char ***ret, char cut) {
+static int read_strv_as(sd_bus_message *m, char ***ret) {
         char **l = NULL;
         size_t n = 0, cap = 0;
         const char *s;
@@ -136,7 +135,7 @@ static int read_strv_cut(sd_bus_message *m, char ***ret, char cut) {
                         cap = cap ? cap * 2 : 16;
                         l = xrealloc(l, cap * sizeof(char *));
                 }
-                l[n++] = cut ? xstrndup(s, strchrnul(s, cut) - s) : xstrdup(s);
+                l[n++] = xstrdup(s);
                 l[n] = NULL;
         }
         if (r < 0) {
@@ -157,7 +156,7 @@ static int read_strv(sd_bus_message *m, UnitProps *p, size_t offset) {
         char **l;
         int r;
 
-        r = read_strv_cut(m, &l, 0);
+        r = read_strv_as(m, &l);
         if (r < 0)
                 return r;
         strv_free(*field);
@@ -166,7 +165,7 @@ static int read_strv(sd_bus_message *m, UnitProps *p, size_t offset) {
 }
 
 /* "(bas)": RestrictAddressFamilies= and SystemCallFilter= report (allow_list, names). */
-static int read_bool_strv(sd_bus_message *m, bool *ret_allow, char ***ret_list, char cut) {
+static int read_bool_strv(sd_bus_message *m, bool *ret_allow, char ***ret_list) {
         char **l;
         int b, r;
 
@@ -176,7 +175,7 @@ static int read_bool_strv(sd_bus_message *m, bool *ret_allow, char ***ret_list, 
         r = sd_bus_message_read_basic(m, 'b', &b);
         if (r < 0)
                 return r;
-        r = read_strv_cut(m, &l, cut);
+        r = read_strv_as(m, &l);
         if (r < 0)
                 return r;
         r = sd_bus_message_exit_container(m);
@@ -193,14 +192,14 @@ static int read_bool_strv(sd_bus_message *m, bool *ret_allow, char ***ret_list, 
 static int read_address_families(sd_bus_message *m, UnitProps *p, size_t offset) {
         (void) offset;
         return read_bool_strv(m, &p->restrict_address_families_allow_list,
-                              &p->restrict_address_families, 0);
+                              &p->restrict_address_families);
 }
 
 static int read_system_call_filter(sd_bus_message *m, UnitProps *p, size_t offset) {
         (void) offset;
-        /* The manager reports deny-list entries with an action as "name:EPERM"; systemd-analyze
-         * cuts at the colon before matching names against the groups, so do we. */
-        return read_bool_strv(m, &p->system_call_filter_allow_list, &p->system_call_filter, ':');
+        /* Entries with an action come as "name:EPERM" and are kept so: systemd-analyze 250+ cuts
+         * at the colon, 247 does not, so that is the scorer's (versioned) business. */
+        return read_bool_strv(m, &p->system_call_filter_allow_list, &p->system_call_filter);
 }
 
 /* "a(iayu)": (family, address bytes, prefix length). An entry whose address length does not match

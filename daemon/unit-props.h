@@ -80,8 +80,7 @@ typedef struct UnitProps {
         char **restrict_address_families;           /* ... as: "AF_UNIX", ...; NULL if empty */
         char **system_call_architectures;           /* "native", "x86", ... */
         bool system_call_filter_allow_list;         /* SystemCallFilter (bas): b */
-        char **system_call_filter;                  /* syscall names, as reported, any ":errno"
-                                                     * suffix cut off (systemd-analyze does) */
+        char **system_call_filter;                  /* syscall names, as reported */
 
         /* cgroup context */
         bool delegate;
