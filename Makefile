@@ -52,8 +52,15 @@ deps-test:
 deps-integration:
 	@tools/deps.sh build test integration
 
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/obj/%.o: daemon/%.c $(HDRS) | $(BUILD)/obj
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/embedded.c: tools/embed.sh $(SQL) $(WEB) | $(BUILD)
 	{ tools/embed.sh sql_migrations $(SQL) && tools/embed.sh web_assets $(WEB) | sed 1,2d; } > $@.tmp
