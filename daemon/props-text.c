@@ -169,7 +169,8 @@ static int parse_caps(const char *v, const char *end, uint64_t *ret) {
                 bool found = false;
 
                 for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
-                        if (strlen(cap_names[i]) == w.n && strncasecmp(w.p, cap_names[i], w.n) == 0) {
+                        if (strlen(cap_names[i]) == w.n &&
+                            strncasecmp(w.p, cap_names[i], w.n) == 0) {
                                 mask |= UINT64_C(1) << i;
                                 found = true;
                                 break;

@@ -35,7 +35,8 @@ const SyscallGroup syscall_group_v247_swap = {
         .strip_errno = false,
 };
 
-/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty ulimit */
+/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty
+ * ulimit */
 static const char *const syscalls_v247_obsolete[] = {
         "_sysctl", "afs_syscall", "create_module", "get_kernel_syms", "getpmsg", "putpmsg",
         "query_module", "security", "sysfs", "tuxcall", "uselib", "ustat", "vserver", NULL,
@@ -115,7 +116,8 @@ const SyscallGroup syscall_group_v247_reboot = {
         .strip_errno = false,
 };
 
-/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase pciconfig_read pciconfig_write setfsuid32 setgroups32 setresuid32 setreuid32 setuid32 */
+/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase
+ * pciconfig_read pciconfig_write setfsuid32 setgroups32 setresuid32 setreuid32 setuid32 */
 static const char *const syscalls_v247_privileged[] = {
         "chown", "fchown", "fchownat", "lchown", "adjtimex", "clock_adjtime", "clock_settime",
         "settimeofday", "delete_module", "finit_module", "init_module", "ioperm", "iopl",
@@ -150,7 +152,8 @@ const SyscallGroup syscall_group_v252_swap = {
         .strip_errno = true,
 };
 
-/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty ulimit */
+/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty
+ * ulimit */
 static const char *const syscalls_v252_obsolete[] = {
         "_sysctl", "afs_syscall", "create_module", "get_kernel_syms", "getpmsg", "putpmsg",
         "query_module", "security", "sysfs", "tuxcall", "uselib", "ustat", "vserver", NULL,
@@ -211,7 +214,8 @@ const SyscallGroup syscall_group_v252_module = {
         .strip_errno = true,
 };
 
-/* not on x86-64: pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write */
+/* not on x86-64: pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read
+ * s390_pci_mmio_write */
 static const char *const syscalls_v252_raw_io[] = {
         "ioperm", "iopl", NULL,
 };
@@ -230,7 +234,9 @@ const SyscallGroup syscall_group_v252_reboot = {
         .strip_errno = true,
 };
 
-/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write setfsuid32 setgroups32 setresuid32 setreuid32 setuid32 */
+/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase
+ * pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write setfsuid32 setgroups32
+ * setresuid32 setreuid32 setuid32 */
 static const char *const syscalls_v252_privileged[] = {
         "chown", "fchown", "fchownat", "lchown", "adjtimex", "clock_adjtime", "clock_settime",
         "settimeofday", "delete_module", "finit_module", "init_module", "ioperm", "iopl",
@@ -266,7 +272,8 @@ const SyscallGroup syscall_group_v262_swap = {
         .strip_errno = true,
 };
 
-/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty ulimit */
+/* not on x86-64: bdflush break ftime gtty idle lock mpx prof profil sgetmask ssetmask stime stty
+ * ulimit */
 static const char *const syscalls_v262_obsolete[] = {
         "_sysctl", "afs_syscall", "create_module", "get_kernel_syms", "getpmsg", "putpmsg",
         "query_module", "security", "sysfs", "tuxcall", "uselib", "ustat", "vserver", NULL,
@@ -327,7 +334,8 @@ const SyscallGroup syscall_group_v262_module = {
         .strip_errno = true,
 };
 
-/* not on x86-64: pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write */
+/* not on x86-64: pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read
+ * s390_pci_mmio_write */
 static const char *const syscalls_v262_raw_io[] = {
         "ioperm", "iopl", NULL,
 };
@@ -346,7 +354,9 @@ const SyscallGroup syscall_group_v262_reboot = {
         .strip_errno = true,
 };
 
-/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write setfsuid32 setgroups32 setresuid32 setreuid32 setuid32 */
+/* not on x86-64: chown32 fchown32 lchown32 clock_adjtime64 clock_settime64 pciconfig_iobase
+ * pciconfig_read pciconfig_write s390_pci_mmio_read s390_pci_mmio_write setfsuid32 setgroups32
+ * setresuid32 setreuid32 setuid32 */
 static const char *const syscalls_v262_privileged[] = {
         "chown", "fchown", "fchownat", "lchown", "adjtimex", "clock_adjtime", "clock_settime",
         "settimeofday", "delete_module", "finit_module", "init_module", "ioperm", "iopl",

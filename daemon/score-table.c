@@ -12,8 +12,11 @@
  *    --security-policy: the json_field values below are the v250 keys, kept so that policies and
  *    our API stay uniform. The DeviceAllow text does not list the ACL. (Upstream 247.3's source
  *    says "option does not apply" for the boot-phase n/a rows, but Debian's 247.3 binary prints
- *    "option is not appropriate", like all later versions: the live oracle wins.) The IPEgressFilterPath reader writes the ingress flag (so only an egress
- *    filter counts). SystemCallFilter entries keep their ":EPERM" suffix (so they never match).
+ *    "option is not appropriate", like all later versions: the live oracle wins.)
+ *    The IPEgressFilterPath reader writes the ingress flag (so only an egress filter counts).
+ *    SystemCallFilter entries keep their ":EPERM" suffix (so they never match a group member).
+ *    All three quirks were confirmed live (units t-ip-ingress, t-ip-egress, t-devstrict,
+ *    t-sc-errno in tests/fixtures).
  *  - v250..v257: 81 rows, total weight 56460 (v252 and v257 tables identical, diffed). Note the
  *    stray ')' in the json_field "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)".
  *  - v262: the same 81 rows and texts (no new assessor; the only new string, "Service runs under

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The exposure scorer: systemd-analyze security's online assessment (src/analyze/analyze-security.c,
- * assess() and acquire_security_info()) re-done as a pure function over UnitProps and a per-version
+/* The exposure scorer: systemd-analyze security's online assessment
+ * (src/analyze/analyze-security.c, assess() and acquire_security_info()) re-done as a pure function over UnitProps and a per-version
  * table (score-table.c). It must never do I/O, log, allocate, keep state or read a clock: the same
  * inputs always give the same report. Descriptions are not built here but by
  * score_check_describe(), from static templates chosen by the assessors. */
@@ -270,7 +270,8 @@ void assess_system_call_filter(const Assessor *a, const UnitProps *p, AssessResu
                 result(ret, 9, "System call allow list defined for service, and %G is included "
                                "(e.g. %S is allowed)");
         else if (allow)
-                result(ret, 0, "System call allow list defined for service, and %G is not included");
+                result(ret, 0, "System call allow list defined for service, and %G is not "
+                               "included");
         else if (offender)
                 result(ret, 10, "System call deny list defined for service, and %G is not included "
                                 "(e.g. %S is allowed)");
@@ -317,7 +318,8 @@ void assess_ip_address(const Assessor *a, const UnitProps *p, AssessResult *ret)
         }
 
         if (custom)
-                result(ret, 0, "Service defines custom ingress/egress IP filters with BPF programs");
+                result(ret, 0, "Service defines custom ingress/egress IP filters with BPF "
+                               "programs");
         else if (!(deny4 && deny6))
                 result(ret, 10, "Service does not define an IP address allow list");
         else if (other)
