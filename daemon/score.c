@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The exposure scorer: systemd-analyze security's online assessment
- * (src/analyze/analyze-security.c, assess() and acquire_security_info()) re-done as a pure function over UnitProps and a per-version
- * table (score-table.c). It must never do I/O, log, allocate, keep state or read a clock: the same
- * inputs always give the same report. Descriptions are not built here but by
- * score_check_describe(), from static templates chosen by the assessors. */
+ * (src/analyze/analyze-security.c, assess() and acquire_security_info()) re-done as a pure
+ * function over UnitProps and a per-version table (score-table.c). It must never do I/O, log,
+ * allocate, keep state or read a clock: the same inputs always give the same report.
+ * Descriptions are not built here but by score_check_describe(), from static templates chosen
+ * by the assessors. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
