@@ -43,14 +43,17 @@
 #define ENC_NA 1
 
 /* The events of the changes table plus one per versions row after the first (upgrades). ?1 kinds
- * mask, ?2 since, ?3 until, ?4 unit or NULL, ?5 limit. */
+ * mask, ?2 since, ?3 until, ?4 unit or NULL, ?5 limit. The inner LIMIT lets SQLite walk the
+ * partial index newest first instead of sorting every event in the range. */
 #define SQL_EVENTS                                                                               \
         "SELECT * FROM ("                                                                        \
-        " SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure,"         \
-        "        c.predicate, v.systemd, v.scorer, NULL, c.checks"                               \
-        " FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version"      \
-        " WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3"             \
-        "       AND (?4 IS NULL OR u.name = ?4)"                                                 \
+        " SELECT * FROM ("                                                                       \
+        "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure,"        \
+        "         c.predicate, v.systemd, v.scorer, NULL, c.checks"                              \
+        "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version"     \
+        "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3"            \
+        "        AND (?4 IS NULL OR u.name = ?4)"                                                \
+        "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)"                                          \
         " UNION ALL"                                                                             \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer,"          \
         "        p.systemd, NULL"                                                                \
