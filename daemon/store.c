@@ -1047,7 +1047,15 @@ int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause c
 
 static int add_scan(Store *s, const StoreScan *scan) {
         sqlite3_stmt *q = stmt(s, STMT_SCAN_INSERT);
+        int64_t version;
         int r;
+
+        if (scan->systemd_version) {
+                r = version_id(s, scan->systemd_version, scan->scorer_version, scan->time_usec,
+                               &version);
+                if (r < 0)
+                        return r;
+        }
 
         if ((r = bind_u64(q, 1, scan->time_usec)) < 0 || (r = bind_u64(q, 2, scan->duration_usec)) < 0 ||
             (r = bind_u64(q, 3, scan->n_units)) < 0 || (r = bind_u64(q, 4, scan->n_changes)) < 0 ||
@@ -1064,7 +1072,9 @@ int store_add_scan(Store *s, const StoreScan *scan) {
 
         assert(s);
         if (!scan || scan->time_usec == 0 || scan->time_usec > INT64_MAX || scan->cause < 0 ||
-            scan->cause >= _STORE_CAUSE_MAX)
+            scan->cause >= _STORE_CAUSE_MAX ||
+            (scan->systemd_version && (!name_valid(scan->systemd_version, VERSION_MAX_LEN) ||
+                                       !name_valid(scan->scorer_version, VERSION_MAX_LEN))))
                 return -EINVAL;
         r = write_begin(s, &own);
         if (r < 0)

@@ -126,9 +126,12 @@ typedef struct StoreScan {
         uint64_t n_units;
         uint64_t n_changes;
         StoreCause cause;
+        const char *systemd_version; /* optional (NULL): the versions the scan scored with */
+        const char *scorer_version;
 } StoreScan;
 
-/* Record a completed scan (ends the baseline). */
+/* Record a completed scan (ends the baseline). With versions given, a new (systemd, scorer) pair
+ * is recorded even when no score changed, so that an upgrade is an event in any case. */
 int store_add_scan(Store *s, const StoreScan *scan);
 
 /* The last persisted state of one unit. */
