@@ -84,7 +84,8 @@ static UnitState *unit_new(const char *id, size_t i, const char *description) {
                         c->exposure = (unsigned) ((c->badness * c->weight / c->range + 99) / 100);
                 }
         }
-        r->exposure = (unsigned) ((r->badness_sum * 100 / r->weight_sum + 99) / 100);
+        /* score.h: exposure = ceil(badness_sum * 100 / weight_sum) tenths */
+        r->exposure = (unsigned) ((r->badness_sum * 100 + r->weight_sum - 1) / r->weight_sum);
         if (r->exposure > 100)
                 r->exposure = 100;
         r->predicate = r->exposure >= 100 ? PREDICATE_DANGEROUS :
