@@ -231,19 +231,25 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                 if (!pred)
                         continue;
                 unit_label(out, "exposured_unit_predicate", s->units[i]);
-                buf_printf(out, ",predicate=\"%s\"} 1\n", pred);
+                buf_puts(out, ",predicate=\"");
+                buf_puts(out, pred);
+                buf_puts(out, "\"} 1\n");
         }
 
         header(out, &families[F_FAILED], fmt);
         for (size_t i = 0; i < s->n_units; i++) {
                 unit_label(out, "exposured_unit_failed_checks", s->units[i]);
-                buf_printf(out, "} %u\n", render_failed_checks(&s->units[i]->report));
+                buf_puts(out, "} ");
+                render_uint(out, render_failed_checks(&s->units[i]->report));
+                buf_putc(out, '\n');
         }
 
         header(out, &families[F_REGRESSIONS], fmt);
         for (size_t i = 0; i < s->n_units; i++) {
                 unit_label(out, "exposured_regressions_total", s->units[i]);
-                buf_printf(out, "} %llu\n", (unsigned long long) s->units[i]->regressions);
+                buf_puts(out, "} ");
+                render_uint(out, s->units[i]->regressions);
+                buf_putc(out, '\n');
         }
 
         if (o && o->per_check_metrics) {

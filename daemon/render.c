@@ -116,8 +116,27 @@ static void esc_html(Buf *out, char c) {
         }
 }
 
+/* Length of the prefix of s that needs no escaping for the given set (printable ASCII only). */
+static size_t plain_prefix(const char *s, const char *special) {
+        size_t n = 0;
+        while ((unsigned char) s[n] >= 0x20 && (unsigned char) s[n] < 0x7f && !strchr(special, s[n]))
+                n++;
+        return n;
+}
+
+/* The common case (a plain ASCII unit name) is one memcpy: scrapes stay cheap. */
+static void walk_fast(Buf *out, const char *s, const char *special, void (*esc)(Buf *, char)) {
+        size_t n;
+
+        s = s ? s : "";
+        n = plain_prefix(s, special);
+        buf_append(out, s, n);
+        if (s[n])
+                walk(out, s + n, esc);
+}
+
 void render_html_escape(Buf *out, const char *s) {
-        walk(out, s ? s : "", esc_html);
+        walk_fast(out, s, "&<>\"'", esc_html);
 }
 
 static void esc_label(Buf *out, char c) {
@@ -133,7 +152,7 @@ static void esc_label(Buf *out, char c) {
 }
 
 void render_label_escape(Buf *out, const char *s) {
-        walk(out, s ? s : "", esc_label);
+        walk_fast(out, s, "\\\"", esc_label);
 }
 
 static void esc_plain(Buf *out, char c) {
@@ -158,8 +177,20 @@ void render_url_encode(Buf *out, const char *s) {
         }
 }
 
+void render_uint(Buf *out, uint64_t v) {
+        char d[20];
+        size_t i = sizeof d;
+
+        do
+                d[--i] = (char) ('0' + v % 10);
+        while ((v /= 10) > 0);
+        buf_append(out, d + i, sizeof d - i);
+}
+
 void render_tenths(Buf *out, unsigned tenths) {
-        buf_printf(out, "%u.%u", tenths / 10, tenths % 10);
+        render_uint(out, tenths / 10);
+        buf_putc(out, '.');
+        buf_putc(out, (char) ('0' + tenths % 10));
 }
 
 void render_rfc3339(Buf *out, uint64_t usec) {

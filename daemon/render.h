@@ -84,6 +84,8 @@ void render_label_escape(Buf *out, const char *s);
 void render_url_encode(Buf *out, const char *s);
 /* Append s with invalid UTF-8 sequences replaced by U+FFFD (for json-c, which passes bytes). */
 void render_utf8_sanitize(Buf *out, const char *s);
+/* Append a decimal number (no printf: the metrics loop is hot). */
+void render_uint(Buf *out, uint64_t v);
 /* Append tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0". */
 void render_tenths(Buf *out, unsigned tenths);
 /* Append usec as RFC 3339 UTC with seconds: "2026-11-23T15:01:32Z". */
