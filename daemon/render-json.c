@@ -20,29 +20,34 @@ static inline void json_putp(json_object **j) {
 }
 #define _cleanup_json_ _cleanup_(json_putp)
 
-/* A string (NULL -> null), sanitized to valid UTF-8. */
+static bool is_ascii(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s >= 0x80)
+                        return false;
+        return true;
+}
+
+/* A string (NULL -> null), sanitized to valid UTF-8 (plain ASCII, the common case, directly). */
 static json_object *jstr(const char *s) {
         Buf b = {};
         json_object *j;
 
         if (!s)
                 return NULL;
+        if (is_ascii(s))
+                return json_object_new_string(s);
         render_utf8_sanitize(&b, s);
         j = json_object_new_string_len(b.data ? b.data : "", (int) b.len);
         buf_done(&b);
         return j;
 }
 
+/* A number written exactly as systemd prints it ("9.6"), not as %.17g would. */
 static json_object *jtenths(unsigned tenths) {
         char s[16];
-        Buf b = {};
-        json_object *j;
 
-        render_tenths(&b, tenths);
-        (void) snprintf(s, sizeof s, "%s", b.data);
-        buf_done(&b);
-        j = json_object_new_double_s(tenths / 10.0, s);
-        return j;
+        (void) snprintf(s, sizeof s, "%u.%u", tenths / 10, tenths % 10);
+        return json_object_new_double_s(tenths / 10.0, s);
 }
 
 static json_object *jtime(uint64_t usec) {
