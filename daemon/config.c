@@ -398,7 +398,7 @@ Config *config_new(void) {
         int r;
 
         c->db = xstrdup("/var/lib/exposured/exposured.db");
-        r = p_listen(c, "127.0.0.1:9587", NULL);
+        r = p_listen(c, "127.0.0.1:9573", NULL);
         assert(r == 0);
         c->retention_usec = 90 * USEC_PER_DAY;
         c->new_unit_threshold = 90;

@@ -19,7 +19,7 @@
 #define CONFIG_LISTEN_MAX 16U
 
 typedef struct ConfigListen {
-        char *text;                    /* as written, normalized: "127.0.0.1:9587", "[::1]:9587" */
+        char *text;                    /* as written, normalized: "127.0.0.1:9573", "[::1]:9573" */
         struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port set */
         socklen_t addr_len;
 } ConfigListen;

@@ -33,7 +33,7 @@ static void test_defaults(void **state) {
         (void) state;
         assert_string_equal(c->db, "/var/lib/exposured/exposured.db");
         assert_int_equal(c->n_listen, 1);
-        assert_string_equal(c->listen[0].text, "127.0.0.1:9587");
+        assert_string_equal(c->listen[0].text, "127.0.0.1:9573");
         assert_int_equal(c->retention_usec, 90ULL * 86400 * 1000000);
         assert_int_equal(c->new_unit_threshold, 90);
         assert_false(c->per_check_metrics);
