@@ -241,7 +241,8 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
         if ((v = http_request_arg(req, "kind"))) {
                 q->kind = event_kind_from_string(v);
                 if (q->kind < 0)
-                        return "kind: expected first, regression, improvement or gone";
+                        return "kind: expected none, regression, improvement, new-exposed-unit, "
+                               "gone, rescored, systemd-upgrade or scorer-upgrade";
         }
         return NULL;
 }
@@ -288,18 +289,20 @@ static void h_api_history(const HttpContext *ctx, const RenderOptions *o, const 
         HistoryQuery q;
         const char *err;
         size_t n = 0;
+        int r;
 
         (void) o;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_JSON, 400, err);
-        /* A unit that is gone may still have history: only refuse when the store has none. */
+        /* A unit that is gone may still have history: the store decides (-ENOENT: never seen). */
         if (!ctx->source.history)
                 return respond_error(resp, KIND_JSON, 503, "no history database");
         q.unit = param;
-        if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0)
-                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
-        if (n == 0 && !state_find_unit(ctx->state, param))
+        r = ctx->source.history(ctx->source.userdata, &q, &rows, &n);
+        if (r == -ENOENT)
                 return respond_error(resp, KIND_JSON, 404, "unknown unit");
+        if (r < 0)
+                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
         if (n > q.limit)
                 n = q.limit;
         if (render_json_history(param, rows, n, &resp->body) < 0)

@@ -37,7 +37,8 @@
 /* The store as the HTTP handlers see it. Wired by the manager; every callback may be NULL (no
  * database): the history endpoints then answer 503 and the pages render without history.
  * Callbacks return 0 and an xmalloc'ed array the caller frees (HistoryRow: free(); EventRow:
- * event_rows_free()), or -errno (logged by the callee or not at all: http reports 503). */
+ * event_rows_free()), newest first; -ENOENT from history() for a unit never seen (404); any
+ * other -errno becomes a 503 (logged by the callee or not at all). */
 typedef struct HttpSource {
         void *userdata;
         int (*history)(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,

@@ -14,10 +14,14 @@
 
 const char *event_kind_to_string(EventKind k) {
         static const char *const names[_EVENT_KIND_MAX] = {
-                [EVENT_FIRST] = "first",
+                [EVENT_NONE] = "none",
                 [EVENT_REGRESSION] = "regression",
                 [EVENT_IMPROVEMENT] = "improvement",
+                [EVENT_NEW_EXPOSED] = "new-exposed-unit",
                 [EVENT_GONE] = "gone",
+                [EVENT_RESCORED] = "rescored",
+                [EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
+                [EVENT_SCORER_UPGRADE] = "scorer-upgrade",
         };
         if (k < 0 || k >= _EVENT_KIND_MAX)
                 return NULL;
@@ -34,8 +38,10 @@ EventKind event_kind_from_string(const char *s) {
 void event_rows_free(EventRow *rows, size_t n) {
         if (!rows)
                 return;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 free(rows[i].unit);
+                free(rows[i].detail);
+        }
         free(rows);
 }
 

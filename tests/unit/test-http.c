@@ -43,7 +43,8 @@ static void reply_done(Reply *r) {
 }
 
 /* The in-memory "store": 3 history rows for every unit (newest first), 1200 events. It ignores
- * the limit on purpose, to prove the server bounds responses itself. */
+ * the limit on purpose, to prove the server bounds responses itself. Like store_history(), it
+ * answers -ENOENT for a unit it never saw. */
 static int history(void *userdata, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
         Fixture *f = userdata;
         HistoryRow *rows = xcalloc(3, sizeof(*rows));
@@ -51,13 +52,11 @@ static int history(void *userdata, const HistoryQuery *q, HistoryRow **ret, size
         f->history_calls++;
         if (!state_find_unit(f->state, q->unit)) {
                 free(rows);
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
+                return -ENOENT;
         }
         for (size_t i = 0; i < 3; i++)
                 rows[i] = (HistoryRow) { UINT64_C(1700000000000000) - i * 3600000000u,
-                                         (unsigned) (90 - 10 * i), PREDICATE_UNSAFE, 2 };
+                                         90 - 10 * (int) i, PREDICATE_UNSAFE, EVENT_REGRESSION };
         *ret = rows;
         *ret_n = 3;
         return 0;
@@ -68,8 +67,8 @@ static int events(void *userdata, const HistoryQuery *q, EventRow **ret, size_t 
         (void) userdata, (void) q;
         for (size_t i = 0; i < 1200; i++)
                 rows[i] = (EventRow) { UINT64_C(1700000000000000) - i, xstrdup("<b>x</b>.service"),
-                                       EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE,
-                                       PREDICATE_MEDIUM };
+                                       EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE,
+                                       i % 2 ? xstrdup("<i>detail</i>") : NULL };
         *ret = rows;
         *ret_n = 1200;
         return 0;
@@ -440,6 +439,7 @@ static void test_html(void **state) {
         assert_null(strstr(r.body, "<script>alert"));
         assert_null(strstr(r.body, "<img src=x"));
         assert_null(strstr(r.body, "<b>x</b>"));
+        assert_null(strstr(r.body, "<i>"));
         assert_non_null(strstr(r.body, "href=\"/units/getty%40tty1.service\""));
         assert_non_null(strstr(r.body, "<svg class=\"spark\""));
         reply_done(&r);

@@ -99,30 +99,42 @@ static void test_unit(void **state) {
 }
 
 static void test_history_events_error(void **state) {
-        HistoryRow rows[2] = { { UINT64_C(1795000000000000), 96, PREDICATE_UNSAFE, 3 },
-                               { UINT64_C(1794999999000000), 0, PREDICATE_PERFECT, 0 } };
-        EventRow ev[1] = { { UINT64_C(1795000000000000), (char *) "a\"b\n.service",
-                             EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE, PREDICATE_MEDIUM } };
+        HistoryRow rows[3] = { { UINT64_C(1795000000000000), -1, _PREDICATE_INVALID, EVENT_GONE },
+                               { UINT64_C(1794999999000000), 96, PREDICATE_UNSAFE,
+                                 EVENT_REGRESSION },
+                               { UINT64_C(1794999998000000), 0, PREDICATE_PERFECT, EVENT_NONE } };
+        EventRow ev[2] = { { UINT64_C(1795000000000000), (char *) "a\"b\n.service",
+                             EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE, NULL },
+                           { UINT64_C(1795000000000000), NULL, EVENT_SYSTEMD_UPGRADE, -1, -1,
+                             _PREDICATE_INVALID, (char *) "252.38-1 -> 257.9-1" } };
         Buf b = {};
         json_object *j, *h;
         (void) state;
 
-        assert_int_equal(render_json_history("x.service", rows, 2, &b), 0);
+        assert_int_equal(render_json_history("x.service", rows, 3, &b), 0);
         j = parse_strict(&b);
         h = get(j, "history");
-        assert_int_equal(json_object_array_length(h), 2);
+        assert_int_equal(json_object_array_length(h), 3);
         assert_string_equal(json_object_get_string(get(json_object_array_get_idx(h, 0), "time")),
                             "2026-11-18T11:06:40Z");
+        assert_string_equal(json_object_get_string(get(json_object_array_get_idx(h, 0), "kind")),
+                            "gone");
+        assert_null(get(json_object_array_get_idx(h, 0), "exposure"));
+        assert_null(get(json_object_array_get_idx(h, 0), "predicate"));
         assert_non_null(strstr(b.data, "\"exposure\":9.6"));
         json_object_put(j);
 
         buf_clear(&b);
-        assert_int_equal(render_json_events(ev, 1, &b), 0);
+        assert_int_equal(render_json_events(ev, 2, &b), 0);
         j = parse_strict(&b);
         json_object *e = json_object_array_get_idx(get(j, "events"), 0);
         assert_string_equal(json_object_get_string(get(e, "unit")), "a\"b\n.service");
         assert_string_equal(json_object_get_string(get(e, "kind")), "regression");
-        assert_string_equal(json_object_get_string(get(e, "previous_predicate")), "MEDIUM");
+        assert_non_null(strstr(b.data, "\"previous\":5.0,\"exposure\":9.6,"));
+        e = json_object_array_get_idx(get(j, "events"), 1);
+        assert_null(get(e, "unit"));
+        assert_string_equal(json_object_get_string(get(e, "kind")), "systemd-upgrade");
+        assert_string_equal(json_object_get_string(get(e, "detail")), "252.38-1 -> 257.9-1");
         json_object_put(j);
 
         buf_clear(&b);
