@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A real HttpServer over N synthetic units for load tests with wrk:
- *     bench-http [N] [PORT] [SECONDS] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
+ *     bench-http [N] [PORT] [SECONDS] [hostile] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
  * Runs the same sd-event loop as the daemon and exits after SECONDS. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,8 @@ int main(int argc, char *argv[]) {
         unsigned seconds = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 30;
         char *l[] = { listen, NULL };
         HttpConfig config = { .listen = l };
-        State *s = fixture_state_new(n, false);
+        /* A 4th argument "hostile" adds the units with escapes, quotes, newlines, bad UTF-8. */
+        State *s = fixture_state_new(n, argc > 4 && streq(argv[4], "hostile"));
         HttpContext ctx = { .state = s, .render = { .version = "bench" } };
         sd_event *e = NULL;
         HttpServer *server = NULL;
