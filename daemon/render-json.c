@@ -272,5 +272,13 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         add(db, "ok", json_object_new_boolean(st && st->db_available && st->db_error == 0));
         if (st && st->db_available && st->db_error != 0)
                 add(db, "error", jstr(strerror(-st->db_error)));
+        if (st && st->db_available) {
+                add(db, "schema_version", json_object_new_int((int) st->schema_version));
+                add(db, "bytes", json_object_new_int64((int64_t) st->db_bytes));
+                add(db, "wal_bytes", json_object_new_int64((int64_t) st->wal_bytes));
+                add(db, "changes", json_object_new_int64((int64_t) st->n_changes));
+                add(db, "events", json_object_new_int64((int64_t) st->n_events));
+                add(db, "scans", json_object_new_int64((int64_t) st->n_scans));
+        }
         return emit(root, out);
 }

@@ -133,10 +133,13 @@ int render_json_events(const EventRow *rows, size_t n, Buf *out);
 /* {"error": msg} */
 int render_json_error(const char *msg, Buf *out);
 
-/* Facts for /api/v1/status and the dashboard footer beyond State. */
+/* Facts for /api/v1/status beyond State: the history database. */
 typedef struct StatusInfo {
-        bool db_available;   /* a history store is wired in */
-        int db_error;        /* 0 healthy, else -errno from the store's health check */
+        bool db_available;       /* a history store is wired in */
+        int db_error;            /* 0 healthy, else -errno (last failed write, or stats failed) */
+        unsigned schema_version;
+        uint64_t db_bytes, wal_bytes;
+        uint64_t n_changes, n_events, n_scans;
 } StatusInfo;
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
 
