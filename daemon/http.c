@@ -96,7 +96,7 @@ void http_request_init(Request *req, const char *method, const char *raw_path) {
         /* "/" has no segments; "/a/b" has two; empty segments ("//", a trailing "/") are kept
          * as "" and match no route. */
         p = req->path + 1;
-        while (*p || (p > req->path + 1 && p[-1] == '/')) {
+        while (*p) {
                 const char *slash = strchr(p, '/');
                 size_t n = slash ? (size_t) (slash - p) : strlen(p);
                 char *seg;
