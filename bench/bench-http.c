@@ -9,6 +9,31 @@
 #include "http.h"
 #include "util.h"
 
+/* changes per unit in a :memory: store, for the dashboard's sparklines and charts */
+static void fill(Store *st, const State *s, unsigned changes) {
+        uint64_t t0 = now_realtime_usec() - changes * UINT64_C(3600000000) * 6;
+
+        (void) store_begin(st);
+        for (size_t i = 0; i < s->n_units; i++)
+                for (unsigned c = 0; c < changes; c++) {
+                        StoreVerdict v[SCORE_ROWS_MAX];
+                        unsigned e = (unsigned) (20 + (c * 37 + i * 11) % 80);
+                        StoreScore sc = {
+                                .unit = s->units[i]->id,
+                                .time_usec = t0 + c * UINT64_C(3600000000) * 6,
+                                .exposure = c + 1 == changes ? s->units[i]->report.exposure : e,
+                                .predicate = PREDICATE_MEDIUM,
+                                .verdicts = v,
+                                .n_verdicts = store_verdicts_from_report(&s->units[i]->report, v),
+                                .systemd_version = "252",
+                                .scorer_version = "1",
+                                .new_unit_threshold = 90,
+                        };
+                        (void) store_add_score(st, &sc, NULL);
+                }
+        (void) store_commit(st);
+}
+
 static int on_quit(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) usec, (void) userdata;
         return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -22,7 +47,11 @@ int main(int argc, char *argv[]) {
         HttpConfig config = { .listen = l };
         /* A 4th argument "hostile" adds the units with escapes, quotes, newlines, bad UTF-8. */
         State *s = fixture_state_new(n, argc > 4 && streq(argv[4], "hostile"));
-        HttpContext ctx = { .state = s, .render = { .version = "bench" } };
+        Store *st = NULL;
+        if (store_open(":memory:", &st) < 0)
+                return 1;
+        fill(st, s, 12);
+        HttpContext ctx = { .state = s, .store = st, .render = { .version = "bench" } };
         sd_event *e = NULL;
         HttpServer *server = NULL;
         int r;
@@ -38,6 +67,7 @@ int main(int argc, char *argv[]) {
         r = sd_event_loop(e);
         http_server_free(server);
         sd_event_unref(e);
+        store_free(st);
         fixture_state_free(s);
         return r < 0 ? 1 : 0;
 }

@@ -296,6 +296,9 @@ static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **re
         if (!ctx->store)
                 return -ENODATA;
         r = store_history(ctx->store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r == -EINVAL)
+                return -ENOENT; /* a name the store cannot hold (control characters) was never
+                                 * stored */
         if (r < 0)
                 return r;
         rows = xcalloc(n, sizeof(*rows));
@@ -396,6 +399,8 @@ static void h_api_events(HttpContext *ctx, const RenderOptions *o, const Request
         r = load_events(ctx, &q, &rows, &n);
         if (r == -ENODATA)
                 return respond_error(resp, KIND_JSON, 503, "no history database");
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_JSON, 400, "unit: not a valid unit name");
         if (r < 0) {
                 log_debug_errno(r, "Events query failed: %m");
                 return respond_error(resp, KIND_JSON, 503, "history database unavailable");
@@ -533,6 +538,8 @@ static void h_events_page(HttpContext *ctx, const RenderOptions *o, const Reques
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_HTML, 400, err);
         r = load_events(ctx, &q, &rows, &n);
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_HTML, 400, "unit: not a valid unit name");
         if (r < 0 && r != -ENODATA)
                 return respond_error(resp, KIND_HTML, 503, "history database unavailable");
         render_html_events(o, rows, n, r != -ENODATA, &resp->body);

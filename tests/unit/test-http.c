@@ -70,6 +70,10 @@ static void fill_store(Store *st, const State *s) {
         assert_int_equal(store_begin(st), 0);
         for (unsigned i = 0; i < 3; i++)
                 add(st, "svc-0003.service", r, t0 + i * UINT64_C(3600000000), 70 + 10 * i);
+        /* three changes in the last hours: the dashboard's 30-day sparkline shows them */
+        for (unsigned i = 0; i < 3; i++)
+                add(st, "svc-0010.service", r, now_realtime_usec() - (3 - i) * UINT64_C(3600000000),
+                    30 + 20 * i);
         for (unsigned i = 0; i < 1200; i++)
                 add(st, "<b>x</b>.service", r, t0 + i * UINT64_C(1000000), i % 2 ? 96 : 50);
         assert_int_equal(store_commit(st), 0);
@@ -366,6 +370,13 @@ static void test_history(void **state) {
         get(f, "GET", "/api/v1/units/gone.service/history", NULL, &r);
         assert_json_error(&r, 404);
         reply_done(&r);
+        /* The store refuses names with control characters: still just an unknown unit. */
+        get(f, "GET", "/api/v1/units/new%0Aline.service/history", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/events?unit=new%0Aline.service", NULL, &r);
+        assert_json_error(&r, 400);
+        reply_done(&r);
 
         /* The store holds 1200 events of one unit; responses stay within the limit. */
         get(f, "GET", "/api/v1/events?limit=1000", NULL, &r);
@@ -470,6 +481,18 @@ static void test_html(void **state) {
         assert_null(strstr(r.body, "<i>"));
         assert_non_null(strstr(r.body, "href=\"/units/getty%40tty1.service\""));
         assert_non_null(strstr(r.body, "<svg class=\"spark\""));
+        /* svc-0010 sorts after the hostile "new\nline.service", which the store refuses: its
+         * sparkline still shows its three recent changes (6 points, not a flat 2-point line). */
+        {
+                const char *row = strstr(r.body, "<tr data-unit=\"svc-0010.service\"");
+                assert_non_null(row);
+                const char *pts = strstr(row, "points=\"");
+                assert_non_null(pts);
+                unsigned commas = 0;
+                for (const char *c = pts + 8; *c != '"'; c++)
+                        commas += *c == ',';
+                assert_int_equal(commas, 6);
+        }
         reply_done(&r);
 
         get(f, "GET", "/units/%3Cscript%3Ealert(1)%3C%2Fscript%3E.service", NULL, &r);
