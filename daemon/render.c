@@ -30,7 +30,7 @@ const char *event_kind_to_string(EventKind k) {
 
 EventKind event_kind_from_string(const char *s) {
         for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
-                if (s && streq(s, event_kind_to_string(k)))
+                if (streq_ptr(s, event_kind_to_string(k)))
                         return k;
         return _EVENT_KIND_INVALID;
 }
