@@ -32,8 +32,11 @@ int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
         static const struct {
                 const char *suffix;
                 uint64_t usec;
-        } units[] = { { "s", 1000000ULL }, { "m", 60000000ULL }, { "h", 3600000000ULL },
-                      { "d", 86400000000ULL }, { "w", 604800000000ULL } };
+        } units[] = { { "s", 1000000ULL },
+                      { "m", 60000000ULL },
+                      { "h", 3600000000ULL },
+                      { "d", 86400000000ULL },
+                      { "w", 604800000000ULL } };
         uint64_t n;
         struct tm tm = {};
         const char *end;
@@ -107,8 +110,9 @@ static void format_badness(uint64_t b, char buf[static 24]) {
 }
 
 static void print_table(const StoreChange *c, size_t n, bool with_unit) {
-        (void) printf("%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME", with_unit ? "UNIT                 " : "",
-                      "KIND", "CAUSE", "BEFORE", "AFTER", "CHECKS (old->new)");
+        (void) printf("%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME",
+                      with_unit ? "UNIT                 " : "", "KIND", "CAUSE", "BEFORE", "AFTER",
+                      "CHECKS (old->new)");
         for (size_t i = 0; i < n; i++) {
                 char t[32], b[8], a[8];
                 format_time(c[i].time_usec, t);
@@ -117,7 +121,11 @@ static void print_table(const StoreChange *c, size_t n, bool with_unit) {
                 (void) printf("%-20s ", t);
                 if (with_unit) {
                         put_escaped(stdout, c[i].unit ?: "-");
-                        (void) printf("%*s", (int) (c[i].unit && strlen(c[i].unit) < 20 ? 20 - strlen(c[i].unit) : 1), "");
+                        (void) printf("%*s",
+                                      (int) (c[i].unit && strlen(c[i].unit) < 20
+                                                     ? 20 - strlen(c[i].unit)
+                                                     : 1),
+                                      "");
                 }
                 (void) printf("%-16s %-13s %-7s %-7s", store_event_kind_to_string(c[i].kind) ?: "?",
                               store_cause_to_string(c[i].cause) ?: "?", b, a);
@@ -162,22 +170,42 @@ static int print_json(const StoreChange *c, size_t n) {
                 format_tenths(c[i].before, b);
                 format_tenths(c[i].exposure, e);
                 json_object_object_add(o, "time", json_object_new_string(t));
-                json_object_object_add(o, "time_usec", json_object_new_int64((int64_t) c[i].time_usec));
-                json_object_object_add(o, "unit", c[i].unit ? json_object_new_string(c[i].unit) : NULL);
-                json_object_object_add(o, "kind", json_object_new_string(store_event_kind_to_string(c[i].kind) ?: "?"));
-                json_object_object_add(o, "cause", json_object_new_string(store_cause_to_string(c[i].cause) ?: "?"));
-                json_object_object_add(o, "exposure_before", c[i].before < 0 ? NULL : json_object_new_double_s(c[i].before / 10.0, b));
-                json_object_object_add(o, "exposure", c[i].exposure < 0 ? NULL : json_object_new_double_s(c[i].exposure / 10.0, e));
-                json_object_object_add(o, "predicate", c[i].predicate < 0 ? NULL : json_object_new_string(predicate_name(c[i].predicate)));
-                json_object_object_add(o, "systemd_version", c[i].systemd_version ? json_object_new_string(c[i].systemd_version) : NULL);
-                json_object_object_add(o, "scorer_version", c[i].scorer_version ? json_object_new_string(c[i].scorer_version) : NULL);
+                json_object_object_add(o, "time_usec",
+                                       json_object_new_int64((int64_t) c[i].time_usec));
+                json_object_object_add(o, "unit",
+                                       c[i].unit ? json_object_new_string(c[i].unit) : NULL);
+                json_object_object_add(
+                        o, "kind",
+                        json_object_new_string(store_event_kind_to_string(c[i].kind) ?: "?"));
+                json_object_object_add(
+                        o, "cause",
+                        json_object_new_string(store_cause_to_string(c[i].cause) ?: "?"));
+                json_object_object_add(
+                        o, "exposure_before",
+                        c[i].before < 0 ? NULL : json_object_new_double_s(c[i].before / 10.0, b));
+                json_object_object_add(o, "exposure",
+                                       c[i].exposure < 0
+                                               ? NULL
+                                               : json_object_new_double_s(c[i].exposure / 10.0, e));
+                json_object_object_add(o, "predicate",
+                                       c[i].predicate < 0 ? NULL
+                                                          : json_object_new_string(predicate_name(
+                                                                    c[i].predicate)));
+                json_object_object_add(
+                        o, "systemd_version",
+                        c[i].systemd_version ? json_object_new_string(c[i].systemd_version) : NULL);
+                json_object_object_add(
+                        o, "scorer_version",
+                        c[i].scorer_version ? json_object_new_string(c[i].scorer_version) : NULL);
                 if (c[i].systemd_version_before)
-                        json_object_object_add(o, "systemd_version_before", json_object_new_string(c[i].systemd_version_before));
+                        json_object_object_add(o, "systemd_version_before",
+                                               json_object_new_string(c[i].systemd_version_before));
                 for (size_t k = 0; k < c[i].n_checks; k++) {
                         json_object *ck = json_object_new_object();
                         if (!ck)
                                 continue;
-                        json_object_object_add(ck, "check", json_object_new_string(c[i].checks[k].check));
+                        json_object_object_add(ck, "check",
+                                               json_object_new_string(c[i].checks[k].check));
                         json_object_object_add(ck, "old", badness_json(c[i].checks[k].old_badness));
                         json_object_object_add(ck, "new", badness_json(c[i].checks[k].new_badness));
                         json_object_array_add(checks, ck);
@@ -185,7 +213,8 @@ static int print_json(const StoreChange *c, size_t n) {
                 json_object_object_add(o, "checks", checks);
                 json_object_array_add(a, o);
         }
-        (void) puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        (void) puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(a);
         return 0;
 }
@@ -198,25 +227,42 @@ typedef struct Args {
 } Args;
 
 static int parse_args(int argc, char **argv, bool history, Args *a) {
-        static const struct option opts[] = {
-                { "db", required_argument, NULL, 'd' },    { "config", required_argument, NULL, 'c' },
-                { "since", required_argument, NULL, 's' }, { "until", required_argument, NULL, 'u' },
-                { "limit", required_argument, NULL, 'l' }, { "json", no_argument, NULL, 'j' },
-                { "unit", required_argument, NULL, 'U' },  { "kind", required_argument, NULL, 'k' },
-                { "help", no_argument, NULL, 'h' },        {}
-        };
+        static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
+                                              { "config", required_argument, NULL, 'c' },
+                                              { "since", required_argument, NULL, 's' },
+                                              { "until", required_argument, NULL, 'u' },
+                                              { "limit", required_argument, NULL, 'l' },
+                                              { "json", no_argument, NULL, 'j' },
+                                              { "unit", required_argument, NULL, 'U' },
+                                              { "kind", required_argument, NULL, 'k' },
+                                              { "help", no_argument, NULL, 'h' },
+                                              {} };
         uint64_t now = now_realtime_usec();
         int c;
 
-        *a = (Args) { .limit = DEFAULT_LIMIT };
+        *a = (Args){ .limit = DEFAULT_LIMIT };
         optind = 0;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
-                case 'd': a->db = optarg; break;
-                case 'c': a->config = optarg; break;
-                case 'j': a->json = true; break;
-                case 'U': if (history) goto usage; a->unit = optarg; break;
-                case 'k': if (history) goto usage; a->kinds = optarg; break;
+                case 'd':
+                        a->db = optarg;
+                        break;
+                case 'c':
+                        a->config = optarg;
+                        break;
+                case 'j':
+                        a->json = true;
+                        break;
+                case 'U':
+                        if (history)
+                                goto usage;
+                        a->unit = optarg;
+                        break;
+                case 'k':
+                        if (history)
+                                goto usage;
+                        a->kinds = optarg;
+                        break;
                 case 's':
                 case 'u':
                         if (cli_parse_time(optarg, now, c == 's' ? &a->since : &a->until) < 0) {
@@ -266,8 +312,10 @@ static int open_store(const Args *a, Store **ret) {
         }
         r = store_open_readonly(path, ret);
         if (r == -ESTALE)
-                return log_error_errno(r, "Database '%s' has an older schema; start the daemon once "
-                                          "to migrate it.", path);
+                return log_error_errno(r,
+                                       "Database '%s' has an older schema; start the daemon once "
+                                       "to migrate it.",
+                                       path);
         if (r < 0)
                 return log_error_errno(r, "Failed to open database '%s': %m", path);
         return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Admin subcommands over the history database, opened read-only (safe while the daemon runs):
  *   exposured history UNIT [--since=T] [--until=T] [--limit=N] [--json] [--db=PATH] [--config=PATH]
- *   exposured events [--unit=UNIT] [--kind=K[,K...]] [--since=T] [--until=T] [--limit=N] [--json] ...
+ *   exposured events [--unit=UNIT] [--kind=K[,K...]] [--since=T] [--until=T] [--limit=N]
+ *                    [--json] [--db=PATH] [--config=PATH]
  * T is an age with a unit (90m, 2h, 7d: that long ago), @EPOCH seconds, or YYYY-MM-DD[THH:MM[:SS]]
  * in UTC. Output: a table (unit-controlled text escaped) or a JSON array (json-c). */
 #pragma once

@@ -122,15 +122,15 @@ static int parse_duration(const char *v, const Unit *units, size_t n_units, uint
 }
 
 static const Unit long_units[] = {
-        { "s", USEC_PER_SEC },     { "m", USEC_PER_MINUTE },  { "min", USEC_PER_MINUTE },
-        { "h", USEC_PER_HOUR },    { "d", USEC_PER_DAY },     { "w", USEC_PER_WEEK },
+        { "s", USEC_PER_SEC },  { "m", USEC_PER_MINUTE }, { "min", USEC_PER_MINUTE },
+        { "h", USEC_PER_HOUR }, { "d", USEC_PER_DAY },    { "w", USEC_PER_WEEK },
 };
 static const Unit short_units[] = { { "ms", USEC_PER_MSEC }, { "s", USEC_PER_SEC } };
 
 static int parse_bool(const char *v, bool *ret) {
-        static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = {
-                "0", "no", "false", "off"
-        };
+        static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = { "0", "no",
+                                                                                       "false",
+                                                                                       "off" };
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 if (strcasecmp(v, yes[i]) == 0)
                         return *ret = true, 0;
@@ -216,7 +216,8 @@ static int p_listen(Config *c, const char *v, ConfigError *e) {
                 if (len > 0) {
                         if (n >= CONFIG_LISTEN_MAX) {
                                 listen_free(l, n);
-                                set_error(e, 0, "listen: more than %u addresses", CONFIG_LISTEN_MAX);
+                                set_error(e, 0, "listen: more than %u addresses",
+                                          CONFIG_LISTEN_MAX);
                                 return -ERANGE;
                         }
                         l = xrealloc(l, (n + 1) * sizeof(ConfigListen));
@@ -226,7 +227,8 @@ static int p_listen(Config *c, const char *v, ConfigError *e) {
                                 listen_free(l, n);
                                 set_error(e, 0,
                                           "listen: '%s' is not ADDRESS:PORT (numeric IPv4, or "
-                                          "[IPv6], port 1-65535)", sh);
+                                          "[IPv6], port 1-65535)",
+                                          sh);
                                 return -EINVAL;
                         }
                         n++;
@@ -247,10 +249,11 @@ static int p_retention(Config *c, const char *v, ConfigError *e) {
                 c->retention_usec = 0;
                 return 0;
         }
-        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 ||
-            u < RETENTION_MIN || u > RETENTION_MAX) {
-                set_error(e, 0, "retention: expected a duration from 1h to 36600d with a unit "
-                                "(s, m, h, d, w), or infinity");
+        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 || u < RETENTION_MIN ||
+            u > RETENTION_MAX) {
+                set_error(e, 0,
+                          "retention: expected a duration from 1h to 36600d with a unit "
+                          "(s, m, h, d, w), or infinity");
                 return -EINVAL;
         }
         c->retention_usec = u;
@@ -358,14 +361,15 @@ bad:
 }
 
 static int p_db_max_size(Config *c, const char *v, ConfigError *e) {
-        static const Unit size_units[] = {
-                { "K", 1024ULL }, { "M", 1024ULL * 1024ULL }, { "G", 1024ULL * 1024ULL * 1024ULL }
-        };
+        static const Unit size_units[] = { { "K", 1024ULL },
+                                           { "M", 1024ULL * 1024ULL },
+                                           { "G", 1024ULL * 1024ULL * 1024ULL } };
         uint64_t n;
         if (parse_duration(v, size_units, ELEMENTSOF(size_units), 1, &n) < 0 ||
             (n != 0 && n < DB_MAX_BYTES_MIN)) {
-                set_error(e, 0, "db_max_size: expected 0 (no cap) or a size of at least 1M "
-                                "(K, M, G suffixes)");
+                set_error(e, 0,
+                          "db_max_size: expected 0 (no cap) or a size of at least 1M "
+                          "(K, M, G suffixes)");
                 return -EINVAL;
         }
         c->db_max_bytes = n;
@@ -398,7 +402,7 @@ Config *config_new(void) {
         int r;
 
         c->db = xstrdup("/var/lib/exposured/exposured.db");
-        r = p_listen(c, "127.0.0.1:9587", NULL);
+        r = p_listen(c, "127.0.0.1:9573", NULL);
         assert(r == 0);
         c->retention_usec = 90 * USEC_PER_DAY;
         c->new_unit_threshold = 90;
@@ -615,7 +619,7 @@ static void format_duration(Buf *b, uint64_t u, bool short_unit) {
 }
 
 char *config_format(const Config *c) {
-        static const char *const levels[] = { "emerg", "alert", "crit", "err",
+        static const char *const levels[] = { "emerg",   "alert",  "crit", "err",
                                               "warning", "notice", "info", "debug" };
         Buf b = {};
 

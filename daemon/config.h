@@ -14,36 +14,36 @@
 #include "cleanup.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/exposured/exposured.conf"
-#define CONFIG_FILE_MAX (64U * 1024U)  /* bytes */
+#define CONFIG_FILE_MAX (64U * 1024U) /* bytes */
 #define CONFIG_LINE_MAX 4096U
 #define CONFIG_LISTEN_MAX 16U
 
 typedef struct ConfigListen {
-        char *text;                    /* as written, normalized: "127.0.0.1:9587", "[::1]:9587" */
+        char *text;                    /* as written, normalized: "127.0.0.1:9573", "[::1]:9573" */
         struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port set */
         socklen_t addr_len;
 } ConfigListen;
 
 typedef struct Config {
-        char *db;                      /* absolute path */
-        ConfigListen *listen;          /* used when no socket is passed in (sd_listen_fds) */
+        char *db;             /* absolute path */
+        ConfigListen *listen; /* used when no socket is passed in (sd_listen_fds) */
         size_t n_listen;
-        uint64_t retention_usec;       /* 0 = keep forever */
-        unsigned new_unit_threshold;   /* tenths, 0..100 */
+        uint64_t retention_usec;     /* 0 = keep forever */
+        unsigned new_unit_threshold; /* tenths, 0..100 */
         bool per_check_metrics;
         uint64_t rescan_coalesce_usec;
         uint64_t rescan_interval_usec; /* periodic full rescan; 0 = off */
         unsigned max_connections;
-        int log_level;                 /* LOG_ERR..LOG_DEBUG */
-        char *systemd_version;         /* override of the manager's Version; NULL = ask it */
-        unsigned systemd_major;        /* its leading number; 0 when not overridden */
-        uint64_t db_max_bytes;         /* cap on the database file; 0 = none */
+        int log_level;          /* LOG_ERR..LOG_DEBUG */
+        char *systemd_version;  /* override of the manager's Version; NULL = ask it */
+        unsigned systemd_major; /* its leading number; 0 when not overridden */
+        uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
 } Config;
 
 /* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O). */
 typedef struct ConfigError {
         unsigned line;
-        char *message;                 /* owned; NULL when there is no error */
+        char *message; /* owned; NULL when there is no error */
 } ConfigError;
 
 void config_error_done(ConfigError *e);

@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define NAME_MAX_LEN 255   /* systemd's unit name limit (UNIT_NAME_MAX - 1) */
+#define NAME_MAX_LEN 255 /* systemd's unit name limit (UNIT_NAME_MAX - 1) */
 #define CHECK_MAX_LEN 128
 #define VERSION_MAX_LEN 128
 #define VARINT_MAX 10
@@ -45,23 +45,29 @@
 /* The events of the changes table plus one per versions row after the first (upgrades). ?1 kinds
  * mask, ?2 since, ?3 until, ?4 unit or NULL, ?5 limit. The inner LIMIT lets SQLite walk the
  * partial index newest first instead of sorting every event in the range. */
-#define SQL_EVENTS                                                                               \
-        "SELECT * FROM ("                                                                        \
-        " SELECT * FROM ("                                                                       \
-        "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure,"        \
-        "         c.predicate, v.systemd, v.scorer, NULL, c.checks"                              \
-        "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version"     \
-        "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3"            \
-        "        AND (?4 IS NULL OR u.name = ?4)"                                                \
-        "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)"                                          \
-        " UNION ALL"                                                                             \
-        " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer,"          \
-        "        p.systemd, NULL"                                                                \
-        " FROM versions v JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
-        " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k"                                          \
-        "      ON k.kind = CASE WHEN p.systemd = v.systemd THEN 7 ELSE 6 END"                    \
+#define SQL_EVENTS \
+        "SELECT * FROM (" \
+        " SELECT * FROM (" \
+        "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure," \
+        "         c.predicate, v.systemd, v.scorer, NULL, c.checks" \
+        "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
+        "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
+        "        AND (?4 IS NULL OR u.name = ?4)" \
+        "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)" \
+        " UNION ALL" \
+        " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
+        "        p.systemd, NULL" \
+        " FROM versions v" \
+        " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
+        " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
+        "      ON k.kind = CASE WHEN p.systemd = v.systemd THEN 7 ELSE 6 END" \
         " WHERE ?4 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2 AND v.first_seen < ?3" \
         ") ORDER BY time DESC, unit DESC LIMIT ?5"
+
+/* The numbers SQL_EVENTS and sql/0002-events.sql spell out. */
+_Static_assert(STORE_CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
+_Static_assert(STORE_EVENT_REGRESSION == 1 && STORE_EVENT_IMPROVEMENT == 2, "0002-events.sql");
+_Static_assert(STORE_EVENT_SYSTEMD_UPGRADE == 6 && STORE_EVENT_SCORER_UPGRADE == 7, "SQL_EVENTS");
 
 typedef enum StmtId {
         STMT_BEGIN,
@@ -98,10 +104,12 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_COMMIT] = "COMMIT",
         [STMT_ROLLBACK] = "ROLLBACK",
         [STMT_USER_VERSION] = "PRAGMA user_version",
-        [STMT_IS_EMPTY] = "SELECT NOT EXISTS (SELECT 1 FROM units) AND NOT EXISTS (SELECT 1 FROM scans)",
+        [STMT_IS_EMPTY] =
+                "SELECT NOT EXISTS (SELECT 1 FROM units) AND NOT EXISTS (SELECT 1 FROM scans)",
         [STMT_UNIT_GET] = "SELECT id, exposure, gone, verdicts, version FROM units WHERE name = ?",
-        [STMT_UNIT_INSERT] = "INSERT INTO units (name, first_seen, last_change, exposure, predicate,"
-                             " version, verdicts) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)",
+        [STMT_UNIT_INSERT] =
+                "INSERT INTO units (name, first_seen, last_change, exposure, predicate,"
+                " version, verdicts) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)",
         [STMT_UNIT_UPDATE] = "UPDATE units SET last_change = ?2, gone = NULL, exposure = ?3,"
                              " predicate = ?4, version = ?5, verdicts = ?6,"
                              " regressions = regressions + ?7, improvements = improvements + ?8"
@@ -113,30 +121,33 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_CHECK_GET] = "SELECT id FROM checks WHERE name = ?",
         [STMT_CHECK_INSERT] = "INSERT INTO checks (name) VALUES (?)",
         [STMT_VERSION_GET] = "SELECT id FROM versions WHERE systemd = ? AND scorer = ?",
-        [STMT_VERSION_INSERT] = "INSERT INTO versions (systemd, scorer, first_seen) VALUES (?, ?, ?)",
+        [STMT_VERSION_INSERT] =
+                "INSERT INTO versions (systemd, scorer, first_seen) VALUES (?, ?, ?)",
         [STMT_SCAN_INSERT] = "INSERT INTO scans (time, duration, units, changes, cause)"
                              " VALUES (?, ?, ?, ?, ?)",
         [STMT_CURRENT] = "SELECT u.name, u.first_seen, u.last_change, u.gone, u.exposure,"
                          " u.predicate, u.regressions, u.improvements, v.systemd, v.scorer,"
                          " u.verdicts FROM units u JOIN versions v ON v.id = u.version"
                          " ORDER BY u.name",
-        [STMT_HISTORY] = "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
-                         " v.systemd, v.scorer, NULL, c.checks"
-                         " FROM changes c JOIN units u ON u.id = c.unit"
-                         " JOIN versions v ON v.id = c.version"
-                         " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
-                         " ORDER BY c.time DESC LIMIT ?4",
+        [STMT_HISTORY] =
+                "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
+                " v.systemd, v.scorer, NULL, c.checks"
+                " FROM changes c JOIN units u ON u.id = c.unit"
+                " JOIN versions v ON v.id = c.version"
+                " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
+                " ORDER BY c.time DESC LIMIT ?4",
         [STMT_EVENTS] = SQL_EVENTS,
         [STMT_PRUNE_CHANGES] = "DELETE FROM changes WHERE time < ?",
         [STMT_PRUNE_SCANS] = "DELETE FROM scans WHERE time < ?",
         [STMT_PRUNE_UNITS] = "DELETE FROM units WHERE gone IS NOT NULL AND gone < ?1"
                              " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.unit = units.id)",
         [STMT_VACUUM] = "PRAGMA incremental_vacuum",
-        [STMT_COUNTS] = "SELECT (SELECT count(*) FROM units),"
-                        " (SELECT count(*) FROM units WHERE gone IS NOT NULL),"
-                        " (SELECT count(*) FROM changes), (SELECT count(*) FROM changes WHERE kind > 0),"
-                        " (SELECT count(*) FROM scans), (SELECT count(*) FROM checks),"
-                        " (SELECT count(*) FROM versions)",
+        [STMT_COUNTS] =
+                "SELECT (SELECT count(*) FROM units),"
+                " (SELECT count(*) FROM units WHERE gone IS NOT NULL),"
+                " (SELECT count(*) FROM changes), (SELECT count(*) FROM changes WHERE kind > 0),"
+                " (SELECT count(*) FROM scans), (SELECT count(*) FROM checks),"
+                " (SELECT count(*) FROM versions)",
         [STMT_PAGES] = "SELECT * FROM pragma_page_count(), pragma_page_size(),"
                        " pragma_freelist_count()",
         [STMT_QUICK_CHECK] = "PRAGMA quick_check",
@@ -151,10 +162,10 @@ struct Store {
         sqlite3 *db;
         char *path;
         bool readonly;
-        bool baseline;     /* the first scan into an empty database: first scores are not events */
-        bool batch;        /* between store_begin() and store_commit()/store_rollback() */
-        bool baseline_pending; /* a scan was added in the open batch: its commit ends the baseline */
-        int batch_error;   /* the error that aborted the batch */
+        bool baseline; /* the first scan into an empty database: first scores are not events */
+        bool batch;    /* between store_begin() and store_commit()/store_rollback() */
+        bool baseline_pending; /* a scan was added in this batch: its commit ends the baseline */
+        int batch_error;       /* the error that aborted the batch */
         sqlite3_stmt *stmts[_STMT_MAX];
 
         CheckName *checks; /* name -> id, sorted by name; reloaded after a rollback */
@@ -303,7 +314,7 @@ static int decode_entries(const uint8_t *p, size_t len, unsigned arity, Pair *v,
                 if (x[0] == 0 || x[0] > INT64_MAX || x[1] > (uint64_t) STORE_BADNESS_MAX + 2 ||
                     (arity == 3 && x[2] > (uint64_t) STORE_BADNESS_MAX + 2))
                         return -EBADMSG;
-                v[n] = (Pair) { (int64_t) x[0], badness_decode(x[1]) };
+                v[n] = (Pair){ (int64_t) x[0], badness_decode(x[1]) };
                 if (arity == 3)
                         extra[n] = badness_decode(x[2]);
                 n++;
@@ -338,7 +349,8 @@ static int step_done(sqlite3_stmt *q) {
 }
 
 static int bind_text(sqlite3_stmt *q, int i, const char *t) {
-        return store_errno(t ? sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i));
+        return store_errno(t ? sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC)
+                             : sqlite3_bind_null(q, i));
 }
 
 static int bind_int(sqlite3_stmt *q, int i, int64_t v) {
@@ -395,8 +407,8 @@ static int checks_reload(Store *s) {
                         cap = cap ? cap * 2 : 128;
                         s->checks = xrealloc(s->checks, cap * sizeof(CheckName));
                 }
-                s->checks[s->n_checks++] = (CheckName) { column_strdup(q, 1),
-                                                         sqlite3_column_int64(q, 0) };
+                s->checks[s->n_checks++] =
+                        (CheckName){ column_strdup(q, 1), sqlite3_column_int64(q, 0) };
                 if (!s->checks[s->n_checks - 1].name)
                         s->checks[s->n_checks - 1].name = xstrdup("");
         }
@@ -415,9 +427,9 @@ static void caches_reset(Store *s) {
 
 /* The id of a check name, interning it (a write: call inside a write transaction). */
 static int check_id(Store *s, const char *name, int64_t *ret) {
-        CheckName *c = s->n_checks ? bsearch(name, s->checks, s->n_checks, sizeof(CheckName),
-                                             cmp_name_key)
-                                   : NULL;
+        CheckName *c =
+                s->n_checks ? bsearch(name, s->checks, s->n_checks, sizeof(CheckName), cmp_name_key)
+                            : NULL;
         int64_t id = 0;
         int r, rc;
 
@@ -449,7 +461,7 @@ static int check_id(Store *s, const char *name, int64_t *ret) {
         }
 
         s->checks = xrealloc(s->checks, (s->n_checks + 1) * sizeof(CheckName));
-        s->checks[s->n_checks++] = (CheckName) { xstrdup(name), id };
+        s->checks[s->n_checks++] = (CheckName){ xstrdup(name), id };
         qsort(s->checks, s->n_checks, sizeof(CheckName), cmp_check_name);
         *ret = id;
         return 0;
@@ -552,7 +564,8 @@ static int migrate(Store *s) {
         if (r < 0)
                 return r;
         if (v > n) {
-                log_debug("Database '%s' has schema %u, this binary knows up to %u.", s->path, v, n);
+                log_debug("Database '%s' has schema %u, this binary knows up to %u.", s->path, v,
+                          n);
                 return -EPROTO;
         }
 
@@ -602,11 +615,11 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
         s->path = xstrdup(path);
         s->readonly = readonly;
 
-        rc = sqlite3_open_v2(path, &s->db,
-                             (readonly ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                                     SQLITE_OPEN_NOMUTEX,
-                             NULL);
+        rc = sqlite3_open_v2(
+                path, &s->db,
+                (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                        SQLITE_OPEN_NOMUTEX,
+                NULL);
         if (rc != SQLITE_OK) {
                 log_debug("Cannot open '%s': %s", path,
                           s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -797,7 +810,7 @@ void store_rollback(Store *s) {
 size_t store_verdicts_from_report(const ScoreReport *r, StoreVerdict ret[static SCORE_ROWS_MAX]) {
         size_t n = r->n_checks < SCORE_ROWS_MAX ? r->n_checks : SCORE_ROWS_MAX;
         for (size_t i = 0; i < n; i++)
-                ret[i] = (StoreVerdict) { r->checks[i].assessor->id, r->checks[i].badness };
+                ret[i] = (StoreVerdict){ r->checks[i].assessor->id, r->checks[i].badness };
         return n;
 }
 
@@ -869,16 +882,18 @@ static int unit_get(Store *s, const char *name, UnitRow *ret) {
 }
 
 static int change_insert(Store *s, int64_t unit, uint64_t time_usec, StoreEventKind kind,
-                         StoreCause cause, int before, int exposure, int predicate,
-                         int64_t version, const uint8_t *checks, size_t n_checks) {
+                         StoreCause cause, int before, int exposure, int predicate, int64_t version,
+                         const uint8_t *checks, size_t n_checks) {
         sqlite3_stmt *q = stmt(s, STMT_CHANGE_INSERT);
         int r;
 
         if ((r = bind_int(q, 1, unit)) < 0 || (r = bind_u64(q, 2, time_usec)) < 0 ||
             (r = bind_int(q, 3, kind)) < 0 || (r = bind_int(q, 4, cause)) < 0 ||
             (r = before < 0 ? store_errno(sqlite3_bind_null(q, 5)) : bind_int(q, 5, before)) < 0 ||
-            (r = exposure < 0 ? store_errno(sqlite3_bind_null(q, 6)) : bind_int(q, 6, exposure)) < 0 ||
-            (r = predicate < 0 ? store_errno(sqlite3_bind_null(q, 7)) : bind_int(q, 7, predicate)) < 0 ||
+            (r = exposure < 0 ? store_errno(sqlite3_bind_null(q, 6)) : bind_int(q, 6, exposure)) <
+                    0 ||
+            (r = predicate < 0 ? store_errno(sqlite3_bind_null(q, 7)) : bind_int(q, 7, predicate)) <
+                    0 ||
             (r = bind_int(q, 8, version)) < 0 || (r = bind_blob(q, 9, checks, n_checks)) < 0) {
                 (void) sqlite3_clear_bindings(q);
                 return r;
@@ -962,9 +977,11 @@ static int add_score(Store *s, const StoreScore *sc, StoreEventKind *ret_kind) {
         first = old.id == 0;
         if (first) {
                 sqlite3_stmt *q = stmt(s, STMT_UNIT_INSERT);
-                if ((r = bind_text(q, 1, sc->unit)) < 0 || (r = bind_u64(q, 2, sc->time_usec)) < 0 ||
-                    (r = bind_int(q, 3, sc->exposure)) < 0 || (r = bind_int(q, 4, sc->predicate)) < 0 ||
-                    (r = bind_int(q, 5, version)) < 0 || (r = bind_blob(q, 6, vec_blob, vec_len)) < 0)
+                if ((r = bind_text(q, 1, sc->unit)) < 0 ||
+                    (r = bind_u64(q, 2, sc->time_usec)) < 0 ||
+                    (r = bind_int(q, 3, sc->exposure)) < 0 ||
+                    (r = bind_int(q, 4, sc->predicate)) < 0 || (r = bind_int(q, 5, version)) < 0 ||
+                    (r = bind_blob(q, 6, vec_blob, vec_len)) < 0)
                         return r;
                 r = step_done(q);
                 if (r < 0)
@@ -973,8 +990,9 @@ static int add_score(Store *s, const StoreScore *sc, StoreEventKind *ret_kind) {
         } else {
                 sqlite3_stmt *q = stmt(s, STMT_UNIT_UPDATE);
                 if ((r = bind_int(q, 1, old.id)) < 0 || (r = bind_u64(q, 2, sc->time_usec)) < 0 ||
-                    (r = bind_int(q, 3, sc->exposure)) < 0 || (r = bind_int(q, 4, sc->predicate)) < 0 ||
-                    (r = bind_int(q, 5, version)) < 0 || (r = bind_blob(q, 6, vec_blob, vec_len)) < 0 ||
+                    (r = bind_int(q, 3, sc->exposure)) < 0 ||
+                    (r = bind_int(q, 4, sc->predicate)) < 0 || (r = bind_int(q, 5, version)) < 0 ||
+                    (r = bind_blob(q, 6, vec_blob, vec_len)) < 0 ||
                     (r = bind_int(q, 7, kind == STORE_EVENT_REGRESSION)) < 0 ||
                     (r = bind_int(q, 8, kind == STORE_EVENT_IMPROVEMENT)) < 0)
                         return r;
@@ -1057,7 +1075,8 @@ static int add_scan(Store *s, const StoreScan *scan) {
                         return r;
         }
 
-        if ((r = bind_u64(q, 1, scan->time_usec)) < 0 || (r = bind_u64(q, 2, scan->duration_usec)) < 0 ||
+        if ((r = bind_u64(q, 1, scan->time_usec)) < 0 ||
+            (r = bind_u64(q, 2, scan->duration_usec)) < 0 ||
             (r = bind_u64(q, 3, scan->n_units)) < 0 || (r = bind_u64(q, 4, scan->n_changes)) < 0 ||
             (r = bind_int(q, 5, scan->cause)) < 0) {
                 (void) sqlite3_clear_bindings(q);
@@ -1137,7 +1156,7 @@ int store_load_current(Store *s, StoreCurrent **ret) {
                         c->units = xrealloc(c->units, cap * sizeof(StoreUnit));
                 }
                 StoreUnit *u = &c->units[c->n_units];
-                *u = (StoreUnit) {
+                *u = (StoreUnit){
                         .name = column_strdup(q, 0),
                         .first_seen_usec = column_u64(q, 1),
                         .last_change_usec = column_u64(q, 2),
@@ -1164,7 +1183,7 @@ int store_load_current(Store *s, StoreCurrent **ret) {
                                         break;
                         if (k == s->n_checks)
                                 return -EBADMSG;
-                        u->verdicts[i] = (StoreVerdict) { c->check_names[k], vec[i].badness };
+                        u->verdicts[i] = (StoreVerdict){ c->check_names[k], vec[i].badness };
                 }
                 u->n_verdicts = n_vec;
         }
@@ -1214,7 +1233,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **r
                         list = xrealloc(list, 2 * n * sizeof(StoreChange));
                 StoreChange *c = &list[n++];
                 int64_t kind = sqlite3_column_int64(q, 2), cause = sqlite3_column_int64(q, 3);
-                *c = (StoreChange) {
+                *c = (StoreChange){
                         .unit = column_strdup(q, 0),
                         .time_usec = column_u64(q, 1),
                         .kind = kind >= 0 && kind < _STORE_EVENT_MAX ? (StoreEventKind) kind
@@ -1241,7 +1260,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **r
                                 r = -EBADMSG;
                                 break;
                         }
-                        c->checks[i] = (StoreCheck) { xstrdup(name), v[i].badness, nb[i] };
+                        c->checks[i] = (StoreCheck){ xstrdup(name), v[i].badness, nb[i] };
                         c->n_checks++;
                 }
                 if (r < 0)

@@ -19,8 +19,8 @@
 typedef struct Store Store;
 
 /* Bounds on what a caller (ultimately an HTTP client) can ask for. */
-#define STORE_ROWS_MAX 10000U      /* rows per store_history()/store_events() call */
-#define STORE_VERDICTS_MAX 256U    /* checks per score */
+#define STORE_ROWS_MAX 10000U   /* rows per store_history()/store_events() call */
+#define STORE_VERDICTS_MAX 256U /* checks per score */
 #define STORE_BADNESS_MAX UINT32_MAX
 /* A check the previous vector did not have (a new systemd table added it). */
 #define STORE_BADNESS_ABSENT (UINT64_MAX - 1)
@@ -28,9 +28,9 @@ typedef struct Store Store;
 /* Why a scan or a single rescore happened. Stored as numbers: append only. */
 typedef enum StoreCause {
         STORE_CAUSE_STARTUP,
-        STORE_CAUSE_RELOAD,          /* daemon-reload */
-        STORE_CAUSE_UNIT_NEW,        /* a unit appeared */
-        STORE_CAUSE_UNIT_CHANGED,    /* a unit's properties changed (PropertiesChanged) */
+        STORE_CAUSE_RELOAD,       /* daemon-reload */
+        STORE_CAUSE_UNIT_NEW,     /* a unit appeared */
+        STORE_CAUSE_UNIT_CHANGED, /* a unit's properties changed (PropertiesChanged) */
         STORE_CAUSE_UNIT_REMOVED,
         STORE_CAUSE_SYSTEMD_UPGRADE, /* the manager's version (and so the table) changed */
         STORE_CAUSE_PERIODIC,
@@ -40,12 +40,12 @@ typedef enum StoreCause {
 
 /* What a change means. Stored as numbers: append only. */
 typedef enum StoreEventKind {
-        STORE_EVENT_NONE,            /* verdicts changed, exposure did not; or a quiet first score */
-        STORE_EVENT_REGRESSION,      /* exposure rose */
-        STORE_EVENT_IMPROVEMENT,     /* exposure fell */
-        STORE_EVENT_NEW_EXPOSED,     /* a new unit scored >= the threshold */
-        STORE_EVENT_GONE,            /* the unit went away */
-        STORE_EVENT_RESCORED,        /* exposure changed because systemd changed, not the unit */
+        STORE_EVENT_NONE,        /* verdicts changed, exposure did not; or a quiet first score */
+        STORE_EVENT_REGRESSION,  /* exposure rose */
+        STORE_EVENT_IMPROVEMENT, /* exposure fell */
+        STORE_EVENT_NEW_EXPOSED, /* a new unit scored >= the threshold */
+        STORE_EVENT_GONE,        /* the unit went away */
+        STORE_EVENT_RESCORED,    /* exposure changed because systemd changed, not the unit */
         STORE_EVENT_SYSTEMD_UPGRADE, /* a new systemd version (not tied to a unit) */
         STORE_EVENT_SCORER_UPGRADE,  /* a new scorer version with the same systemd */
         _STORE_EVENT_MAX,
@@ -56,7 +56,7 @@ typedef enum StoreEventKind {
 /* The kinds store_events() returns by default: everything but NONE. */
 #define STORE_EVENTS_DEFAULT ((1U << _STORE_EVENT_MAX) - 2U)
 
-const char *store_cause_to_string(StoreCause c);          /* "startup", ...; NULL if invalid */
+const char *store_cause_to_string(StoreCause c); /* "startup", ...; NULL if invalid */
 StoreCause store_cause_from_string(const char *s);
 const char *store_event_kind_to_string(StoreEventKind k); /* "regression", ... */
 StoreEventKind store_event_kind_from_string(const char *s);
@@ -92,20 +92,21 @@ typedef struct StoreVerdict {
         uint64_t badness;
 } StoreVerdict;
 
-/* Fill ret with every check of a report (names point into the report's table). Returns the count. */
+/* Fill ret with every check of a report (names point into the report's table). Returns the
+ * count. */
 size_t store_verdicts_from_report(const ScoreReport *r, StoreVerdict ret[static SCORE_ROWS_MAX]);
 
 typedef struct StoreScore {
-        const char *unit;              /* "foo.service" */
-        uint64_t time_usec;            /* CLOCK_REALTIME; unique per unit */
-        unsigned exposure;             /* tenths, 0..100 */
+        const char *unit;   /* "foo.service" */
+        uint64_t time_usec; /* CLOCK_REALTIME; unique per unit */
+        unsigned exposure;  /* tenths, 0..100 */
         Predicate predicate;
-        const StoreVerdict *verdicts;  /* every check (not only the changed ones), unique names */
-        size_t n_verdicts;             /* <= STORE_VERDICTS_MAX */
-        const char *systemd_version;   /* the manager's Version property */
-        const char *scorer_version;    /* which scorer/table produced it */
+        const StoreVerdict *verdicts; /* every check (not only the changed ones), unique names */
+        size_t n_verdicts;            /* <= STORE_VERDICTS_MAX */
+        const char *systemd_version;  /* the manager's Version property */
+        const char *scorer_version;   /* which scorer/table produced it */
         StoreCause cause;
-        unsigned new_unit_threshold;   /* tenths: a new unit scoring >= this is NEW_EXPOSED */
+        unsigned new_unit_threshold; /* tenths: a new unit scoring >= this is NEW_EXPOSED */
 } StoreScore;
 
 /* Persist a score if it differs from the unit's last persisted one (exposure or any verdict), or
@@ -121,7 +122,7 @@ int store_add_score(Store *s, const StoreScore *score, StoreEventKind *ret_kind)
 int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause);
 
 typedef struct StoreScan {
-        uint64_t time_usec;     /* unique */
+        uint64_t time_usec; /* unique */
         uint64_t duration_usec;
         uint64_t n_units;
         uint64_t n_changes;
@@ -138,19 +139,19 @@ int store_add_scan(Store *s, const StoreScan *scan);
 typedef struct StoreUnit {
         char *name;
         uint64_t first_seen_usec, last_change_usec;
-        uint64_t gone_usec;            /* 0 while present */
+        uint64_t gone_usec; /* 0 while present */
         unsigned exposure;
         Predicate predicate;
         uint64_t regressions, improvements;
         char *systemd_version, *scorer_version;
-        StoreVerdict *verdicts;        /* check names owned by the StoreCurrent */
+        StoreVerdict *verdicts; /* check names owned by the StoreCurrent */
         size_t n_verdicts;
 } StoreUnit;
 
 typedef struct StoreCurrent {
-        StoreUnit *units;              /* sorted by name (strcmp), gone ones included */
+        StoreUnit *units; /* sorted by name (strcmp), gone ones included */
         size_t n_units;
-        char **check_names;            /* owns the StoreVerdict.check strings */
+        char **check_names; /* owns the StoreVerdict.check strings */
         size_t n_check_names;
 } StoreCurrent;
 
@@ -166,16 +167,16 @@ typedef struct StoreCheck {
 } StoreCheck;
 
 typedef struct StoreChange {
-        char *unit;                    /* NULL for SYSTEMD/SCORER_UPGRADE */
+        char *unit; /* NULL for SYSTEMD/SCORER_UPGRADE */
         uint64_t time_usec;
         StoreEventKind kind;
         StoreCause cause;
-        int before;                    /* tenths; -1 for a first score or an upgrade event */
-        int exposure;                  /* tenths; -1 for GONE or an upgrade event */
-        Predicate predicate;           /* _PREDICATE_INVALID where exposure is -1 */
+        int before;          /* tenths; -1 for a first score or an upgrade event */
+        int exposure;        /* tenths; -1 for GONE or an upgrade event */
+        Predicate predicate; /* _PREDICATE_INVALID where exposure is -1 */
         char *systemd_version, *scorer_version;
-        char *systemd_version_before;  /* upgrade events: the previous one; else NULL */
-        StoreCheck *checks;            /* the checks whose badness changed */
+        char *systemd_version_before; /* upgrade events: the previous one; else NULL */
+        StoreCheck *checks;           /* the checks whose badness changed */
         size_t n_checks;
 } StoreChange;
 
@@ -198,12 +199,12 @@ int store_prune(Store *s, uint64_t before_usec, uint64_t *ret_n);
 
 typedef struct StoreStats {
         unsigned schema_version;
-        uint64_t db_bytes;             /* page_count * page_size */
-        uint64_t free_bytes;           /* freelist pages */
-        uint64_t wal_bytes;            /* size of the -wal file, 0 for :memory: */
+        uint64_t db_bytes;   /* page_count * page_size */
+        uint64_t free_bytes; /* freelist pages */
+        uint64_t wal_bytes;  /* size of the -wal file, 0 for :memory: */
         uint64_t n_units, n_units_gone, n_changes, n_events, n_scans, n_checks, n_versions;
-        uint64_t n_write_errors;       /* failed writes since open */
-        int last_error;                /* -errno of the last failed write, 0 after a success */
+        uint64_t n_write_errors; /* failed writes since open */
+        int last_error;          /* -errno of the last failed write, 0 after a success */
 } StoreStats;
 
 /* Sizes and row counts (counting scans the tables: call it seconds apart, not per request). */

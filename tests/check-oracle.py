@@ -39,7 +39,7 @@ def oracle(txt, js):
         mark, name, desc, w, b, r, e = m.groups()
         b = 'n/a' if b == '18446744073709551615' else b
         rows[name] = dict(mark=MARK[mark], desc=desc, weight=w, badness=b, range=r, exposure=e or '')
-    if js and os.path.exists(js):
+    if js and os.path.exists(js) and os.path.getsize(js) > 0:
         for d in json.load(open(js, encoding='utf-8')):
             rows[d['name']]['json_field'] = d['json_field']
             rows[d['name']]['desc'] = d['description'] or ''
@@ -70,7 +70,9 @@ def main():
             if not f.endswith('.props'):
                 continue
             base = os.path.join(d, f[:-6])
-            if not os.path.exists(base + '.txt') and not os.path.exists(base + '.json'):
+            # no oracle output: the unit could not be analyzed (not loaded), nothing to compare
+            if not any(os.path.exists(base + e) and os.path.getsize(base + e) > 0
+                       for e in ('.txt', '.json')):
                 continue
             o_rows, o_overall = oracle(base + '.txt', base + '.json')
             if not o_rows:

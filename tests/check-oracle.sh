@@ -8,7 +8,9 @@ build=${BUILD:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rc=0
-for v in $(ls "$top"/tests/fixtures | sed -n 's/^v\([0-9]*\)-.*/\1/p' | sort -u); do
+versions=$(find "$top/tests/fixtures" -maxdepth 1 -name "v*-*.props" -printf "%f\n" |
+        sed -n 's/^v\([0-9]*\)-.*/\1/p' | sort -u)
+for v in $versions; do
         mkdir -p "$tmp/$v"
         for f in "$top"/tests/fixtures/v"$v"-*.props; do
                 n=$(basename "$f" .props)

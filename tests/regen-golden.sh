@@ -15,4 +15,5 @@ for f in "$top"/tests/fixtures/v*-*.props; do
         version=${version%%-*}
         "$printer" --print "$version" "$f" > "$top/tests/golden/$name.out"
 done
-echo "regenerated $(ls "$top"/tests/fixtures/*.props | wc -l) golden files; now run tests/check-oracle.sh"
+n=$(find "$top/tests/fixtures" -maxdepth 1 -name "v*-*.props" | wc -l)
+echo "regenerated $n golden files; now run tests/check-oracle.sh"

@@ -112,7 +112,9 @@ static void test_output(void **state) {
         json_object_put(j);
         free(out);
 
-        char *e1[] = { "events", dbarg, "--json", "--kind=regression", "--since=@1700000000", NULL };
+        char *e1[] = {
+                "events", dbarg, "--json", "--kind=regression", "--since=@1700000000", NULL
+        };
         assert_int_equal(capture(cli_events, e1, &out), 0);
         j = json_tokener_parse(out);
         assert_non_null(j);

@@ -33,7 +33,7 @@ static void test_defaults(void **state) {
         (void) state;
         assert_string_equal(c->db, "/var/lib/exposured/exposured.db");
         assert_int_equal(c->n_listen, 1);
-        assert_string_equal(c->listen[0].text, "127.0.0.1:9587");
+        assert_string_equal(c->listen[0].text, "127.0.0.1:9573");
         assert_int_equal(c->retention_usec, 90ULL * 86400 * 1000000);
         assert_int_equal(c->new_unit_threshold, 90);
         assert_false(c->per_check_metrics);
@@ -84,8 +84,11 @@ static void test_keys(void **state) {
         assert_int_equal(c->db_max_bytes, 64ULL << 20);
 
         /* Empty listen: socket activation only; threshold bounds; bare coalesce is ms. */
-        assert_int_equal(parse(c, "listen =\nnew_unit_threshold=10.0\nrescan_coalesce=250\n"
-                                  "systemd_version=auto\nretention=infinity", &e), 0);
+        assert_int_equal(parse(c,
+                               "listen =\nnew_unit_threshold=10.0\nrescan_coalesce=250\n"
+                               "systemd_version=auto\nretention=infinity",
+                               &e),
+                         0);
         assert_int_equal(c->n_listen, 0);
         assert_int_equal(c->new_unit_threshold, 100);
         assert_int_equal(c->rescan_coalesce_usec, 250000);
@@ -301,14 +304,10 @@ static void test_corpus(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_keys),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_all_or_nothing),
-                cmocka_unit_test(test_set),
-                cmocka_unit_test(test_load_validate_format),
-                cmocka_unit_test(test_example_file),
-                cmocka_unit_test(test_corpus),
+                cmocka_unit_test(test_defaults),     cmocka_unit_test(test_keys),
+                cmocka_unit_test(test_errors),       cmocka_unit_test(test_all_or_nothing),
+                cmocka_unit_test(test_set),          cmocka_unit_test(test_load_validate_format),
+                cmocka_unit_test(test_example_file), cmocka_unit_test(test_corpus),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
