@@ -51,7 +51,7 @@ int main(int argc, char *argv[]) {
         if (store_open(":memory:", &st) < 0)
                 return 1;
         fill(st, s, 12);
-        HttpContext ctx = { .state = s, .store = st, .render = { .version = "bench" } };
+        HttpContext ctx = { .state = s, .store = &st, .render = { .version = "bench" } };
         sd_event *e = NULL;
         HttpServer *server = NULL;
         int r;

@@ -110,7 +110,7 @@ int main(int argc, char *argv[]) {
         if (store_open(":memory:", &st) < 0)
                 return 1;
         fill(st, s, changes);
-        HttpContext ctx = { .state = s, .store = st, .render = { .version = "bench" } };
+        HttpContext ctx = { .state = s, .store = &st, .render = { .version = "bench" } };
         request(&ctx, "/metrics", iters);
         request(&ctx, "/api/v1/units", iters);
         request(&ctx, "/api/v1/units/svc-0003.service", iters);

@@ -4,10 +4,11 @@
  * source, a prepare callback arms a timer from MHD_get_timeout() before every poll, and both call
  * MHD_run(). No MHD threads. One MHD daemon per listening socket (MHD takes one socket each).
  *
- * Handlers get (HttpContext, Request, Response), call the store through HttpSource and the
- * renderers, and never touch MHD. Requests are parsed into a Request with every path segment and
- * query argument percent-decoded by us (MHD's own unescaping is switched off so that %2F inside a
- * unit name stays inside its segment). Never logs above debug for anything a client sends. */
+ * Handlers get (HttpContext, Request, Response), call the store (store_history/store_events)
+ * and the renderers, and never touch MHD. Requests are parsed into a Request with every path
+ * segment and query argument percent-decoded by us (MHD's own unescaping is switched off so that
+ * %2F inside a unit name stays inside its segment). Never logs above debug for anything a client
+ * sends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -285,6 +286,10 @@ static void h_api_unit(HttpContext *ctx, const RenderOptions *o, const Request *
 
 /* ---- the store, converted to the renderers' rows ---- */
 
+static Store *get_store(const HttpContext *ctx) {
+        return ctx->store ? *ctx->store : NULL;
+}
+
 /* A unit's history, newest first. -ENOENT for a unit the store never saw, -ENODATA without a
  * store, else -errno from the store. */
 static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
@@ -293,9 +298,11 @@ static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **re
         size_t n = 0;
         int r;
 
-        if (!ctx->store)
+        Store *store = get_store(ctx);
+
+        if (!store)
                 return -ENODATA;
-        r = store_history(ctx->store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
         if (r == -EINVAL)
                 return -ENOENT; /* a name the store cannot hold (control characters) was never
                                  * stored */
@@ -324,9 +331,11 @@ static int load_events(HttpContext *ctx, const HistoryQuery *q, EventRow **ret, 
 
         *ret = NULL;
         *ret_n = 0;
-        if (!ctx->store)
+        Store *store = get_store(ctx);
+
+        if (!store)
                 return -ENODATA;
-        r = store_events(ctx->store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
+        r = store_events(store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
                          q->since_usec, q->until_usec, q->limit, &c, &n);
         if (r < 0)
                 return r;
@@ -412,15 +421,21 @@ static void h_api_events(HttpContext *ctx, const RenderOptions *o, const Request
 
 static void h_api_status(HttpContext *ctx, const RenderOptions *o, const Request *req,
                          const char *param, Response *resp) {
-        StatusInfo st = { .db_available = ctx->store != NULL };
+        Store *store = get_store(ctx);
+        StatusInfo st = { .db_available = store != NULL };
         uint64_t now = now_monotonic_usec();
 
         (void) req, (void) param;
-        if (ctx->store) {
+        if (store != ctx->db_stats_store) {
+                /* another (or a reopened) database: forget the cached numbers */
+                ctx->db_stats_usec = 0;
+                ctx->db_stats_store = store;
+        }
+        if (store) {
                 /* store_stats() counts rows: at most every HTTP_DB_STATS_USEC, whatever the
                  * request rate. */
                 if (ctx->db_stats_usec == 0 || now - ctx->db_stats_usec >= HTTP_DB_STATS_USEC) {
-                        ctx->db_stats_error = store_stats(ctx->store, &ctx->db_stats);
+                        ctx->db_stats_error = store_stats(store, &ctx->db_stats);
                         ctx->db_stats_usec = now;
                 }
                 st.db_error = ctx->db_stats_error < 0 ? ctx->db_stats_error :
@@ -466,7 +481,7 @@ static void h_dashboard(HttpContext *ctx, const RenderOptions *o, const Request 
                         return respond_error(resp, KIND_HTML, 400, "unknown sort order");
         }
 
-        if (ctx->store && s->n_units > 0) {
+        if (get_store(ctx) && s->n_units > 0) {
                 /* One indexed query per unit; a failing store leaves the sparklines flat. */
                 sparks = xcalloc(s->n_units, sizeof(*sparks));
                 spark_rows = xcalloc(s->n_units, sizeof(*spark_rows));
@@ -514,7 +529,7 @@ static void h_unit_page(HttpContext *ctx, const RenderOptions *o, const Request 
         (void) req;
         if (!u)
                 return;
-        if (ctx->store) {
+        if (get_store(ctx)) {
                 HistoryQuery q = { .unit = u->id, .limit = HTTP_UNIT_CHART_ROWS,
                                    .kind = _EVENT_KIND_INVALID };
                 if (load_history(ctx, &q, &rows, &n) < 0) {

@@ -36,18 +36,21 @@
 #define HTTP_UNIT_CHART_ROWS 500       /* history rows in a unit's chart */
 #define HTTP_DB_STATS_USEC (10 * UINT64_C(1000000)) /* /api/v1/status reuses store_stats() */
 
-/* What the handlers read; filled by the manager. state and store must outlive the server; the
- * manager updates State in place between requests (one thread). store may be NULL (no database):
- * the history endpoints then answer 503 and the pages render without history. render.now_usec is
- * ignored: each request uses the current time. The db_* fields are the server's own cache. */
+/* What the handlers read; filled by the manager. state must outlive the server; the manager
+ * updates State in place between requests (one thread). store points at the owner's Store
+ * pointer (e.g. &manager->store), read at every request, so the owner may open, close and reopen
+ * its database at any time; store or *store NULL means no database: the history endpoints then
+ * answer 503 and the pages render without history. render.now_usec is ignored: each request uses
+ * the current time. The db_* fields are the server's own cache. */
 typedef struct HttpContext {
         const State *state;
-        Store *store;
+        Store *const *store;
         RenderOptions render;
 
         StoreStats db_stats;        /* internal: last store_stats() ... */
         int db_stats_error;         /* ... its result ... */
-        uint64_t db_stats_usec;     /* ... and when (CLOCK_MONOTONIC; 0 = never) */
+        uint64_t db_stats_usec;     /* ... and when (CLOCK_MONOTONIC; 0 = never) ... */
+        const Store *db_stats_store;/* ... of which Store */
 } HttpContext;
 
 typedef struct HttpConfig {

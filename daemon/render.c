@@ -125,7 +125,8 @@ static void esc_html(Buf *out, char c) {
 /* Length of the prefix of s that needs no escaping for the given set (printable ASCII only). */
 static size_t plain_prefix(const char *s, const char *special) {
         size_t n = 0;
-        while ((unsigned char) s[n] >= 0x20 && (unsigned char) s[n] < 0x7f && !strchr(special, s[n]))
+        while ((unsigned char) s[n] >= 0x20 && (unsigned char) s[n] < 0x7f &&
+               !strchr(special, s[n]))
                 n++;
         return n;
 }

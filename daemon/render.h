@@ -56,9 +56,9 @@ typedef struct EventRow {
 } EventRow;
 
 /* A history or events query: since <= time < until, CLOCK_REALTIME usec; until 0 = no upper
- * bound (as store_history()/store_events()); limit is in 1..RENDER_ROWS_MAX; the source returns the newest rows in range, newest
- * first. unit is NULL for "every unit" (events only). kind (events only) is an EventKind or
- * _EVENT_KIND_INVALID for every kind. */
+ * bound (as store_history()/store_events()); limit is in 1..RENDER_ROWS_MAX; the newest rows in
+ * range come first. unit is NULL for "every unit" (events only). kind (events only) is an
+ * EventKind or _EVENT_KIND_INVALID for every kind but EVENT_NONE. */
 typedef struct HistoryQuery {
         const char *unit;
         uint64_t since_usec;

@@ -96,7 +96,7 @@ static int setup(void **state) {
         fill_store(f->store, f->state);
         ctx = (HttpContext) {
                 .state = f->state,
-                .store = f->store,
+                .store = &f->store,
                 .render = { .version = "0.1-test" },
         };
         assert_int_equal(sd_event_new(&f->event), 0);
@@ -397,7 +397,8 @@ static void test_bad_params(void **state) {
         Fixture *f = *state;
         static const char *const bad[] = {
                 "/api/v1/events?limit=0", "/api/v1/events?limit=1001", "/api/v1/events?limit=-1",
-                "/api/v1/events?limit=1e3", "/api/v1/events?limit=", "/api/v1/events?limit=10&limit=20",
+                "/api/v1/events?limit=1e3", "/api/v1/events?limit=",
+                "/api/v1/events?limit=10&limit=20",
                 "/api/v1/events?since=yesterday", "/api/v1/events?since=2026-02-30T00:00:00Z",
                 "/api/v1/events?since=20&until=10", "/api/v1/events?kind=bad",
                 "/api/v1/events?unit=", "/api/v1/events?what=1", "/api/v1/units?x=1",
@@ -647,6 +648,44 @@ static void test_no_store(void **state) {
         fixture_state_free(s);
 }
 
+/* The server reads the owner's Store pointer per request: closing and reopening the database
+ * (as the manager does after failures) is seen at once, and /api/v1/status drops stale stats. */
+static void test_store_swap(void **state) {
+        Fixture *f = *state;
+        Store *saved = f->store;
+        Reply r;
+
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"available\":true,\"ok\":true"));
+        reply_done(&r);
+
+        f->store = NULL;
+        get(f, "GET", "/api/v1/events", NULL, &r);
+        assert_json_error(&r, 503);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"database\":{\"available\":false"));
+        reply_done(&r);
+        get(f, "GET", "/units/svc-0003.service", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+
+        /* a fresh, empty database */
+        assert_int_equal(store_open(":memory:", &f->store), 0);
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"changes\":0,"));
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        store_free(f->store);
+
+        f->store = saved;
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+}
+
 static void test_listen_parse(void **state) {
         struct sockaddr_storage ss;
         socklen_t len;
@@ -682,6 +721,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_html, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_swap, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,8 @@ static void check_markup(const char *html) {
                         fail_msg("unexpected tag <%s> at: %.40s", tag, p);
                 if (streq(tag, "script") && p[1] != '/') {
                         /* only the one external script, never inline */
-                        assert_true(startswith(p, "<script src=\"/static/app.js\" defer></script>"));
+                        assert_true(startswith(
+                                p, "<script src=\"/static/app.js\" defer></script>"));
                         scripts++;
                 }
         }

@@ -20,6 +20,9 @@ if not chromium:
     sys.exit(77)
 
 
+ROW_UNITS = "[...document.querySelectorAll('#units tbody tr')].map(r => r.dataset.unit)"
+
+
 class Browser:
     def __init__(self):
         self.profile = tempfile.mkdtemp(prefix="exposured-chromium.")
@@ -129,15 +132,16 @@ def main():
 
         # Sort by name: click the header (ascending), then again (descending).
         evaluate("document.querySelector('th[data-key=name]').click()")
-        names = evaluate("[...document.querySelectorAll('#units tbody tr')].map(r => r.dataset.unit)")
+        names = evaluate(ROW_UNITS)
         if names != sorted(names):
             failures.append("click on Service did not sort ascending")
         evaluate("document.querySelector('th[data-key=name]').click()")
-        names = evaluate("[...document.querySelectorAll('#units tbody tr')].map(r => r.dataset.unit)")
+        names = evaluate(ROW_UNITS)
         if names != sorted(names, reverse=True):
             failures.append("second click did not sort descending")
         evaluate("document.querySelector('th[data-key=exposure]').click()")
-        exp = evaluate("[...document.querySelectorAll('#units tbody tr')].map(r => +r.dataset.exposure)")
+        exp = evaluate("[...document.querySelectorAll('#units tbody tr')]"
+                       ".map(r => +r.dataset.exposure)")
         if exp != sorted(exp):
             failures.append("click on Exposure did not sort by exposure")
 
@@ -151,6 +155,18 @@ def main():
         shown = evaluate("document.getElementById('shown').textContent")
         if shown != f"Showing 1 of {rows} services.":
             failures.append(f"counter says {shown!r}")
+
+        # Live refresh: spoil one exposure cell, ask app.js to refresh, expect the server's value
+        # back (set as text) and the row marked as changed.
+        evaluate("const c = document.querySelector('tr[data-unit=\"getty@tty1.service\"] "
+                 ".exposure'); window.before = c.textContent; c.textContent = '<b>?</b>';"
+                 "document.dispatchEvent(new Event('exposured-refresh'))")
+        time.sleep(1.0)
+        after = evaluate("[document.querySelector('tr[data-unit=\"getty@tty1.service\"] "
+                         ".exposure').textContent, window.before, document.querySelector("
+                         "'tr[data-unit=\"getty@tty1.service\"]').classList.contains('changed')]")
+        if after[0] != after[1] or not after[2]:
+            failures.append(f"refresh did not restore the cell: {after}")
 
         # The unit page of a hostile unit, and the events page.
         for path in ("/units/%3Cscript%3Ealert(1)%3C%2Fscript%3E.service", "/events"):
