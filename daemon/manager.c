@@ -677,106 +677,6 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
-/* ---- the HTTP server's view of the store ---- */
-
-static int source_history(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
-                          size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
-        int r;
-
-        if (!m->store)
-                return -ENOENT;
-        r = store_history(m->store, q->unit, q->since_usec, q->until_usec ? q->until_usec + 1 : 0,
-                          q->limit, &c, &n);
-        if (r == -ENOENT) {
-                *ret_rows = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        HistoryRow *rows = xcalloc(n ? n : 1, sizeof(HistoryRow));
-        for (size_t i = 0; i < n; i++) {
-                if (c[i].exposure < 0)
-                        continue; /* "gone" rows carry no score */
-                rows[k++] = (HistoryRow) {
-                        .time_usec = c[i].time_usec,
-                        .exposure = (unsigned) c[i].exposure,
-                        .predicate = c[i].predicate,
-                };
-        }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
-        return 0;
-}
-
-static int source_events(void *userdata, const HistoryQuery *q, EventRow **ret_rows,
-                         size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
-        unsigned kinds;
-        int r;
-
-        if (!m->store)
-                return -ENOENT;
-        switch (q->kind) {
-        case EVENT_REGRESSION:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION);
-                break;
-        case EVENT_IMPROVEMENT:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT);
-                break;
-        case EVENT_GONE:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_GONE);
-                break;
-        case EVENT_FIRST:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-                break;
-        default:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION) |
-                        STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT) |
-                        STORE_EVENT_MASK(STORE_EVENT_GONE) |
-                        STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-        }
-        r = store_events(m->store, q->unit, kinds, q->since_usec,
-                         q->until_usec ? q->until_usec + 1 : 0, q->limit, &c, &n);
-        if (r < 0)
-                return r;
-        EventRow *rows = xcalloc(n ? n : 1, sizeof(EventRow));
-        for (size_t i = 0; i < n; i++) {
-                if (!c[i].unit)
-                        continue;
-                rows[k++] = (EventRow) {
-                        .time_usec = c[i].time_usec,
-                        .unit = xstrdup(c[i].unit),
-                        .kind = c[i].kind == STORE_EVENT_REGRESSION ? EVENT_REGRESSION
-                                : c[i].kind == STORE_EVENT_IMPROVEMENT ? EVENT_IMPROVEMENT
-                                : c[i].kind == STORE_EVENT_GONE ? EVENT_GONE
-                                                                : EVENT_FIRST,
-                        .exposure = c[i].exposure < 0 ? 0 : (unsigned) c[i].exposure,
-                        .previous = c[i].before < 0 ? 0 : (unsigned) c[i].before,
-                        .predicate = c[i].predicate,
-                        .previous_predicate = predicate_from_exposure(
-                                c[i].before < 0 ? 0 : (unsigned) c[i].before),
-                };
-        }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
-        return 0;
-}
-
-static int source_health(void *userdata) {
-        Manager *m = userdata;
-        if (!m->store)
-                return -ENOENT;
-        return m->store_failing ? -EIO : 0;
-}
-
 /* ---- lifecycle ---- */
 
 int manager_new(Config *config, Manager **ret) {
@@ -820,8 +720,7 @@ int manager_new(Config *config, Manager **ret) {
         hc.listen = listen;
         HttpContext ctx = {
                 .state = &m->state,
-                .source = { .userdata = m, .history = source_history, .events = source_events,
-                            .health = source_health },
+                .store = &m->store, /* read per request: sees a reopened database */
                 .render = { .version = EXPOSURED_VERSION,
                             .per_check_metrics = config->per_check_metrics },
         };
