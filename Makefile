@@ -67,17 +67,20 @@ $(BUILD)/embedded.c: tools/embed.sh $(SQL) $(WEB) | $(BUILD)
 	mv $@.tmp $@
 
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c daemon/embed.h | $(BUILD)/obj
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -c -o $@ $<
 
 $(BUILD)/libexposured.a: $(OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/exposured: $(BUILD)/obj/main.o $(BUILD)/libexposured.a
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/libexposured.a $(HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPERS) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPERS) \
 		$(BUILD)/libexposured.a $(PKG_LIBS) -lcmocka
 
 $(BUILD) $(BUILD)/obj $(BUILD)/tests:
