@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -686,6 +687,111 @@ static void test_store_swap(void **state) {
         reply_done(&r);
 }
 
+/* Socket activation: a listening socket passed as fd 3 with LISTEN_FDS/LISTEN_PID is used
+ * instead of any --listen address, and the environment is consumed. */
+static void test_listen_fds(void **state) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof a;
+        char pid[32];
+        /* an address this host does not have: binding it would fail... */
+        char *addrs[] = { (char *) "192.0.2.1:9573", NULL };
+        HttpConfig config = { .listen = addrs, .use_listen_fds = true };
+        State *s = fixture_state_new(2, false);
+        HttpContext ctx = { .state = s };
+        Fixture f = { .state = s };
+        int fd, saved;
+        Reply r;
+        (void) state;
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &a, sizeof a), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &a, &len), 0);
+        saved = fcntl(3, F_DUPFD_CLOEXEC, 10); /* keep whatever fd 3 was */
+        if (fd != 3) {
+                assert_int_equal(dup2(fd, 3), 3);
+                close(fd);
+        }
+        (void) snprintf(pid, sizeof pid, "%d", (int) getpid());
+        assert_int_equal(setenv("LISTEN_PID", pid, 1), 0);
+        assert_int_equal(setenv("LISTEN_FDS", "1", 1), 0);
+
+        assert_int_equal(sd_event_new(&f.event), 0);
+        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_null(getenv("LISTEN_FDS"));
+        assert_int_equal(http_server_n_listeners(f.server), 1);
+        f.port = http_server_port(f.server, 0);
+        assert_int_equal(f.port, ntohs(a.sin_port)); /* ... which it never tried */
+        get(&f, "GET", "/api/v1/status", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+
+        http_server_free(f.server); /* closes fd 3 */
+        sd_event_unref(f.event);
+        fixture_state_free(s);
+        if (saved >= 0) {
+                (void) dup2(saved, 3);
+                close(saved);
+        }
+}
+
+/* Several --listen addresses: one MHD daemon each, all on the same loop, all serving. */
+static void test_two_listeners(void **state) {
+        char *addrs[] = { (char *) "127.0.0.1:0", (char *) "127.0.0.2:0", NULL };
+        HttpConfig config = { .listen = addrs };
+        State *s = fixture_state_new(2, false);
+        HttpContext ctx = { .state = s };
+        Fixture f = { .state = s };
+        Reply r;
+        (void) state;
+
+        assert_int_equal(sd_event_new(&f.event), 0);
+        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_int_equal(http_server_n_listeners(f.server), 2);
+        for (size_t i = 0; i < 2; i++) {
+                f.port = http_server_port(f.server, i);
+                assert_true(f.port > 0);
+                if (i == 1) {
+                        /* connect_server() dials 127.0.0.1; the second socket is on .2 */
+                        struct sockaddr_in a = { .sin_family = AF_INET,
+                                                 .sin_port = htons((uint16_t) f.port),
+                                                 .sin_addr.s_addr = htonl(0x7f000002) };
+                        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                        const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                                           "Connection: close\r\n\r\n";
+                        char buf[64] = {};
+                        assert_int_equal(connect(fd, (struct sockaddr *) &a, sizeof a), 0);
+                        assert_true(write(fd, req, sizeof req - 1) == (ssize_t) sizeof req - 1);
+                        (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+                        for (int k = 0; k < 200 && !buf[0]; k++) {
+                                (void) sd_event_run(f.event, 10000);
+                                if (read(fd, buf, sizeof buf - 1) < 0 && errno != EAGAIN)
+                                        break;
+                        }
+                        close(fd);
+                        assert_true(startswith(buf, "HTTP/1.1 200 "));
+                        continue;
+                }
+                get(&f, "GET", "/metrics", NULL, &r);
+                assert_int_equal(r.status, 200);
+                reply_done(&r);
+        }
+        /* an address in use: a clear error, nothing half-started (ASan checks the cleanup) */
+        {
+                char addr[64];
+                HttpServer *other = NULL;
+                (void) snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(f.server, 0));
+                char *busy[] = { (char *) "127.0.0.1:0", addr, NULL };
+                HttpConfig c2 = { .listen = busy };
+                assert_int_equal(http_server_new(f.event, &c2, &ctx, &other), -EADDRINUSE);
+                assert_null(other);
+        }
+        http_server_free(f.server);
+        sd_event_unref(f.event);
+        fixture_state_free(s);
+}
+
 static void test_listen_parse(void **state) {
         struct sockaddr_storage ss;
         socklen_t len;
@@ -711,6 +817,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_listen_parse),
                 cmocka_unit_test(test_no_store),
+                cmocka_unit_test(test_listen_fds),
+                cmocka_unit_test(test_two_listeners),
                 cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_methods, setup, teardown),

@@ -32,7 +32,9 @@ static void check_families(const char *text, MetricsFormat f) {
                 const char *end = strchr(line, '\n');
                 assert_non_null(end); /* every line is terminated */
                 _cleanup_free_ char *l = xstrndup(line, (size_t) (end - line));
-                if (startswith(l, "# TYPE ") || startswith(l, "# HELP ")) {
+                if (startswith(l, "# UNIT ")) {
+                        assert_int_equal(f, METRICS_OPENMETRICS);
+                } else if (startswith(l, "# TYPE ") || startswith(l, "# HELP ")) {
                         char *name = l + 7, *sp = strchr(name, ' ');
                         assert_non_null(sp);
                         *sp = 0;
@@ -110,6 +112,8 @@ static void test_openmetrics(void **state) {
         assert_non_null(strstr(t, "\nexposured_regressions_total{unit="));
         assert_non_null(strstr(t, "# TYPE exposured_build info\n"));
         assert_non_null(strstr(t, "# TYPE exposured_scans counter\n"));
+        assert_non_null(strstr(t, "# TYPE exposured_scan_duration_seconds gauge\n"
+                                  "# UNIT exposured_scan_duration_seconds seconds\n"));
         assert_null(strstr(t, "exposured_unit_check_exposure"));
         fixture_state_free(s);
 }
