@@ -38,7 +38,7 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all check check-unit check-integration deps deps-test deps-integration install uninstall \
+.PHONY: all run check check-unit check-integration deps deps-test deps-integration install uninstall \
         clean regen-golden bench lint
 
 all: $(BUILD)/exposured
@@ -52,8 +52,15 @@ deps-test:
 deps-integration:
 	@tools/deps.sh build test integration
 
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/obj/%.o: daemon/%.c $(HDRS) | $(BUILD)/obj
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/embedded.c: tools/embed.sh $(SQL) $(WEB) | $(BUILD)
 	{ tools/embed.sh sql_migrations $(SQL) && tools/embed.sh web_assets $(WEB) | sed 1,2d; } > $@.tmp
@@ -97,3 +104,35 @@ regen-golden: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Installation. DESTDIR for staging, PREFIX for the layout (unit files point at $(PREFIX)/bin).
+BINDIR = $(PREFIX)/bin
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,/etc/sysusers.d)
+DATADIR = $(PREFIX)/share/exposured
+MANDIR = $(PREFIX)/share/man
+CONFDIR ?= /etc/exposured
+
+install: all
+	install -D -m 0755 $(BUILD)/exposured $(DESTDIR)$(BINDIR)/exposured
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+	sed 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' units/exposured.service \
+		> $(DESTDIR)$(UNITDIR)/exposured.service
+	install -m 0644 units/exposured.socket $(DESTDIR)$(UNITDIR)/exposured.socket
+	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf
+	install -m 0644 $(wildcard units/*.example) $(wildcard units/*.rules.yml) $(DESTDIR)$(DATADIR)/
+	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
+	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
+		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }
+
+# Keeps /etc/exposured/exposured.conf (it may hold local changes) and /var/lib/exposured.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/exposured $(DESTDIR)$(UNITDIR)/exposured.service \
+		$(DESTDIR)$(UNITDIR)/exposured.socket $(DESTDIR)$(SYSUSERSDIR)/exposured.conf \
+		$(DESTDIR)$(MANDIR)/man8/exposured.8
+	rm -rf $(DESTDIR)$(DATADIR)
+
+# Quick start: build, then watch this host's systemd (or a throwaway demo container).
+run: deps all
+	tools/run-demo.sh
