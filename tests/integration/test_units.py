@@ -212,9 +212,12 @@ def test_socket_activation(installed):
     assert pw[0] == "exposured" and int(pw[2]) < 1000 and pw[6].strip() == "/usr/sbin/nologin"
     assert i.show("exposured.service", "ActiveState")["ActiveState"] == "inactive"
     assert not os.path.exists(i.c.path("/var/lib/exposured"))
-    # The first connection starts the service; the request waits for READY=1 (first scan).
+    # The first connection starts the service. It is answered at once (HTTP is up before the
+    # first scan); READY=1 follows when the first full scan is stored.
     code, body = i.http("/api/v1/status")
     assert code == 200, body
+    i.wait_for("READY=1", lambda: i.show("exposured.service", "ActiveState")["ActiveState"]
+               != "activating")
     s = i.show("exposured.service", "ActiveState", "SubState", "TriggeredBy", "User",
                "StatusText", "NRestarts")
     assert (s["ActiveState"], s["SubState"]) == ("active", "running"), s
@@ -339,7 +342,8 @@ def test_clean_stop_and_journal(installed):
     # The socket is still listening: the next request starts the service again.
     assert i.show("exposured.socket", "ActiveState")["ActiveState"] == "active"
     assert i.http("/api/v1/status")[0] == 200
-    assert i.show("exposured.service", "ActiveState")["ActiveState"] == "active"
+    i.wait_for("restart", lambda: i.show("exposured.service", "ActiveState")["ActiveState"]
+               == "active")
 
 
 # -- make run ----------------------------------------------------------------------------------------
@@ -383,7 +387,8 @@ def test_run_demo():
         while time.monotonic() < deadline:
             r = subprocess.run(["curl", "-sS", "--max-time", "10", url + "api/v1/units"],
                                capture_output=True, text=True, check=False)
-            if r.returncode == 0 and r.stdout.startswith("{") or r.stdout.startswith("["):
+            # The list is empty until the first scan is done.
+            if r.returncode == 0 and "demo-web.service" in r.stdout:
                 body = r.stdout
                 break
             time.sleep(0.3)
