@@ -113,11 +113,14 @@ DATADIR = $(PREFIX)/share/exposured
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
 
+# The service runs in its own root directory that has /usr in it: a BINDIR elsewhere is added.
+UNIT_BIND = $(if $(filter /usr/%,$(BINDIR)),,-e 's#^BindReadOnlyPaths=.*#& $(BINDIR)#')
+
 install: all
 	install -D -m 0755 $(BUILD)/exposured $(DESTDIR)$(BINDIR)/exposured
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
-	sed 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' units/exposured.service \
+	sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) units/exposured.service \
 		> $(DESTDIR)$(UNITDIR)/exposured.service
 	install -m 0644 units/exposured.socket $(DESTDIR)$(UNITDIR)/exposured.socket
 	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf

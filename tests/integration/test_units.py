@@ -57,6 +57,16 @@ INSTALLED = {
         "usr/share/exposured/exposured.rules.yml",
         "usr/share/man/man8/exposured.8",
     ],
+    "/opt/exposured": [
+        "etc/exposured/exposured.conf",
+        "etc/systemd/system/exposured.service",
+        "etc/systemd/system/exposured.socket",
+        "etc/sysusers.d/exposured.conf",
+        "opt/exposured/bin/exposured",
+        "opt/exposured/share/exposured/exposured-listen.conf.example",
+        "opt/exposured/share/exposured/exposured.rules.yml",
+        "opt/exposured/share/man/man8/exposured.8",
+    ],
 }
 
 
@@ -85,7 +95,7 @@ def stage(prefix):
 
 # -- install / uninstall ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("prefix", ["/usr/local", "/usr"])
+@pytest.mark.parametrize("prefix", ["/usr/local", "/usr", "/opt/exposured"])
 def test_install_uninstall(prefix):
     dest = stage(prefix)
     try:
@@ -95,6 +105,10 @@ def test_install_uninstall(prefix):
         with open(dest + unitdir + "/exposured.service", encoding="utf-8") as f:
             unit = f.read()
         assert re.findall(r"^ExecStart=(.*)$", unit, re.M) == [bindir + "/exposured run"]
+        # The binary must be inside the service's root directory, which has /usr.
+        binds = re.findall(r"^BindReadOnlyPaths=(.*)$", unit, re.M)
+        assert len(binds) == 1 and "/usr" in binds[0].split()
+        assert (bindir in binds[0].split()) == (not prefix.startswith("/usr"))
         assert os.stat(dest + bindir + "/exposured").st_mode & 0o777 == 0o755
         # The binary carries the web assets and SQL migrations: it runs from the staging tree.
         r = subprocess.run([dest + bindir + "/exposured", "--version"], capture_output=True,
@@ -199,7 +213,7 @@ def installed():
         inst = Installed(c, dest)
         inst.run("systemd-sysusers")
         inst.run("systemctl", "daemon-reload")
-        inst.run("systemctl", "start", "exposured.socket")
+        inst.run("systemctl", "enable", "--now", "exposured.socket")
         yield inst
     finally:
         c.poweroff()
@@ -211,6 +225,8 @@ def test_socket_activation(installed):
     pw = i.run("getent", "passwd", "exposured").stdout.split(":")
     assert pw[0] == "exposured" and int(pw[2]) < 1000 and pw[6].strip() == "/usr/sbin/nologin"
     assert i.show("exposured.service", "ActiveState")["ActiveState"] == "inactive"
+    assert i.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
+    assert os.path.islink(i.c.path("/etc/systemd/system/sockets.target.wants/exposured.socket"))
     assert not os.path.exists(i.c.path("/var/lib/exposured"))
     # The first connection starts the service. It is answered at once (HTTP is up before the
     # first scan); READY=1 follows when the first full scan is stored.
@@ -233,6 +249,12 @@ def test_socket_activation(installed):
                                                                      re.M)
     assert re.search(r"^NoNewPrivs:\s+1$", status, re.M) and re.search(r"^Seccomp:\s+2$",
                                                                        status, re.M)
+    # Its own root directory: the rest of the system is not even visible.
+    root = i.c.path("/proc/%s/root" % pid)
+    assert sorted(os.listdir(root + "/var")) == ["lib", "tmp"]
+    assert sorted(os.listdir(root + "/var/lib")) == ["exposured"]
+    assert sorted(os.listdir(root + "/run")) == ["dbus", "exposured", "systemd"]
+    assert not os.path.exists(root + "/home/") and not os.path.exists(root + "/srv")
     # The history is in the state directory, private to the service user.
     st = os.stat(i.c.path("/var/lib/exposured"))
     assert st.st_mode & 0o777 == 0o700 and str(st.st_uid) == pw[2]
