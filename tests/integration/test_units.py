@@ -428,3 +428,42 @@ def test_run_demo():
     left = subprocess.run(["pgrep", "-f", "systemd-nspawn.*-M %s " % name], capture_output=True,
                           text=True, check=False).stdout
     assert left == "", "container %s still running" % name
+
+
+# -- the unit file on every systemd version ------------------------------------------------------------
+
+# Settings of the unit older versions do not know (they warn and ignore them): PrivateIPC= is v248.
+UNKNOWN_OK = {247: {"PrivateIPC"}}
+
+
+def test_unit_on_every_version(container):
+    """The unit as shipped, loaded (not run: the other roots lack our libraries) by every systemd
+    version under test: no warning but the expected unknown settings, exposure at most 1.0 and
+    below every service the version ships."""
+    c = container
+    units = {}
+    for name in ("exposured.service", "exposured.socket"):
+        with open(os.path.join(TOP, "units", name), encoding="utf-8") as f:
+            units[name] = f.read()
+    c.install_units(units)
+    try:
+        rc, reports, err = oracle.analyze_named(c, ["exposured.service"])
+        assert rc == 0 and len(reports) == 1, err
+        ours = float(reports[0]["exposure"])
+        assert ours <= EXPOSURE_BAR, "v%d: %.1f" % (c.version, ours)
+        rc, rows, err = oracle.analyze_all(c)
+        assert rc == 0, err
+        others = {r["unit"]: float(r["exposure"]) for r in rows if r["unit"] != "exposured.service"}
+        best = min(others.items(), key=lambda kv: kv[1])
+        assert ours < best[1], "v%d: %s %.1f <= exposured %.1f" % (c.version, *best, ours)
+        log = c.run(["journalctl", "-b", "--no-pager", "-o", "cat",
+                     "--grep", r"exposured\.(service|socket):"], check=False).stdout
+        unknown = set(re.findall(r"Unknown key name '(\w+)'", log))
+        assert unknown == UNKNOWN_OK.get(c.version, set()), log
+        rest = [l for l in log.splitlines() if l.strip() and "Unknown key name" not in l
+                and "Command /usr/local/bin/exposured is not executable" not in l]
+        assert rest == [], "\n".join(rest)
+        oracle.SUMMARY.append("units: v%d exposured.service %.1f; lowest other %s %.1f"
+                              % (c.version, ours, *best))
+    finally:
+        c.remove_units(list(units))
