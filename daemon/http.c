@@ -1023,6 +1023,15 @@ HttpServer *http_server_free(HttpServer *s) {
         return NULL;
 }
 
+void http_server_set_paused(HttpServer *s, bool paused) {
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                Listener *l = &s->listeners[i];
+                (void) sd_event_source_set_enabled(l->io, paused ? SD_EVENT_OFF : SD_EVENT_ON);
+                if (paused)
+                        (void) sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        }
+}
+
 size_t http_server_n_listeners(const HttpServer *s) {
         return s->n_listeners;
 }

@@ -69,6 +69,10 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
 /* Stop listening, close every connection. Accepts NULL, returns NULL. */
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+/* Stop or resume answering. While paused, connections wait in the listening sockets' backlog
+ * (the kernel accepts them; nobody is refused), so a client that arrives before the first scan is
+ * answered with data as soon as it is done instead of with an empty list. */
+void http_server_set_paused(HttpServer *s, bool paused);
 /* Number of listening sockets and the local port of socket i (for tests on port 0). */
 size_t http_server_n_listeners(const HttpServer *s);
 int http_server_port(const HttpServer *s, size_t i);

@@ -30,6 +30,8 @@
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
+/* Requests wait at most this long for the first scan before being answered anyway. */
+#define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
 struct Manager {
         Config *config;
@@ -54,6 +56,7 @@ struct Manager {
         sd_event_source *store_retry_timer;
         sd_event_source *prune_timer;
         sd_event_source *periodic_timer;
+        sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
         bool store_failing;        /* a write failed: logged once, retried by a timer */
@@ -400,9 +403,26 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- scans ---- */
 
+/* HTTP is paused until the first full scan is in (see http_server_set_paused()). */
+static void serve(Manager *m) {
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
+        if (m->http)
+                http_server_set_paused(m->http, false);
+}
+
+static int on_serve_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) usec;
+        /* No first scan yet (the bus is down?): serve what we have, /api/v1/status says why. */
+        serve(m);
+        return 0;
+}
+
 static void notify_ready(Manager *m) {
         if (m->ready)
                 return;
+        serve(m);
         m->ready = true;
         (void) sd_notify(false, "READY=1");
 }
@@ -727,6 +747,12 @@ int manager_new(Config *config, Manager **ret) {
         r = http_server_new(m->event, &hc, &ctx, &m->http);
         if (r < 0)
                 return r;
+        /* Hold requests until the first scan is in, at most SERVE_WAIT_USEC. */
+        http_server_set_paused(m->http, true);
+        r = sd_event_add_time_relative(m->event, &m->serve_timer, CLOCK_MONOTONIC,
+                                       SERVE_WAIT_USEC, USEC_PER_SEC, on_serve_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the serve timer: %m");
 
         /* 3. the bus: WATCH_CONNECTED starts the first full scan. */
         r = bus_watch_new(m->event, CALL_TIMEOUT_USEC, on_watch, m, &m->watch);
@@ -771,6 +797,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* reverse order of manager_new() */
         m->scan = bus_scan_free(m->scan);
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
