@@ -71,8 +71,10 @@ int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan
  * event loop, or -errno when the first calls could not be queued (then done is never called). */
 int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata);
 
-/* Results, in the order described at bus_scan_start(). Complete once done has been called. */
-const BusScanUnit *bus_scan_units(const BusScan *s, size_t *ret_n);
+/* Results, in the order described at bus_scan_start(). Complete once done has been called. They
+ * belong to the scan, but a caller may move a unit's props out (leaving unit_props_init() state
+ * behind, as unit_props_done() does) before it frees the scan. */
+BusScanUnit *bus_scan_units(BusScan *s, size_t *ret_n);
 /* The manager's Version property ("252.39-1~deb12u2"), or NULL when it could not be read. */
 const char *bus_scan_version(const BusScan *s);
 const BusScanStats *bus_scan_stats(const BusScan *s);
