@@ -435,7 +435,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
         *a = (ScanArgs) { .threshold = 100, .timeout_usec = BUS_SCAN_TIMEOUT_DEFAULT_USEC };
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        /* Options may follow the units, as with systemd-analyze (GNU getopt permutes). */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -490,6 +491,10 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                         a->stats = true;
                         break;
                 default:
+                        if (optopt > 0 && optopt < 0x100)
+                                return log_error_errno(EINVAL, "Unknown option: -%c (see "
+                                                               "exposured scan --help)",
+                                                       optopt);
                         return log_error_errno(EINVAL, "Unknown or incomplete option: %s "
                                                        "(see exposured scan --help)",
                                                argv[optind - 1]);
