@@ -38,7 +38,7 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-unit check-integration deps deps-test deps-integration install uninstall \
+.PHONY: all run check check-valgrind check-unit check-integration deps deps-test deps-integration install uninstall \
         clean regen-golden bench lint
 
 all: $(BUILD)/exposured
@@ -101,6 +101,15 @@ check-integration: deps-integration all
 	fi
 
 check: check-unit check-integration
+
+# The unit tests under valgrind (memcheck, leaks): slower, CI runs it.
+check-valgrind: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@tools/deps.sh valgrind
+	@set -e; for t in $(UNIT_TESTS); do echo "== valgrind $$t"; \
+		TOP=$(CURDIR) LOG_TARGET=stderr valgrind -q --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite $$t >$$t.valgrind 2>&1 || \
+		{ cat $$t.valgrind; exit 1; }; done
 
 regen-golden: all
 	tests/regen-golden.sh $(BUILD)/exposured

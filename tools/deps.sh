@@ -10,6 +10,7 @@ pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev 
 pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl"
 pkgs_sanitize="clang"
+pkgs_valgrind="valgrind"
 
 want=""
 for g in "$@"; do
