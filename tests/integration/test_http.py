@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The real daemon over HTTP against a real systemd: /metrics and /api/v1/units agree with
-`systemd-analyze security` (online, in the container) for every service; promtool accepts both
-exposition formats; hostile requests get the right status and the daemon serves on.
+`systemd-analyze security` (online, in the container) for every service; promtool lints the text
+format and prometheus_client's strict parser the OpenMetrics one; hostile requests get the right
+status and the daemon serves on.
 """
 
 import os
@@ -15,8 +16,8 @@ import pytest
 import oracle
 
 pytest.register_assert_rewrite("web_fixtures")
-from web_fixtures import (  # noqa: E402ESCAPED_UNIT, MARKUP, MARKUP_UNIT, TEST_UNITS, oracle_overview,
-                          quote_unit)
+from web_fixtures import (ESCAPED_UNIT, MARKUP, MARKUP_UNIT, TEST_UNITS,  # noqa: E402
+                          oracle_overview, quote_unit)
 
 pytest_plugins = ["web_fixtures"]
 
