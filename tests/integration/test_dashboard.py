@@ -183,6 +183,8 @@ def test_unit_page_markup_and_chart(browser, daemon, web_container):
                                 ".getBoundingClientRect().width") > 100
     finally:
         web_container.remove_units([WEAK_UNIT + ".d"])
+        wait_until(lambda: daemon.get("/api/v1/units/" + quote_unit(WEAK_UNIT)).json()[
+            "exposure"] == api["exposure"], 20, 0.2, "the daemon to see the drop-in go")
     assert not console_problems(d)
     no_alert(d)
 
