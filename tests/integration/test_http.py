@@ -217,7 +217,8 @@ TRAVERSALS = [
 @pytest.mark.parametrize("target", TRAVERSALS, ids=[t.decode() for t in TRAVERSALS])
 def test_path_traversal(daemon, target):
     status, head, body = get_raw(daemon, target)
-    assert status in (400, 404), (status, body[:200])
+    # No path is normalised or mapped to a file: an unknown name is 404, a NUL byte 400.
+    assert status == (400 if b"%00" in target else 404), (status, body[:200])
     assert b"root:" not in body
     assert_serves_on(daemon)
 
@@ -232,9 +233,9 @@ def assert_serves_on(daemon):
 
 def test_huge_url(daemon):
     status, head, body = get_raw(daemon, b"/api/v1/units/" + b"a" * 100 * 1024)
-    assert status in (414, 431), status
+    assert status == 414, status
     status, _, _ = get_raw(daemon, b"/metrics?" + b"x" * 100 * 1024)
-    assert status in (414, 431), status
+    assert status == 414, status
     # Under libmicrohttpd's limit but over ours.
     status, _, body = get_raw(daemon, b"/units/" + b"b" * 2000)
     assert status == 414, status
@@ -243,10 +244,10 @@ def test_huge_url(daemon):
 
 def test_oversized_headers(daemon):
     status, _, _ = get_raw(daemon, b"/metrics", b"X-Big: " + b"y" * 64 * 1024 + b"\r\n")
-    assert status in (413, 431, 414), status
+    assert status == 431, status
     many = b"".join(b"X-H%d: %s\r\n" % (i, b"z" * 100) for i in range(500))
     status, _, _ = get_raw(daemon, b"/metrics", many)
-    assert status in (413, 431, 414), status
+    assert status == 431, status
     assert_serves_on(daemon)
 
 
@@ -289,7 +290,7 @@ BAD_QUERIES = [
 @pytest.mark.parametrize("path", BAD_QUERIES)
 def test_bad_query_400(daemon, path):
     r = daemon.get(path)
-    assert r.status in (400, 414), (r.status, r.body[:200])
+    assert r.status == 400, (r.status, r.body[:200])
     if path.startswith("/api/"):
         assert "error" in r.json()
     assert_serves_on(daemon)
@@ -311,5 +312,5 @@ def test_post_with_body_and_garbage(daemon):
     status, _, _ = raw(daemon, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 200)
     assert status in (None, 400)
     status, _, _ = raw(daemon, b"GET /metrics HTTP/9.9\r\n\r\n")
-    assert status in (None, 400, 505)
+    assert status == 505
     assert_serves_on(daemon)
