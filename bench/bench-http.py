@@ -120,7 +120,8 @@ def run(args):
         ep = subprocess.Popen([exposured, "run", "-c", os.path.join(workdir, "exposured.conf"),
                                "--db=" + os.path.join(workdir, "db"),
                                "--listen=127.0.0.1:%d" % eport], env=c.host_env(),
-                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                              preexec_fn=containers._set_pdeathsig)
         procs.append(ep)
         wait_port(eport, 60, ep, "exposured")
         ebase = "http://127.0.0.1:%d" % eport
@@ -136,7 +137,7 @@ def run(args):
                                 "--collector.systemd",
                                 "--web.listen-address=127.0.0.1:%d" % nport],
                                env=c.host_env(), stdin=subprocess.DEVNULL, stdout=nlog,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, preexec_fn=containers._set_pdeathsig)
         procs.append(npx)
         wait_port(nport, 30, npx, "node_exporter")
         nbase = "http://127.0.0.1:%d" % nport

@@ -14,6 +14,8 @@ import urllib.parse
 
 import pytest
 
+import containers
+
 pytest.register_assert_rewrite("web_fixtures")
 from web_fixtures import (HARD_UNIT, free_port, http_request, oracle_overview,  # noqa: E402
                           stop, wait_port, wait_until)
@@ -64,7 +66,8 @@ class Prometheus:
                 ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
                  "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
                  "--web.listen-address=127.0.0.1:%d" % self.port],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=containers._set_pdeathsig)   # dies with us, whatever happens
         wait_port(self.port, 30, self.proc, "prometheus")
         wait_until(lambda: http_request("http://127.0.0.1:%d/-/ready" % self.port).status == 200,
                    30, 0.2, "prometheus to be ready")
