@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 
@@ -83,6 +84,13 @@ def wrk(url, conns, seconds, threads=1):
     errs = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
     res["errors"] = errs.group(0) if errs else ""
     return res
+
+
+def node_version():
+    r = subprocess.run(["prometheus-node-exporter", "--version"], capture_output=True, text=True,
+                       timeout=30, check=False)
+    m = re.search(r"version (\S+)", r.stdout + r.stderr)
+    return m.group(1) if m else "?"
 
 
 def count_units(node_metrics):
@@ -168,7 +176,8 @@ def run(args):
                 raise RuntimeError("a server died during the benchmark")
         return {"units": args.units, "loaded": n_loaded, "e_units": e_units, "n_units": n_units,
                 "first_scan_s": first_scan, "sizes": sizes, "results": results,
-                "seconds": args.seconds, "load": os.getloadavg()}
+                "seconds": args.seconds, "load": os.getloadavg(), "systemd": c.version,
+                "node_version": node_version()}
     finally:
         for p in procs:
             stop(p)
@@ -187,15 +196,17 @@ def report(r):
     lines = [
         "## http",
         "",
-        "`bench/bench-http.py --units %d --seconds %d` (%s): the host's systemd 252 in a container"
+        "`bench/bench-http.py --units %d --seconds %d` (%s): the host's systemd %d in a container"
         " with %d loaded services (%d generated: oneshot + RemainAfterExit, eight hardening"
         " profiles, all started); exposured (%d units in /metrics, all of them listed %.1f s"
-        " after start) and prometheus-node-exporter 1.5.0 `--collector.disable-defaults"
+        " after start) and prometheus-node-exporter %s `--collector.disable-defaults"
         " --collector.systemd` (%d services) both on the host against the container's bus;"
-        " wrk on loopback, %d s per run (three times that for node_exporter). %s, %d CPUs shared with other jobs (load average"
-        " %.1f at the end): treat the absolute numbers as rough." % (
-            r["units"], r["seconds"], time.strftime("%Y-%m-%d", time.gmtime()), r["loaded"],
-            r["units"], r["e_units"], r["first_scan_s"], r["n_units"], r["seconds"], cpu,
+        " wrk on loopback, %d s per run (three times that for node_exporter). %s, %d CPUs"
+        " shared with other jobs (load average %.1f at the end): treat the absolute numbers"
+        " as rough." % (
+            r["units"], r["seconds"], time.strftime("%Y-%m-%d", time.gmtime()), r["systemd"],
+            r["loaded"], r["units"], r["e_units"], r["first_scan_s"], r["node_version"],
+            r["n_units"], r["seconds"], cpu,
             os.cpu_count(), r["load"][0]),
         "",
         "| Endpoint | Body | 1 conn: avg / p50 / p99 ms (requests) | 1 conn req/s |"
@@ -232,7 +243,13 @@ def report(r):
     errs = [(k, v[c]["errors"]) for k, v in res.items() for c in ("c1", "c8") if v[c]["errors"]]
     if errs:
         lines += ["wrk reported errors: %s" % errs, ""]
-    return "\n".join(lines)
+    out = []
+    for line in lines:
+        if line.startswith(("|", "#")) or not line:
+            out.append(line)
+        else:
+            out.extend(textwrap.wrap(line, 100, break_on_hyphens=False))
+    return "\n".join(out)
 
 
 def write_readme(section):
