@@ -369,6 +369,15 @@ static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* Undo a start that could not queue its first calls: nothing may call done later. */
+static int start_failed(BusScan *s, int error) {
+        s->version_slot = sd_bus_slot_unref(s->version_slot);
+        s->list_slot = sd_bus_slot_unref(s->list_slot);
+        s->stall_timer = sd_event_source_disable_unref(s->stall_timer);
+        s->in_flight = 0;
+        return error;
+}
+
 int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata) {
         sd_event *event = sd_bus_get_event(s->bus);
         uint64_t call_usec = s->timeout_usec;
@@ -391,14 +400,14 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
         r = sd_event_add_time_relative(event, &s->stall_timer, CLOCK_MONOTONIC, s->stall_usec, 0,
                                        on_stall, s);
         if (r < 0)
-                return r;
+                return start_failed(s, r);
 
         /* The Version call goes first and completion always waits for its reply, so done is
          * never called from inside bus_scan_start(). */
         r = call_async(s, &s->version_slot, SYSTEMD_PATH, PROPERTIES_IFACE, "Get", on_version, s,
                        MANAGER_IFACE, "Version");
         if (r < 0)
-                return r;
+                return start_failed(s, r);
 
         if (names) {
                 add_units(s, names, strv_length(names));
@@ -409,10 +418,7 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
 
         r = call_async(s, &s->list_slot, SYSTEMD_PATH, MANAGER_IFACE, "ListUnits", on_list_units,
                        s, NULL, NULL);
-        if (r < 0) {
-                s->version_slot = sd_bus_slot_unref(s->version_slot);
-                s->in_flight = 0;
-                return r;
-        }
+        if (r < 0)
+                return start_failed(s, r);
         return 0;
 }

@@ -450,6 +450,27 @@ static void test_silent_peer(void **state) {
         strv_free(names);
 }
 
+/* A closed connection (sd-bus detaches it from its loop on close) is refused at the start, and
+ * nothing calls back later: no stall timer is left armed. */
+static void test_start_on_closed_bus(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        ScanDone d = {};
+        uint64_t t0;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        sd_bus_close(p.client);
+        OK(bus_scan_new(p.client, 0, 1000, &s));
+        assert_true(bus_scan_start(s, NULL, on_plain_done, &d) < 0);
+        t0 = now_monotonic_usec();
+        while (now_monotonic_usec() - t0 < 1300 * 1000)
+                OK(sd_event_run(p.event, 100 * 1000));
+        assert_false(d.done);
+        s = bus_scan_free(s);
+        peer_done(&p);
+}
+
 /* Without an event loop there is nothing to drive the scan: refused. */
 static void test_needs_event(void **state) {
         _cleanup_(bus_scan_freep) BusScan *s = NULL;
@@ -506,6 +527,7 @@ int main(void) {
                 cmocka_unit_test(test_list_fails),
                 cmocka_unit_test(test_cancel),
                 cmocka_unit_test(test_silent_peer),
+                cmocka_unit_test(test_start_on_closed_bus),
                 cmocka_unit_test(test_needs_event),
                 cmocka_unit_test(test_helpers),
         };
