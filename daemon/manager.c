@@ -518,9 +518,8 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 m->state.systemd_major = major;
         }
 
-        /* bus_scan_units() hands out const results; we move the props out of them, which is
-         * fine because the scan is freed right after. */
-        units = (BusScanUnit *) (uintptr_t) bus_scan_units(scan, &n);
+        /* score_result() moves each unit's props out of the scan, which is freed right after. */
+        units = bus_scan_units(scan, &n);
 
         if (full) {
                 /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
