@@ -14,6 +14,7 @@ directory. A key that GnuTLS refuses and an empty token stop the service with a 
 The container is powered off at the end of the module whatever happens.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -27,6 +28,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import containers  # noqa: E402
+import oracle  # noqa: E402
 import test_units as tu  # noqa: E402  (its fixtures are not collected through a module object)
 
 PORT = tu.PORT
@@ -179,6 +181,87 @@ def test_key_stays_root_only(tls_installed):
     assert st.st_uid in (0, uid)
     env = open(i.c.path("/proc/%s/environ" % pid), "rb").read().split(b"\0")
     assert b"CREDENTIALS_DIRECTORY=/run/credentials/exposured.service" in env
+
+
+def test_exposure_unchanged(tls_installed):
+    """The drop-in adds credentials, not exposure: still at or below the bar, online."""
+    i = tls_installed
+    rc, reports, err = oracle.analyze_named(i.c, ["exposured.service"])
+    assert rc == 0 and reports, err
+    assert float(reports[0]["exposure"]) <= tu.EXPOSURE_BAR, reports[0]["exposure"]
+    dropins = i.show("exposured.service", "DropInPaths")["DropInPaths"]
+    assert dropins == "/etc/systemd/system/exposured.service.d/tls.conf"
+
+
+# The scrape configuration of docs/http.md, for a real Prometheus (run inside the container,
+# whose network is private); a second job with a wrong token must fail with 401.
+PROMETHEUS_YML = """
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+scrape_configs:
+  - job_name: exposured
+    scheme: https
+    tls_config:
+      ca_file: /etc/exposured/tls.crt
+    authorization:
+      credentials_file: /etc/prometheus-test/exposured.token
+    static_configs:
+      - targets: ['localhost:9573']
+  - job_name: wrong-token
+    scheme: https
+    tls_config:
+      ca_file: /etc/exposured/tls.crt
+    authorization:
+      credentials: not-the-token
+    static_configs:
+      - targets: ['localhost:9573']
+"""
+
+
+def test_prometheus_scrape(tls_installed):
+    i = tls_installed
+    if shutil.which("prometheus") is None:
+        pytest.skip("prometheus is not installed")
+    # Start the service first (a scrape times out while it waits for its first scan).
+    rc, code, out = i.curl("/api/v1/status", "--cacert", "/etc/exposured/tls.crt",
+                           "--oauth2-bearer", TOKEN, timeout=30)
+    assert code == 200, out
+    # A volatile /etc has no /etc/hosts, and Go's resolver needs it for "localhost".
+    if not os.path.exists(i.c.path("/etc/hosts")):
+        with open(i.c.path("/etc/hosts"), "w", encoding="ascii") as f:
+            f.write("127.0.0.1 localhost\n::1 localhost\n")
+    d = i.c.path("/etc/prometheus-test")
+    os.makedirs(d, exist_ok=True)
+    with open(d + "/prometheus.yml", "w", encoding="ascii") as f:
+        f.write(PROMETHEUS_YML)
+    with open(d + "/exposured.token", "w", encoding="ascii") as f:
+        f.write(TOKEN + "\n")
+    i.run("systemd-run", "--unit=prometheus-tls", "/usr/bin/prometheus",
+          "--config.file=/etc/prometheus-test/prometheus.yml",
+          "--storage.tsdb.path=/var/tmp/prometheus-tls", "--web.listen-address=127.0.0.1:9090")
+    try:
+        def targets():
+            r = i.run("curl", "-fsS", "http://127.0.0.1:9090/api/v1/targets", check=False)
+            if r.returncode != 0:
+                return None
+            t = {x["labels"]["job"]: x for x in json.loads(r.stdout)["data"]["activeTargets"]}
+            last[0] = t
+            if len(t) != 2 or t["exposured"]["health"] != "up" or \
+               t["wrong-token"]["health"] == "unknown":
+                return None
+            return t
+        last = [None]
+        try:
+            t = i.wait_for("Prometheus to scrape", targets, timeout=60)
+        except BaseException:
+            print("last targets:", last[0])
+            raise
+        assert t["exposured"]["scrapeUrl"] == "https://localhost:9573/metrics"
+        assert t["wrong-token"]["health"] == "down"
+        assert "401" in t["wrong-token"]["lastError"], t["wrong-token"]
+    finally:
+        i.run("systemctl", "stop", "prometheus-tls.service", check=False)
 
 
 def test_bad_credentials_stop_the_start(tls_installed):
