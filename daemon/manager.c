@@ -701,6 +701,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 /* ---- access: TLS and token credentials (docs/http.md) ---- */
 
+_Static_assert(CREDENTIAL_TOKEN_MAX <= HTTP_TOKEN_MAX, "a token read must fit the comparison");
+
 /* Read the secret `key` names (source: a credential name or a path) into *ret. Returns 1, or 0
  * when it is absent and mode is auto, or a logged -errno: a secret that is asked for (yes) or
  * present but unusable never falls back to "off". */
