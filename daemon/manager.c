@@ -61,6 +61,7 @@ struct Manager {
         sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
+        StoreCurrent *persisted;   /* the database's view at start-up, for counters */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
@@ -383,6 +384,12 @@ static int open_store(Manager *m) {
                 return r;
         if (m->config->db_max_bytes > 0)
                 (void) store_set_size_limit(m->store, m->config->db_max_bytes);
+        if (!m->persisted) {
+                r = store_load_current(m->store, &m->persisted);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the stored state: %m; counters "
+                                          "start from zero, ignoring.");
+        }
         return 0;
 }
 
@@ -452,7 +459,24 @@ static UnitState *score_result(Manager *m, BusScanUnit *bu) {
 }
 
 /* Keep counters and first-seen times across rescans of the same unit. */
-static void inherit(UnitState *u, const UnitState *old) {
+static int cmp_store_unit(const void *key, const void *elem) {
+        return strcmp(key, ((const StoreUnit *) elem)->name);
+}
+
+/* Keep counters and times across rescans of the same unit; for a unit we have not held since
+ * start-up, take them from the database, so counters survive a daemon restart. */
+static void inherit(Manager *m, UnitState *u, const UnitState *old) {
+        if (!old && m->persisted) {
+                const StoreUnit *su = bsearch(u->id, m->persisted->units, m->persisted->n_units,
+                                              sizeof(StoreUnit), cmp_store_unit);
+                if (su && su->gone_usec == 0) {
+                        u->first_seen_usec = su->first_seen_usec;
+                        u->last_change_usec = su->last_change_usec;
+                        u->regressions = su->regressions;
+                        u->improvements = su->improvements;
+                }
+                return;
+        }
         if (!old)
                 return;
         u->first_seen_usec = old->first_seen_usec;
@@ -527,7 +551,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         if (!u)
                                 continue;
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         unit_state_free(state_put(&m->state, u));
                 }
         } else {
@@ -541,7 +565,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         }
                         UnitState *prev = state_take(&m->state, u->id);
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -936,6 +960,7 @@ Manager *manager_free(Manager *m) {
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
         m->token = credential_free(m->token);
+        m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);
         m->sigint = sd_event_source_disable_unref(m->sigint);
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
