@@ -1180,6 +1180,9 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
         for (size_t i = 0; i < s->n_listeners; i++)
                 if (!fd_is_loopback(s->listeners[i].fd))
                         s->ctx.loopback_only = false;
+        if (s->ctx.token && !config->tls_key && !s->ctx.loopback_only)
+                log_warning("The bearer token crosses the network in clear text: no TLS on a "
+                            "non-loopback socket (fine behind a TLS proxy on this host).");
         for (size_t i = 0; i < s->n_listeners; i++) {
                 r = listener_start(s, &s->listeners[i], config);
                 if (r < 0)
