@@ -11,6 +11,8 @@ with --cacert and the token answers 200; no token or a wrong one 401 with WWW-Au
 plain HTTP gets no answer; a foreign Host header 421. The service user cannot read the key file
 (neither with setpriv nor in a transient unit), yet the service got it through its credentials
 directory. A key that GnuTLS refuses and an empty token stop the service with a clear message.
+A real Prometheus scrapes with the docs/http.md configuration. The drop-in itself is loaded by
+systemd 247, 252, 257 and 262 without a complaint.
 The container is powered off at the end of the module whatever happens.
 """
 
@@ -385,3 +387,32 @@ def test_startup_tls_off(tmp_path, creds):
     assert rc is None, err
     assert "HTTP without TLS (tls = auto, no credential 'tls.crt')." in err
     assert "No bearer token (token = auto, no credential 'token')." in err
+
+
+def test_dropin_on_every_version(container):
+    """The shipped drop-in, loaded by every systemd version under test (the other roots cannot
+    run our binary): LoadCredential= is understood, nothing is logged about the files."""
+    c = container
+    units = {}
+    for name in ("exposured.service", "exposured.socket"):
+        with open(os.path.join(tu.TOP, "units", name), encoding="utf-8") as f:
+            units[name] = f.read()
+    with open(os.path.join(tu.TOP, "units", "exposured-tls.conf.example"), encoding="utf-8") as f:
+        units["exposured.service.d/tls.conf"] = f.read()
+    c.install_units(units)
+    try:
+        r = c.run(["systemctl", "show", "-p", "DropInPaths", "exposured.service"])
+        assert r.stdout.strip() == "DropInPaths=/etc/systemd/system/exposured.service.d/tls.conf"
+        r = c.run(["busctl", "get-property", "org.freedesktop.systemd1",
+                   "/org/freedesktop/systemd1/unit/exposured_2eservice",
+                   "org.freedesktop.systemd1.Service", "LoadCredential"])
+        words = r.stdout.split()
+        assert words[:2] == ["a(ss)", "3"], r.stdout
+        pairs = set(zip(words[2::2], words[3::2]))  # order varies between versions
+        assert pairs == {('"%s"' % n, '"/etc/exposured/%s"' % n)
+                         for n in ("tls.key", "tls.crt", "token")}, r.stdout
+        log = c.run(["journalctl", "-b", "--no-pager", "-o", "cat", "--grep", "tls.conf"],
+                    check=False).stdout
+        assert log.strip() == "", log
+    finally:
+        c.remove_units(list(units))
