@@ -8,7 +8,14 @@
  * and the renderers, and never touch MHD. Requests are parsed into a Request with every path
  * segment and query argument percent-decoded by us (MHD's own unescaping is switched off so that
  * %2F inside a unit name stays inside its segment). Never logs above debug for anything a client
- * sends. */
+ * sends.
+ *
+ * Access control happens in http_dispatch() before routing, so it covers every path, errors
+ * included: first the Host header (a page on evil.example that rebinds its DNS name to
+ * 127.0.0.1 still sends "Host: evil.example"), then the bearer token, compared in time that
+ * depends only on HTTP_TOKEN_MAX. TLS is MHD's (GnuTLS): the PEM key and certificate are handed
+ * to MHD_start_daemon(), which copies them into GnuTLS at start and never reads them again, so
+ * the caller wipes its copies as soon as http_server_new() returns. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -179,6 +186,109 @@ void http_response_done(Response *resp) {
 }
 
 typedef enum RouteKind { KIND_HTML, KIND_JSON, KIND_TEXT } RouteKind;
+
+/* ---- access: Host header and bearer token ---- */
+
+/* The length of the name part of a Host header ("name", "name:port", "[v6]", "[v6]:port"), or
+ * -EINVAL when it is none of those. */
+static int host_name_len(const char *host, size_t *ret) {
+        size_t n = strnlen(host, HTTP_HOST_MAX + 1);
+        const char *end;
+
+        if (n == 0 || n > HTTP_HOST_MAX)
+                return -EINVAL;
+        if (host[0] == '[') {
+                end = strchr(host, ']');
+                if (!end)
+                        return -EINVAL;
+                end++;
+        } else {
+                end = host + strcspn(host, ":");
+        }
+        if (end == host)
+                return -EINVAL;
+        if (*end == ':') {
+                size_t digits = strspn(end + 1, "0123456789");
+                if (digits > 5 || end[1 + digits] != 0)
+                        return -EINVAL;
+        } else if (*end != 0) {
+                return -EINVAL;
+        }
+        *ret = (size_t) (end - host);
+        return 0;
+}
+
+bool http_host_is_loopback(const char *host) {
+        char name[INET6_ADDRSTRLEN + 2];
+        struct in6_addr a6;
+        struct in_addr a4;
+        size_t n;
+
+        if (!host || host_name_len(host, &n) < 0)
+                return false;
+        if (n == strlen("localhost") && strncasecmp(host, "localhost", n) == 0)
+                return true;
+        if (n >= sizeof name)
+                return false;
+        if (host[0] == '[') {
+                memcpy(name, host + 1, n - 2);
+                name[n - 2] = 0;
+                if (inet_pton(AF_INET6, name, &a6) != 1)
+                        return false;
+                return IN6_IS_ADDR_LOOPBACK(&a6) ||
+                       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+        }
+        memcpy(name, host, n);
+        name[n] = 0;
+        /* inet_pton() takes dotted quads only: no "0x7f.1" or "2130706433" */
+        return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+static bool host_allowed(const HttpContext *ctx, const char *host) {
+        size_t n;
+
+        if (!ctx->allowed_hosts && !ctx->loopback_only)
+                return true;
+        /* No Host header: HTTP/1.0 from a script; browsers always send one (and MHD refuses
+         * HTTP/1.1 without it). */
+        if (!host)
+                return true;
+        if (http_host_is_loopback(host))
+                return true;
+        if (host_name_len(host, &n) < 0)
+                return false;
+        for (char *const *a = ctx->allowed_hosts; a && *a; a++)
+                if (streq(*a, "*") || (strlen(*a) == n && strncasecmp(*a, host, n) == 0))
+                        return true;
+        return false;
+}
+
+/* Does authorization ("Bearer <token>") carry token? The comparison runs over HTTP_TOKEN_MAX
+ * bytes whatever the lengths and has no early exit: its time tells nothing about the token, not
+ * even its length. Only a header longer than any token is refused at once. */
+static bool bearer_matches(const char *token, const char *authorization) {
+        size_t tlen = strlen(token), glen;
+        const char *given;
+        unsigned diff;
+
+        if (strncasecmp(authorization, "Bearer ", 7) != 0)
+                return false;
+        given = authorization + 7;
+        given += strspn(given, " ");
+        glen = strnlen(given, HTTP_TOKEN_MAX + 1);
+        if (glen > HTTP_TOKEN_MAX)
+                return false;
+        diff = (unsigned) (tlen != glen);
+        for (size_t i = 0; i < HTTP_TOKEN_MAX; i++) {
+                /* masks instead of branches on the lengths */
+                unsigned char mt = (unsigned char) -(unsigned char) (i < tlen);
+                unsigned char mg = (unsigned char) -(unsigned char) (i < glen);
+                unsigned char t = (unsigned char) token[i < tlen ? i : 0] & mt;
+                unsigned char g = (unsigned char) given[i < glen ? i : 0] & mg;
+                diff |= (unsigned) (t ^ g);
+        }
+        return diff == 0;
+}
 
 static void respond_error(Response *resp, RouteKind kind, unsigned status, const char *msg) {
         buf_clear(&resp->body);
@@ -655,6 +765,23 @@ void http_dispatch(HttpContext *ctx, const Request *req, Response *resp) {
         resp->status = 200;
         o.now_usec = now_realtime_usec();
 
+        /* Access first, for every path and method, with JSON errors (the clients that get them
+         * are scripts and scrapers, or an attacker). */
+        if (!host_allowed(ctx, req->host))
+                return respond_error(resp, KIND_JSON, 421,
+                                     "Host not allowed: use localhost or an address in "
+                                     "allowed_hosts (DNS-rebinding defence)");
+        if (ctx->token && !req->authorization) {
+                respond_error(resp, KIND_JSON, 401, "authorization required: Bearer token");
+                resp->www_authenticate = "Bearer realm=\"exposured\"";
+                return;
+        }
+        if (ctx->token && !bearer_matches(ctx->token, req->authorization)) {
+                respond_error(resp, KIND_JSON, 401, "invalid token");
+                resp->www_authenticate = "Bearer realm=\"exposured\", error=\"invalid_token\"";
+                return;
+        }
+
         for (size_t i = 0; i < ELEMENTSOF(routes) && !req->error; i++)
                 if (route_match(routes[i].pattern, req, &param)) {
                         route = &routes[i];
@@ -762,6 +889,7 @@ typedef struct Listener {
 struct HttpServer {
         sd_event *event;
         HttpContext ctx;
+        char mhd_error[256]; /* MHD's last message, for the error when it refuses to start */
         Listener *listeners;
         size_t n_listeners;
         Response resp;     /* reused between requests: its body Buf keeps its memory */
@@ -795,6 +923,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
         req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                         MHD_HTTP_HEADER_IF_NONE_MATCH);
+        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_AUTHORIZATION);
 
         http_response_reset(resp);
         http_dispatch(&s->ctx, &req, resp);
@@ -828,6 +959,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 (void) add_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
         if (resp->etag)
                 (void) add_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+        if (resp->www_authenticate)
+                (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
 
@@ -845,18 +978,19 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) {
         return strlen(s);
 }
 
+/* MHD's messages: at debug level (they can be about clients), and the last one is kept for the
+ * error message when MHD_start_daemon() fails (e.g. GnuTLS refusing a key). */
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
-        char msg[512];
+        HttpServer *s = cls;
+        char msg[sizeof s->mhd_error];
 
-        (void) cls;
-        if (log_get_max_level() < LOG_DEBUG)
-                return;
         /* MHD's messages are printf formats from the library itself. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
         (void) vsnprintf(msg, sizeof msg, fmt, ap);
 #pragma GCC diagnostic pop
         msg[strcspn(msg, "\n")] = 0;
+        memcpy(s->mhd_error, msg, sizeof msg);
         log_debug("libmicrohttpd: %s", msg);
 }
 
@@ -910,6 +1044,17 @@ static int on_prepare(sd_event_source *src, void *userdata) {
 }
 
 static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) {
+        const bool tls = config->tls_key && config->tls_certificate;
+        /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL set otherwise. MHD copies nothing: the strings
+         * are read during MHD_start_daemon() only. */
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) (uintptr_t) config->tls_key },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) (uintptr_t) config->tls_certificate },
+                { MHD_OPTION_HTTPS_PRIORITIES, 0,
+                  (void *) (uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        struct MHD_OptionItem no_options[] = { { MHD_OPTION_END, 0, NULL } };
         const union MHD_DaemonInfo *info;
         int r, flags;
 
@@ -918,9 +1063,12 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
                 (void) fcntl(l->fd, F_SETFL, flags | O_NONBLOCK);
 
         l->server = s;
+        s->mhd_error[0] = 0;
         l->mhd = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+                on_request, s,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                MHD_OPTION_ARRAY, tls ? tls_options : no_options,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) l->fd,
                 MHD_OPTION_CONNECTION_LIMIT,
                 (unsigned) (config->connection_limit ? config->connection_limit :
@@ -933,7 +1081,14 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
         if (!l->mhd) {
                 /* MHD did not take the socket. */
                 (void) close(TAKE_FD(l->fd));
-                return log_error_errno(EIO, "Failed to start the HTTP server.");
+                if (tls)
+                        return log_error_errno(EBADMSG,
+                                               "Failed to start the HTTPS server (is the TLS key "
+                                               "an unencrypted PEM key matching the PEM "
+                                               "certificate?): %s",
+                                               s->mhd_error[0] ? s->mhd_error : "no details");
+                return log_error_errno(EIO, "Failed to start the HTTP server: %s",
+                                       s->mhd_error[0] ? s->mhd_error : "no details");
         }
         info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
         if (!info)
@@ -953,6 +1108,23 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
         return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
 }
 
+/* Is fd bound to 127.0.0.0/8 or ::1 (a socket only this machine can reach)? */
+static bool fd_is_loopback(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false; /* AF_UNIX: behind a proxy that passes its own Host */
+}
+
 static Listener *listener_add(HttpServer *s, int fd) {
         s->listeners = xrealloc(s->listeners, (s->n_listeners + 1) * sizeof(Listener));
         s->listeners[s->n_listeners] = (Listener) { .fd = fd };
@@ -966,6 +1138,15 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
 
         s->event = sd_event_ref(event);
         s->ctx = *ctx;
+
+        if (!!config->tls_key != !!config->tls_certificate)
+                return log_error_errno(EINVAL, "TLS needs both a key and a certificate.");
+        if (config->tls_key && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(EOPNOTSUPP,
+                                       "TLS requested, but libmicrohttpd was built without it.");
+        if (s->ctx.token && (isempty(s->ctx.token) || strlen(s->ctx.token) > HTTP_TOKEN_MAX))
+                return log_error_errno(EINVAL, "The bearer token must have 1 to %d bytes.",
+                                       HTTP_TOKEN_MAX);
 
         if (config->use_listen_fds) {
                 n = sd_listen_fds(true);
@@ -995,6 +1176,13 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
         }
         if (s->n_listeners == 0)
                 return log_error_errno(EINVAL, "No address to listen on.");
+        s->ctx.loopback_only = true;
+        for (size_t i = 0; i < s->n_listeners; i++)
+                if (!fd_is_loopback(s->listeners[i].fd))
+                        s->ctx.loopback_only = false;
+        if (s->ctx.token && !config->tls_key && !s->ctx.loopback_only)
+                log_warning("The bearer token crosses the network in clear text: no TLS on a "
+                            "non-loopback socket (fine behind a TLS proxy on this host).");
         for (size_t i = 0; i < s->n_listeners; i++) {
                 r = listener_start(s, &s->listeners[i], config);
                 if (r < 0)

@@ -758,7 +758,7 @@ static void test_two_listeners(void **state) {
                                                  .sin_port = htons((uint16_t) f.port),
                                                  .sin_addr.s_addr = htonl(0x7f000002) };
                         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                        const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                        const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.2\r\n"
                                            "Connection: close\r\n\r\n";
                         char buf[64] = {};
                         assert_int_equal(connect(fd, (struct sockaddr *) &a, sizeof a), 0);
