@@ -113,6 +113,24 @@ class UnitSet:
     def service_names(self):
         return list(self.loadable) + list(self.named_extra)
 
+    def subset(self, n):
+        """A UnitSet with the first n loadable, non-template services only (and what they need:
+        drop-ins, templates of instances, .wants links). For the benchmark."""
+        keep = [x for x in self.loadable if x not in self.start][:n]
+        sub = UnitSet()
+        for name in keep:
+            fname = name
+            if "@" in name:
+                fname = name[:name.index("@") + 1] + ".service"
+            sub.files[fname] = self.files[fname]
+            dropin = name + ".d/"
+            for k, v in self.files.items():
+                if k.startswith(dropin):
+                    sub.files[k] = v
+            sub.loadable.append(name)
+            sub.want(name, fname)
+        return sub
+
 
 def unit_text(lines, description, service_type=None, exec_start=None, unit_lines=()):
     """A service unit: [Unit] with a description (plus unit_lines), [Service] with lines."""
