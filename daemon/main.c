@@ -1,10 +1,49 @@
 /* SPDX-License-Identifier: MIT */
-/* exposured: entry point. Parses the subcommand and hands over to it. */
+/* exposured: entry point. Picks the subcommand and hands over to it. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli-history.h"
+#include "run.h"
+#include "util.h"
+#include "version.h"
+
+static int usage(void) {
+        printf("Usage: exposured [COMMAND] [OPTIONS]\n\n"
+               "Commands:\n"
+               "  run        Watch every service, keep the history, serve HTTP (the default)\n"
+               "  scan       Score services once, like systemd-analyze security\n"
+               "  history    Show one unit's stored changes\n"
+               "  events     Show regressions, improvements and other events\n\n"
+               "  exposured COMMAND --help shows a command's options.\n"
+               "  --version  Show the version\n");
+        return EXIT_SUCCESS;
+}
 
 int main(int argc, char *argv[]) {
-        (void) argc;
-        (void) argv;
-        (void) fputs("exposured: not yet\n", stderr);
-        return 1;
+        static const struct {
+                const char *name;
+                int (*main)(int argc, char **argv);
+        } commands[] = {
+                { "run", run_main },
+                { "history", cli_history },
+                { "events", cli_events },
+        };
+
+        if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+                return usage();
+        if (argc >= 2 && streq(argv[1], "--version")) {
+                printf("exposured %s\n", EXPOSURED_VERSION);
+                return EXIT_SUCCESS;
+        }
+        if (argc >= 2 && argv[1][0] != '-') {
+                for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                        if (streq(argv[1], commands[i].name))
+                                return commands[i].main(argc - 1, argv + 1);
+                fprintf(stderr, "Unknown command '%s'. See 'exposured --help'.\n", argv[1]);
+                return EXIT_FAILURE;
+        }
+        /* No command: run the daemon, options included (`exposured --db=...`). */
+        return run_main(argc, argv);
 }

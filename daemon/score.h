@@ -51,11 +51,30 @@ typedef enum NotApplicable {
 typedef struct Assessor Assessor;
 typedef struct ScoreCheck ScoreCheck;
 
-/* Assessor functions: compute badness (0..range) or BADNESS_NA into *ret_badness and, where
- * the description names something (a syscall, a device list), set *ret_offending to a string
- * that lives in the table or in the UnitProps. Pure. */
-typedef void (*AssessFunc)(const Assessor *a, const UnitProps *p, uint64_t *ret_badness,
-                           const char **ret_offending);
+/* What an assessor function found. text is NULL (use the row's good/bad/na description) or a
+ * static template: "%G" expands to the row's syscall group name, "%S" to offending (a syscall
+ * name), "%D" to the device ACL ("path:perms ..."). offending and device_allow point into the
+ * table or the UnitProps; they stay valid as long as the UnitProps' heap data does. */
+typedef struct AssessResult {
+        uint64_t badness;        /* 0..range, or BADNESS_NA */
+        const char *text;
+        const char *offending;
+        const DeviceAllowEntry *device_allow;
+        size_t n_device_allow;
+} AssessResult;
+
+/* Assessor functions (score.c): pure, write every field of *ret. p is the "effective" view
+ * (PrivateMounts inference and implied capability drops already applied). */
+typedef void (*AssessFunc)(const Assessor *a, const UnitProps *p, AssessResult *ret);
+
+/* One system-call group as the analyzer of one systemd version checks it: members in the
+ * group's definition order with nested groups expanded in place, restricted to the system calls
+ * that resolve on the native architecture (see score-syscalls.c). */
+typedef struct SyscallGroup {
+        const char *name;               /* "@mount" */
+        const char *const *syscalls;    /* NULL-terminated */
+        bool strip_errno;               /* ignore ":EPERM"-style suffixes in the unit's filter */
+} SyscallGroup;
 
 /* One row of the assessor table (score-table.c). Data only. */
 struct Assessor {
@@ -70,7 +89,8 @@ struct Assessor {
         bool default_dependencies_only;
         AssessFunc assess;
         size_t offset;           /* offsetof(UnitProps, ...) for the generic assessors */
-        uint64_t parameter;      /* a bit mask, a group index, ... */
+        uint64_t parameter;      /* a bit mask, a family class, a quirk flag, ... */
+        const SyscallGroup *group; /* SystemCallFilter rows only */
 };
 
 /* One scoring table: the assessor rows of a range of systemd versions, plus the data those rows
@@ -80,7 +100,7 @@ typedef struct ScoreTable {
         unsigned version_max;    /* last one (UINT_MAX for open-ended) */
         const Assessor *rows;
         size_t n_rows;
-        const void *data;        /* version-specific data used by the assessors (score-table.c) */
+        const char *boot_phase_text; /* n/a text for DefaultDependencies=no rows */
 } ScoreTable;
 
 /* The table for a systemd version (the leading number of the manager's Version property).
@@ -102,7 +122,10 @@ struct ScoreCheck {
         uint64_t weight;         /* effective weight (after overrides) */
         uint64_t range;          /* effective range (after overrides) */
         NotApplicable na;
-        const char *offending;   /* see AssessFunc; may be NULL */
+        const char *text;        /* see AssessResult; NULL = the row's own descriptions */
+        const char *offending;   /* see AssessResult; may be NULL */
+        const DeviceAllowEntry *device_allow;
+        size_t n_device_allow;
         unsigned exposure;       /* the per-row EXPOSURE column in tenths; 0 = printed empty */
 };
 
@@ -121,6 +144,44 @@ typedef struct ScoreReport {
  * or when every row is excluded (weight sum 0). *ret is written only on success. */
 int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const UnitProps *p,
                ScoreReport *ret);
+
+/* The tables, oldest first (score-table.c), for tests and listings. */
+extern const ScoreTable *const score_tables[];
+extern const size_t score_tables_count;
+
+/* The assessor functions the tables refer to (score.c). */
+void assess_bool(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_user(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_supplementary_groups(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_protect_home(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_protect_system(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_root_directory(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_capability_bounding_set(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_umask(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_keyring_mode(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_protect_proc(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_proc_subset(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_notify_access(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_remove_ipc(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_restrict_namespaces(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_address_families(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_system_call_architectures(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_system_call_filter(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_ip_address(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_device_allow(const Assessor *a, const UnitProps *p, AssessResult *ret);
+void assess_ambient_capabilities(const Assessor *a, const UnitProps *p, AssessResult *ret);
+
+/* Assessor.parameter values. */
+#define ASSESS_BOOL_INVERT  UINT64_C(1) /* assess_bool: bad when the property is true */
+enum {                                  /* assess_address_families: the family class */
+        AF_CLASS_INET,
+        AF_CLASS_UNIX,
+        AF_CLASS_NETLINK,
+        AF_CLASS_PACKET,
+        AF_CLASS_OTHER,
+};
+#define IP_QUIRK_V247_EGRESS UINT64_C(1) /* v247 reads IPEgressFilterPath into the ingress flag */
+#define DEVICE_ALLOW_LIST_IN_TEXT UINT64_C(1) /* v248+: the text lists the ACL entries */
 
 /* The DESCRIPTION column of check i, exactly as systemd-analyze of the table's version prints it
  * (including overrides' descriptions), appended to out. Empty for a partial badness without its

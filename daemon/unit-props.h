@@ -9,7 +9,12 @@
  *    CapabilityBoundingSet and RestrictNamespaces all ones, UMask 0002, DefaultDependencies true.
  *  - Booleans hold what the manager reports; the PrivateMounts inference and the implied capability
  *    drops are the scorer's job, not the reader's.
- * Everything is owned by the struct and released by unit_props_done(). */
+ * Everything is owned by the struct and released by unit_props_done().
+ *
+ * The D-Bus side (unit-props.c): a property map table {name, signature, reader, offset} and a
+ * decoder for one GetAll reply. Only the properties listed there are decoded; every other property,
+ * and a listed one that arrives with an unexpected signature, is skipped unread (systemd-analyze
+ * fails the whole unit on a signature mismatch; we keep the default instead, see the table). */
 #pragma once
 
 #include <stdbool.h>
@@ -94,3 +99,29 @@ typedef struct UnitProps {
 void unit_props_init(UnitProps *p);
 /* Free everything p owns and leave it in the unit_props_init() state. Accepts a zeroed struct. */
 void unit_props_done(UnitProps *p);
+
+struct sd_bus_message;
+
+/* A row of the D-Bus property map. read() is called with the message positioned inside the
+ * property's variant, whose signature has been checked to equal `signature`; it reads exactly one
+ * value of that signature into the field at `offset` (or into fields of its own choosing when
+ * offset is 0), replacing (and freeing) a previous value. Returns 0 or -errno. */
+typedef struct UnitPropMap {
+        const char *name;
+        const char *signature;
+        int (*read)(struct sd_bus_message *m, UnitProps *p, size_t offset);
+        size_t offset;
+} UnitPropMap;
+
+/* The property map, sorted by name (strcmp); *ret_n gets the number of rows. */
+const UnitPropMap *unit_prop_map_get(size_t *ret_n);
+/* The row for a property name, or NULL. */
+const UnitPropMap *unit_prop_map_find(const char *name);
+
+/* Decode an org.freedesktop.DBus.Properties.GetAll reply body (a{sv}), read from the current
+ * position of m, into *ret. Unknown properties and properties with an unexpected signature are
+ * skipped; missing ones keep the unit_props_init() defaults; a repeated property replaces the
+ * earlier value. Returns 0, or a negative errno from sd-bus when the message is malformed (then
+ * *ret is untouched). On success *ret is released with unit_props_done() and then replaced, so it
+ * must have been initialised (unit_props_init() or a zeroed struct). */
+int unit_props_from_message(struct sd_bus_message *m, UnitProps *ret);

@@ -45,3 +45,7 @@ int parse_uint(const char *s, uint64_t max, uint64_t *ret);
 /* Current CLOCK_REALTIME / CLOCK_MONOTONIC in microseconds. */
 uint64_t now_realtime_usec(void);
 uint64_t now_monotonic_usec(void);
+
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}

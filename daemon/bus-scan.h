@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* bus-scan: read the properties of many units from the systemd manager, fast and without blocking.
+ * One scan = (optionally) ListUnits, the manager's Version property, then one
+ * org.freedesktop.DBus.Properties.GetAll("") per unit on /org/freedesktop/systemd1/unit/<label>,
+ * decoded into UnitProps (unit-props.c). All calls are asynchronous and pipelined on the caller's
+ * connection with at most max_in_flight replies pending: dbus-daemon refuses more than
+ * max_replies_per_connection (128 on the system bus) pending replies per connection and answers the
+ * excess with LimitsExceeded, so the default stays well below. Every call carries a timeout, so a
+ * stuck manager turns into per-unit errors, never a hang.
+ *
+ * The scan is driven by the sd_event loop the bus is attached to (sd_bus_attach_event()); the
+ * completion callback runs once from that loop. `exposured scan` runs the loop until then; the
+ * daemon reuses the same scan for rescans. Knows D-Bus and UnitProps only: never scores, never
+ * logs (per-unit errors are kept in the results for the caller to report). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "cleanup.h"
+#include "unit-props.h"
+
+#define BUS_SCAN_IN_FLIGHT_DEFAULT 64U
+#define BUS_SCAN_IN_FLIGHT_MAX 1024U
+#define BUS_SCAN_TIMEOUT_DEFAULT_USEC (10U * 1000U * 1000U)
+
+typedef struct BusScan BusScan;
+
+typedef struct BusScanUnit {
+        char *name;           /* the name asked for (the ListUnits id, or the caller's name) */
+        int error;            /* 0, or -errno of a failed call (the unit's props are then unset) */
+        char *error_name;     /* D-Bus error name of a failed call, or NULL */
+        char *error_message;  /* D-Bus error message of a failed call, or NULL */
+        UnitProps props;      /* what GetAll returned (LoadState tells whether the unit exists) */
+} BusScanUnit;
+
+typedef struct BusScanStats {
+        uint64_t n_calls;        /* method calls sent: ListUnits + Get(Version) + GetAll */
+        uint64_t n_errors;       /* calls that failed (error reply, timeout, send failure) */
+        unsigned in_flight_max;  /* the limit in force */
+        unsigned in_flight_peak; /* the most replies that were pending at once */
+        uint64_t start_usec;     /* CLOCK_MONOTONIC at bus_scan_start() */
+        uint64_t elapsed_usec;   /* start to completion (0 while running) */
+} BusScanStats;
+
+/* Called once when the scan is complete. error is 0 when the scan ran to the end (individual units
+ * may still carry errors), or -errno when ListUnits or the Version read failed (then the unit list
+ * may be empty or partial). The callback may free the scan. */
+typedef void (*BusScanDoneFunc)(BusScan *s, int error, void *userdata);
+
+/* Create a scan on bus (referenced until the scan is freed). in_flight 0 means the default, values
+ * above BUS_SCAN_IN_FLIGHT_MAX are clamped; timeout_usec is per call, 0 means the connection's
+ * method-call timeout (sd_bus_set_method_call_timeout(), 25 s unless changed). */
+int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan **ret);
+
+/* Start the scan. names NULL: ListUnits, keep the ids ending in ".service", sort them with strcmp
+ * (the set `systemd-analyze security` starts from). Otherwise: exactly these unit names, in this
+ * order, duplicates included; GetAll on a unit that is not loaded makes the manager load it.
+ * Returns 0, -EBUSY when the scan was already started, or -errno when the first calls could not be
+ * queued (then done is never called). */
+int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata);
+
+/* Results, in the order described at bus_scan_start(). Complete once done has been called. */
+const BusScanUnit *bus_scan_units(const BusScan *s, size_t *ret_n);
+/* The manager's Version property ("252.39-1~deb12u2"), or NULL when it could not be read. */
+const char *bus_scan_version(const BusScan *s);
+const BusScanStats *bus_scan_stats(const BusScan *s);
+bool bus_scan_done(const BusScan *s);
+
+/* Cancel what is still pending (no callback follows) and free everything. Accepts NULL. The
+ * connection's owner must free a running scan before it closes the connection: a closed,
+ * detached connection delivers no replies and no timeouts. */
+BusScan *bus_scan_free(BusScan *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusScan *, bus_scan_free);
+
+/* The D-Bus object path of a unit (sd_bus_path_encode() of the name under
+ * /org/freedesktop/systemd1/unit). Returns 0 or -ENOMEM/-EINVAL; *ret is freed by the caller. */
+int bus_scan_unit_path(const char *name, char **ret);
+
+/* The leading number of a Version string ("252.39-1~deb12u2" -> 252, "v257" -> 257).
+ * Returns 0 or -EINVAL when there is none. */
+int bus_scan_parse_version(const char *version, unsigned *ret);

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: MIT */
+/* Configuration parsing: a key table {name, parse, format}, all-or-nothing application (lines are
+ * applied to a copy that replaces the original only when every line parsed), and cross-key
+ * validation. Pure except config_load(), which only reads the file. Never logs: errors carry the
+ * line and a message with any user text escaped. */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC UINT64_C(1000000)
+#define USEC_PER_MINUTE (UINT64_C(60) * USEC_PER_SEC)
+#define USEC_PER_HOUR (UINT64_C(60) * USEC_PER_MINUTE)
+#define USEC_PER_DAY (UINT64_C(24) * USEC_PER_HOUR)
+#define USEC_PER_WEEK (UINT64_C(7) * USEC_PER_DAY)
+
+#define RETENTION_MIN USEC_PER_HOUR
+#define RETENTION_MAX (100ULL * 366ULL * USEC_PER_DAY)
+#define COALESCE_MAX (UINT64_C(60) * USEC_PER_SEC)
+#define RESCAN_INTERVAL_MIN USEC_PER_MINUTE
+#define RESCAN_INTERVAL_MAX USEC_PER_WEEK
+#define CONNECTIONS_MAX 4096U
+#define VERSION_LEN_MAX 64U
+#define DB_MAX_BYTES_MIN (1024ULL * 1024ULL)
+#define SHOWN_MAX 64U /* characters of user text quoted in a message */
+
+static void set_error(ConfigError *e, unsigned line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void set_error(ConfigError *e, unsigned line, const char *fmt, ...) {
+        va_list ap;
+        char *m = NULL;
+
+        if (!e)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&m, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        free(e->message);
+        e->message = m;
+        e->line = line;
+}
+
+void config_error_done(ConfigError *e) {
+        if (!e)
+                return;
+        free(e->message);
+        e->message = NULL;
+        e->line = 0;
+}
+
+/* User text for a message: at most SHOWN_MAX bytes, anything but printable ASCII as \xNN. */
+static char *shown(const char *s) {
+        Buf b = {};
+        size_t i;
+
+        for (i = 0; s[i] && i < SHOWN_MAX; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
+                        buf_printf(&b, "\\x%02x", c);
+                else
+                        buf_putc(&b, (char) c);
+        }
+        if (s[i])
+                buf_puts(&b, "...");
+        return buf_steal(&b);
+}
+
+/* ---- value parsers ---- */
+
+typedef struct Unit {
+        const char *suffix;
+        uint64_t usec;
+} Unit;
+
+/* "<number><unit>", with the unit from `units`; bare numbers use default_unit (0: not allowed). */
+static int parse_duration(const char *v, const Unit *units, size_t n_units, uint64_t default_unit,
+                          uint64_t *ret) {
+        const char *p = v;
+        uint64_t n = 0, mult = 0;
+        char num[32];
+        size_t len;
+        int r;
+
+        while (*p >= '0' && *p <= '9')
+                p++;
+        len = (size_t) (p - v);
+        if (len == 0 || len >= sizeof num)
+                return -EINVAL;
+        memcpy(num, v, len);
+        num[len] = 0;
+        r = parse_uint(num, UINT64_MAX, &n);
+        if (r < 0)
+                return r;
+        if (*p == 0)
+                mult = default_unit;
+        else
+                for (size_t i = 0; i < n_units; i++)
+                        if (streq(p, units[i].suffix))
+                                mult = units[i].usec;
+        if (mult == 0)
+                return n == 0 && *p == 0 ? (*ret = 0, 0) : -EINVAL;
+        if (n > UINT64_MAX / mult)
+                return -ERANGE;
+        *ret = n * mult;
+        return 0;
+}
+
+static const Unit long_units[] = {
+        { "s", USEC_PER_SEC },  { "m", USEC_PER_MINUTE }, { "min", USEC_PER_MINUTE },
+        { "h", USEC_PER_HOUR }, { "d", USEC_PER_DAY },    { "w", USEC_PER_WEEK },
+};
+static const Unit short_units[] = { { "ms", USEC_PER_MSEC }, { "s", USEC_PER_SEC } };
+
+static int parse_bool(const char *v, bool *ret) {
+        static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = { "0", "no",
+                                                                                       "false",
+                                                                                       "off" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(v, yes[i]) == 0)
+                        return *ret = true, 0;
+                if (strcasecmp(v, no[i]) == 0)
+                        return *ret = false, 0;
+        }
+        return -EINVAL;
+}
+
+typedef int (*ParseFunc)(Config *c, const char *v, ConfigError *e);
+
+static int p_db(Config *c, const char *v, ConfigError *e) {
+        if (v[0] != '/' || endswith(v, "/") || strlen(v) >= PATH_MAX) {
+                set_error(e, 0, "db: expected an absolute file path");
+                return -EINVAL;
+        }
+        free(c->db);
+        c->db = xstrdup(v);
+        return 0;
+}
+
+static int parse_listen_one(const char *s, size_t len, ConfigListen *ret) {
+        char host[INET6_ADDRSTRLEN + 2], port_s[8];
+        const char *colon;
+        uint64_t port;
+        ConfigListen l = {};
+
+        if (len == 0 || len >= sizeof host + sizeof port_s)
+                return -EINVAL;
+        colon = memrchr(s, ':', len);
+        if (!colon || colon == s || (size_t) (s + len - colon - 1) >= sizeof port_s)
+                return -EINVAL;
+        memcpy(port_s, colon + 1, (size_t) (s + len - colon - 1));
+        port_s[s + len - colon - 1] = 0;
+        if (parse_uint(port_s, 65535, &port) < 0 || port == 0)
+                return -EINVAL;
+
+        size_t hlen = (size_t) (colon - s);
+        if (s[0] == '[') {
+                if (hlen < 3 || s[hlen - 1] != ']' || hlen - 2 >= sizeof host)
+                        return -EINVAL;
+                memcpy(host, s + 1, hlen - 2);
+                host[hlen - 2] = 0;
+                struct sockaddr_in6 *a = (struct sockaddr_in6 *) &l.addr;
+                if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+                        return -EINVAL;
+                a->sin6_family = AF_INET6;
+                a->sin6_port = htons((uint16_t) port);
+                l.addr_len = sizeof(struct sockaddr_in6);
+                if (asprintf(&l.text, "[%s]:%" PRIu64, host, port) < 0)
+                        abort();
+        } else {
+                if (hlen >= sizeof host)
+                        return -EINVAL;
+                memcpy(host, s, hlen);
+                host[hlen] = 0;
+                struct sockaddr_in *a = (struct sockaddr_in *) &l.addr;
+                if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+                        return -EINVAL;
+                a->sin_family = AF_INET;
+                a->sin_port = htons((uint16_t) port);
+                l.addr_len = sizeof(struct sockaddr_in);
+                if (asprintf(&l.text, "%s:%" PRIu64, host, port) < 0)
+                        abort();
+        }
+        *ret = l;
+        return 0;
+}
+
+static void listen_free(ConfigListen *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i].text);
+        free(l);
+}
+
+static int p_listen(Config *c, const char *v, ConfigError *e) {
+        ConfigListen *l = NULL;
+        size_t n = 0;
+        const char *p = v;
+
+        while (*p) {
+                size_t len = strcspn(p, " \t,");
+                if (len > 0) {
+                        if (n >= CONFIG_LISTEN_MAX) {
+                                listen_free(l, n);
+                                set_error(e, 0, "listen: more than %u addresses",
+                                          CONFIG_LISTEN_MAX);
+                                return -ERANGE;
+                        }
+                        l = xrealloc(l, (n + 1) * sizeof(ConfigListen));
+                        if (parse_listen_one(p, len, &l[n]) < 0) {
+                                _cleanup_free_ char *t = xstrndup(p, len);
+                                _cleanup_free_ char *sh = shown(t);
+                                listen_free(l, n);
+                                set_error(e, 0,
+                                          "listen: '%s' is not ADDRESS:PORT (numeric IPv4, or "
+                                          "[IPv6], port 1-65535)",
+                                          sh);
+                                return -EINVAL;
+                        }
+                        n++;
+                }
+                p += len;
+                p += strspn(p, " \t,");
+        }
+        listen_free(c->listen, c->n_listen);
+        c->listen = l;
+        c->n_listen = n;
+        return 0;
+}
+
+static int p_retention(Config *c, const char *v, ConfigError *e) {
+        uint64_t u;
+
+        if (streq(v, "infinity") || streq(v, "0")) {
+                c->retention_usec = 0;
+                return 0;
+        }
+        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 || u < RETENTION_MIN ||
+            u > RETENTION_MAX) {
+                set_error(e, 0,
+                          "retention: expected a duration from 1h to 36600d with a unit "
+                          "(s, m, h, d, w), or infinity");
+                return -EINVAL;
+        }
+        c->retention_usec = u;
+        return 0;
+}
+
+static int p_threshold(Config *c, const char *v, ConfigError *e) {
+        /* "9" or "9.5": exposure as systemd-analyze prints it, 0.0 to 10.0. */
+        uint64_t whole, tenth = 0;
+        const char *dot = strchr(v, '.');
+        char w[4];
+
+        if ((dot ? (size_t) (dot - v) : strlen(v)) >= sizeof w)
+                goto bad;
+        memcpy(w, v, dot ? (size_t) (dot - v) : strlen(v) + 1);
+        w[dot ? (size_t) (dot - v) : strlen(v)] = 0;
+        if (parse_uint(w, 10, &whole) < 0)
+                goto bad;
+        if (dot && (strlen(dot + 1) != 1 || parse_uint(dot + 1, 9, &tenth) < 0))
+                goto bad;
+        if (whole * 10 + tenth > 100)
+                goto bad;
+        c->new_unit_threshold = (unsigned) (whole * 10 + tenth);
+        return 0;
+bad:
+        set_error(e, 0, "new_unit_threshold: expected an exposure from 0.0 to 10.0, e.g. 9.0");
+        return -EINVAL;
+}
+
+static int p_per_check_metrics(Config *c, const char *v, ConfigError *e) {
+        if (parse_bool(v, &c->per_check_metrics) < 0) {
+                set_error(e, 0, "per_check_metrics: expected yes or no");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int p_coalesce(Config *c, const char *v, ConfigError *e) {
+        uint64_t u;
+        if (parse_duration(v, short_units, ELEMENTSOF(short_units), USEC_PER_MSEC, &u) < 0 ||
+            u > COALESCE_MAX) {
+                set_error(e, 0, "rescan_coalesce: expected 0 to 60s (bare numbers are ms)");
+                return -EINVAL;
+        }
+        c->rescan_coalesce_usec = u;
+        return 0;
+}
+
+static int p_interval(Config *c, const char *v, ConfigError *e) {
+        uint64_t u;
+        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 ||
+            (u != 0 && (u < RESCAN_INTERVAL_MIN || u > RESCAN_INTERVAL_MAX))) {
+                set_error(e, 0, "rescan_interval: expected 0 (off) or 1m to 7d with a unit");
+                return -EINVAL;
+        }
+        c->rescan_interval_usec = u;
+        return 0;
+}
+
+static int p_max_connections(Config *c, const char *v, ConfigError *e) {
+        uint64_t n;
+        if (parse_uint(v, CONNECTIONS_MAX, &n) < 0 || n == 0) {
+                set_error(e, 0, "max_connections: expected 1 to %u", CONNECTIONS_MAX);
+                return -EINVAL;
+        }
+        c->max_connections = (unsigned) n;
+        return 0;
+}
+
+static int p_log_level(Config *c, const char *v, ConfigError *e) {
+        int l = log_level_from_string(v);
+        if (l < 0) {
+                set_error(e, 0, "log_level: expected err, warning, notice, info or debug");
+                return -EINVAL;
+        }
+        c->log_level = l;
+        return 0;
+}
+
+static int p_systemd_version(Config *c, const char *v, ConfigError *e) {
+        uint64_t major;
+        size_t digits = strspn(v, "0123456789");
+        char num[8];
+
+        if (streq(v, "auto")) {
+                free(c->systemd_version);
+                c->systemd_version = NULL;
+                c->systemd_major = 0;
+                return 0;
+        }
+        if (digits == 0 || digits >= sizeof num || strlen(v) > VERSION_LEN_MAX ||
+            v[strspn(v, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.~+_-")])
+                goto bad;
+        memcpy(num, v, digits);
+        num[digits] = 0;
+        if (parse_uint(num, 9999, &major) < 0 || major == 0)
+                goto bad;
+        free(c->systemd_version);
+        c->systemd_version = xstrdup(v);
+        c->systemd_major = (unsigned) major;
+        return 0;
+bad:
+        set_error(e, 0, "systemd_version: expected auto or a version such as 252 or 252.38-1");
+        return -EINVAL;
+}
+
+static int p_db_max_size(Config *c, const char *v, ConfigError *e) {
+        static const Unit size_units[] = { { "K", 1024ULL },
+                                           { "M", 1024ULL * 1024ULL },
+                                           { "G", 1024ULL * 1024ULL * 1024ULL } };
+        uint64_t n;
+        if (parse_duration(v, size_units, ELEMENTSOF(size_units), 1, &n) < 0 ||
+            (n != 0 && n < DB_MAX_BYTES_MIN)) {
+                set_error(e, 0,
+                          "db_max_size: expected 0 (no cap) or a size of at least 1M "
+                          "(K, M, G suffixes)");
+                return -EINVAL;
+        }
+        c->db_max_bytes = n;
+        return 0;
+}
+
+typedef struct Key {
+        const char *name;
+        ParseFunc parse;
+} Key;
+
+static const Key keys[] = {
+        { "db", p_db },
+        { "db_max_size", p_db_max_size },
+        { "listen", p_listen },
+        { "log_level", p_log_level },
+        { "max_connections", p_max_connections },
+        { "new_unit_threshold", p_threshold },
+        { "per_check_metrics", p_per_check_metrics },
+        { "rescan_coalesce", p_coalesce },
+        { "rescan_interval", p_interval },
+        { "retention", p_retention },
+        { "systemd_version", p_systemd_version },
+};
+
+/* ---- Config objects ---- */
+
+Config *config_new(void) {
+        Config *c = xcalloc(1, sizeof(Config));
+        int r;
+
+        c->db = xstrdup("/var/lib/exposured/exposured.db");
+        r = p_listen(c, "127.0.0.1:9573", NULL);
+        assert(r == 0);
+        c->retention_usec = 90 * USEC_PER_DAY;
+        c->new_unit_threshold = 90;
+        c->per_check_metrics = false;
+        c->rescan_coalesce_usec = 500 * USEC_PER_MSEC;
+        c->rescan_interval_usec = USEC_PER_HOUR;
+        c->max_connections = 64;
+        c->log_level = LOG_INFO;
+        (void) r;
+        return c;
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        free(c->db);
+        listen_free(c->listen, c->n_listen);
+        free(c->systemd_version);
+        free(c);
+        return NULL;
+}
+
+static Config *config_copy(const Config *c) {
+        Config *d = xmalloc(sizeof(Config));
+        *d = *c;
+        d->db = c->db ? xstrdup(c->db) : NULL;
+        d->systemd_version = c->systemd_version ? xstrdup(c->systemd_version) : NULL;
+        d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ConfigListen)) : NULL;
+        for (size_t i = 0; i < c->n_listen; i++) {
+                d->listen[i] = c->listen[i];
+                d->listen[i].text = xstrdup(c->listen[i].text);
+        }
+        return d;
+}
+
+/* Move src's contents into dst (freeing dst's old ones) and free the src shell. */
+static void config_replace(Config *dst, Config *src) {
+        free(dst->db);
+        listen_free(dst->listen, dst->n_listen);
+        free(dst->systemd_version);
+        *dst = *src;
+        free(src);
+}
+
+static const Key *key_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(keys[i].name, name))
+                        return &keys[i];
+        return NULL;
+}
+
+/* Apply one key to c; messages get the line and the key's context. */
+static int apply(Config *c, const char *key, const char *value, unsigned line, ConfigError *e) {
+        const Key *k = key_find(key);
+        int r;
+
+        if (!k) {
+                _cleanup_free_ char *sh = shown(key);
+                set_error(e, line, "unknown key '%s'", sh);
+                return -ENOENT;
+        }
+        for (const char *p = value; *p; p++)
+                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
+                        set_error(e, line, "%s: control character in value", k->name);
+                        return -EINVAL;
+                }
+        r = k->parse(c, value, e);
+        if (r < 0 && e)
+                e->line = line;
+        return r;
+}
+
+int config_set(Config *c, const char *key, const char *value, ConfigError *ret_error) {
+        _cleanup_(config_freep) Config *d = NULL;
+        int r;
+
+        assert(c);
+        if (!key || !value) {
+                set_error(ret_error, 0, "missing key or value");
+                return -EINVAL;
+        }
+        d = config_copy(c);
+        r = apply(d, key, value, 0, ret_error);
+        if (r < 0)
+                return r;
+        config_replace(c, TAKE_PTR(d));
+        return 0;
+}
+
+static char *strip(char *s) {
+        char *end;
+
+        s += strspn(s, " \t");
+        end = s + strlen(s);
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = 0;
+        return s;
+}
+
+int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error) {
+        _cleanup_(config_freep) Config *d = NULL;
+        unsigned line = 0;
+        size_t off = 0;
+        int r;
+
+        assert(c);
+        assert(text || len == 0);
+        if (len > CONFIG_FILE_MAX) {
+                set_error(ret_error, 0, "file larger than %u bytes", CONFIG_FILE_MAX);
+                return -EFBIG;
+        }
+        d = config_copy(c);
+
+        while (off < len) {
+                const char *nl = memchr(text + off, '\n', len - off);
+                size_t n = nl ? (size_t) (nl - (text + off)) : len - off;
+                _cleanup_free_ char *buf = NULL;
+                char *s, *eq;
+
+                line++;
+                if (n > CONFIG_LINE_MAX) {
+                        set_error(ret_error, line, "line longer than %u bytes", CONFIG_LINE_MAX);
+                        return -EINVAL;
+                }
+                if (memchr(text + off, 0, n)) {
+                        set_error(ret_error, line, "NUL byte in line");
+                        return -EINVAL;
+                }
+                buf = xstrndup(text + off, n);
+                off += n + (nl ? 1 : 0);
+                if (n > 0 && buf[n - 1] == '\r')
+                        buf[n - 1] = 0;
+
+                s = strip(buf);
+                if (*s == 0 || *s == '#')
+                        continue;
+                eq = strchr(s, '=');
+                if (!eq) {
+                        _cleanup_free_ char *sh = shown(s);
+                        set_error(ret_error, line, "expected 'key = value', got '%s'", sh);
+                        return -EINVAL;
+                }
+                *eq = 0;
+                r = apply(d, strip(s), strip(eq + 1), line, ret_error);
+                if (r < 0)
+                        return -EINVAL;
+        }
+
+        config_replace(c, TAKE_PTR(d));
+        return 0;
+}
+
+int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        ssize_t n;
+
+        assert(c);
+        assert(path);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                int r = -errno;
+                if (r == -ENOENT && missing_ok)
+                        return 0;
+                set_error(ret_error, 0, "cannot open: %s", strerror(-r));
+                return r;
+        }
+        data = xmalloc(CONFIG_FILE_MAX + 1);
+        while ((n = read(fd, data + len, CONFIG_FILE_MAX + 1 - len)) > 0) {
+                len += (size_t) n;
+                if (len > CONFIG_FILE_MAX)
+                        break;
+        }
+        if (n < 0) {
+                int r = -errno;
+                set_error(ret_error, 0, "cannot read: %s", strerror(-r));
+                return r;
+        }
+        return config_parse(c, data, len, ret_error);
+}
+
+int config_validate(const Config *c, ConfigError *ret_error) {
+        assert(c);
+        if (isempty(c->db) || c->db[0] != '/') {
+                set_error(ret_error, 0, "db: expected an absolute file path");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < c->n_listen; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (streq(c->listen[i].text, c->listen[j].text)) {
+                                set_error(ret_error, 0, "listen: %s given twice",
+                                          c->listen[i].text);
+                                return -EINVAL;
+                        }
+        if (c->rescan_interval_usec != 0 && c->rescan_coalesce_usec >= c->rescan_interval_usec) {
+                set_error(ret_error, 0, "rescan_coalesce must be shorter than rescan_interval");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static void format_duration(Buf *b, uint64_t u, bool short_unit) {
+        if (short_unit)
+                buf_printf(b, "%" PRIu64 "ms", u / USEC_PER_MSEC);
+        else if (u % USEC_PER_DAY == 0)
+                buf_printf(b, "%" PRIu64 "d", u / USEC_PER_DAY);
+        else if (u % USEC_PER_HOUR == 0)
+                buf_printf(b, "%" PRIu64 "h", u / USEC_PER_HOUR);
+        else if (u % USEC_PER_MINUTE == 0)
+                buf_printf(b, "%" PRIu64 "m", u / USEC_PER_MINUTE);
+        else
+                buf_printf(b, "%" PRIu64 "s", u / USEC_PER_SEC);
+}
+
+char *config_format(const Config *c) {
+        static const char *const levels[] = { "emerg",   "alert",  "crit", "err",
+                                              "warning", "notice", "info", "debug" };
+        Buf b = {};
+
+        buf_printf(&b, "db = %s\n", c->db);
+        buf_printf(&b, "db_max_size = %" PRIu64 "\n", c->db_max_bytes);
+        buf_puts(&b, "listen =");
+        for (size_t i = 0; i < c->n_listen; i++)
+                buf_printf(&b, " %s", c->listen[i].text);
+        buf_printf(&b, "\nlog_level = %s\n",
+                   c->log_level >= 0 && c->log_level < 8 ? levels[c->log_level] : "info");
+        buf_printf(&b, "max_connections = %u\n", c->max_connections);
+        buf_printf(&b, "new_unit_threshold = %u.%u\n", c->new_unit_threshold / 10,
+                   c->new_unit_threshold % 10);
+        buf_printf(&b, "per_check_metrics = %s\n", c->per_check_metrics ? "yes" : "no");
+        buf_puts(&b, "rescan_coalesce = ");
+        format_duration(&b, c->rescan_coalesce_usec, true);
+        buf_puts(&b, "\nrescan_interval = ");
+        if (c->rescan_interval_usec == 0)
+                buf_puts(&b, "0");
+        else
+                format_duration(&b, c->rescan_interval_usec, false);
+        buf_puts(&b, "\nretention = ");
+        if (c->retention_usec == 0)
+                buf_puts(&b, "infinity");
+        else
+                format_duration(&b, c->retention_usec, false);
+        buf_printf(&b, "\nsystemd_version = %s\n", c->systemd_version ?: "auto");
+        return buf_steal(&b);
+}

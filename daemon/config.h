@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration: /etc/exposured/exposured.conf, `key = value` lines, `#` comments, no
+ * sections (format and keys: units/exposured.conf). Parsing is pure (text -> Config, no I/O, no
+ * logging): a bad line yields its number and a message and changes nothing; the caller logs
+ * "FILE:LINE: message". Command-line flags go through config_set(), so they get the same checks. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cleanup.h"
+
+#define CONFIG_PATH_DEFAULT "/etc/exposured/exposured.conf"
+#define CONFIG_FILE_MAX (64U * 1024U) /* bytes */
+#define CONFIG_LINE_MAX 4096U
+#define CONFIG_LISTEN_MAX 16U
+
+typedef struct ConfigListen {
+        char *text;                    /* as written, normalized: "127.0.0.1:9573", "[::1]:9573" */
+        struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port set */
+        socklen_t addr_len;
+} ConfigListen;
+
+typedef struct Config {
+        char *db;             /* absolute path */
+        ConfigListen *listen; /* used when no socket is passed in (sd_listen_fds) */
+        size_t n_listen;
+        uint64_t retention_usec;     /* 0 = keep forever */
+        unsigned new_unit_threshold; /* tenths, 0..100 */
+        bool per_check_metrics;
+        uint64_t rescan_coalesce_usec;
+        uint64_t rescan_interval_usec; /* periodic full rescan; 0 = off */
+        unsigned max_connections;
+        int log_level;          /* LOG_ERR..LOG_DEBUG */
+        char *systemd_version;  /* override of the manager's Version; NULL = ask it */
+        unsigned systemd_major; /* its leading number; 0 when not overridden */
+        uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
+} Config;
+
+/* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O). */
+typedef struct ConfigError {
+        unsigned line;
+        char *message; /* owned; NULL when there is no error */
+} ConfigError;
+
+void config_error_done(ConfigError *e);
+
+/* A Config holding the defaults. Allocation aborts on OOM. */
+Config *config_new(void);
+Config *config_free(Config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+/* Apply `text` (len bytes, need not be NUL-terminated) on top of c. All or nothing: on error c is
+ * unchanged, *ret_error (if not NULL) names the line and the problem, and -EINVAL is returned. */
+int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error);
+
+/* Set one key from a string (a command-line flag). -ENOENT for an unknown key, -EINVAL/-ERANGE
+ * for a bad value (message in *ret_error); c is unchanged on error. */
+int config_set(Config *c, const char *key, const char *value, ConfigError *ret_error);
+
+/* Read and parse a file onto c. A missing file is fine (-ENOENT is returned only when
+ * missing_ok is false); files over CONFIG_FILE_MAX are -EFBIG. Errors as config_parse(). */
+int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error);
+
+/* Checks across keys (run after every source is applied). 0 or -EINVAL with a message. */
+int config_validate(const Config *c, ConfigError *ret_error);
+
+/* The effective configuration in the file's own syntax (for --check-config). Returns a string
+ * the caller frees; it parses back to the same Config. */
+char *config_format(const Config *c);

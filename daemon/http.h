@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTTP server: libmicrohttpd in external mode on the daemon's sd-event loop (no MHD threads),
+ * a route table and the handlers behind /metrics, /api/v1 and the dashboard. http.c is the only
+ * file that includes microhttpd.h; handlers see only (HttpContext, Request, Response) and the
+ * renderers. GET and HEAD only. Everything a client controls is bounded (URL, query, connections,
+ * rows per response) and answered with a clear 4xx; nothing a client sends is logged above debug.
+ *
+ * Listening: sockets passed by systemd (sd_listen_fds(), socket activation) when there are any,
+ * else every --listen=ADDR:PORT address, else HTTP_LISTEN_DEFAULT (127.0.0.1:9573). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "render.h"
+#include "state.h"
+
+#define HTTP_PORT_DEFAULT 9573
+#define HTTP_LISTEN_DEFAULT "127.0.0.1:9573"
+
+#define HTTP_PATH_MAX 1024           /* longer paths get 414 */
+#define HTTP_ARG_MAX 256             /* longer query keys/values get 414 */
+#define HTTP_ARGS_MAX 16             /* more query arguments get 400 */
+#define HTTP_SEGMENTS_MAX 8          /* deeper paths get 404 */
+#define HTTP_CONNECTIONS_DEFAULT 64
+#define HTTP_TIMEOUT_SEC_DEFAULT 15
+#define HTTP_MEMORY_LIMIT_DEFAULT (16 * 1024) /* per connection: bounds request line + headers */
+#define HTTP_DASHBOARD_SPARK_ROWS 50   /* history rows per sparkline */
+#define HTTP_DASHBOARD_EVENTS 10       /* regressions shown on the dashboard */
+#define HTTP_UNIT_CHART_ROWS 500       /* history rows in a unit's chart */
+
+/* The store as the HTTP handlers see it. Wired by the manager; every callback may be NULL (no
+ * database): the history endpoints then answer 503 and the pages render without history.
+ * Callbacks return 0 and an xmalloc'ed array the caller frees (HistoryRow: free(); EventRow:
+ * event_rows_free()), or -errno (logged by the callee or not at all: http reports 503). */
+typedef struct HttpSource {
+        void *userdata;
+        int (*history)(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
+                       size_t *ret_n);
+        int (*events)(void *userdata, const HistoryQuery *q, EventRow **ret_rows, size_t *ret_n);
+        /* 0 when the database is healthy, else -errno. */
+        int (*health)(void *userdata);
+} HttpSource;
+
+/* What the handlers read. state must outlive the server; the manager updates it in place between
+ * requests (one thread). render.now_usec is ignored: each request uses the current time. */
+typedef struct HttpContext {
+        const State *state;
+        HttpSource source;
+        RenderOptions render;
+} HttpContext;
+
+typedef struct HttpConfig {
+        char **listen;              /* "ADDR:PORT" strings (strv) or NULL for the default */
+        bool use_listen_fds;        /* take sockets passed by systemd when there are any */
+        unsigned connection_limit;  /* 0: HTTP_CONNECTIONS_DEFAULT */
+        unsigned timeout_sec;       /* idle connection timeout; 0: HTTP_TIMEOUT_SEC_DEFAULT */
+} HttpConfig;
+
+typedef struct HttpServer HttpServer;
+
+/* Start listening and attach to event. ctx is copied (state is borrowed). Logs its errors.
+ * Returns 0 or -errno (-EADDRINUSE, -EINVAL for a bad address, -EIO when MHD refuses). */
+int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext *ctx,
+                    HttpServer **ret);
+/* Stop listening, close every connection. Accepts NULL, returns NULL. */
+HttpServer *http_server_free(HttpServer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+/* Number of listening sockets and the local port of socket i (for tests on port 0). */
+size_t http_server_n_listeners(const HttpServer *s);
+int http_server_port(const HttpServer *s, size_t i);
+
+/* Parse "127.0.0.1:9573", "[::1]:9573", "0.0.0.0:80" or a bare port "9573" (127.0.0.1).
+ * Pure. Returns 0 or -EINVAL. */
+int http_parse_listen(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len);
+
+/* ---- the MHD-free half: requests, responses, routing (used by tests and fuzzers too) ---- */
+
+typedef enum HttpMethod {
+        HTTP_GET,
+        HTTP_HEAD,
+        HTTP_OTHER,
+        _HTTP_METHOD_MAX,
+} HttpMethod;
+
+typedef struct HttpArg {
+        char *key;    /* decoded */
+        char *value;  /* decoded; "" for a bare key */
+} HttpArg;
+
+typedef struct Request {
+        HttpMethod method;
+        char *path;                            /* raw, as sent (without the query) */
+        char *segments[HTTP_SEGMENTS_MAX];     /* decoded path segments */
+        size_t n_segments;
+        HttpArg args[HTTP_ARGS_MAX];
+        size_t n_args;
+        const char *accept;                    /* Accept header or NULL (borrowed) */
+        const char *if_none_match;             /* If-None-Match header or NULL (borrowed) */
+        unsigned error;                        /* 400/404/414 found while parsing, else 0 */
+        const char *error_message;             /* static text for error */
+} Request;
+
+typedef struct Response {
+        unsigned status;
+        const char *content_type;      /* static string */
+        Buf body;
+        const void *static_body;       /* when set, sent instead of body; lives forever */
+        size_t static_size;
+        const char *cache_control;     /* static; NULL = "no-store" */
+        const char *allow;             /* static; the Allow header of a 405 */
+        char *location;                /* owned; Location of a redirect */
+        char *etag;                    /* owned */
+        bool vary_accept;
+} Response;
+
+/* Fill a Request from a method name, a raw path and raw query arguments. Problems are recorded
+ * in req->error (dispatch answers them), never fatal. */
+void http_request_init(Request *req, const char *method, const char *raw_path);
+void http_request_add_arg(Request *req, const char *raw_key, const char *raw_value);
+void http_request_done(Request *req);
+/* The decoded value of query argument key, or NULL. */
+const char *http_request_arg(const Request *req, const char *key);
+
+/* Route req and fill resp (status, headers, body). resp must be zeroed or reused after
+ * http_response_reset(). Never fails: errors become 4xx/5xx responses. */
+void http_dispatch(const HttpContext *ctx, const Request *req, Response *resp);
+/* Forget everything but keep the body's memory. */
+void http_response_reset(Response *resp);
+void http_response_done(Response *resp);

@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: MIT */
+/* The manager: wiring and lifecycle (see manager.h for the work flow). It owns every other module,
+ * scores scan results, keeps the in-memory State, decides what is a regression and tells the
+ * journal, the store and systemd (sd_notify). It must never block: every bus call is asynchronous
+ * and bounded by a timeout, and a failing store only delays persistence. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus-scan.h"
+#include "bus-watch.h"
+#include "http.h"
+#include "log.h"
+#include "manager.h"
+#include "score.h"
+#include "state.h"
+#include "store.h"
+#include "util.h"
+#include "version.h"
+
+#define USEC_PER_SEC 1000000ULL
+/* A bus call that takes longer than this is treated as failed: a stuck PID 1 must not freeze us. */
+#define CALL_TIMEOUT_USEC (10 * USEC_PER_SEC)
+/* After a failed write (disk full, read-only DB) retry this often. */
+#define STORE_RETRY_USEC (30 * USEC_PER_SEC)
+/* Retention pruning runs this often (and once at start-up). */
+#define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
+#define DAY_USEC (86400 * USEC_PER_SEC)
+
+struct Manager {
+        Config *config;
+        sd_event *event;
+        Store *store;              /* NULL while the database cannot be opened */
+        HttpServer *http;
+        BusWatch *watch;
+        State state;
+
+        /* the running scan, if any */
+        BusScan *scan;
+        bool scan_full;
+        StoreCause scan_cause;
+
+        /* work waiting for the next scan */
+        bool pending_full;
+        StoreCause pending_full_cause;
+        char **pending_units;      /* strv of unit ids, no duplicates */
+        StoreCause pending_units_cause;
+
+        sd_event_source *coalesce_timer;
+        sd_event_source *store_retry_timer;
+        sd_event_source *prune_timer;
+        sd_event_source *periodic_timer;
+        sd_event_source *sigterm, *sigint;
+
+        bool store_failing;        /* a write failed: logged once, retried by a timer */
+        bool ready;                /* READY=1 sent */
+        bool first_scan_done;
+        uint64_t regressions_24h;  /* for STATUS= */
+        char *last_version;        /* systemd version of the previous completed scan */
+};
+
+static UnitState *unit_state_free(UnitState *u) {
+        if (!u)
+                return NULL;
+        free(u->id);
+        unit_props_done(&u->props);
+        free(u);
+        return NULL;
+}
+
+static void state_done(State *s) {
+        for (size_t i = 0; i < s->n_units; i++)
+                unit_state_free(s->units[i]);
+        free(s->units);
+        free(s->systemd_version);
+        *s = (State) {};
+}
+
+static size_t state_lower_bound(const State *s, const char *id) {
+        size_t lo = 0, hi = s->n_units;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(s->units[mid]->id, id) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/* Insert or replace u (takes ownership); returns the replaced unit for the caller to free. */
+static UnitState *state_put(State *s, UnitState *u) {
+        size_t i = state_lower_bound(s, u->id);
+        if (i < s->n_units && streq(s->units[i]->id, u->id)) {
+                UnitState *old = s->units[i];
+                s->units[i] = u;
+                return old;
+        }
+        s->units = xrealloc(s->units, (s->n_units + 1) * sizeof(UnitState *));
+        memmove(s->units + i + 1, s->units + i, (s->n_units - i) * sizeof(UnitState *));
+        s->units[i] = u;
+        s->n_units++;
+        return NULL;
+}
+
+/* Remove by id; returns the unit for the caller to free, NULL when absent. */
+static UnitState *state_take(State *s, const char *id) {
+        size_t i = state_lower_bound(s, id);
+        if (i >= s->n_units || !streq(s->units[i]->id, id))
+                return NULL;
+        UnitState *u = s->units[i];
+        memmove(s->units + i, s->units + i + 1, (s->n_units - i - 1) * sizeof(UnitState *));
+        s->n_units--;
+        return u;
+}
+
+static const ScoreTable *manager_table(Manager *m) {
+        unsigned v = m->config->systemd_major ? m->config->systemd_major : m->state.systemd_major;
+        return score_table_for_version(v);
+}
+
+/* ---- scheduling ---- */
+
+static void start_scan(Manager *m);
+
+static int on_coalesce_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) usec;
+        start_scan(m);
+        return 0;
+}
+
+static void arm_coalesce(Manager *m) {
+        int r;
+
+        if (m->scan || m->coalesce_timer)
+                return;
+        if (!m->pending_full && strv_length(m->pending_units) == 0)
+                return;
+        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC,
+                                       m->config->rescan_coalesce_usec, 1000, on_coalesce_timer,
+                                       m);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the rescan timer: %m");
+}
+
+static void request_full(Manager *m, StoreCause cause) {
+        if (!m->pending_full)
+                m->pending_full_cause = cause;
+        m->pending_full = true;
+        arm_coalesce(m);
+}
+
+static void request_unit(Manager *m, const char *id, StoreCause cause) {
+        if (!endswith(id, ".service") || strv_contains(m->pending_units, id))
+                return;
+        /* Bound the list: past a few hundred units a full rescan is the cheaper request. */
+        if (strv_length(m->pending_units) >= 256) {
+                request_full(m, cause);
+                return;
+        }
+        if (!m->pending_units)
+                m->pending_units_cause = cause;
+        strv_push(&m->pending_units, id);
+        arm_coalesce(m);
+}
+
+/* ---- notifications ---- */
+
+static void update_status(Manager *m) {
+        size_t n_oneshot = 0;
+        for (size_t i = 0; i < m->state.n_units; i++)
+                if (m->state.units[i]->oneshot)
+                        n_oneshot++;
+        if (!m->state.bus_up) {
+                (void) sd_notify(false, "STATUS=System bus lost, reconnecting");
+                return;
+        }
+        (void) sd_notifyf(false, "STATUS=Watching %zu services (%zu oneshot), %" PRIu64
+                          " regressions in 24h%s",
+                          m->state.n_units, n_oneshot, m->regressions_24h,
+                          m->store_failing ? "; database writes failing, retrying" : "");
+}
+
+static void count_regressions_24h(Manager *m) {
+        StoreChange *rows = NULL;
+        size_t n = 0;
+        uint64_t now = now_realtime_usec();
+
+        if (!m->store)
+                return;
+        if (store_events(m->store, NULL, STORE_EVENT_MASK(STORE_EVENT_REGRESSION),
+                         now > DAY_USEC ? now - DAY_USEC : 0, 0, STORE_ROWS_MAX, &rows, &n) >= 0) {
+                m->regressions_24h = n;
+                store_changes_free(rows, n);
+        }
+}
+
+/* The journal entry of a change that matters: regressions and improvements carry a fixed
+ * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
+static void log_change(const UnitState *old, const UnitState *u, StoreEventKind kind,
+                       StoreCause cause) {
+        char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
+        Buf flipped = {}, fields_flipped = {}, msg = {};
+        const char *id;
+        int level;
+
+        switch (kind) {
+        case STORE_EVENT_REGRESSION:
+                id = LOG_MESSAGE_REGRESSION;
+                level = LOG_WARNING;
+                break;
+        case STORE_EVENT_IMPROVEMENT:
+                id = LOG_MESSAGE_IMPROVEMENT;
+                level = LOG_NOTICE;
+                break;
+        case STORE_EVENT_NEW_EXPOSED:
+                id = LOG_MESSAGE_NEW_EXPOSED;
+                level = LOG_WARNING;
+                break;
+        default:
+                return;
+        }
+
+        /* Checks whose verdict flipped between pass and fail, "+" newly failing, "-" now passing. */
+        if (old)
+                for (size_t i = 0; i < u->report.n_checks; i++) {
+                        const ScoreCheck *c = &u->report.checks[i];
+                        for (size_t j = 0; j < old->report.n_checks; j++) {
+                                const ScoreCheck *o = &old->report.checks[j];
+                                if (!streq(o->assessor->id, c->assessor->id))
+                                        continue;
+                                int a = score_check_set(o), b = score_check_set(c);
+                                if (a != b && a >= 0 && b >= 0) {
+                                        if (flipped.len > 0)
+                                                buf_putc(&flipped, ' ');
+                                        buf_putc(&flipped, b ? '-' : '+');
+                                        buf_puts(&flipped, c->assessor->id);
+                                }
+                                break;
+                        }
+                }
+
+        (void) score_format_tenths(u->report.exposure, exp);
+        (void) score_format_tenths(old ? old->report.exposure : 0, prev);
+        (void) snprintf(fields_unit, sizeof fields_unit, "EXPOSURED_UNIT=%s", u->id);
+        (void) snprintf(fields_exp, sizeof fields_exp, "EXPOSURED_EXPOSURE=%s", exp);
+        (void) snprintf(fields_prev, sizeof fields_prev, "EXPOSURED_PREVIOUS=%s",
+                        old ? prev : "");
+        (void) snprintf(fields_cause, sizeof fields_cause, "EXPOSURED_CAUSE=%s",
+                        store_cause_to_string(cause));
+        buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
+        buf_puts(&fields_flipped, flipped.data ? flipped.data : "");
+
+        if (kind == STORE_EVENT_NEW_EXPOSED)
+                buf_printf(&msg, "New service '%s' is exposed: %s %s", u->id, exp,
+                           predicate_to_string(u->report.predicate));
+        else
+                buf_printf(&msg, "%s of '%s': exposure %s -> %s %s%s%s",
+                           kind == STORE_EVENT_REGRESSION ? "Regression" : "Improvement", u->id,
+                           old ? prev : "-", exp, predicate_to_string(u->report.predicate),
+                           flipped.len ? "; checks " : "", flipped.data ? flipped.data : "");
+
+        const char *fields[] = { fields_unit, fields_exp, fields_prev, fields_cause,
+                                 fields_flipped.data, NULL };
+        log_struct_internal(level, id, msg.data, fields);
+        buf_done(&flipped);
+        buf_done(&fields_flipped);
+        buf_done(&msg);
+}
+
+/* ---- persistence ---- */
+
+static void store_failed(Manager *m, int r);
+
+/* Hand every present unit to the store (it persists only what changed: a unit already stored
+ * identically costs a comparison) and record the scan. */
+static int persist(Manager *m, StoreCause cause, uint64_t duration_usec, bool full,
+                   UnitState *const *old_units, size_t n_old) {
+        StoreVerdict verdicts[SCORE_ROWS_MAX];
+        uint64_t now = now_realtime_usec(), n_changes = 0;
+        int r;
+
+        if (!m->store)
+                return -ENOENT;
+        r = store_begin(m->store);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                UnitState *u = m->state.units[i];
+                StoreEventKind kind = STORE_EVENT_NONE;
+                StoreScore sc = {
+                        .unit = u->id,
+                        .time_usec = now,
+                        .exposure = u->report.exposure,
+                        .predicate = u->report.predicate,
+                        .verdicts = verdicts,
+                        .n_verdicts = store_verdicts_from_report(&u->report, verdicts),
+                        .systemd_version = m->state.systemd_version,
+                        .scorer_version = SCORER_VERSION,
+                        .cause = cause,
+                        .new_unit_threshold = m->config->new_unit_threshold,
+                };
+                r = store_add_score(m->store, &sc, &kind);
+                if (r < 0) {
+                        store_rollback(m->store);
+                        return r;
+                }
+                if (r == 0)
+                        continue;
+                n_changes++;
+                u->last_change_usec = now;
+                if (kind == STORE_EVENT_REGRESSION)
+                        u->regressions++;
+                else if (kind == STORE_EVENT_IMPROVEMENT)
+                        u->improvements++;
+
+                const UnitState *old = NULL;
+                for (size_t j = 0; j < n_old; j++)
+                        if (old_units[j] && streq(old_units[j]->id, u->id)) {
+                                old = old_units[j];
+                                break;
+                        }
+                log_change(old, u, kind, cause);
+        }
+        (void) full;
+        r = store_add_scan(m->store, &(StoreScan) {
+                .time_usec = now,
+                .duration_usec = duration_usec,
+                .n_units = m->state.n_units,
+                .n_changes = n_changes,
+                .cause = cause,
+                .systemd_version = m->state.systemd_version,
+                .scorer_version = SCORER_VERSION,
+        });
+        if (r < 0) {
+                store_rollback(m->store);
+                return r;
+        }
+        return store_commit(m->store);
+}
+
+static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void store_failed(Manager *m, int r) {
+        if (!m->store_failing)
+                log_error_errno(r, "Failed to write to the database '%s': %m; keeping the state "
+                                "in memory and retrying every %llus.",
+                                m->config->db, (unsigned long long) (STORE_RETRY_USEC /
+                                                                     USEC_PER_SEC));
+        m->store_failing = true;
+        if (!m->store_retry_timer)
+                (void) sd_event_add_time_relative(m->event, &m->store_retry_timer,
+                                                  CLOCK_MONOTONIC, STORE_RETRY_USEC,
+                                                  USEC_PER_SEC, on_store_retry, m);
+        else
+                (void) sd_event_source_set_enabled(m->store_retry_timer, SD_EVENT_ONESHOT);
+}
+
+static void store_recovered(Manager *m) {
+        if (m->store_failing)
+                log_info("Database '%s' writable again, history caught up.", m->config->db);
+        m->store_failing = false;
+}
+
+static int open_store(Manager *m) {
+        int r;
+
+        if (m->store)
+                return 0;
+        r = store_open(m->config->db, &m->store);
+        if (r < 0)
+                return r;
+        if (m->config->db_max_bytes > 0)
+                (void) store_set_size_limit(m->store, m->config->db_max_bytes);
+        return 0;
+}
+
+static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+        (void) s;
+        (void) usec;
+
+        r = open_store(m);
+        if (r >= 0)
+                r = persist(m, STORE_CAUSE_PERIODIC, 0, true, NULL, 0);
+        if (r < 0) {
+                store_failed(m, r);
+                return 0;
+        }
+        store_recovered(m);
+        return 0;
+}
+
+/* ---- scans ---- */
+
+static void notify_ready(Manager *m) {
+        if (m->ready)
+                return;
+        m->ready = true;
+        (void) sd_notify(false, "READY=1");
+}
+
+/* Score one scan result into a new UnitState (takes the props). NULL when it is not a service
+ * we watch: not loaded (not-found, masked, bad-setting), or not a .service. */
+static UnitState *score_result(Manager *m, BusScanUnit *bu) {
+        const ScoreTable *table = manager_table(m);
+        UnitState *u;
+
+        if (bu->error < 0 || !streq_ptr(bu->props.load_state, "loaded") || !bu->props.id ||
+            !endswith(bu->props.id, ".service"))
+                return NULL;
+        u = xcalloc(1, sizeof(UnitState));
+        u->id = xstrdup(bu->props.id);
+        u->props = bu->props;
+        unit_props_init(&bu->props); /* moved */
+        u->oneshot = streq_ptr(u->props.type, "oneshot");
+        if (score_unit(table, NULL, &u->props, &u->report) < 0) {
+                /* Only an override can make this fail and the daemon has none: a bug. */
+                log_error("Failed to score '%s', ignoring.", u->id);
+                return unit_state_free(u);
+        }
+        return u;
+}
+
+/* Keep counters and first-seen times across rescans of the same unit. */
+static void inherit(UnitState *u, const UnitState *old) {
+        if (!old)
+                return;
+        u->first_seen_usec = old->first_seen_usec;
+        u->last_change_usec = old->last_change_usec;
+        u->regressions = old->regressions;
+        u->improvements = old->improvements;
+}
+
+static void on_scan_done(BusScan *scan, int error, void *userdata) {
+        Manager *m = userdata;
+        const BusScanStats stats = *bus_scan_stats(scan), *st = &stats;
+        StoreCause cause = m->scan_cause;
+        bool full = m->scan_full;
+        UnitState **old = NULL;
+        size_t n_old = 0, n;
+        BusScanUnit *units;
+        const char *version;
+        uint64_t now = now_realtime_usec();
+        int r;
+
+        if (error < 0) {
+                /* ListUnits or Version failed (a busy or stuck PID 1: the calls time out). A lost
+                 * connection is bus-watch's business (Disconnected); here we only try again. */
+                log_warning_errno(error, "Scan failed: %m; retrying.");
+                m->scan = bus_scan_free(m->scan);
+                if (full)
+                        request_full(m, cause);
+                else
+                        arm_coalesce(m);
+                return;
+        }
+
+        version = bus_scan_version(scan);
+        if (version && !streq_ptr(version, m->state.systemd_version)) {
+                unsigned major = 0;
+                (void) bus_scan_parse_version(version, &major);
+                if (m->state.systemd_version)
+                        cause = STORE_CAUSE_SYSTEMD_UPGRADE;
+                free(m->state.systemd_version);
+                m->state.systemd_version = xstrdup(version);
+                m->state.systemd_major = major;
+        }
+
+        /* bus_scan_units() hands out const results; we move the props out of them, which is
+         * fine because the scan is freed right after. */
+        units = (BusScanUnit *) (uintptr_t) bus_scan_units(scan, &n);
+
+        if (full) {
+                /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
+                 * call failed keep their previous state rather than vanish. */
+                old = m->state.units;
+                n_old = m->state.n_units;
+                m->state.units = NULL;
+                m->state.n_units = 0;
+                for (size_t i = 0; i < n; i++) {
+                        UnitState *u = score_result(m, &units[i]), *prev;
+                        const char *id = u ? u->id : units[i].name;
+                        prev = NULL;
+                        for (size_t j = 0; j < n_old; j++)
+                                if (old[j] && streq(old[j]->id, id)) {
+                                        prev = old[j];
+                                        break;
+                                }
+                        if (!u && units[i].error < 0 && prev) {
+                                /* keep the old one: move it over */
+                                for (size_t j = 0; j < n_old; j++)
+                                        if (old[j] == prev)
+                                                old[j] = NULL;
+                                (void) state_put(&m->state, prev);
+                                continue;
+                        }
+                        if (!u)
+                                continue;
+                        u->first_seen_usec = now;
+                        inherit(u, prev);
+                        unit_state_free(state_put(&m->state, u));
+                }
+        } else {
+                old = xcalloc(n ? n : 1, sizeof(UnitState *));
+                for (size_t i = 0; i < n; i++) {
+                        UnitState *u = score_result(m, &units[i]);
+                        if (!u) {
+                                if (units[i].error >= 0)
+                                        old[n_old++] = state_take(&m->state, units[i].name);
+                                continue;
+                        }
+                        UnitState *prev = state_take(&m->state, u->id);
+                        u->first_seen_usec = now;
+                        inherit(u, prev);
+                        old[n_old++] = prev;
+                        (void) state_put(&m->state, u);
+                }
+        }
+
+        m->state.last_scan_usec = now;
+        m->state.scan_duration_usec = st->elapsed_usec;
+        m->state.n_scans++;
+        m->scan = bus_scan_free(m->scan);
+
+        /* Units that left: mark them gone in the store (history kept). */
+        if (m->store)
+                for (size_t j = 0; j < n_old; j++)
+                        if (old[j] && !state_find_unit(&m->state, old[j]->id))
+                                (void) store_unit_gone(m->store, old[j]->id, now, cause);
+
+        r = persist(m, cause, st->elapsed_usec, full, old, n_old);
+        if (r < 0)
+                store_failed(m, r);
+        else
+                store_recovered(m);
+
+        for (size_t j = 0; j < n_old; j++)
+                unit_state_free(old[j]);
+        free(old);
+
+        if (full)
+                m->first_scan_done = true;
+        if (m->first_scan_done && (r >= 0 || m->store))
+                notify_ready(m);
+        count_regressions_24h(m);
+        update_status(m);
+        log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
+                  (double) st->elapsed_usec / USEC_PER_SEC);
+        arm_coalesce(m);
+}
+
+static void start_scan(Manager *m) {
+        sd_bus *bus = bus_watch_get_bus(m->watch);
+        _cleanup_(bus_scan_freep) BusScan *scan = NULL;
+        char **names = NULL;
+        int r;
+
+        m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
+        if (m->scan || !bus)
+                return; /* rescheduled when the scan ends or the bus returns */
+
+        r = bus_scan_new(bus, 0, CALL_TIMEOUT_USEC, &scan);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create a scan: %m");
+                return;
+        }
+        m->scan_full = m->pending_full;
+        if (m->pending_full) {
+                m->scan_cause = m->pending_full_cause;
+                m->pending_full = false;
+                m->pending_units = strv_free(m->pending_units);
+        } else {
+                m->scan_cause = m->pending_units_cause;
+                names = TAKE_PTR(m->pending_units);
+        }
+        r = bus_scan_start(scan, names, on_scan_done, m);
+        strv_free(names);
+        if (r < 0) {
+                /* Could not even queue the first call: the connection is broken. */
+                log_warning_errno(r, "Failed to start a scan: %m; reconnecting.");
+                m->pending_full = true;
+                bus_watch_reconnect(m->watch);
+                return;
+        }
+        m->scan = TAKE_PTR(scan);
+}
+
+/* ---- bus events ---- */
+
+static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdata) {
+        Manager *m = userdata;
+        (void) w;
+
+        switch (ev) {
+        case WATCH_CONNECTED:
+                m->state.bus_up = true;
+                request_full(m, m->first_scan_done ? STORE_CAUSE_RELOAD : STORE_CAUSE_STARTUP);
+                update_status(m);
+                break;
+        case WATCH_DISCONNECTED:
+                /* The scan's connection is gone: drop it, rescan everything on reconnect. */
+                if (m->scan) {
+                        m->scan = bus_scan_free(m->scan);
+                        m->pending_full = true;
+                }
+                m->state.bus_up = false;
+                update_status(m);
+                break;
+        case WATCH_RELOADED:
+                request_full(m, STORE_CAUSE_RELOAD);
+                break;
+        case WATCH_UNIT_NEW:
+                /* A unit we already hold fresh data for is re-announced when a GetAll of ours
+                 * loads it again: rescanning it would loop. Real changes come with Reloading. */
+                if (!state_find_unit(&m->state, unit))
+                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW);
+                break;
+        case WATCH_UNIT_CHANGED:
+                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED);
+                break;
+        case WATCH_UNIT_REMOVED: {
+                UnitState *u = state_take(&m->state, unit);
+                if (u) {
+                        if (m->store)
+                                (void) store_unit_gone(m->store, u->id, now_realtime_usec(),
+                                                       STORE_CAUSE_UNIT_REMOVED);
+                        unit_state_free(u);
+                        update_status(m);
+                }
+                break;
+        }
+        default:
+                break;
+        }
+}
+
+/* ---- timers ---- */
+
+static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now = now_realtime_usec(), n = 0;
+        int r;
+
+        (void) sd_event_source_set_time_relative(s, PRUNE_INTERVAL_USEC);
+        (void) usec;
+        if (!m->store || m->config->retention_usec == 0 || now < m->config->retention_usec)
+                return 0;
+        r = store_prune(m->store, now - m->config->retention_usec, &n);
+        if (r < 0)
+                log_warning_errno(r, "Failed to prune the history: %m, ignoring.");
+        else if (n > 0)
+                log_info("Pruned %" PRIu64 " history rows older than the retention period.", n);
+        return 0;
+}
+
+static int on_periodic_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) usec;
+        (void) sd_event_source_set_time_relative(s, m->config->rescan_interval_usec);
+        request_full(m, STORE_CAUSE_PERIODIC);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) si;
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");
+        return sd_event_exit(m->event, 0);
+}
+
+/* ---- the HTTP server's view of the store ---- */
+
+static int source_history(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
+                          size_t *ret_n) {
+        Manager *m = userdata;
+        StoreChange *c = NULL;
+        size_t n = 0, k = 0;
+        int r;
+
+        if (!m->store)
+                return -ENOENT;
+        r = store_history(m->store, q->unit, q->since_usec, q->until_usec ? q->until_usec + 1 : 0,
+                          q->limit, &c, &n);
+        if (r == -ENOENT) {
+                *ret_rows = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        HistoryRow *rows = xcalloc(n ? n : 1, sizeof(HistoryRow));
+        for (size_t i = 0; i < n; i++) {
+                if (c[i].exposure < 0)
+                        continue; /* "gone" rows carry no score */
+                rows[k++] = (HistoryRow) {
+                        .time_usec = c[i].time_usec,
+                        .exposure = (unsigned) c[i].exposure,
+                        .predicate = c[i].predicate,
+                };
+        }
+        store_changes_free(c, n);
+        *ret_rows = rows;
+        *ret_n = k;
+        return 0;
+}
+
+static int source_events(void *userdata, const HistoryQuery *q, EventRow **ret_rows,
+                         size_t *ret_n) {
+        Manager *m = userdata;
+        StoreChange *c = NULL;
+        size_t n = 0, k = 0;
+        unsigned kinds;
+        int r;
+
+        if (!m->store)
+                return -ENOENT;
+        switch (q->kind) {
+        case EVENT_REGRESSION:
+                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION);
+                break;
+        case EVENT_IMPROVEMENT:
+                kinds = STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT);
+                break;
+        case EVENT_GONE:
+                kinds = STORE_EVENT_MASK(STORE_EVENT_GONE);
+                break;
+        case EVENT_FIRST:
+                kinds = STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
+                break;
+        default:
+                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION) |
+                        STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT) |
+                        STORE_EVENT_MASK(STORE_EVENT_GONE) |
+                        STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
+        }
+        r = store_events(m->store, q->unit, kinds, q->since_usec,
+                         q->until_usec ? q->until_usec + 1 : 0, q->limit, &c, &n);
+        if (r < 0)
+                return r;
+        EventRow *rows = xcalloc(n ? n : 1, sizeof(EventRow));
+        for (size_t i = 0; i < n; i++) {
+                if (!c[i].unit)
+                        continue;
+                rows[k++] = (EventRow) {
+                        .time_usec = c[i].time_usec,
+                        .unit = xstrdup(c[i].unit),
+                        .kind = c[i].kind == STORE_EVENT_REGRESSION ? EVENT_REGRESSION
+                                : c[i].kind == STORE_EVENT_IMPROVEMENT ? EVENT_IMPROVEMENT
+                                : c[i].kind == STORE_EVENT_GONE ? EVENT_GONE
+                                                                : EVENT_FIRST,
+                        .exposure = c[i].exposure < 0 ? 0 : (unsigned) c[i].exposure,
+                        .previous = c[i].before < 0 ? 0 : (unsigned) c[i].before,
+                        .predicate = c[i].predicate,
+                        .previous_predicate = predicate_from_exposure(
+                                c[i].before < 0 ? 0 : (unsigned) c[i].before),
+                };
+        }
+        store_changes_free(c, n);
+        *ret_rows = rows;
+        *ret_n = k;
+        return 0;
+}
+
+static int source_health(void *userdata) {
+        Manager *m = userdata;
+        if (!m->store)
+                return -ENOENT;
+        return m->store_failing ? -EIO : 0;
+}
+
+/* ---- lifecycle ---- */
+
+int manager_new(Config *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = xcalloc(1, sizeof(Manager));
+        sigset_t ss;
+        int r;
+
+        m->config = config;
+        m->state.start_usec = now_realtime_usec();
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+        (void) sd_event_set_watchdog(m->event, true);
+
+        (void) sigemptyset(&ss);
+        (void) sigaddset(&ss, SIGTERM);
+        (void) sigaddset(&ss, SIGINT);
+        (void) sigprocmask(SIG_BLOCK, &ss, NULL);
+        r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        /* 1. the store: migrated before anything is served. A failure is not fatal: we watch and
+         * serve from memory and retry. */
+        r = open_store(m);
+        if (r < 0)
+                store_failed(m, r);
+
+        /* 2. HTTP: listening before READY=1. */
+        HttpConfig hc = {
+                .listen = NULL,
+                .use_listen_fds = true,
+                .connection_limit = config->max_connections,
+        };
+        _cleanup_(strv_freep) char **listen = NULL;
+        for (size_t i = 0; i < config->n_listen; i++)
+                strv_push(&listen, config->listen[i].text);
+        hc.listen = listen;
+        HttpContext ctx = {
+                .state = &m->state,
+                .source = { .userdata = m, .history = source_history, .events = source_events,
+                            .health = source_health },
+                .render = { .version = EXPOSURED_VERSION,
+                            .per_check_metrics = config->per_check_metrics },
+        };
+        r = http_server_new(m->event, &hc, &ctx, &m->http);
+        if (r < 0)
+                return r;
+
+        /* 3. the bus: WATCH_CONNECTED starts the first full scan. */
+        r = bus_watch_new(m->event, CALL_TIMEOUT_USEC, on_watch, m, &m->watch);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the bus watcher: %m");
+
+        r = sd_event_add_time_relative(m->event, &m->prune_timer, CLOCK_MONOTONIC, USEC_PER_SEC,
+                                       USEC_PER_SEC, on_prune_timer, m);
+        if (r >= 0)
+                (void) sd_event_source_set_enabled(m->prune_timer, SD_EVENT_ON);
+        if (r >= 0 && config->rescan_interval_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &m->periodic_timer, CLOCK_MONOTONIC,
+                                               config->rescan_interval_usec, USEC_PER_SEC,
+                                               on_periodic_timer, m);
+                if (r >= 0)
+                        (void) sd_event_source_set_enabled(m->periodic_timer, SD_EVENT_ON);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm timers: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = bus_watch_start(m->watch);
+        if (r < 0)
+                return EXIT_FAILURE;
+        update_status(m);
+        r = sd_event_loop(m->event);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        /* reverse order of manager_new() */
+        m->scan = bus_scan_free(m->scan);
+        m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
+        m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
+        m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
+        m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
+        m->watch = bus_watch_free(m->watch);
+        m->http = http_server_free(m->http);
+        m->store = store_free(m->store);
+        m->sigint = sd_event_source_disable_unref(m->sigint);
+        m->sigterm = sd_event_source_disable_unref(m->sigterm);
+        m->event = sd_event_unref(m->event);
+        strv_free(m->pending_units);
+        free(m->last_version);
+        state_done(&m->state);
+        config_free(m->config);
+        free(m);
+        return NULL;
+}

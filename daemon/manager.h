@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The manager: owns the event loop, the bus watcher, the running scan, the store, the HTTP server,
+ * the config and the in-memory State, and wires them together. It is the only module that knows
+ * all the others. Initialised in order (store, HTTP, bus), freed in reverse.
+ *
+ * Work flow: bus-watch reports what happened; the manager records "full rescan" or "these units"
+ * as pending and arms one coalescing timer; when it fires and no scan runs, one scan starts (full
+ * if any full rescan is pending, else of the pending units). Whatever arrives during a scan waits
+ * for the next one, so a burst of N reloads costs at most about elapsed/(scan + coalesce) + 1
+ * scans, not N. A finished scan is scored, compared with the in-memory state, and handed to the
+ * store, which persists changes only. READY=1 follows the first full scan that is stored. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "cleanup.h"
+#include "config.h"
+
+typedef struct Manager Manager;
+
+/* Takes ownership of config. Opens the store (migrating it), starts listening and connects to the
+ * bus; a store or bus that is not available yet is retried, not fatal. Returns 0 or -errno for a
+ * problem that cannot heal by itself (bad listen address, event loop failure); logs it. */
+int manager_new(Config *config, Manager **ret);
+/* Run the event loop until SIGTERM/SIGINT. Returns the exit status for main(). */
+int manager_run(Manager *m);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);

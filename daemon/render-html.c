@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/* The dashboard: HTML pages and server-side SVG charts, so everything works without JavaScript
+ * (web/app.js only sorts, filters and refreshes). Pure: State and rows in, bytes out. The page
+ * frame is web/page.html (embedded) with @TITLE@ and @BODY@ markers. Every unit name, description
+ * and check text is data: it goes through render_html_escape(), and unit names in links through
+ * render_url_encode() first. No inline script or style (the CSP forbids both): SVG uses classes
+ * and geometry attributes only. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "embed.h"
+#include "render.h"
+#include "util.h"
+
+static const char *page_template(void) {
+        for (const EmbeddedFile *f = web_assets; f->name; f++)
+                if (streq(f->name, "page.html"))
+                        return f->data;
+        /* The Makefile always embeds web/page.html; keep a bare frame for a broken build. */
+        return "<!doctype html><title>@TITLE@</title>@BODY@";
+}
+
+/* Emit the template around body: the text before @BODY@ (with @TITLE@ replaced by the escaped
+ * title), then body, then the rest. */
+static void page(Buf *out, const char *title, const Buf *body) {
+        const char *t = page_template(), *p;
+
+        while ((p = strchr(t, '@'))) {
+                buf_append(out, t, (size_t) (p - t));
+                if (startswith(p, "@TITLE@")) {
+                        render_html_escape(out, title);
+                        t = p + strlen("@TITLE@");
+                } else if (startswith(p, "@BODY@")) {
+                        if (body->data)
+                                buf_append(out, body->data, body->len);
+                        t = p + strlen("@BODY@");
+                } else {
+                        buf_putc(out, '@');
+                        t = p + 1;
+                }
+        }
+        buf_puts(out, t);
+}
+
+/* "p-unsafe": the CSS class of a predicate. */
+static void pred_class(Buf *out, Predicate p) {
+        const char *s = predicate_to_string(p);
+        buf_puts(out, "p-");
+        for (; s && *s; s++)
+                buf_putc(out, (char) (*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s));
+}
+
+static void badge(Buf *out, Predicate p) {
+        const char *s = predicate_to_string(p);
+        buf_puts(out, "<span class=\"badge ");
+        pred_class(out, p);
+        buf_puts(out, "\">");
+        buf_puts(out, s ? s : "?");
+        buf_puts(out, "</span>");
+}
+
+static void unit_link(Buf *out, const char *id) {
+        buf_puts(out, "<a href=\"/units/");
+        render_url_encode(out, id);
+        buf_puts(out, "\">");
+        render_html_escape(out, id);
+        buf_puts(out, "</a>");
+}
+
+/* <time datetime="RFC3339" title="RFC3339">5 min ago</time>, or an em dash for 0. */
+static void ago(Buf *out, uint64_t usec, uint64_t now) {
+        uint64_t d;
+
+        if (usec == 0) {
+                buf_puts(out, "\xe2\x80\x94");
+                return;
+        }
+        buf_puts(out, "<time datetime=\"");
+        render_rfc3339(out, usec);
+        buf_puts(out, "\" title=\"");
+        render_rfc3339(out, usec);
+        buf_puts(out, "\">");
+        d = now > usec ? (now - usec) / 1000000u : 0;
+        if (d < 60)
+                buf_puts(out, "just now");
+        else if (d < 3600)
+                buf_printf(out, "%llu min ago", (unsigned long long) (d / 60));
+        else if (d < 86400 * 2)
+                buf_printf(out, "%llu h ago", (unsigned long long) (d / 3600));
+        else
+                buf_printf(out, "%llu days ago", (unsigned long long) (d / 86400));
+        buf_puts(out, "</time>");
+}
+
+/* ---- SVG ---- */
+
+/* Map rows (newest first) to a step line over [t0, now] in a w x h box; values 0..100 tenths,
+ * 100 at the top. With no rows the line is flat at current. */
+static void step_points(const HistoryRow *rows, size_t n, unsigned current, uint64_t now,
+                        unsigned x0, unsigned w, unsigned y0, unsigned h, Buf *out) {
+        uint64_t t0 = n > 0 ? rows[n - 1].time_usec : now;
+        uint64_t span;
+        unsigned prev_y = 0;
+
+        if (t0 >= now)
+                t0 = now > 1 ? now - 1 : 0;
+        span = now - t0 ? now - t0 : 1;
+#define Y(v) (y0 + h - (unsigned) (((uint64_t) ((v) > 100 ? 100 : (v)) * h) / 100))
+#define X(t) (x0 + (unsigned) ((((t) < t0 ? 0 : (t) - t0) * w) / span))
+        if (n == 0) {
+                buf_printf(out, "%u,%u %u,%u", x0, Y(current), x0 + w, Y(current));
+                return;
+        }
+        for (size_t k = n; k > 0; k--) {
+                const HistoryRow *r = &rows[k - 1];
+                uint64_t t = r->time_usec > now ? now : r->time_usec;
+                unsigned x = X(t), y = Y(r->exposure);
+                if (k != n)
+                        buf_printf(out, " %u,%u", x, prev_y);
+                buf_printf(out, "%s%u,%u", k == n ? "" : " ", x, y);
+                prev_y = y;
+        }
+        buf_printf(out, " %u,%u", x0 + w, prev_y);
+#undef X
+#undef Y
+}
+
+void render_svg_sparkline(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+                          Buf *out) {
+        buf_puts(out, "<svg class=\"spark\" viewBox=\"0 0 100 24\" width=\"100\" height=\"24\" "
+                      "role=\"img\" aria-label=\"exposure trend, now ");
+        render_tenths(out, current);
+        buf_puts(out, "\"><polyline class=\"line\" points=\"");
+        step_points(rows, n, current, now_usec, 1, 98, 2, 20, out);
+        buf_puts(out, "\"/></svg>");
+}
+
+void render_svg_chart(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+                      Buf *out) {
+        /* Plot area: x 40..580, y 10..190 (180 px for 0.0..10.0). */
+        static const struct { unsigned tenths; const char *cls; } bands[] = {
+                { 90, "p-unsafe" }, { 75, "p-exposed" }, { 50, "p-medium" }, { 10, "p-ok" },
+        };
+        unsigned prev = 100;
+
+        buf_puts(out, "<svg class=\"chart\" viewBox=\"0 0 600 220\" width=\"600\" height=\"220\" "
+                      "role=\"img\" aria-label=\"exposure history\">");
+        /* Predicate bands, top to bottom. */
+        for (size_t i = 0; i < ELEMENTSOF(bands); i++) {
+                unsigned top = 10 + (100 - prev) * 180 / 100;
+                unsigned bottom = 10 + (100 - bands[i].tenths) * 180 / 100;
+                buf_printf(out, "<rect class=\"band %s\" x=\"40\" y=\"%u\" width=\"540\" "
+                                "height=\"%u\"/>", bands[i].cls, top, bottom - top);
+                prev = bands[i].tenths;
+        }
+        for (unsigned v = 0; v <= 100; v += 25) {
+                unsigned y = 10 + (100 - v) * 180 / 100;
+                buf_printf(out, "<line class=\"grid\" x1=\"40\" y1=\"%u\" x2=\"580\" y2=\"%u\"/>"
+                                "<text class=\"axis\" x=\"34\" y=\"%u\" text-anchor=\"end\">",
+                           y, y, y + 4);
+                render_tenths(out, v);
+                buf_puts(out, "</text>");
+        }
+        buf_puts(out, "<polyline class=\"line\" points=\"");
+        step_points(rows, n, current, now_usec, 40, 540, 10, 180, out);
+        buf_puts(out, "\"/>");
+        if (n > 0) {
+                buf_puts(out, "<text class=\"axis\" x=\"40\" y=\"210\">");
+                render_rfc3339(out, rows[n - 1].time_usec);
+                buf_puts(out, "</text>");
+        }
+        buf_puts(out, "<text class=\"axis\" x=\"580\" y=\"210\" text-anchor=\"end\">");
+        render_rfc3339(out, now_usec);
+        buf_puts(out, "</text></svg>");
+}
+
+/* ---- pages ---- */
+
+static bool contains_ci(const char *hay, const char *needle) {
+        size_t n = strlen(needle);
+        if (!hay)
+                return false;
+        for (; *hay; hay++)
+                if (strncasecmp(hay, needle, n) == 0)
+                        return true;
+        return n == 0;
+}
+
+typedef struct Row {
+        const UnitState *u;
+        const Sparkline *spark;
+} Row;
+
+static int cmp_rows(const void *a, const void *b, void *userdata) {
+        const UnitState *x = ((const Row *) a)->u, *y = ((const Row *) b)->u;
+        const DashboardQuery *q = userdata;
+
+        switch (q->sort) {
+        case SORT_NAME:
+                return strcmp(x->id, y->id);
+        case SORT_CHANGE:
+                if (x->last_change_usec != y->last_change_usec)
+                        return x->last_change_usec < y->last_change_usec ? 1 : -1;
+                return strcmp(x->id, y->id);
+        default:
+                if (x->report.exposure != y->report.exposure)
+                        return x->report.exposure < y->report.exposure ? 1 : -1;
+                return strcmp(x->id, y->id);
+        }
+}
+
+static void event_rows(Buf *b, const RenderOptions *o, const EventRow *rows, size_t n) {
+        buf_puts(b, "<table class=\"events\"><thead><tr><th>When</th><th>Service</th>"
+                    "<th>Event</th><th class=\"num\">Exposure</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < n; i++) {
+                const EventRow *e = &rows[i];
+                const char *k = event_kind_to_string(e->kind);
+                buf_puts(b, "<tr><td>");
+                ago(b, e->time_usec, o->now_usec);
+                buf_puts(b, "</td><td>");
+                unit_link(b, e->unit ? e->unit : "");
+                buf_printf(b, "</td><td class=\"ev-%s\">%s</td><td class=\"num\">", k ? k : "x",
+                           k ? k : "?");
+                if (e->kind == EVENT_REGRESSION || e->kind == EVENT_IMPROVEMENT) {
+                        render_tenths(b, e->previous);
+                        buf_puts(b, " \xe2\x86\x92 ");
+                }
+                render_tenths(b, e->exposure);
+                buf_putc(b, ' ');
+                badge(b, e->predicate);
+                buf_puts(b, "</td></tr>\n");
+        }
+        buf_puts(b, "</tbody></table>\n");
+}
+
+static void summary(Buf *b, const State *s, const RenderOptions *o) {
+        size_t counts[_PREDICATE_MAX];
+
+        state_count_predicates(s, counts);
+        buf_puts(b, "<section class=\"summary\">");
+        if (!s->bus_up)
+                buf_puts(b, "<p class=\"alert\">The connection to the systemd manager is lost: "
+                            "scores are stale.</p>");
+        buf_printf(b, "<p><strong>%zu</strong> services", s->n_units);
+        if (s->systemd_version) {
+                buf_puts(b, " on systemd ");
+                render_html_escape(b, s->systemd_version);
+        }
+        buf_puts(b, ", last scan ");
+        ago(b, s->last_scan_usec, o->now_usec);
+        buf_puts(b, ".</p><ul class=\"counts\">");
+        for (Predicate p = _PREDICATE_MAX - 1; p >= 0; p--) {
+                buf_puts(b, "<li>");
+                badge(b, p);
+                buf_printf(b, " %zu</li>", counts[p]);
+        }
+        buf_puts(b, "</ul></section>\n");
+}
+
+void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
+                           const Sparkline *sparks, const EventRow *events, size_t n_events,
+                           Buf *out) {
+        static const char *const sorts[] = { "exposure", "name", "change" };
+        Buf b = {};
+        Row *v = xcalloc(s->n_units, sizeof(*v));
+        DashboardQuery qc = *q; /* qsort_r wants a mutable pointer */
+        size_t n = 0, shown;
+
+        summary(&b, s, o);
+
+        /* The filter form: works without JS (GET /?q=&predicate=&sort=), app.js filters live. */
+        buf_puts(&b, "<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\">"
+                     "<label>Filter <input type=\"search\" name=\"q\" id=\"filter\" value=\"");
+        render_html_escape(&b, q->text ? q->text : "");
+        buf_puts(&b, "\" maxlength=\"200\" placeholder=\"unit or description\"></label> "
+                     "<label>At least <select name=\"predicate\" id=\"predicate\">"
+                     "<option value=\"\">any</option>");
+        for (Predicate p = 0; p < _PREDICATE_MAX; p++) {
+                buf_printf(&b, "<option value=\"%s\"%s>%s</option>", predicate_to_string(p),
+                           q->min_predicate == p ? " selected" : "", predicate_to_string(p));
+        }
+        buf_puts(&b, "</select></label> <label>Sort <select name=\"sort\" id=\"sort\">");
+        for (size_t i = 0; i < ELEMENTSOF(sorts); i++)
+                buf_printf(&b, "<option value=\"%s\"%s>%s</option>", sorts[i],
+                           (size_t) q->sort == i ? " selected" : "", sorts[i]);
+        buf_puts(&b, "</select></label> <button type=\"submit\">Apply</button></form>\n");
+
+        for (size_t i = 0; i < s->n_units; i++) {
+                const UnitState *u = s->units[i];
+                if (q->min_predicate >= 0 && u->report.predicate < q->min_predicate)
+                        continue;
+                if (!isempty(q->text) && !contains_ci(u->id, q->text) &&
+                    !contains_ci(u->props.description, q->text))
+                        continue;
+                v[n++] = (Row) { u, sparks ? &sparks[i] : NULL };
+        }
+        qsort_r(v, n, sizeof(*v), cmp_rows, &qc);
+        shown = n;
+
+        buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu of %zu services.</p>\n",
+                   shown, s->n_units);
+        buf_puts(&b, "<table class=\"units sortable\" id=\"units\"><thead><tr>"
+                     "<th data-key=\"name\">Service</th>"
+                     "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
+                     "<th>Predicate</th>"
+                     "<th data-key=\"failed\" class=\"num\">Failed checks</th>"
+                     "<th data-key=\"change\">Last change</th>"
+                     "<th>Trend</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < n; i++) {
+                const UnitState *u = v[i].u;
+                const Sparkline *sp = v[i].spark;
+                unsigned failed = render_failed_checks(&u->report);
+                buf_puts(&b, "<tr data-unit=\"");
+                render_html_escape(&b, u->id);
+                buf_printf(&b, "\" data-exposure=\"%u\" data-failed=\"%u\" data-change=\"%llu\" "
+                               "data-predicate=\"%d\"><td>",
+                           u->report.exposure, failed, (unsigned long long) u->last_change_usec,
+                           (int) u->report.predicate);
+                unit_link(&b, u->id);
+                if (u->props.description) {
+                        buf_puts(&b, "<div class=\"desc\">");
+                        render_html_escape(&b, u->props.description);
+                        buf_puts(&b, "</div>");
+                }
+                buf_puts(&b, "</td><td class=\"num exposure\">");
+                render_tenths(&b, u->report.exposure);
+                buf_puts(&b, "</td><td class=\"pred\">");
+                badge(&b, u->report.predicate);
+                buf_printf(&b, "</td><td class=\"num\">%u</td><td>", failed);
+                ago(&b, u->last_change_usec, o->now_usec);
+                buf_puts(&b, "</td><td>");
+                render_svg_sparkline(sp ? sp->rows : NULL, sp ? sp->n : 0,
+                                     u->report.exposure, o->now_usec, &b);
+                buf_puts(&b, "</td></tr>\n");
+        }
+        buf_puts(&b, "</tbody></table>\n");
+
+        buf_puts(&b, "<section class=\"feed\"><h2>Recent regressions</h2>\n");
+        if (n_events > 0)
+                event_rows(&b, o, events, n_events);
+        else
+                buf_puts(&b, "<p>None recorded.</p>\n");
+        buf_puts(&b, "<p><a href=\"/events\">All events</a></p></section>\n");
+
+        page(out, "Services", &b);
+        buf_done(&b);
+        free(v);
+}
+
+void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
+                      const HistoryRow *rows, size_t n_rows, Buf *out) {
+        const ScoreReport *r = &u->report;
+        Buf b = {}, d = {};
+
+        (void) s;
+        buf_puts(&b, "<h1 class=\"unit\">");
+        render_html_escape(&b, u->id);
+        buf_puts(&b, "</h1>\n");
+        if (u->props.description) {
+                buf_puts(&b, "<p class=\"desc\">");
+                render_html_escape(&b, u->props.description);
+                buf_puts(&b, "</p>\n");
+        }
+        buf_puts(&b, "<p class=\"score\">Overall exposure <strong class=\"big\">");
+        render_tenths(&b, r->exposure);
+        buf_puts(&b, "</strong> ");
+        badge(&b, r->predicate);
+        buf_printf(&b, " &middot; %u failed checks", render_failed_checks(r));
+        if (u->oneshot)
+                buf_puts(&b, " &middot; Type=oneshot (systemd-analyze skips it)");
+        buf_puts(&b, "</p>\n<dl class=\"facts\">");
+        if (u->props.fragment_path) {
+                buf_puts(&b, "<dt>Unit file</dt><dd><code>");
+                render_html_escape(&b, u->props.fragment_path);
+                buf_puts(&b, "</code></dd>");
+        }
+        buf_puts(&b, "<dt>First seen</dt><dd>");
+        ago(&b, u->first_seen_usec, o->now_usec);
+        buf_puts(&b, "</dd><dt>Last change</dt><dd>");
+        ago(&b, u->last_change_usec, o->now_usec);
+        buf_printf(&b, "</dd><dt>Regressions</dt><dd>%llu</dd></dl>\n",
+                   (unsigned long long) u->regressions);
+
+        buf_puts(&b, "<h2>Exposure history</h2>\n<figure>");
+        render_svg_chart(rows, n_rows, r->exposure, o->now_usec, &b);
+        if (n_rows == 0)
+                buf_puts(&b, "<figcaption>No history recorded yet.</figcaption>");
+        buf_puts(&b, "</figure>\n");
+
+        buf_puts(&b, "<h2>Checks</h2>\n<table class=\"checks sortable\" id=\"checks\"><thead><tr>"
+                     "<th data-key=\"verdict\">Verdict</th><th data-key=\"name\">Check</th>"
+                     "<th data-key=\"weight\" class=\"num\">Weight</th>"
+                     "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
+                     "<th>Description</th><th>Fix</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < r->n_checks && i < SCORE_ROWS_MAX; i++) {
+                const ScoreCheck *c = &r->checks[i];
+                const char *verdict = render_check_verdict(c);
+                bool fail = c->badness != BADNESS_NA && c->badness > 0;
+
+                buf_printf(&b, "<tr class=\"v-%s\" data-weight=\"%llu\" data-exposure=\"%u\">"
+                               "<td class=\"verdict\">%s</td><td><code>",
+                           verdict, (unsigned long long) c->weight, c->exposure,
+                           streq(verdict, "pass") ? "\xe2\x9c\x93" :
+                           streq(verdict, "fail") ? "\xe2\x9c\x97" : "n/a");
+                render_html_escape(&b, c->assessor ? c->assessor->id : "");
+                buf_printf(&b, "</code></td><td class=\"num\">%llu</td><td class=\"num\">",
+                           (unsigned long long) c->weight);
+                if (c->exposure > 0)
+                        render_tenths(&b, c->exposure);
+                buf_puts(&b, "</td><td>");
+                buf_clear(&d);
+                score_check_describe(r, i, o->overrides, &d);
+                render_html_escape(&b, d.data);
+                buf_puts(&b, "</td><td>");
+                if (fail && c->assessor && c->assessor->fix) {
+                        buf_puts(&b, "<code class=\"fix\">");
+                        render_html_escape(&b, c->assessor->fix);
+                        buf_puts(&b, "</code>");
+                }
+                buf_puts(&b, "</td></tr>\n");
+        }
+        buf_puts(&b, "</tbody></table>\n<p class=\"api\">JSON: <a href=\"/api/v1/units/");
+        render_url_encode(&b, u->id);
+        buf_puts(&b, "\">checks</a>, <a href=\"/api/v1/units/");
+        render_url_encode(&b, u->id);
+        buf_puts(&b, "/history\">history</a></p>\n");
+
+        page(out, u->id, &b);
+        buf_done(&b);
+        buf_done(&d);
+}
+
+void render_html_events(const RenderOptions *o, const EventRow *rows, size_t n, bool have_store,
+                        Buf *out) {
+        Buf b = {};
+
+        buf_puts(&b, "<h1>Events</h1>\n");
+        if (!have_store)
+                buf_puts(&b, "<p>No history database is configured.</p>\n");
+        else if (n == 0)
+                buf_puts(&b, "<p>No events recorded.</p>\n");
+        else
+                event_rows(&b, o, rows, n);
+        page(out, "Events", &b);
+        buf_done(&b);
+}
+
+void render_html_error(unsigned status, const char *msg, Buf *out) {
+        Buf b = {};
+
+        buf_printf(&b, "<h1>%u</h1>\n<p>", status);
+        render_html_escape(&b, msg);
+        buf_puts(&b, "</p>\n<p><a href=\"/\">Back to the services</a></p>\n");
+        page(out, "Error", &b);
+        buf_done(&b);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* Prometheus exposition: text format 0.0.4 and OpenMetrics 1.0.0 from the in-memory State. Pure
+ * and cheap: one pass over the units per family, appended into a Buf the caller reuses, no
+ * allocation beyond the Buf's growth. Every family has HELP and TYPE; label values go through
+ * render_label_escape(). Never splices unit text with buf_printf().
+ *
+ * exposured_unit_predicate is emitted as an "info"-like gauge: one series per unit carrying the
+ * CURRENT predicate, value 1 (not seven 0/1 series per unit): 7x fewer series, and
+ * `exposured_unit_predicate{predicate="UNSAFE"}` selects the unsafe units directly. When the
+ * predicate changes the old series goes stale, as Prometheus' staleness handling expects.
+ *
+ * Counters: in 0.0.4 the family is named with its _total suffix; in OpenMetrics the family
+ * (HELP/TYPE) drops it and the sample carries it (OpenMetrics 1.0 "Counter"). build_info is
+ * TYPE info in OpenMetrics (family exposured_build, sample exposured_build_info), a gauge in
+ * 0.0.4. */
+#include <string.h>
+
+#include "render.h"
+#include "util.h"
+
+typedef enum FamilyType { GAUGE, COUNTER, INFO } FamilyType;
+
+typedef struct Family {
+        const char *name;  /* sample name, as written in 0.0.4 */
+        FamilyType type;
+        const char *help;
+} Family;
+
+/* The metric families, in output order. Names are part of the interface (alerts, dashboards). */
+enum {
+        F_UP,
+        F_BUILD_INFO,
+        F_SCANS,
+        F_SCAN_DURATION,
+        F_LAST_SCAN,
+        F_UNITS,
+        F_EXPOSURE,
+        F_PREDICATE,
+        F_FAILED,
+        F_REGRESSIONS,
+        F_CHECK,
+        _F_MAX,
+};
+
+static const Family families[_F_MAX] = {
+        [F_UP] = { "exposured_up", GAUGE,
+                   "1 while exposured is connected to the systemd manager's bus, 0 while the bus "
+                   "is lost (scores are then stale)." },
+        [F_BUILD_INFO] = { "exposured_build_info", INFO,
+                           "exposured version and the systemd version whose scoring table is in "
+                           "use; always 1." },
+        [F_SCANS] = { "exposured_scans_total", COUNTER, "Completed full scans since start." },
+        [F_SCAN_DURATION] = { "exposured_scan_duration_seconds", GAUGE,
+                              "Duration of the last completed full scan." },
+        [F_LAST_SCAN] = { "exposured_last_scan_timestamp_seconds", GAUGE,
+                          "Unix time of the last completed full scan (0 before the first)." },
+        [F_UNITS] = { "exposured_units", GAUGE, "Number of watched services per predicate." },
+        [F_EXPOSURE] = { "exposured_unit_exposure", GAUGE,
+                         "Overall exposure level of the service as systemd-analyze security "
+                         "prints it, 0.0 (best) to 10.0 (worst)." },
+        [F_PREDICATE] = { "exposured_unit_predicate", GAUGE,
+                          "Current predicate of the service (PERFECT, SAFE, OK, MEDIUM, "
+                          "EXPOSED, UNSAFE, DANGEROUS): one series per unit, value 1." },
+        [F_FAILED] = { "exposured_unit_failed_checks", GAUGE,
+                       "Number of applicable checks the service fails (badness > 0)." },
+        [F_REGRESSIONS] = { "exposured_regressions_total", COUNTER,
+                            "Times the exposure of the service went up." },
+        [F_CHECK] = { "exposured_unit_check_exposure", GAUGE,
+                      "Exposure contributed by one check of the service (the EXPOSURE column of "
+                      "systemd-analyze security); applicable checks only." },
+};
+
+const char *metrics_content_type(MetricsFormat f) {
+        if (f == METRICS_OPENMETRICS)
+                return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+        return "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* The q value of one media range's parameters ("; q=0.5; version=1.0.0"); 1000 = q=1. */
+static unsigned q_value(const char *params, size_t n) {
+        const char *p = params, *end = params + n;
+
+        while (p < end) {
+                const char *semi = memchr(p, ';', (size_t) (end - p));
+                const char *e = semi ? semi : end;
+                while (p < e && (*p == ' ' || *p == '\t'))
+                        p++;
+                if (e - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                        unsigned v = 0, scale = 1000;
+                        p += 2;
+                        if (p < e && *p >= '0' && *p <= '1')
+                                v = (unsigned) (*p++ - '0') * 1000;
+                        if (p < e && *p == '.')
+                                for (p++; p < e && *p >= '0' && *p <= '9' && scale > 1; p++) {
+                                        scale /= 10;
+                                        v += (unsigned) (*p - '0') * scale;
+                                }
+                        return v > 1000 ? 1000 : v;
+                }
+                p = semi ? semi + 1 : end;
+        }
+        return 1000;
+}
+
+MetricsFormat metrics_format_from_accept(const char *accept) {
+        unsigned q_om = 0, q_text = 0;
+        const char *p = accept;
+
+        if (!accept)
+                return METRICS_PROMETHEUS;
+        /* Walk the comma-separated media ranges; compare types case-insensitively. */
+        while (*p) {
+                const char *comma = strchr(p, ',');
+                size_t n = comma ? (size_t) (comma - p) : strlen(p);
+                const char *semi = memchr(p, ';', n);
+                size_t tn = semi ? (size_t) (semi - p) : n;
+                const char *t = p;
+
+                while (tn > 0 && (*t == ' ' || *t == '\t'))
+                        t++, tn--;
+                while (tn > 0 && (t[tn - 1] == ' ' || t[tn - 1] == '\t'))
+                        tn--;
+                unsigned q = semi ? q_value(semi + 1, n - (size_t) (semi + 1 - p)) : 1000;
+                if (tn == strlen("application/openmetrics-text") &&
+                    strncasecmp(t, "application/openmetrics-text", tn) == 0) {
+                        if (q > q_om)
+                                q_om = q;
+                } else if ((tn == strlen("text/plain") && strncasecmp(t, "text/plain", tn) == 0) ||
+                           (tn == 3 && strncmp(t, "*/*", 3) == 0)) {
+                        if (q > q_text)
+                                q_text = q;
+                }
+                p += n;
+                if (*p == ',')
+                        p++;
+        }
+        return q_om > 0 && q_om >= q_text ? METRICS_OPENMETRICS : METRICS_PROMETHEUS;
+}
+
+static void header(Buf *out, const Family *f, MetricsFormat fmt) {
+        size_t n = strlen(f->name);
+        const char *type = "gauge";
+
+        /* OpenMetrics family names drop the sample suffix of counters and infos. */
+        if (fmt == METRICS_OPENMETRICS && f->type == COUNTER)
+                n -= strlen("_total");
+        else if (fmt == METRICS_OPENMETRICS && f->type == INFO)
+                n -= strlen("_info");
+        if (f->type == COUNTER)
+                type = "counter";
+        else if (f->type == INFO && fmt == METRICS_OPENMETRICS)
+                type = "info";
+
+        buf_puts(out, "# HELP ");
+        buf_append(out, f->name, n);
+        buf_putc(out, ' ');
+        buf_puts(out, f->help); /* fixed text without \ or newline: no escaping needed */
+        buf_puts(out, "\n# TYPE ");
+        buf_append(out, f->name, n);
+        buf_putc(out, ' ');
+        buf_puts(out, type);
+        buf_putc(out, '\n');
+}
+
+static void unit_label(Buf *out, const char *name, const UnitState *u) {
+        buf_puts(out, name);
+        buf_puts(out, "{unit=\"");
+        render_label_escape(out, u->id);
+        buf_putc(out, '"');
+}
+
+/* Seconds with microsecond precision, without trailing noise ("1.5", "0.000123"). */
+static void seconds(Buf *out, uint64_t usec) {
+        buf_printf(out, "%llu", (unsigned long long) (usec / 1000000u));
+        if (usec % 1000000u) {
+                char frac[8];
+                unsigned f = (unsigned) (usec % 1000000u);
+                int n = 6;
+                for (int i = 5; i >= 0; i--, f /= 10)
+                        frac[i] = (char) ('0' + f % 10);
+                while (n > 0 && frac[n - 1] == '0')
+                        n--;
+                buf_putc(out, '.');
+                buf_append(out, frac, (size_t) n);
+        }
+}
+
+void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, Buf *out) {
+        size_t counts[_PREDICATE_MAX];
+
+        header(out, &families[F_UP], fmt);
+        buf_printf(out, "exposured_up %d\n", s->bus_up ? 1 : 0);
+
+        header(out, &families[F_BUILD_INFO], fmt);
+        buf_puts(out, "exposured_build_info{version=\"");
+        render_label_escape(out, o && o->version ? o->version : "unknown");
+        buf_puts(out, "\",systemd_version=\"");
+        render_label_escape(out, s->systemd_version ? s->systemd_version : "");
+        buf_puts(out, "\"} 1\n");
+
+        header(out, &families[F_SCANS], fmt);
+        buf_printf(out, "exposured_scans_total %llu\n", (unsigned long long) s->n_scans);
+
+        header(out, &families[F_SCAN_DURATION], fmt);
+        buf_puts(out, "exposured_scan_duration_seconds ");
+        seconds(out, s->scan_duration_usec);
+        buf_putc(out, '\n');
+
+        header(out, &families[F_LAST_SCAN], fmt);
+        buf_puts(out, "exposured_last_scan_timestamp_seconds ");
+        seconds(out, s->last_scan_usec);
+        buf_putc(out, '\n');
+
+        state_count_predicates(s, counts);
+        header(out, &families[F_UNITS], fmt);
+        for (Predicate p = 0; p < _PREDICATE_MAX; p++)
+                buf_printf(out, "exposured_units{predicate=\"%s\"} %zu\n", predicate_to_string(p),
+                           counts[p]);
+
+        header(out, &families[F_EXPOSURE], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                unit_label(out, "exposured_unit_exposure", s->units[i]);
+                buf_puts(out, "} ");
+                render_tenths(out, s->units[i]->report.exposure);
+                buf_putc(out, '\n');
+        }
+
+        header(out, &families[F_PREDICATE], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                const char *pred = predicate_to_string(s->units[i]->report.predicate);
+                if (!pred)
+                        continue;
+                unit_label(out, "exposured_unit_predicate", s->units[i]);
+                buf_puts(out, ",predicate=\"");
+                buf_puts(out, pred);
+                buf_puts(out, "\"} 1\n");
+        }
+
+        header(out, &families[F_FAILED], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                unit_label(out, "exposured_unit_failed_checks", s->units[i]);
+                buf_puts(out, "} ");
+                render_uint(out, render_failed_checks(&s->units[i]->report));
+                buf_putc(out, '\n');
+        }
+
+        header(out, &families[F_REGRESSIONS], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                unit_label(out, "exposured_regressions_total", s->units[i]);
+                buf_puts(out, "} ");
+                render_uint(out, s->units[i]->regressions);
+                buf_putc(out, '\n');
+        }
+
+        if (o && o->per_check_metrics) {
+                header(out, &families[F_CHECK], fmt);
+                for (size_t i = 0; i < s->n_units; i++) {
+                        const ScoreReport *r = &s->units[i]->report;
+                        for (size_t j = 0; j < r->n_checks && j < SCORE_ROWS_MAX; j++) {
+                                const ScoreCheck *c = &r->checks[j];
+                                if (c->badness == BADNESS_NA || !c->assessor)
+                                        continue;
+                                unit_label(out, "exposured_unit_check_exposure", s->units[i]);
+                                buf_puts(out, ",check=\"");
+                                render_label_escape(out, c->assessor->id);
+                                buf_puts(out, "\"} ");
+                                render_tenths(out, c->exposure);
+                                buf_putc(out, '\n');
+                        }
+                }
+        }
+
+        if (fmt == METRICS_OPENMETRICS)
+                buf_puts(out, "# EOF\n");
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderers: pure functions from the in-memory State (plus history rows handed in by the caller)
+ * to bytes in a Buf: Prometheus/OpenMetrics text (render-metrics.c), JSON via json-c only
+ * (render-json.c) and HTML with server-side SVG (render-html.c); shared escaping in render.c.
+ * No I/O, no logging, no clock (the caller passes "now"). Everything that came from a unit or a
+ * client is data: it is escaped for the output format and invalid UTF-8 becomes U+FFFD. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "score.h"
+#include "state.h"
+
+/* Hard bounds on rows per response (history, events). */
+#define RENDER_ROWS_MAX 1000
+#define RENDER_ROWS_DEFAULT 100
+
+/* One stored score of a unit (a row per change). */
+typedef struct HistoryRow {
+        uint64_t time_usec;  /* CLOCK_REALTIME */
+        unsigned exposure;   /* tenths, 0..100 */
+        Predicate predicate;
+        unsigned failed_checks;
+} HistoryRow;
+
+typedef enum EventKind {
+        EVENT_FIRST,       /* first score of a unit */
+        EVENT_REGRESSION,  /* exposure went up */
+        EVENT_IMPROVEMENT, /* exposure went down */
+        EVENT_GONE,        /* unit disappeared */
+        _EVENT_KIND_MAX,
+        _EVENT_KIND_INVALID = -EINVAL,
+} EventKind;
+
+/* "first", "regression", "improvement", "gone"; NULL when out of range. */
+const char *event_kind_to_string(EventKind k);
+EventKind event_kind_from_string(const char *s);
+
+typedef struct EventRow {
+        uint64_t time_usec;
+        char *unit;          /* owned by the row array, see history_rows_free() */
+        EventKind kind;
+        unsigned exposure;   /* tenths after the event */
+        unsigned previous;   /* tenths before; meaningless for EVENT_FIRST */
+        Predicate predicate;
+        Predicate previous_predicate;
+} EventRow;
+
+/* A history or events query. since/until are CLOCK_REALTIME usec, inclusive; until 0 = no upper
+ * bound; limit is in 1..RENDER_ROWS_MAX; the source returns the newest rows in range, newest
+ * first. unit is NULL for "every unit" (events only). kind (events only) is an EventKind or
+ * _EVENT_KIND_INVALID for every kind. */
+typedef struct HistoryQuery {
+        const char *unit;
+        uint64_t since_usec;
+        uint64_t until_usec;
+        size_t limit;
+        EventKind kind;
+} HistoryQuery;
+
+/* Free an EventRow array returned by a history source (frees each unit string). */
+void event_rows_free(EventRow *rows, size_t n);
+
+/* What the renderers need besides State. */
+typedef struct RenderOptions {
+        const char *version;             /* exposured's version, for build_info */
+        const ScoreOverride *overrides;  /* --security-policy overrides or NULL */
+        bool per_check_metrics;          /* emit exposured_unit_check_exposure */
+        uint64_t now_usec;               /* CLOCK_REALTIME, for "x minutes ago" and chart ends */
+} RenderOptions;
+
+/* ---- render.c: escaping helpers (exported for the tests and the other renderers) ---- */
+
+/* Append s with HTML entities for & < > " ' and invalid UTF-8 / C0 controls other than \t \n \r
+ * replaced by U+FFFD. */
+void render_html_escape(Buf *out, const char *s);
+/* Append s as a Prometheus label value: \\ \" \n escaped, invalid UTF-8 -> U+FFFD. */
+void render_label_escape(Buf *out, const char *s);
+/* Append s percent-encoded for a URL path segment or query value (everything but A-Z a-z 0-9
+ * - . _ ~ is encoded; '@' and '\' included). */
+void render_url_encode(Buf *out, const char *s);
+/* Append s with invalid UTF-8 sequences replaced by U+FFFD (for json-c, which passes bytes). */
+void render_utf8_sanitize(Buf *out, const char *s);
+/* Append a decimal number (no printf: the metrics loop is hot). */
+void render_uint(Buf *out, uint64_t v);
+/* Append tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0". */
+void render_tenths(Buf *out, unsigned tenths);
+/* Append usec as RFC 3339 UTC with seconds: "2026-11-23T15:01:32Z". */
+void render_rfc3339(Buf *out, uint64_t usec);
+/* Parse unix seconds ("1795000000") or RFC 3339 ("2026-11-23T15:01:32Z", "...T15:01:32.5+01:00",
+ * lower-case t/z accepted) into CLOCK_REALTIME usec. Returns 0 or -EINVAL/-ERANGE. */
+int render_parse_time(const char *s, uint64_t *ret_usec);
+/* Number of checks that failed (badness > 0 and applicable). */
+unsigned render_failed_checks(const ScoreReport *r);
+/* "pass", "fail" or "na". */
+const char *render_check_verdict(const ScoreCheck *c);
+
+/* ---- render-metrics.c ---- */
+
+typedef enum MetricsFormat {
+        METRICS_PROMETHEUS,  /* text/plain; version=0.0.4 */
+        METRICS_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+        _METRICS_FORMAT_MAX,
+} MetricsFormat;
+
+/* The Content-Type of a format. */
+const char *metrics_content_type(MetricsFormat f);
+/* Pick the format from an Accept header (NULL = Prometheus text). OpenMetrics is chosen when
+ * Accept names application/openmetrics-text with a q > 0 not lower than text/plain's. */
+MetricsFormat metrics_format_from_accept(const char *accept);
+/* Render every metric family. Appends to out. */
+void render_metrics(const State *s, const RenderOptions *o, MetricsFormat f, Buf *out);
+
+/* ---- render-json.c (json-c only; bytes appended to out, compact) ---- */
+
+/* {"units":[{unit, description, exposure, predicate, failed_checks, ...}], "count": n} */
+int render_json_units(const State *s, const RenderOptions *o, Buf *out);
+/* Every check of one unit. */
+int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o, Buf *out);
+/* {"unit": "...", "history": [rows, newest first]} */
+int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf *out);
+/* {"events": [rows, newest first]} */
+int render_json_events(const EventRow *rows, size_t n, Buf *out);
+/* {"error": msg} */
+int render_json_error(const char *msg, Buf *out);
+
+/* Facts for /api/v1/status and the dashboard footer beyond State. */
+typedef struct StatusInfo {
+        bool db_available;   /* a history store is wired in */
+        int db_error;        /* 0 healthy, else -errno from the store's health check */
+} StatusInfo;
+int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
+
+/* ---- render-html.c ---- */
+
+/* Dashboard filters, from the query string (already validated by http). */
+typedef struct DashboardQuery {
+        const char *text;        /* substring filter on unit id/description, or NULL */
+        Predicate min_predicate; /* show units at or above this predicate; _PREDICATE_INVALID=all */
+        enum { SORT_EXPOSURE, SORT_NAME, SORT_CHANGE } sort;
+} DashboardQuery;
+
+/* Per-unit sparkline input for the dashboard: sparks[i] are the history rows of s->units[i]
+ * (newest first), or n 0 when unknown. sparks may be NULL. */
+typedef struct Sparkline {
+        const HistoryRow *rows;
+        size_t n;
+} Sparkline;
+
+void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
+                           const Sparkline *sparks, const EventRow *events, size_t n_events,
+                           Buf *out);
+void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
+                      const HistoryRow *rows, size_t n_rows, Buf *out);
+void render_html_events(const RenderOptions *o, const EventRow *rows, size_t n, bool have_store,
+                        Buf *out);
+/* An error page; msg is escaped. */
+void render_html_error(unsigned status, const char *msg, Buf *out);
+/* The SVG pieces (exported for tests): a sparkline and a full chart of history rows. */
+void render_svg_sparkline(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+                          Buf *out);
+void render_svg_chart(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+                      Buf *out);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* `exposured run`: reads like the daemon's start-up sequence: options, config file, flags over
+ * it, validation (and exit here for --check-config), then the manager and its event loop. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "run.h"
+#include "util.h"
+#include "version.h"
+
+static void help(void) {
+        printf("Usage: exposured [run] [OPTIONS]\n\n"
+               "Watch every systemd service, score its exposure as systemd-analyze security\n"
+               "does, keep the history and serve it over HTTP.\n\n"
+               "  -c --config=PATH       Configuration file (default %s)\n"
+               "     --db=PATH           History database (overrides the config's db)\n"
+               "     --listen=ADDR:PORT  Listen here when no socket is passed in (repeatable)\n"
+               "     --log-level=LEVEL   err, warning, notice, info, debug\n"
+               "  -n --check-config      Validate the configuration, print it, and exit\n"
+               "  -h --help              Show this help\n",
+               CONFIG_PATH_DEFAULT);
+}
+
+static int config_fail(const char *source, const ConfigError *e, int r) {
+        if (e->line > 0)
+                log_error("%s:%u: %s", source, e->line, e->message ? e->message : "invalid");
+        else
+                log_error("%s: %s", source, e->message ? e->message : strerror(-r));
+        return EXIT_FAILURE;
+}
+
+int run_main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "db", required_argument, NULL, 'd' },
+                { "listen", required_argument, NULL, 'l' },
+                { "log-level", required_argument, NULL, 'L' },
+                { "check-config", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(config_freep) Config *config = config_new();
+        _cleanup_(manager_freep) Manager *m = NULL;
+        const char *config_path = CONFIG_PATH_DEFAULT, *db = NULL, *log_level = NULL;
+        _cleanup_(strv_freep) char **listen = NULL;
+        bool check = false, config_given = false;
+        ConfigError e = {};
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "c:nh", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        config_path = optarg;
+                        config_given = true;
+                        break;
+                case 'd':
+                        db = optarg;
+                        break;
+                case 'l':
+                        strv_push(&listen, optarg);
+                        break;
+                case 'L':
+                        log_level = optarg;
+                        break;
+                case 'n':
+                        check = true;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                default:
+                        return EXIT_FAILURE;
+                }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return EXIT_FAILURE;
+        }
+
+        /* The default config file may be absent; one named with --config must exist. */
+        r = config_load(config, config_path, !config_given, &e);
+        if (r < 0) {
+                r = config_fail(config_path, &e, r);
+                config_error_done(&e);
+                return r;
+        }
+        if (db)
+                r = config_set(config, "db", db, &e);
+        if (r >= 0 && listen) {
+                /* Repeated --listen flags form one list, like the config key's value. */
+                Buf b = {};
+                for (char **l = listen; *l; l++) {
+                        if (l != listen)
+                                buf_putc(&b, ' ');
+                        buf_puts(&b, *l);
+                }
+                r = config_set(config, "listen", b.data, &e);
+                buf_done(&b);
+        }
+        if (r >= 0 && log_level)
+                r = config_set(config, "log_level", log_level, &e);
+        if (r >= 0)
+                r = config_validate(config, &e);
+        if (r < 0) {
+                r = config_fail("command line", &e, r);
+                config_error_done(&e);
+                return r;
+        }
+        log_set_max_level(config->log_level);
+
+        if (check) {
+                _cleanup_free_ char *text = config_format(config);
+                fputs(text, stdout);
+                return EXIT_SUCCESS;
+        }
+
+        log_info("exposured %s starting, database '%s'.", EXPOSURED_VERSION, config->db);
+        r = manager_new(TAKE_PTR(config), &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        return manager_run(m);
+}

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/* `exposured run` (the default) and `exposured --check-config`: command line + config file ->
+ * Config -> Manager -> event loop. */
+#pragma once
+
+/* argv[0] is the subcommand ("run") or the program. Returns the process exit status. */
+int run_main(int argc, char **argv);

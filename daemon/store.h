@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* The history store: SQLite behind a domain API. It keeps, per unit, the last persisted score
+ * (exposure + every check's badness) and a row per change; a scan that changes nothing writes only
+ * a scan record. store_add_score() diffs what it is given against what is persisted, so the caller
+ * may simply hand over every unit after each scan, and after a failed write (disk full, read-only)
+ * hand them over again: whatever was lost is recorded on the retry, nothing twice.
+ * This is the only module that includes sqlite3.h; it never logs errors (callers do), only the
+ * schema migrations (LOG_MESSAGE_MIGRATION) and debug details. One thread, no locks. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "score.h"
+
+typedef struct Store Store;
+
+/* Bounds on what a caller (ultimately an HTTP client) can ask for. */
+#define STORE_ROWS_MAX 10000U   /* rows per store_history()/store_events() call */
+#define STORE_VERDICTS_MAX 256U /* checks per score */
+#define STORE_BADNESS_MAX UINT32_MAX
+/* A check the previous vector did not have (a new systemd table added it). */
+#define STORE_BADNESS_ABSENT (UINT64_MAX - 1)
+
+/* Why a scan or a single rescore happened. Stored as numbers: append only. */
+typedef enum StoreCause {
+        STORE_CAUSE_STARTUP,
+        STORE_CAUSE_RELOAD,       /* daemon-reload */
+        STORE_CAUSE_UNIT_NEW,     /* a unit appeared */
+        STORE_CAUSE_UNIT_CHANGED, /* a unit's properties changed (PropertiesChanged) */
+        STORE_CAUSE_UNIT_REMOVED,
+        STORE_CAUSE_SYSTEMD_UPGRADE, /* the manager's version (and so the table) changed */
+        STORE_CAUSE_PERIODIC,
+        _STORE_CAUSE_MAX,
+        _STORE_CAUSE_INVALID = -EINVAL,
+} StoreCause;
+
+/* What a change means. Stored as numbers: append only. */
+typedef enum StoreEventKind {
+        STORE_EVENT_NONE,        /* verdicts changed, exposure did not; or a quiet first score */
+        STORE_EVENT_REGRESSION,  /* exposure rose */
+        STORE_EVENT_IMPROVEMENT, /* exposure fell */
+        STORE_EVENT_NEW_EXPOSED, /* a new unit scored >= the threshold */
+        STORE_EVENT_GONE,        /* the unit went away */
+        STORE_EVENT_RESCORED,    /* exposure changed because systemd changed, not the unit */
+        STORE_EVENT_SYSTEMD_UPGRADE, /* a new systemd version (not tied to a unit) */
+        STORE_EVENT_SCORER_UPGRADE,  /* a new scorer version with the same systemd */
+        _STORE_EVENT_MAX,
+        _STORE_EVENT_INVALID = -EINVAL,
+} StoreEventKind;
+
+#define STORE_EVENT_MASK(k) (1U << (k))
+/* The kinds store_events() returns by default: everything but NONE. */
+#define STORE_EVENTS_DEFAULT ((1U << _STORE_EVENT_MAX) - 2U)
+
+const char *store_cause_to_string(StoreCause c); /* "startup", ...; NULL if invalid */
+StoreCause store_cause_from_string(const char *s);
+const char *store_event_kind_to_string(StoreEventKind k); /* "regression", ... */
+StoreEventKind store_event_kind_from_string(const char *s);
+
+/* SQLITE_* -> -errno, once: BUSY/LOCKED -EBUSY, CONSTRAINT -EEXIST, NOMEM -ENOMEM, FULL -ENOSPC,
+ * READONLY -EROFS, CANTOPEN -ENOENT, NOTADB/CORRUPT -EBADMSG, else -EIO. 0 for OK/ROW/DONE. */
+int store_errno(int sqlite_rc);
+
+/* Open (creating it and its schema if needed) the database at path (":memory:" works) for the
+ * daemon: WAL, synchronous=NORMAL, foreign_keys=ON, busy_timeout; runs every pending migration,
+ * one transaction each, logging each with LOG_MESSAGE_MIGRATION. Returns 0, or -errno (-EPROTO when
+ * the database's schema is newer than this binary). *ret is written only on success. */
+int store_open(const char *path, Store **ret);
+/* Open an existing database read-only (the admin CLI, while the daemon runs: WAL readers do not
+ * block the writer). Never migrates: -ESTALE when the schema is older than this binary. */
+int store_open_readonly(const char *path, Store **ret);
+/* Finalize everything and close; accepts NULL, returns NULL. */
+Store *store_free(Store *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_free);
+
+/* Group writes in one transaction (a scan batch). Outside begin/commit every write is its own
+ * transaction. When a write inside fails, the store rolls the whole batch back at once and returns
+ * the error; later writes of that batch fail with the same error without touching the database,
+ * and store_commit() returns it too, ending the batch. store_rollback() ends a batch discarding
+ * it. Nested begin is -EBUSY; commit without begin -EINVAL. */
+int store_begin(Store *s);
+int store_commit(Store *s);
+void store_rollback(Store *s);
+
+/* One check's verdict: name as the table spells it (Assessor.id), badness or BADNESS_NA. */
+typedef struct StoreVerdict {
+        const char *check;
+        uint64_t badness;
+} StoreVerdict;
+
+/* Fill ret with every check of a report (names point into the report's table). Returns the
+ * count. */
+size_t store_verdicts_from_report(const ScoreReport *r, StoreVerdict ret[static SCORE_ROWS_MAX]);
+
+typedef struct StoreScore {
+        const char *unit;   /* "foo.service" */
+        uint64_t time_usec; /* CLOCK_REALTIME; unique per unit */
+        unsigned exposure;  /* tenths, 0..100 */
+        Predicate predicate;
+        const StoreVerdict *verdicts; /* every check (not only the changed ones), unique names */
+        size_t n_verdicts;            /* <= STORE_VERDICTS_MAX */
+        const char *systemd_version;  /* the manager's Version property */
+        const char *scorer_version;   /* which scorer/table produced it */
+        StoreCause cause;
+        unsigned new_unit_threshold; /* tenths: a new unit scoring >= this is NEW_EXPOSED */
+} StoreScore;
+
+/* Persist a score if it differs from the unit's last persisted one (exposure or any verdict), or
+ * if the unit was marked gone. The change row holds the old and new exposure and only the checks
+ * whose badness changed. The kind: REGRESSION/IMPROVEMENT by the exposure's direction (RESCORED
+ * when cause is SYSTEMD_UPGRADE: not blamed on the unit, not counted), NEW_EXPOSED for a unit
+ * never seen before scoring >= the threshold, except during the baseline (the first scan into an
+ * empty database, until store_add_scan()), else NONE. Returns 1 when a row was written (kind in
+ * *ret_kind if not NULL), 0 when nothing changed, -EINVAL on bad input, else -errno. */
+int store_add_score(Store *s, const StoreScore *score, StoreEventKind *ret_kind);
+
+/* Mark a unit gone (keeps its history) with a GONE row. 1 marked, 0 unknown or already gone. */
+int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause);
+
+typedef struct StoreScan {
+        uint64_t time_usec; /* unique */
+        uint64_t duration_usec;
+        uint64_t n_units;
+        uint64_t n_changes;
+        StoreCause cause;
+        const char *systemd_version; /* optional (NULL): the versions the scan scored with */
+        const char *scorer_version;
+} StoreScan;
+
+/* Record a completed scan (ends the baseline). With versions given, a new (systemd, scorer) pair
+ * is recorded even when no score changed, so that an upgrade is an event in any case. */
+int store_add_scan(Store *s, const StoreScan *scan);
+
+/* The last persisted state of one unit. */
+typedef struct StoreUnit {
+        char *name;
+        uint64_t first_seen_usec, last_change_usec;
+        uint64_t gone_usec; /* 0 while present */
+        unsigned exposure;
+        Predicate predicate;
+        uint64_t regressions, improvements;
+        char *systemd_version, *scorer_version;
+        StoreVerdict *verdicts; /* check names owned by the StoreCurrent */
+        size_t n_verdicts;
+} StoreUnit;
+
+typedef struct StoreCurrent {
+        StoreUnit *units; /* sorted by name (strcmp), gone ones included */
+        size_t n_units;
+        char **check_names; /* owns the StoreVerdict.check strings */
+        size_t n_check_names;
+} StoreCurrent;
+
+/* Every unit's last persisted state, to rebuild the in-memory view at start-up. */
+int store_load_current(Store *s, StoreCurrent **ret);
+StoreCurrent *store_current_free(StoreCurrent *c);
+
+/* A check that changed in a change row. old is STORE_BADNESS_ABSENT for a check new to the table,
+ * new is STORE_BADNESS_ABSENT for one that left it; BADNESS_NA for not applicable. */
+typedef struct StoreCheck {
+        char *check;
+        uint64_t old_badness, new_badness;
+} StoreCheck;
+
+typedef struct StoreChange {
+        char *unit; /* NULL for SYSTEMD/SCORER_UPGRADE */
+        uint64_t time_usec;
+        StoreEventKind kind;
+        StoreCause cause;
+        int before;          /* tenths; -1 for a first score or an upgrade event */
+        int exposure;        /* tenths; -1 for GONE or an upgrade event */
+        Predicate predicate; /* _PREDICATE_INVALID where exposure is -1 */
+        char *systemd_version, *scorer_version;
+        char *systemd_version_before; /* upgrade events: the previous one; else NULL */
+        StoreCheck *checks;           /* the checks whose badness changed */
+        size_t n_checks;
+} StoreChange;
+
+/* A unit's changes with since <= time < until (until 0 = no bound), newest first, at most limit
+ * (1..STORE_ROWS_MAX, else -ERANGE). -ENOENT for a unit never seen. */
+int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t until_usec,
+                  size_t limit, StoreChange **ret, size_t *ret_n);
+/* Events (changes whose kind is in kinds, a STORE_EVENT_MASK() set; 0 = STORE_EVENTS_DEFAULT)
+ * with since <= time < until, of one unit or all (unit NULL), newest first, at most limit.
+ * Upgrade events have no unit and are left out when unit is set. Rows with equal times (one scan)
+ * are ordered by unit name descending. */
+int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
+                 uint64_t until_usec, size_t limit, StoreChange **ret, size_t *ret_n);
+void store_changes_free(StoreChange *c, size_t n);
+
+/* Retention: delete changes and scans older than before_usec, then units gone before it that have
+ * no change left, then give the freed pages back (incremental vacuum). *ret_n (may be NULL) gets
+ * the number of rows deleted. */
+int store_prune(Store *s, uint64_t before_usec, uint64_t *ret_n);
+
+typedef struct StoreStats {
+        unsigned schema_version;
+        uint64_t db_bytes;   /* page_count * page_size */
+        uint64_t free_bytes; /* freelist pages */
+        uint64_t wal_bytes;  /* size of the -wal file, 0 for :memory: */
+        uint64_t n_units, n_units_gone, n_changes, n_events, n_scans, n_checks, n_versions;
+        uint64_t n_write_errors; /* failed writes since open */
+        int last_error;          /* -errno of the last failed write, 0 after a success */
+} StoreStats;
+
+/* Sizes and row counts (counting scans the tables: call it seconds apart, not per request). */
+int store_stats(Store *s, StoreStats *ret);
+/* Cap the database file at about max_bytes (0 = no cap beyond SQLite's own): writes past it fail
+ * with -ENOSPC exactly as on a full disk, and work again once the cap is raised or rows pruned. */
+int store_set_size_limit(Store *s, uint64_t max_bytes);
+
+/* PRAGMA quick_check: 0 when the database is sound, -EBADMSG when not. */
+int store_check(Store *s);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Test fixtures for the HTTP and renderer tests (and bench/): a hand-built State whose
+ * ScoreReports come from a small local assessor table, so these tests do not depend on the
+ * scorer's numbers. Units with hostile names and descriptions are included on request. */
+#pragma once
+
+#include "render.h"
+#include "state.h"
+
+#define FIXTURE_N_CHECKS 4
+
+/* A State with n synthetic units "svc-NNNN.service" (sorted) plus, when hostile, the units of
+ * fixture_hostile_ids[]. Free with fixture_state_free(). */
+State *fixture_state_new(size_t n, bool hostile);
+void fixture_state_free(State *s);
+
+/* Unit ids with \x2d escapes, @, quotes, a newline, bad UTF-8, markup. NULL-terminated. */
+extern const char *const fixture_hostile_ids[];
+/* The Description= given to every hostile unit: contains <script> and <img onerror>. */
+extern const char fixture_hostile_description[];

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for bus-scan's asynchronous machinery against a peer that speaks just enough of
+ * org.freedesktop.systemd1 (ListUnits, Properties.Get Version, Properties.GetAll), served by a
+ * second sd-bus connection on the other end of a socketpair, on the same sd_event loop. The peer
+ * holds replies back to measure how many calls the scan keeps pending, stays silent to provoke
+ * timeouts, answers with errors, or hangs up mid-scan. Scores against the real manager are
+ * checked by the integration tests (systemd cannot run as PID 1 in `make check`). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bus-scan.h"
+#include "util.h"
+
+#define OK(x) assert_true((x) >= 0)
+
+typedef enum Mode {
+        MODE_ANSWER,        /* answer every call, in batches (see batch) */
+        MODE_SILENT_ONE,    /* never answer GetAll for the unit named "silent.service" */
+        MODE_ERRORS,        /* answer GetAll for "bad.service" with an error */
+        MODE_HANGUP,        /* close the connection after the first GetAll arrives */
+        MODE_LIST_FAILS,    /* ListUnits fails */
+} Mode;
+
+typedef struct Peer {
+        sd_event *event;
+        sd_bus *server, *client;
+        sd_event_source *idle;   /* flushes held replies once the loop has nothing else to do */
+        Mode mode;
+        unsigned batch;          /* hold replies until this many GetAll calls are queued */
+        sd_bus_message *held[2048];
+        size_t n_held;
+        size_t peak_held;        /* the most GetAll calls the server held unanswered at once */
+        size_t n_getall;
+        char **listed;           /* ids returned by ListUnits */
+        bool done;
+        int done_error;
+} Peer;
+
+static int reply_getall(sd_bus_message *call) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path = sd_bus_message_get_path(call);
+        _cleanup_free_ char *name = NULL;
+
+        OK(sd_bus_path_decode(path, "/org/freedesktop/systemd1/unit", &name));
+        assert_non_null(name);
+        if (streq(name, "bad.service"))
+                return sd_bus_reply_method_errorf(call, "org.freedesktop.DBus.Error.AccessDenied",
+                                                  "No, %s", name);
+        OK(sd_bus_message_new_method_return(call, &reply));
+        OK(sd_bus_message_append(reply, "a{sv}", 4, "Id", "s", name, "LoadState", "s",
+                                 strstr(name, "missing") ? "not-found" : "loaded", "Type", "s",
+                                 "simple", "UMask", "u", (uint32_t) 0077));
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void flush_held(Peer *p) {
+        for (size_t i = 0; i < p->n_held; i++) {
+                OK(reply_getall(p->held[i]));
+                p->held[i] = sd_bus_message_unref(p->held[i]);
+        }
+        p->n_held = 0;
+}
+
+static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Peer *p = userdata;
+        const char *member = sd_bus_message_get_member(m);
+
+        (void) ret_error;
+        if (!sd_bus_message_is_method_call(m, NULL, NULL))
+                return 0;
+
+        if (streq(member, "ListUnits")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                if (p->mode == MODE_LIST_FAILS)
+                        return sd_bus_reply_method_errorf(m, "org.freedesktop.DBus.Error.Failed",
+                                                          "nope");
+                OK(sd_bus_message_new_method_return(m, &reply));
+                OK(sd_bus_message_open_container(reply, 'a', "(ssssssouso)"));
+                for (char **i = p->listed; i && *i; i++)
+                        OK(sd_bus_message_append(reply, "(ssssssouso)", *i, "d", "loaded",
+                                                 "active", "running", "", "/x", 0u, "", "/"));
+                OK(sd_bus_message_close_container(reply));
+                return sd_bus_send(NULL, reply, NULL);
+        }
+        if (streq(member, "Get"))
+                return sd_bus_reply_method_return(m, "v", "s", "252.39-1~deb12u2");
+        if (!streq(member, "GetAll"))
+                return 0;
+
+        p->n_getall++;
+        if (p->mode == MODE_HANGUP) {
+                sd_bus_close(p->server);
+                return 1;
+        }
+        if (p->mode == MODE_SILENT_ONE &&
+            streq(sd_bus_message_get_path(m), "/org/freedesktop/systemd1/unit/silent_2eservice"))
+                return 1;
+        if (p->mode == MODE_ERRORS || p->batch <= 1)
+                return reply_getall(m) < 0 ? -EIO : 1;
+
+        assert_true(p->n_held < ELEMENTSOF(p->held));
+        p->held[p->n_held++] = sd_bus_message_ref(m);
+        if (p->n_held > p->peak_held)
+                p->peak_held = p->n_held;
+        if (p->n_held >= p->batch)
+                flush_held(p);
+        else
+                OK(sd_event_source_set_enabled(p->idle, SD_EVENT_ONESHOT));
+        return 1;
+}
+
+/* When the client has sent everything it may, the server sees fewer than `batch` calls: flush
+ * what is held once the loop goes idle, so the scan can proceed. */
+static int on_idle(sd_event_source *s, void *userdata) {
+        Peer *p = userdata;
+        (void) s;
+        flush_held(p);
+        return 0;
+}
+
+static void on_done(BusScan *s, int error, void *userdata) {
+        Peer *p = userdata;
+        (void) s;
+        p->done = true;
+        p->done_error = error;
+        (void) sd_event_exit(p->event, 0);
+}
+
+static void peer_setup(Peer *p, Mode mode) {
+        static const sd_id128_t id = { .bytes = { 1, 2, 3 } };
+        int fds[2];
+
+        *p = (Peer) { .mode = mode, .batch = 1 };
+        OK(sd_event_new(&p->event));
+        OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds));
+
+        OK(sd_bus_new(&p->server));
+        OK(sd_bus_set_fd(p->server, fds[1], fds[1]));
+        OK(sd_bus_set_server(p->server, 1, id));
+        OK(sd_bus_add_filter(p->server, NULL, on_call, p));
+        OK(sd_bus_start(p->server));
+        OK(sd_bus_attach_event(p->server, p->event, 0));
+
+        OK(sd_event_add_defer(p->event, &p->idle, on_idle, p));
+        OK(sd_event_source_set_priority(p->idle, SD_EVENT_PRIORITY_IDLE));
+        OK(sd_event_source_set_enabled(p->idle, SD_EVENT_OFF));
+
+        OK(sd_bus_new(&p->client));
+        OK(sd_bus_set_fd(p->client, fds[0], fds[0]));
+        OK(sd_bus_start(p->client));
+        OK(sd_bus_attach_event(p->client, p->event, 0));
+}
+
+static void peer_done(Peer *p) {
+        for (size_t i = 0; i < p->n_held; i++)
+                sd_bus_message_unref(p->held[i]);
+        p->idle = sd_event_source_disable_unref(p->idle);
+        p->client = sd_bus_flush_close_unref(p->client);
+        p->server = sd_bus_flush_close_unref(p->server);
+        p->event = sd_event_unref(p->event);
+        p->listed = strv_free(p->listed);
+}
+
+static void run(Peer *p, BusScan *s, char *const *names) {
+        assert_int_equal(bus_scan_start(s, names, on_done, p), 0);
+        assert_false(bus_scan_done(s)); /* never completes synchronously */
+        OK(sd_event_loop(p->event));
+        assert_true(p->done);
+        assert_true(bus_scan_done(s));
+}
+
+static void make_names(char ***l, size_t n) {
+        char name[64];
+
+        for (size_t i = 0; i < n; i++) {
+                (void) snprintf(name, sizeof(name), "unit-%zu.service", i);
+                strv_push(l, name);
+        }
+}
+
+/* ListUnits: only *.service ids, sorted with strcmp, every one decoded. */
+static void test_listing(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        const BusScanUnit *u;
+        Peer p;
+        size_t n;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        strv_push(&p.listed, "z.service");
+        strv_push(&p.listed, "a.socket");
+        strv_push(&p.listed, "B.service");
+        strv_push(&p.listed, "a-b.service");
+        strv_push(&p.listed, "a.service");
+        strv_push(&p.listed, "missing.service");
+        strv_push(&p.listed, "x.service.d");
+        OK(bus_scan_new(p.client, 0, 0, &s));
+        run(&p, s, NULL);
+
+        assert_int_equal(p.done_error, 0);
+        u = bus_scan_units(s, &n);
+        assert_int_equal(n, 5);
+        assert_string_equal(u[0].name, "B.service");
+        assert_string_equal(u[1].name, "a-b.service");
+        assert_string_equal(u[2].name, "a.service");
+        assert_string_equal(u[3].name, "missing.service");
+        assert_string_equal(u[4].name, "z.service");
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(u[i].error, 0);
+                assert_string_equal(u[i].props.id, u[i].name);
+                assert_int_equal(u[i].props.umask, 0077);
+        }
+        assert_string_equal(u[3].props.load_state, "not-found");
+        assert_string_equal(bus_scan_version(s), "252.39-1~deb12u2");
+        assert_int_equal(bus_scan_stats(s)->n_calls, 2 + 5);
+        assert_int_equal(bus_scan_stats(s)->n_errors, 0);
+        assert_true(bus_scan_stats(s)->elapsed_usec > 0);
+        peer_done(&p);
+}
+
+/* The number of pending calls never exceeds the limit, and the pipeline does fill up to it. */
+static void test_in_flight_bound(void **state) {
+        static const unsigned limits[] = { 1, 7, 64, 200 };
+
+        (void) state;
+        for (size_t k = 0; k < ELEMENTSOF(limits); k++) {
+                _cleanup_(bus_scan_freep) BusScan *s = NULL;
+                char **names = NULL;
+                const BusScanUnit *u;
+                Peer p;
+                size_t n;
+
+                peer_setup(&p, MODE_ANSWER);
+                p.batch = 100000; /* hold every call until the client stops sending */
+                make_names(&names, 500);
+                OK(bus_scan_new(p.client, limits[k], 0, &s));
+                run(&p, s, names);
+
+                assert_int_equal(p.done_error, 0);
+                assert_int_equal(p.n_getall, 500);
+                /* The Version call counts against the limit too. */
+                assert_true(p.peak_held <= limits[k]);
+                assert_true(p.peak_held >= limits[k] - 1);
+                assert_true(bus_scan_stats(s)->in_flight_peak <= limits[k]);
+                assert_int_equal(bus_scan_stats(s)->in_flight_max, limits[k]);
+                u = bus_scan_units(s, &n);
+                assert_int_equal(n, 500);
+                for (size_t i = 0; i < n; i++) {
+                        assert_string_equal(u[i].name, names[i]);
+                        assert_string_equal(u[i].props.id, names[i]);
+                }
+                strv_free(names);
+                peer_done(&p);
+        }
+}
+
+/* A unit the manager never answers for times out; the scan still completes, others are fine. */
+static void test_timeout(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        char **names = NULL;
+        const BusScanUnit *u;
+        uint64_t t0;
+        Peer p;
+        size_t n;
+
+        (void) state;
+        peer_setup(&p, MODE_SILENT_ONE);
+        strv_push(&names, "a.service");
+        strv_push(&names, "silent.service");
+        strv_push(&names, "b.service");
+        OK(bus_scan_new(p.client, 2, 200 * 1000, &s));
+        t0 = now_monotonic_usec();
+        run(&p, s, names);
+
+        assert_true(now_monotonic_usec() - t0 < 5 * 1000 * 1000);
+        assert_int_equal(p.done_error, 0);
+        u = bus_scan_units(s, &n);
+        assert_int_equal(n, 3);
+        assert_int_equal(u[0].error, 0);
+        assert_int_equal(u[1].error, -ETIMEDOUT);
+        assert_null(u[1].props.id);
+        assert_int_equal(u[2].error, 0);
+        assert_int_equal(bus_scan_stats(s)->n_errors, 1);
+        strv_free(names);
+        peer_done(&p);
+}
+
+static void test_error_reply(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        char **names = NULL;
+        const BusScanUnit *u;
+        Peer p;
+        size_t n;
+
+        (void) state;
+        peer_setup(&p, MODE_ERRORS);
+        strv_push(&names, "bad.service");
+        strv_push(&names, "good.service");
+        OK(bus_scan_new(p.client, 0, 0, &s));
+        run(&p, s, names);
+
+        u = bus_scan_units(s, &n);
+        assert_int_equal(u[0].error, -EACCES);
+        assert_string_equal(u[0].error_name, "org.freedesktop.DBus.Error.AccessDenied");
+        assert_string_equal(u[0].error_message, "No, bad.service");
+        assert_int_equal(u[1].error, 0);
+        strv_free(names);
+        peer_done(&p);
+}
+
+/* The peer hangs up mid-scan: every pending call fails, the scan completes, nothing hangs. */
+static void test_hangup(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        char **names = NULL;
+        const BusScanUnit *u;
+        Peer p;
+        size_t n;
+
+        (void) state;
+        peer_setup(&p, MODE_HANGUP);
+        make_names(&names, 50);
+        OK(bus_scan_new(p.client, 8, 0, &s));
+        run(&p, s, names);
+
+        u = bus_scan_units(s, &n);
+        assert_int_equal(n, 50);
+        for (size_t i = 0; i < n; i++)
+                assert_true(u[i].error < 0);
+        assert_int_equal(bus_scan_stats(s)->n_errors, 50);
+        strv_free(names);
+        peer_done(&p);
+}
+
+static void test_list_fails(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        size_t n;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_LIST_FAILS);
+        OK(bus_scan_new(p.client, 0, 0, &s));
+        run(&p, s, NULL);
+        assert_true(p.done_error < 0);
+        (void) bus_scan_units(s, &n);
+        assert_int_equal(n, 0);
+        assert_int_equal(bus_scan_start(s, NULL, on_done, &p), -EBUSY);
+        peer_done(&p);
+}
+
+/* Freeing a running scan cancels its calls: no callback afterwards, nothing leaks. */
+static void test_cancel(void **state) {
+        BusScan *s = NULL;
+        char **names = NULL;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        p.batch = 100000;
+        make_names(&names, 20);
+        OK(bus_scan_new(p.client, 4, 0, &s));
+        assert_int_equal(bus_scan_start(s, names, on_done, &p), 0);
+        OK(sd_event_run(p.event, 0));
+        s = bus_scan_free(s);
+        flush_held(&p);
+        for (int i = 0; i < 20; i++)
+                OK(sd_event_run(p.event, 1000));
+        assert_false(p.done);
+        strv_free(names);
+        peer_done(&p);
+}
+
+static void test_helpers(void **state) {
+        char *path = NULL;
+        unsigned v;
+
+        (void) state;
+        OK(bus_scan_unit_path("dbus.service", &path));
+        assert_string_equal(path, "/org/freedesktop/systemd1/unit/dbus_2eservice");
+        free(path);
+        OK(bus_scan_unit_path("getty@tty1.service", &path));
+        assert_string_equal(path, "/org/freedesktop/systemd1/unit/getty_40tty1_2eservice");
+        free(path);
+        OK(bus_scan_unit_path("1-x.service", &path));
+        assert_string_equal(path, "/org/freedesktop/systemd1/unit/_31_2dx_2eservice");
+        free(path);
+
+        assert_int_equal(bus_scan_parse_version("252.39-1~deb12u2", &v), 0);
+        assert_int_equal(v, 252);
+        assert_int_equal(bus_scan_parse_version("v257", &v), 0);
+        assert_int_equal(v, 257);
+        assert_int_equal(bus_scan_parse_version("262", &v), 0);
+        assert_int_equal(v, 262);
+        assert_int_equal(bus_scan_parse_version("", &v), -EINVAL);
+        assert_int_equal(bus_scan_parse_version("x252", &v), -EINVAL);
+        assert_int_equal(bus_scan_parse_version("99999999999", &v), -EINVAL);
+        assert_int_equal(bus_scan_parse_version(NULL, &v), -EINVAL);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_listing),
+                cmocka_unit_test(test_in_flight_bound),
+                cmocka_unit_test(test_timeout),
+                cmocka_unit_test(test_error_reply),
+                cmocka_unit_test(test_hangup),
+                cmocka_unit_test(test_list_fails),
+                cmocka_unit_test(test_cancel),
+                cmocka_unit_test(test_helpers),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

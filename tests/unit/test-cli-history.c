@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* `exposured history` / `exposured events` against a real database file: time parsing, table and
+ * JSON output (parsed back with json-c), escaping of unit-controlled text, usage errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cli-history.h"
+#include "store.h"
+#include "util.h"
+
+#define T0 1700000000000000ULL
+
+static void test_parse_time(void **state) {
+        uint64_t t;
+        (void) state;
+        assert_int_equal(cli_parse_time("@1700000000", 0, &t), 0);
+        assert_int_equal(t, T0);
+        assert_int_equal(cli_parse_time("2h", T0, &t), 0);
+        assert_int_equal(t, T0 - 7200ULL * 1000000);
+        assert_int_equal(cli_parse_time("7d", 5, &t), 0);
+        assert_int_equal(t, 0);
+        assert_int_equal(cli_parse_time("2023-11-14T22:13:20", 0, &t), 0);
+        assert_int_equal(t, T0);
+        assert_int_equal(cli_parse_time("2023-11-14", 0, &t), 0);
+        assert_int_equal(t, 1699920000ULL * 1000000);
+        const char *bad[] = { "", "x", "2h30", "@-1", "2023-13-01", "2023-11-14 junk", "5y", "d" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(cli_parse_time(bad[i], T0, &t), -EINVAL);
+}
+
+/* Run f(argv) with stdout captured into a string. */
+static int capture(int (*f)(int, char **), char **argv, char **ret) {
+        char path[] = "/tmp/test-cli-XXXXXX";
+        int fd = mkstemp(path), saved = dup(STDOUT_FILENO), r;
+        int argc = 0;
+
+        assert_true(fd >= 0 && saved >= 0);
+        while (argv[argc])
+                argc++;
+        (void) fflush(stdout);
+        assert_true(dup2(fd, STDOUT_FILENO) >= 0);
+        r = f(argc, argv);
+        (void) fflush(stdout);
+        assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+        close(saved);
+        off_t len = lseek(fd, 0, SEEK_END);
+        char *buf = xcalloc(1, (size_t) len + 1);
+        assert_int_equal(pread(fd, buf, (size_t) len, 0), len);
+        close(fd);
+        unlink(path);
+        *ret = buf;
+        return r;
+}
+
+static void test_output(void **state) {
+        char dir[] = "/tmp/test-cli-db-XXXXXX", *db = NULL, *dbarg = NULL, *out = NULL;
+        Store *s = NULL;
+        StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
+        StoreScore sc = { "evil\\x1b.service", T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
+                          STORE_CAUSE_STARTUP, 90 };
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        assert_true(asprintf(&db, "%s/h.db", dir) > 0);
+        assert_true(asprintf(&dbarg, "--db=%s", db) > 0);
+        assert_int_equal(store_open(db, &s), 0);
+        assert_int_equal(store_add_score(s, &sc, NULL), 1);
+        v[0].badness = 1;
+        sc.exposure = 74;
+        sc.predicate = PREDICATE_EXPOSED;
+        sc.time_usec = T0 + 1000000;
+        sc.cause = STORE_CAUSE_RELOAD;
+        assert_int_equal(store_add_score(s, &sc, NULL), 1);
+
+        char *h1[] = { "history", dbarg, "evil\\x1b.service", NULL };
+        assert_int_equal(capture(cli_history, h1, &out), 0);
+        assert_non_null(strstr(out, "regression"));
+        assert_non_null(strstr(out, "5.0"));
+        assert_non_null(strstr(out, "7.4"));
+        assert_non_null(strstr(out, "PrivateNetwork=0->1"));
+        /* Text from the database is escaped (the store refuses control characters; a tampered
+         * file could still hold them): a backslash becomes \x5c. */
+        free(out);
+        char *e0[] = { "events", dbarg, NULL };
+        assert_int_equal(capture(cli_events, e0, &out), 0);
+        assert_non_null(strstr(out, "evil\\x5cx1b.service"));
+        free(out);
+
+        char *h2[] = { "history", dbarg, "--json", "--limit=1", "evil\\x1b.service", NULL };
+        assert_int_equal(capture(cli_history, h2, &out), 0);
+        json_object *j = json_tokener_parse(out), *o, *x;
+        assert_non_null(j);
+        assert_int_equal(json_object_array_length(j), 1);
+        o = json_object_array_get_idx(j, 0);
+        assert_true(json_object_object_get_ex(o, "kind", &x));
+        assert_string_equal(json_object_get_string(x), "regression");
+        assert_true(json_object_object_get_ex(o, "exposure", &x));
+        assert_true(json_object_get_double(x) > 7.39 && json_object_get_double(x) < 7.41);
+        assert_true(json_object_object_get_ex(o, "predicate", &x));
+        assert_string_equal(json_object_get_string(x), "EXPOSED");
+        assert_true(json_object_object_get_ex(o, "unit", &x));
+        assert_string_equal(json_object_get_string(x), "evil\\x1b.service");
+        json_object_put(j);
+        free(out);
+
+        char *e1[] = {
+                "events", dbarg, "--json", "--kind=regression", "--since=@1700000000", NULL
+        };
+        assert_int_equal(capture(cli_events, e1, &out), 0);
+        j = json_tokener_parse(out);
+        assert_non_null(j);
+        assert_int_equal(json_object_array_length(j), 1);
+        json_object_put(j);
+        free(out);
+
+        char *e2[] = { "events", dbarg, "--kind=improvement", NULL };
+        assert_int_equal(capture(cli_events, e2, &out), 0);
+        assert_null(strstr(out, "regression"));
+        free(out);
+
+        /* Errors: usage 2, runtime 1. */
+        char *b1[] = { "history", dbarg, NULL };
+        char *b2[] = { "history", dbarg, "--limit=0", "x.service", NULL };
+        char *b3[] = { "events", dbarg, "--kind=none", NULL };
+        char *b4[] = { "history", dbarg, "nope.service", NULL };
+        char *b5[] = { "history", "--db=/nonexistent/x.db", "nope.service", NULL };
+        char *b6[] = { "events", dbarg, "--since=yesterday", NULL };
+        assert_int_equal(capture(cli_history, b1, &out), 2);
+        free(out);
+        assert_int_equal(capture(cli_history, b2, &out), 2);
+        free(out);
+        assert_int_equal(capture(cli_events, b3, &out), 2);
+        free(out);
+        assert_int_equal(capture(cli_history, b4, &out), 1);
+        free(out);
+        assert_int_equal(capture(cli_history, b5, &out), 1);
+        free(out);
+        assert_int_equal(capture(cli_events, b6, &out), 2);
+        free(out);
+
+        s = store_free(s);
+        char *cmd[] = { "-wal", "-shm", "" };
+        for (size_t i = 0; i < ELEMENTSOF(cmd); i++) {
+                char *f = NULL;
+                assert_true(asprintf(&f, "%s%s", db, cmd[i]) > 0);
+                (void) unlink(f);
+                free(f);
+        }
+        (void) rmdir(dir);
+        free(db);
+        free(dbarg);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_time),
+                cmocka_unit_test(test_output),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

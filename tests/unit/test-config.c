@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/* Config parsing: defaults, every key good and bad, line numbers in errors, all-or-nothing,
+ * flags through config_set(), files, validation, format round trip, and a replay of the fuzz
+ * corpus (ok-* must parse, bad-* must fail; both must keep the fuzz target's invariants). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define FUZZ_LIBFUZZER /* only the target function of the fuzzer, not its main() */
+#include "../fuzz/fuzz-config.c"
+
+#include "util.h"
+
+static int parse(Config *c, const char *text, ConfigError *e) {
+        return config_parse(c, text, strlen(text), e);
+}
+
+static void test_defaults(void **state) {
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+
+        (void) state;
+        assert_string_equal(c->db, "/var/lib/exposured/exposured.db");
+        assert_int_equal(c->n_listen, 1);
+        assert_string_equal(c->listen[0].text, "127.0.0.1:9573");
+        assert_int_equal(c->retention_usec, 90ULL * 86400 * 1000000);
+        assert_int_equal(c->new_unit_threshold, 90);
+        assert_false(c->per_check_metrics);
+        assert_int_equal(c->max_connections, 64);
+        assert_int_equal(c->log_level, LOG_INFO);
+        assert_null(c->systemd_version);
+        assert_int_equal(config_validate(c, &e), 0);
+        assert_null(e.message);
+}
+
+static void test_keys(void **state) {
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+
+        (void) state;
+        assert_int_equal(parse(c,
+                               "# comment\n"
+                               "  db   =   /srv/h.db  \n"
+                               "listen = [::1]:8080, 10.1.2.3:80\t0.0.0.0:1\r\n"
+                               "retention = 2w\n"
+                               "new_unit_threshold = 7.5\n"
+                               "per_check_metrics = On\n"
+                               "rescan_coalesce = 2s\n"
+                               "rescan_interval = 0\n"
+                               "max_connections = 4096\n"
+                               "log_level = debug\n"
+                               "systemd_version = 257.9-1\n"
+                               "db_max_size = 64M\n"
+                               "\n",
+                               &e),
+                         0);
+        assert_string_equal(c->db, "/srv/h.db");
+        assert_int_equal(c->n_listen, 3);
+        assert_string_equal(c->listen[0].text, "[::1]:8080");
+        assert_int_equal(c->listen[0].addr.ss_family, AF_INET6);
+        assert_int_equal(ntohs(((struct sockaddr_in6 *) &c->listen[0].addr)->sin6_port), 8080);
+        assert_string_equal(c->listen[1].text, "10.1.2.3:80");
+        assert_int_equal(c->listen[1].addr_len, sizeof(struct sockaddr_in));
+        assert_int_equal(c->retention_usec, 14ULL * 86400 * 1000000);
+        assert_int_equal(c->new_unit_threshold, 75);
+        assert_true(c->per_check_metrics);
+        assert_int_equal(c->rescan_coalesce_usec, 2000000);
+        assert_int_equal(c->rescan_interval_usec, 0);
+        assert_int_equal(c->max_connections, 4096);
+        assert_int_equal(c->log_level, LOG_DEBUG);
+        assert_string_equal(c->systemd_version, "257.9-1");
+        assert_int_equal(c->systemd_major, 257);
+        assert_int_equal(c->db_max_bytes, 64ULL << 20);
+
+        /* Empty listen: socket activation only; threshold bounds; bare coalesce is ms. */
+        assert_int_equal(parse(c,
+                               "listen =\nnew_unit_threshold=10.0\nrescan_coalesce=250\n"
+                               "systemd_version=auto\nretention=infinity",
+                               &e),
+                         0);
+        assert_int_equal(c->n_listen, 0);
+        assert_int_equal(c->new_unit_threshold, 100);
+        assert_int_equal(c->rescan_coalesce_usec, 250000);
+        assert_null(c->systemd_version);
+        assert_int_equal(c->retention_usec, 0);
+        assert_null(e.message);
+}
+
+typedef struct Bad {
+        const char *text;
+        unsigned line;
+        const char *needle; /* expected in the message */
+} Bad;
+
+static void test_errors(void **state) {
+        static const Bad bad[] = {
+                { "frob = 1", 1, "unknown key 'frob'" },
+                { "\n\n# c\nfrob\\x = 1", 4, "unknown key 'frob\\x5cx'" },
+                { "db", 1, "expected 'key = value'" },
+                { "db = rel.db", 1, "db:" },
+                { "db = /", 1, "db:" },
+                { "listen = 1.2.3.4", 1, "listen: '1.2.3.4'" },
+                { "listen = 1.2.3.4:65536", 1, "listen:" },
+                { "listen = host:80", 1, "listen: 'host:80'" },
+                { "listen = [1.2.3.4]:80", 1, "listen:" },
+                { "listen = []:80", 1, "listen:" },
+                { "listen = 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1 1:1", 1,
+                  "listen:" },
+                { "retention = 90", 1, "retention:" },
+                { "retention = 59m", 1, "retention:" },
+                { "retention = 99999999d", 1, "retention:" },
+                { "retention = 1y", 1, "retention:" },
+                { "retention = -1d", 1, "retention:" },
+                { "new_unit_threshold = 10.5", 1, "new_unit_threshold:" },
+                { "new_unit_threshold = 9.55", 1, "new_unit_threshold:" },
+                { "new_unit_threshold = 90", 1, "new_unit_threshold:" },
+                { "new_unit_threshold = .5", 1, "new_unit_threshold:" },
+                { "per_check_metrics = maybe", 1, "per_check_metrics:" },
+                { "rescan_coalesce = 61s", 1, "rescan_coalesce:" },
+                { "rescan_interval = 30s", 1, "rescan_interval:" },
+                { "rescan_interval = 1", 1, "rescan_interval:" },
+                { "max_connections = 0", 1, "max_connections:" },
+                { "max_connections = 4097", 1, "max_connections:" },
+                { "max_connections = 1x", 1, "max_connections:" },
+                { "log_level = loud", 1, "log_level:" },
+                { "systemd_version = v252", 1, "systemd_version:" },
+                { "systemd_version = 252 1", 1, "systemd_version:" },
+                { "db_max_size = 1K", 1, "db_max_size:" },
+                { "db = /a\x01b", 1, "control character" },
+                { "ok_line_first = no", 1, "unknown key" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *c = config_new();
+                ConfigError e = {};
+                _cleanup_free_ char *before = config_format(c), *after = NULL;
+
+                assert_int_equal(parse(c, bad[i].text, &e), -EINVAL);
+                assert_non_null(e.message);
+                if (e.line != bad[i].line || !strstr(e.message, bad[i].needle))
+                        fail_msg("'%s': got line %u '%s'", bad[i].text, e.line, e.message);
+                after = config_format(c);
+                assert_string_equal(before, after);
+                config_error_done(&e);
+        }
+}
+
+static void test_all_or_nothing(void **state) {
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+        char nul[] = "db = /a.db\nmax_connections = 5\nlog_level = \0debug\n";
+        char longline[CONFIG_LINE_MAX + 20];
+
+        (void) state;
+        assert_int_equal(parse(c, "db = /a.db\nmax_connections = 5\nlisten = nope\n", &e), -EINVAL);
+        assert_int_equal(e.line, 3);
+        assert_string_equal(c->db, "/var/lib/exposured/exposured.db");
+        assert_int_equal(c->max_connections, 64);
+        assert_int_equal(c->n_listen, 1);
+        config_error_done(&e);
+
+        assert_int_equal(config_parse(c, nul, sizeof nul - 1, &e), -EINVAL);
+        assert_int_equal(e.line, 3);
+        assert_non_null(strstr(e.message, "NUL"));
+        config_error_done(&e);
+
+        memset(longline, '#', sizeof longline - 1);
+        longline[sizeof longline - 1] = 0;
+        assert_int_equal(parse(c, longline, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "longer"));
+        config_error_done(&e);
+
+        /* Last assignment wins. */
+        assert_int_equal(parse(c, "max_connections = 5\nmax_connections = 6", &e), 0);
+        assert_int_equal(c->max_connections, 6);
+}
+
+static void test_set(void **state) {
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+
+        (void) state;
+        assert_int_equal(config_set(c, "retention", "30d", &e), 0);
+        assert_int_equal(c->retention_usec, 30ULL * 86400 * 1000000);
+        assert_int_equal(config_set(c, "retention", "30", &e), -EINVAL);
+        assert_int_equal(e.line, 0);
+        assert_non_null(strstr(e.message, "retention:"));
+        assert_int_equal(c->retention_usec, 30ULL * 86400 * 1000000);
+        assert_int_equal(config_set(c, "nope", "1", &e), -ENOENT);
+        assert_int_equal(config_set(c, "db", NULL, &e), -EINVAL);
+        assert_int_equal(config_set(c, "listen", "[::]:9000", &e), 0);
+        assert_string_equal(c->listen[0].text, "[::]:9000");
+        config_error_done(&e);
+}
+
+static void test_load_validate_format(void **state) {
+        _cleanup_(config_freep) Config *c = config_new(), *d = config_new();
+        ConfigError e = {};
+        char path[] = "/tmp/test-config-XXXXXX";
+        int fd = mkstemp(path);
+
+        (void) state;
+        assert_true(fd >= 0);
+        assert_int_equal(config_load(c, "/nonexistent/exposured.conf", true, &e), 0);
+        assert_int_equal(config_load(c, "/nonexistent/exposured.conf", false, &e), -ENOENT);
+        assert_non_null(e.message);
+        config_error_done(&e);
+
+        const char *t = "retention = 1h\nrescan_interval = 1m\nrescan_coalesce = 60s\n";
+        assert_int_equal(write(fd, t, strlen(t)), (ssize_t) strlen(t));
+        assert_int_equal(config_load(c, path, false, &e), 0);
+        assert_int_equal(c->retention_usec, 3600ULL * 1000000);
+        assert_int_equal(config_validate(c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "rescan_coalesce"));
+        config_error_done(&e);
+        assert_int_equal(config_set(c, "listen", "1.2.3.4:5 1.2.3.4:5", &e), 0);
+        assert_int_equal(config_set(c, "rescan_coalesce", "1s", &e), 0);
+        assert_int_equal(config_validate(c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "twice"));
+        config_error_done(&e);
+
+        /* Too big. */
+        assert_int_equal(ftruncate(fd, CONFIG_FILE_MAX + 1), 0);
+        assert_int_equal(config_load(c, path, false, &e), -EFBIG);
+        config_error_done(&e);
+        close(fd);
+        unlink(path);
+
+        /* Format parses back to the same configuration. */
+        assert_int_equal(config_set(c, "listen", "[::1]:1", &e), 0);
+        _cleanup_free_ char *f1 = config_format(c);
+        assert_int_equal(config_parse(d, f1, strlen(f1), &e), 0);
+        _cleanup_free_ char *f2 = config_format(d);
+        assert_string_equal(f1, f2);
+        assert_non_null(strstr(f1, "retention = 1h\n"));
+}
+
+/* The shipped example file is valid and spells out exactly the defaults. */
+static void test_example_file(void **state) {
+        _cleanup_(config_freep) Config *c = config_new(), *d = config_new();
+        ConfigError e = {};
+        const char *top = getenv("TOP");
+        _cleanup_free_ char *path = NULL;
+
+        (void) state;
+        if (asprintf(&path, "%s/units/exposured.conf", top ?: ".") < 0)
+                abort();
+        assert_int_equal(config_load(c, path, false, &e), 0);
+        assert_int_equal(config_validate(c, &e), 0);
+        _cleanup_free_ char *a = config_format(c), *b = config_format(d);
+        assert_string_equal(a, b);
+}
+
+static void test_corpus(void **state) {
+        const char *top = getenv("TOP");
+        _cleanup_free_ char *dir = NULL;
+        struct dirent *de;
+        unsigned n = 0;
+
+        (void) state;
+        if (asprintf(&dir, "%s/tests/fuzz/corpus/config", top ?: ".") < 0)
+                abort();
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = NULL, *data = xmalloc(CONFIG_FILE_MAX + 1);
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        abort();
+                int fd = open(p, O_RDONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                ssize_t len = read(fd, data, CONFIG_FILE_MAX + 1);
+                close(fd);
+                assert_true(len >= 0);
+
+                (void) LLVMFuzzerTestOneInput((const uint8_t *) data, (size_t) len);
+
+                _cleanup_(config_freep) Config *c = config_new();
+                ConfigError e = {};
+                int r = config_parse(c, data, (size_t) len, &e);
+                if (startswith(de->d_name, "ok-") && r != 0)
+                        fail_msg("%s: %u: %s", de->d_name, e.line, e.message);
+                if (startswith(de->d_name, "bad-") && r >= 0)
+                        fail_msg("%s parsed", de->d_name);
+                config_error_done(&e);
+                n++;
+        }
+        closedir(d);
+        assert_true(n >= 10);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),     cmocka_unit_test(test_keys),
+                cmocka_unit_test(test_errors),       cmocka_unit_test(test_all_or_nothing),
+                cmocka_unit_test(test_set),          cmocka_unit_test(test_load_validate_format),
+                cmocka_unit_test(test_example_file), cmocka_unit_test(test_corpus),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

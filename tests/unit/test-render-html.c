@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* render-html.c: hostile unit names and descriptions never become markup. Every '<' in a page
+ * must open a tag from the small set the renderer writes; unit links are percent-encoded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "http-fixture.h"
+#include "cleanup.h"
+#include "util.h"
+
+static const char *const tags[] = {
+        "!doctype", "html", "head", "meta", "title", "link", "script", "body", "header", "a",
+        "img", "nav", "main", "footer", "code", "section", "p", "strong", "time", "ul", "li",
+        "span", "form", "label", "input", "select", "option", "button", "table", "thead", "tr",
+        "th", "tbody", "td", "div", "svg", "polyline", "rect", "line", "text", "h1", "h2",
+        "figure", "figcaption", "dl", "dt", "dd", NULL,
+};
+
+static void check_markup(const char *html) {
+        unsigned scripts = 0;
+
+        for (const char *p = strchr(html, '<'); p; p = strchr(p + 1, '<')) {
+                const char *name = p[1] == '/' ? p + 2 : p + 1;
+                size_t n = strcspn(name, " >/\n");
+                _cleanup_free_ char *tag = xstrndup(name, n);
+                if (!strv_contains((char *const *) (uintptr_t) tags, tag))
+                        fail_msg("unexpected tag <%s> at: %.40s", tag, p);
+                if (streq(tag, "script") && p[1] != '/') {
+                        /* only the one external script, never inline */
+                        assert_true(startswith(p, "<script src=\"/static/app.js\" defer></script>"));
+                        scripts++;
+                }
+        }
+        assert_int_equal(scripts, 1);
+        assert_null(strstr(html, " style="));
+        assert_null(strstr(html, "<img src=x"));
+        assert_null(strstr(html, "onerror=alert(1)>"));
+}
+
+static void test_dashboard(void **state) {
+        State *s = fixture_state_new(10, true);
+        RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
+        DashboardQuery q = { .min_predicate = _PREDICATE_INVALID };
+        HistoryRow rows[2] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, 1 },
+                               { UINT64_C(1699990000000000), 90, PREDICATE_UNSAFE, 2 } };
+        Sparkline *sp = xcalloc(s->n_units, sizeof(*sp));
+        EventRow ev[1] = { { UINT64_C(1700000000000000), (char *) "<img src=x onerror=alert(1)>",
+                             EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE, PREDICATE_MEDIUM } };
+        Buf b = {};
+        (void) state;
+
+        for (size_t i = 0; i < s->n_units; i++)
+                sp[i] = (Sparkline) { rows, 2 };
+        render_html_dashboard(s, &o, &q, sp, ev, 1, &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "href=\"/units/a%5Cx2db.service\">a\\x2db.service</a>"));
+        assert_non_null(strstr(b.data, "href=\"/units/getty%40tty1.service\""));
+        assert_non_null(strstr(b.data, "href=\"/units/q%22uote%27.service\">q&quot;uote&#39;"));
+        assert_non_null(strstr(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+                                       "&lt;img src=x onerror=alert(1)&gt;"));
+        assert_non_null(strstr(b.data, "<title>Services - exposured</title>"));
+        assert_non_null(strstr(b.data, "<svg class=\"spark\""));
+
+        /* filter + sort */
+        buf_clear(&b);
+        q = (DashboardQuery) { .text = "\"><script>", .min_predicate = PREDICATE_UNSAFE };
+        render_html_dashboard(s, &o, &q, NULL, NULL, 0, &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "value=\"&quot;&gt;&lt;script&gt;\""));
+        assert_non_null(strstr(b.data, "Showing 0 of"));
+        buf_done(&b);
+        free(sp);
+        fixture_state_free(s);
+}
+
+static void test_unit_page(void **state) {
+        State *s = fixture_state_new(4, true);
+        RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
+        HistoryRow rows[1] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, 1 } };
+        Buf b = {};
+        (void) state;
+
+        for (size_t i = 0; i < s->n_units; i++) {
+                buf_clear(&b);
+                render_html_unit(s, s->units[i], &o, i % 2 ? rows : NULL, i % 2, &b);
+                check_markup(b.data);
+                assert_non_null(strstr(b.data, "<svg class=\"chart\""));
+        }
+        buf_clear(&b);
+        render_html_unit(s, state_find_unit(s, "svc-0003.service"), &o, NULL, 0, &b);
+        assert_non_null(strstr(b.data, "<code class=\"fix\">PrivateNetwork=yes</code>"));
+        assert_null(strstr(b.data, "ProtectSystem=strict</code>")); /* passing: no fix */
+        assert_non_null(strstr(b.data, "Service has access to the host&#39;s network"));
+        buf_clear(&b);
+        render_html_error(404, "<b>nope</b>", &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "&lt;b&gt;nope&lt;/b&gt;"));
+        buf_done(&b);
+        fixture_state_free(s);
+}
+
+static void test_svg(void **state) {
+        HistoryRow rows[3] = { { 3000000, 100, PREDICATE_DANGEROUS, 0 },
+                               { 2000000, 0, PREDICATE_PERFECT, 0 },
+                               { 1000000, 50, PREDICATE_MEDIUM, 0 } };
+        Buf b = {};
+        (void) state;
+
+        /* Oldest at x=1 (y for 5.0 = 12), step to 0.0 at the middle, 10.0 at 2/3, flat to 99. */
+        render_svg_sparkline(rows, 3, 100, 4000000, &b);
+        assert_non_null(strstr(b.data, "points=\"1,12 33,12 33,22 66,22 66,2 99,2\""));
+        buf_clear(&b);
+        render_svg_sparkline(NULL, 0, 96, 4000000, &b);
+        assert_non_null(strstr(b.data, "points=\"1,"));
+        /* rows in the future and a clock at 0 do not divide by zero */
+        buf_clear(&b);
+        render_svg_chart(rows, 3, 0, 0, &b);
+        assert_non_null(strstr(b.data, "</svg>"));
+        buf_done(&b);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_dashboard),
+                cmocka_unit_test(test_unit_page),
+                cmocka_unit_test(test_svg),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

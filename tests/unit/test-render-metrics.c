@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* render-metrics.c: both exposition formats, HELP/TYPE on every family, label escaping, and, when
+ * promtool is installed (Debian package prometheus), `promtool check metrics` on the output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "http-fixture.h"
+#include "cleanup.h"
+#include "util.h"
+
+static char *render(const State *s, MetricsFormat f, bool per_check) {
+        RenderOptions o = { .version = "0.1", .per_check_metrics = per_check };
+        Buf b = {};
+        render_metrics(s, &o, f, &b);
+        return buf_steal(&b);
+}
+
+/* Every sample line's metric name belongs to a family announced by HELP and TYPE before it. */
+static void check_families(const char *text, MetricsFormat f) {
+        char **typed = NULL, **helped = NULL;
+        const char *line = text;
+
+        while (*line) {
+                const char *end = strchr(line, '\n');
+                assert_non_null(end); /* every line is terminated */
+                _cleanup_free_ char *l = xstrndup(line, (size_t) (end - line));
+                if (startswith(l, "# TYPE ") || startswith(l, "# HELP ")) {
+                        char *name = l + 7, *sp = strchr(name, ' ');
+                        assert_non_null(sp);
+                        *sp = 0;
+                        strv_push(startswith(l, "# TYPE ") ? &typed : &helped, name);
+                } else if (streq(l, "# EOF")) {
+                        assert_int_equal(f, METRICS_OPENMETRICS);
+                        assert_true(end[1] == 0);
+                } else {
+                        size_t n = strcspn(l, "{ ");
+                        _cleanup_free_ char *name = xstrndup(l, n);
+                        bool found = strv_contains(typed, name) && strv_contains(helped, name);
+                        if (!found && f == METRICS_OPENMETRICS) {
+                                /* counter samples carry _total, info samples _info */
+                                if (endswith(name, "_total"))
+                                        name[n - 6] = 0;
+                                else if (endswith(name, "_info"))
+                                        name[n - 5] = 0;
+                                found = strv_contains(typed, name) && strv_contains(helped, name);
+                        }
+                        if (!found)
+                                fail_msg("sample without HELP/TYPE: %s", l);
+                        /* No raw newline can hide in a label value; a value follows the labels. */
+                        assert_non_null(strrchr(l, ' '));
+                }
+                line = end + 1;
+        }
+        assert_true(strv_length(typed) >= 10);
+        strv_free(typed);
+        strv_free(helped);
+}
+
+static void test_prometheus(void **state) {
+        State *s = fixture_state_new(5, true);
+        _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
+        (void) state;
+
+        check_families(t, METRICS_PROMETHEUS);
+        assert_null(strstr(t, "# EOF"));
+        assert_non_null(strstr(t, "# TYPE exposured_regressions_total counter\n"));
+        assert_non_null(strstr(t, "# TYPE exposured_build_info gauge\n"));
+        assert_non_null(strstr(t, "exposured_build_info{version=\"0.1\",systemd_version="
+                                  "\"252.38-1~deb12u1\"} 1\n"));
+        assert_non_null(strstr(t, "\nexposured_up 1\n"));
+        assert_non_null(strstr(t, "\nexposured_scan_duration_seconds 0.123456\n"));
+        assert_non_null(strstr(t, "\nexposured_last_scan_timestamp_seconds 1700000100.5\n"));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"a\\\\x2db.service\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"q\\\"uote'.service\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"new\\nline.service\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"bad\xef\xbf\xbd\xef\xbf\xbd"
+                                  "utf8.service\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"getty@tty1.service\"} "));
+        assert_null(strstr(t, "\nline.service"));
+        /* svc-0000: everything passes -> 0.0, PERFECT; svc-0003: two checks fail. */
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"svc-0000.service\"} 0.0\n"));
+        assert_non_null(strstr(t, "exposured_unit_predicate{unit=\"svc-0000.service\","
+                                  "predicate=\"PERFECT\"} 1\n"));
+        assert_non_null(strstr(t, "exposured_unit_failed_checks{unit=\"svc-0003.service\"} 2\n"));
+        assert_non_null(strstr(t, "exposured_unit_check_exposure{unit=\"svc-0001.service\","
+                                  "check=\"PrivateNetwork=\"} 2.5\n"));
+        /* n/a checks are not exported */
+        assert_null(strstr(t, "exposured_unit_check_exposure{unit=\"svc-0002.service\","
+                              "check=\"SupplementaryGroups=\"}"));
+        assert_non_null(strstr(t, "exposured_units{predicate=\"EXPOSED\"} "));
+        fixture_state_free(s);
+}
+
+static void test_openmetrics(void **state) {
+        State *s = fixture_state_new(5, true);
+        _cleanup_free_ char *t = render(s, METRICS_OPENMETRICS, false);
+        (void) state;
+
+        check_families(t, METRICS_OPENMETRICS);
+        assert_true(endswith(t, "\n# EOF\n"));
+        assert_non_null(strstr(t, "# TYPE exposured_regressions counter\n"));
+        assert_non_null(strstr(t, "\nexposured_regressions_total{unit="));
+        assert_non_null(strstr(t, "# TYPE exposured_build info\n"));
+        assert_non_null(strstr(t, "# TYPE exposured_scans counter\n"));
+        assert_null(strstr(t, "exposured_unit_check_exposure"));
+        fixture_state_free(s);
+}
+
+static void test_empty(void **state) {
+        State s = {};
+        _cleanup_free_ char *t = render(&s, METRICS_PROMETHEUS, true);
+        (void) state;
+        check_families(t, METRICS_PROMETHEUS);
+        assert_non_null(strstr(t, "\nexposured_up 0\n"));
+        assert_non_null(strstr(t, "systemd_version=\"\"} 1\n"));
+}
+
+/* Run `promtool check metrics` with text on stdin; returns its exit status, -1 when absent. */
+static int promtool(const char *text) {
+        const char *tool = "/usr/bin/promtool";
+        char path[] = "/tmp/exposured-metrics-XXXXXX";
+        int fd, status;
+        pid_t pid;
+
+        if (access(tool, X_OK) < 0)
+                return -1;
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_true(write(fd, text, strlen(text)) == (ssize_t) strlen(text));
+        assert_true(lseek(fd, 0, SEEK_SET) == 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                (void) dup2(fd, 0);
+                execl(tool, tool, "check", "metrics", (char *) NULL);
+                _exit(127);
+        }
+        close(fd);
+        unlink(path);
+        assert_true(waitpid(pid, &status, 0) == pid);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_promtool(void **state) {
+        State *s = fixture_state_new(50, true);
+        _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
+        int r;
+        (void) state;
+
+        r = promtool(t);
+        fixture_state_free(s);
+        if (r < 0)
+                skip(); /* apt-get install prometheus */
+        /* promtool exits 3 for lint warnings only (e.g. style hints), 1 for parse errors. */
+        assert_int_equal(r, 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_prometheus),
+                cmocka_unit_test(test_openmetrics),
+                cmocka_unit_test(test_empty),
+                cmocka_unit_test(test_promtool),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

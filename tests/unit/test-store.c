@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: MIT */
+/* The history store against real SQLite (":memory:" and temporary files): migrations from every
+ * earlier schema, round trips, change-only semantics, events, retention, bounds, bad input,
+ * batches, disk full, a read-only reader next to the writer, and kill -9 in the middle of writes.
+ * The test talks to sqlite3 directly only to build old schemas and to inspect the file. */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "embed.h"
+#include "store.h"
+#include "util.h"
+
+#define T0 1700000000000000ULL /* a CLOCK_REALTIME in usec */
+#define SEC 1000000ULL
+#define N_CHECKS 80
+
+static char check_names[N_CHECKS][32];
+
+static void init_names(void) {
+        for (size_t i = 0; i < N_CHECKS; i++)
+                (void) snprintf(check_names[i], sizeof check_names[i], "Check%zu=", i);
+}
+
+typedef struct Fixture {
+        StoreVerdict v[N_CHECKS];
+        StoreScore sc;
+} Fixture;
+
+/* A score of `unit` where every check has badness base (check i: (base + i) % 3; i % 7 == 0 is
+ * not applicable). */
+static void make_score(Fixture *f, const char *unit, uint64_t t, unsigned exposure, unsigned base) {
+        for (size_t i = 0; i < N_CHECKS; i++)
+                f->v[i] =
+                        (StoreVerdict){ check_names[i], i % 7 == 0 ? BADNESS_NA : (base + i) % 3 };
+        f->sc = (StoreScore){
+                .unit = unit,
+                .time_usec = t,
+                .exposure = exposure,
+                .predicate = exposure >= 90 ? PREDICATE_UNSAFE : PREDICATE_MEDIUM,
+                .verdicts = f->v,
+                .n_verdicts = N_CHECKS,
+                .systemd_version = "252.38-1~deb12u1",
+                .scorer_version = "1",
+                .cause = STORE_CAUSE_STARTUP,
+                .new_unit_threshold = 90,
+        };
+}
+
+static char *temp_db(void) {
+        char *dir = xstrdup("/tmp/test-store-XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        char *p = NULL;
+        assert_true(asprintf(&p, "%s/h.db", dir) > 0);
+        free(dir);
+        return p;
+}
+
+static void remove_db(char *p) {
+        char *d = xstrdup(p);
+        const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                char *f = NULL;
+                assert_true(asprintf(&f, "%s%s", p, suffixes[i]) > 0);
+                (void) unlink(f);
+                free(f);
+        }
+        *strrchr(d, '/') = 0;
+        (void) rmdir(d);
+        free(d);
+        free(p);
+}
+
+static unsigned n_migrations(void) {
+        unsigned n = 0;
+        while (sql_migrations[n].name)
+                n++;
+        return n;
+}
+
+static void test_open_memory(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreStats st;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.schema_version, n_migrations());
+        assert_true(st.schema_version >= 2);
+        assert_int_equal(st.n_units, 0);
+        assert_int_equal(st.n_changes, 0);
+        assert_int_equal(store_check(s), 0);
+        /* Migrations are numbered 1..N in order, each file named NNNN-*.sql. */
+        for (unsigned i = 0; i < n_migrations(); i++) {
+                char want[16];
+                (void) snprintf(want, sizeof want, "%04u-", i + 1);
+                assert_true(startswith(sql_migrations[i].name, want));
+        }
+}
+
+/* Build a database at schema k with raw SQLite (the migrations as shipped), with one unit, one
+ * check, a first score and a regression where the schema has the tables, then let store_open()
+ * migrate it. */
+static void test_migrate_from_every_version(void **state) {
+        (void) state;
+        for (unsigned k = 0; k < n_migrations(); k++) {
+                char *p = temp_db();
+                sqlite3 *db;
+
+                assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+                for (unsigned i = 0; i < k; i++)
+                        assert_int_equal(sqlite3_exec(db, sql_migrations[i].data, NULL, NULL, NULL),
+                                         SQLITE_OK);
+                if (k >= 1) {
+                        /* v = 2+b encoding, check 1 went from badness 0 to 1: see store.c. */
+                        const char *data =
+                                "INSERT INTO versions VALUES (1, '252', '1', 1700000000000000);"
+                                "INSERT INTO checks VALUES (1, 'PrivateNetwork=');"
+                                "INSERT INTO units (id, name, first_seen, last_change, exposure,"
+                                " predicate, version, verdicts) VALUES (1, 'a.service',"
+                                " 1700000000000000, 1700000001000000, 50, 3, 1, x'0103');"
+                                "INSERT INTO changes VALUES (1, 1700000000000000, 0, 0, NULL, 40,"
+                                " 2, 1, NULL);"
+                                "INSERT INTO changes VALUES (1, 1700000001000000, 1, 3, 40, 50,"
+                                " 3, 1, x'010203');";
+                        assert_int_equal(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
+                }
+                assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+                _cleanup_(store_freep) Store *s = NULL;
+                StoreStats st;
+                assert_int_equal(store_open(p, &s), 0);
+                assert_int_equal(store_stats(s, &st), 0);
+                assert_int_equal(st.schema_version, n_migrations());
+                assert_int_equal(store_check(s), 0);
+                if (k >= 1) {
+                        StoreCurrent *c = NULL;
+                        StoreChange *h = NULL;
+                        size_t n = 0;
+
+                        assert_int_equal(store_load_current(s, &c), 0);
+                        assert_int_equal(c->n_units, 1);
+                        assert_string_equal(c->units[0].name, "a.service");
+                        assert_int_equal(c->units[0].regressions, 1); /* counted by 0002 */
+                        assert_int_equal(c->units[0].n_verdicts, 1);
+                        assert_string_equal(c->units[0].verdicts[0].check, "PrivateNetwork=");
+                        assert_int_equal(c->units[0].verdicts[0].badness, 1);
+                        store_current_free(c);
+
+                        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+                        assert_int_equal(n, 2);
+                        assert_int_equal(h[0].kind, STORE_EVENT_REGRESSION);
+                        assert_int_equal(h[0].n_checks, 1);
+                        assert_int_equal(h[0].checks[0].old_badness, 0);
+                        assert_int_equal(h[0].checks[0].new_badness, 1);
+                        store_changes_free(h, n);
+                }
+                s = store_free(s);
+                /* Opening again is a no-op. */
+                assert_int_equal(store_open(p, &s), 0);
+                remove_db(p);
+        }
+}
+
+static void test_newer_schema_refused(void **state) {
+        char *p = temp_db();
+        sqlite3 *db;
+        Store *s = NULL;
+
+        (void) state;
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_close(db), SQLITE_OK);
+        assert_int_equal(store_open(p, &s), -EPROTO);
+        assert_null(s);
+        assert_int_equal(store_open_readonly(p, &s), -EPROTO);
+
+        /* Not a database at all. */
+        FILE *f = fopen(p, "w");
+        assert_non_null(f);
+        (void) fputs("this is not an SQLite database, not even close, really not...\n", f);
+        for (int i = 0; i < 100; i++)
+                (void) fputs("garbage garbage garbage garbage garbage garbage garbage garbage\n",
+                             f);
+        (void) fclose(f);
+        assert_int_equal(store_open(p, &s), -EBADMSG);
+        remove_db(p);
+
+        assert_int_equal(store_open_readonly("/nonexistent/dir/x.db", &s), -ENOENT);
+        assert_int_equal(store_open("/nonexistent/dir/x.db", &s), -ENOENT);
+}
+
+static void test_roundtrip_change_only(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreEventKind k = _STORE_EVENT_INVALID;
+        StoreChange *h = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE); /* baseline: a first score is no event */
+        /* The same score again, later, any cause: nothing written. */
+        f.sc.time_usec = T0 + SEC;
+        f.sc.cause = STORE_CAUSE_PERIODIC;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+
+        /* One check changes, exposure does not: a NONE row with just that check. */
+        f.v[3].badness = 2;
+        f.sc.time_usec = T0 + 2 * SEC;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE);
+        /* Exposure up, two checks change (one to n/a): a regression. */
+        f.v[3].badness = 0;
+        f.v[4].badness = BADNESS_NA;
+        f.sc.exposure = 72;
+        f.sc.time_usec = T0 + 3 * SEC;
+        f.sc.cause = STORE_CAUSE_UNIT_CHANGED;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_REGRESSION);
+        /* Down again: an improvement. */
+        f.sc.exposure = 60;
+        f.sc.time_usec = T0 + 4 * SEC;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_IMPROVEMENT);
+        /* Verdicts in another order are the same score. */
+        StoreVerdict t = f.v[0];
+        f.v[0] = f.v[N_CHECKS - 1];
+        f.v[N_CHECKS - 1] = t;
+        f.sc.time_usec = T0 + 5 * SEC;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+
+        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(n, 4);
+        assert_int_equal(h[0].time_usec, T0 + 4 * SEC);
+        assert_int_equal(h[0].kind, STORE_EVENT_IMPROVEMENT);
+        assert_int_equal(h[0].before, 72);
+        assert_int_equal(h[0].exposure, 60);
+        assert_int_equal(h[0].n_checks, 0);
+        assert_int_equal(h[1].kind, STORE_EVENT_REGRESSION);
+        assert_int_equal(h[1].cause, STORE_CAUSE_UNIT_CHANGED);
+        assert_int_equal(h[1].n_checks, 2);
+        assert_string_equal(h[1].checks[0].check, "Check3=");
+        assert_int_equal(h[1].checks[0].old_badness, 2);
+        assert_int_equal(h[1].checks[0].new_badness, 0);
+        assert_string_equal(h[1].checks[1].check, "Check4=");
+        assert_int_equal(h[1].checks[1].old_badness, 1);
+        assert_true(h[1].checks[1].new_badness == BADNESS_NA);
+        assert_int_equal(h[2].n_checks, 1);
+        assert_int_equal(h[2].before, 50);
+        assert_int_equal(h[3].before, -1); /* first score */
+        assert_int_equal(h[3].n_checks, 0);
+        assert_string_equal(h[3].systemd_version, "252.38-1~deb12u1");
+        assert_string_equal(h[3].scorer_version, "1");
+        store_changes_free(h, n);
+
+        /* Bounded: since/until/limit. */
+        assert_int_equal(store_history(s, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
+        assert_int_equal(n, 2);
+        store_changes_free(h, n);
+        assert_int_equal(store_history(s, "a.service", 0, 0, 1, &h, &n), 0);
+        assert_int_equal(n, 1);
+        store_changes_free(h, n);
+
+        StoreCurrent *c = NULL;
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 1);
+        assert_int_equal(c->units[0].exposure, 60);
+        assert_int_equal(c->units[0].regressions, 1);
+        assert_int_equal(c->units[0].improvements, 1);
+        assert_int_equal(c->units[0].first_seen_usec, T0);
+        assert_int_equal(c->units[0].last_change_usec, T0 + 4 * SEC);
+        assert_int_equal(c->units[0].gone_usec, 0);
+        assert_int_equal(c->units[0].n_verdicts, N_CHECKS);
+        for (size_t i = 0; i < N_CHECKS; i++) {
+                /* sorted by check id, and ids were given in order of first use */
+                const StoreVerdict *v = &c->units[0].verdicts[i];
+                size_t j = (size_t) atoi(v->check + 5);
+                assert_string_equal(v->check, check_names[j]);
+                uint64_t want = j == 0              ? f.v[N_CHECKS - 1].badness
+                                : j == N_CHECKS - 1 ? f.v[0].badness
+                                                    : f.v[j].badness;
+                assert_true(v->badness == want);
+        }
+        store_current_free(c);
+}
+
+static void test_events_new_gone_upgrade(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreEventKind k;
+        StoreChange *e = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        make_score(&f, "base.service", T0, 95, 0);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE); /* baseline, even above the threshold */
+        assert_int_equal(
+                store_add_scan(s, &(StoreScan){ T0, 1000, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
+                0);
+
+        make_score(&f, "new.service", T0 + SEC, 95, 1);
+        f.sc.cause = STORE_CAUSE_UNIT_NEW;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NEW_EXPOSED);
+        make_score(&f, "quiet.service", T0 + SEC, 89, 1);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE);
+
+        /* systemd upgrade: exposure changes, blamed on systemd, not counted. */
+        make_score(&f, "base.service", T0 + 2 * SEC, 97, 0);
+        f.sc.systemd_version = "257.9-1";
+        f.sc.cause = STORE_CAUSE_SYSTEMD_UPGRADE;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_RESCORED);
+
+        assert_int_equal(store_unit_gone(s, "new.service", T0 + 3 * SEC, STORE_CAUSE_UNIT_REMOVED),
+                         1);
+        assert_int_equal(store_unit_gone(s, "new.service", T0 + 4 * SEC, STORE_CAUSE_UNIT_REMOVED),
+                         0);
+        assert_int_equal(
+                store_unit_gone(s, "never.service", T0 + 4 * SEC, STORE_CAUSE_UNIT_REMOVED), 0);
+
+        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(n, 4);
+        assert_int_equal(e[0].kind, STORE_EVENT_GONE);
+        assert_string_equal(e[0].unit, "new.service");
+        assert_int_equal(e[0].before, 95);
+        assert_int_equal(e[0].exposure, -1);
+        /* upgrade event and the rescored unit share a time: unit name descending, NULL last */
+        assert_int_equal(e[1].kind, STORE_EVENT_RESCORED);
+        assert_int_equal(e[2].kind, STORE_EVENT_SYSTEMD_UPGRADE);
+        assert_null(e[2].unit);
+        assert_string_equal(e[2].systemd_version, "257.9-1");
+        assert_string_equal(e[2].systemd_version_before, "252.38-1~deb12u1");
+        assert_int_equal(e[3].kind, STORE_EVENT_NEW_EXPOSED);
+        store_changes_free(e, n);
+
+        /* Filters: one kind, one unit, time range. */
+        assert_int_equal(
+                store_events(s, NULL, STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED), 0, 0, 100, &e, &n),
+                0);
+        assert_int_equal(n, 1);
+        assert_string_equal(e[0].unit, "new.service");
+        store_changes_free(e, n);
+        assert_int_equal(store_events(s, "base.service", 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(e[0].kind, STORE_EVENT_RESCORED);
+        store_changes_free(e, n);
+        assert_int_equal(store_events(s, NULL, 0, T0 + 3 * SEC, 0, 100, &e, &n), 0);
+        assert_int_equal(n, 1);
+        store_changes_free(e, n);
+        assert_int_equal(store_events(s, NULL, 1U << 31, 0, 0, 100, &e, &n), -EINVAL);
+
+        /* A scorer upgrade that changes no score is still an event, via the scan record. */
+        StoreScan scan = { T0 + 4 * SEC, 1, 3, 0, STORE_CAUSE_PERIODIC, "257.9-1", "2" };
+        assert_int_equal(store_add_scan(s, &scan), 0);
+        scan.time_usec++;
+        assert_int_equal(store_add_scan(s, &scan), 0);
+        assert_int_equal(store_events(s, NULL, STORE_EVENT_MASK(STORE_EVENT_SCORER_UPGRADE), 0, 0,
+                                      100, &e, &n),
+                         0);
+        assert_int_equal(n, 1);
+        assert_int_equal(e[0].time_usec, T0 + 4 * SEC);
+        assert_string_equal(e[0].scorer_version, "2");
+        store_changes_free(e, n);
+        scan.scorer_version = NULL;
+        assert_int_equal(store_add_scan(s, &scan), -EINVAL);
+
+        /* Gone units keep their state; a return is recorded even when the score is the same. */
+        StoreCurrent *c = NULL;
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 3);
+        assert_string_equal(c->units[1].name, "new.service");
+        assert_int_equal(c->units[1].gone_usec, T0 + 3 * SEC);
+        assert_int_equal(c->units[0].regressions, 0); /* base: rescored is not a regression */
+        store_current_free(c);
+        make_score(&f, "new.service", T0 + 5 * SEC, 95, 1);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE);
+        f.sc.time_usec = T0 + 6 * SEC;
+        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+}
+
+static void test_bad_input(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreChange *h = NULL;
+        StoreStats a, b;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_stats(s, &a), 0);
+
+#define BAD(stmt) \
+        do { \
+                make_score(&f, "a.service", T0 + SEC, 60, 0); \
+                stmt; \
+                assert_int_equal(store_add_score(s, &f.sc, NULL), -EINVAL); \
+        } while (0)
+        BAD(f.sc.unit = "");
+        BAD(f.sc.unit = NULL);
+        BAD(f.sc.unit = "a\nb.service");
+        BAD(f.sc.exposure = 101);
+        BAD(f.sc.predicate = _PREDICATE_MAX);
+        BAD(f.sc.cause = _STORE_CAUSE_MAX);
+        BAD(f.sc.time_usec = 0);
+        BAD(f.sc.time_usec = UINT64_MAX);
+        BAD(f.sc.systemd_version = NULL);
+        BAD(f.sc.n_verdicts = STORE_VERDICTS_MAX + 1);
+        BAD(f.v[5].badness = (uint64_t) STORE_BADNESS_MAX + 1);
+        BAD(f.v[5].check = "");
+        BAD(f.v[5].check = check_names[6]); /* duplicate check */
+        char longname[300];
+        memset(longname, 'x', sizeof longname - 1);
+        longname[sizeof longname - 1] = 0;
+        BAD(f.sc.unit = longname);
+#undef BAD
+        /* A unit's time is unique. */
+        make_score(&f, "a.service", T0, 60, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), -EEXIST);
+
+        assert_int_equal(store_stats(s, &b), 0);
+        assert_int_equal(a.n_changes, b.n_changes);
+        assert_int_equal(a.n_units, b.n_units);
+        assert_int_equal(a.n_checks, b.n_checks);
+        assert_int_equal(b.last_error, -EEXIST);
+
+        assert_int_equal(store_history(s, "a.service", 0, 0, 0, &h, &n), -ERANGE);
+        assert_int_equal(store_history(s, "a.service", 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
+        assert_int_equal(store_events(s, NULL, 0, 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
+        assert_int_equal(store_history(s, "b.service", 0, 0, 10, &h, &n), -ENOENT);
+        assert_int_equal(store_history(s, "", 0, 0, 10, &h, &n), -EINVAL);
+        assert_int_equal(
+                store_add_scan(s, &(StoreScan){ 0, 0, 0, 0, STORE_CAUSE_STARTUP, NULL, NULL }),
+                -EINVAL);
+        assert_int_equal(store_commit(s), -EINVAL);
+
+        assert_int_equal(store_cause_from_string("reload"), STORE_CAUSE_RELOAD);
+        assert_int_equal(store_cause_from_string("nope"), _STORE_CAUSE_INVALID);
+        assert_string_equal(store_event_kind_to_string(STORE_EVENT_NEW_EXPOSED),
+                            "new-exposed-unit");
+        assert_null(store_event_kind_to_string(_STORE_EVENT_MAX));
+        for (int i = 0; i < _STORE_EVENT_MAX; i++)
+                assert_int_equal(store_event_kind_from_string(store_event_kind_to_string(i)), i);
+        for (int i = 0; i < _STORE_CAUSE_MAX; i++)
+                assert_int_equal(store_cause_from_string(store_cause_to_string(i)), i);
+}
+
+static void test_batches(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreStats st;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(store_begin(s), -EBUSY);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        store_rollback(s);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.n_units, 0);
+        assert_int_equal(st.n_checks, 0); /* interned names went with the rollback */
+
+        /* A failing write aborts the whole batch; later writes of it return the same error. */
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
+        assert_int_equal(
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
+                -EEXIST);
+        make_score(&f, "b.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), -EEXIST);
+        assert_int_equal(store_commit(s), -EEXIST);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.n_units, 0);
+        assert_int_equal(st.n_scans, 0);
+
+        /* The retry of the same batch works and is still the baseline. */
+        StoreEventKind k;
+        assert_int_equal(store_begin(s), 0);
+        make_score(&f, "a.service", T0, 95, 0);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NONE);
+        assert_int_equal(
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
+        assert_int_equal(store_commit(s), 0);
+        make_score(&f, "b.service", T0 + SEC, 95, 0);
+        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
+        assert_int_equal(k, STORE_EVENT_NEW_EXPOSED);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.n_units, 2);
+        assert_int_equal(st.n_scans, 1);
+        assert_int_equal(st.last_error, 0);
+}
+
+static void test_prune(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreChange *h = NULL;
+        StoreStats st;
+        uint64_t deleted = 0;
+        size_t n;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        for (unsigned i = 0; i < 10; i++) {
+                make_score(&f, "a.service", T0 + i * SEC, 50 + i, i);
+                assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+                assert_int_equal(
+                        store_add_scan(s, &(StoreScan){ T0 + i * SEC, 5, 2, 1, STORE_CAUSE_PERIODIC,
+                                                        NULL, NULL }),
+                        0);
+        }
+        make_score(&f, "b.service", T0, 10, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_unit_gone(s, "b.service", T0 + 2 * SEC, STORE_CAUSE_UNIT_REMOVED),
+                         1);
+
+        assert_int_equal(store_prune(s, T0 + 5 * SEC, &deleted), 0);
+        /* a: 5 changes; b: 2 changes + the unit; 5 scans */
+        assert_int_equal(deleted, 5 + 2 + 1 + 5);
+        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(n, 5);
+        assert_int_equal(h[n - 1].time_usec, T0 + 5 * SEC);
+        store_changes_free(h, n);
+        assert_int_equal(store_history(s, "b.service", 0, 0, 100, &h, &n), -ENOENT);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.n_units, 1);
+        assert_int_equal(st.n_scans, 5);
+        /* Pruning everything keeps the present unit's current state. */
+        assert_int_equal(store_prune(s, T0 + 100 * SEC, NULL), 0);
+        StoreCurrent *c = NULL;
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 1);
+        assert_int_equal(c->units[0].exposure, 59);
+        store_current_free(c);
+        make_score(&f, "a.service", T0 + 200 * SEC, 59, 9);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 0);
+        assert_int_equal(store_check(s), 0);
+}
+
+/* Disk full, simulated with SQLite's own page cap on a real file: the write fails cleanly, the
+ * store stays usable, and the retry after the condition clears records the change exactly once. */
+static void test_disk_full(void **state) {
+        char *p = temp_db();
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreStats st;
+        StoreChange *h = NULL;
+        size_t n;
+        Fixture f;
+        char unit[64];
+        int r = 0;
+
+        (void) state;
+        assert_int_equal(store_open(p, &s), 0);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(store_set_size_limit(s, st.db_bytes + 4096), 0);
+
+        unsigned i;
+        for (i = 0; i < 10000; i++) {
+                (void) snprintf(unit, sizeof unit, "filler-%u.service", i);
+                make_score(&f, unit, T0, 50, i);
+                r = store_add_score(s, &f.sc, NULL);
+                if (r < 0)
+                        break;
+        }
+        assert_int_equal(r, -ENOSPC);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.last_error, -ENOSPC);
+        assert_int_equal(st.n_units, i + 1);
+        assert_int_equal(store_check(s), 0);
+        /* Reads still work. */
+        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        store_changes_free(h, n);
+        /* A batch fails as a whole. */
+        assert_int_equal(store_begin(s), 0);
+        make_score(&f, "a.service", T0 + SEC, 70, 1);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc, NULL) == 0 ? 0 : 1, 0);
+        assert_int_equal(store_add_score(s, &(StoreScore){ 0 }, NULL), -EINVAL);
+        make_score(&f, unit, T0 + SEC, 50, i);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), -ENOSPC);
+        assert_int_equal(store_commit(s), -ENOSPC);
+
+        /* Space comes back: the same calls succeed, once. */
+        assert_int_equal(store_set_size_limit(s, 0), 0);
+        make_score(&f, "a.service", T0 + SEC, 70, 1);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 0);
+        make_score(&f, unit, T0 + SEC, 50, i);
+        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.last_error, 0);
+        assert_true(st.n_write_errors >= 2);
+        assert_int_equal(store_check(s), 0);
+        s = store_free(s);
+        remove_db(p);
+}
+
+/* A read-only store (the admin CLI) next to the daemon's writer: it sees committed rows only,
+ * never blocks the writer, and cannot write. */
+static void test_readonly_concurrent(void **state) {
+        char *p = temp_db();
+        _cleanup_(store_freep) Store *w = NULL, *r = NULL;
+        StoreChange *h = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(p, &w), 0);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+
+        assert_int_equal(store_open_readonly(p, &r), 0);
+        assert_int_equal(store_begin(w), 0);
+        make_score(&f, "a.service", T0 + SEC, 60, 1);
+        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+        /* The reader, mid-batch: only the committed row. */
+        assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        store_changes_free(h, n);
+        assert_int_equal(store_commit(w), 0);
+        assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 2);
+        /* New check names written after the reader opened are resolved. */
+        store_changes_free(h, n);
+        f.v[1].check = "BrandNew=";
+        f.sc.time_usec = T0 + 2 * SEC;
+        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+        assert_int_equal(store_history(r, "a.service", 0, 0, 1, &h, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(h[0].n_checks, 2);
+        assert_string_equal(h[0].checks[0].check, "Check1=");
+        assert_true(h[0].checks[0].new_badness == STORE_BADNESS_ABSENT);
+        assert_string_equal(h[0].checks[1].check, "BrandNew=");
+        assert_true(h[0].checks[1].old_badness == STORE_BADNESS_ABSENT);
+        store_changes_free(h, n);
+
+        make_score(&f, "a.service", T0 + 9 * SEC, 70, 0);
+        assert_int_equal(store_add_score(r, &f.sc, NULL), -EROFS);
+        assert_int_equal(store_begin(r), -EROFS);
+        assert_int_equal(store_prune(r, T0, NULL), -EROFS);
+        assert_int_equal(store_check(r), 0);
+        r = store_free(r);
+        w = store_free(w);
+
+        /* An old schema cannot be read without migrating it first. */
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_close(db), SQLITE_OK);
+        assert_int_equal(store_open_readonly(p, &r), -ESTALE);
+        remove_db(p);
+}
+
+/* kill -9 while a child writes batches: the file stays sound and every batch the child reported
+ * committed is there. */
+static void test_crash(void **state) {
+        char *p = temp_db();
+        unsigned seed = (unsigned) time(NULL);
+
+        unsigned checked = 0;
+
+        (void) state;
+        srand(seed);
+        for (int round = 0; round < 6; round++) {
+                int fds[2];
+                assert_int_equal(pipe(fds), 0);
+                pid_t pid = fork();
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        Store *s = NULL;
+                        Fixture f;
+                        close(fds[0]);
+                        if (store_open(p, &s) < 0)
+                                _exit(1);
+                        for (unsigned i = 0;; i++) {
+                                uint64_t t = T0 + ((uint64_t) round * 100000 + i) * SEC;
+                                if (store_begin(s) < 0)
+                                        _exit(2);
+                                for (unsigned u = 0; u < 20; u++) {
+                                        char unit[32];
+                                        (void) snprintf(unit, sizeof unit, "u%u.service", u);
+                                        make_score(&f, unit, t, (i + u) % 100, i + u);
+                                        /* strictly increasing: every batch changes every unit */
+                                        f.v[1].badness = (uint64_t) round * 100000 + i;
+                                        if (store_add_score(s, &f.sc, NULL) < 0)
+                                                _exit(3);
+                                }
+                                if (store_add_scan(s,
+                                                   &(StoreScan){ t, 1, 20, 20, STORE_CAUSE_PERIODIC,
+                                                                 NULL, NULL }) < 0 ||
+                                    store_commit(s) < 0)
+                                        _exit(4);
+                                /* Reported only after the commit returned. */
+                                if (write(fds[1], &t, sizeof t) != sizeof t)
+                                        _exit(5);
+                        }
+                }
+                close(fds[1]);
+                uint64_t t, last = 0;
+                /* Even rounds kill at any moment (maybe in open or a migration); odd rounds once
+                 * the child committed a batch, so that most rounds check a committed row. */
+                if (round % 2 == 1 && read(fds[0], &t, sizeof t) == sizeof t)
+                        last = t;
+                usleep((useconds_t) (rand() % 30000));
+                assert_int_equal(kill(pid, SIGKILL), 0);
+                int status;
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_true(WIFSIGNALED(status));
+                while (read(fds[0], &t, sizeof t) == sizeof t)
+                        last = t;
+                close(fds[0]);
+
+                _cleanup_(store_freep) Store *s = NULL;
+                assert_int_equal(store_open(p, &s), 0);
+                assert_int_equal(store_check(s), 0);
+                if (last > 0) {
+                        StoreChange *h = NULL;
+                        size_t n;
+                        assert_int_equal(store_history(s, "u0.service", last, last + 1, 1, &h, &n),
+                                         0);
+                        if (n != 1)
+                                fail_msg("round %d (seed %u): committed batch %" PRIu64 " lost",
+                                         round, seed, last);
+                        store_changes_free(h, n);
+                        checked++;
+                }
+        }
+        /* Every odd round checks a committed batch. */
+        assert_true(checked >= 3);
+        sqlite3 *db;
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(q, 0), "ok");
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        remove_db(p);
+}
+
+/* A real full file system: a 256 KiB tmpfs in a private mount namespace (root only; skipped
+ * otherwise). A filler file takes the space; removing it must make the same writes succeed. */
+static int tmpfs_child(const char *dir) {
+        char *p = NULL, *filler = NULL;
+        Store *s = NULL;
+        Fixture f;
+        char unit[64];
+        int r = 0;
+        unsigned i;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return 77;
+        if (mount("tmpfs", dir, "tmpfs", 0, "size=256k,mode=0700") < 0)
+                return 77;
+        if (asprintf(&p, "%s/h.db", dir) < 0 || asprintf(&filler, "%s/filler", dir) < 0)
+                return 10;
+        if (store_open(p, &s) < 0)
+                return 11;
+        FILE *fl = fopen(filler, "we");
+        char block[4096] = {};
+        while (fl && fwrite(block, 1, sizeof block, fl) == sizeof block && fflush(fl) == 0)
+                ;
+        if (!fl)
+                return 12;
+        (void) fclose(fl);
+        for (i = 0; i < 100000; i++) {
+                (void) snprintf(unit, sizeof unit, "filler-unit-with-a-long-name-%u.service", i);
+                make_score(&f, unit, T0, 50, i);
+                r = store_add_score(s, &f.sc, NULL);
+                if (r < 0)
+                        break;
+        }
+        if (r != -ENOSPC)
+                return 13;
+        if (store_add_score(s, &f.sc, NULL) != -ENOSPC)
+                return 14;
+        if (unlink(filler) < 0)
+                return 15;
+        if (store_add_score(s, &f.sc, NULL) != 1 || store_add_score(s, &f.sc, NULL) != 0)
+                return 16;
+        if (store_check(s) < 0)
+                return 17;
+        s = store_free(s);
+        if (store_open(p, &s) < 0 || store_check(s) < 0)
+                return 18;
+        StoreStats st;
+        if (store_stats(s, &st) < 0 || st.n_units != i + 1)
+                return 19;
+        store_free(s);
+        return 0;
+}
+
+static void test_tmpfs_full(void **state) {
+        char dir[] = "/tmp/test-store-tmpfs-XXXXXX";
+        int status;
+        pid_t pid;
+
+        (void) state;
+        if (geteuid() != 0)
+                skip();
+        assert_non_null(mkdtemp(dir));
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                _exit(tmpfs_child(dir));
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        (void) rmdir(dir);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip();
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_open_memory),
+                cmocka_unit_test(test_migrate_from_every_version),
+                cmocka_unit_test(test_newer_schema_refused),
+                cmocka_unit_test(test_roundtrip_change_only),
+                cmocka_unit_test(test_events_new_gone_upgrade),
+                cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_batches),
+                cmocka_unit_test(test_prune),
+                cmocka_unit_test(test_disk_full),
+                cmocka_unit_test(test_readonly_concurrent),
+                cmocka_unit_test(test_crash),
+                cmocka_unit_test(test_tmpfs_full),
+        };
+
+        init_names();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

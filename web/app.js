@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// exposured dashboard: progressive enhancement only. The pages work without this file (the
+// filter form submits to the server, which sorts and filters). Here: click-to-sort headers,
+// live filtering while typing, and a refresh of the services table every 30 s from
+// /api/v1/units. Never builds HTML from strings: unit names are data (textContent only).
+"use strict";
+
+(function () {
+        function key(row, k) {
+                if (k === "name") return row.dataset.unit || row.cells[1].textContent;
+                if (k === "verdict") return row.className;
+                return Number(row.dataset[k] || 0);
+        }
+
+        function sortBy(table, th) {
+                const k = th.dataset.key;
+                const asc = th.getAttribute("aria-sort") !== "ascending";
+                table.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+                th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+                const body = table.tBodies[0];
+                const rows = Array.from(body.rows);
+                rows.sort((a, b) => {
+                        const x = key(a, k), y = key(b, k);
+                        const c = x < y ? -1 : x > y ? 1 : 0;
+                        return asc ? c : -c;
+                });
+                rows.forEach((r) => body.appendChild(r));
+        }
+
+        document.querySelectorAll("table.sortable").forEach((table) => {
+                table.querySelectorAll("th[data-key]").forEach((th) => {
+                        th.tabIndex = 0;
+                        th.addEventListener("click", () => sortBy(table, th));
+                        th.addEventListener("keydown", (e) => {
+                                if (e.key === "Enter") sortBy(table, th);
+                        });
+                });
+        });
+
+        const units = document.getElementById("units");
+        const filter = document.getElementById("filter");
+        const pred = document.getElementById("predicate");
+        const shown = document.getElementById("shown");
+        const order = ["PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS"];
+        if (!units) return;
+
+        function applyFilter() {
+                const text = filter ? filter.value.toLowerCase() : "";
+                const min = pred && pred.value ? order.indexOf(pred.value) : -1;
+                let n = 0;
+                Array.from(units.tBodies[0].rows).forEach((row) => {
+                        const ok = (!text || row.cells[0].textContent.toLowerCase().includes(text)) &&
+                                Number(row.dataset.predicate) >= min;
+                        row.classList.toggle("hidden", !ok);
+                        if (ok) n++;
+                });
+                if (shown) shown.textContent = "Showing " + n + " of " + units.tBodies[0].rows.length +
+                        " services.";
+        }
+        if (filter) filter.addEventListener("input", applyFilter);
+        if (pred) pred.addEventListener("change", applyFilter);
+
+        function refresh() {
+                fetch("/api/v1/units", { headers: { Accept: "application/json" } })
+                        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+                        .then((data) => {
+                                const byId = new Map(data.units.map((u) => [u.unit, u]));
+                                Array.from(units.tBodies[0].rows).forEach((row) => {
+                                        const u = byId.get(row.dataset.unit);
+                                        if (!u) return;
+                                        const cell = row.querySelector(".exposure");
+                                        const text = u.exposure.toFixed(1);
+                                        if (cell && cell.textContent !== text) {
+                                                cell.textContent = text;
+                                                const badge = row.querySelector(".badge");
+                                                if (badge) {
+                                                        badge.textContent = u.predicate;
+                                                        badge.className = "badge p-" + u.predicate.toLowerCase();
+                                                }
+                                                row.dataset.exposure = String(Math.round(u.exposure * 10));
+                                                row.dataset.predicate = String(order.indexOf(u.predicate));
+                                                row.classList.add("changed");
+                                        }
+                                });
+                        })
+                        .catch(() => {});
+        }
+        setInterval(refresh, 30000);
+})();
