@@ -8,7 +8,8 @@ each:
   - systemd-analyze security (no unit) inside the container, as root: it talks to PID 1 over
     the private socket /run/systemd/private;
   - the same as user nobody: it goes through dbus-daemon, like exposured does;
-  - exposured scan --json (no unit) on the host, over the container's dbus-daemon;
+  - exposured scan (no unit) on the host, over the container's dbus-daemon: the table (what
+    systemd-analyze prints) and --json (which also holds every check of every unit);
   - the floor: a minimal raw D-Bus client (below, no library) that does what both tools must
     do at the least (Hello, ListUnits, one GetAll per listed service) with every GetAll
     pipelined and no reply decoded; once through dbus-daemon, once on the private socket.
@@ -18,6 +19,7 @@ Run as root: /usr/bin/python3 bench/bench-scan.py [--units 500] [--runs 11] [--s
 
 import argparse
 import os
+import resource
 import select
 import socket
 import statistics
@@ -205,11 +207,12 @@ def _list_service_paths(bus):
     return sorted(out)
 
 
-def floor_run(socket_path, bus_client):
-    """Connect, then time ListUnits and one GetAll("") per listed service, all pipelined, until
-    every reply is in, none decoded. Returns (replies, milliseconds). The time leaves out
-    connecting (about a millisecond) and building the GetAll messages in Python (a C client
-    does that in well under a millisecond)."""
+def floor_run(socket_path, bus_client, window=64):
+    """Connect, then time ListUnits and one GetAll("") per listed service, pipelined with at
+    most `window` calls in flight (dbus-daemon refuses more than 128 pending replies per
+    connection on the system bus), until every reply is in, none decoded. Returns (replies,
+    milliseconds). The time leaves out connecting (about a millisecond) and building the
+    GetAll messages in Python (a C client does that in well under a millisecond)."""
     bus = RawBus(socket_path, bus_client)
     try:
         t0 = time.perf_counter()
@@ -218,18 +221,27 @@ def floor_run(socket_path, bus_client):
         body = struct.pack("<I", 0) + b"\0"
         msgs = []
         dest = "org.freedesktop.systemd1" if bus_client else None
+        first = bus.serial + 1
         for _uid, path in units:
             bus.serial += 1
             msgs.append(_message(bus.serial, path, "GetAll", "org.freedesktop.DBus.Properties",
                                  dest, "s", body))
-        blob = b"".join(msgs)
         t2 = time.perf_counter()
-        bus.sock.sendall(blob)
-        got = 0
-        while got < len(units):
-            mtype, _hdr, _msg = bus.read_message()
-            if mtype in (2, 3):
-                got += 1
+        sent = got = 0
+        while got < len(msgs):
+            if sent < len(msgs) and sent - got < window:
+                n = min(len(msgs) - sent, window - (sent - got))
+                bus.sock.sendall(b"".join(msgs[sent:sent + n]))
+                sent += n
+            mtype, _hdr, msg = bus.read_message()
+            if mtype not in (2, 3):
+                continue
+            rs = _reply_serial(msg)
+            if rs is None or not first <= rs < first + len(msgs):
+                continue
+            if mtype == 3:
+                raise RuntimeError("GetAll failed (error reply): %r" % msg[-200:])
+            got += 1
         t3 = time.perf_counter()
         return got, ((t1 - t0) + (t3 - t2)) * 1000.0
     finally:
@@ -238,12 +250,18 @@ def floor_run(socket_path, bus_client):
 
 # -- the benchmark --------------------------------------------------------------------------------
 
+def _children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (ru.ru_utime + ru.ru_stime) * 1000.0
+
+
 def timed(fn):
-    """Run fn; its wall-clock milliseconds, or the milliseconds fn measured itself."""
+    """Run fn: (wall-clock ms, or the ms fn measured itself; CPU ms of the child processes)."""
     t = time.perf_counter()
+    cpu = _children_cpu()
     r = fn()
     ms = (time.perf_counter() - t) * 1000.0
-    return r if isinstance(r, float) else ms
+    return (r if isinstance(r, float) else ms), _children_cpu() - cpu
 
 
 def main():
@@ -251,13 +269,15 @@ def main():
     ap.add_argument("--units", type=int, default=500, help="generated services to load")
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--suite", default="host")
+    ap.add_argument("--window", type=int, default=64,
+                    help="calls in flight for the floor (exposured scan's default is 64)")
     ap.add_argument("--exposured", default=os.environ.get("EXPOSURED",
                                                           os.path.join(TOP, "build/exposured")))
     ap.add_argument("--floor-private", metavar="SOCKET", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.floor_private:
         # Run inside the container: PID 1 refuses private-socket clients from outside it.
-        n, ms = floor_run(args.floor_private, False)
+        n, ms = floor_run(args.floor_private, False, args.window)
         print("%d %.3f" % (n, ms))
         return
 
@@ -286,8 +306,8 @@ def main():
                 raise RuntimeError("%s: exit %d: %s" % (argv, r.returncode, r.stderr[-500:]))
             return r.stdout
 
-        def scan():
-            r = subprocess.run([args.exposured, "scan", "--json"], env=c.host_env(),
+        def scan(*opts):
+            r = subprocess.run([args.exposured, "scan"] + list(opts), env=c.host_env(),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, timeout=600, check=False)
             if r.returncode != 0:
@@ -299,9 +319,10 @@ def main():
             ("systemd-analyze security (nobody, via dbus-daemon)",
              lambda: run_in(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                              "systemd-analyze", "security", "--no-pager"])),
-            ("exposured scan --json (via dbus-daemon)", scan),
+            ("exposured scan, table (via dbus-daemon)", scan),
+            ("exposured scan --json, every check (via dbus-daemon)", lambda: scan("--json")),
             ("floor: pipelined GetAll, no decoding (via dbus-daemon)",
-             lambda: floor_run(c.bus_socket, True)[1]),
+             lambda: floor_run(c.bus_socket, True, args.window)[1]),
         ]
         # The private-socket floor needs a Python inside the container: only the host's tree.
         if os.path.exists(c.path("/usr/bin/python3")):
@@ -311,30 +332,37 @@ def main():
                 f.write(src)
             tools.append(("floor: pipelined GetAll, no decoding (private socket)",
                           lambda: float(run_in(["/usr/bin/python3", "/run/xbench-floor.py",
-                                                "--floor-private", "/run/systemd/private"]
+                                                "--floor-private", "/run/systemd/private",
+                                                "--window", str(args.window)]
                                                ).split()[1])))
         tools.append(("overhead: nsenter + /bin/true", lambda: run_in(["true"])))
         n_get = floor_run(c.bus_socket, True)[0]
         for _name, fn in tools:  # warm-up: page cache, unit objects, bus names
             fn()
         times = {name: [] for name, _ in tools}
+        cpus = {name: [] for name, _ in tools}
         for i in range(args.runs):
             order = tools[i % len(tools):] + tools[:i % len(tools)]
             for name, fn in order:
-                times[name].append(timed(fn))
+                ms, cpu = timed(fn)
+                times[name].append(ms)
+                cpus[name].append(cpu)
+        version = c.version
     finally:
         c.poweroff()
 
     ref = statistics.median(times[tools[0][0]])
     print("systemd %d (%s), %d services loaded (%d generated), %d GetAll calls, %d runs each, "
-          "interleaved; milliseconds per run\n" % (c.version, args.suite, n_services,
-                                                   args.units, n_get, args.runs))
-    print("| what | median ms | min-max ms | vs systemd-analyze |")
-    print("|---|---:|---:|---:|")
+          "interleaved; floor window %d\n" % (version, args.suite, n_services, args.units,
+                                              n_get, args.runs, args.window))
+    print("| what | median ms | min-max ms | client CPU ms | vs systemd-analyze |")
+    print("|---|---:|---:|---:|---:|")
     for name, _ in tools:
         t = times[name]
         med = statistics.median(t)
-        print("| %s | %.1f | %.1f-%.1f | %.2fx |" % (name, med, min(t), max(t), med / ref))
+        cpu = "-" if name.startswith("floor") else "%.0f" % statistics.median(cpus[name])
+        print("| %s | %.1f | %.1f-%.1f | %s | %.2fx |" % (name, med, min(t), max(t), cpu,
+                                                          med / ref))
 
 
 if __name__ == "__main__":
