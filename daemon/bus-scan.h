@@ -9,7 +9,10 @@
  * stuck manager turns into per-unit errors, never a hang.
  *
  * The scan is driven by the sd_event loop the bus is attached to (sd_bus_attach_event()); the
- * completion callback runs once from that loop. `exposured scan` runs the loop until then; the
+ * completion callback runs once from that loop. Besides the per-call timeouts a stall timer (call
+ * timeout + 1 s without any reply) ends the scan, because sd-bus applies call timeouts only once
+ * the connection is authenticated: a peer that accepts and stays silent would otherwise hold the
+ * scan for sd-bus's 90 s authentication timeout. `exposured scan` runs the loop until then; the
  * daemon reuses the same scan for rescans. Knows D-Bus and UnitProps only: never scores, never
  * logs (per-unit errors are kept in the results for the caller to report). */
 #pragma once
@@ -58,8 +61,8 @@ int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan
 /* Start the scan. names NULL: ListUnits, keep the ids ending in ".service", sort them with strcmp
  * (the set `systemd-analyze security` starts from). Otherwise: exactly these unit names, in this
  * order, duplicates included; GetAll on a unit that is not loaded makes the manager load it.
- * Returns 0, -EBUSY when the scan was already started, or -errno when the first calls could not be
- * queued (then done is never called). */
+ * Returns 0, -EBUSY when the scan was already started, -ENXIO when the bus is not attached to an
+ * event loop, or -errno when the first calls could not be queued (then done is never called). */
 int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata);
 
 /* Results, in the order described at bus_scan_start(). Complete once done has been called. */

@@ -4,10 +4,11 @@
  * source, a prepare callback arms a timer from MHD_get_timeout() before every poll, and both call
  * MHD_run(). No MHD threads. One MHD daemon per listening socket (MHD takes one socket each).
  *
- * Handlers get (HttpContext, Request, Response), call the store through HttpSource and the
- * renderers, and never touch MHD. Requests are parsed into a Request with every path segment and
- * query argument percent-decoded by us (MHD's own unescaping is switched off so that %2F inside a
- * unit name stays inside its segment). Never logs above debug for anything a client sends. */
+ * Handlers get (HttpContext, Request, Response), call the store (store_history/store_events)
+ * and the renderers, and never touch MHD. Requests are parsed into a Request with every path
+ * segment and query argument percent-decoded by us (MHD's own unescaping is switched off so that
+ * %2F inside a unit name stays inside its segment). Never logs above debug for anything a client
+ * sends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +97,7 @@ void http_request_init(Request *req, const char *method, const char *raw_path) {
         /* "/" has no segments; "/a/b" has two; empty segments ("//", a trailing "/") are kept
          * as "" and match no route. */
         p = req->path + 1;
-        while (*p || (p > req->path + 1 && p[-1] == '/')) {
+        while (*p) {
                 const char *slash = strchr(p, '/');
                 size_t n = slash ? (size_t) (slash - p) : strlen(p);
                 char *seg;
@@ -200,7 +201,7 @@ static void respond_error(Response *resp, RouteKind kind, unsigned status, const
 /* ---- handlers ---- */
 
 typedef struct Route Route;
-typedef void (*Handler)(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+typedef void (*Handler)(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp);
 
 struct Route {
@@ -241,12 +242,13 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
         if ((v = http_request_arg(req, "kind"))) {
                 q->kind = event_kind_from_string(v);
                 if (q->kind < 0)
-                        return "kind: expected first, regression, improvement or gone";
+                        return "kind: expected none, regression, improvement, new-exposed-unit, "
+                               "gone, rescored, systemd-upgrade or scorer-upgrade";
         }
         return NULL;
 }
 
-static const UnitState *find_unit(const HttpContext *ctx, const char *id, RouteKind kind,
+static const UnitState *find_unit(HttpContext *ctx, const char *id, RouteKind kind,
                                   Response *resp) {
         const UnitState *u = state_find_unit(ctx->state, id);
         if (!u)
@@ -254,7 +256,7 @@ static const UnitState *find_unit(const HttpContext *ctx, const char *id, RouteK
         return u;
 }
 
-static void h_metrics(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_metrics(HttpContext *ctx, const RenderOptions *o, const Request *req,
                       const char *param, Response *resp) {
         MetricsFormat f = metrics_format_from_accept(req->accept);
 
@@ -264,14 +266,14 @@ static void h_metrics(const HttpContext *ctx, const RenderOptions *o, const Requ
         resp->vary_accept = true;
 }
 
-static void h_api_units(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_units(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         (void) req, (void) param;
         if (render_json_units(ctx->state, o, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_api_unit(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_unit(HttpContext *ctx, const RenderOptions *o, const Request *req,
                        const char *param, Response *resp) {
         const UnitState *u = find_unit(ctx, param, KIND_JSON, resp);
 
@@ -282,54 +284,117 @@ static void h_api_unit(const HttpContext *ctx, const RenderOptions *o, const Req
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_api_history(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+/* ---- the store, converted to the renderers' rows ---- */
+
+static Store *get_store(const HttpContext *ctx) {
+        return ctx->store ? *ctx->store : NULL;
+}
+
+/* A unit's history, newest first. -ENOENT for a unit the store never saw, -ENODATA without a
+ * store, else -errno from the store. */
+static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        HistoryRow *rows;
+        size_t n = 0;
+        int r;
+
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r == -EINVAL)
+                return -ENOENT; /* a name the store cannot hold (control characters) was never
+                                 * stored */
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++)
+                rows[i] = (HistoryRow) {
+                        .time_usec = c[i].time_usec,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        /* EventKind mirrors StoreEventKind (render.h) */
+                        .kind = (EventKind) c[i].kind,
+                };
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static int load_events(HttpContext *ctx, const HistoryQuery *q, EventRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        EventRow *rows;
+        size_t n = 0;
+        int r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_events(store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
+                         q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++) {
+                Buf detail = {};
+
+                if (c[i].kind == STORE_EVENT_SYSTEMD_UPGRADE && c[i].systemd_version) {
+                        buf_puts(&detail, c[i].systemd_version_before ?
+                                                  c[i].systemd_version_before : "?");
+                        buf_puts(&detail, " -> ");
+                        buf_puts(&detail, c[i].systemd_version);
+                } else if (c[i].kind == STORE_EVENT_SCORER_UPGRADE && c[i].scorer_version) {
+                        buf_puts(&detail, "scorer ");
+                        buf_puts(&detail, c[i].scorer_version);
+                }
+                rows[i] = (EventRow) {
+                        .time_usec = c[i].time_usec,
+                        .unit = c[i].unit ? xstrdup(c[i].unit) : NULL,
+                        .kind = (EventKind) c[i].kind,
+                        .previous = c[i].before,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        .detail = detail.data ? buf_steal(&detail) : NULL,
+                };
+        }
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static void h_api_history(HttpContext *ctx, const RenderOptions *o, const Request *req,
                           const char *param, Response *resp) {
         _cleanup_free_ HistoryRow *rows = NULL;
         HistoryQuery q;
         const char *err;
         size_t n = 0;
+        int r;
 
         (void) o;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_JSON, 400, err);
-        /* A unit that is gone may still have history: only refuse when the store has none. */
-        if (!ctx->source.history)
-                return respond_error(resp, KIND_JSON, 503, "no history database");
+        /* A unit that is gone may still have history: the store decides (-ENOENT: never seen). */
         q.unit = param;
-        if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0)
-                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
-        if (n == 0 && !state_find_unit(ctx->state, param))
+        r = load_history(ctx, &q, &rows, &n);
+        if (r == -ENOENT)
                 return respond_error(resp, KIND_JSON, 404, "unknown unit");
-        if (n > q.limit)
-                n = q.limit;
+        if (r == -ENODATA)
+                return respond_error(resp, KIND_JSON, 503, "no history database");
+        if (r < 0) {
+                log_debug_errno(r, "History query failed: %m");
+                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
+        }
         if (render_json_history(param, rows, n, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static int get_events(const HttpContext *ctx, const HistoryQuery *q, EventRow **rows,
-                      size_t *n) {
-        int r;
-
-        *rows = NULL;
-        *n = 0;
-        if (!ctx->source.events)
-                return -ENOENT;
-        r = ctx->source.events(ctx->source.userdata, q, rows, n);
-        if (r < 0) {
-                *rows = NULL;
-                *n = 0;
-                return r;
-        }
-        if (*n > q->limit) {
-                /* A source that ignores the limit still cannot blow up a response. */
-                for (size_t i = q->limit; i < *n; i++)
-                        free((*rows)[i].unit);
-                *n = q->limit;
-        }
-        return 0;
-}
-
-static void h_api_events(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_events(HttpContext *ctx, const RenderOptions *o, const Request *req,
                          const char *param, Response *resp) {
         EventRow *rows = NULL;
         HistoryQuery q;
@@ -340,28 +405,53 @@ static void h_api_events(const HttpContext *ctx, const RenderOptions *o, const R
         (void) o, (void) param;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_JSON, 400, err);
-        r = get_events(ctx, &q, &rows, &n);
-        if (r == -ENOENT)
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -ENODATA)
                 return respond_error(resp, KIND_JSON, 503, "no history database");
-        if (r < 0)
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_JSON, 400, "unit: not a valid unit name");
+        if (r < 0) {
+                log_debug_errno(r, "Events query failed: %m");
                 return respond_error(resp, KIND_JSON, 503, "history database unavailable");
+        }
         if (render_json_events(rows, n, &resp->body) < 0)
                 respond_error(resp, KIND_JSON, 500, "out of memory");
         event_rows_free(rows, n);
 }
 
-static void h_api_status(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_status(HttpContext *ctx, const RenderOptions *o, const Request *req,
                          const char *param, Response *resp) {
-        StatusInfo st = { .db_available = ctx->source.history || ctx->source.events };
+        Store *store = get_store(ctx);
+        StatusInfo st = { .db_available = store != NULL };
+        uint64_t now = now_monotonic_usec();
 
         (void) req, (void) param;
-        if (ctx->source.health)
-                st.db_error = ctx->source.health(ctx->source.userdata);
+        if (store != ctx->db_stats_store) {
+                /* another (or a reopened) database: forget the cached numbers */
+                ctx->db_stats_usec = 0;
+                ctx->db_stats_store = store;
+        }
+        if (store) {
+                /* store_stats() counts rows: at most every HTTP_DB_STATS_USEC, whatever the
+                 * request rate. */
+                if (ctx->db_stats_usec == 0 || now - ctx->db_stats_usec >= HTTP_DB_STATS_USEC) {
+                        ctx->db_stats_error = store_stats(store, &ctx->db_stats);
+                        ctx->db_stats_usec = now;
+                }
+                st.db_error = ctx->db_stats_error < 0 ? ctx->db_stats_error :
+                                                        ctx->db_stats.last_error;
+                st.schema_version = ctx->db_stats.schema_version;
+                st.db_bytes = ctx->db_stats.db_bytes;
+                st.wal_bytes = ctx->db_stats.wal_bytes;
+                st.n_changes = ctx->db_stats.n_changes;
+                st.n_events = ctx->db_stats.n_events;
+                st.n_scans = ctx->db_stats.n_scans;
+        }
         if (render_json_status(ctx->state, o, &st, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_dashboard(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         DashboardQuery dq = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_EXPOSURE };
         const State *s = ctx->state;
@@ -391,7 +481,7 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
                         return respond_error(resp, KIND_HTML, 400, "unknown sort order");
         }
 
-        if (ctx->source.history && s->n_units > 0) {
+        if (get_store(ctx) && s->n_units > 0) {
                 /* One indexed query per unit; a failing store leaves the sparklines flat. */
                 sparks = xcalloc(s->n_units, sizeof(*sparks));
                 spark_rows = xcalloc(s->n_units, sizeof(*spark_rows));
@@ -405,15 +495,20 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
                         };
                         HistoryRow *rows = NULL;
                         size_t n = 0;
-                        if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0)
+                        /* -ENOENT: not stored yet (flat line); anything else: give up on the
+                         * sparklines, the page still renders. */
+                        int r = load_history(ctx, &q, &rows, &n);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
                                 break;
                         spark_rows[i] = rows;
-                        sparks[i] = (Sparkline) { rows, n < q.limit ? n : q.limit };
+                        sparks[i] = (Sparkline) { rows, n };
                 }
         }
         {
                 HistoryQuery q = { .limit = HTTP_DASHBOARD_EVENTS, .kind = EVENT_REGRESSION };
-                (void) get_events(ctx, &q, &events, &n_events);
+                (void) load_events(ctx, &q, &events, &n_events);
         }
         render_html_dashboard(s, o, &dq, sparks, events, n_events, &resp->body);
         resp->content_type = CT_HTML;
@@ -425,7 +520,7 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
         event_rows_free(events, n_events);
 }
 
-static void h_unit_page(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_unit_page(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         const UnitState *u = find_unit(ctx, param, KIND_HTML, resp);
         _cleanup_free_ HistoryRow *rows = NULL;
@@ -434,21 +529,19 @@ static void h_unit_page(const HttpContext *ctx, const RenderOptions *o, const Re
         (void) req;
         if (!u)
                 return;
-        if (ctx->source.history) {
+        if (get_store(ctx)) {
                 HistoryQuery q = { .unit = u->id, .limit = HTTP_UNIT_CHART_ROWS,
                                    .kind = _EVENT_KIND_INVALID };
-                if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0) {
+                if (load_history(ctx, &q, &rows, &n) < 0) {
                         rows = NULL;
                         n = 0;
                 }
-                if (n > q.limit)
-                        n = q.limit;
         }
         render_html_unit(ctx->state, u, o, rows, n, &resp->body);
         resp->content_type = CT_HTML;
 }
 
-static void h_events_page(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_events_page(HttpContext *ctx, const RenderOptions *o, const Request *req,
                           const char *param, Response *resp) {
         EventRow *rows = NULL;
         HistoryQuery q;
@@ -459,8 +552,12 @@ static void h_events_page(const HttpContext *ctx, const RenderOptions *o, const 
         (void) param;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_HTML, 400, err);
-        r = get_events(ctx, &q, &rows, &n);
-        render_html_events(o, rows, n, r != -ENOENT, &resp->body);
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_HTML, 400, "unit: not a valid unit name");
+        if (r < 0 && r != -ENODATA)
+                return respond_error(resp, KIND_HTML, 503, "history database unavailable");
+        render_html_events(o, rows, n, r != -ENODATA, &resp->body);
         resp->content_type = CT_HTML;
         event_rows_free(rows, n);
 }
@@ -477,7 +574,7 @@ static const char *asset_type(const char *name) {
         return NULL; /* page templates (.html) are not served */
 }
 
-static void h_static(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_static(HttpContext *ctx, const RenderOptions *o, const Request *req,
                      const char *param, Response *resp) {
         (void) ctx, (void) o;
         /* Exact lookup in the embedded table: "..", "/" or "%2e%2e" can never name a file. */
@@ -549,7 +646,7 @@ static bool route_match(const char *pattern, const Request *req, const char **re
         return true;
 }
 
-void http_dispatch(const HttpContext *ctx, const Request *req, Response *resp) {
+void http_dispatch(HttpContext *ctx, const Request *req, Response *resp) {
         RouteKind kind = startswith(req->path, "/api/") ? KIND_JSON : KIND_HTML;
         RenderOptions o = ctx->render;
         const Route *route = NULL;
@@ -924,6 +1021,15 @@ HttpServer *http_server_free(HttpServer *s) {
         sd_event_unref(s->event);
         free(s);
         return NULL;
+}
+
+void http_server_set_paused(HttpServer *s, bool paused) {
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                Listener *l = &s->listeners[i];
+                (void) sd_event_source_set_enabled(l->io, paused ? SD_EVENT_OFF : SD_EVENT_ON);
+                if (paused)
+                        (void) sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        }
 }
 
 size_t http_server_n_listeners(const HttpServer *s) {

@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "render.h"
 #include "state.h"
+#include "store.h"
 
 #define HTTP_PORT_DEFAULT 9573
 #define HTTP_LISTEN_DEFAULT "127.0.0.1:9573"
@@ -33,26 +34,23 @@
 #define HTTP_DASHBOARD_SPARK_ROWS 50   /* history rows per sparkline */
 #define HTTP_DASHBOARD_EVENTS 10       /* regressions shown on the dashboard */
 #define HTTP_UNIT_CHART_ROWS 500       /* history rows in a unit's chart */
+#define HTTP_DB_STATS_USEC (10 * UINT64_C(1000000)) /* /api/v1/status reuses store_stats() */
 
-/* The store as the HTTP handlers see it. Wired by the manager; every callback may be NULL (no
- * database): the history endpoints then answer 503 and the pages render without history.
- * Callbacks return 0 and an xmalloc'ed array the caller frees (HistoryRow: free(); EventRow:
- * event_rows_free()), or -errno (logged by the callee or not at all: http reports 503). */
-typedef struct HttpSource {
-        void *userdata;
-        int (*history)(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
-                       size_t *ret_n);
-        int (*events)(void *userdata, const HistoryQuery *q, EventRow **ret_rows, size_t *ret_n);
-        /* 0 when the database is healthy, else -errno. */
-        int (*health)(void *userdata);
-} HttpSource;
-
-/* What the handlers read. state must outlive the server; the manager updates it in place between
- * requests (one thread). render.now_usec is ignored: each request uses the current time. */
+/* What the handlers read; filled by the manager. state must outlive the server; the manager
+ * updates State in place between requests (one thread). store points at the owner's Store
+ * pointer (e.g. &manager->store), read at every request, so the owner may open, close and reopen
+ * its database at any time; store or *store NULL means no database: the history endpoints then
+ * answer 503 and the pages render without history. render.now_usec is ignored: each request uses
+ * the current time. The db_* fields are the server's own cache. */
 typedef struct HttpContext {
         const State *state;
-        HttpSource source;
+        Store *const *store;
         RenderOptions render;
+
+        StoreStats db_stats;        /* internal: last store_stats() ... */
+        int db_stats_error;         /* ... its result ... */
+        uint64_t db_stats_usec;     /* ... and when (CLOCK_MONOTONIC; 0 = never) ... */
+        const Store *db_stats_store;/* ... of which Store */
 } HttpContext;
 
 typedef struct HttpConfig {
@@ -71,6 +69,10 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
 /* Stop listening, close every connection. Accepts NULL, returns NULL. */
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+/* Stop or resume answering. While paused, connections wait in the listening sockets' backlog
+ * (the kernel accepts them; nobody is refused), so a client that arrives before the first scan is
+ * answered with data as soon as it is done instead of with an empty list. */
+void http_server_set_paused(HttpServer *s, bool paused);
 /* Number of listening sockets and the local port of socket i (for tests on port 0). */
 size_t http_server_n_listeners(const HttpServer *s);
 int http_server_port(const HttpServer *s, size_t i);
@@ -129,7 +131,7 @@ const char *http_request_arg(const Request *req, const char *key);
 
 /* Route req and fill resp (status, headers, body). resp must be zeroed or reused after
  * http_response_reset(). Never fails: errors become 4xx/5xx responses. */
-void http_dispatch(const HttpContext *ctx, const Request *req, Response *resp);
+void http_dispatch(HttpContext *ctx, const Request *req, Response *resp);
 /* Forget everything but keep the body's memory. */
 void http_response_reset(Response *resp);
 void http_response_done(Response *resp);

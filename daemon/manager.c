@@ -30,6 +30,8 @@
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
+/* Requests wait at most this long for the first scan before being answered anyway. */
+#define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
 struct Manager {
         Config *config;
@@ -54,8 +56,10 @@ struct Manager {
         sd_event_source *store_retry_timer;
         sd_event_source *prune_timer;
         sd_event_source *periodic_timer;
+        sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
+        StoreCurrent *persisted;   /* the database's view at start-up, for counters */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
@@ -378,6 +382,12 @@ static int open_store(Manager *m) {
                 return r;
         if (m->config->db_max_bytes > 0)
                 (void) store_set_size_limit(m->store, m->config->db_max_bytes);
+        if (!m->persisted) {
+                r = store_load_current(m->store, &m->persisted);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the stored state: %m; counters "
+                                          "start from zero, ignoring.");
+        }
         return 0;
 }
 
@@ -400,9 +410,26 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- scans ---- */
 
+/* HTTP is paused until the first full scan is in (see http_server_set_paused()). */
+static void serve(Manager *m) {
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
+        if (m->http)
+                http_server_set_paused(m->http, false);
+}
+
+static int on_serve_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) usec;
+        /* No first scan yet (the bus is down?): serve what we have, /api/v1/status says why. */
+        serve(m);
+        return 0;
+}
+
 static void notify_ready(Manager *m) {
         if (m->ready)
                 return;
+        serve(m);
         m->ready = true;
         (void) sd_notify(false, "READY=1");
 }
@@ -430,7 +457,24 @@ static UnitState *score_result(Manager *m, BusScanUnit *bu) {
 }
 
 /* Keep counters and first-seen times across rescans of the same unit. */
-static void inherit(UnitState *u, const UnitState *old) {
+static int cmp_store_unit(const void *key, const void *elem) {
+        return strcmp(key, ((const StoreUnit *) elem)->name);
+}
+
+/* Keep counters and times across rescans of the same unit; for a unit we have not held since
+ * start-up, take them from the database, so counters survive a daemon restart. */
+static void inherit(Manager *m, UnitState *u, const UnitState *old) {
+        if (!old && m->persisted) {
+                const StoreUnit *su = bsearch(u->id, m->persisted->units, m->persisted->n_units,
+                                              sizeof(StoreUnit), cmp_store_unit);
+                if (su && su->gone_usec == 0) {
+                        u->first_seen_usec = su->first_seen_usec;
+                        u->last_change_usec = su->last_change_usec;
+                        u->regressions = su->regressions;
+                        u->improvements = su->improvements;
+                }
+                return;
+        }
         if (!old)
                 return;
         u->first_seen_usec = old->first_seen_usec;
@@ -505,7 +549,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         if (!u)
                                 continue;
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         unit_state_free(state_put(&m->state, u));
                 }
         } else {
@@ -519,7 +563,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         }
                         UnitState *prev = state_take(&m->state, u->id);
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -677,106 +721,6 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
-/* ---- the HTTP server's view of the store ---- */
-
-static int source_history(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
-                          size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
-        int r;
-
-        if (!m->store)
-                return -ENOENT;
-        r = store_history(m->store, q->unit, q->since_usec, q->until_usec ? q->until_usec + 1 : 0,
-                          q->limit, &c, &n);
-        if (r == -ENOENT) {
-                *ret_rows = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        HistoryRow *rows = xcalloc(n ? n : 1, sizeof(HistoryRow));
-        for (size_t i = 0; i < n; i++) {
-                if (c[i].exposure < 0)
-                        continue; /* "gone" rows carry no score */
-                rows[k++] = (HistoryRow) {
-                        .time_usec = c[i].time_usec,
-                        .exposure = (unsigned) c[i].exposure,
-                        .predicate = c[i].predicate,
-                };
-        }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
-        return 0;
-}
-
-static int source_events(void *userdata, const HistoryQuery *q, EventRow **ret_rows,
-                         size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
-        unsigned kinds;
-        int r;
-
-        if (!m->store)
-                return -ENOENT;
-        switch (q->kind) {
-        case EVENT_REGRESSION:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION);
-                break;
-        case EVENT_IMPROVEMENT:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT);
-                break;
-        case EVENT_GONE:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_GONE);
-                break;
-        case EVENT_FIRST:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-                break;
-        default:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION) |
-                        STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT) |
-                        STORE_EVENT_MASK(STORE_EVENT_GONE) |
-                        STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-        }
-        r = store_events(m->store, q->unit, kinds, q->since_usec,
-                         q->until_usec ? q->until_usec + 1 : 0, q->limit, &c, &n);
-        if (r < 0)
-                return r;
-        EventRow *rows = xcalloc(n ? n : 1, sizeof(EventRow));
-        for (size_t i = 0; i < n; i++) {
-                if (!c[i].unit)
-                        continue;
-                rows[k++] = (EventRow) {
-                        .time_usec = c[i].time_usec,
-                        .unit = xstrdup(c[i].unit),
-                        .kind = c[i].kind == STORE_EVENT_REGRESSION ? EVENT_REGRESSION
-                                : c[i].kind == STORE_EVENT_IMPROVEMENT ? EVENT_IMPROVEMENT
-                                : c[i].kind == STORE_EVENT_GONE ? EVENT_GONE
-                                                                : EVENT_FIRST,
-                        .exposure = c[i].exposure < 0 ? 0 : (unsigned) c[i].exposure,
-                        .previous = c[i].before < 0 ? 0 : (unsigned) c[i].before,
-                        .predicate = c[i].predicate,
-                        .previous_predicate = predicate_from_exposure(
-                                c[i].before < 0 ? 0 : (unsigned) c[i].before),
-                };
-        }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
-        return 0;
-}
-
-static int source_health(void *userdata) {
-        Manager *m = userdata;
-        if (!m->store)
-                return -ENOENT;
-        return m->store_failing ? -EIO : 0;
-}
-
 /* ---- lifecycle ---- */
 
 int manager_new(Config *config, Manager **ret) {
@@ -820,14 +764,19 @@ int manager_new(Config *config, Manager **ret) {
         hc.listen = listen;
         HttpContext ctx = {
                 .state = &m->state,
-                .source = { .userdata = m, .history = source_history, .events = source_events,
-                            .health = source_health },
+                .store = &m->store, /* read per request: sees a reopened database */
                 .render = { .version = EXPOSURED_VERSION,
                             .per_check_metrics = config->per_check_metrics },
         };
         r = http_server_new(m->event, &hc, &ctx, &m->http);
         if (r < 0)
                 return r;
+        /* Hold requests until the first scan is in, at most SERVE_WAIT_USEC. */
+        http_server_set_paused(m->http, true);
+        r = sd_event_add_time_relative(m->event, &m->serve_timer, CLOCK_MONOTONIC,
+                                       SERVE_WAIT_USEC, USEC_PER_SEC, on_serve_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the serve timer: %m");
 
         /* 3. the bus: WATCH_CONNECTED starts the first full scan. */
         r = bus_watch_new(m->event, CALL_TIMEOUT_USEC, on_watch, m, &m->watch);
@@ -872,12 +821,14 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* reverse order of manager_new() */
         m->scan = bus_scan_free(m->scan);
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
         m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
+        m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);
         m->sigint = sd_event_source_disable_unref(m->sigint);
         m->sigterm = sd_event_source_disable_unref(m->sigterm);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034 # the pkgs_* lists are read through eval
 # Make sure the Debian packages a make target needs are installed.
 # Usage: tools/deps.sh GROUP...   (groups: build test integration)
 # As root it installs what is missing with apt-get; otherwise it prints the exact apt-get line and
@@ -30,4 +31,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # $missing is a list of words
 apt-get install -y -q $missing >&2 || { apt-get update -q >&2 && apt-get install -y -q $missing >&2; }
