@@ -29,8 +29,8 @@ class Loaded:
     def __init__(self, container, units):
         self.c = container
         self.units = units
-        self.props = {}
         self.instance = None
+        self.plain_scan = None   # test_no_arguments' scan, reused by test_all_flag
 
     def show(self, names, props=("Id", "LoadState", "Type")):
         """{name: {prop: value}} from systemctl show, in batches."""
@@ -58,13 +58,26 @@ class Loaded:
         return name
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def loaded(container):
+    """The container (shared with other modules) with the generated units, removed again at
+    the end of the module so that other tests see the container's own services only."""
     us = unitgen.generate(container.version)
     container.install_units(us.files)
-    for u in us.start:
-        container.run(["systemctl", "start", u], check=False, timeout=60)
-    return Loaded(container, us)
+    try:
+        for u in us.start:
+            container.run(["systemctl", "start", u], check=False, timeout=60)
+        yield Loaded(container, us)
+    finally:
+        container.run(["systemctl", "stop"] + us.start, check=False, timeout=120)
+        container.remove_units(list(us.files), reload=False)
+        for d in {os.path.dirname(f) for f in us.files if "/" in f}:
+            try:
+                os.rmdir(container.path("/etc/systemd/system/" + d))
+            except OSError:
+                pass
+        container.daemon_reload()
+        container.run(["systemctl", "reset-failed"], check=False)
 
 
 def _label(c, what):
@@ -87,11 +100,11 @@ def _compare_named(loaded, exposured, names, what):
     ours = _scan_ok(exposured, c, names)
     diffs = oracle.compare_reports(_label(c, what), theirs, ours,
                                    has_json_field=c.version >= oracle.JSON_MIN_VERSION)
-    # The "oneshot" flag of our output against the unit's Type.
-    types = loaded.show([loaded.template_instance(n) for n in names], ("Type",))
+    # The "oneshot" flag of our output against the Type= the generator wrote (other units:
+    # see test_all_flag).
     for n, o in zip(names, ours):
-        if isinstance(o, dict):
-            want = types[loaded.template_instance(n)].get("Type") == "oneshot"
+        if isinstance(o, dict) and n in loaded.units.files and n.startswith(unitgen.PREFIX):
+            want = n in loaded.units.oneshot
             if o.get("oneshot") is not want:
                 diffs.add(n, "oneshot", None, o.get("oneshot"), want)
     SUMMARY.append("%s: %d units, %d checks compared, %d difference kinds"
@@ -100,14 +113,19 @@ def _compare_named(loaded, exposured, names, what):
 
 
 def test_generated_units_load(loaded):
-    """The generator's units load on this version (else they would test nothing)."""
-    names = loaded.units.loadable
-    st = loaded.show(names, ("LoadState",))
-    bad = {n: st[n].get("LoadState") for n in names if st[n].get("LoadState") != "loaded"}
-    assert not bad, "generated units that do not load: %s" % bad
-    err = loaded.show(list(n for n in loaded.units.errors if n.endswith(".service")),
-                      ("LoadState",))
-    assert all(v.get("LoadState") != "loaded" for v in err.values()), err
+    """The generator's units load on this version (else they would test nothing), all of them
+    are in memory for the no-argument listing, and the broken ones are broken."""
+    r = loaded.c.run(["systemctl", "list-units", "--all", "--plain", "--no-legend",
+                      "--type=service", unitgen.PREFIX + "*"])
+    states = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        states[f[0]] = f[1]
+    bad = {n: states.get(n) for n in loaded.units.wanted
+           if states.get(n) != "loaded" and n not in loaded.units.errors}
+    assert not bad, "generated units that are not loaded: %s" % bad
+    err = {n: states.get(n) for n in loaded.units.errors if n in loaded.units.wanted}
+    assert err and all(v != "loaded" for v in err.values()), err
 
 
 def test_generated_units(loaded, exposured):
@@ -140,6 +158,8 @@ def test_shipped_units(loaded, exposured):
         if rc != 1 or our_rc != 1:
             wrong.append("%s: systemd-analyze rc %d, exposured rc %d %s" % (n, rc, our_rc,
                                                                             our_err.strip()))
+    oracle.SUMMARY.append("%s: %d shipped units fail to load, refused by both: %d"
+                          % (_label(c, "shipped units"), len(bad), len(bad) - len(wrong)))
     assert not wrong, "shipped units that fail to load:\n" + "\n".join(wrong)
 
 
@@ -148,15 +168,15 @@ def test_no_arguments(loaded, exposured):
     `systemd-analyze security` with no unit. Retried when the set of units in memory changed
     between the two runs (a unit garbage-collected or activated meanwhile)."""
     c = loaded.c
-    for attempt in range(3):
+    for _attempt in range(3):
         rc, theirs, err = oracle.analyze_all(c)
         assert rc == 0, err
         ours = _scan_ok(exposured, c, [])
-        rc2, theirs2, _ = oracle.analyze_all(c)
-        if [t["unit"] for t in theirs] == [t["unit"] for t in theirs2]:
+        their_units = [t["unit"] for t in theirs]
+        our_units = [o.get("unit") if isinstance(o, dict) else o for o in ours]
+        if our_units == their_units:
             break
-    their_units = [t["unit"] for t in theirs]
-    our_units = [o.get("unit") if isinstance(o, dict) else o for o in ours]
+    loaded.plain_scan = ours
     assert len(their_units) > len(loaded.units.wanted) // 2
     if our_units != their_units:
         missing = [u for u in their_units if u not in our_units]
@@ -173,23 +193,32 @@ def test_no_arguments(loaded, exposured):
             diffs.add(t["unit"], "exposure", None, exp, t["exposure"])
         if o.get("predicate") != t["predicate"]:
             diffs.add(t["unit"], "predicate", None, o.get("predicate"), t["predicate"])
+        if o.get("oneshot") is not False:
+            diffs.add(t["unit"], "oneshot", None, o.get("oneshot"), False)
     SUMMARY.append("%s: %d units compared, %d difference kinds"
                    % (diffs.label, diffs.n_units, len(diffs.items)))
     assert not diffs, diffs.report()
 
 
 def test_all_flag(loaded, exposured):
-    """`scan --all` includes every unit of the plain listing, with the same scores."""
+    """`scan --all` adds exactly the loaded oneshot services, marked "oneshot": true, and keeps
+    every unit of the plain listing, with the same scores."""
     c = loaded.c
-    plain = _scan_ok(exposured, c, [])
+    plain = loaded.plain_scan or _scan_ok(exposured, c, [])
     rc, data, out, err = oracle.scan(exposured, c, [], extra=["--all"])
     assert rc == 0, err
     assert isinstance(data, list), out[:300]
     by_unit = {o.get("unit"): o for o in data}
     missing = [o["unit"] for o in plain if o["unit"] not in by_unit]
     assert not missing, "scan --all lacks %s" % missing[:20]
-    changed = [o["unit"] for o in plain if by_unit[o["unit"]].get("exposure") != o["exposure"]]
-    assert not changed, "scan --all scores differently: %s" % changed[:20]
+    changed = [o["unit"] for o in plain if by_unit[o["unit"]] != o]
+    assert not changed, "scan --all reports differently: %s" % changed[:20]
+    plain_units = {o["unit"] for o in plain}
+    extra = {u: o for u, o in by_unit.items() if u not in plain_units}
+    not_oneshot = [u for u, o in extra.items() if o.get("oneshot") is not True]
+    assert not not_oneshot, "scan --all adds non-oneshot units: %s" % not_oneshot[:20]
+    want = {u for u in loaded.units.oneshot if u in loaded.units.wanted}
+    assert want <= set(extra), "scan --all lacks oneshot units %s" % sorted(want - set(extra))[:20]
 
 
 def _error_cases():

@@ -95,6 +95,7 @@ class UnitSet:
         self.errors = {}         # name -> why both tools must refuse it
         self.start = []          # units the tests start before comparing
         self.wanted = []         # units pulled into memory through multi-user.target.wants
+        self.oneshot = set()     # the Type=oneshot ones among the loadable services
 
     def add(self, name, text, wanted=True):
         if name in self.files:
@@ -102,6 +103,8 @@ class UnitSet:
         self.files[name] = text
         if name.endswith(".service") and "@." not in name:
             self.loadable.append(name)
+            if "\nType=oneshot\n" in text:
+                self.oneshot.add(name)
             if wanted:
                 self.want(name)
 
@@ -128,6 +131,8 @@ class UnitSet:
                 if k.startswith(dropin):
                     sub.files[k] = v
             sub.loadable.append(name)
+            if name in self.oneshot:
+                sub.oneshot.add(name)
             sub.want(name, fname)
         return sub
 
