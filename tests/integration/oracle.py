@@ -136,7 +136,7 @@ def _run(container, args, timeout):
     return r
 
 
-def analyze_named(container, units, timeout=600):
+def analyze_named(container, units, extra=(), timeout=600):
     """Score the named units with systemd-analyze in the container.
 
     Returns (rc, reports, stderr); reports holds one dict per unit that was analyzed, in order:
@@ -149,7 +149,8 @@ def analyze_named(container, units, timeout=600):
     if single:
         args = args * 2
     json_mode = container.version >= JSON_MIN_VERSION
-    r = _run(container, (["--json=short"] if json_mode else []) + ["--"] + args, timeout)
+    r = _run(container, (["--json=short"] if json_mode else []) + list(extra) + ["--"] + args,
+             timeout)
     if json_mode:
         values = _decode_json_stream(r.stdout)
         overview = None
@@ -179,10 +180,10 @@ def analyze_named(container, units, timeout=600):
     return r.returncode, reports, r.stderr
 
 
-def analyze_all(container, timeout=600):
+def analyze_all(container, extra=(), timeout=600):
     """systemd-analyze security with no unit: (rc, [{unit, exposure, predicate}], stderr)."""
     json_mode = container.version >= JSON_MIN_VERSION
-    r = _run(container, ["--json=short"] if json_mode else [], timeout)
+    r = _run(container, (["--json=short"] if json_mode else []) + list(extra), timeout)
     if json_mode:
         values = _decode_json_stream(r.stdout)
         if len(values) > 1:

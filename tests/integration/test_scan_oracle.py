@@ -9,6 +9,7 @@ service unit the container's systemd ships, for the no-argument listing, and for
 A difference is reported aggregated: which field of which check, how often, three examples.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -91,13 +92,15 @@ def _scan_ok(exposured, c, units):
     return data
 
 
-def _compare_named(loaded, exposured, names, what):
+def _compare_named(loaded, exposured, names, what, oracle_extra=(), scan_extra=()):
     c = loaded.c
-    rc, theirs, err = oracle.analyze_named(c, names)
+    rc, theirs, err = oracle.analyze_named(c, names, extra=oracle_extra)
     assert rc == 0 and len(theirs) == len(names), \
         "oracle failed on %s (rc %d, %d of %d reports): %s" % (what, rc, len(theirs),
                                                                len(names), err[:1000])
-    ours = _scan_ok(exposured, c, names)
+    rc, ours, out, err = oracle.scan(exposured, c, names, extra=scan_extra)
+    assert rc == 0, "exposured scan exited %d: %s" % (rc, err.strip()[:2000])
+    assert isinstance(ours, list), "exposured scan printed no JSON array: %r" % out[:300]
     diffs = oracle.compare_reports(_label(c, what), theirs, ours,
                                    has_json_field=c.version >= oracle.JSON_MIN_VERSION)
     # The "oneshot" flag of our output against the Type= the generator wrote (other units:
@@ -251,3 +254,74 @@ def test_scan_no_bus(exposured, tmp_path):
     assert r.returncode == 1, (r.returncode, r.stdout[:200], r.stderr[:200])
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# A --security-policy that exercises every kind of override: weights (0 excludes the check),
+# ranges, the three descriptions (description_bad is chosen by the table's range, not the
+# overridden one), the json_field with systemd's stray ")", and what systemd ignores: unknown
+# fields, unknown keys, values of the wrong type.
+POLICY = {
+    "PrivateNetwork": {"weight": 5000, "description_bad": "xt: shares the host network",
+                       "description_good": "xt: own network"},
+    "UserOrDynamicUser": {"weight": 0},
+    "UMask": {"range": 20},
+    "ProtectProc": {"description_good": "xt: /proc hidden", "weight": 10},
+    "SupplementaryGroups": {"description_na": "xt: n/a (root)"},
+    "PrivateTmp": {"description_na": "xt: boot phase", "weight": 2000},
+    "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)": {"weight": 3000},
+    "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW": {"weight": 0},
+    "SystemCallFilter_swap": {"weight": "abc", "range": -1},
+    "RestrictNamespaces_user": {"weight": 1, "range": 4, "xt_unknown": 1},
+    "IPAddressDeny": {"range": 100, "description_bad": "xt: IP reachable"},
+    "DeviceAllow": 5,
+    "RootDirectoryOrRootImage": {"weight": 0, "description_na": "xt: never shown"},
+    "NoSuchCheck": {"weight": 7},
+}
+
+
+def _policy_units(loaded):
+    us = loaded.units
+    picks = [n for n in us.loadable if any(k in n for k in (
+        "-user-", "-nodd", "-umask-", "-ip-", "-proc-", "-root-", "-cap-not-cap-net", "hardened",
+        "-ns-only-user", "-dev-"))]
+    return picks + us.loadable[::7]
+
+
+def test_security_policy(loaded, exposured):
+    """The same --security-policy file given to both tools (systemd >= 250 reads one)."""
+    c = loaded.c
+    if c.version < oracle.JSON_MIN_VERSION:
+        pytest.skip("systemd %d has no --security-policy" % c.version)
+    path = "/run/xt-policy.json"
+    with open(c.path(path), "w", encoding="utf-8") as f:
+        json.dump(POLICY, f, indent=1)
+    _compare_named(loaded, exposured, _policy_units(loaded), "with --security-policy",
+                   oracle_extra=["--security-policy=" + path],
+                   scan_extra=["--security-policy=" + c.path(path)])
+
+
+def test_threshold(loaded, exposured):
+    """--threshold=N: the same exit status as systemd-analyze, for named units and for the
+    no-argument listing (systemd >= 250 has the option)."""
+    c = loaded.c
+    if c.version < oracle.JSON_MIN_VERSION:
+        pytest.skip("systemd %d has no --threshold" % c.version)
+    p = unitgen.PREFIX
+    sets = [[p + "hardened.service"], [p + "user-default.service"],
+            [p + "hardened.service", p + "random-000.service", p + "user-user-daemon.service"]]
+    wrong = []
+    seen = set()
+    for n in (0, 1, 5, 10, 50, 84, 96, 100):
+        for names in sets + ([[]] if n in (50, 100) else []):
+            extra = ["--threshold=%d" % n]
+            if names:
+                rc, _r, err = oracle.analyze_named(c, names, extra=extra)
+            else:
+                rc, _r, err = oracle.analyze_all(c, extra=extra)
+            our_rc, _d, _out, our_err = oracle.scan(exposured, c, names, extra=extra)
+            seen.add(rc)
+            if rc != our_rc:
+                wrong.append("--threshold=%d %s: systemd-analyze %d, exposured %d %s"
+                             % (n, names or "(all)", rc, our_rc, our_err.strip()[:200]))
+    assert not wrong, "\n".join(wrong)
+    assert seen == {0, 1}, "the thresholds should both pass and fail some units: %s" % seen
