@@ -106,7 +106,7 @@ BusScan *bus_scan_free(BusScan *s) {
         return NULL;
 }
 
-const BusScanUnit *bus_scan_units(const BusScan *s, size_t *ret_n) {
+BusScanUnit *bus_scan_units(BusScan *s, size_t *ret_n) {
         *ret_n = s->n_units;
         return s->units;
 }

@@ -256,34 +256,49 @@ static json_object *check_to_json(const ScoreReport *r, size_t i, const ScoreOve
         return j;
 }
 
+static json_object *entry_to_json(const ScanEntry *e, const ScoreOverride *overrides) {
+        json_object *u = json_object_new_object(), *checks;
+
+        json_object_object_add(u, "unit", json_object_new_string(e->unit));
+        json_object_object_add(u, "exposure", json_tenths(e->report.exposure));
+        json_object_object_add(u, "predicate",
+                               json_object_new_string(predicate_to_string(e->report.predicate)));
+        json_object_object_add(u, "oneshot", json_object_new_boolean(e->oneshot));
+        checks = json_object_new_array_ext((int) e->report.n_checks);
+        for (size_t i = 0; i < e->report.n_checks; i++)
+                json_object_array_add(checks, check_to_json(&e->report, i, overrides));
+        json_object_object_add(u, "checks", checks);
+        return u;
+}
+
 void scan_render_json(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
                       bool pretty, Buf *out) {
-        json_object *array = json_object_new_array_ext((int) n);
+        if (pretty) {
+                json_object *array = json_object_new_array_ext((int) n);
 
-        for (size_t k = 0; k < n; k++) {
-                const ScanEntry *e = &entries[k];
-                json_object *u = json_object_new_object(), *checks;
+                for (size_t k = 0; k < n; k++)
+                        json_object_array_add(array, entry_to_json(&entries[k], overrides));
+                buf_puts(out, json_object_to_json_string_ext(
+                                      array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(array);
+        } else {
+                /* One unit at a time: a full scan is thousands of objects, and building the whole
+                 * tree first only costs memory. The bytes are what json-c prints for the array. */
+                buf_putc(out, '[');
+                for (size_t k = 0; k < n; k++) {
+                        json_object *u = entry_to_json(&entries[k], overrides);
 
-                json_object_object_add(u, "unit", json_object_new_string(e->unit));
-                json_object_object_add(u, "exposure", json_tenths(e->report.exposure));
-                json_object_object_add(u, "predicate", json_object_new_string(
-                                                               predicate_to_string(
-                                                                       e->report.predicate)));
-                json_object_object_add(u, "oneshot", json_object_new_boolean(e->oneshot));
-                checks = json_object_new_array_ext((int) e->report.n_checks);
-                for (size_t i = 0; i < e->report.n_checks; i++)
-                        json_object_array_add(checks, check_to_json(&e->report, i, overrides));
-                json_object_object_add(u, "checks", checks);
-                json_object_array_add(array, u);
+                        if (k > 0)
+                                buf_putc(out, ',');
+                        buf_puts(out, json_object_to_json_string_ext(
+                                              u, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+                        json_object_put(u);
+                }
+                buf_putc(out, ']');
         }
-
-        buf_puts(out, json_object_to_json_string_ext(
-                              array, JSON_C_TO_STRING_NOSLASHESCAPE |
-                                              (pretty ? JSON_C_TO_STRING_PRETTY |
-                                                                JSON_C_TO_STRING_SPACED
-                                                      : JSON_C_TO_STRING_PLAIN)));
         buf_putc(out, '\n');
-        json_object_put(array);
 }
 
 /* Text with control characters shown as \xNN (unit names are the manager's, but still). */
@@ -381,12 +396,13 @@ static void help(void) {
                "                            policy format\n"
                "     --systemd-version=V    Score with the table of systemd V\n"
                "     --all                  Also oneshot services (marked)\n"
-               "     --max-in-flight=N      Pending D-Bus calls at most (default %u)\n"
+               "     --max-in-flight=N      Pending D-Bus calls at most (1..%u, default %u)\n"
                "     --timeout=SEC          Per-call D-Bus timeout (default %u)\n"
                "     --stats                Print call statistics to stderr\n\n"
                "Without UNIT: every loaded long-running service, as systemd-analyze lists them.\n"
                "The bus is $DBUS_SYSTEM_BUS_ADDRESS or the system bus.\n",
-               BUS_SCAN_IN_FLIGHT_DEFAULT, BUS_SCAN_TIMEOUT_DEFAULT_USEC / 1000000U);
+               BUS_SCAN_IN_FLIGHT_MAX, BUS_SCAN_IN_FLIGHT_DEFAULT,
+               BUS_SCAN_TIMEOUT_DEFAULT_USEC / 1000000U);
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), <0 on a usage error (already logged). */
@@ -419,7 +435,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
         *a = (ScanArgs) { .threshold = 100, .timeout_usec = BUS_SCAN_TIMEOUT_DEFAULT_USEC };
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        /* Options may follow the units, as with systemd-analyze (GNU getopt permutes). */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -474,6 +491,10 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                         a->stats = true;
                         break;
                 default:
+                        if (optopt > 0 && optopt < 0x100)
+                                return log_error_errno(EINVAL, "Unknown option: -%c (see "
+                                                               "exposured scan --help)",
+                                                       optopt);
                         return log_error_errno(EINVAL, "Unknown or incomplete option: %s "
                                                        "(see exposured scan --help)",
                                                argv[optind - 1]);

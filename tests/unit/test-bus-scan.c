@@ -243,7 +243,7 @@ static void test_listing(void **state) {
 
 /* The number of pending calls never exceeds the limit, and the pipeline does fill up to it. */
 static void test_in_flight_bound(void **state) {
-        static const unsigned limits[] = { 1, 7, 64, 200 };
+        static const unsigned limits[] = { 1, 7, 64, BUS_SCAN_IN_FLIGHT_MAX };
 
         (void) state;
         for (size_t k = 0; k < ELEMENTSOF(limits); k++) {
@@ -275,6 +275,22 @@ static void test_in_flight_bound(void **state) {
                 strv_free(names);
                 peer_done(&p);
         }
+}
+
+/* Limits above dbus-daemon's max_replies_per_connection are clamped; 0 is the default. */
+static void test_in_flight_clamp(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL, *d = NULL;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        OK(bus_scan_new(p.client, 100000, 0, &s));
+        assert_int_equal(bus_scan_stats(s)->in_flight_max, BUS_SCAN_IN_FLIGHT_MAX);
+        OK(bus_scan_new(p.client, 0, 0, &d));
+        assert_int_equal(bus_scan_stats(d)->in_flight_max, BUS_SCAN_IN_FLIGHT_DEFAULT);
+        s = bus_scan_free(s);
+        d = bus_scan_free(d);
+        peer_done(&p);
 }
 
 /* A unit the manager never answers for times out; the scan still completes, others are fine. */
@@ -483,6 +499,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_listing),
                 cmocka_unit_test(test_in_flight_bound),
+                cmocka_unit_test(test_in_flight_clamp),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_error_reply),
                 cmocka_unit_test(test_hangup),
