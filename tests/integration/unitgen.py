@@ -347,7 +347,8 @@ def _cases():
         add("ip", lines, desc=" ".join(lines) or "IPAddressDeny=(empty)")
     for lines in (["IPIngressFilterPath=/sys/fs/bpf/xt-in"],
                   ["IPEgressFilterPath=/sys/fs/bpf/xt-out"],
-                  ["IPIngressFilterPath=/sys/fs/bpf/xt-in", "IPEgressFilterPath=/sys/fs/bpf/xt-out"],
+                  ["IPIngressFilterPath=/sys/fs/bpf/xt-in",
+                   "IPEgressFilterPath=/sys/fs/bpf/xt-out"],
                   ["IPAddressDeny=any", "IPIngressFilterPath=/sys/fs/bpf/xt-in"],
                   ["IPAddressAllow=10.0.0.0/8", "IPEgressFilterPath=/sys/fs/bpf/xt-out"]):
         add("ipbpf", lines)
