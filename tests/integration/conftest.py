@@ -6,6 +6,12 @@ v247, v257, v262); `host_container` is the host's own systemd 252 only. Containe
 first use, shared by every test of the session and powered off when the session ends (and by
 containers.py's atexit/SIGTERM/PDEATHSIG hooks whatever happens). EXPOSURED_TEST_SUITES
 (e.g. "host" or "host,sid") limits the versions; EXPOSURED is the binary under test.
+
+Run as root: `make check-integration`, or by hand
+    EXPOSURED=build/exposured EXPOSURED_TEST_SUITES=host \
+        /usr/bin/python3 -m pytest -p no:cacheprovider -ra tests/integration -k oracle
+Roots missing from /var/cache/exposured-tests/roots (EXPOSURED_TEST_ROOTS) are built with
+debootstrap on first use (several minutes each); container logs go to /var/tmp/exposured-tests.
 """
 
 import os

@@ -22,7 +22,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOTS_DIR = os.environ.get("EXPOSURED_TEST_ROOTS", "/var/cache/exposured-tests/roots")
@@ -417,7 +416,3 @@ def unique_name(prefix):
 
 
 unique_name.counter = 0
-
-
-def scratch_dir():
-    return tempfile.mkdtemp(prefix="exposured-tests-")

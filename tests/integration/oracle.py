@@ -65,7 +65,9 @@ def _parse_details_table(lines):
         name = line[cols["NAME"]:cols["DESCRIPTION"]].rstrip()
         desc = line[cols["DESCRIPTION"]:desc_end].rstrip()
         tail = line[desc_end:].split()
-        check = {"set": MARKS[mark], "name": name, "description": desc}
+        # An empty cell is how the text table shows a null description (a partial badness
+        # without its own text), which JSON prints as null.
+        check = {"set": MARKS[mark], "name": name, "description": desc or None}
         if "WEIGHT" in cols:
             if len(tail) not in (3, 4):
                 raise OracleError("cannot parse numbers of %r" % line)
@@ -134,7 +136,7 @@ def _run(container, args, timeout):
     return r
 
 
-def analyze_named(container, units, timeout=600):
+def analyze_named(container, units, extra=(), timeout=600):
     """Score the named units with systemd-analyze in the container.
 
     Returns (rc, reports, stderr); reports holds one dict per unit that was analyzed, in order:
@@ -147,24 +149,30 @@ def analyze_named(container, units, timeout=600):
     if single:
         args = args * 2
     json_mode = container.version >= JSON_MIN_VERSION
-    r = _run(container, (["--json=short"] if json_mode else []) + ["--"] + args, timeout)
+    r = _run(container, (["--json=short"] if json_mode else []) + list(extra) + ["--"] + args,
+             timeout)
     if json_mode:
         values = _decode_json_stream(r.stdout)
-        if not values:
-            reports = []
-        else:
-            overview = values[-1]
-            details = values[:-1]
-            if len(overview) != len(details):
-                raise OracleError("%d details arrays but %d overview rows"
-                                  % (len(details), len(overview)))
-            reports = [{"unit": o["unit"], "exposure": o["exposure"],
-                        "predicate": o["predicate"], "checks": d}
-                       for o, d in zip(overview, details)]
+        overview = None
+        if values and values[-1] and "unit" in values[-1][0]:
+            overview = values.pop()
+        if overview is None and values and r.returncode == 0:
+            raise OracleError("no overview after %d details arrays" % len(values))
+        if overview is None:
+            # A run cut short ("not a service unit, refusing") prints no overview: the
+            # reports it did print are kept, without their names and exposures.
+            overview = [{"unit": None, "exposure": None, "predicate": None}] * len(values)
+        if len(overview) != len(values):
+            raise OracleError("%d details arrays but %d overview rows"
+                              % (len(values), len(overview)))
+        reports = [{"unit": o["unit"], "exposure": o["exposure"],
+                    "predicate": o["predicate"], "checks": d}
+                   for o, d in zip(overview, values)]
     else:
         reports = _parse_text_named(r.stdout)
         overview = _parse_text_overview(r.stdout)
-        if [(o["unit"], o["exposure"]) for o in overview] != \
+        if (overview or r.returncode == 0) and \
+                [(o["unit"], o["exposure"]) for o in overview] != \
                 [(x["unit"], x["exposure"]) for x in reports]:
             raise OracleError("text overview disagrees with the per-unit summaries")
     if single:
@@ -172,10 +180,10 @@ def analyze_named(container, units, timeout=600):
     return r.returncode, reports, r.stderr
 
 
-def analyze_all(container, timeout=600):
+def analyze_all(container, extra=(), timeout=600):
     """systemd-analyze security with no unit: (rc, [{unit, exposure, predicate}], stderr)."""
     json_mode = container.version >= JSON_MIN_VERSION
-    r = _run(container, ["--json=short"] if json_mode else [], timeout)
+    r = _run(container, (["--json=short"] if json_mode else []) + list(extra), timeout)
     if json_mode:
         values = _decode_json_stream(r.stdout)
         if len(values) > 1:

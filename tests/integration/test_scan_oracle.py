@@ -9,6 +9,7 @@ service unit the container's systemd ships, for the no-argument listing, and for
 A difference is reported aggregated: which field of which check, how often, three examples.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -29,8 +30,8 @@ class Loaded:
     def __init__(self, container, units):
         self.c = container
         self.units = units
-        self.props = {}
         self.instance = None
+        self.plain_scan = None   # test_no_arguments' scan, reused by test_all_flag
 
     def show(self, names, props=("Id", "LoadState", "Type")):
         """{name: {prop: value}} from systemctl show, in batches."""
@@ -58,13 +59,26 @@ class Loaded:
         return name
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def loaded(container):
+    """The container (shared with other modules) with the generated units, removed again at
+    the end of the module so that other tests see the container's own services only."""
     us = unitgen.generate(container.version)
     container.install_units(us.files)
-    for u in us.start:
-        container.run(["systemctl", "start", u], check=False, timeout=60)
-    return Loaded(container, us)
+    try:
+        for u in us.start:
+            container.run(["systemctl", "start", u], check=False, timeout=60)
+        yield Loaded(container, us)
+    finally:
+        container.run(["systemctl", "stop"] + us.start, check=False, timeout=120)
+        container.remove_units(list(us.files), reload=False)
+        for d in {os.path.dirname(f) for f in us.files if "/" in f}:
+            try:
+                os.rmdir(container.path("/etc/systemd/system/" + d))
+            except OSError:
+                pass
+        container.daemon_reload()
+        container.run(["systemctl", "reset-failed"], check=False)
 
 
 def _label(c, what):
@@ -78,20 +92,22 @@ def _scan_ok(exposured, c, units):
     return data
 
 
-def _compare_named(loaded, exposured, names, what):
+def _compare_named(loaded, exposured, names, what, oracle_extra=(), scan_extra=()):
     c = loaded.c
-    rc, theirs, err = oracle.analyze_named(c, names)
+    rc, theirs, err = oracle.analyze_named(c, names, extra=oracle_extra)
     assert rc == 0 and len(theirs) == len(names), \
         "oracle failed on %s (rc %d, %d of %d reports): %s" % (what, rc, len(theirs),
                                                                len(names), err[:1000])
-    ours = _scan_ok(exposured, c, names)
+    rc, ours, out, err = oracle.scan(exposured, c, names, extra=scan_extra)
+    assert rc == 0, "exposured scan exited %d: %s" % (rc, err.strip()[:2000])
+    assert isinstance(ours, list), "exposured scan printed no JSON array: %r" % out[:300]
     diffs = oracle.compare_reports(_label(c, what), theirs, ours,
                                    has_json_field=c.version >= oracle.JSON_MIN_VERSION)
-    # The "oneshot" flag of our output against the unit's Type.
-    types = loaded.show([loaded.template_instance(n) for n in names], ("Type",))
+    # The "oneshot" flag of our output against the Type= the generator wrote (other units:
+    # see test_all_flag).
     for n, o in zip(names, ours):
-        if isinstance(o, dict):
-            want = types[loaded.template_instance(n)].get("Type") == "oneshot"
+        if isinstance(o, dict) and n in loaded.units.files and n.startswith(unitgen.PREFIX):
+            want = n in loaded.units.oneshot
             if o.get("oneshot") is not want:
                 diffs.add(n, "oneshot", None, o.get("oneshot"), want)
     SUMMARY.append("%s: %d units, %d checks compared, %d difference kinds"
@@ -100,14 +116,19 @@ def _compare_named(loaded, exposured, names, what):
 
 
 def test_generated_units_load(loaded):
-    """The generator's units load on this version (else they would test nothing)."""
-    names = loaded.units.loadable
-    st = loaded.show(names, ("LoadState",))
-    bad = {n: st[n].get("LoadState") for n in names if st[n].get("LoadState") != "loaded"}
-    assert not bad, "generated units that do not load: %s" % bad
-    err = loaded.show(list(n for n in loaded.units.errors if n.endswith(".service")),
-                      ("LoadState",))
-    assert all(v.get("LoadState") != "loaded" for v in err.values()), err
+    """The generator's units load on this version (else they would test nothing), all of them
+    are in memory for the no-argument listing, and the broken ones are broken."""
+    r = loaded.c.run(["systemctl", "list-units", "--all", "--plain", "--no-legend",
+                      "--type=service", unitgen.PREFIX + "*"])
+    states = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        states[f[0]] = f[1]
+    bad = {n: states.get(n) for n in loaded.units.wanted
+           if states.get(n) != "loaded" and n not in loaded.units.errors}
+    assert not bad, "generated units that are not loaded: %s" % bad
+    err = {n: states.get(n) for n in loaded.units.errors if n in loaded.units.wanted}
+    assert err and all(v != "loaded" for v in err.values()), err
 
 
 def test_generated_units(loaded, exposured):
@@ -140,6 +161,8 @@ def test_shipped_units(loaded, exposured):
         if rc != 1 or our_rc != 1:
             wrong.append("%s: systemd-analyze rc %d, exposured rc %d %s" % (n, rc, our_rc,
                                                                             our_err.strip()))
+    oracle.SUMMARY.append("%s: %d shipped units fail to load, refused by both: %d"
+                          % (_label(c, "shipped units"), len(bad), len(bad) - len(wrong)))
     assert not wrong, "shipped units that fail to load:\n" + "\n".join(wrong)
 
 
@@ -148,15 +171,15 @@ def test_no_arguments(loaded, exposured):
     `systemd-analyze security` with no unit. Retried when the set of units in memory changed
     between the two runs (a unit garbage-collected or activated meanwhile)."""
     c = loaded.c
-    for attempt in range(3):
+    for _attempt in range(3):
         rc, theirs, err = oracle.analyze_all(c)
         assert rc == 0, err
         ours = _scan_ok(exposured, c, [])
-        rc2, theirs2, _ = oracle.analyze_all(c)
-        if [t["unit"] for t in theirs] == [t["unit"] for t in theirs2]:
+        their_units = [t["unit"] for t in theirs]
+        our_units = [o.get("unit") if isinstance(o, dict) else o for o in ours]
+        if our_units == their_units:
             break
-    their_units = [t["unit"] for t in theirs]
-    our_units = [o.get("unit") if isinstance(o, dict) else o for o in ours]
+    loaded.plain_scan = ours
     assert len(their_units) > len(loaded.units.wanted) // 2
     if our_units != their_units:
         missing = [u for u in their_units if u not in our_units]
@@ -173,23 +196,32 @@ def test_no_arguments(loaded, exposured):
             diffs.add(t["unit"], "exposure", None, exp, t["exposure"])
         if o.get("predicate") != t["predicate"]:
             diffs.add(t["unit"], "predicate", None, o.get("predicate"), t["predicate"])
+        if o.get("oneshot") is not False:
+            diffs.add(t["unit"], "oneshot", None, o.get("oneshot"), False)
     SUMMARY.append("%s: %d units compared, %d difference kinds"
                    % (diffs.label, diffs.n_units, len(diffs.items)))
     assert not diffs, diffs.report()
 
 
 def test_all_flag(loaded, exposured):
-    """`scan --all` includes every unit of the plain listing, with the same scores."""
+    """`scan --all` adds exactly the loaded oneshot services, marked "oneshot": true, and keeps
+    every unit of the plain listing, with the same scores."""
     c = loaded.c
-    plain = _scan_ok(exposured, c, [])
+    plain = loaded.plain_scan or _scan_ok(exposured, c, [])
     rc, data, out, err = oracle.scan(exposured, c, [], extra=["--all"])
     assert rc == 0, err
     assert isinstance(data, list), out[:300]
     by_unit = {o.get("unit"): o for o in data}
     missing = [o["unit"] for o in plain if o["unit"] not in by_unit]
     assert not missing, "scan --all lacks %s" % missing[:20]
-    changed = [o["unit"] for o in plain if by_unit[o["unit"]].get("exposure") != o["exposure"]]
-    assert not changed, "scan --all scores differently: %s" % changed[:20]
+    changed = [o["unit"] for o in plain if by_unit[o["unit"]] != o]
+    assert not changed, "scan --all reports differently: %s" % changed[:20]
+    plain_units = {o["unit"] for o in plain}
+    extra = {u: o for u, o in by_unit.items() if u not in plain_units}
+    not_oneshot = [u for u, o in extra.items() if o.get("oneshot") is not True]
+    assert not not_oneshot, "scan --all adds non-oneshot units: %s" % not_oneshot[:20]
+    want = {u for u in loaded.units.oneshot if u in loaded.units.wanted}
+    assert want <= set(extra), "scan --all lacks oneshot units %s" % sorted(want - set(extra))[:20]
 
 
 def _error_cases():
@@ -222,3 +254,74 @@ def test_scan_no_bus(exposured, tmp_path):
     assert r.returncode == 1, (r.returncode, r.stdout[:200], r.stderr[:200])
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# A --security-policy that exercises every kind of override: weights (0 excludes the check),
+# ranges, the three descriptions (description_bad is chosen by the table's range, not the
+# overridden one), the json_field with systemd's stray ")", and what systemd ignores: unknown
+# fields, unknown keys, values of the wrong type.
+POLICY = {
+    "PrivateNetwork": {"weight": 5000, "description_bad": "xt: shares the host network",
+                       "description_good": "xt: own network"},
+    "UserOrDynamicUser": {"weight": 0},
+    "UMask": {"range": 20},
+    "ProtectProc": {"description_good": "xt: /proc hidden", "weight": 10},
+    "SupplementaryGroups": {"description_na": "xt: n/a (root)"},
+    "PrivateTmp": {"description_na": "xt: boot phase", "weight": 2000},
+    "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)": {"weight": 3000},
+    "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW": {"weight": 0},
+    "SystemCallFilter_swap": {"weight": "abc", "range": -1},
+    "RestrictNamespaces_user": {"weight": 1, "range": 4, "xt_unknown": 1},
+    "IPAddressDeny": {"range": 100, "description_bad": "xt: IP reachable"},
+    "DeviceAllow": 5,
+    "RootDirectoryOrRootImage": {"weight": 0, "description_na": "xt: never shown"},
+    "NoSuchCheck": {"weight": 7},
+}
+
+
+def _policy_units(loaded):
+    us = loaded.units
+    picks = [n for n in us.loadable if any(k in n for k in (
+        "-user-", "-nodd", "-umask-", "-ip-", "-proc-", "-root-", "-cap-not-cap-net", "hardened",
+        "-ns-only-user", "-dev-"))]
+    return picks + us.loadable[::7]
+
+
+def test_security_policy(loaded, exposured):
+    """The same --security-policy file given to both tools (systemd >= 250 reads one)."""
+    c = loaded.c
+    if c.version < oracle.JSON_MIN_VERSION:
+        pytest.skip("systemd %d has no --security-policy" % c.version)
+    path = "/run/xt-policy.json"
+    with open(c.path(path), "w", encoding="utf-8") as f:
+        json.dump(POLICY, f, indent=1)
+    _compare_named(loaded, exposured, _policy_units(loaded), "with --security-policy",
+                   oracle_extra=["--security-policy=" + path],
+                   scan_extra=["--security-policy=" + c.path(path)])
+
+
+def test_threshold(loaded, exposured):
+    """--threshold=N: the same exit status as systemd-analyze, for named units and for the
+    no-argument listing (systemd >= 250 has the option)."""
+    c = loaded.c
+    if c.version < oracle.JSON_MIN_VERSION:
+        pytest.skip("systemd %d has no --threshold" % c.version)
+    p = unitgen.PREFIX
+    sets = [[p + "hardened.service"], [p + "user-default.service"],
+            [p + "hardened.service", p + "random-000.service", p + "user-user-daemon.service"]]
+    wrong = []
+    seen = set()
+    for n in (0, 1, 5, 10, 50, 84, 96, 100):
+        for names in sets + ([[]] if n in (50, 100) else []):
+            extra = ["--threshold=%d" % n]
+            if names:
+                rc, _r, err = oracle.analyze_named(c, names, extra=extra)
+            else:
+                rc, _r, err = oracle.analyze_all(c, extra=extra)
+            our_rc, _d, _out, our_err = oracle.scan(exposured, c, names, extra=extra)
+            seen.add(rc)
+            if rc != our_rc:
+                wrong.append("--threshold=%d %s: systemd-analyze %d, exposured %d %s"
+                             % (n, names or "(all)", rc, our_rc, our_err.strip()[:200]))
+    assert not wrong, "\n".join(wrong)
+    assert seen == {0, 1}, "the thresholds should both pass and fail some units: %s" % seen

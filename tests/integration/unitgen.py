@@ -95,6 +95,7 @@ class UnitSet:
         self.errors = {}         # name -> why both tools must refuse it
         self.start = []          # units the tests start before comparing
         self.wanted = []         # units pulled into memory through multi-user.target.wants
+        self.oneshot = set()     # the Type=oneshot ones among the loadable services
 
     def add(self, name, text, wanted=True):
         if name in self.files:
@@ -102,6 +103,8 @@ class UnitSet:
         self.files[name] = text
         if name.endswith(".service") and "@." not in name:
             self.loadable.append(name)
+            if "\nType=oneshot\n" in text:
+                self.oneshot.add(name)
             if wanted:
                 self.want(name)
 
@@ -112,6 +115,26 @@ class UnitSet:
 
     def service_names(self):
         return list(self.loadable) + list(self.named_extra)
+
+    def subset(self, n):
+        """A UnitSet with the first n loadable, non-template services only (and what they need:
+        drop-ins, templates of instances, .wants links). For the benchmark."""
+        keep = [x for x in self.loadable if x not in self.start][:n]
+        sub = UnitSet()
+        for name in keep:
+            fname = name
+            if "@" in name:
+                fname = name[:name.index("@") + 1] + ".service"
+            sub.files[fname] = self.files[fname]
+            dropin = name + ".d/"
+            for k, v in self.files.items():
+                if k.startswith(dropin):
+                    sub.files[k] = v
+            sub.loadable.append(name)
+            if name in self.oneshot:
+                sub.oneshot.add(name)
+            sub.want(name, fname)
+        return sub
 
 
 def unit_text(lines, description, service_type=None, exec_start=None, unit_lines=()):
@@ -324,7 +347,8 @@ def _cases():
         add("ip", lines, desc=" ".join(lines) or "IPAddressDeny=(empty)")
     for lines in (["IPIngressFilterPath=/sys/fs/bpf/xt-in"],
                   ["IPEgressFilterPath=/sys/fs/bpf/xt-out"],
-                  ["IPIngressFilterPath=/sys/fs/bpf/xt-in", "IPEgressFilterPath=/sys/fs/bpf/xt-out"],
+                  ["IPIngressFilterPath=/sys/fs/bpf/xt-in",
+                   "IPEgressFilterPath=/sys/fs/bpf/xt-out"],
                   ["IPAddressDeny=any", "IPIngressFilterPath=/sys/fs/bpf/xt-in"],
                   ["IPAddressAllow=10.0.0.0/8", "IPEgressFilterPath=/sys/fs/bpf/xt-out"]):
         add("ipbpf", lines)
