@@ -275,6 +275,7 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
 /* ---- persistence ---- */
 
 static void store_failed(Manager *m, int r);
+static void notify_ready(Manager *m);
 
 /* Hand every present unit to the store (it persists only what changed: a unit already stored
  * identically costs a comparison) and record the scan. */
@@ -398,6 +399,11 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         }
         store_recovered(m);
+        /* READY=1 waits for the database; when it could not be opened at start-up, this is
+         * the moment (no scan may come for a long time on a quiet system). */
+        if (m->first_scan_done)
+                notify_ready(m);
+        update_status(m);
         return 0;
 }
 
