@@ -150,7 +150,10 @@ class Db:
 
     _QUERY = ("import json, sqlite3, sys\n"
               "con = sqlite3.connect('file:%s?mode=ro' % sys.argv[1], uri=True, timeout=5)\n"
-              "print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))\n")
+              "try:\n"
+              "    print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))\n"
+              "except sqlite3.OperationalError as e:\n"
+              "    print(json.dumps({'error': str(e)}))\n")
 
     def __init__(self, path, container=None):
         self.path = path
@@ -166,7 +169,10 @@ class Db:
         if self.c:
             r = self.c.run(["python3", "-c", self._QUERY, self.path, sql, json.dumps(list(args))],
                            check=True, timeout=30)
-            return json.loads(r.stdout)
+            out = json.loads(r.stdout)
+            if isinstance(out, dict):
+                raise sqlite3.OperationalError(out["error"])
+            return out
         con = sqlite3.connect("file:%s?mode=ro" % self.path, uri=True, timeout=5)
         try:
             return [list(x) for x in con.execute(sql, args).fetchall()]
@@ -178,7 +184,13 @@ class Db:
         return rows[0][0] if rows else None
 
     def n_scans(self):
-        return self.scalar("SELECT count(*) FROM scans") or 0
+        """Scans stored; 0 also while the database is being created (no table yet)."""
+        try:
+            return self.scalar("SELECT count(*) FROM scans") or 0
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return 0
+            raise
 
     def unit(self, name):
         """(exposure tenths, gone) of the unit's row, or None."""
@@ -288,6 +300,11 @@ class ContainerDaemon:
             cmd += ["--after-cursor=" + since_cursor]
         r = self.c.run(cmd + list(matches), check=False, timeout=30)
         return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+
+    def describe(self):
+        """How the service is doing, for failure messages: state, exit and the journal's tail."""
+        return "%s\n%s" % (self.show("ActiveState", "SubState", "Result", "ExecMainCode",
+                                     "ExecMainStatus", "MainPID"), self.journal_text(30))
 
     def journal_text(self, n=60):
         r = self.c.run(["journalctl", "--no-pager", "-u", self.unit, "-n", str(n)], check=False)

@@ -15,7 +15,6 @@ import pytest
 
 import daemon_fixtures as F
 import oracle
-from daemon_fixtures import daemon_box  # noqa: F401 (a fixture)
 
 # The promise: a weakened service is in the database within 2 s of the reload.
 CHANGE_DEADLINE = 2.0
