@@ -69,15 +69,20 @@ def settle(c, quiet=0.05, timeout=120):
     """Wait until PID 1 of the container used less than `quiet` of a CPU for a second: no
     reload, start-up or journal flood of earlier steps left to compete with the measurement."""
     def cpu():
-        with open("/proc/%d/stat" % c.pid1, encoding="ascii") as f:
-            x = f.read().rsplit(")", 1)[1].split()
-        return (int(x[11]) + int(x[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds("/proc/%d/stat" % c.pid1)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         c0 = cpu()
         time.sleep(1)
         if cpu() - c0 < quiet:
             return
+
+
+def cpu_seconds(path):
+    """utime + stime of /proc/PID/stat at path, in seconds."""
+    with open(path, encoding="ascii") as f:
+        x = f.read().rsplit(")", 1)[1].split()
+    return (int(x[11]) + int(x[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def mem(d):
@@ -125,13 +130,15 @@ def main():
 
         # 1. rescan after one reload (nothing changed: the usual case). The full rescan is the
         # one whose debug line counts all the units (a unit signal may bring a small scan too).
-        lat, scan_s, calls, rss, n_units = [], [], [], [], None
+        lat, scan_s, calls, rss, cpu_d, cpu_p, n_units = [], [], [], [], [], [], None
         for _ in range(a.reloads):
             settle(c)
             n0 = d.api.status()["scans"]
             t_usec = int(time.time() * 1e6)
             c.daemon_reload()
             t_done = time.monotonic()
+            dstat = d.c.path("/proc/%s/stat" % d.show("MainPID")["MainPID"])
+            cpu0 = (cpu_seconds(dstat), cpu_seconds("/proc/%d/stat" % c.pid1))
             # Poll the cheap /api/v1/status (the scan counter moves in the same event-loop turn
             # that stores the scan); read the journal only when a scan was counted.
             e = None
@@ -142,6 +149,8 @@ def main():
                 e = full_scan_entry(d, t_usec, a.units)
             n_units, ncalls, secs = e[1]
             lat.append(t_seen - t_done)
+            cpu_d.append(cpu_seconds(dstat) - cpu0[0])
+            cpu_p.append(cpu_seconds("/proc/%d/stat" % c.pid1) - cpu0[1])
             scan_s.append(secs)
             calls.append(ncalls)
             rss.append(mem(d)["VmRSS"])
@@ -179,6 +188,8 @@ def main():
     print("| ... of which the scan (ListUnits..last GetAll) | %s s |" % med(scan_s))
     print("| ... of which coalescing (rescan_coalesce) | 0.500 s |")
     print("| reload -> rescan stored, each | %s |" % " ".join("%.2f" % x for x in lat))
+    print("| CPU s during each: the daemon | %s |" % " ".join("%.2f" % x for x in cpu_d))
+    print("| CPU s during each: PID 1 | %s |" % " ".join("%.2f" % x for x in cpu_p))
     print("| D-Bus calls per full rescan | %s |" % "/".join(str(x) for x in sorted(set(calls))))
     print("| VmRSS after start / after each of %d rescans | %d / %s KiB |"
           % (a.reloads, m_start["VmRSS"], " ".join(str(x) for x in rss)))

@@ -151,7 +151,8 @@ class Db:
     _QUERY = ("import json, sqlite3, sys\n"
               "con = sqlite3.connect('file:%s?mode=ro' % sys.argv[1], uri=True, timeout=5)\n"
               "try:\n"
-              "    print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))\n"
+              "    rows = con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()\n"
+              "    print(json.dumps(rows))\n"
               "except sqlite3.OperationalError as e:\n"
               "    print(json.dumps({'error': str(e)}))\n")
 
@@ -261,37 +262,6 @@ class ContainerDaemon:
     def show(self, *props):
         r = self.c.run(["systemctl", "show", self.unit] + ["-p" + p for p in props], check=False)
         return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
-
-    def main_pid(self):
-        """The daemon's PID as seen from the host (MainPID is the container's PID)."""
-        pid = int(self.show("MainPID").get("MainPID", "0"))
-        if pid <= 0:
-            return None
-        # Map the container PID to the host PID through the daemon's NSpid line.
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/status" % d, encoding="ascii", errors="replace") as f:
-                    for line in f:
-                        if line.startswith("NSpid:"):
-                            ns = line.split()[1:]
-                            if len(ns) > 1 and ns[-1] == str(pid) and \
-                                    os.readlink("/proc/%s/root" % d) == \
-                                    os.readlink("/proc/%d/root" % self.c.pid1):
-                                if self._same_pidns(int(d)):
-                                    return int(d)
-                            break
-            except OSError:
-                continue
-        return None
-
-    def _same_pidns(self, hostpid):
-        try:
-            return os.readlink("/proc/%d/ns/pid" % hostpid) == \
-                os.readlink("/proc/%d/ns/pid" % self.c.pid1)
-        except OSError:
-            return False
 
     def journal(self, *matches, since_cursor=None):
         """Journal entries of the container matching FIELD=VALUE matches, as dicts."""

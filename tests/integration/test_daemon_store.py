@@ -54,9 +54,10 @@ def test_bad_config(exposured, tmp_path, text, line, needle):
     for argv in ([exposured, "run", "--check-config", "--config=%s" % conf],
                  [exposured, "run", "--config=%s" % conf, "--db=%s" % db,
                   "--listen=127.0.0.1:%d" % F.free_port()]):
+        env = dict(os.environ, LOG_TARGET="stderr",
+                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent")
         r = subprocess.run(argv, capture_output=True, text=True, timeout=30,
-                           stdin=subprocess.DEVNULL, env=dict(os.environ, LOG_TARGET="stderr",
-                                                              DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent"))
+                           stdin=subprocess.DEVNULL, env=env)
         assert r.returncode == 1, (argv, r.returncode, r.stderr)
         assert "%s:%d: " % (conf, line) in r.stderr and needle in r.stderr, r.stderr
         assert r.stdout == "", r.stdout
@@ -80,7 +81,8 @@ def test_check_config_good_and_missing(exposured, tmp_path):
 def test_bad_config_as_a_service(daemon_box, exposured):
     """Started by systemd, the bad file fails the start and the journal names file and line."""
     d = F.ContainerDaemon(daemon_box, exposured, unit="exposured-badconf.service",
-                          db=F.STATE_DIR + "/badconf.db", config_text="log_level = debug\nmax_connections = 0\n")
+                          db=F.STATE_DIR + "/badconf.db",
+                          config_text="log_level = debug\nmax_connections = 0\n")
     try:
         r = d.start(check=False)
         assert r.returncode != 0
@@ -170,7 +172,7 @@ def test_kill9_loop(daemon_box, exposured, tmp_path):
     assert F.Db(db_path).scalar("PRAGMA integrity_check") == "ok"
     # The flips were recorded: several changes of the unit, both ways.
     kinds = {k for (u, _t, k, _e) in seen_changes if u == unit}
-    print("%d kills, %d reloads, %d kills before the first scan was stored, %d change rows, "
+    print("%d kills, %d reloads, %d before their run stored a scan, %d change rows, "
           "%d scans" % (KILLS, reloads[0], kills_mid_scan, len(seen_changes), len(seen_scans)))
     assert len(seen_scans) >= KILLS // 2
     assert {1, 2} <= kinds, "no regression and improvement of %s were stored" % unit
