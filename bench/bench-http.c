@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A real HttpServer over N synthetic units for load tests with wrk:
- *     bench-http [N] [PORT] [SECONDS] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
+ *     bench-http [N] [PORT] [SECONDS] [hostile] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
  * Runs the same sd-event loop as the daemon and exits after SECONDS. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,31 @@
 #include "http-fixture.h"
 #include "http.h"
 #include "util.h"
+
+/* changes per unit in a :memory: store, for the dashboard's sparklines and charts */
+static void fill(Store *st, const State *s, unsigned changes) {
+        uint64_t t0 = now_realtime_usec() - changes * UINT64_C(3600000000) * 6;
+
+        (void) store_begin(st);
+        for (size_t i = 0; i < s->n_units; i++)
+                for (unsigned c = 0; c < changes; c++) {
+                        StoreVerdict v[SCORE_ROWS_MAX];
+                        unsigned e = (unsigned) (20 + (c * 37 + i * 11) % 80);
+                        StoreScore sc = {
+                                .unit = s->units[i]->id,
+                                .time_usec = t0 + c * UINT64_C(3600000000) * 6,
+                                .exposure = c + 1 == changes ? s->units[i]->report.exposure : e,
+                                .predicate = PREDICATE_MEDIUM,
+                                .verdicts = v,
+                                .n_verdicts = store_verdicts_from_report(&s->units[i]->report, v),
+                                .systemd_version = "252",
+                                .scorer_version = "1",
+                                .new_unit_threshold = 90,
+                        };
+                        (void) store_add_score(st, &sc, NULL);
+                }
+        (void) store_commit(st);
+}
 
 static int on_quit(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) usec, (void) userdata;
@@ -20,8 +45,13 @@ int main(int argc, char *argv[]) {
         unsigned seconds = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 30;
         char *l[] = { listen, NULL };
         HttpConfig config = { .listen = l };
-        State *s = fixture_state_new(n, false);
-        HttpContext ctx = { .state = s, .render = { .version = "bench" } };
+        /* A 4th argument "hostile" adds the units with escapes, quotes, newlines, bad UTF-8. */
+        State *s = fixture_state_new(n, argc > 4 && streq(argv[4], "hostile"));
+        Store *st = NULL;
+        if (store_open(":memory:", &st) < 0)
+                return 1;
+        fill(st, s, 12);
+        HttpContext ctx = { .state = s, .store = &st, .render = { .version = "bench" } };
         sd_event *e = NULL;
         HttpServer *server = NULL;
         int r;
@@ -37,6 +67,7 @@ int main(int argc, char *argv[]) {
         r = sd_event_loop(e);
         http_server_free(server);
         sd_event_unref(e);
+        store_free(st);
         fixture_state_free(s);
         return r < 0 ? 1 : 0;
 }

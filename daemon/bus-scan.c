@@ -35,6 +35,8 @@ struct BusScan {
 
         sd_bus_slot *list_slot;
         sd_bus_slot *version_slot;
+        sd_event_source *stall_timer;  /* fires when no reply came for stall_usec */
+        uint64_t stall_usec;
         bool started, listed, version_read, finished;
         char *version;
         int error;
@@ -97,13 +99,14 @@ BusScan *bus_scan_free(BusScan *s) {
         free(s->pending);
         sd_bus_slot_unref(s->list_slot);
         sd_bus_slot_unref(s->version_slot);
+        sd_event_source_disable_unref(s->stall_timer);
         free(s->version);
         sd_bus_unref(s->bus);
         free(s);
         return NULL;
 }
 
-const BusScanUnit *bus_scan_units(const BusScan *s, size_t *ret_n) {
+BusScanUnit *bus_scan_units(BusScan *s, size_t *ret_n) {
         *ret_n = s->n_units;
         return s->units;
 }
@@ -174,9 +177,15 @@ static void maybe_finish(BusScan *s) {
             s->in_flight > 0)
                 return;
         s->finished = true;
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
         s->stats.elapsed_usec = now_monotonic_usec() - s->stats.start_usec;
         /* Last action: done may free s. */
         s->done(s, s->error, s->userdata);
+}
+
+/* A reply arrived: the scan is making progress. */
+static void progress(BusScan *s) {
+        (void) sd_event_source_set_time_relative(s->stall_timer, s->stall_usec);
 }
 
 static int on_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
@@ -205,6 +214,7 @@ static int on_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         (void) ret_error;
         p->slot = sd_bus_slot_unref(p->slot);
         s->in_flight--;
+        progress(s);
 
         if (sd_bus_message_is_method_error(m, NULL))
                 unit_failed(s, u, reply_errno(m), sd_bus_message_get_error(m));
@@ -234,6 +244,7 @@ static int on_version(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         s->version_slot = sd_bus_slot_unref(s->version_slot);
         s->in_flight--;
         s->version_read = true;
+        progress(s);
 
         if (sd_bus_message_is_method_error(m, NULL))
                 scan_failed(s, reply_errno(m));
@@ -309,6 +320,7 @@ static int on_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         s->list_slot = sd_bus_slot_unref(s->list_slot);
         s->in_flight--;
         s->listed = true;
+        progress(s);
 
         if (sd_bus_message_is_method_error(m, NULL))
                 scan_failed(s, reply_errno(m));
@@ -329,22 +341,73 @@ static int on_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         return 0;
 }
 
+/* Nothing came back for stall_usec. sd-bus applies call timeouts only once the connection is up:
+ * a peer that accepts the connection and then stays silent would hold the scan until sd-bus's
+ * 90 s authentication timeout. Give up on everything that is still outstanding instead. */
+static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
+        static const sd_bus_error stalled = {
+                .name = "org.freedesktop.DBus.Error.Timeout",
+                .message = "No reply from the service manager",
+        };
+        BusScan *s = userdata;
+
+        (void) source;
+        (void) usec;
+        for (size_t i = 0; i < s->n_units; i++)
+                if (s->pending[i].slot || i >= s->next) {
+                        s->pending[i].slot = sd_bus_slot_unref(s->pending[i].slot);
+                        unit_failed(s, &s->units[i], -ETIMEDOUT, &stalled);
+                }
+        s->next = s->n_units;
+        if (s->list_slot || s->version_slot)
+                scan_failed(s, -ETIMEDOUT);
+        s->list_slot = sd_bus_slot_unref(s->list_slot);
+        s->version_slot = sd_bus_slot_unref(s->version_slot);
+        s->listed = s->version_read = true;
+        s->in_flight = 0;
+        maybe_finish(s);
+        return 0;
+}
+
+/* Undo a start that could not queue its first calls: nothing may call done later. */
+static int start_failed(BusScan *s, int error) {
+        s->version_slot = sd_bus_slot_unref(s->version_slot);
+        s->list_slot = sd_bus_slot_unref(s->list_slot);
+        s->stall_timer = sd_event_source_disable_unref(s->stall_timer);
+        s->in_flight = 0;
+        return error;
+}
+
 int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata) {
+        sd_event *event = sd_bus_get_event(s->bus);
+        uint64_t call_usec = s->timeout_usec;
         int r;
 
         if (s->started)
                 return -EBUSY;
+        if (!event)
+                return -ENXIO; /* the bus must be attached to an event loop */
         s->started = true;
         s->done = done;
         s->userdata = userdata;
         s->stats.start_usec = now_monotonic_usec();
+
+        /* The stall timer outlasts the per-call timeout, so that on a working connection a
+         * silent manager is reported by sd-bus's own timeout, per call. */
+        if (call_usec == 0 && sd_bus_get_method_call_timeout(s->bus, &call_usec) < 0)
+                call_usec = BUS_SCAN_TIMEOUT_DEFAULT_USEC;
+        s->stall_usec = call_usec + 1000000U;
+        r = sd_event_add_time_relative(event, &s->stall_timer, CLOCK_MONOTONIC, s->stall_usec, 0,
+                                       on_stall, s);
+        if (r < 0)
+                return start_failed(s, r);
 
         /* The Version call goes first and completion always waits for its reply, so done is
          * never called from inside bus_scan_start(). */
         r = call_async(s, &s->version_slot, SYSTEMD_PATH, PROPERTIES_IFACE, "Get", on_version, s,
                        MANAGER_IFACE, "Version");
         if (r < 0)
-                return r;
+                return start_failed(s, r);
 
         if (names) {
                 add_units(s, names, strv_length(names));
@@ -355,10 +418,7 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
 
         r = call_async(s, &s->list_slot, SYSTEMD_PATH, MANAGER_IFACE, "ListUnits", on_list_units,
                        s, NULL, NULL);
-        if (r < 0) {
-                s->version_slot = sd_bus_slot_unref(s->version_slot);
-                s->in_flight = 0;
-                return r;
-        }
+        if (r < 0)
+                return start_failed(s, r);
         return 0;
 }

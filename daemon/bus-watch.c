@@ -36,7 +36,7 @@ struct BusWatch {
         bool reloading;
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(BusWatch *, bus_watch_free);
+
 
 static void emit(BusWatch *w, WatchEvent ev, const char *unit) {
         w->handler(w, ev, unit, w->userdata);

@@ -17,6 +17,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cleanup.h"
+
 typedef struct BusWatch BusWatch;
 
 typedef enum WatchEvent {
@@ -50,3 +52,4 @@ const BusWatchStats *bus_watch_get_stats(const BusWatch *w);
 /* Drop the connection and schedule a reconnect (used when a scan finds the bus broken). */
 void bus_watch_reconnect(BusWatch *w);
 BusWatch *bus_watch_free(BusWatch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusWatch *, bus_watch_free);

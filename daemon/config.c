@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "credential.h"
 #include "log.h"
 #include "util.h"
 
@@ -389,12 +390,132 @@ static int p_db_max_size(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
+static const char *const switch_names[_CONFIG_SWITCH_MAX] = {
+        [CONFIG_NO] = "no",
+        [CONFIG_YES] = "yes",
+        [CONFIG_AUTO] = "auto",
+};
+
+static int parse_switch(const char *v, ConfigSwitch *ret) {
+        bool b;
+
+        if (streq(v, "auto"))
+                return *ret = CONFIG_AUTO, 0;
+        if (parse_bool(v, &b) < 0)
+                return -EINVAL;
+        *ret = b ? CONFIG_YES : CONFIG_NO;
+        return 0;
+}
+
+static int p_tls(Config *c, const char *v, ConfigError *e) {
+        if (parse_switch(v, &c->tls) < 0) {
+                set_error(e, 0, "tls: expected auto, yes or no");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int p_token(Config *c, const char *v, ConfigError *e) {
+        if (parse_switch(v, &c->token) < 0) {
+                set_error(e, 0, "token: expected auto, yes or no");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* A credential name or an absolute path. */
+static int parse_source(const char *key, const char *v, char **field, ConfigError *e) {
+        if (!(v[0] == '/' ? strlen(v) < PATH_MAX && !endswith(v, "/") :
+                            credential_name_valid(v))) {
+                set_error(e, 0, "%s: expected a credential name (no '/') or an absolute path",
+                          key);
+                return -EINVAL;
+        }
+        free(*field);
+        *field = xstrdup(v);
+        return 0;
+}
+
+static int p_tls_key(Config *c, const char *v, ConfigError *e) {
+        return parse_source("tls_key", v, &c->tls_key, e);
+}
+
+static int p_tls_certificate(Config *c, const char *v, ConfigError *e) {
+        return parse_source("tls_certificate", v, &c->tls_certificate, e);
+}
+
+static int p_token_file(Config *c, const char *v, ConfigError *e) {
+        return parse_source("token_file", v, &c->token_file, e);
+}
+
+/* A Host name as a client sends it, without the port: a DNS name, a dotted IPv4 address or a
+ * bracketed IPv6 address; or "*". */
+static bool host_valid(const char *h) {
+        size_t n = strlen(h);
+
+        if (streq(h, "*"))
+                return true;
+        if (n == 0 || n > 255)
+                return false;
+        if (h[0] == '[')
+                return n > 2 && h[n - 1] == ']' &&
+                       strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+        return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
+        char **l = NULL;
+        size_t n = 0;
+        const char *p = v;
+
+        if (streq(v, "auto")) {
+                c->allowed_hosts = strv_free(c->allowed_hosts);
+                return 0;
+        }
+        while (*p) {
+                size_t len = strcspn(p, " \t,");
+                if (len > 0) {
+                        _cleanup_free_ char *h = xstrndup(p, len);
+                        if (n >= CONFIG_HOSTS_MAX || !host_valid(h)) {
+                                _cleanup_free_ char *sh = shown(h);
+                                strv_free(l);
+                                if (n >= CONFIG_HOSTS_MAX)
+                                        set_error(e, 0, "allowed_hosts: more than %u names",
+                                                  CONFIG_HOSTS_MAX);
+                                else
+                                        set_error(e, 0,
+                                                  "allowed_hosts: '%s' is not a host name, an "
+                                                  "IPv4 address, an [IPv6] address or *",
+                                                  sh);
+                                return -EINVAL;
+                        }
+                        for (char *q = h; *q; q++)
+                                if (*q >= 'A' && *q <= 'Z')
+                                        *q = (char) (*q - 'A' + 'a');
+                        if (!strv_contains(l, h)) {
+                                strv_push(&l, h);
+                                n++;
+                        }
+                }
+                p += len;
+                p += strspn(p, " \t,");
+        }
+        if (n == 0) {
+                set_error(e, 0, "allowed_hosts: expected auto, * or a list of host names");
+                return -EINVAL;
+        }
+        strv_free(c->allowed_hosts);
+        c->allowed_hosts = l;
+        return 0;
+}
+
 typedef struct Key {
         const char *name;
         ParseFunc parse;
 } Key;
 
 static const Key keys[] = {
+        { "allowed_hosts", p_allowed_hosts },
         { "db", p_db },
         { "db_max_size", p_db_max_size },
         { "db_retry", p_db_retry },
@@ -407,6 +528,11 @@ static const Key keys[] = {
         { "rescan_interval", p_interval },
         { "retention", p_retention },
         { "systemd_version", p_systemd_version },
+        { "tls", p_tls },
+        { "tls_certificate", p_tls_certificate },
+        { "tls_key", p_tls_key },
+        { "token", p_token },
+        { "token_file", p_token_file },
 };
 
 /* ---- Config objects ---- */
@@ -426,6 +552,11 @@ Config *config_new(void) {
         c->max_connections = 64;
         c->log_level = LOG_INFO;
         c->db_retry_usec = 30 * USEC_PER_SEC;
+        c->tls = CONFIG_AUTO;
+        c->tls_key = xstrdup("tls.key");
+        c->tls_certificate = xstrdup("tls.crt");
+        c->token = CONFIG_AUTO;
+        c->token_file = xstrdup("token");
         (void) r;
         return c;
 }
@@ -436,6 +567,10 @@ Config *config_free(Config *c) {
         free(c->db);
         listen_free(c->listen, c->n_listen);
         free(c->systemd_version);
+        free(c->tls_key);
+        free(c->tls_certificate);
+        free(c->token_file);
+        strv_free(c->allowed_hosts);
         free(c);
         return NULL;
 }
@@ -445,6 +580,12 @@ static Config *config_copy(const Config *c) {
         *d = *c;
         d->db = c->db ? xstrdup(c->db) : NULL;
         d->systemd_version = c->systemd_version ? xstrdup(c->systemd_version) : NULL;
+        d->tls_key = c->tls_key ? xstrdup(c->tls_key) : NULL;
+        d->tls_certificate = c->tls_certificate ? xstrdup(c->tls_certificate) : NULL;
+        d->token_file = c->token_file ? xstrdup(c->token_file) : NULL;
+        d->allowed_hosts = NULL;
+        for (char **h = c->allowed_hosts; h && *h; h++)
+                strv_push(&d->allowed_hosts, *h);
         d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ConfigListen)) : NULL;
         for (size_t i = 0; i < c->n_listen; i++) {
                 d->listen[i] = c->listen[i];
@@ -458,6 +599,10 @@ static void config_replace(Config *dst, Config *src) {
         free(dst->db);
         listen_free(dst->listen, dst->n_listen);
         free(dst->systemd_version);
+        free(dst->tls_key);
+        free(dst->tls_certificate);
+        free(dst->token_file);
+        strv_free(dst->allowed_hosts);
         *dst = *src;
         free(src);
 }
@@ -638,7 +783,12 @@ char *config_format(const Config *c) {
                                               "warning", "notice", "info", "debug" };
         Buf b = {};
 
-        buf_printf(&b, "db = %s\n", c->db);
+        buf_puts(&b, "allowed_hosts =");
+        if (!c->allowed_hosts)
+                buf_puts(&b, " auto");
+        for (char **h = c->allowed_hosts; h && *h; h++)
+                buf_printf(&b, " %s", *h);
+        buf_printf(&b, "\ndb = %s\n", c->db);
         buf_printf(&b, "db_max_size = %" PRIu64 "\n", c->db_max_bytes);
         buf_puts(&b, "db_retry = ");
         format_duration(&b, c->db_retry_usec, false);
@@ -665,5 +815,10 @@ char *config_format(const Config *c) {
         else
                 format_duration(&b, c->retention_usec, false);
         buf_printf(&b, "\nsystemd_version = %s\n", c->systemd_version ?: "auto");
+        buf_printf(&b, "tls = %s\n", switch_names[c->tls]);
+        buf_printf(&b, "tls_certificate = %s\n", c->tls_certificate);
+        buf_printf(&b, "tls_key = %s\n", c->tls_key);
+        buf_printf(&b, "token = %s\n", switch_names[c->token]);
+        buf_printf(&b, "token_file = %s\n", c->token_file);
         return buf_steal(&b);
 }

@@ -17,6 +17,16 @@
 #define CONFIG_FILE_MAX (64U * 1024U) /* bytes */
 #define CONFIG_LINE_MAX 4096U
 #define CONFIG_LISTEN_MAX 16U
+#define CONFIG_HOSTS_MAX 32U
+
+/* yes / no / auto, for features that auto-enable when their credentials are present. */
+typedef enum ConfigSwitch {
+        CONFIG_NO,
+        CONFIG_YES,
+        CONFIG_AUTO,
+        _CONFIG_SWITCH_MAX,
+        _CONFIG_SWITCH_INVALID = -EINVAL,
+} ConfigSwitch;
 
 typedef struct ConfigListen {
         char *text;                    /* as written, normalized: "127.0.0.1:9573", "[::1]:9573" */
@@ -39,6 +49,16 @@ typedef struct Config {
         unsigned systemd_major; /* its leading number; 0 when not overridden */
         uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
         uint64_t db_retry_usec; /* after a failed database write or open, retry this often */
+        /* Access (docs/http.md): sources are credential names ($CREDENTIALS_DIRECTORY, from
+         * LoadCredential=) or absolute paths. */
+        ConfigSwitch tls;       /* auto: HTTPS when both TLS credentials exist */
+        char *tls_key;          /* PEM private key source */
+        char *tls_certificate;  /* PEM certificate (chain) source */
+        ConfigSwitch token;     /* auto: require the bearer token when its credential exists */
+        char *token_file;       /* bearer token source */
+        char **allowed_hosts;   /* Host names accepted besides loopback ones (strv, lower case,
+                                 * "*" = any); NULL = auto: loopback names only when every
+                                 * listening socket is a loopback one, else any */
 } Config;
 
 /* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O). */

@@ -4,10 +4,18 @@
  * source, a prepare callback arms a timer from MHD_get_timeout() before every poll, and both call
  * MHD_run(). No MHD threads. One MHD daemon per listening socket (MHD takes one socket each).
  *
- * Handlers get (HttpContext, Request, Response), call the store through HttpSource and the
- * renderers, and never touch MHD. Requests are parsed into a Request with every path segment and
- * query argument percent-decoded by us (MHD's own unescaping is switched off so that %2F inside a
- * unit name stays inside its segment). Never logs above debug for anything a client sends. */
+ * Handlers get (HttpContext, Request, Response), call the store (store_history/store_events)
+ * and the renderers, and never touch MHD. Requests are parsed into a Request with every path
+ * segment and query argument percent-decoded by us (MHD's own unescaping is switched off so that
+ * %2F inside a unit name stays inside its segment). Never logs above debug for anything a client
+ * sends.
+ *
+ * Access control happens in http_dispatch() before routing, so it covers every path, errors
+ * included: first the Host header (a page on evil.example that rebinds its DNS name to
+ * 127.0.0.1 still sends "Host: evil.example"), then the bearer token, compared in time that
+ * depends only on HTTP_TOKEN_MAX. TLS is MHD's (GnuTLS): the PEM key and certificate are handed
+ * to MHD_start_daemon(), which copies them into GnuTLS at start and never reads them again, so
+ * the caller wipes its copies as soon as http_server_new() returns. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +104,7 @@ void http_request_init(Request *req, const char *method, const char *raw_path) {
         /* "/" has no segments; "/a/b" has two; empty segments ("//", a trailing "/") are kept
          * as "" and match no route. */
         p = req->path + 1;
-        while (*p || (p > req->path + 1 && p[-1] == '/')) {
+        while (*p) {
                 const char *slash = strchr(p, '/');
                 size_t n = slash ? (size_t) (slash - p) : strlen(p);
                 char *seg;
@@ -179,6 +187,109 @@ void http_response_done(Response *resp) {
 
 typedef enum RouteKind { KIND_HTML, KIND_JSON, KIND_TEXT } RouteKind;
 
+/* ---- access: Host header and bearer token ---- */
+
+/* The length of the name part of a Host header ("name", "name:port", "[v6]", "[v6]:port"), or
+ * -EINVAL when it is none of those. */
+static int host_name_len(const char *host, size_t *ret) {
+        size_t n = strnlen(host, HTTP_HOST_MAX + 1);
+        const char *end;
+
+        if (n == 0 || n > HTTP_HOST_MAX)
+                return -EINVAL;
+        if (host[0] == '[') {
+                end = strchr(host, ']');
+                if (!end)
+                        return -EINVAL;
+                end++;
+        } else {
+                end = host + strcspn(host, ":");
+        }
+        if (end == host)
+                return -EINVAL;
+        if (*end == ':') {
+                size_t digits = strspn(end + 1, "0123456789");
+                if (digits > 5 || end[1 + digits] != 0)
+                        return -EINVAL;
+        } else if (*end != 0) {
+                return -EINVAL;
+        }
+        *ret = (size_t) (end - host);
+        return 0;
+}
+
+bool http_host_is_loopback(const char *host) {
+        char name[INET6_ADDRSTRLEN + 2];
+        struct in6_addr a6;
+        struct in_addr a4;
+        size_t n;
+
+        if (!host || host_name_len(host, &n) < 0)
+                return false;
+        if (n == strlen("localhost") && strncasecmp(host, "localhost", n) == 0)
+                return true;
+        if (n >= sizeof name)
+                return false;
+        if (host[0] == '[') {
+                memcpy(name, host + 1, n - 2);
+                name[n - 2] = 0;
+                if (inet_pton(AF_INET6, name, &a6) != 1)
+                        return false;
+                return IN6_IS_ADDR_LOOPBACK(&a6) ||
+                       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+        }
+        memcpy(name, host, n);
+        name[n] = 0;
+        /* inet_pton() takes dotted quads only: no "0x7f.1" or "2130706433" */
+        return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+static bool host_allowed(const HttpContext *ctx, const char *host) {
+        size_t n;
+
+        if (!ctx->allowed_hosts && !ctx->loopback_only)
+                return true;
+        /* No Host header: HTTP/1.0 from a script; browsers always send one (and MHD refuses
+         * HTTP/1.1 without it). */
+        if (!host)
+                return true;
+        if (http_host_is_loopback(host))
+                return true;
+        if (host_name_len(host, &n) < 0)
+                return false;
+        for (char *const *a = ctx->allowed_hosts; a && *a; a++)
+                if (streq(*a, "*") || (strlen(*a) == n && strncasecmp(*a, host, n) == 0))
+                        return true;
+        return false;
+}
+
+/* Does authorization ("Bearer <token>") carry token? The comparison runs over HTTP_TOKEN_MAX
+ * bytes whatever the lengths and has no early exit: its time tells nothing about the token, not
+ * even its length. Only a header longer than any token is refused at once. */
+static bool bearer_matches(const char *token, const char *authorization) {
+        size_t tlen = strlen(token), glen;
+        const char *given;
+        unsigned diff;
+
+        if (strncasecmp(authorization, "Bearer ", 7) != 0)
+                return false;
+        given = authorization + 7;
+        given += strspn(given, " ");
+        glen = strnlen(given, HTTP_TOKEN_MAX + 1);
+        if (glen > HTTP_TOKEN_MAX)
+                return false;
+        diff = (unsigned) (tlen != glen);
+        for (size_t i = 0; i < HTTP_TOKEN_MAX; i++) {
+                /* masks instead of branches on the lengths */
+                unsigned char mt = (unsigned char) -(unsigned char) (i < tlen);
+                unsigned char mg = (unsigned char) -(unsigned char) (i < glen);
+                unsigned char t = (unsigned char) token[i < tlen ? i : 0] & mt;
+                unsigned char g = (unsigned char) given[i < glen ? i : 0] & mg;
+                diff |= (unsigned) (t ^ g);
+        }
+        return diff == 0;
+}
+
 static void respond_error(Response *resp, RouteKind kind, unsigned status, const char *msg) {
         buf_clear(&resp->body);
         resp->static_body = NULL;
@@ -200,7 +311,7 @@ static void respond_error(Response *resp, RouteKind kind, unsigned status, const
 /* ---- handlers ---- */
 
 typedef struct Route Route;
-typedef void (*Handler)(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+typedef void (*Handler)(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp);
 
 struct Route {
@@ -241,12 +352,13 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
         if ((v = http_request_arg(req, "kind"))) {
                 q->kind = event_kind_from_string(v);
                 if (q->kind < 0)
-                        return "kind: expected first, regression, improvement or gone";
+                        return "kind: expected none, regression, improvement, new-exposed-unit, "
+                               "gone, rescored, systemd-upgrade or scorer-upgrade";
         }
         return NULL;
 }
 
-static const UnitState *find_unit(const HttpContext *ctx, const char *id, RouteKind kind,
+static const UnitState *find_unit(HttpContext *ctx, const char *id, RouteKind kind,
                                   Response *resp) {
         const UnitState *u = state_find_unit(ctx->state, id);
         if (!u)
@@ -254,7 +366,7 @@ static const UnitState *find_unit(const HttpContext *ctx, const char *id, RouteK
         return u;
 }
 
-static void h_metrics(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_metrics(HttpContext *ctx, const RenderOptions *o, const Request *req,
                       const char *param, Response *resp) {
         MetricsFormat f = metrics_format_from_accept(req->accept);
 
@@ -264,14 +376,14 @@ static void h_metrics(const HttpContext *ctx, const RenderOptions *o, const Requ
         resp->vary_accept = true;
 }
 
-static void h_api_units(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_units(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         (void) req, (void) param;
         if (render_json_units(ctx->state, o, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_api_unit(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_unit(HttpContext *ctx, const RenderOptions *o, const Request *req,
                        const char *param, Response *resp) {
         const UnitState *u = find_unit(ctx, param, KIND_JSON, resp);
 
@@ -282,54 +394,117 @@ static void h_api_unit(const HttpContext *ctx, const RenderOptions *o, const Req
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_api_history(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+/* ---- the store, converted to the renderers' rows ---- */
+
+static Store *get_store(const HttpContext *ctx) {
+        return ctx->store ? *ctx->store : NULL;
+}
+
+/* A unit's history, newest first. -ENOENT for a unit the store never saw, -ENODATA without a
+ * store, else -errno from the store. */
+static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        HistoryRow *rows;
+        size_t n = 0;
+        int r;
+
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r == -EINVAL)
+                return -ENOENT; /* a name the store cannot hold (control characters) was never
+                                 * stored */
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++)
+                rows[i] = (HistoryRow) {
+                        .time_usec = c[i].time_usec,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        /* EventKind mirrors StoreEventKind (render.h) */
+                        .kind = (EventKind) c[i].kind,
+                };
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static int load_events(HttpContext *ctx, const HistoryQuery *q, EventRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        EventRow *rows;
+        size_t n = 0;
+        int r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_events(store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
+                         q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++) {
+                Buf detail = {};
+
+                if (c[i].kind == STORE_EVENT_SYSTEMD_UPGRADE && c[i].systemd_version) {
+                        buf_puts(&detail, c[i].systemd_version_before ?
+                                                  c[i].systemd_version_before : "?");
+                        buf_puts(&detail, " -> ");
+                        buf_puts(&detail, c[i].systemd_version);
+                } else if (c[i].kind == STORE_EVENT_SCORER_UPGRADE && c[i].scorer_version) {
+                        buf_puts(&detail, "scorer ");
+                        buf_puts(&detail, c[i].scorer_version);
+                }
+                rows[i] = (EventRow) {
+                        .time_usec = c[i].time_usec,
+                        .unit = c[i].unit ? xstrdup(c[i].unit) : NULL,
+                        .kind = (EventKind) c[i].kind,
+                        .previous = c[i].before,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        .detail = detail.data ? buf_steal(&detail) : NULL,
+                };
+        }
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static void h_api_history(HttpContext *ctx, const RenderOptions *o, const Request *req,
                           const char *param, Response *resp) {
         _cleanup_free_ HistoryRow *rows = NULL;
         HistoryQuery q;
         const char *err;
         size_t n = 0;
+        int r;
 
         (void) o;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_JSON, 400, err);
-        /* A unit that is gone may still have history: only refuse when the store has none. */
-        if (!ctx->source.history)
-                return respond_error(resp, KIND_JSON, 503, "no history database");
+        /* A unit that is gone may still have history: the store decides (-ENOENT: never seen). */
         q.unit = param;
-        if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0)
-                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
-        if (n == 0 && !state_find_unit(ctx->state, param))
+        r = load_history(ctx, &q, &rows, &n);
+        if (r == -ENOENT)
                 return respond_error(resp, KIND_JSON, 404, "unknown unit");
-        if (n > q.limit)
-                n = q.limit;
+        if (r == -ENODATA)
+                return respond_error(resp, KIND_JSON, 503, "no history database");
+        if (r < 0) {
+                log_debug_errno(r, "History query failed: %m");
+                return respond_error(resp, KIND_JSON, 503, "history database unavailable");
+        }
         if (render_json_history(param, rows, n, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static int get_events(const HttpContext *ctx, const HistoryQuery *q, EventRow **rows,
-                      size_t *n) {
-        int r;
-
-        *rows = NULL;
-        *n = 0;
-        if (!ctx->source.events)
-                return -ENOENT;
-        r = ctx->source.events(ctx->source.userdata, q, rows, n);
-        if (r < 0) {
-                *rows = NULL;
-                *n = 0;
-                return r;
-        }
-        if (*n > q->limit) {
-                /* A source that ignores the limit still cannot blow up a response. */
-                for (size_t i = q->limit; i < *n; i++)
-                        free((*rows)[i].unit);
-                *n = q->limit;
-        }
-        return 0;
-}
-
-static void h_api_events(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_events(HttpContext *ctx, const RenderOptions *o, const Request *req,
                          const char *param, Response *resp) {
         EventRow *rows = NULL;
         HistoryQuery q;
@@ -340,28 +515,53 @@ static void h_api_events(const HttpContext *ctx, const RenderOptions *o, const R
         (void) o, (void) param;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_JSON, 400, err);
-        r = get_events(ctx, &q, &rows, &n);
-        if (r == -ENOENT)
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -ENODATA)
                 return respond_error(resp, KIND_JSON, 503, "no history database");
-        if (r < 0)
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_JSON, 400, "unit: not a valid unit name");
+        if (r < 0) {
+                log_debug_errno(r, "Events query failed: %m");
                 return respond_error(resp, KIND_JSON, 503, "history database unavailable");
+        }
         if (render_json_events(rows, n, &resp->body) < 0)
                 respond_error(resp, KIND_JSON, 500, "out of memory");
         event_rows_free(rows, n);
 }
 
-static void h_api_status(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_api_status(HttpContext *ctx, const RenderOptions *o, const Request *req,
                          const char *param, Response *resp) {
-        StatusInfo st = { .db_available = ctx->source.history || ctx->source.events };
+        Store *store = get_store(ctx);
+        StatusInfo st = { .db_available = store != NULL };
+        uint64_t now = now_monotonic_usec();
 
         (void) req, (void) param;
-        if (ctx->source.health)
-                st.db_error = ctx->source.health(ctx->source.userdata);
+        if (store != ctx->db_stats_store) {
+                /* another (or a reopened) database: forget the cached numbers */
+                ctx->db_stats_usec = 0;
+                ctx->db_stats_store = store;
+        }
+        if (store) {
+                /* store_stats() counts rows: at most every HTTP_DB_STATS_USEC, whatever the
+                 * request rate. */
+                if (ctx->db_stats_usec == 0 || now - ctx->db_stats_usec >= HTTP_DB_STATS_USEC) {
+                        ctx->db_stats_error = store_stats(store, &ctx->db_stats);
+                        ctx->db_stats_usec = now;
+                }
+                st.db_error = ctx->db_stats_error < 0 ? ctx->db_stats_error :
+                                                        ctx->db_stats.last_error;
+                st.schema_version = ctx->db_stats.schema_version;
+                st.db_bytes = ctx->db_stats.db_bytes;
+                st.wal_bytes = ctx->db_stats.wal_bytes;
+                st.n_changes = ctx->db_stats.n_changes;
+                st.n_events = ctx->db_stats.n_events;
+                st.n_scans = ctx->db_stats.n_scans;
+        }
         if (render_json_status(ctx->state, o, &st, &resp->body) < 0)
                 return respond_error(resp, KIND_JSON, 500, "out of memory");
 }
 
-static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_dashboard(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         DashboardQuery dq = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_EXPOSURE };
         const State *s = ctx->state;
@@ -391,7 +591,7 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
                         return respond_error(resp, KIND_HTML, 400, "unknown sort order");
         }
 
-        if (ctx->source.history && s->n_units > 0) {
+        if (get_store(ctx) && s->n_units > 0) {
                 /* One indexed query per unit; a failing store leaves the sparklines flat. */
                 sparks = xcalloc(s->n_units, sizeof(*sparks));
                 spark_rows = xcalloc(s->n_units, sizeof(*spark_rows));
@@ -405,15 +605,20 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
                         };
                         HistoryRow *rows = NULL;
                         size_t n = 0;
-                        if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0)
+                        /* -ENOENT: not stored yet (flat line); anything else: give up on the
+                         * sparklines, the page still renders. */
+                        int r = load_history(ctx, &q, &rows, &n);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
                                 break;
                         spark_rows[i] = rows;
-                        sparks[i] = (Sparkline) { rows, n < q.limit ? n : q.limit };
+                        sparks[i] = (Sparkline) { rows, n };
                 }
         }
         {
                 HistoryQuery q = { .limit = HTTP_DASHBOARD_EVENTS, .kind = EVENT_REGRESSION };
-                (void) get_events(ctx, &q, &events, &n_events);
+                (void) load_events(ctx, &q, &events, &n_events);
         }
         render_html_dashboard(s, o, &dq, sparks, events, n_events, &resp->body);
         resp->content_type = CT_HTML;
@@ -425,7 +630,7 @@ static void h_dashboard(const HttpContext *ctx, const RenderOptions *o, const Re
         event_rows_free(events, n_events);
 }
 
-static void h_unit_page(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_unit_page(HttpContext *ctx, const RenderOptions *o, const Request *req,
                         const char *param, Response *resp) {
         const UnitState *u = find_unit(ctx, param, KIND_HTML, resp);
         _cleanup_free_ HistoryRow *rows = NULL;
@@ -434,21 +639,19 @@ static void h_unit_page(const HttpContext *ctx, const RenderOptions *o, const Re
         (void) req;
         if (!u)
                 return;
-        if (ctx->source.history) {
+        if (get_store(ctx)) {
                 HistoryQuery q = { .unit = u->id, .limit = HTTP_UNIT_CHART_ROWS,
                                    .kind = _EVENT_KIND_INVALID };
-                if (ctx->source.history(ctx->source.userdata, &q, &rows, &n) < 0) {
+                if (load_history(ctx, &q, &rows, &n) < 0) {
                         rows = NULL;
                         n = 0;
                 }
-                if (n > q.limit)
-                        n = q.limit;
         }
         render_html_unit(ctx->state, u, o, rows, n, &resp->body);
         resp->content_type = CT_HTML;
 }
 
-static void h_events_page(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_events_page(HttpContext *ctx, const RenderOptions *o, const Request *req,
                           const char *param, Response *resp) {
         EventRow *rows = NULL;
         HistoryQuery q;
@@ -459,8 +662,12 @@ static void h_events_page(const HttpContext *ctx, const RenderOptions *o, const 
         (void) param;
         if ((err = parse_range(req, &q)))
                 return respond_error(resp, KIND_HTML, 400, err);
-        r = get_events(ctx, &q, &rows, &n);
-        render_html_events(o, rows, n, r != -ENOENT, &resp->body);
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -EINVAL)
+                return respond_error(resp, KIND_HTML, 400, "unit: not a valid unit name");
+        if (r < 0 && r != -ENODATA)
+                return respond_error(resp, KIND_HTML, 503, "history database unavailable");
+        render_html_events(o, rows, n, r != -ENODATA, &resp->body);
         resp->content_type = CT_HTML;
         event_rows_free(rows, n);
 }
@@ -477,7 +684,7 @@ static const char *asset_type(const char *name) {
         return NULL; /* page templates (.html) are not served */
 }
 
-static void h_static(const HttpContext *ctx, const RenderOptions *o, const Request *req,
+static void h_static(HttpContext *ctx, const RenderOptions *o, const Request *req,
                      const char *param, Response *resp) {
         (void) ctx, (void) o;
         /* Exact lookup in the embedded table: "..", "/" or "%2e%2e" can never name a file. */
@@ -549,7 +756,7 @@ static bool route_match(const char *pattern, const Request *req, const char **re
         return true;
 }
 
-void http_dispatch(const HttpContext *ctx, const Request *req, Response *resp) {
+void http_dispatch(HttpContext *ctx, const Request *req, Response *resp) {
         RouteKind kind = startswith(req->path, "/api/") ? KIND_JSON : KIND_HTML;
         RenderOptions o = ctx->render;
         const Route *route = NULL;
@@ -557,6 +764,23 @@ void http_dispatch(const HttpContext *ctx, const Request *req, Response *resp) {
 
         resp->status = 200;
         o.now_usec = now_realtime_usec();
+
+        /* Access first, for every path and method, with JSON errors (the clients that get them
+         * are scripts and scrapers, or an attacker). */
+        if (!host_allowed(ctx, req->host))
+                return respond_error(resp, KIND_JSON, 421,
+                                     "Host not allowed: use localhost or an address in "
+                                     "allowed_hosts (DNS-rebinding defence)");
+        if (ctx->token && !req->authorization) {
+                respond_error(resp, KIND_JSON, 401, "authorization required: Bearer token");
+                resp->www_authenticate = "Bearer realm=\"exposured\"";
+                return;
+        }
+        if (ctx->token && !bearer_matches(ctx->token, req->authorization)) {
+                respond_error(resp, KIND_JSON, 401, "invalid token");
+                resp->www_authenticate = "Bearer realm=\"exposured\", error=\"invalid_token\"";
+                return;
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(routes) && !req->error; i++)
                 if (route_match(routes[i].pattern, req, &param)) {
@@ -665,6 +889,7 @@ typedef struct Listener {
 struct HttpServer {
         sd_event *event;
         HttpContext ctx;
+        char mhd_error[256]; /* MHD's last message, for the error when it refuses to start */
         Listener *listeners;
         size_t n_listeners;
         Response resp;     /* reused between requests: its body Buf keeps its memory */
@@ -698,6 +923,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
         req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                         MHD_HTTP_HEADER_IF_NONE_MATCH);
+        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_AUTHORIZATION);
 
         http_response_reset(resp);
         http_dispatch(&s->ctx, &req, resp);
@@ -731,6 +959,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 (void) add_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
         if (resp->etag)
                 (void) add_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+        if (resp->www_authenticate)
+                (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
 
@@ -748,18 +978,19 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) {
         return strlen(s);
 }
 
+/* MHD's messages: at debug level (they can be about clients), and the last one is kept for the
+ * error message when MHD_start_daemon() fails (e.g. GnuTLS refusing a key). */
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
-        char msg[512];
+        HttpServer *s = cls;
+        char msg[sizeof s->mhd_error];
 
-        (void) cls;
-        if (log_get_max_level() < LOG_DEBUG)
-                return;
         /* MHD's messages are printf formats from the library itself. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
         (void) vsnprintf(msg, sizeof msg, fmt, ap);
 #pragma GCC diagnostic pop
         msg[strcspn(msg, "\n")] = 0;
+        memcpy(s->mhd_error, msg, sizeof msg);
         log_debug("libmicrohttpd: %s", msg);
 }
 
@@ -813,6 +1044,17 @@ static int on_prepare(sd_event_source *src, void *userdata) {
 }
 
 static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) {
+        const bool tls = config->tls_key && config->tls_certificate;
+        /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL set otherwise. MHD copies nothing: the strings
+         * are read during MHD_start_daemon() only. */
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) (uintptr_t) config->tls_key },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) (uintptr_t) config->tls_certificate },
+                { MHD_OPTION_HTTPS_PRIORITIES, 0,
+                  (void *) (uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        struct MHD_OptionItem no_options[] = { { MHD_OPTION_END, 0, NULL } };
         const union MHD_DaemonInfo *info;
         int r, flags;
 
@@ -821,9 +1063,12 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
                 (void) fcntl(l->fd, F_SETFL, flags | O_NONBLOCK);
 
         l->server = s;
+        s->mhd_error[0] = 0;
         l->mhd = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+                on_request, s,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                MHD_OPTION_ARRAY, tls ? tls_options : no_options,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) l->fd,
                 MHD_OPTION_CONNECTION_LIMIT,
                 (unsigned) (config->connection_limit ? config->connection_limit :
@@ -836,7 +1081,14 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
         if (!l->mhd) {
                 /* MHD did not take the socket. */
                 (void) close(TAKE_FD(l->fd));
-                return log_error_errno(EIO, "Failed to start the HTTP server.");
+                if (tls)
+                        return log_error_errno(EBADMSG,
+                                               "Failed to start the HTTPS server (is the TLS key "
+                                               "an unencrypted PEM key matching the PEM "
+                                               "certificate?): %s",
+                                               s->mhd_error[0] ? s->mhd_error : "no details");
+                return log_error_errno(EIO, "Failed to start the HTTP server: %s",
+                                       s->mhd_error[0] ? s->mhd_error : "no details");
         }
         info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
         if (!info)
@@ -856,6 +1108,23 @@ static int listener_start(HttpServer *s, Listener *l, const HttpConfig *config) 
         return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
 }
 
+/* Is fd bound to 127.0.0.0/8 or ::1 (a socket only this machine can reach)? */
+static bool fd_is_loopback(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false; /* AF_UNIX: behind a proxy that passes its own Host */
+}
+
 static Listener *listener_add(HttpServer *s, int fd) {
         s->listeners = xrealloc(s->listeners, (s->n_listeners + 1) * sizeof(Listener));
         s->listeners[s->n_listeners] = (Listener) { .fd = fd };
@@ -869,6 +1138,15 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
 
         s->event = sd_event_ref(event);
         s->ctx = *ctx;
+
+        if (!!config->tls_key != !!config->tls_certificate)
+                return log_error_errno(EINVAL, "TLS needs both a key and a certificate.");
+        if (config->tls_key && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(EOPNOTSUPP,
+                                       "TLS requested, but libmicrohttpd was built without it.");
+        if (s->ctx.token && (isempty(s->ctx.token) || strlen(s->ctx.token) > HTTP_TOKEN_MAX))
+                return log_error_errno(EINVAL, "The bearer token must have 1 to %d bytes.",
+                                       HTTP_TOKEN_MAX);
 
         if (config->use_listen_fds) {
                 n = sd_listen_fds(true);
@@ -898,6 +1176,13 @@ int http_server_new(sd_event *event, const HttpConfig *config, const HttpContext
         }
         if (s->n_listeners == 0)
                 return log_error_errno(EINVAL, "No address to listen on.");
+        s->ctx.loopback_only = true;
+        for (size_t i = 0; i < s->n_listeners; i++)
+                if (!fd_is_loopback(s->listeners[i].fd))
+                        s->ctx.loopback_only = false;
+        if (s->ctx.token && !config->tls_key && !s->ctx.loopback_only)
+                log_warning("The bearer token crosses the network in clear text: no TLS on a "
+                            "non-loopback socket (fine behind a TLS proxy on this host).");
         for (size_t i = 0; i < s->n_listeners; i++) {
                 r = listener_start(s, &s->listeners[i], config);
                 if (r < 0)
@@ -924,6 +1209,15 @@ HttpServer *http_server_free(HttpServer *s) {
         sd_event_unref(s->event);
         free(s);
         return NULL;
+}
+
+void http_server_set_paused(HttpServer *s, bool paused) {
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                Listener *l = &s->listeners[i];
+                (void) sd_event_source_set_enabled(l->io, paused ? SD_EVENT_OFF : SD_EVENT_ON);
+                if (paused)
+                        (void) sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        }
 }
 
 size_t http_server_n_listeners(const HttpServer *s) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* exposured: entry point. Picks the subcommand and hands over to it. */
+/* exposured: entry point. Picks the subcommand and hands over to it: run (the daemon, also the
+ * default), scan (one-shot scoring), history and events (the stored history). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli-history.h"
 #include "run.h"
+#include "scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -27,6 +29,7 @@ int main(int argc, char *argv[]) {
                 int (*main)(int argc, char **argv);
         } commands[] = {
                 { "run", run_main },
+                { "scan", scan_main },
                 { "history", cli_history },
                 { "events", cli_events },
         };

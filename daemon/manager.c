@@ -13,6 +13,7 @@
 
 #include "bus-scan.h"
 #include "bus-watch.h"
+#include "credential.h"
 #include "http.h"
 #include "log.h"
 #include "manager.h"
@@ -28,12 +29,15 @@
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
+/* Requests wait at most this long for the first scan before being answered anyway. */
+#define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
 struct Manager {
         Config *config;
         sd_event *event;
         Store *store;              /* NULL while the database cannot be opened */
         HttpServer *http;
+        char *token;               /* the bearer token (wiped on free), or NULL */
         BusWatch *watch;
         State state;
 
@@ -52,8 +56,10 @@ struct Manager {
         sd_event_source *store_retry_timer;
         sd_event_source *prune_timer;
         sd_event_source *periodic_timer;
+        sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
+        StoreCurrent *persisted;   /* the database's view at start-up, for counters */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
@@ -382,6 +388,12 @@ static int open_store(Manager *m) {
                 return r;
         if (m->config->db_max_bytes > 0)
                 (void) store_set_size_limit(m->store, m->config->db_max_bytes);
+        if (!m->persisted) {
+                r = store_load_current(m->store, &m->persisted);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the stored state: %m; counters "
+                                          "start from zero, ignoring.");
+        }
         return 0;
 }
 
@@ -409,9 +421,26 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- scans ---- */
 
+/* HTTP is paused until the first full scan is in (see http_server_set_paused()). */
+static void serve(Manager *m) {
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
+        if (m->http)
+                http_server_set_paused(m->http, false);
+}
+
+static int on_serve_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) usec;
+        /* No first scan yet (the bus is down?): serve what we have, /api/v1/status says why. */
+        serve(m);
+        return 0;
+}
+
 static void notify_ready(Manager *m) {
         if (m->ready)
                 return;
+        serve(m);
         m->ready = true;
         (void) sd_notify(false, "READY=1");
 }
@@ -439,7 +468,24 @@ static UnitState *score_result(Manager *m, BusScanUnit *bu) {
 }
 
 /* Keep counters and first-seen times across rescans of the same unit. */
-static void inherit(UnitState *u, const UnitState *old) {
+static int cmp_store_unit(const void *key, const void *elem) {
+        return strcmp(key, ((const StoreUnit *) elem)->name);
+}
+
+/* Keep counters and times across rescans of the same unit; for a unit we have not held since
+ * start-up, take them from the database, so counters survive a daemon restart. */
+static void inherit(Manager *m, UnitState *u, const UnitState *old) {
+        if (!old && m->persisted) {
+                const StoreUnit *su = bsearch(u->id, m->persisted->units, m->persisted->n_units,
+                                              sizeof(StoreUnit), cmp_store_unit);
+                if (su && su->gone_usec == 0) {
+                        u->first_seen_usec = su->first_seen_usec;
+                        u->last_change_usec = su->last_change_usec;
+                        u->regressions = su->regressions;
+                        u->improvements = su->improvements;
+                }
+                return;
+        }
         if (!old)
                 return;
         u->first_seen_usec = old->first_seen_usec;
@@ -483,9 +529,8 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 m->state.systemd_major = major;
         }
 
-        /* bus_scan_units() hands out const results; we move the props out of them, which is
-         * fine because the scan is freed right after. */
-        units = (BusScanUnit *) (uintptr_t) bus_scan_units(scan, &n);
+        /* score_result() moves each unit's props out of the scan, which is freed right after. */
+        units = bus_scan_units(scan, &n);
 
         if (full) {
                 /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
@@ -514,7 +559,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         if (!u)
                                 continue;
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         unit_state_free(state_put(&m->state, u));
                 }
         } else {
@@ -528,7 +573,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         }
                         UnitState *prev = state_take(&m->state, u->id);
                         u->first_seen_usec = now;
-                        inherit(u, prev);
+                        inherit(m, u, prev);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -686,104 +731,120 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
-/* ---- the HTTP server's view of the store ---- */
+/* ---- access: TLS and token credentials (docs/http.md) ---- */
 
-static int source_history(void *userdata, const HistoryQuery *q, HistoryRow **ret_rows,
-                          size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
+_Static_assert(CREDENTIAL_TOKEN_MAX <= HTTP_TOKEN_MAX, "a token read must fit the comparison");
+
+/* Read the secret `key` names (source: a credential name or a path) into *ret. Returns 1, or 0
+ * when it is absent and mode is auto, or a logged -errno: a secret that is asked for (yes) or
+ * present but unusable never falls back to "off". */
+static int load_secret(const char *key, const char *source, ConfigSwitch mode, size_t max,
+                       char **ret) {
+        _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!m->store)
-                return -ENOENT;
-        r = store_history(m->store, q->unit, q->since_usec, q->until_usec ? q->until_usec + 1 : 0,
-                          q->limit, &c, &n);
-        if (r == -ENOENT) {
-                *ret_rows = NULL;
-                *ret_n = 0;
+        r = credential_path(source, &path);
+        if (r == -ENOENT && mode == CONFIG_AUTO)
+                return 0;
+        if (r == -ENOENT)
+                return log_error_errno(r,
+                                       "%s: credential '%s' required, but $CREDENTIALS_DIRECTORY "
+                                       "is not set (LoadCredential= in the unit, see "
+                                       "exposured-tls.conf.example).",
+                                       key, source);
+        if (r < 0)
+                return log_error_errno(r, "%s: '%s' is neither a credential name nor a path.",
+                                       key, source);
+        r = credential_read(path, max, ret, NULL);
+        if (r == -ENOENT && mode == CONFIG_AUTO)
+                return 0;
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s: '%s' is larger than %zu bytes.", key, path, max);
+        if (r == -ENODATA)
+                return log_error_errno(r, "%s: '%s' is empty.", key, path);
+        if (r == -EBADMSG)
+                return log_error_errno(r, "%s: '%s' contains a NUL byte.", key, path);
+        if (r < 0)
+                return log_error_errno(r, "%s: failed to read '%s': %m", key, path);
+        return 1;
+}
+
+static int check_pem(const char *key, const char *source, const char *pem, const char *label) {
+        if (!strstr(pem, "-----BEGIN ") || !strstr(pem, label))
+                return log_error_errno(EBADMSG, "%s: '%s' is not a PEM %s.", key, source,
+                                       strstr(label, "KEY") ? "private key" : "certificate");
+        if (strstr(pem, "ENCRYPTED"))
+                return log_error_errno(EBADMSG,
+                                       "%s: '%s' is an encrypted key; exposured needs it "
+                                       "unencrypted (keep the file 0600 root, LoadCredential= "
+                                       "hands it over).",
+                                       key, source);
+        return 0;
+}
+
+/* TLS key and certificate: both or neither (auto), both (yes), none (no). */
+static int load_tls(const Config *c, char **ret_key, char **ret_cert) {
+        _cleanup_(credential_freep) char *key = NULL, *cert = NULL;
+        int rk, rc, r;
+
+        *ret_key = *ret_cert = NULL;
+        if (c->tls == CONFIG_NO) {
+                log_info("HTTP without TLS (tls = no).");
                 return 0;
         }
+        rk = load_secret("tls_key", c->tls_key, c->tls, CREDENTIAL_PEM_MAX, &key);
+        if (rk < 0)
+                return rk;
+        rc = load_secret("tls_certificate", c->tls_certificate, c->tls, CREDENTIAL_PEM_MAX,
+                         &cert);
+        if (rc < 0)
+                return rc;
+        if (rk == 0 && rc == 0) {
+                log_info("HTTP without TLS (tls = auto, no credential '%s').", c->tls_certificate);
+                return 0;
+        }
+        if (rk == 0 || rc == 0)
+                return log_error_errno(ENOENT,
+                                       "TLS: found '%s' but not '%s': give both or neither.",
+                                       rk ? c->tls_key : c->tls_certificate,
+                                       rk ? c->tls_certificate : c->tls_key);
+        r = check_pem("tls_key", c->tls_key, key, "PRIVATE KEY-----");
+        if (r >= 0)
+                r = check_pem("tls_certificate", c->tls_certificate, cert, "CERTIFICATE-----");
         if (r < 0)
                 return r;
-        HistoryRow *rows = xcalloc(n ? n : 1, sizeof(HistoryRow));
-        for (size_t i = 0; i < n; i++) {
-                if (c[i].exposure < 0)
-                        continue; /* "gone" rows carry no score */
-                rows[k++] = (HistoryRow) {
-                        .time_usec = c[i].time_usec,
-                        .exposure = (unsigned) c[i].exposure,
-                        .predicate = c[i].predicate,
-                };
-        }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
+        log_info("HTTPS with the certificate '%s'.", c->tls_certificate);
+        *ret_key = TAKE_PTR(key);
+        *ret_cert = TAKE_PTR(cert);
         return 0;
 }
 
-static int source_events(void *userdata, const HistoryQuery *q, EventRow **ret_rows,
-                         size_t *ret_n) {
-        Manager *m = userdata;
-        StoreChange *c = NULL;
-        size_t n = 0, k = 0;
-        unsigned kinds;
+static int load_token(const Config *c, char **ret) {
+        _cleanup_(credential_freep) char *token = NULL;
         int r;
 
-        if (!m->store)
-                return -ENOENT;
-        switch (q->kind) {
-        case EVENT_REGRESSION:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION);
-                break;
-        case EVENT_IMPROVEMENT:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT);
-                break;
-        case EVENT_GONE:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_GONE);
-                break;
-        case EVENT_FIRST:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-                break;
-        default:
-                kinds = STORE_EVENT_MASK(STORE_EVENT_REGRESSION) |
-                        STORE_EVENT_MASK(STORE_EVENT_IMPROVEMENT) |
-                        STORE_EVENT_MASK(STORE_EVENT_GONE) |
-                        STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED);
-        }
-        r = store_events(m->store, q->unit, kinds, q->since_usec,
-                         q->until_usec ? q->until_usec + 1 : 0, q->limit, &c, &n);
+        *ret = NULL;
+        if (c->token == CONFIG_NO)
+                return 0;
+        r = load_secret("token_file", c->token_file, c->token, CREDENTIAL_TOKEN_MAX + 2, &token);
         if (r < 0)
                 return r;
-        EventRow *rows = xcalloc(n ? n : 1, sizeof(EventRow));
-        for (size_t i = 0; i < n; i++) {
-                if (!c[i].unit)
-                        continue;
-                rows[k++] = (EventRow) {
-                        .time_usec = c[i].time_usec,
-                        .unit = xstrdup(c[i].unit),
-                        .kind = c[i].kind == STORE_EVENT_REGRESSION ? EVENT_REGRESSION
-                                : c[i].kind == STORE_EVENT_IMPROVEMENT ? EVENT_IMPROVEMENT
-                                : c[i].kind == STORE_EVENT_GONE ? EVENT_GONE
-                                                                : EVENT_FIRST,
-                        .exposure = c[i].exposure < 0 ? 0 : (unsigned) c[i].exposure,
-                        .previous = c[i].before < 0 ? 0 : (unsigned) c[i].before,
-                        .predicate = c[i].predicate,
-                        .previous_predicate = predicate_from_exposure(
-                                c[i].before < 0 ? 0 : (unsigned) c[i].before),
-                };
+        if (r == 0) {
+                log_info("No bearer token (token = auto, no credential '%s').", c->token_file);
+                return 0;
         }
-        store_changes_free(c, n);
-        *ret_rows = rows;
-        *ret_n = k;
+        r = credential_token_parse(token);
+        if (r == -EFBIG)
+                return log_error_errno(r, "token_file: '%s': the token is longer than %u bytes.",
+                                       c->token_file, CREDENTIAL_TOKEN_MAX);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "token_file: '%s': expected one line of printable ASCII "
+                                       "without spaces.",
+                                       c->token_file);
+        log_info("Requests need the bearer token from '%s'.", c->token_file);
+        *ret = TAKE_PTR(token);
         return 0;
-}
-
-static int source_health(void *userdata) {
-        Manager *m = userdata;
-        if (!m->store)
-                return -ENOENT;
-        return m->store_failing ? -EIO : 0;
 }
 
 /* ---- lifecycle ---- */
@@ -817,11 +878,20 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 store_failed(m, r);
 
-        /* 2. HTTP: listening before READY=1. */
+        /* 2. HTTP: listening before READY=1. The key and certificate are wiped as soon as MHD has
+         * handed them to GnuTLS (when this block ends). */
+        _cleanup_(credential_freep) char *tls_key = NULL, *tls_cert = NULL;
+        r = load_tls(config, &tls_key, &tls_cert);
+        if (r >= 0)
+                r = load_token(config, &m->token);
+        if (r < 0)
+                return r;
         HttpConfig hc = {
                 .listen = NULL,
                 .use_listen_fds = true,
                 .connection_limit = config->max_connections,
+                .tls_key = tls_key,
+                .tls_certificate = tls_cert,
         };
         _cleanup_(strv_freep) char **listen = NULL;
         for (size_t i = 0; i < config->n_listen; i++)
@@ -829,14 +899,23 @@ int manager_new(Config *config, Manager **ret) {
         hc.listen = listen;
         HttpContext ctx = {
                 .state = &m->state,
-                .source = { .userdata = m, .history = source_history, .events = source_events,
-                            .health = source_health },
+                .store = &m->store, /* read per request: sees a reopened database */
                 .render = { .version = EXPOSURED_VERSION,
                             .per_check_metrics = config->per_check_metrics },
+                .token = m->token,
+                .allowed_hosts = config->allowed_hosts,
         };
         r = http_server_new(m->event, &hc, &ctx, &m->http);
+        tls_key = credential_free(tls_key);
+        tls_cert = credential_free(tls_cert);
         if (r < 0)
                 return r;
+        /* Hold requests until the first scan is in, at most SERVE_WAIT_USEC. */
+        http_server_set_paused(m->http, true);
+        r = sd_event_add_time_relative(m->event, &m->serve_timer, CLOCK_MONOTONIC,
+                                       SERVE_WAIT_USEC, USEC_PER_SEC, on_serve_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the serve timer: %m");
 
         /* 3. the bus: WATCH_CONNECTED starts the first full scan. */
         r = bus_watch_new(m->event, CALL_TIMEOUT_USEC, on_watch, m, &m->watch);
@@ -881,12 +960,15 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* reverse order of manager_new() */
         m->scan = bus_scan_free(m->scan);
+        m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
         m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
+        m->token = credential_free(m->token);
+        m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);
         m->sigint = sd_event_source_disable_unref(m->sigint);
         m->sigterm = sd_event_source_disable_unref(m->sigterm);

@@ -115,7 +115,8 @@ static void step_points(const HistoryRow *rows, size_t n, unsigned current, uint
         for (size_t k = n; k > 0; k--) {
                 const HistoryRow *r = &rows[k - 1];
                 uint64_t t = r->time_usec > now ? now : r->time_usec;
-                unsigned x = X(t), y = Y(r->exposure);
+                /* A GONE row (-1) draws as 0: the unit exposes nothing while absent. */
+                unsigned x = X(t), y = Y(r->exposure > 0 ? (unsigned) r->exposure : 0u);
                 if (k != n)
                         buf_printf(out, " %u,%u", x, prev_y);
                 buf_printf(out, "%s%u,%u", k == n ? "" : " ", x, y);
@@ -219,16 +220,25 @@ static void event_rows(Buf *b, const RenderOptions *o, const EventRow *rows, siz
                 buf_puts(b, "<tr><td>");
                 ago(b, e->time_usec, o->now_usec);
                 buf_puts(b, "</td><td>");
-                unit_link(b, e->unit ? e->unit : "");
-                buf_printf(b, "</td><td class=\"ev-%s\">%s</td><td class=\"num\">", k ? k : "x",
-                           k ? k : "?");
-                if (e->kind == EVENT_REGRESSION || e->kind == EVENT_IMPROVEMENT) {
-                        render_tenths(b, e->previous);
+                if (e->unit)
+                        unit_link(b, e->unit);
+                else
+                        buf_puts(b, "(system)");
+                buf_printf(b, "</td><td class=\"ev-%s\">%s", k ? k : "x", k ? k : "?");
+                if (e->detail) {
+                        buf_puts(b, ": ");
+                        render_html_escape(b, e->detail);
+                }
+                buf_puts(b, "</td><td class=\"num\">");
+                if (e->previous >= 0 && e->exposure >= 0) {
+                        render_tenths(b, (unsigned) e->previous);
                         buf_puts(b, " \xe2\x86\x92 ");
                 }
-                render_tenths(b, e->exposure);
-                buf_putc(b, ' ');
-                badge(b, e->predicate);
+                if (e->exposure >= 0) {
+                        render_tenths(b, (unsigned) e->exposure);
+                        buf_putc(b, ' ');
+                        badge(b, e->predicate);
+                }
                 buf_puts(b, "</td></tr>\n");
         }
         buf_puts(b, "</tbody></table>\n");

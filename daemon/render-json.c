@@ -195,9 +195,10 @@ int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf 
                         return -ENOMEM;
                 }
                 add_time(j, "time", "time_usec", rows[i].time_usec);
-                add(j, "exposure", jtenths(rows[i].exposure));
+                add(j, "kind", jstr(event_kind_to_string(rows[i].kind)));
+                add(j, "exposure", rows[i].exposure >= 0 ? jtenths((unsigned) rows[i].exposure) :
+                                                           NULL);
                 add(j, "predicate", jstr(predicate_to_string(rows[i].predicate)));
-                add(j, "failed_checks", json_object_new_int((int) rows[i].failed_checks));
         }
         add(root, "count", json_object_new_int64((int64_t) n));
         return emit(root, out);
@@ -222,13 +223,10 @@ int render_json_events(const EventRow *rows, size_t n, Buf *out) {
                 add_time(j, "time", "time_usec", e->time_usec);
                 add(j, "unit", jstr(e->unit));
                 add(j, "kind", jstr(event_kind_to_string(e->kind)));
-                add(j, "exposure", jtenths(e->exposure));
+                add(j, "previous", e->previous >= 0 ? jtenths((unsigned) e->previous) : NULL);
+                add(j, "exposure", e->exposure >= 0 ? jtenths((unsigned) e->exposure) : NULL);
                 add(j, "predicate", jstr(predicate_to_string(e->predicate)));
-                if (e->kind != EVENT_FIRST) {
-                        add(j, "previous", jtenths(e->previous));
-                        add(j, "previous_predicate",
-                            jstr(predicate_to_string(e->previous_predicate)));
-                }
+                add(j, "detail", jstr(e->detail));
         }
         add(root, "count", json_object_new_int64((int64_t) n));
         return emit(root, out);
@@ -274,5 +272,13 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         add(db, "ok", json_object_new_boolean(st && st->db_available && st->db_error == 0));
         if (st && st->db_available && st->db_error != 0)
                 add(db, "error", jstr(strerror(-st->db_error)));
+        if (st && st->db_available) {
+                add(db, "schema_version", json_object_new_int((int) st->schema_version));
+                add(db, "bytes", json_object_new_int64((int64_t) st->db_bytes));
+                add(db, "wal_bytes", json_object_new_int64((int64_t) st->wal_bytes));
+                add(db, "changes", json_object_new_int64((int64_t) st->n_changes));
+                add(db, "events", json_object_new_int64((int64_t) st->n_events));
+                add(db, "scans", json_object_new_int64((int64_t) st->n_scans));
+        }
         return emit(root, out);
 }

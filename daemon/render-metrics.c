@@ -160,6 +160,12 @@ static void header(Buf *out, const Family *f, MetricsFormat fmt) {
         buf_putc(out, ' ');
         buf_puts(out, type);
         buf_putc(out, '\n');
+        /* OpenMetrics 1.0 "UNIT": the family name must end in _<unit>. */
+        if (fmt == METRICS_OPENMETRICS && endswith(f->name, "_seconds")) {
+                buf_puts(out, "# UNIT ");
+                buf_append(out, f->name, n);
+                buf_puts(out, " seconds\n");
+        }
 }
 
 static void unit_label(Buf *out, const char *name, const UnitState *u) {

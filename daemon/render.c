@@ -14,10 +14,14 @@
 
 const char *event_kind_to_string(EventKind k) {
         static const char *const names[_EVENT_KIND_MAX] = {
-                [EVENT_FIRST] = "first",
+                [EVENT_NONE] = "none",
                 [EVENT_REGRESSION] = "regression",
                 [EVENT_IMPROVEMENT] = "improvement",
+                [EVENT_NEW_EXPOSED] = "new-exposed-unit",
                 [EVENT_GONE] = "gone",
+                [EVENT_RESCORED] = "rescored",
+                [EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
+                [EVENT_SCORER_UPGRADE] = "scorer-upgrade",
         };
         if (k < 0 || k >= _EVENT_KIND_MAX)
                 return NULL;
@@ -26,7 +30,7 @@ const char *event_kind_to_string(EventKind k) {
 
 EventKind event_kind_from_string(const char *s) {
         for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
-                if (s && streq(s, event_kind_to_string(k)))
+                if (streq_ptr(s, event_kind_to_string(k)))
                         return k;
         return _EVENT_KIND_INVALID;
 }
@@ -34,8 +38,10 @@ EventKind event_kind_from_string(const char *s) {
 void event_rows_free(EventRow *rows, size_t n) {
         if (!rows)
                 return;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 free(rows[i].unit);
+                free(rows[i].detail);
+        }
         free(rows);
 }
 
@@ -119,7 +125,8 @@ static void esc_html(Buf *out, char c) {
 /* Length of the prefix of s that needs no escaping for the given set (printable ASCII only). */
 static size_t plain_prefix(const char *s, const char *special) {
         size_t n = 0;
-        while ((unsigned char) s[n] >= 0x20 && (unsigned char) s[n] < 0x7f && !strchr(special, s[n]))
+        while ((unsigned char) s[n] >= 0x20 && (unsigned char) s[n] < 0x7f &&
+               !strchr(special, s[n]))
                 n++;
         return n;
 }

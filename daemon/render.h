@@ -18,41 +18,47 @@
 #define RENDER_ROWS_MAX 1000
 #define RENDER_ROWS_DEFAULT 100
 
-/* One stored score of a unit (a row per change). */
-typedef struct HistoryRow {
-        uint64_t time_usec;  /* CLOCK_REALTIME */
-        unsigned exposure;   /* tenths, 0..100 */
-        Predicate predicate;
-        unsigned failed_checks;
-} HistoryRow;
-
+/* What a stored change means. Same order and names as the store's StoreEventKind (store.h), so
+ * the adapter converts with a cast; kept separate so that renderers do not depend on the store. */
 typedef enum EventKind {
-        EVENT_FIRST,       /* first score of a unit */
-        EVENT_REGRESSION,  /* exposure went up */
-        EVENT_IMPROVEMENT, /* exposure went down */
-        EVENT_GONE,        /* unit disappeared */
+        EVENT_NONE,            /* "none": verdicts changed, exposure did not; or a first score */
+        EVENT_REGRESSION,      /* "regression": exposure rose */
+        EVENT_IMPROVEMENT,     /* "improvement": exposure fell */
+        EVENT_NEW_EXPOSED,     /* "new-exposed-unit" */
+        EVENT_GONE,            /* "gone": the unit went away */
+        EVENT_RESCORED,        /* "rescored": systemd changed, not the unit */
+        EVENT_SYSTEMD_UPGRADE, /* "systemd-upgrade" (no unit) */
+        EVENT_SCORER_UPGRADE,  /* "scorer-upgrade" (no unit) */
         _EVENT_KIND_MAX,
         _EVENT_KIND_INVALID = -EINVAL,
 } EventKind;
 
-/* "first", "regression", "improvement", "gone"; NULL when out of range. */
+/* One stored change of a unit (a row per change). */
+typedef struct HistoryRow {
+        uint64_t time_usec;  /* CLOCK_REALTIME */
+        int exposure;        /* tenths, 0..100; -1 when the unit went away (GONE) */
+        Predicate predicate; /* _PREDICATE_INVALID when exposure is -1 */
+        EventKind kind;
+} HistoryRow;
+
+/* The kind's name as the store spells it; NULL when out of range. */
 const char *event_kind_to_string(EventKind k);
 EventKind event_kind_from_string(const char *s);
 
 typedef struct EventRow {
         uint64_t time_usec;
-        char *unit;          /* owned by the row array, see history_rows_free() */
+        char *unit;          /* owned (event_rows_free()); NULL for upgrade events */
         EventKind kind;
-        unsigned exposure;   /* tenths after the event */
-        unsigned previous;   /* tenths before; meaningless for EVENT_FIRST */
-        Predicate predicate;
-        Predicate previous_predicate;
+        int previous;        /* tenths before; -1 for a first score or an upgrade */
+        int exposure;        /* tenths after; -1 for GONE or an upgrade */
+        Predicate predicate; /* of exposure; _PREDICATE_INVALID when exposure is -1 */
+        char *detail;        /* owned, may be NULL: e.g. "252.38-1 -> 257.9-1" for upgrades */
 } EventRow;
 
-/* A history or events query. since/until are CLOCK_REALTIME usec, inclusive; until 0 = no upper
- * bound; limit is in 1..RENDER_ROWS_MAX; the source returns the newest rows in range, newest
- * first. unit is NULL for "every unit" (events only). kind (events only) is an EventKind or
- * _EVENT_KIND_INVALID for every kind. */
+/* A history or events query: since <= time < until, CLOCK_REALTIME usec; until 0 = no upper
+ * bound (as store_history()/store_events()); limit is in 1..RENDER_ROWS_MAX; the newest rows in
+ * range come first. unit is NULL for "every unit" (events only). kind (events only) is an
+ * EventKind or _EVENT_KIND_INVALID for every kind but EVENT_NONE. */
 typedef struct HistoryQuery {
         const char *unit;
         uint64_t since_usec;
@@ -61,7 +67,7 @@ typedef struct HistoryQuery {
         EventKind kind;
 } HistoryQuery;
 
-/* Free an EventRow array returned by a history source (frees each unit string). */
+/* Free an EventRow array returned by a history source (each unit and detail string too). */
 void event_rows_free(EventRow *rows, size_t n);
 
 /* What the renderers need besides State. */
@@ -127,10 +133,13 @@ int render_json_events(const EventRow *rows, size_t n, Buf *out);
 /* {"error": msg} */
 int render_json_error(const char *msg, Buf *out);
 
-/* Facts for /api/v1/status and the dashboard footer beyond State. */
+/* Facts for /api/v1/status beyond State: the history database. */
 typedef struct StatusInfo {
-        bool db_available;   /* a history store is wired in */
-        int db_error;        /* 0 healthy, else -errno from the store's health check */
+        bool db_available;       /* a history store is wired in */
+        int db_error;            /* 0 healthy, else -errno (last failed write, or stats failed) */
+        unsigned schema_version;
+        uint64_t db_bytes, wal_bytes;
+        uint64_t n_changes, n_events, n_scans;
 } StatusInfo;
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
 

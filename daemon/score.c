@@ -5,6 +5,7 @@
  * allocate, keep state or read a clock: the same inputs always give the same report.
  * Descriptions are not built here but by score_check_describe(), from static templates chosen
  * by the assessors. */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,15 +83,17 @@ static void result(AssessResult *ret, uint64_t badness, const char *text) {
         *ret = (AssessResult) { .badness = badness, .text = text };
 }
 
-void assess_bool(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_bool(const ScoreTable *t, const Assessor *a, const UnitProps *p, AssessResult *ret) {
         bool b = *(const bool *) ((const uint8_t *) p + a->offset);
 
+        (void) t;
         result(ret, (a->parameter & ASSESS_BOOL_INVERT) ? b : !b, NULL);
 }
 
-void assess_user(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_user(const ScoreTable *t, const Assessor *a, const UnitProps *p, AssessResult *ret) {
         bool root = str_eq(p->user, "0") || str_eq(p->user, "root");
 
+        (void) t;
         (void) a;
         /* Debian builds systemd with NOBODY_USER_NAME "nobody". */
         if (str_eq(p->user, "nobody"))
@@ -104,14 +107,18 @@ void assess_user(const Assessor *a, const UnitProps *p, AssessResult *ret) {
                 result(ret, 10, NULL);
 }
 
-void assess_supplementary_groups(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_supplementary_groups(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                                 AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, runs_privileged(p) ? BADNESS_NA : !strv_empty(p->supplementary_groups), NULL);
 }
 
-void assess_protect_home(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                         AssessResult *ret) {
         int r = parse_bool(p->protect_home);
 
+        (void) t;
         (void) a;
         if (r > 0)
                 result(ret, 0, "Service has no access to home directories");
@@ -123,9 +130,11 @@ void assess_protect_home(const Assessor *a, const UnitProps *p, AssessResult *re
                 result(ret, 10, "Service has full access to home directories");
 }
 
-void assess_protect_system(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_protect_system(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                           AssessResult *ret) {
         int r = parse_bool(p->protect_system);
 
+        (void) t;
         (void) a;
         if (r > 0)
                 result(ret, 5, "Service has limited write access to the OS file hierarchy");
@@ -137,16 +146,21 @@ void assess_protect_system(const Assessor *a, const UnitProps *p, AssessResult *
                 result(ret, 10, "Service has full access to the OS file hierarchy");
 }
 
-void assess_root_directory(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_root_directory(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                           AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, empty_or_root(p->root_directory) && empty_or_root(p->root_image), NULL);
 }
 
-void assess_capability_bounding_set(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_capability_bounding_set(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                                    AssessResult *ret) {
+        (void) t;
         result(ret, !!(p->capability_bounding_set & a->parameter), NULL);
 }
 
-void assess_umask(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_umask(const ScoreTable *t, const Assessor *a, const UnitProps *p, AssessResult *ret) {
+        (void) t;
         (void) a;
         if (!(p->umask & 0002))
                 result(ret, 10, "Files created by service are world-writable by default");
@@ -161,12 +175,16 @@ void assess_umask(const Assessor *a, const UnitProps *p, AssessResult *ret) {
                                "by default");
 }
 
-void assess_keyring_mode(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_keyring_mode(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                         AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, !str_eq(p->keyring_mode, "private"), NULL);
 }
 
-void assess_protect_proc(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_protect_proc(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                         AssessResult *ret) {
+        (void) t;
         (void) a;
         if (str_eq(p->protect_proc, "noaccess"))
                 result(ret, 1, NULL);
@@ -176,31 +194,41 @@ void assess_protect_proc(const Assessor *a, const UnitProps *p, AssessResult *re
                 result(ret, 3, NULL);
 }
 
-void assess_proc_subset(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_proc_subset(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                        AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, !str_eq(p->proc_subset, "pid"), NULL);
 }
 
-void assess_notify_access(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_notify_access(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                          AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, str_eq(p->notify_access, "all"), NULL);
 }
 
-void assess_remove_ipc(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_remove_ipc(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                       AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, runs_privileged(p) ? BADNESS_NA : !p->remove_ipc, NULL);
 }
 
-void assess_restrict_namespaces(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_restrict_namespaces(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                                AssessResult *ret) {
+        (void) t;
         result(ret, !!(p->restrict_namespaces & a->parameter), NULL);
 }
 
 /* property_read_restrict_address_families(): every class starts "restricted" for an allow list
  * and "unrestricted" for a deny list; each listed family flips its class. */
-void assess_address_families(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_address_families(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                             AssessResult *ret) {
         bool allow = p->restrict_address_families_allow_list;
         bool flag = allow; /* true = the class may NOT be allocated */
 
+        (void) t;
         for (char **f = p->restrict_address_families; f && *f; f++) {
                 uint64_t class;
 
@@ -220,10 +248,12 @@ void assess_address_families(const Assessor *a, const UnitProps *p, AssessResult
         result(ret, !flag, NULL);
 }
 
-void assess_system_call_architectures(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_system_call_architectures(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                                      AssessResult *ret) {
         char **l = p->system_call_architectures;
         bool only_native = !strv_empty(l);
 
+        (void) t;
         (void) a;
         /* The analyzer keeps a set: {"native"} and nothing else is good. */
         for (char **i = l; i && *i; i++)
@@ -236,6 +266,15 @@ void assess_system_call_architectures(const Assessor *a, const UnitProps *p, Ass
                 result(ret, 0, "Service may execute system calls only with native ABI");
         else
                 result(ret, 8, "Service may execute system calls with multiple ABIs");
+}
+
+/* The system-call group a SystemCallFilter row checks in table t (its parameter indexes the
+ * table's group set); NULL for other rows. */
+static const SyscallGroup *syscall_group(const ScoreTable *t, const Assessor *a) {
+        if (!t || !t->syscall_groups || a->assess != assess_system_call_filter ||
+            a->parameter >= _SYSCALL_GROUP_MAX)
+                return NULL;
+        return t->syscall_groups + a->parameter;
 }
 
 static bool filter_contains(char *const *filter, const char *name, bool strip_errno) {
@@ -251,9 +290,15 @@ static bool filter_contains(char *const *filter, const char *name, bool strip_er
         return false;
 }
 
-void assess_system_call_filter(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                               AssessResult *ret) {
+        const SyscallGroup *g = syscall_group(t, a);
         bool allow = p->system_call_filter_allow_list;
         const char *offender = NULL;
+        bool strip_errno;
+
+        assert(g); /* the tables are data: test-score checks every row has its group */
+        strip_errno = t->syscall_filter_strip_errno;
 
         if (!allow && strv_empty(p->system_call_filter)) {
                 result(ret, 10, "Service does not filter system calls");
@@ -261,8 +306,8 @@ void assess_system_call_filter(const Assessor *a, const UnitProps *p, AssessResu
         }
 
         /* syscall_names_in_filter(): the first member (definition order) that is allowed. */
-        for (const char *const *s = a->group->syscalls; *s; s++)
-                if (filter_contains(p->system_call_filter, *s, a->group->strip_errno) == allow) {
+        for (const char *const *s = g->syscalls; *s; s++)
+                if (filter_contains(p->system_call_filter, *s, strip_errno) == allow) {
                         offender = *s;
                         break;
                 }
@@ -292,9 +337,11 @@ static bool prefix_is_localhost(const IPPrefix *a) {
         return false;
 }
 
-void assess_ip_address(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_ip_address(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                       AssessResult *ret) {
         bool custom, deny4 = false, deny6 = false, other = false, localhost = false;
 
+        (void) t;
         if (a->parameter & IP_QUIRK_V247_EGRESS)
                 /* v247 stores the IPEgressFilterPath result in the ingress flag, after reading
                  * IPIngressFilterPath: only the egress list counts. */
@@ -331,7 +378,9 @@ void assess_ip_address(const Assessor *a, const UnitProps *p, AssessResult *ret)
                 result(ret, 0, "Service blocks all IP address ranges");
 }
 
-void assess_device_allow(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_device_allow(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                         AssessResult *ret) {
+        (void) t;
         if (!str_eq(p->device_policy, "strict") && !str_eq(p->device_policy, "closed"))
                 result(ret, 10, "Service has no device ACL");
         else if (p->n_device_allow == 0)
@@ -344,7 +393,9 @@ void assess_device_allow(const Assessor *a, const UnitProps *p, AssessResult *re
                 result(ret, 5, "Service has a device ACL with some special devices");
 }
 
-void assess_ambient_capabilities(const Assessor *a, const UnitProps *p, AssessResult *ret) {
+void assess_ambient_capabilities(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                                 AssessResult *ret) {
+        (void) t;
         (void) a;
         result(ret, p->ambient_capabilities != 0, NULL);
 }
@@ -448,7 +499,7 @@ int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const Un
                                                .text = "Option excluded by policy, skipping" };
                         c->na = NA_POLICY;
                 } else {
-                        a->assess(a, &eff, &res);
+                        a->assess(table, a, &eff, &res);
                         c->na = res.badness == BADNESS_NA ? NA_PRIVILEGED : NA_NONE;
                 }
 
@@ -491,7 +542,8 @@ int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const Un
         return 0;
 }
 
-static void describe_template(const ScoreCheck *c, const char *t, Buf *out) {
+static void describe_template(const ScoreTable *table, const ScoreCheck *c, const char *t,
+                              Buf *out) {
         for (;;) {
                 const char *pct = strchr(t, '%');
 
@@ -501,10 +553,13 @@ static void describe_template(const ScoreCheck *c, const char *t, Buf *out) {
                 }
                 buf_append(out, t, (size_t) (pct - t));
                 switch (pct[1]) {
-                case 'G':
-                        if (c->assessor->group)
-                                buf_puts(out, c->assessor->group->name);
+                case 'G': {
+                        const SyscallGroup *g = syscall_group(table, c->assessor);
+
+                        if (g)
+                                buf_puts(out, g->name);
                         break;
+                }
                 case 'S':
                         if (c->offending)
                                 buf_puts(out, c->offending);
@@ -543,7 +598,7 @@ void score_check_describe(const ScoreReport *r, size_t i, const ScoreOverride *o
         /* assess(): the assessor's own text wins; otherwise n/a, then "bad" when the badness
          * equals the TABLE's range (not an overridden one), then "good" at 0, else nothing. */
         if (c->text) {
-                describe_template(c, c->text, out);
+                describe_template(r->table, c, c->text, out);
                 return;
         }
         if (c->badness == BADNESS_NA)

@@ -50,6 +50,7 @@ typedef enum NotApplicable {
 
 typedef struct Assessor Assessor;
 typedef struct ScoreCheck ScoreCheck;
+typedef struct ScoreTable ScoreTable;
 
 /* What an assessor function found. text is NULL (use the row's good/bad/na description) or a
  * static template: "%G" expands to the row's syscall group name, "%S" to offending (a syscall
@@ -63,9 +64,30 @@ typedef struct AssessResult {
         size_t n_device_allow;
 } AssessResult;
 
-/* Assessor functions (score.c): pure, write every field of *ret. p is the "effective" view
- * (PrivateMounts inference and implied capability drops already applied). */
-typedef void (*AssessFunc)(const Assessor *a, const UnitProps *p, AssessResult *ret);
+/* Assessor functions (score.c): pure, write every field of *ret. t is the table a belongs to
+ * (for the data that differs between versions sharing a row, such as the system-call groups);
+ * p is the "effective" view (PrivateMounts inference and implied capability drops already
+ * applied). */
+typedef void AssessFunc(const ScoreTable *t, const Assessor *a, const UnitProps *p,
+                        AssessResult *ret);
+
+/* The system-call groups the SystemCallFilter=~@... rows check (their Assessor.parameter), in
+ * the tables' row order. Each table maps them to its version's member lists. */
+typedef enum SyscallGroupId {
+        SYSCALL_GROUP_SWAP,
+        SYSCALL_GROUP_OBSOLETE,
+        SYSCALL_GROUP_CLOCK,
+        SYSCALL_GROUP_CPU_EMULATION,
+        SYSCALL_GROUP_DEBUG,
+        SYSCALL_GROUP_MOUNT,
+        SYSCALL_GROUP_MODULE,
+        SYSCALL_GROUP_RAW_IO,
+        SYSCALL_GROUP_REBOOT,
+        SYSCALL_GROUP_PRIVILEGED,
+        SYSCALL_GROUP_RESOURCES,
+        _SYSCALL_GROUP_MAX,
+        _SYSCALL_GROUP_INVALID = -EINVAL,
+} SyscallGroupId;
 
 /* One system-call group as the analyzer of one systemd version checks it: members in the
  * group's definition order with nested groups expanded in place, restricted to the system calls
@@ -73,7 +95,6 @@ typedef void (*AssessFunc)(const Assessor *a, const UnitProps *p, AssessResult *
 typedef struct SyscallGroup {
         const char *name;               /* "@mount" */
         const char *const *syscalls;    /* NULL-terminated */
-        bool strip_errno;               /* ignore ":EPERM"-style suffixes in the unit's filter */
 } SyscallGroup;
 
 /* One row of the assessor table (score-table.c). Data only. */
@@ -87,21 +108,22 @@ struct Assessor {
         uint64_t weight;
         uint64_t range;
         bool default_dependencies_only;
-        AssessFunc assess;
+        AssessFunc *assess;
         size_t offset;           /* offsetof(UnitProps, ...) for the generic assessors */
-        uint64_t parameter;      /* a bit mask, a family class, a quirk flag, ... */
-        const SyscallGroup *group; /* SystemCallFilter rows only */
+        uint64_t parameter;      /* a bit mask, a family class, a SyscallGroupId, a quirk flag */
 };
 
 /* One scoring table: the assessor rows of a range of systemd versions, plus the data those rows
- * need that changed between versions (system-call groups, ...). */
-typedef struct ScoreTable {
+ * need that changed between versions (system-call groups, ...). Tables may share rows. */
+struct ScoreTable {
         unsigned version_min;    /* first systemd version this table describes */
         unsigned version_max;    /* last one (UINT_MAX for open-ended) */
         const Assessor *rows;
         size_t n_rows;
         const char *boot_phase_text; /* n/a text for DefaultDependencies=no rows */
-} ScoreTable;
+        const SyscallGroup *syscall_groups; /* _SYSCALL_GROUP_MAX entries, by SyscallGroupId */
+        bool syscall_filter_strip_errno; /* ignore ":EPERM"-style suffixes in the unit's filter */
+};
 
 /* The table for a systemd version (the leading number of the manager's Version property).
  * Versions older than the oldest table get the oldest one; newer get the newest. Never NULL. */
@@ -149,29 +171,30 @@ int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const Un
 extern const ScoreTable *const score_tables[];
 extern const size_t score_tables_count;
 
-/* The assessor functions the tables refer to (score.c). */
-void assess_bool(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_user(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_supplementary_groups(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_protect_home(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_protect_system(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_root_directory(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_capability_bounding_set(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_umask(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_keyring_mode(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_protect_proc(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_proc_subset(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_notify_access(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_remove_ipc(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_restrict_namespaces(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_address_families(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_system_call_architectures(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_system_call_filter(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_ip_address(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_device_allow(const Assessor *a, const UnitProps *p, AssessResult *ret);
-void assess_ambient_capabilities(const Assessor *a, const UnitProps *p, AssessResult *ret);
+/* The assessor functions the tables refer to (score.c); declared through AssessFunc, so the
+ * compiler checks each definition against the signature above. */
+AssessFunc assess_bool;
+AssessFunc assess_user;
+AssessFunc assess_supplementary_groups;
+AssessFunc assess_protect_home;
+AssessFunc assess_protect_system;
+AssessFunc assess_root_directory;
+AssessFunc assess_capability_bounding_set;
+AssessFunc assess_umask;
+AssessFunc assess_keyring_mode;
+AssessFunc assess_protect_proc;
+AssessFunc assess_proc_subset;
+AssessFunc assess_notify_access;
+AssessFunc assess_remove_ipc;
+AssessFunc assess_restrict_namespaces;
+AssessFunc assess_address_families;
+AssessFunc assess_system_call_architectures;
+AssessFunc assess_system_call_filter;
+AssessFunc assess_ip_address;
+AssessFunc assess_device_allow;
+AssessFunc assess_ambient_capabilities;
 
-/* Assessor.parameter values. */
+/* Assessor.parameter values (assess_system_call_filter: a SyscallGroupId, above). */
 #define ASSESS_BOOL_INVERT  UINT64_C(1) /* assess_bool: bad when the property is true */
 enum {                                  /* assess_address_families: the family class */
         AF_CLASS_INET,

@@ -69,7 +69,7 @@ void unit_props_done(UnitProps *p) {
         unit_props_init(p);
 }
 
-/* ---- readers: the message is positioned inside the variant; signatures are already checked ---- */
+/* ---- readers: the message is inside the variant, whose signature was checked ---- */
 
 #define FIELD(p, offset, type) ((type *) ((uint8_t *) (p) + (offset)))
 
@@ -280,7 +280,8 @@ static int read_device_allow(sd_bus_message *m, UnitProps *p, size_t offset) {
                         cap = cap ? cap * 2 : 4;
                         l = xrealloc(l, cap * sizeof(DeviceAllowEntry));
                 }
-                l[n++] = (DeviceAllowEntry) { .path = xstrdup(path), .permissions = xstrdup(perm) };
+                l[n++] = (DeviceAllowEntry) { .path = xstrdup(path),
+                                              .permissions = xstrdup(perm) };
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
@@ -303,54 +304,61 @@ static int read_device_allow(sd_bus_message *m, UnitProps *p, size_t offset) {
  * org.freedesktop.systemd1.Service (service, exec and cgroup context properties). */
 #define OFF(f) offsetof(UnitProps, f)
 static const UnitPropMap prop_map[] = {
-        { "AmbientCapabilities",     "t",       read_u64,              OFF(ambient_capabilities) },
-        { "CapabilityBoundingSet",   "t",       read_u64,              OFF(capability_bounding_set) },
-        { "DefaultDependencies",     "b",       read_bool,             OFF(default_dependencies) },
-        { "Delegate",                "b",       read_bool,             OFF(delegate) },
-        { "Description",             "s",       read_string,           OFF(description) },
-        { "DeviceAllow",             "a(ss)",   read_device_allow,     0 },
-        { "DevicePolicy",            "s",       read_string,           OFF(device_policy) },
-        { "DynamicUser",             "b",       read_bool,             OFF(dynamic_user) },
-        { "FragmentPath",            "s",       read_string,           OFF(fragment_path) },
-        { "IPAddressAllow",          "a(iayu)", read_ip_address_allow, 0 },
-        { "IPAddressDeny",           "a(iayu)", read_ip_address_deny,  0 },
-        { "IPEgressFilterPath",      "as",      read_strv,             OFF(ip_egress_filter_path) },
-        { "IPIngressFilterPath",     "as",      read_strv,             OFF(ip_ingress_filter_path) },
-        { "Id",                      "s",       read_string,           OFF(id) },
-        { "KeyringMode",             "s",       read_string,           OFF(keyring_mode) },
-        { "LoadState",               "s",       read_string,           OFF(load_state) },
-        { "LockPersonality",         "b",       read_bool,             OFF(lock_personality) },
-        { "MemoryDenyWriteExecute",  "b",       read_bool,             OFF(memory_deny_write_execute) },
-        { "NoNewPrivileges",         "b",       read_bool,             OFF(no_new_privileges) },
-        { "NotifyAccess",            "s",       read_string,           OFF(notify_access) },
-        { "PrivateDevices",          "b",       read_bool,             OFF(private_devices) },
-        { "PrivateMounts",           "b",       read_bool,             OFF(private_mounts) },
-        { "PrivateNetwork",          "b",       read_bool,             OFF(private_network) },
-        { "PrivateTmp",              "b",       read_bool,             OFF(private_tmp) },
-        { "PrivateUsers",            "b",       read_bool,             OFF(private_users) },
-        { "ProcSubset",              "s",       read_string,           OFF(proc_subset) },
-        { "ProtectClock",            "b",       read_bool,             OFF(protect_clock) },
-        { "ProtectControlGroups",    "b",       read_bool,             OFF(protect_control_groups) },
-        { "ProtectHome",             "s",       read_string,           OFF(protect_home) },
-        { "ProtectHostname",         "b",       read_bool,             OFF(protect_hostname) },
-        { "ProtectKernelLogs",       "b",       read_bool,             OFF(protect_kernel_logs) },
-        { "ProtectKernelModules",    "b",       read_bool,             OFF(protect_kernel_modules) },
-        { "ProtectKernelTunables",   "b",       read_bool,             OFF(protect_kernel_tunables) },
-        { "ProtectProc",             "s",       read_string,           OFF(protect_proc) },
-        { "ProtectSystem",           "s",       read_string,           OFF(protect_system) },
-        { "RemoveIPC",               "b",       read_bool,             OFF(remove_ipc) },
-        { "RestrictAddressFamilies", "(bas)",   read_address_families, 0 },
-        { "RestrictNamespaces",      "t",       read_u64,              OFF(restrict_namespaces) },
-        { "RestrictRealtime",        "b",       read_bool,             OFF(restrict_realtime) },
-        { "RestrictSUIDSGID",        "b",       read_bool,             OFF(restrict_suid_sgid) },
-        { "RootDirectory",           "s",       read_string,           OFF(root_directory) },
-        { "RootImage",               "s",       read_string,           OFF(root_image) },
-        { "SupplementaryGroups",     "as",      read_strv,             OFF(supplementary_groups) },
-        { "SystemCallArchitectures", "as",      read_strv,             OFF(system_call_architectures) },
-        { "SystemCallFilter",        "(bas)",   read_system_call_filter, 0 },
-        { "Type",                    "s",       read_string,           OFF(type) },
-        { "UMask",                   "u",       read_u32,              OFF(umask) },
-        { "User",                    "s",       read_string,           OFF(user) },
+        { "AmbientCapabilities",    "t",       read_u64,               OFF(ambient_capabilities) },
+        { "CapabilityBoundingSet",  "t",       read_u64,
+          OFF(capability_bounding_set) },
+        { "DefaultDependencies",    "b",       read_bool,              OFF(default_dependencies) },
+        { "Delegate",               "b",       read_bool,              OFF(delegate) },
+        { "Description",            "s",       read_string,            OFF(description) },
+        { "DeviceAllow",            "a(ss)",   read_device_allow,      0 },
+        { "DevicePolicy",           "s",       read_string,            OFF(device_policy) },
+        { "DynamicUser",            "b",       read_bool,              OFF(dynamic_user) },
+        { "FragmentPath",           "s",       read_string,            OFF(fragment_path) },
+        { "IPAddressAllow",         "a(iayu)", read_ip_address_allow,  0 },
+        { "IPAddressDeny",          "a(iayu)", read_ip_address_deny,   0 },
+        { "IPEgressFilterPath",     "as",      read_strv,              OFF(ip_egress_filter_path) },
+        { "IPIngressFilterPath",    "as",      read_strv,
+          OFF(ip_ingress_filter_path) },
+        { "Id",                     "s",       read_string,            OFF(id) },
+        { "KeyringMode",            "s",       read_string,            OFF(keyring_mode) },
+        { "LoadState",              "s",       read_string,            OFF(load_state) },
+        { "LockPersonality",        "b",       read_bool,              OFF(lock_personality) },
+        { "MemoryDenyWriteExecute", "b",       read_bool,
+          OFF(memory_deny_write_execute) },
+        { "NoNewPrivileges",        "b",       read_bool,              OFF(no_new_privileges) },
+        { "NotifyAccess",           "s",       read_string,            OFF(notify_access) },
+        { "PrivateDevices",         "b",       read_bool,              OFF(private_devices) },
+        { "PrivateMounts",          "b",       read_bool,              OFF(private_mounts) },
+        { "PrivateNetwork",         "b",       read_bool,              OFF(private_network) },
+        { "PrivateTmp",             "b",       read_bool,              OFF(private_tmp) },
+        { "PrivateUsers",           "b",       read_bool,              OFF(private_users) },
+        { "ProcSubset",             "s",       read_string,            OFF(proc_subset) },
+        { "ProtectClock",           "b",       read_bool,              OFF(protect_clock) },
+        { "ProtectControlGroups",   "b",       read_bool,
+          OFF(protect_control_groups) },
+        { "ProtectHome",            "s",       read_string,            OFF(protect_home) },
+        { "ProtectHostname",        "b",       read_bool,              OFF(protect_hostname) },
+        { "ProtectKernelLogs",      "b",       read_bool,              OFF(protect_kernel_logs) },
+        { "ProtectKernelModules",   "b",       read_bool,
+          OFF(protect_kernel_modules) },
+        { "ProtectKernelTunables",  "b",       read_bool,
+          OFF(protect_kernel_tunables) },
+        { "ProtectProc",            "s",       read_string,            OFF(protect_proc) },
+        { "ProtectSystem",          "s",       read_string,            OFF(protect_system) },
+        { "RemoveIPC",              "b",       read_bool,              OFF(remove_ipc) },
+        { "RestrictAddressFamilies","(bas)",   read_address_families,  0 },
+        { "RestrictNamespaces",     "t",       read_u64,               OFF(restrict_namespaces) },
+        { "RestrictRealtime",       "b",       read_bool,              OFF(restrict_realtime) },
+        { "RestrictSUIDSGID",       "b",       read_bool,              OFF(restrict_suid_sgid) },
+        { "RootDirectory",          "s",       read_string,            OFF(root_directory) },
+        { "RootImage",              "s",       read_string,            OFF(root_image) },
+        { "SupplementaryGroups",    "as",      read_strv,              OFF(supplementary_groups) },
+        { "SystemCallArchitectures","as",      read_strv,
+          OFF(system_call_architectures) },
+        { "SystemCallFilter",       "(bas)",   read_system_call_filter,0 },
+        { "Type",                   "s",       read_string,            OFF(type) },
+        { "UMask",                  "u",       read_u32,               OFF(umask) },
+        { "User",                   "s",       read_string,            OFF(user) },
 };
 #undef OFF
 

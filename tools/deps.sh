@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034 # the pkgs_* lists are read through eval
 # Make sure the Debian packages a make target needs are installed.
 # Usage: tools/deps.sh GROUP...   (groups: build test integration)
 # As root it installs what is missing with apt-get; otherwise it prints the exact apt-get line and
@@ -7,8 +8,10 @@ set -eu
 
 pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev"
 pkgs_test="libcmocka-dev"
-pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl"
+pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
+        prometheus chromium chromium-driver python3-selenium python3-prometheus-client"
 pkgs_sanitize="clang"
+pkgs_valgrind="valgrind"
 
 want=""
 for g in "$@"; do
@@ -30,4 +33,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086 # $missing is a list of words
 apt-get install -y -q $missing >&2 || { apt-get update -q >&2 && apt-get install -y -q $missing >&2; }

@@ -26,6 +26,12 @@ systemd-nspawn -D / --volatile=yes --register=no --keep-unit -M "$name" -b --con
         >"$log" 2>&1 &
 nspawn=$!
 cleanup() {
+        # The daemon first (it would otherwise outlive us, retrying a bus that is gone), then the
+        # container.
+        if [ -n "${daemon:-}" ]; then
+                kill "$daemon" 2>/dev/null || true
+                wait "$daemon" 2>/dev/null || true
+        fi
         if [ -n "${pid1:-}" ]; then
                 nsenter -t "$pid1" -a systemctl poweroff >/dev/null 2>&1 || true
         fi
@@ -35,15 +41,35 @@ cleanup() {
         rm -f "$log"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 pid1=
-for _ in $(seq 100); do
+daemon=
+for _ in $(seq 300); do
         pid1=$(pgrep -P "$nspawn" -x systemd || true)
-        [ -n "$pid1" ] && [ -S "/proc/$pid1/root/run/dbus/system_bus_socket" ] && break
+        [ -n "$pid1" ] && break
+        kill -0 "$nspawn" 2>/dev/null || break
         sleep 0.1
 done
-[ -n "$pid1" ] || { echo "The demo container did not boot:" >&2; cat "$log" >&2; exit 1; }
+# Until the manager answers (its bus appears a moment after PID 1 does) and has booted.
+state=
+for _ in $(seq 300); do
+        [ -n "$pid1" ] || break
+        state=$(timeout 60 nsenter -t "$pid1" -a systemctl is-system-running --wait 2>/dev/null) ||
+                true
+        case "$state" in running | degraded) break ;; esac
+        kill -0 "$nspawn" 2>/dev/null || break
+        sleep 0.1
+done
+case "$state" in
+running | degraded) ;;
+*)
+        echo "The demo container did not boot (state '${state:-none}'):" >&2
+        cat "$log" >&2
+        exit 1
+        ;;
+esac
 
 cp "$top"/tests/sample-units/*.service "/proc/$pid1/root/etc/systemd/system/"
 nsenter -t "$pid1" -a systemctl daemon-reload

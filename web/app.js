@@ -47,18 +47,36 @@
         function applyFilter() {
                 const text = filter ? filter.value.toLowerCase() : "";
                 const min = pred && pred.value ? order.indexOf(pred.value) : -1;
+                const rows = Array.from(units.tBodies[0].rows);
                 let n = 0;
-                Array.from(units.tBodies[0].rows).forEach((row) => {
-                        const ok = (!text || row.cells[0].textContent.toLowerCase().includes(text)) &&
+                rows.forEach((row) => {
+                        const name = row.cells[0].textContent.toLowerCase();
+                        const ok = (!text || name.includes(text)) &&
                                 Number(row.dataset.predicate) >= min;
                         row.classList.toggle("hidden", !ok);
                         if (ok) n++;
                 });
-                if (shown) shown.textContent = "Showing " + n + " of " + units.tBodies[0].rows.length +
-                        " services.";
+                if (shown)
+                        shown.textContent = "Showing " + n + " of " + rows.length + " services.";
         }
         if (filter) filter.addEventListener("input", applyFilter);
         if (pred) pred.addEventListener("change", applyFilter);
+
+        // Put a unit's new score into its row (text only) and mark the row as changed.
+        function updateRow(row, u) {
+                const cell = row.querySelector(".exposure");
+                const text = u.exposure.toFixed(1);
+                if (!cell || cell.textContent === text) return;
+                cell.textContent = text;
+                const badge = row.querySelector(".badge");
+                if (badge) {
+                        badge.textContent = u.predicate;
+                        badge.className = "badge p-" + u.predicate.toLowerCase();
+                }
+                row.dataset.exposure = String(Math.round(u.exposure * 10));
+                row.dataset.predicate = String(order.indexOf(u.predicate));
+                row.classList.add("changed");
+        }
 
         function refresh() {
                 fetch("/api/v1/units", { headers: { Accept: "application/json" } })
@@ -67,23 +85,12 @@
                                 const byId = new Map(data.units.map((u) => [u.unit, u]));
                                 Array.from(units.tBodies[0].rows).forEach((row) => {
                                         const u = byId.get(row.dataset.unit);
-                                        if (!u) return;
-                                        const cell = row.querySelector(".exposure");
-                                        const text = u.exposure.toFixed(1);
-                                        if (cell && cell.textContent !== text) {
-                                                cell.textContent = text;
-                                                const badge = row.querySelector(".badge");
-                                                if (badge) {
-                                                        badge.textContent = u.predicate;
-                                                        badge.className = "badge p-" + u.predicate.toLowerCase();
-                                                }
-                                                row.dataset.exposure = String(Math.round(u.exposure * 10));
-                                                row.dataset.predicate = String(order.indexOf(u.predicate));
-                                                row.classList.add("changed");
-                                        }
+                                        if (u) updateRow(row, u);
                                 });
                         })
                         .catch(() => {});
         }
         setInterval(refresh, 30000);
+        // Lets tests (and other scripts) ask for a refresh now.
+        document.addEventListener("exposured-refresh", refresh);
 })();

@@ -99,7 +99,10 @@ static UnitState *unit_new(const char *id, size_t i, const char *description) {
 
 State *fixture_state_new(size_t n, bool hostile) {
         State *s = xcalloc(1, sizeof(*s));
-        size_t n_hostile = hostile ? strv_length((char *const *) (uintptr_t) fixture_hostile_ids) : 0;
+        size_t n_hostile = 0;
+
+        while (hostile && fixture_hostile_ids[n_hostile])
+                n_hostile++;
 
         s->units = xcalloc(n + n_hostile, sizeof(UnitState *));
         for (size_t i = 0; i < n; i++) {

@@ -137,6 +137,18 @@ static void on_done(BusScan *s, int error, void *userdata) {
         (void) sd_event_exit(p->event, 0);
 }
 
+typedef struct ScanDone {
+        bool done;
+        int error;
+} ScanDone;
+
+static void on_plain_done(BusScan *s, int error, void *userdata) {
+        ScanDone *d = userdata;
+        (void) s;
+        d->done = true;
+        d->error = error;
+}
+
 static void peer_setup(Peer *p, Mode mode) {
         static const sd_id128_t id = { .bytes = { 1, 2, 3 } };
         int fds[2];
@@ -231,7 +243,7 @@ static void test_listing(void **state) {
 
 /* The number of pending calls never exceeds the limit, and the pipeline does fill up to it. */
 static void test_in_flight_bound(void **state) {
-        static const unsigned limits[] = { 1, 7, 64, 200 };
+        static const unsigned limits[] = { 1, 7, 64, BUS_SCAN_IN_FLIGHT_MAX };
 
         (void) state;
         for (size_t k = 0; k < ELEMENTSOF(limits); k++) {
@@ -263,6 +275,22 @@ static void test_in_flight_bound(void **state) {
                 strv_free(names);
                 peer_done(&p);
         }
+}
+
+/* Limits above dbus-daemon's max_replies_per_connection are clamped; 0 is the default. */
+static void test_in_flight_clamp(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL, *d = NULL;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        OK(bus_scan_new(p.client, 100000, 0, &s));
+        assert_int_equal(bus_scan_stats(s)->in_flight_max, BUS_SCAN_IN_FLIGHT_MAX);
+        OK(bus_scan_new(p.client, 0, 0, &d));
+        assert_int_equal(bus_scan_stats(d)->in_flight_max, BUS_SCAN_IN_FLIGHT_DEFAULT);
+        s = bus_scan_free(s);
+        d = bus_scan_free(d);
+        peer_done(&p);
 }
 
 /* A unit the manager never answers for times out; the scan still completes, others are fine. */
@@ -380,6 +408,87 @@ static void test_cancel(void **state) {
         peer_done(&p);
 }
 
+/* A peer that accepts the connection and never answers, not even the authentication: sd-bus
+ * would wait 90 s; the stall timer ends the scan after the call timeout + 1 s. */
+static void test_silent_peer(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        char **names = NULL;
+        sd_event *event = NULL;
+        sd_bus *bus = NULL;
+        const BusScanUnit *u;
+        ScanDone d = {};
+        uint64_t t0;
+        int fds[2];
+        size_t n;
+
+        (void) state;
+        OK(sd_event_new(&event));
+        OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds));
+        OK(sd_bus_new(&bus));
+        OK(sd_bus_set_fd(bus, fds[0], fds[0]));
+        OK(sd_bus_start(bus));
+        OK(sd_bus_attach_event(bus, event, 0));
+        make_names(&names, 3);
+
+        OK(bus_scan_new(bus, 0, 100 * 1000, &s));
+        t0 = now_monotonic_usec();
+        assert_int_equal(bus_scan_start(s, names, on_plain_done, &d), 0);
+        while (!d.done)
+                OK(sd_event_run(event, UINT64_MAX));
+        assert_true(now_monotonic_usec() - t0 < 3 * 1000 * 1000);
+        assert_int_equal(d.error, -ETIMEDOUT);
+        u = bus_scan_units(s, &n);
+        assert_int_equal(n, 3);
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(u[i].error, -ETIMEDOUT);
+        assert_null(bus_scan_version(s));
+
+        s = bus_scan_free(s);
+        bus = sd_bus_close_unref(bus);
+        (void) close(fds[1]);
+        event = sd_event_unref(event);
+        strv_free(names);
+}
+
+/* A closed connection (sd-bus detaches it from its loop on close) is refused at the start, and
+ * nothing calls back later: no stall timer is left armed. */
+static void test_start_on_closed_bus(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        ScanDone d = {};
+        uint64_t t0;
+        Peer p;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        sd_bus_close(p.client);
+        OK(bus_scan_new(p.client, 0, 1000, &s));
+        assert_true(bus_scan_start(s, NULL, on_plain_done, &d) < 0);
+        t0 = now_monotonic_usec();
+        while (now_monotonic_usec() - t0 < 1300 * 1000)
+                OK(sd_event_run(p.event, 100 * 1000));
+        assert_false(d.done);
+        s = bus_scan_free(s);
+        peer_done(&p);
+}
+
+/* Without an event loop there is nothing to drive the scan: refused. */
+static void test_needs_event(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        sd_bus *bus = NULL;
+        int fds[2];
+
+        (void) state;
+        OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+        OK(sd_bus_new(&bus));
+        OK(sd_bus_set_fd(bus, fds[0], fds[0]));
+        OK(sd_bus_start(bus));
+        OK(bus_scan_new(bus, 0, 0, &s));
+        assert_int_equal(bus_scan_start(s, NULL, on_plain_done, NULL), -ENXIO);
+        s = bus_scan_free(s);
+        bus = sd_bus_close_unref(bus);
+        (void) close(fds[1]);
+}
+
 static void test_helpers(void **state) {
         char *path = NULL;
         unsigned v;
@@ -411,11 +520,15 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_listing),
                 cmocka_unit_test(test_in_flight_bound),
+                cmocka_unit_test(test_in_flight_clamp),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_error_reply),
                 cmocka_unit_test(test_hangup),
                 cmocka_unit_test(test_list_fails),
                 cmocka_unit_test(test_cancel),
+                cmocka_unit_test(test_silent_peer),
+                cmocka_unit_test(test_start_on_closed_bus),
+                cmocka_unit_test(test_needs_event),
                 cmocka_unit_test(test_helpers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ typedef struct Fixture {
         HttpServer *server;
         State *state;
         int port;
-        unsigned history_calls;
+        Store *store;
 } Fixture;
 
 typedef struct Reply {
@@ -42,37 +43,47 @@ static void reply_done(Reply *r) {
         *r = (Reply) {};
 }
 
-/* The in-memory "store": 3 history rows for every unit (newest first), 1200 events. It ignores
- * the limit on purpose, to prove the server bounds responses itself. */
-static int history(void *userdata, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
-        Fixture *f = userdata;
-        HistoryRow *rows = xcalloc(3, sizeof(*rows));
-
-        f->history_calls++;
-        if (!state_find_unit(f->state, q->unit)) {
-                free(rows);
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        for (size_t i = 0; i < 3; i++)
-                rows[i] = (HistoryRow) { UINT64_C(1700000000000000) - i * 3600000000u,
-                                         (unsigned) (90 - 10 * i), PREDICATE_UNSAFE, 2 };
-        *ret = rows;
-        *ret_n = 3;
-        return 0;
+/* A real store on ":memory:" with: 3 changes of svc-0003.service; 1200 alternating
+ * regressions/improvements of "<b>x</b>.service" (more than any response may carry); and two
+ * scans whose systemd versions differ, the first one hostile ("<i>252</i>"), which the store turns
+ * into a systemd-upgrade event. */
+static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, unsigned exposure) {
+        StoreVerdict v[SCORE_ROWS_MAX];
+        StoreScore sc = {
+                .unit = unit,
+                .time_usec = t,
+                .exposure = exposure,
+                .predicate = exposure >= 90 ? PREDICATE_UNSAFE : PREDICATE_MEDIUM,
+                .verdicts = v,
+                .n_verdicts = store_verdicts_from_report(r, v),
+                .systemd_version = "252.38-1~deb12u1",
+                .scorer_version = "1",
+                .cause = STORE_CAUSE_STARTUP,
+                .new_unit_threshold = 90,
+        };
+        assert_true(store_add_score(st, &sc, NULL) >= 0);
 }
 
-static int events(void *userdata, const HistoryQuery *q, EventRow **ret, size_t *ret_n) {
-        EventRow *rows = xcalloc(1200, sizeof(*rows));
-        (void) userdata, (void) q;
-        for (size_t i = 0; i < 1200; i++)
-                rows[i] = (EventRow) { UINT64_C(1700000000000000) - i, xstrdup("<b>x</b>.service"),
-                                       EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE,
-                                       PREDICATE_MEDIUM };
-        *ret = rows;
-        *ret_n = 1200;
-        return 0;
+static void fill_store(Store *st, const State *s) {
+        const ScoreReport *r = &state_find_unit(s, "svc-0003.service")->report;
+        uint64_t t0 = UINT64_C(1700000000000000);
+
+        assert_int_equal(store_begin(st), 0);
+        for (unsigned i = 0; i < 3; i++)
+                add(st, "svc-0003.service", r, t0 + i * UINT64_C(3600000000), 70 + 10 * i);
+        /* three changes in the last hours: the dashboard's 30-day sparkline shows them */
+        for (unsigned i = 0; i < 3; i++)
+                add(st, "svc-0010.service", r, now_realtime_usec() - (3 - i) * UINT64_C(3600000000),
+                    30 + 20 * i);
+        for (unsigned i = 0; i < 1200; i++)
+                add(st, "<b>x</b>.service", r, t0 + i * UINT64_C(1000000), i % 2 ? 96 : 50);
+        assert_int_equal(store_commit(st), 0);
+        StoreScan scan = { .time_usec = t0 + UINT64_C(5000000000), .n_units = 2,
+                           .systemd_version = "<i>252</i>", .scorer_version = "1" };
+        assert_int_equal(store_add_scan(st, &scan), 0);
+        scan.time_usec += 1000000;
+        scan.systemd_version = "257.9-1";
+        assert_int_equal(store_add_scan(st, &scan), 0);
 }
 
 static int setup(void **state) {
@@ -82,9 +93,11 @@ static int setup(void **state) {
         HttpContext ctx;
 
         f->state = fixture_state_new(20, true);
+        assert_int_equal(store_open(":memory:", &f->store), 0);
+        fill_store(f->store, f->state);
         ctx = (HttpContext) {
                 .state = f->state,
-                .source = { .userdata = f, .history = history, .events = events },
+                .store = &f->store,
                 .render = { .version = "0.1-test" },
         };
         assert_int_equal(sd_event_new(&f->event), 0);
@@ -101,6 +114,7 @@ static int teardown(void **state) {
         http_server_free(f->server);
         sd_event_unref(f->event);
         fixture_state_free(f->state);
+        store_free(f->store);
         free(f);
         return 0;
 }
@@ -315,6 +329,10 @@ static void test_api(void **state) {
         assert_true(json_object_get_boolean(json_object_object_get(j, "bus_up")));
         assert_string_equal(json_object_get_string(json_object_object_get(j, "systemd_version")),
                             "252.38-1~deb12u1");
+        json_object *db = json_object_object_get(j, "database");
+        assert_true(json_object_get_boolean(json_object_object_get(db, "available")));
+        assert_true(json_object_get_boolean(json_object_object_get(db, "ok")));
+        assert_true(json_object_get_int(json_object_object_get(db, "changes")) >= 1203);
         json_object_put(j);
         reply_done(&r);
 }
@@ -331,16 +349,37 @@ static void test_history(void **state) {
         json_object_put(j);
         reply_done(&r);
 
-        get(f, "GET", "/api/v1/units/svc-0003.service/history?since=2023-11-14T00:00:00Z", NULL,
-            &r);
+        /* newest first, exactly what was stored */
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
         assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "\"exposure\":9.0,\"predicate\":\"UNSAFE\"},{"));
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "history")), 3);
+        json_object_put(j);
+        reply_done(&r);
+
+        /* since/until (RFC 3339 and unix seconds): only the middle change, 1700003600 */
+        get(f, "GET", "/api/v1/units/svc-0003.service/history?since=2023-11-14T23:00:00Z"
+                      "&until=1700007000", NULL, &r);
+        assert_int_equal(r.status, 200);
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "history")), 1);
+        assert_non_null(strstr(r.body, "\"exposure\":8.0"));
+        json_object_put(j);
         reply_done(&r);
 
         get(f, "GET", "/api/v1/units/gone.service/history", NULL, &r);
         assert_json_error(&r, 404);
         reply_done(&r);
+        /* The store refuses names with control characters: still just an unknown unit. */
+        get(f, "GET", "/api/v1/units/new%0Aline.service/history", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/events?unit=new%0Aline.service", NULL, &r);
+        assert_json_error(&r, 400);
+        reply_done(&r);
 
-        /* The source returns 1200 events; the response never holds more than the limit. */
+        /* The store holds 1200 events of one unit; responses stay within the limit. */
         get(f, "GET", "/api/v1/events?limit=1000", NULL, &r);
         assert_int_equal(r.status, 200);
         j = json_tokener_parse(r.body);
@@ -359,7 +398,8 @@ static void test_bad_params(void **state) {
         Fixture *f = *state;
         static const char *const bad[] = {
                 "/api/v1/events?limit=0", "/api/v1/events?limit=1001", "/api/v1/events?limit=-1",
-                "/api/v1/events?limit=1e3", "/api/v1/events?limit=", "/api/v1/events?limit=10&limit=20",
+                "/api/v1/events?limit=1e3", "/api/v1/events?limit=",
+                "/api/v1/events?limit=10&limit=20",
                 "/api/v1/events?since=yesterday", "/api/v1/events?since=2026-02-30T00:00:00Z",
                 "/api/v1/events?since=20&until=10", "/api/v1/events?kind=bad",
                 "/api/v1/events?unit=", "/api/v1/events?what=1", "/api/v1/units?x=1",
@@ -440,8 +480,21 @@ static void test_html(void **state) {
         assert_null(strstr(r.body, "<script>alert"));
         assert_null(strstr(r.body, "<img src=x"));
         assert_null(strstr(r.body, "<b>x</b>"));
+        assert_null(strstr(r.body, "<i>"));
         assert_non_null(strstr(r.body, "href=\"/units/getty%40tty1.service\""));
         assert_non_null(strstr(r.body, "<svg class=\"spark\""));
+        /* svc-0010 sorts after the hostile "new\nline.service", which the store refuses: its
+         * sparkline still shows its three recent changes (6 points, not a flat 2-point line). */
+        {
+                const char *row = strstr(r.body, "<tr data-unit=\"svc-0010.service\"");
+                assert_non_null(row);
+                const char *pts = strstr(row, "points=\"");
+                assert_non_null(pts);
+                unsigned commas = 0;
+                for (const char *c = pts + 8; *c != '"'; c++)
+                        commas += *c == ',';
+                assert_int_equal(commas, 6);
+        }
         reply_done(&r);
 
         get(f, "GET", "/units/%3Cscript%3Ealert(1)%3C%2Fscript%3E.service", NULL, &r);
@@ -464,6 +517,20 @@ static void test_html(void **state) {
 
         get(f, "GET", "/events?kind=regression&limit=5", NULL, &r);
         assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "&lt;b&gt;x&lt;/b&gt;.service"));
+        reply_done(&r);
+
+        /* The systemd-upgrade event carries the (hostile) version text, escaped. */
+        get(f, "GET", "/events?kind=systemd-upgrade", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_null(strstr(r.body, "<i>"));
+        assert_non_null(strstr(r.body, "&lt;i&gt;252&lt;/i&gt; -&gt; 257.9-1"));
+        reply_done(&r);
+
+        get(f, "GET", "/api/v1/events?kind=systemd-upgrade", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "\"unit\":null,\"kind\":\"systemd-upgrade\""));
+        assert_non_null(strstr(r.body, "\"detail\":\"<i>252</i> -> 257.9-1\""));
         reply_done(&r);
 }
 
@@ -553,6 +620,178 @@ static void test_idle_connections(void **state) {
         reply_done(&r);
 }
 
+/* Without a database (store NULL): the history API answers 503, every page still renders. Uses
+ * http_dispatch() directly: the routing half needs no socket. */
+static void test_no_store(void **state) {
+        State *s = fixture_state_new(3, false);
+        HttpContext ctx = { .state = s };
+        static const struct { const char *path; unsigned status; const char *needle; } cases[] = {
+                { "/api/v1/events", 503, "no history database" },
+                { "/api/v1/units/svc-0001.service/history", 503, "no history database" },
+                { "/api/v1/units/svc-0001.service", 200, "\"checks\"" },
+                { "/api/v1/status", 200, "\"available\":false" },
+                { "/units/svc-0001.service", 200, "No history recorded yet." },
+                { "/events", 200, "No history database is configured." },
+                { "/", 200, "None recorded." },
+        };
+        (void) state;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Request req;
+                Response resp = {};
+                http_request_init(&req, "GET", cases[i].path);
+                http_dispatch(&ctx, &req, &resp);
+                if (resp.status != cases[i].status || !strstr(resp.body.data, cases[i].needle))
+                        fail_msg("%s: %u %.200s", cases[i].path, resp.status, resp.body.data);
+                http_request_done(&req);
+                http_response_done(&resp);
+        }
+        fixture_state_free(s);
+}
+
+/* The server reads the owner's Store pointer per request: closing and reopening the database
+ * (as the manager does after failures) is seen at once, and /api/v1/status drops stale stats. */
+static void test_store_swap(void **state) {
+        Fixture *f = *state;
+        Store *saved = f->store;
+        Reply r;
+
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"available\":true,\"ok\":true"));
+        reply_done(&r);
+
+        f->store = NULL;
+        get(f, "GET", "/api/v1/events", NULL, &r);
+        assert_json_error(&r, 503);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"database\":{\"available\":false"));
+        reply_done(&r);
+        get(f, "GET", "/units/svc-0003.service", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+
+        /* a fresh, empty database */
+        assert_int_equal(store_open(":memory:", &f->store), 0);
+        get(f, "GET", "/api/v1/status", NULL, &r);
+        assert_non_null(strstr(r.body, "\"changes\":0,"));
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        store_free(f->store);
+
+        f->store = saved;
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+}
+
+/* Socket activation: a listening socket passed as fd 3 with LISTEN_FDS/LISTEN_PID is used
+ * instead of any --listen address, and the environment is consumed. */
+static void test_listen_fds(void **state) {
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof a;
+        char pid[32];
+        /* an address this host does not have: binding it would fail... */
+        char *addrs[] = { (char *) "192.0.2.1:9573", NULL };
+        HttpConfig config = { .listen = addrs, .use_listen_fds = true };
+        State *s = fixture_state_new(2, false);
+        HttpContext ctx = { .state = s };
+        Fixture f = { .state = s };
+        int fd, saved;
+        Reply r;
+        (void) state;
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &a, sizeof a), 0);
+        assert_int_equal(listen(fd, 16), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &a, &len), 0);
+        saved = fcntl(3, F_DUPFD_CLOEXEC, 10); /* keep whatever fd 3 was */
+        if (fd != 3) {
+                assert_int_equal(dup2(fd, 3), 3);
+                close(fd);
+        }
+        (void) snprintf(pid, sizeof pid, "%d", (int) getpid());
+        assert_int_equal(setenv("LISTEN_PID", pid, 1), 0);
+        assert_int_equal(setenv("LISTEN_FDS", "1", 1), 0);
+
+        assert_int_equal(sd_event_new(&f.event), 0);
+        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_null(getenv("LISTEN_FDS"));
+        assert_int_equal(http_server_n_listeners(f.server), 1);
+        f.port = http_server_port(f.server, 0);
+        assert_int_equal(f.port, ntohs(a.sin_port)); /* ... which it never tried */
+        get(&f, "GET", "/api/v1/status", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+
+        http_server_free(f.server); /* closes fd 3 */
+        sd_event_unref(f.event);
+        fixture_state_free(s);
+        if (saved >= 0) {
+                (void) dup2(saved, 3);
+                close(saved);
+        }
+}
+
+/* Several --listen addresses: one MHD daemon each, all on the same loop, all serving. */
+static void test_two_listeners(void **state) {
+        char *addrs[] = { (char *) "127.0.0.1:0", (char *) "127.0.0.2:0", NULL };
+        HttpConfig config = { .listen = addrs };
+        State *s = fixture_state_new(2, false);
+        HttpContext ctx = { .state = s };
+        Fixture f = { .state = s };
+        Reply r;
+        (void) state;
+
+        assert_int_equal(sd_event_new(&f.event), 0);
+        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_int_equal(http_server_n_listeners(f.server), 2);
+        for (size_t i = 0; i < 2; i++) {
+                f.port = http_server_port(f.server, i);
+                assert_true(f.port > 0);
+                if (i == 1) {
+                        /* connect_server() dials 127.0.0.1; the second socket is on .2 */
+                        struct sockaddr_in a = { .sin_family = AF_INET,
+                                                 .sin_port = htons((uint16_t) f.port),
+                                                 .sin_addr.s_addr = htonl(0x7f000002) };
+                        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                        const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.2\r\n"
+                                           "Connection: close\r\n\r\n";
+                        char buf[64] = {};
+                        assert_int_equal(connect(fd, (struct sockaddr *) &a, sizeof a), 0);
+                        assert_true(write(fd, req, sizeof req - 1) == (ssize_t) sizeof req - 1);
+                        (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+                        for (int k = 0; k < 200 && !buf[0]; k++) {
+                                (void) sd_event_run(f.event, 10000);
+                                if (read(fd, buf, sizeof buf - 1) < 0 && errno != EAGAIN)
+                                        break;
+                        }
+                        close(fd);
+                        assert_true(startswith(buf, "HTTP/1.1 200 "));
+                        continue;
+                }
+                get(&f, "GET", "/metrics", NULL, &r);
+                assert_int_equal(r.status, 200);
+                reply_done(&r);
+        }
+        /* an address in use: a clear error, nothing half-started (ASan checks the cleanup) */
+        {
+                char addr[64];
+                HttpServer *other = NULL;
+                (void) snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(f.server, 0));
+                char *busy[] = { (char *) "127.0.0.1:0", addr, NULL };
+                HttpConfig c2 = { .listen = busy };
+                assert_int_equal(http_server_new(f.event, &c2, &ctx, &other), -EADDRINUSE);
+                assert_null(other);
+        }
+        http_server_free(f.server);
+        sd_event_unref(f.event);
+        fixture_state_free(s);
+}
+
 static void test_listen_parse(void **state) {
         struct sockaddr_storage ss;
         socklen_t len;
@@ -577,6 +816,9 @@ int main(void) {
                 log_set_max_level(LOG_DEBUG);
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_listen_parse),
+                cmocka_unit_test(test_no_store),
+                cmocka_unit_test(test_listen_fds),
+                cmocka_unit_test(test_two_listeners),
                 cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_methods, setup, teardown),
@@ -587,6 +829,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_html, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_swap, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,7 +72,8 @@ static void parse_fails(const char *text, size_t size, int error, unsigned line,
 
 static void test_overrides(void **state) {
         _cleanup_(policy_freep) Policy *p = parse_ok(
-                "{ \"UMask\": { \"weight\": 7, \"range\": 20, \"description_good\": \"good \\\"g\\\"\","
+                "{ \"UMask\": { \"weight\": 7, \"range\": 20,"
+                "  \"description_good\": \"good \\\"g\\\"\","
                 "  \"description_bad\": \"bad\", \"description_na\": \"na\", \"unknown\": 1 },"
                 "  \"NoNewPrivileges\": { \"weight\": 0 },"
                 "  \"NoSuchCheck\": { \"weight\": 1 } }");
@@ -108,7 +109,8 @@ static void test_wrong_types_ignored(void **state) {
         (void) state;
         for (size_t i = 0; i < ELEMENTSOF(values); i++) {
                 (void) snprintf(text, sizeof(text),
-                                "{\"UMask\": {\"weight\": %s, \"range\": %s, \"description_good\": %s,"
+                                "{\"UMask\": {\"weight\": %s, \"range\": %s,"
+                                " \"description_good\": %s,"
                                 " \"description_bad\": %s, \"description_na\": %s}}",
                                 values[i], values[i], i == 0 ? "1" : values[i],
                                 i == 0 ? "2" : values[i], i == 0 ? "[]" : values[i]);
@@ -143,7 +145,8 @@ static void test_unsigned_reals(void **state) {
 
 static void test_not_objects_ignored(void **state) {
         static const char *const texts[] = {
-                "[1, 2]", "5", "\"x\"", "null", "{\"UMask\": 5}", "{\"UMask\": [ {\"weight\": 1} ]}",
+                "[1, 2]", "5", "\"x\"", "null", "{\"UMask\": 5}",
+                "{\"UMask\": [ {\"weight\": 1} ]}",
                 "{\"umask\": {\"weight\": 1}}", /* keys are case-sensitive */
                 "{\"CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW\": {\"weight\": 1}}",
         };

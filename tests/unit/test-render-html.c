@@ -30,7 +30,8 @@ static void check_markup(const char *html) {
                         fail_msg("unexpected tag <%s> at: %.40s", tag, p);
                 if (streq(tag, "script") && p[1] != '/') {
                         /* only the one external script, never inline */
-                        assert_true(startswith(p, "<script src=\"/static/app.js\" defer></script>"));
+                        assert_true(startswith(
+                                p, "<script src=\"/static/app.js\" defer></script>"));
                         scripts++;
                 }
         }
@@ -44,17 +45,22 @@ static void test_dashboard(void **state) {
         State *s = fixture_state_new(10, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
         DashboardQuery q = { .min_predicate = _PREDICATE_INVALID };
-        HistoryRow rows[2] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, 1 },
-                               { UINT64_C(1699990000000000), 90, PREDICATE_UNSAFE, 2 } };
+        HistoryRow rows[2] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM,
+                                 EVENT_IMPROVEMENT },
+                               { UINT64_C(1699990000000000), 90, PREDICATE_UNSAFE, EVENT_NONE } };
         Sparkline *sp = xcalloc(s->n_units, sizeof(*sp));
-        EventRow ev[1] = { { UINT64_C(1700000000000000), (char *) "<img src=x onerror=alert(1)>",
-                             EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE, PREDICATE_MEDIUM } };
+        EventRow ev[2] = { { UINT64_C(1700000000000000), (char *) "<img src=x onerror=alert(1)>",
+                             EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE, NULL },
+                           { UINT64_C(1700000000000000), NULL, EVENT_SYSTEMD_UPGRADE, -1, -1,
+                             _PREDICATE_INVALID, (char *) "<b>252</b> -> 257" } };
         Buf b = {};
         (void) state;
 
         for (size_t i = 0; i < s->n_units; i++)
                 sp[i] = (Sparkline) { rows, 2 };
-        render_html_dashboard(s, &o, &q, sp, ev, 1, &b);
+        render_html_dashboard(s, &o, &q, sp, ev, 2, &b);
+        assert_non_null(strstr(b.data, "&lt;b&gt;252&lt;/b&gt; -&gt; 257"));
+        assert_non_null(strstr(b.data, "5.0 \xe2\x86\x92 9.6 <span class=\"badge p-unsafe\">"));
         check_markup(b.data);
         assert_non_null(strstr(b.data, "href=\"/units/a%5Cx2db.service\">a\\x2db.service</a>"));
         assert_non_null(strstr(b.data, "href=\"/units/getty%40tty1.service\""));
@@ -79,7 +85,7 @@ static void test_dashboard(void **state) {
 static void test_unit_page(void **state) {
         State *s = fixture_state_new(4, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
-        HistoryRow rows[1] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, 1 } };
+        HistoryRow rows[1] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, EVENT_NONE } };
         Buf b = {};
         (void) state;
 
@@ -103,9 +109,9 @@ static void test_unit_page(void **state) {
 }
 
 static void test_svg(void **state) {
-        HistoryRow rows[3] = { { 3000000, 100, PREDICATE_DANGEROUS, 0 },
-                               { 2000000, 0, PREDICATE_PERFECT, 0 },
-                               { 1000000, 50, PREDICATE_MEDIUM, 0 } };
+        HistoryRow rows[3] = { { 3000000, 100, PREDICATE_DANGEROUS, EVENT_REGRESSION },
+                               { 2000000, 0, PREDICATE_PERFECT, EVENT_IMPROVEMENT },
+                               { 1000000, 50, PREDICATE_MEDIUM, EVENT_NONE } };
         Buf b = {};
         (void) state;
 

@@ -6,9 +6,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http-fixture.h"
+#include "props-text.h"
 #include "util.h"
 
 static json_object *parse_strict(const Buf *b) {
@@ -99,30 +102,42 @@ static void test_unit(void **state) {
 }
 
 static void test_history_events_error(void **state) {
-        HistoryRow rows[2] = { { UINT64_C(1795000000000000), 96, PREDICATE_UNSAFE, 3 },
-                               { UINT64_C(1794999999000000), 0, PREDICATE_PERFECT, 0 } };
-        EventRow ev[1] = { { UINT64_C(1795000000000000), (char *) "a\"b\n.service",
-                             EVENT_REGRESSION, 96, 50, PREDICATE_UNSAFE, PREDICATE_MEDIUM } };
+        HistoryRow rows[3] = { { UINT64_C(1795000000000000), -1, _PREDICATE_INVALID, EVENT_GONE },
+                               { UINT64_C(1794999999000000), 96, PREDICATE_UNSAFE,
+                                 EVENT_REGRESSION },
+                               { UINT64_C(1794999998000000), 0, PREDICATE_PERFECT, EVENT_NONE } };
+        EventRow ev[2] = { { UINT64_C(1795000000000000), (char *) "a\"b\n.service",
+                             EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE, NULL },
+                           { UINT64_C(1795000000000000), NULL, EVENT_SYSTEMD_UPGRADE, -1, -1,
+                             _PREDICATE_INVALID, (char *) "252.38-1 -> 257.9-1" } };
         Buf b = {};
         json_object *j, *h;
         (void) state;
 
-        assert_int_equal(render_json_history("x.service", rows, 2, &b), 0);
+        assert_int_equal(render_json_history("x.service", rows, 3, &b), 0);
         j = parse_strict(&b);
         h = get(j, "history");
-        assert_int_equal(json_object_array_length(h), 2);
+        assert_int_equal(json_object_array_length(h), 3);
         assert_string_equal(json_object_get_string(get(json_object_array_get_idx(h, 0), "time")),
                             "2026-11-18T11:06:40Z");
+        assert_string_equal(json_object_get_string(get(json_object_array_get_idx(h, 0), "kind")),
+                            "gone");
+        assert_null(get(json_object_array_get_idx(h, 0), "exposure"));
+        assert_null(get(json_object_array_get_idx(h, 0), "predicate"));
         assert_non_null(strstr(b.data, "\"exposure\":9.6"));
         json_object_put(j);
 
         buf_clear(&b);
-        assert_int_equal(render_json_events(ev, 1, &b), 0);
+        assert_int_equal(render_json_events(ev, 2, &b), 0);
         j = parse_strict(&b);
         json_object *e = json_object_array_get_idx(get(j, "events"), 0);
         assert_string_equal(json_object_get_string(get(e, "unit")), "a\"b\n.service");
         assert_string_equal(json_object_get_string(get(e, "kind")), "regression");
-        assert_string_equal(json_object_get_string(get(e, "previous_predicate")), "MEDIUM");
+        assert_non_null(strstr(b.data, "\"previous\":5.0,\"exposure\":9.6,"));
+        e = json_object_array_get_idx(get(j, "events"), 1);
+        assert_null(get(e, "unit"));
+        assert_string_equal(json_object_get_string(get(e, "kind")), "systemd-upgrade");
+        assert_string_equal(json_object_get_string(get(e, "detail")), "252.38-1 -> 257.9-1");
         json_object_put(j);
 
         buf_clear(&b);
@@ -154,12 +169,107 @@ static void test_status(void **state) {
         fixture_state_free(s);
 }
 
+static char *slurp(const char *rel, size_t *ret_len) {
+        const char *top = getenv("TOP");
+        Buf path = {}, b = {};
+        char chunk[4096];
+        size_t n;
+        FILE *f;
+
+        buf_printf(&path, "%s/%s", top ? top : ".", rel);
+        f = fopen(path.data, "re");
+        if (!f)
+                fail_msg("cannot open %s", path.data);
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                buf_append(&b, chunk, n);
+        fclose(f);
+        buf_done(&path);
+        *ret_len = b.len;
+        return buf_steal(&b);
+}
+
+/* The real scorer on a unit captured from systemd 252, rendered as JSON, must agree field by field
+ * with the golden report tests/golden/v252-systemd-logind.out (made from systemd-analyze's own
+ * output): name, json_field, badness/range, weight, exposure column and description. */
+static void test_real_report_vs_golden(void **state) {
+        UnitState u = {};
+        State s = {};
+        UnitState *units[1] = { &u };
+        RenderOptions o = {};
+        Buf b = {};
+        size_t len, i = 0;
+        unsigned line;
+        char *props, *golden, *save = NULL;
+        json_object *j, *checks;
+        (void) state;
+
+        props = slurp("tests/fixtures/v252-systemd-logind.props", &len);
+        unit_props_init(&u.props);
+        assert_int_equal(props_text_parse(props, len, &u.props, &line), 0);
+        free(props);
+        assert_int_equal(score_unit(score_table_for_version(252), NULL, &u.props, &u.report), 0);
+        u.id = u.props.id;
+        s.units = units;
+        s.n_units = 1;
+
+        assert_int_equal(render_json_unit(&s, &u, &o, &b), 0);
+        j = parse_strict(&b);
+        checks = get(j, "checks");
+        golden = slurp("tests/golden/v252-systemd-logind.out", &len);
+        for (char *l = strtok_r(golden, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *f[6] = {}, *p = l + 2, *tab;
+                size_t k = 0;
+
+                if (!(l[0] == 'x' || l[0] == '+' || l[0] == '-') || l[1] != ' ')
+                        continue;
+                for (; k < 6 && p; k++, p = tab ? tab + 1 : NULL) {
+                        tab = k < 5 ? strchr(p, '\t') : NULL;
+                        if (tab)
+                                *tab = 0;
+                        f[k] = p;
+                }
+                assert_int_equal(k, 6);
+                json_object *c = json_object_array_get_idx(checks, i++);
+                assert_non_null(c);
+                assert_string_equal(json_object_get_string(get(c, "name")), f[0]);
+                assert_string_equal(json_object_get_string(get(c, "json_field")), f[1]);
+                assert_string_equal(json_object_get_string(get(c, "description")), f[5]);
+                uint64_t weight;
+                assert_int_equal(parse_uint(f[3], UINT32_MAX, &weight), 0);
+                assert_int_equal(json_object_get_int64(get(c, "weight")), (int64_t) weight);
+                char br[32];
+                if (l[0] == '-') {
+                        assert_string_equal(json_object_get_string(get(c, "verdict")), "na");
+                        snprintf(br, sizeof br, "n/a/%d", json_object_get_int(get(c, "range")));
+                } else {
+                        assert_string_equal(json_object_get_string(get(c, "verdict")),
+                                            l[0] == 'x' ? "fail" : "pass");
+                        snprintf(br, sizeof br, "%d/%d", json_object_get_int(get(c, "badness")),
+                                 json_object_get_int(get(c, "range")));
+                        /* a failing check carries the line that fixes it */
+                        if (l[0] == 'x')
+                                assert_non_null(json_object_get_string(get(c, "fix")));
+                }
+                assert_string_equal(br, f[2]);
+                if (*f[4])
+                        assert_string_equal(json_object_to_json_string(get(c, "exposure")), f[4]);
+        }
+        assert_int_equal(i, json_object_array_length(checks));
+        assert_true(i > 60);
+        assert_non_null(strstr(b.data, "\"exposure\":2.8,\"predicate\":\"OK\""));
+        free(golden);
+        json_object_put(j);
+        buf_done(&b);
+        unit_props_done(&u.props);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_units),
                 cmocka_unit_test(test_unit),
                 cmocka_unit_test(test_history_events_error),
                 cmocka_unit_test(test_status),
+                cmocka_unit_test(test_real_report_vs_golden),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

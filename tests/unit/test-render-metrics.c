@@ -32,7 +32,9 @@ static void check_families(const char *text, MetricsFormat f) {
                 const char *end = strchr(line, '\n');
                 assert_non_null(end); /* every line is terminated */
                 _cleanup_free_ char *l = xstrndup(line, (size_t) (end - line));
-                if (startswith(l, "# TYPE ") || startswith(l, "# HELP ")) {
+                if (startswith(l, "# UNIT ")) {
+                        assert_int_equal(f, METRICS_OPENMETRICS);
+                } else if (startswith(l, "# TYPE ") || startswith(l, "# HELP ")) {
                         char *name = l + 7, *sp = strchr(name, ' ');
                         assert_non_null(sp);
                         *sp = 0;
@@ -110,6 +112,8 @@ static void test_openmetrics(void **state) {
         assert_non_null(strstr(t, "\nexposured_regressions_total{unit="));
         assert_non_null(strstr(t, "# TYPE exposured_build info\n"));
         assert_non_null(strstr(t, "# TYPE exposured_scans counter\n"));
+        assert_non_null(strstr(t, "# TYPE exposured_scan_duration_seconds gauge\n"
+                                  "# UNIT exposured_scan_duration_seconds seconds\n"));
         assert_null(strstr(t, "exposured_unit_check_exposure"));
         fixture_state_free(s);
 }
@@ -123,14 +127,13 @@ static void test_empty(void **state) {
         assert_non_null(strstr(t, "systemd_version=\"\"} 1\n"));
 }
 
-/* Run `promtool check metrics` with text on stdin; returns its exit status, -1 when absent. */
-static int promtool(const char *text) {
-        const char *tool = "/usr/bin/promtool";
+/* Run argv with text on stdin; returns its exit status, -1 when argv[0] is absent. */
+static int run_with_stdin(char *const argv[], const char *text) {
         char path[] = "/tmp/exposured-metrics-XXXXXX";
         int fd, status;
         pid_t pid;
 
-        if (access(tool, X_OK) < 0)
+        if (access(argv[0], X_OK) < 0)
                 return -1;
         fd = mkstemp(path);
         assert_true(fd >= 0);
@@ -140,7 +143,7 @@ static int promtool(const char *text) {
         assert_true(pid >= 0);
         if (pid == 0) {
                 (void) dup2(fd, 0);
-                execl(tool, tool, "check", "metrics", (char *) NULL);
+                execv(argv[0], argv);
                 _exit(127);
         }
         close(fd);
@@ -149,18 +152,48 @@ static int promtool(const char *text) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* `promtool check metrics` (Debian: prometheus) on the 0.0.4 text. */
 static void test_promtool(void **state) {
         State *s = fixture_state_new(50, true);
         _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
+        char *argv[] = { (char *) "/usr/bin/promtool", (char *) "check", (char *) "metrics", NULL };
         int r;
         (void) state;
 
-        r = promtool(t);
+        r = run_with_stdin(argv, t);
         fixture_state_free(s);
         if (r < 0)
                 skip(); /* apt-get install prometheus */
-        /* promtool exits 3 for lint warnings only (e.g. style hints), 1 for parse errors. */
+        /* promtool exits 3 for lint problems, 1 for parse errors. */
         assert_int_equal(r, 0);
+}
+
+/* prometheus_client's strict OpenMetrics parser on the OpenMetrics text. */
+static void test_openmetrics_parser(void **state) {
+        State *s = fixture_state_new(50, true);
+        _cleanup_free_ char *t = render(s, METRICS_OPENMETRICS, true);
+        const char *top = getenv("TOP");
+        _cleanup_free_ char *script = NULL;
+        Buf b = {};
+        int r;
+        (void) state;
+
+        buf_puts(&b, top ? top : ".");
+        buf_puts(&b, "/tests/prometheus/check-openmetrics.py");
+        script = buf_steal(&b);
+        char *argv[] = { (char *) "/usr/bin/python3", script, NULL };
+        r = run_with_stdin(argv, t);
+        fixture_state_free(s);
+        if (r < 0 || r == 77)
+                skip(); /* apt-get install python3-prometheus-client */
+        assert_int_equal(r, 0);
+
+        /* The parser is strict enough to catch a missing # EOF: prove the check can fail. */
+        s = fixture_state_new(1, false);
+        _cleanup_free_ char *bad = render(s, METRICS_OPENMETRICS, false);
+        fixture_state_free(s);
+        bad[strlen(bad) - strlen("# EOF\n")] = 0;
+        assert_int_equal(run_with_stdin(argv, bad), 1);
 }
 
 int main(void) {
@@ -169,6 +202,7 @@ int main(void) {
                 cmocka_unit_test(test_openmetrics),
                 cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_promtool),
+                cmocka_unit_test(test_openmetrics_parser),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -682,6 +682,7 @@ static void test_tables(void **state) {
         for (size_t k = 0; k < score_tables_count; k++) {
                 const ScoreTable *t = score_tables[k];
                 uint64_t sum = 0;
+                size_t n_groups = 0;
 
                 assert_true(t->n_rows > 0 && t->n_rows <= SCORE_ROWS_MAX);
                 assert_non_null(t->boot_phase_text);
@@ -696,7 +697,22 @@ static void test_tables(void **state) {
                         assert_non_null(a->assess);
                         assert_true(a->weight > 0);
                         assert_true(a->range > 0);
-                        assert_true((a->assess == assess_system_call_filter) == (a->group != NULL));
+                        if (a->assess == assess_system_call_filter) {
+                                const SyscallGroup *g;
+
+                                /* .parameter names the group in this table's set, and the
+                                 * group is the one the row is named after. */
+                                assert_non_null(t->syscall_groups);
+                                assert_true(a->parameter < _SYSCALL_GROUP_MAX);
+                                g = t->syscall_groups + a->parameter;
+                                assert_non_null(g->name);
+                                assert_non_null(g->syscalls);
+                                assert_non_null(g->syscalls[0]);
+                                assert_true(startswith(a->id, "SystemCallFilter=~"));
+                                assert_string_equal(a->id + strlen("SystemCallFilter=~"),
+                                                    g->name);
+                                n_groups++;
+                        }
                         sum += a->weight;
                         for (size_t j = 0; j < i; j++) {
                                 if (strcmp(a->id, t->rows[j].id) == 0 ||
@@ -705,6 +721,8 @@ static void test_tables(void **state) {
                         }
                 }
                 assert_true(sum > 0);
+                /* ids are unique, so every group has exactly one row */
+                assert_int_equal(n_groups, _SYSCALL_GROUP_MAX);
                 switch (table_bit(t)) {
                 case V247:
                         assert_int_equal(t->n_rows, 80);

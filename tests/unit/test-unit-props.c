@@ -2,7 +2,8 @@
 /* Tests for the D-Bus property decoder (unit-props.c): GetAll-shaped a{sv} messages are built on a
  * private sd_bus started on one end of a socketpair (sd-bus refuses to create messages on a bus
  * that was never started; nothing is ever sent), sealed, rewound and decoded. Covers every row
- * of the property map, wrong signatures, empty strings, repeats, huge arrays and malformed bodies. */
+ * of the property map, wrong signatures, empty strings, repeats, huge arrays and malformed
+ * bodies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,8 +175,7 @@ static void test_every_row(void **state) {
         for (int k = 0; k < 2; k++) {
                 strv_push(&put_names, k ? "IPAddressDeny" : "IPAddressAllow");
                 OK(sd_bus_message_open_container(m, 'e', "sv"));
-                OK(sd_bus_message_append_basic(m, 's',
-                                                             k ? "IPAddressDeny" : "IPAddressAllow"));
+                OK(sd_bus_message_append_basic(m, 's', k ? "IPAddressDeny" : "IPAddressAllow"));
                 OK(sd_bus_message_open_container(m, 'v', "a(iayu)"));
                 OK(sd_bus_message_open_container(m, 'a', "(iayu)"));
                 OK(sd_bus_message_open_container(m, 'r', "iayu"));

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* Credentials: name -> path under $CREDENTIALS_DIRECTORY, bounded reads into buffers that are
+ * wiped with explicit_bzero() before free(), and the token's format. A key file is read once, in
+ * one buffer allocated up front (no realloc that would leave copies behind). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "credential.h"
+#include "util.h"
+
+bool credential_name_valid(const char *name) {
+        size_t n = name ? strlen(name) : 0;
+
+        if (n == 0 || n > CREDENTIAL_NAME_MAX || streq(name, ".") || streq(name, ".."))
+                return false;
+        for (const char *p = name; *p; p++)
+                if (*p == '/' || (unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+int credential_path(const char *source, char **ret) {
+        const char *dir;
+        char *p;
+
+        if (isempty(source))
+                return -EINVAL;
+        if (source[0] == '/') {
+                *ret = xstrdup(source);
+                return 0;
+        }
+        if (!credential_name_valid(source))
+                return -EINVAL;
+        dir = getenv("CREDENTIALS_DIRECTORY");
+        if (isempty(dir) || dir[0] != '/')
+                return -ENOENT;
+        p = xmalloc(strlen(dir) + 1 + strlen(source) + 1);
+        memcpy(p, dir, strlen(dir));
+        p[strlen(dir)] = '/';
+        memcpy(p + strlen(dir) + 1, source, strlen(source) + 1);
+        *ret = p;
+        return 0;
+}
+
+char *credential_free(char *s) {
+        if (!s)
+                return NULL;
+        explicit_bzero(s, strlen(s));
+        free(s);
+        return NULL;
+}
+
+int credential_read(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        char *data;
+        size_t len = 0;
+        ssize_t n;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        data = xmalloc(max + 1);
+        while (len <= max && (n = read(fd, data + len, max + 1 - len)) != 0) {
+                if (n < 0) {
+                        int r = -errno;
+                        if (r == -EINTR)
+                                continue;
+                        explicit_bzero(data, len);
+                        free(data);
+                        return r;
+                }
+                len += (size_t) n;
+        }
+        data[len > max ? max : len] = 0;
+        if (len > max || len == 0 || memchr(data, 0, len)) {
+                int r = len > max ? -EFBIG : len == 0 ? -ENODATA : -EBADMSG;
+                explicit_bzero(data, max + 1);
+                free(data);
+                return r;
+        }
+        *ret = data;
+        if (ret_size)
+                *ret_size = len;
+        return 0;
+}
+
+int credential_token_parse(char *s) {
+        size_t n = strlen(s);
+
+        while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+                s[--n] = 0;
+        if (n == 0)
+                return -EINVAL;
+        if (n > CREDENTIAL_TOKEN_MAX)
+                return -EFBIG;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f)
+                        return -EINVAL;
+        return (int) n;
+}

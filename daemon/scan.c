@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: MIT */
+/* `exposured scan [OPTIONS] [UNIT...]`: one-shot scoring of services, the way
+ * `systemd-analyze security` does it, from the same D-Bus data, without the daemon.
+ *
+ * Which units:
+ *   - No UNIT: exactly the set `systemd-analyze security` lists: ListUnits, ids ending in
+ *     ".service", sorted with strcmp, LoadState=loaded only, Type=oneshot skipped. --all keeps the
+ *     oneshot services too (marked "oneshot": true, TYPE column "oneshot").
+ *   - UNIT...: each name mangled like systemctl does ("foo" -> "foo.service"); a name that is not a
+ *     service is refused before anything is read ("Unit X is not a service unit, refusing.");
+ *     a template "foo@.service" is analyzed as the instance the running systemd-analyze would use
+ *     (foo@test-instance.service before v257, foo@test_instance.service from v257). A unit that is
+ *     not loaded yet is loaded on demand by the GetAll call, as systemd-analyze does; an alias
+ *     reports its real unit (the Id property), also as systemd-analyze does. Oneshot services are
+ *     scored when named. A unit that is not found, masked or failed to load is an error ("Unit X
+ *     not found, cannot analyze.", ...): the other units are still printed and the exit status
+ *     is 1, as with systemd-analyze.
+ *
+ * JSON contract (--json): ONE array, one object per unit, in the order above:
+ *   { "unit": "foo.service",        the canonical id
+ *     "exposure": 9.6,              a JSON number with one decimal, 0.0 .. 10.0
+ *     "predicate": "UNSAFE",        PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS
+ *     "oneshot": false,
+ *     "checks": [ {                 one per assessor of the table for this systemd version,
+ *                                   in table order (systemd sorts its table by description;
+ *                                   compare checks by "name")
+ *         "name": "PrivateNetwork=",    \  the same values and JSON types as
+ *         "json_field": "PrivateNetwork",|  `systemd-analyze security --json=short UNIT`:
+ *         "set": false,                  |  set true/false/null (null = not applicable),
+ *         "exposure": "0.4",             |  exposure a string like "0.4" or null (the per-row
+ *         "description": "...",         /   column, null when empty), description null exactly
+ *                                           when systemd prints null (partial badness, no text)
+ *         "weight": 2500, "range": 1,   effective values (after --security-policy), numbers
+ *         "badness": 1,                 0..range, null when not applicable
+ *         "fix": "PrivateNetwork=yes" } ] }   the unit-file line that passes the check, or null
+ * systemd < 250 has no --json and no json_field: for those tables json_field carries the v250 key
+ * (the key --security-policy files use), so policies and consumers work the same everywhere.
+ *
+ * Text output: UNIT EXPOSURE PREDICATE (+ TYPE with --all); colour only on a terminal and never
+ * with $NO_COLOR set. Errors: one line on stderr each, exit status 1. The exit status is also 1
+ * when a unit's exposure is above --threshold (0..100, tenths, as systemd-analyze).
+ *
+ * --security-policy=FILE takes systemd-analyze's policy format (policy.h). Without it, the default
+ * lookup of systemd-analyze runs on this machine (/etc/systemd, /run/systemd,
+ * /usr/local/lib/systemd, /usr/lib/systemd: systemd-analyze-security.policy); when scanning a
+ * container from the host, that is the host's policy, not the container's.
+ * --systemd-version=V scores with the table of systemd V instead of the manager's version (the
+ * template instance name still follows the running manager). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "bus-scan.h"
+#include "cleanup.h"
+#include "log.h"
+#include "policy.h"
+#include "scan.h"
+#include "util.h"
+
+#define UNIT_NAME_MAX 256
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define VALID_UNIT_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
+
+/* ---- unit names (systemd's src/basic/unit-name.c rules) ---- */
+
+static bool unit_type_valid(const char *t) {
+        static const char *const types[] = {
+                "service", "socket", "target", "device", "mount", "automount",
+                "swap", "timer", "path", "slice", "scope",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (streq(t, types[i]))
+                        return true;
+        return false;
+}
+
+typedef enum NameKind {
+        NAME_PLAIN = 1 << 0,
+        NAME_INSTANCE = 1 << 1,
+        NAME_TEMPLATE = 1 << 2,
+        NAME_ANY = NAME_PLAIN | NAME_INSTANCE | NAME_TEMPLATE,
+} NameKind;
+
+static bool unit_name_valid(const char *n, NameKind kinds) {
+        const char *e, *at = NULL;
+
+        if (isempty(n) || strlen(n) >= UNIT_NAME_MAX)
+                return false;
+        e = strrchr(n, '.');
+        if (!e || e == n || !unit_type_valid(e + 1))
+                return false;
+        for (const char *i = n; i < e; i++) {
+                if (*i == '@' && !at)
+                        at = i;
+                if (*i != '@' && !strchr(VALID_UNIT_CHARS, *i))
+                        return false;
+        }
+        if (at == n)
+                return false;
+        if ((kinds & NAME_PLAIN) && !at)
+                return true;
+        if ((kinds & NAME_INSTANCE) && at && e > at + 1)
+                return true;
+        if ((kinds & NAME_TEMPLATE) && at && e == at + 1)
+                return true;
+        return false;
+}
+
+/* Would unit_name_from_path() accept this absolute path? It simplifies "//" and "/./" away and
+ * refuses ".." components (path_is_normalized()). */
+static bool path_convertible(const char *p) {
+        size_t n = strlen(p);
+
+        if (n >= 4096)
+                return false;
+        for (const char *c = p; *c;) {
+                size_t len;
+
+                while (*c == '/')
+                        c++;
+                len = strcspn(c, "/");
+                if (len == 2 && c[0] == '.' && c[1] == '.')
+                        return false;
+                c += len;
+        }
+        return true;
+}
+
+int scan_mangle_unit_name(const char *arg, char **ret) {
+        Buf b = {};
+
+        if (isempty(arg))
+                return -EINVAL;
+        if (unit_name_valid(arg, NAME_ANY)) {
+                *ret = xstrdup(arg);
+                return 0;
+        }
+
+        /* A path names a device or a mount unit; the exact escaped name does not matter here
+         * (it is never a service, and the caller refuses non-services naming the argument). */
+        if (arg[0] == '/' && path_convertible(arg)) {
+                buf_puts(&b, "-");
+                buf_puts(&b, startswith(arg, "/dev/") || startswith(arg, "/sys/") ? ".device"
+                                                                                  : ".mount");
+                *ret = buf_steal(&b);
+                return 0;
+        }
+
+        for (const char *c = arg; *c; c++) {
+                if (*c == '/')
+                        buf_putc(&b, '-');
+                else if (*c == '@' || strchr(VALID_UNIT_CHARS, *c))
+                        buf_putc(&b, *c);
+                else
+                        buf_printf(&b, "\\x%02x", (unsigned) (unsigned char) *c);
+        }
+        if (!unit_name_valid(b.data, NAME_ANY))
+                buf_puts(&b, ".service");
+        if (!unit_name_valid(b.data, NAME_ANY)) {
+                buf_done(&b);
+                return -EINVAL;
+        }
+        *ret = buf_steal(&b);
+        return 0;
+}
+
+int scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
+        const char *at;
+        Buf b = {};
+
+        *ret = NULL;
+        if (!unit_name_valid(name, NAME_TEMPLATE))
+                return 0;
+        at = strchr(name, '@');
+        buf_append(&b, name, (size_t) (at - name) + 1);
+        buf_puts(&b, systemd_version >= 257 ? "test_instance" : "test-instance");
+        buf_puts(&b, at + 1);
+        *ret = buf_steal(&b);
+        return 1;
+}
+
+/* ---- rendering (pure) ---- */
+
+static json_object *json_string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *json_tenths(unsigned tenths) {
+        char buf[8];
+
+        return json_object_new_double_s(tenths / 10.0, score_format_tenths(tenths, buf));
+}
+
+/* The policy description that applies to a check, if any: systemd prints "" for an empty one,
+ * but null for a partial badness that has no text at all. */
+static const char *override_description(const ScoreCheck *c, const ScoreOverride *o) {
+        if (!o)
+                return NULL;
+        if (c->badness == BADNESS_NA)
+                return o->description_na;
+        if (c->badness == 0)
+                return o->description_good;
+        if (c->badness == c->assessor->range)
+                return o->description_bad;
+        return NULL;
+}
+
+static json_object *check_to_json(const ScoreReport *r, size_t i, const ScoreOverride *overrides) {
+        const ScoreCheck *c = &r->checks[i];
+        const ScoreOverride *o = overrides ? &overrides[i] : NULL;
+        json_object *j = json_object_new_object(), *set = NULL, *description;
+        Buf d = {};
+        char buf[8];
+
+        score_check_describe(r, i, overrides, &d);
+        if (d.len > 0 || override_description(c, o))
+                description = json_object_new_string(d.data ? d.data : "");
+        else
+                description = NULL;
+        buf_done(&d);
+
+        switch (score_check_set(c)) {
+        case 1:
+                set = json_object_new_boolean(1);
+                break;
+        case 0:
+                set = json_object_new_boolean(0);
+                break;
+        default:
+                break;
+        }
+
+        json_object_object_add(j, "name", json_object_new_string(c->assessor->id));
+        json_object_object_add(j, "json_field", json_string_or_null(c->assessor->json_field));
+        json_object_object_add(j, "set", set);
+        json_object_object_add(j, "exposure",
+                               c->exposure > 0 ? json_object_new_string(
+                                                         score_format_tenths(c->exposure, buf))
+                                               : NULL);
+        json_object_object_add(j, "description", description);
+        json_object_object_add(j, "weight", json_object_new_uint64(c->weight));
+        json_object_object_add(j, "range", json_object_new_uint64(c->range));
+        json_object_object_add(j, "badness", c->badness == BADNESS_NA
+                                                     ? NULL
+                                                     : json_object_new_uint64(c->badness));
+        json_object_object_add(j, "fix", json_string_or_null(c->assessor->fix));
+        return j;
+}
+
+static json_object *entry_to_json(const ScanEntry *e, const ScoreOverride *overrides) {
+        json_object *u = json_object_new_object(), *checks;
+
+        json_object_object_add(u, "unit", json_object_new_string(e->unit));
+        json_object_object_add(u, "exposure", json_tenths(e->report.exposure));
+        json_object_object_add(u, "predicate",
+                               json_object_new_string(predicate_to_string(e->report.predicate)));
+        json_object_object_add(u, "oneshot", json_object_new_boolean(e->oneshot));
+        checks = json_object_new_array_ext((int) e->report.n_checks);
+        for (size_t i = 0; i < e->report.n_checks; i++)
+                json_object_array_add(checks, check_to_json(&e->report, i, overrides));
+        json_object_object_add(u, "checks", checks);
+        return u;
+}
+
+void scan_render_json(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                      bool pretty, Buf *out) {
+        if (pretty) {
+                json_object *array = json_object_new_array_ext((int) n);
+
+                for (size_t k = 0; k < n; k++)
+                        json_object_array_add(array, entry_to_json(&entries[k], overrides));
+                buf_puts(out, json_object_to_json_string_ext(
+                                      array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(array);
+        } else {
+                /* One unit at a time: a full scan is thousands of objects, and building the whole
+                 * tree first only costs memory. The bytes are what json-c prints for the array. */
+                buf_putc(out, '[');
+                for (size_t k = 0; k < n; k++) {
+                        json_object *u = entry_to_json(&entries[k], overrides);
+
+                        if (k > 0)
+                                buf_putc(out, ',');
+                        buf_puts(out, json_object_to_json_string_ext(
+                                              u, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+                        json_object_put(u);
+                }
+                buf_putc(out, ']');
+        }
+        buf_putc(out, '\n');
+}
+
+/* Text with control characters shown as \xNN (unit names are the manager's, but still). */
+static void put_escaped(Buf *out, const char *s, size_t width) {
+        size_t shown = 0;
+
+        for (; *s; s++, shown++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+                        buf_printf(out, "\\x%02x", (unsigned) (unsigned char) *s);
+                        shown += 3;
+                } else
+                        buf_putc(out, *s);
+        for (; shown < width; shown++)
+                buf_putc(out, ' ');
+}
+
+static size_t escaped_len(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += (unsigned char) *s < 0x20 || *s == 0x7f ? 4 : 1;
+        return n;
+}
+
+/* systemd-analyze's colours: red for UNSAFE and DANGEROUS, yellow for EXPOSED, none for MEDIUM,
+ * green for the rest (ANSI_HIGHLIGHT_*). */
+static const char *predicate_color(Predicate p) {
+        switch (p) {
+        case PREDICATE_DANGEROUS:
+        case PREDICATE_UNSAFE:
+                return "\x1b[0;1;31m";
+        case PREDICATE_EXPOSED:
+                return "\x1b[0;1;33m";
+        case PREDICATE_MEDIUM:
+                return NULL;
+        default:
+                return "\x1b[0;1;32m";
+        }
+}
+
+void scan_render_table(const ScanEntry *entries, size_t n, bool color, bool show_type, Buf *out) {
+        size_t w = strlen("UNIT");
+
+        for (size_t k = 0; k < n; k++)
+                w = MAX(w, escaped_len(entries[k].unit));
+
+        put_escaped(out, "UNIT", w);
+        buf_puts(out, " EXPOSURE PREDICATE");
+        if (show_type)
+                buf_puts(out, " TYPE");
+        buf_putc(out, '\n');
+
+        for (size_t k = 0; k < n; k++) {
+                const ScanEntry *e = &entries[k];
+                const char *pred = predicate_to_string(e->report.predicate);
+                const char *c = color ? predicate_color(e->report.predicate) : NULL;
+                char buf[8];
+
+                put_escaped(out, e->unit, w);
+                buf_printf(out, " %8s ", score_format_tenths(e->report.exposure, buf));
+                if (c)
+                        buf_puts(out, c);
+                buf_puts(out, pred);
+                if (c)
+                        buf_puts(out, "\x1b[0m");
+                if (show_type && e->oneshot) {
+                        for (size_t i = strlen(pred); i < strlen("PREDICATE"); i++)
+                                buf_putc(out, ' ');
+                        buf_puts(out, " oneshot");
+                }
+                buf_putc(out, '\n');
+        }
+}
+
+/* ---- the command ---- */
+
+typedef struct ScanArgs {
+        bool json, pretty, all, stats;
+        unsigned threshold;            /* tenths */
+        const char *policy_path;       /* NULL: the default lookup */
+        unsigned systemd_version;      /* 0: the manager's */
+        unsigned in_flight;            /* 0: the default */
+        uint64_t timeout_usec;
+        char **units;                  /* borrowed from argv */
+} ScanArgs;
+
+static void help(void) {
+        printf("Usage: exposured scan [OPTIONS] [UNIT...]\n\n"
+               "Score the sandboxing of services like `systemd-analyze security`, once.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --json[=short|pretty|off]  One JSON array of units and their checks\n"
+               "     --threshold=N          Exit 1 when a unit's exposure is above N (0..100,\n"
+               "                            in tenths: 50 means 5.0)\n"
+               "     --security-policy=FILE Weights/ranges/descriptions in systemd-analyze's\n"
+               "                            policy format\n"
+               "     --systemd-version=V    Score with the table of systemd V\n"
+               "     --all                  Also oneshot services (marked)\n"
+               "     --max-in-flight=N      Pending D-Bus calls at most (1..%u, default %u)\n"
+               "     --timeout=SEC          Per-call D-Bus timeout (default %u)\n"
+               "     --stats                Print call statistics to stderr\n\n"
+               "Without UNIT: every loaded long-running service, as systemd-analyze lists them.\n"
+               "The bus is $DBUS_SYSTEM_BUS_ADDRESS or the system bus.\n",
+               BUS_SCAN_IN_FLIGHT_MAX, BUS_SCAN_IN_FLIGHT_DEFAULT,
+               BUS_SCAN_TIMEOUT_DEFAULT_USEC / 1000000U);
+}
+
+/* Returns 1 to go on, 0 to exit successfully (--help), <0 on a usage error (already logged). */
+static int parse_args(int argc, char *argv[], ScanArgs *a) {
+        enum {
+                ARG_JSON = 0x100,
+                ARG_THRESHOLD,
+                ARG_POLICY,
+                ARG_VERSION,
+                ARG_ALL,
+                ARG_IN_FLIGHT,
+                ARG_TIMEOUT,
+                ARG_STATS,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "json", optional_argument, NULL, ARG_JSON },
+                { "threshold", required_argument, NULL, ARG_THRESHOLD },
+                { "security-policy", required_argument, NULL, ARG_POLICY },
+                { "systemd-version", required_argument, NULL, ARG_VERSION },
+                { "all", no_argument, NULL, ARG_ALL },
+                { "max-in-flight", required_argument, NULL, ARG_IN_FLIGHT },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "stats", no_argument, NULL, ARG_STATS },
+                {}
+        };
+        uint64_t v;
+        int c, r;
+
+        *a = (ScanArgs) { .threshold = 100, .timeout_usec = BUS_SCAN_TIMEOUT_DEFAULT_USEC };
+        optind = 0;
+        opterr = 0;
+        /* Options may follow the units, as with systemd-analyze (GNU getopt permutes). */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_JSON:
+                        if (!optarg || streq(optarg, "short"))
+                                a->json = true;
+                        else if (streq(optarg, "pretty"))
+                                a->json = a->pretty = true;
+                        else if (streq(optarg, "off"))
+                                a->json = false;
+                        else
+                                return log_error_errno(EINVAL, "Unknown --json= mode: %s",
+                                                       optarg);
+                        break;
+                case ARG_THRESHOLD:
+                        r = parse_uint(optarg, 100, &v);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to parse threshold: %s "
+                                                          "(expected 0..100)", optarg);
+                        a->threshold = (unsigned) v;
+                        break;
+                case ARG_POLICY:
+                        a->policy_path = optarg;
+                        break;
+                case ARG_VERSION:
+                        r = bus_scan_parse_version(optarg, &a->systemd_version);
+                        if (r < 0 || a->systemd_version == 0)
+                                return log_error_errno(EINVAL, "Failed to parse systemd "
+                                                               "version: %s", optarg);
+                        break;
+                case ARG_ALL:
+                        a->all = true;
+                        break;
+                case ARG_IN_FLIGHT:
+                        r = parse_uint(optarg, BUS_SCAN_IN_FLIGHT_MAX, &v);
+                        if (r < 0 || v == 0)
+                                return log_error_errno(EINVAL, "Failed to parse --max-in-flight: "
+                                                               "%s (expected 1..%u)",
+                                                       optarg, BUS_SCAN_IN_FLIGHT_MAX);
+                        a->in_flight = (unsigned) v;
+                        break;
+                case ARG_TIMEOUT:
+                        r = parse_uint(optarg, 3600, &v);
+                        if (r < 0 || v == 0)
+                                return log_error_errno(EINVAL, "Failed to parse --timeout: %s "
+                                                               "(expected 1..3600 seconds)",
+                                                       optarg);
+                        a->timeout_usec = v * 1000000U;
+                        break;
+                case ARG_STATS:
+                        a->stats = true;
+                        break;
+                default:
+                        if (optopt > 0 && optopt < 0x100)
+                                return log_error_errno(EINVAL, "Unknown option: -%c (see "
+                                                               "exposured scan --help)",
+                                                       optopt);
+                        return log_error_errno(EINVAL, "Unknown or incomplete option: %s "
+                                                       "(see exposured scan --help)",
+                                               argv[optind - 1]);
+                }
+        a->units = argv + optind;
+        return 1;
+}
+
+/* s with control characters escaped, for messages. */
+static char *printable(const char *s) {
+        Buf b = {};
+
+        put_escaped(&b, s, 0);
+        return buf_steal(&b);
+}
+
+typedef struct ScanWait {
+        bool done;
+        int error;
+} ScanWait;
+
+static void on_scan_done(BusScan *s, int error, void *userdata) {
+        ScanWait *w = userdata;
+
+        (void) s;
+        w->done = true;
+        w->error = error;
+}
+
+/* Run one scan to completion on the event loop. Per-call timeouts bound it. */
+static int run_scan(sd_bus *bus, sd_event *event, const ScanArgs *a, char *const *names,
+                    BusScan **ret) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        ScanWait w = {};
+        int r;
+
+        r = bus_scan_new(bus, a->in_flight, a->timeout_usec, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the scan: %m");
+        r = bus_scan_start(s, names, on_scan_done, &w);
+        if (r < 0)
+                return log_error_errno(r, "Failed to talk to the service manager: %m");
+        /* Not sd_event_exit(): exiting the loop would also close the attached bus (sd-bus
+         * flushes and closes on the loop's exit), and a template scan needs it twice. */
+        while (!w.done) {
+                r = sd_event_run(event, UINT64_MAX);
+                if (r < 0)
+                        return log_error_errno(r, "Event loop failed: %m");
+        }
+        if (w.error < 0 || !bus_scan_version(s))
+                return log_error_errno(w.error < 0 ? w.error : -EIO,
+                                       "Failed to query the service manager: %m");
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* Mangle the arguments; refuses non-services like systemd-analyze, before any bus traffic.
+ * *ret_template is set when an argument is a template (its instance name needs the version). */
+static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
+        char **names = NULL;
+
+        *ret_template = false;
+        for (char *const *u = units; *u; u++) {
+                _cleanup_free_ char *m = NULL, *p = printable(*u);
+                int r;
+
+                r = scan_mangle_unit_name(*u, &m);
+                if (r < 0) {
+                        strv_free(names);
+                        return log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
+                }
+                if (!endswith(m, ".service")) {
+                        strv_free(names);
+                        return log_error_errno(EINVAL, "Unit %s is not a service unit, refusing.",
+                                               p);
+                }
+                if (unit_name_valid(m, NAME_TEMPLATE))
+                        *ret_template = true;
+                strv_push(&names, m);
+        }
+        *ret = names;
+        return 0;
+}
+
+static int load_policy(const ScanArgs *a, Policy **ret) {
+        _cleanup_free_ char *path = NULL;
+        unsigned line, column;
+        int r;
+
+        if (a->policy_path) {
+                r = policy_load(a->policy_path, ret, &line, &column);
+                if (r == -EFBIG)
+                        return log_error_errno(r, "Failed to parse '%s': larger than %u bytes",
+                                               a->policy_path, POLICY_SIZE_MAX);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to parse '%s' at %u:%u: %m",
+                                               a->policy_path, line, column);
+                return 0;
+        }
+        r = policy_load_default(NULL, ret, &path, &line, &column);
+        if (r < 0)
+                return log_error_errno(r, "[%s:%u:%u] Failed to parse JSON policy: %m", path,
+                                       line, column);
+        if (r > 0)
+                log_debug("Using security policy %s.", path);
+        return 0;
+}
+
+/* Name the row whose policy range is below its badness (score_unit() only says -EINVAL). */
+static int report_score_error(const ScoreTable *t, const ScoreOverride *o, const UnitProps *p,
+                              const char *unit) {
+        _cleanup_free_ ScoreOverride *plain = xcalloc(t->n_rows, sizeof(ScoreOverride));
+        ScoreReport r;
+
+        for (size_t i = 0; i < t->n_rows; i++) {
+                plain[i] = o[i];
+                plain[i].has_range = false;
+        }
+        if (score_unit(t, plain, p, &r) < 0)
+                return log_error_errno(EINVAL, "Cannot score %s: the security policy excludes "
+                                               "every check.", unit);
+        for (size_t i = 0; i < r.n_checks; i++)
+                if (o[i].has_range && r.checks[i].badness != BADNESS_NA &&
+                    r.checks[i].badness > o[i].range)
+                        return log_error_errno(EINVAL, "Cannot score %s: the security policy "
+                                               "sets range %" PRIu64 " for %s, below its badness "
+                                               "%" PRIu64 ".", unit, o[i].range,
+                                               t->rows[i].json_field ? t->rows[i].json_field
+                                                                     : t->rows[i].id,
+                                               r.checks[i].badness);
+        return log_error_errno(EINVAL, "Cannot score %s: the security policy is inconsistent.",
+                               unit);
+}
+
+static bool use_color(void) {
+        const char *term = getenv("TERM");
+
+        return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+}
+
+int scan_main(int argc, char *argv[]) {
+        /* Not flush_close: every call is answered or cancelled by now, and flushing a connection
+         * that never authenticated would wait for sd-bus's 90 s authentication timeout. */
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(bus_scan_freep) BusScan *scan = NULL;
+        _cleanup_(policy_freep) Policy *policy = NULL;
+        _cleanup_free_ ScoreOverride *overrides = NULL;
+        _cleanup_free_ ScanEntry *entries = NULL;
+        _cleanup_free_ char *out_text = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
+        const BusScanUnit *units;
+        const ScoreTable *table;
+        unsigned running = 0, version;
+        bool failed = false, template = false;
+        size_t n_units, n = 0, bad_row;
+        ScanArgs a;
+        Buf out = {};
+        int r;
+
+        log_set_target("stderr");
+        r = parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? 1 : 0;
+
+        if (mangle_args(a.units, &names, &template) < 0)
+                return 1;
+        if (load_policy(&a, &policy) < 0)
+                return 1;
+
+        r = sd_bus_default_system(&bus);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                return 1;
+        }
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the event loop: %m");
+                return 1;
+        }
+
+        /* A template's instance name depends on the running systemd: ask for the version first
+         * (a scan of no units), then scan. */
+        if (template) {
+                static char *const none[] = { NULL };
+
+                if (run_scan(bus, event, &a, none, &scan) < 0)
+                        return 1;
+                if (bus_scan_parse_version(bus_scan_version(scan), &running) < 0) {
+                        log_error("Cannot parse the service manager's version '%s'.",
+                                  bus_scan_version(scan));
+                        return 1;
+                }
+                for (char **i = names; *i; i++) {
+                        char *inst;
+
+                        if (scan_template_instance(*i, running, &inst) > 0) {
+                                free(*i);
+                                *i = inst;
+                        }
+                }
+                scan = bus_scan_free(scan);
+        }
+
+        if (run_scan(bus, event, &a, *a.units ? names : NULL, &scan) < 0)
+                return 1;
+
+        if (bus_scan_parse_version(bus_scan_version(scan), &running) < 0 && !a.systemd_version) {
+                log_error("Cannot parse the service manager's version '%s'; use "
+                          "--systemd-version=.", bus_scan_version(scan));
+                return 1;
+        }
+        version = a.systemd_version ? a.systemd_version : running;
+        table = score_table_for_version(version);
+
+        overrides = xcalloc(table->n_rows, sizeof(ScoreOverride));
+        r = policy_apply(policy, table, overrides, &bad_row);
+        if (r < 0) {
+                const Assessor *row = &table->rows[bad_row];
+
+                if (r == -ERANGE)
+                        log_error("Security policy: weight for %s is above %" PRIu64 ".",
+                                  row->json_field, POLICY_WEIGHT_MAX);
+                else
+                        log_error("Security policy: range 0 for %s (ranges must be at "
+                                  "least 1).", row->json_field);
+                return 1;
+        }
+
+        units = bus_scan_units(scan, &n_units);
+        entries = xcalloc(n_units ? n_units : 1, sizeof(ScanEntry));
+        for (size_t i = 0; i < n_units; i++) {
+                const BusScanUnit *u = &units[i];
+                const UnitProps *p = &u->props;
+                _cleanup_free_ char *name = printable(u->name);
+                bool oneshot = streq_ptr(p->type, "oneshot");
+
+                if (u->error < 0) {
+                        log_error_errno(u->error, "Failed to get unit properties of %s: %s", name,
+                                        u->error_message ? u->error_message : strerror(-u->error));
+                        failed = true;
+                        continue;
+                }
+                if (!streq_ptr(p->load_state, "loaded")) {
+                        if (!*a.units)
+                                continue; /* listing: silently skipped, as systemd-analyze */
+                        if (streq_ptr(p->load_state, "not-found"))
+                                log_error("Unit %s not found, cannot analyze.", name);
+                        else if (streq_ptr(p->load_state, "masked"))
+                                log_error("Unit %s is masked, cannot analyze.", name);
+                        else
+                                log_error("Unit %s not loaded properly, cannot analyze.", name);
+                        failed = true;
+                        continue;
+                }
+                if (!*a.units && oneshot && !a.all)
+                        continue;
+
+                ScanEntry *e = &entries[n];
+                e->unit = p->id ? p->id : u->name;
+                e->oneshot = oneshot;
+                if (score_unit(table, overrides, p, &e->report) < 0) {
+                        report_score_error(table, overrides, p, name);
+                        failed = true;
+                        continue;
+                }
+                if (e->report.exposure > a.threshold)
+                        failed = true;
+                n++;
+        }
+
+        /* JSON always prints its one array; an empty table after errors would look like "no
+         * services", so it is left out. */
+        if (a.json)
+                scan_render_json(entries, n, overrides, a.pretty, &out);
+        else if (n > 0 || !failed)
+                scan_render_table(entries, n, use_color(), a.all, &out);
+        out_text = buf_steal(&out);
+        if (fputs(out_text, stdout) == EOF || fflush(stdout) != 0) {
+                log_error_errno(errno, "Failed to write the output: %m");
+                failed = true;
+        }
+
+        if (a.stats) {
+                const BusScanStats *st = bus_scan_stats(scan);
+
+                fprintf(stderr, "scan: %zu units read, %zu scored, %" PRIu64 " calls, %" PRIu64
+                        " errors, peak %u in flight (limit %u), %.1f ms, systemd %s (table %u)\n",
+                        n_units, n, st->n_calls, st->n_errors, st->in_flight_peak,
+                        st->in_flight_max, st->elapsed_usec / 1000.0, bus_scan_version(scan),
+                        version);
+        }
+        return failed ? 1 : 0;
+}
