@@ -37,6 +37,8 @@
 #define CONNECTIONS_MAX 4096U
 #define VERSION_LEN_MAX 64U
 #define DB_MAX_BYTES_MIN (1024ULL * 1024ULL)
+#define DB_RETRY_MIN USEC_PER_SEC
+#define DB_RETRY_MAX USEC_PER_HOUR
 #define SHOWN_MAX 64U /* characters of user text quoted in a message */
 
 static void set_error(ConfigError *e, unsigned line, const char *fmt, ...)
@@ -314,6 +316,17 @@ static int p_interval(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
+static int p_db_retry(Config *c, const char *v, ConfigError *e) {
+        uint64_t u;
+        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 ||
+            u < DB_RETRY_MIN || u > DB_RETRY_MAX) {
+                set_error(e, 0, "db_retry: expected 1s to 1h with a unit");
+                return -EINVAL;
+        }
+        c->db_retry_usec = u;
+        return 0;
+}
+
 static int p_max_connections(Config *c, const char *v, ConfigError *e) {
         uint64_t n;
         if (parse_uint(v, CONNECTIONS_MAX, &n) < 0 || n == 0) {
@@ -505,6 +518,7 @@ static const Key keys[] = {
         { "allowed_hosts", p_allowed_hosts },
         { "db", p_db },
         { "db_max_size", p_db_max_size },
+        { "db_retry", p_db_retry },
         { "listen", p_listen },
         { "log_level", p_log_level },
         { "max_connections", p_max_connections },
@@ -537,6 +551,7 @@ Config *config_new(void) {
         c->rescan_interval_usec = USEC_PER_HOUR;
         c->max_connections = 64;
         c->log_level = LOG_INFO;
+        c->db_retry_usec = 30 * USEC_PER_SEC;
         c->tls = CONFIG_AUTO;
         c->tls_key = xstrdup("tls.key");
         c->tls_certificate = xstrdup("tls.crt");
@@ -775,6 +790,9 @@ char *config_format(const Config *c) {
                 buf_printf(&b, " %s", *h);
         buf_printf(&b, "\ndb = %s\n", c->db);
         buf_printf(&b, "db_max_size = %" PRIu64 "\n", c->db_max_bytes);
+        buf_puts(&b, "db_retry = ");
+        format_duration(&b, c->db_retry_usec, false);
+        buf_puts(&b, "\n");
         buf_puts(&b, "listen =");
         for (size_t i = 0; i < c->n_listen; i++)
                 buf_printf(&b, " %s", c->listen[i].text);

@@ -48,6 +48,7 @@ typedef struct Config {
         char *systemd_version;  /* override of the manager's Version; NULL = ask it */
         unsigned systemd_major; /* its leading number; 0 when not overridden */
         uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
+        uint64_t db_retry_usec; /* after a failed database write or open, retry this often */
         /* Access (docs/http.md): sources are credential names ($CREDENTIALS_DIRECTORY, from
          * LoadCredential=) or absolute paths. */
         ConfigSwitch tls;       /* auto: HTTPS when both TLS credentials exist */

@@ -26,8 +26,6 @@
 #define USEC_PER_SEC 1000000ULL
 /* A bus call that takes longer than this is treated as failed: a stuck PID 1 must not freeze us. */
 #define CALL_TIMEOUT_USEC (10 * USEC_PER_SEC)
-/* After a failed write (disk full, read-only DB) retry this often. */
-#define STORE_RETRY_USEC (30 * USEC_PER_SEC)
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
@@ -283,6 +281,7 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
 /* ---- persistence ---- */
 
 static void store_failed(Manager *m, int r);
+static void notify_ready(Manager *m);
 
 /* Hand every present unit to the store (it persists only what changed: a unit already stored
  * identically costs a comparison) and record the scan. */
@@ -357,15 +356,20 @@ static void store_failed(Manager *m, int r) {
         if (!m->store_failing)
                 log_error_errno(r, "Failed to write to the database '%s': %m; keeping the state "
                                 "in memory and retrying every %llus.",
-                                m->config->db, (unsigned long long) (STORE_RETRY_USEC /
+                                m->config->db, (unsigned long long) (m->config->db_retry_usec /
                                                                      USEC_PER_SEC));
         m->store_failing = true;
         if (!m->store_retry_timer)
                 (void) sd_event_add_time_relative(m->event, &m->store_retry_timer,
-                                                  CLOCK_MONOTONIC, STORE_RETRY_USEC,
-                                                  USEC_PER_SEC, on_store_retry, m);
-        else
+                                                  CLOCK_MONOTONIC, m->config->db_retry_usec,
+                                                  USEC_PER_SEC / 10, on_store_retry, m);
+        else if (sd_event_source_get_enabled(m->store_retry_timer, NULL) == 0) {
+                /* Expired: re-arm from now (its old time is past and would fire at once). A timer
+                 * still pending is left alone, so that failing scans do not postpone it. */
+                (void) sd_event_source_set_time_relative(m->store_retry_timer,
+                                                         m->config->db_retry_usec);
                 (void) sd_event_source_set_enabled(m->store_retry_timer, SD_EVENT_ONESHOT);
+        }
 }
 
 static void store_recovered(Manager *m) {
@@ -407,6 +411,11 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         }
         store_recovered(m);
+        /* READY=1 waits for the database; when it could not be opened at start-up, this is
+         * the moment (no scan may come for a long time on a quiet system). */
+        if (m->first_scan_done)
+                notify_ready(m);
+        update_status(m);
         return 0;
 }
 

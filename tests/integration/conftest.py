@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import containers  # noqa: E402
 import oracle  # noqa: E402
+from daemon_fixtures import daemon_box  # noqa: E402,F401 (the daemon tests' container)
 
 ALL_SUITES = ["host", "bullseye", "trixie", "sid"]
 SUITE_IDS = {s: "v%d" % containers.SUITES[s]["version"] for s in ALL_SUITES}

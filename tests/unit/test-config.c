@@ -39,6 +39,7 @@ static void test_defaults(void **state) {
         assert_false(c->per_check_metrics);
         assert_int_equal(c->max_connections, 64);
         assert_int_equal(c->log_level, LOG_INFO);
+        assert_int_equal(c->db_retry_usec, 30ULL * 1000000);
         assert_null(c->systemd_version);
         assert_int_equal(config_validate(c, &e), 0);
         assert_null(e.message);
@@ -62,6 +63,7 @@ static void test_keys(void **state) {
                                "log_level = debug\n"
                                "systemd_version = 257.9-1\n"
                                "db_max_size = 64M\n"
+                               "db_retry = 2m\n"
                                "\n",
                                &e),
                          0);
@@ -82,6 +84,7 @@ static void test_keys(void **state) {
         assert_string_equal(c->systemd_version, "257.9-1");
         assert_int_equal(c->systemd_major, 257);
         assert_int_equal(c->db_max_bytes, 64ULL << 20);
+        assert_int_equal(c->db_retry_usec, 120ULL * 1000000);
 
         /* Empty listen: socket activation only; threshold bounds; bare coalesce is ms. */
         assert_int_equal(parse(c,
@@ -137,6 +140,10 @@ static void test_errors(void **state) {
                 { "systemd_version = v252", 1, "systemd_version:" },
                 { "systemd_version = 252 1", 1, "systemd_version:" },
                 { "db_max_size = 1K", 1, "db_max_size:" },
+                { "db_retry = 0", 1, "db_retry:" },
+                { "db_retry = 5", 1, "db_retry:" },
+                { "db_retry = 500ms", 1, "db_retry:" },
+                { "db_retry = 2h", 1, "db_retry:" },
                 { "db = /a\x01b", 1, "control character" },
                 { "ok_line_first = no", 1, "unknown key" },
         };
