@@ -306,8 +306,8 @@ def test_methods_405(daemon, method, path):
 
 
 def test_post_with_body_and_garbage(daemon):
-    status, head, _ = raw(daemon, b"POST /api/v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5"
-                          b"\r\nConnection: close\r\n\r\nhello")
+    status, head, _ = raw(daemon, b"POST /api/v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Content-Length: 5\r\nConnection: close\r\n\r\nhello")
     assert status == 405 and "Allow: GET, HEAD" in head
     status, _, _ = raw(daemon, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 200)
     assert status in (None, 400)
