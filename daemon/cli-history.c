@@ -112,7 +112,7 @@ static void format_badness(uint64_t b, char buf[static 24]) {
 static void print_table(const StoreChange *c, size_t n, bool with_unit) {
         (void) printf("%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME",
                       with_unit ? "UNIT                 " : "", "KIND", "CAUSE", "BEFORE", "AFTER",
-                      "CHECKS (old->new)");
+                      "CHECKS (name old->new)");
         for (size_t i = 0; i < n; i++) {
                 char t[32], b[8], a[8];
                 format_time(c[i].time_usec, t);
@@ -141,7 +141,7 @@ static void print_table(const StoreChange *c, size_t n, bool with_unit) {
                         format_badness(c[i].checks[k].new_badness, nw);
                         (void) fputc(' ', stdout);
                         put_escaped(stdout, c[i].checks[k].check);
-                        (void) printf("%s->%s", o, nw);
+                        (void) printf(" %s->%s", o, nw);
                 }
                 (void) fputc('\n', stdout);
         }

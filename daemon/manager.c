@@ -494,6 +494,23 @@ static void inherit(Manager *m, UnitState *u, const UnitState *old) {
         u->improvements = old->improvements;
 }
 
+/* True when the database last scored some present unit with another systemd or scorer version:
+ * then the first scan after start-up follows an upgrade (of systemd, or of exposured's tables),
+ * and changed scores are the new table's doing, not the units'. */
+static bool persisted_by_other_versions(const Manager *m, const char *version) {
+        if (!m->persisted)
+                return false;
+        for (size_t i = 0; i < m->persisted->n_units; i++) {
+                const StoreUnit *u = &m->persisted->units[i];
+                if (u->gone_usec != 0)
+                        continue;
+                if ((u->systemd_version && !streq(u->systemd_version, version)) ||
+                    (u->scorer_version && !streq(u->scorer_version, SCORER_VERSION)))
+                        return true;
+        }
+        return false;
+}
+
 static void on_scan_done(BusScan *scan, int error, void *userdata) {
         Manager *m = userdata;
         const BusScanStats stats = *bus_scan_stats(scan), *st = &stats;
@@ -522,7 +539,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         if (version && !streq_ptr(version, m->state.systemd_version)) {
                 unsigned major = 0;
                 (void) bus_scan_parse_version(version, &major);
-                if (m->state.systemd_version)
+                if (m->state.systemd_version || persisted_by_other_versions(m, version))
                         cause = STORE_CAUSE_SYSTEMD_UPGRADE;
                 free(m->state.systemd_version);
                 m->state.systemd_version = xstrdup(version);
