@@ -86,7 +86,7 @@ static void test_output(void **state) {
         assert_non_null(strstr(out, "regression"));
         assert_non_null(strstr(out, "5.0"));
         assert_non_null(strstr(out, "7.4"));
-        assert_non_null(strstr(out, "PrivateNetwork=0->1"));
+        assert_non_null(strstr(out, "PrivateNetwork= 0->1"));
         /* Text from the database is escaped (the store refuses control characters; a tampered
          * file could still hold them): a backslash becomes \x5c. */
         free(out);
