@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* bus-scan: pipelined asynchronous GetAll over many units (see bus-scan.h for the why).
+/* bus-scan: pipelined asynchronous property reads over many units (see bus-scan.h for the why).
  * Flow: bus_scan_start() sends Get(Manager.Version) and, for a full scan, ListUnits; the ListUnits
  * reply (or the caller's list) fills the unit table; pump() keeps up to in_flight_max calls
- * pending; every reply decodes into its own slot of the table, so completion order does not
- * matter; the last reply calls done. The completion callback is always the last thing a reply
- * handler does, because it may free the scan. Never logs. */
+ * pending, n_calls per unit (GetAll on the Service interface, then one Get per Unit-interface
+ * property of the map that ListUnits did not already report); every reply decodes into its
+ * unit's slot of the table, so completion order does not matter; the last reply calls done. The
+ * completion callback is always the last thing a reply handler does, because it may free the
+ * scan. Never logs. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +25,23 @@ typedef struct Pending {
         sd_bus_slot *slot;
 } Pending;
 
+/* The Unit-interface properties a ListUnits entry reports too (id, description, load state: the
+ * same unit_description() and load state the properties return): a full scan takes them from
+ * there instead of asking every unit. */
+static const char *const list_units_props[] = { "Id", "Description", "LoadState" };
+
 struct BusScan {
         sd_bus *bus;
         unsigned in_flight;
         uint64_t timeout_usec;
 
         BusScanUnit *units;
-        Pending *pending;        /* one per unit; userdata of its GetAll call */
         size_t n_units;
-        size_t next;             /* the next unit to send GetAll for */
+        const char **gets;       /* the Unit-interface properties read with Get, for every unit */
+        size_t n_gets;
+        size_t n_calls;          /* per unit: 1 (GetAll on the Service interface) + n_gets */
+        Pending *pending;        /* n_units * n_calls: call c of unit i at i * n_calls + c */
+        size_t next;             /* the index in pending of the next call to send */
 
         sd_bus_slot *list_slot;
         sd_bus_slot *version_slot;
@@ -88,8 +98,9 @@ int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan
 BusScan *bus_scan_free(BusScan *s) {
         if (!s)
                 return NULL;
-        for (size_t i = 0; i < s->n_units; i++) {
+        for (size_t i = 0; i < s->n_units * s->n_calls; i++)
                 sd_bus_slot_unref(s->pending[i].slot);
+        for (size_t i = 0; i < s->n_units; i++) {
                 free(s->units[i].name);
                 free(s->units[i].error_name);
                 free(s->units[i].error_message);
@@ -97,6 +108,7 @@ BusScan *bus_scan_free(BusScan *s) {
         }
         free(s->units);
         free(s->pending);
+        free(s->gets);
         sd_bus_slot_unref(s->list_slot);
         sd_bus_slot_unref(s->version_slot);
         sd_event_source_disable_unref(s->stall_timer);
@@ -163,20 +175,27 @@ static int reply_errno(sd_bus_message *m) {
         return e > 0 ? -e : -EIO;
 }
 
+/* A call of unit u failed: the unit keeps the first error. */
 static void unit_failed(BusScan *s, BusScanUnit *u, int error, const sd_bus_error *e) {
+        s->stats.n_errors++;
+        if (u->error < 0)
+                return;
         u->error = error;
         if (e && e->name)
                 u->error_name = xstrdup(e->name);
         if (e && e->message)
                 u->error_message = xstrdup(e->message);
-        s->stats.n_errors++;
 }
 
 static void maybe_finish(BusScan *s) {
-        if (s->finished || !s->listed || !s->version_read || s->next < s->n_units ||
+        if (s->finished || !s->listed || !s->version_read || s->next < s->n_units * s->n_calls ||
             s->in_flight > 0)
                 return;
         s->finished = true;
+        /* A unit with a failed call has its props unset, whatever its other calls returned. */
+        for (size_t i = 0; i < s->n_units; i++)
+                if (s->units[i].error < 0)
+                        unit_props_done(&s->units[i].props);
         (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
         s->stats.elapsed_usec = now_monotonic_usec() - s->stats.start_usec;
         /* Last action: done may free s. */
@@ -188,27 +207,36 @@ static void progress(BusScan *s) {
         (void) sd_event_source_set_time_relative(s->stall_timer, s->stall_usec);
 }
 
-static int on_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+static int on_props(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
+/* The unit's calls go out in order, GetAll first: whichever PID 1 handles first loads a unit
+ * that is not loaded yet (as GetAll("") did), the others find it loaded. */
 static void pump(BusScan *s) {
-        while (s->next < s->n_units && s->in_flight < s->stats.in_flight_max) {
-                size_t i = s->next++;
+        while (s->next < s->n_units * s->n_calls && s->in_flight < s->stats.in_flight_max) {
+                size_t k = s->next++, c = k % s->n_calls;
+                BusScanUnit *u = &s->units[k / s->n_calls];
                 _cleanup_free_ char *path = NULL;
                 int r;
 
-                r = bus_scan_unit_path(s->units[i].name, &path);
-                if (r >= 0)
-                        r = call_async(s, &s->pending[i].slot, path, PROPERTIES_IFACE, "GetAll",
-                                       on_getall, &s->pending[i], "", NULL);
+                r = bus_scan_unit_path(u->name, &path);
+                if (r >= 0 && c == 0)
+                        r = call_async(s, &s->pending[k].slot, path, PROPERTIES_IFACE, "GetAll",
+                                       on_props, &s->pending[k], UNIT_PROP_SERVICE_INTERFACE,
+                                       NULL);
+                else if (r >= 0)
+                        r = call_async(s, &s->pending[k].slot, path, PROPERTIES_IFACE, "Get",
+                                       on_props, &s->pending[k], UNIT_PROP_UNIT_INTERFACE,
+                                       s->gets[c - 1]);
                 if (r < 0)
-                        unit_failed(s, &s->units[i], r, NULL);
+                        unit_failed(s, u, r, NULL);
         }
 }
 
-static int on_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+static int on_props(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Pending *p = userdata;
         BusScan *s = p->scan;
-        BusScanUnit *u = &s->units[p - s->pending];
+        size_t k = (size_t) (p - s->pending), c = k % s->n_calls;
+        BusScanUnit *u = &s->units[k / s->n_calls];
         int r;
 
         (void) ret_error;
@@ -219,7 +247,10 @@ static int on_getall(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         if (sd_bus_message_is_method_error(m, NULL))
                 unit_failed(s, u, reply_errno(m), sd_bus_message_get_error(m));
         else {
-                r = unit_props_from_message(m, &u->props);
+                if (c == 0)
+                        r = unit_props_update_from_message(m, &u->props);
+                else
+                        r = unit_props_read_property(m, s->gets[c - 1], &u->props);
                 if (r < 0)
                         unit_failed(s, u, r, NULL);
         }
@@ -261,58 +292,108 @@ static int on_version(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         return 0;
 }
 
+/* The Unit-interface properties of the map to read with Get: all of them, or with from_list
+ * those ListUnits does not report. */
+static void plan_calls(BusScan *s, bool from_list) {
+        size_t n_map;
+        const UnitPropMap *map = unit_prop_map_get(&n_map);
+
+        s->gets = xcalloc(n_map, sizeof(char *));
+        for (size_t i = 0; i < n_map; i++) {
+                bool listed = false;
+
+                if (map[i].iface != UNIT_PROP_UNIT)
+                        continue;
+                for (size_t j = 0; from_list && j < ELEMENTSOF(list_units_props); j++)
+                        listed = listed || streq(map[i].name, list_units_props[j]);
+                if (!listed)
+                        s->gets[s->n_gets++] = map[i].name;
+        }
+        s->n_calls = 1 + s->n_gets;
+}
+
 static void add_units(BusScan *s, char *const *names, size_t n) {
         s->units = xcalloc(n ? n : 1, sizeof(BusScanUnit));
-        s->pending = xcalloc(n ? n : 1, sizeof(Pending));
+        s->pending = xcalloc(n ? n * s->n_calls : 1, sizeof(Pending));
         for (size_t i = 0; i < n; i++) {
                 s->units[i].name = xstrdup(names[i]);
                 unit_props_init(&s->units[i].props);
-                s->pending[i].scan = s;
         }
+        for (size_t i = 0; i < n * s->n_calls; i++)
+                s->pending[i].scan = s;
         s->n_units = n;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+/* A ListUnits entry: the id and the values of list_units_props, in that order. */
+typedef struct ListedUnit {
+        char *values[ELEMENTSOF(list_units_props)];
+} ListedUnit;
+
+static void listed_free(ListedUnit *l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(l[i].values); j++)
+                        free(l[i].values[j]);
+        free(l);
 }
 
-static int read_service_ids(sd_bus_message *m, char ***ret, size_t *ret_n) {
-        char **ids = NULL;
+static int cmp_listed(const void *a, const void *b) {
+        return strcmp(((const ListedUnit *) a)->values[0], ((const ListedUnit *) b)->values[0]);
+}
+
+static int read_services(sd_bus_message *m, ListedUnit **ret, size_t *ret_n) {
+        ListedUnit *l = NULL;
         size_t n = 0, cap = 0;
-        const char *id;
+        const char *id, *description, *load_state;
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "(ssssssouso)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(m, "(ssssssouso)", &id, NULL, NULL, NULL, NULL, NULL,
-                                        NULL, NULL, NULL, NULL)) > 0) {
+        while ((r = sd_bus_message_read(m, "(ssssssouso)", &id, &description, &load_state, NULL,
+                                        NULL, NULL, NULL, NULL, NULL, NULL)) > 0) {
                 if (!endswith(id, ".service"))
                         continue;
                 if (n == cap) {
                         cap = cap ? cap * 2 : 64;
-                        ids = xrealloc(ids, cap * sizeof(char *));
+                        l = xrealloc(l, cap * sizeof(ListedUnit));
                 }
-                ids[n++] = xstrdup(id);
+                l[n++] = (ListedUnit) { { xstrdup(id), xstrdup(description),
+                                          xstrdup(load_state) } };
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
         if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        free(ids[i]);
-                free(ids);
+                listed_free(l, n);
                 return r;
         }
         if (n > 0)
-                qsort(ids, n, sizeof(char *), cmp_str);
-        *ret = ids;
+                qsort(l, n, sizeof(ListedUnit), cmp_listed);
+        *ret = l;
         *ret_n = n;
+        return 0;
+}
+
+/* The units of a ListUnits reply, sorted by id, with the properties it reports already set. */
+static int add_listed_units(BusScan *s, ListedUnit *l, size_t n) {
+        _cleanup_free_ char **ids = xcalloc(n ? n : 1, sizeof(char *));
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                ids[i] = l[i].values[0];
+        add_units(s, ids, n);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < ELEMENTSOF(list_units_props); j++) {
+                        r = unit_props_set_string(&s->units[i].props, list_units_props[j],
+                                                  l[i].values[j]);
+                        if (r < 0)
+                                return r;
+                }
         return 0;
 }
 
 static int on_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusScan *s = userdata;
-        char **ids = NULL;
+        ListedUnit *l = NULL;
         size_t n = 0;
         int r;
 
@@ -325,15 +406,12 @@ static int on_list_units(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         if (sd_bus_message_is_method_error(m, NULL))
                 scan_failed(s, reply_errno(m));
         else {
-                r = read_service_ids(m, &ids, &n);
+                r = read_services(m, &l, &n);
+                if (r >= 0)
+                        r = add_listed_units(s, l, n);
                 if (r < 0)
                         scan_failed(s, r);
-                else {
-                        add_units(s, ids, n);
-                        for (size_t i = 0; i < n; i++)
-                                free(ids[i]);
-                        free(ids);
-                }
+                listed_free(l, n);
         }
 
         pump(s);
@@ -353,12 +431,12 @@ static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
 
         (void) source;
         (void) usec;
-        for (size_t i = 0; i < s->n_units; i++)
-                if (s->pending[i].slot || i >= s->next) {
-                        s->pending[i].slot = sd_bus_slot_unref(s->pending[i].slot);
-                        unit_failed(s, &s->units[i], -ETIMEDOUT, &stalled);
+        for (size_t k = 0; k < s->n_units * s->n_calls; k++)
+                if (s->pending[k].slot || k >= s->next) {
+                        s->pending[k].slot = sd_bus_slot_unref(s->pending[k].slot);
+                        unit_failed(s, &s->units[k / s->n_calls], -ETIMEDOUT, &stalled);
                 }
-        s->next = s->n_units;
+        s->next = s->n_units * s->n_calls;
         if (s->list_slot || s->version_slot)
                 scan_failed(s, -ETIMEDOUT);
         s->list_slot = sd_bus_slot_unref(s->list_slot);
@@ -409,6 +487,7 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
         if (r < 0)
                 return start_failed(s, r);
 
+        plan_calls(s, !names);
         if (names) {
                 add_units(s, names, strv_length(names));
                 s->listed = true;

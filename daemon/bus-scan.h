@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* bus-scan: read the properties of many units from the systemd manager, fast and without blocking.
- * One scan = (optionally) ListUnits, the manager's Version property, then one
- * org.freedesktop.DBus.Properties.GetAll("") per unit on /org/freedesktop/systemd1/unit/<label>,
- * decoded into UnitProps (unit-props.c). All calls are asynchronous and pipelined on the caller's
- * connection with a bounded number of replies pending: dbus-daemon refuses more than
- * max_replies_per_connection (128 on the system bus) pending replies per connection and answers the
- * excess with LimitsExceeded (measured), so the default stays well below. Every call carries a timeout, so a
- * stuck manager turns into per-unit errors, never a hang.
+ * One scan = (optionally) ListUnits, the manager's Version property, then per unit on
+ * /org/freedesktop/systemd1/unit/<label> one org.freedesktop.DBus.Properties.GetAll of the
+ * org.freedesktop.systemd1.Service interface and one Properties.Get per Unit-interface property of
+ * the map (unit-props.c) that ListUnits did not already report (a full scan takes Id, Description
+ * and LoadState from ListUnits: 2 Gets a unit; named units: 5), merged into UnitProps. Not
+ * GetAll(""): that makes PID 1 serialize the whole Unit interface too (dependency lists,
+ * conditions, timestamps, ...), which is as expensive as the Service interface from systemd 257
+ * on (bench/README.md: 3x less wall and PID 1 time on 262, equal or better on 247 and 252). All
+ * calls are asynchronous and pipelined on the caller's connection with a bounded number of
+ * replies pending: dbus-daemon refuses more than max_replies_per_connection (128 on the system
+ * bus) pending replies per connection and answers the excess with LimitsExceeded (measured), so
+ * the default stays well below. Every call carries a timeout, so a stuck manager turns into
+ * per-unit errors, never a hang.
  *
  * The scan is driven by the sd_event loop the bus is attached to (sd_bus_attach_event()); the
  * completion callback runs once from that loop. Besides the per-call timeouts a stall timer (call
@@ -25,12 +31,12 @@
 #include "cleanup.h"
 #include "unit-props.h"
 
-/* In-flight calls. PID 1 answers one GetAll("") at a time (about 2.8 ms each on the test VM), so
- * pipelining only overlaps the round trips and dbus-daemon's relaying with PID 1's work: the scan
- * time stops improving at 4..16 calls in flight (see the README's numbers). More only queues our
- * calls ahead of every other client of PID 1 (16 x 2.8 ms = 45 ms at worst). The maximum is
- * dbus-daemon's default max_replies_per_connection on the system bus; above it the bus answers
- * LimitsExceeded. */
+/* In-flight calls. PID 1 answers one call at a time (a GetAll("") took about 2.8 ms on the test
+ * VM), so pipelining only overlaps the round trips and dbus-daemon's relaying with PID 1's work:
+ * the scan time stops improving at 4..16 calls in flight (see the README's numbers). More only
+ * queues our calls ahead of every other client of PID 1 (16 x 2.8 ms = 45 ms at worst). The
+ * maximum is dbus-daemon's default max_replies_per_connection on the system bus; above it the bus
+ * answers LimitsExceeded. */
 #define BUS_SCAN_IN_FLIGHT_DEFAULT 16U
 #define BUS_SCAN_IN_FLIGHT_MAX 128U
 #define BUS_SCAN_TIMEOUT_DEFAULT_USEC (10U * 1000U * 1000U)
@@ -42,11 +48,12 @@ typedef struct BusScanUnit {
         int error;            /* 0, or -errno of a failed call (the unit's props are then unset) */
         char *error_name;     /* D-Bus error name of a failed call, or NULL */
         char *error_message;  /* D-Bus error message of a failed call, or NULL */
-        UnitProps props;      /* what GetAll returned (LoadState tells whether the unit exists) */
+        UnitProps props;      /* what the calls returned (LoadState tells whether the unit exists);
+                               * unset (unit_props_init()) when error is set */
 } BusScanUnit;
 
 typedef struct BusScanStats {
-        uint64_t n_calls;        /* method calls sent: ListUnits + Get(Version) + GetAll */
+        uint64_t n_calls;        /* method calls sent: ListUnits + Get(Version) + unit calls */
         uint64_t n_errors;       /* calls that failed (error reply, timeout, send failure) */
         unsigned in_flight_max;  /* the limit in force */
         unsigned in_flight_peak; /* the most replies that were pending at once */
@@ -66,7 +73,8 @@ int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan
 
 /* Start the scan. names NULL: ListUnits, keep the ids ending in ".service", sort them with strcmp
  * (the set `systemd-analyze security` starts from). Otherwise: exactly these unit names, in this
- * order, duplicates included; GetAll on a unit that is not loaded makes the manager load it.
+ * order, duplicates included; the first call on a unit that is not loaded makes the manager
+ * load it (as GetAll("") would).
  * Returns 0, -EBUSY when the scan was already started, -ENXIO when the bus is not attached to an
  * event loop, or -errno when the first calls could not be queued (then done is never called). */
 int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *userdata);

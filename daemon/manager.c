@@ -689,7 +689,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 request_full(m, STORE_CAUSE_RELOAD);
                 break;
         case WATCH_UNIT_NEW:
-                /* A unit we already hold fresh data for is re-announced when a GetAll of ours
+                /* A unit we already hold fresh data for is re-announced when a read of ours
                  * loads it again: rescanning it would loop. Real changes come with Reloading. */
                 if (!state_find_unit(&m->state, unit))
                         request_unit(m, unit, STORE_CAUSE_UNIT_NEW);

@@ -10,7 +10,7 @@
  *     service is refused before anything is read ("Unit X is not a service unit, refusing.");
  *     a template "foo@.service" is analyzed as the instance the running systemd-analyze would use
  *     (foo@test-instance.service before v257, foo@test_instance.service from v257). A unit that is
- *     not loaded yet is loaded on demand by the GetAll call, as systemd-analyze does; an alias
+ *     not loaded yet is loaded on demand by the property reads, as systemd-analyze does; an alias
  *     reports its real unit (the Id property), also as systemd-analyze does. Oneshot services are
  *     scored when named. A unit that is not found, masked or failed to load is an error ("Unit X
  *     not found, cannot analyze.", ...): the other units are still printed and the exit status

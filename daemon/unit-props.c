@@ -299,67 +299,82 @@ static int read_device_allow(sd_bus_message *m, UnitProps *p, size_t offset) {
         return 0;
 }
 
-/* The property map. Sorted by name (unit_prop_map_find() bisects; a test checks the order). Unit
- * interface: Id, LoadState, FragmentPath, Description, DefaultDependencies; everything else is on
- * org.freedesktop.systemd1.Service (service, exec and cgroup context properties). */
+/* The property map. Sorted by name (unit_prop_map_find() bisects; a test checks the order). UNIT:
+ * on org.freedesktop.systemd1.Unit; SVC: on org.freedesktop.systemd1.Service (service, exec and
+ * cgroup context properties). */
 #define OFF(f) offsetof(UnitProps, f)
+#define SVC UNIT_PROP_SERVICE
+#define UNIT UNIT_PROP_UNIT
 static const UnitPropMap prop_map[] = {
-        { "AmbientCapabilities",    "t",       read_u64,               OFF(ambient_capabilities) },
-        { "CapabilityBoundingSet",  "t",       read_u64,
+        { "AmbientCapabilities",    "t",       read_u64,               SVC,
+          OFF(ambient_capabilities) },
+        { "CapabilityBoundingSet",  "t",       read_u64,               SVC,
           OFF(capability_bounding_set) },
-        { "DefaultDependencies",    "b",       read_bool,              OFF(default_dependencies) },
-        { "Delegate",               "b",       read_bool,              OFF(delegate) },
-        { "Description",            "s",       read_string,            OFF(description) },
-        { "DeviceAllow",            "a(ss)",   read_device_allow,      0 },
-        { "DevicePolicy",           "s",       read_string,            OFF(device_policy) },
-        { "DynamicUser",            "b",       read_bool,              OFF(dynamic_user) },
-        { "FragmentPath",           "s",       read_string,            OFF(fragment_path) },
-        { "IPAddressAllow",         "a(iayu)", read_ip_address_allow,  0 },
-        { "IPAddressDeny",          "a(iayu)", read_ip_address_deny,   0 },
-        { "IPEgressFilterPath",     "as",      read_strv,              OFF(ip_egress_filter_path) },
-        { "IPIngressFilterPath",    "as",      read_strv,
+        { "DefaultDependencies",    "b",       read_bool,              UNIT,
+          OFF(default_dependencies) },
+        { "Delegate",               "b",       read_bool,              SVC,  OFF(delegate) },
+        { "Description",            "s",       read_string,            UNIT, OFF(description) },
+        { "DeviceAllow",            "a(ss)",   read_device_allow,      SVC,  0 },
+        { "DevicePolicy",           "s",       read_string,            SVC,  OFF(device_policy) },
+        { "DynamicUser",            "b",       read_bool,              SVC,  OFF(dynamic_user) },
+        { "FragmentPath",           "s",       read_string,            UNIT, OFF(fragment_path) },
+        { "IPAddressAllow",         "a(iayu)", read_ip_address_allow,  SVC,  0 },
+        { "IPAddressDeny",          "a(iayu)", read_ip_address_deny,   SVC,  0 },
+        { "IPEgressFilterPath",     "as",      read_strv,              SVC,
+          OFF(ip_egress_filter_path) },
+        { "IPIngressFilterPath",    "as",      read_strv,              SVC,
           OFF(ip_ingress_filter_path) },
-        { "Id",                     "s",       read_string,            OFF(id) },
-        { "KeyringMode",            "s",       read_string,            OFF(keyring_mode) },
-        { "LoadState",              "s",       read_string,            OFF(load_state) },
-        { "LockPersonality",        "b",       read_bool,              OFF(lock_personality) },
-        { "MemoryDenyWriteExecute", "b",       read_bool,
+        { "Id",                     "s",       read_string,            UNIT, OFF(id) },
+        { "KeyringMode",            "s",       read_string,            SVC,  OFF(keyring_mode) },
+        { "LoadState",              "s",       read_string,            UNIT, OFF(load_state) },
+        { "LockPersonality",        "b",       read_bool,              SVC,
+          OFF(lock_personality) },
+        { "MemoryDenyWriteExecute", "b",       read_bool,              SVC,
           OFF(memory_deny_write_execute) },
-        { "NoNewPrivileges",        "b",       read_bool,              OFF(no_new_privileges) },
-        { "NotifyAccess",           "s",       read_string,            OFF(notify_access) },
-        { "PrivateDevices",         "b",       read_bool,              OFF(private_devices) },
-        { "PrivateMounts",          "b",       read_bool,              OFF(private_mounts) },
-        { "PrivateNetwork",         "b",       read_bool,              OFF(private_network) },
-        { "PrivateTmp",             "b",       read_bool,              OFF(private_tmp) },
-        { "PrivateUsers",           "b",       read_bool,              OFF(private_users) },
-        { "ProcSubset",             "s",       read_string,            OFF(proc_subset) },
-        { "ProtectClock",           "b",       read_bool,              OFF(protect_clock) },
-        { "ProtectControlGroups",   "b",       read_bool,
+        { "NoNewPrivileges",        "b",       read_bool,              SVC,
+          OFF(no_new_privileges) },
+        { "NotifyAccess",           "s",       read_string,            SVC,  OFF(notify_access) },
+        { "PrivateDevices",         "b",       read_bool,              SVC,  OFF(private_devices) },
+        { "PrivateMounts",          "b",       read_bool,              SVC,  OFF(private_mounts) },
+        { "PrivateNetwork",         "b",       read_bool,              SVC,  OFF(private_network) },
+        { "PrivateTmp",             "b",       read_bool,              SVC,  OFF(private_tmp) },
+        { "PrivateUsers",           "b",       read_bool,              SVC,  OFF(private_users) },
+        { "ProcSubset",             "s",       read_string,            SVC,  OFF(proc_subset) },
+        { "ProtectClock",           "b",       read_bool,              SVC,  OFF(protect_clock) },
+        { "ProtectControlGroups",   "b",       read_bool,              SVC,
           OFF(protect_control_groups) },
-        { "ProtectHome",            "s",       read_string,            OFF(protect_home) },
-        { "ProtectHostname",        "b",       read_bool,              OFF(protect_hostname) },
-        { "ProtectKernelLogs",      "b",       read_bool,              OFF(protect_kernel_logs) },
-        { "ProtectKernelModules",   "b",       read_bool,
+        { "ProtectHome",            "s",       read_string,            SVC,  OFF(protect_home) },
+        { "ProtectHostname",        "b",       read_bool,              SVC,
+          OFF(protect_hostname) },
+        { "ProtectKernelLogs",      "b",       read_bool,              SVC,
+          OFF(protect_kernel_logs) },
+        { "ProtectKernelModules",   "b",       read_bool,              SVC,
           OFF(protect_kernel_modules) },
-        { "ProtectKernelTunables",  "b",       read_bool,
+        { "ProtectKernelTunables",  "b",       read_bool,              SVC,
           OFF(protect_kernel_tunables) },
-        { "ProtectProc",            "s",       read_string,            OFF(protect_proc) },
-        { "ProtectSystem",          "s",       read_string,            OFF(protect_system) },
-        { "RemoveIPC",              "b",       read_bool,              OFF(remove_ipc) },
-        { "RestrictAddressFamilies","(bas)",   read_address_families,  0 },
-        { "RestrictNamespaces",     "t",       read_u64,               OFF(restrict_namespaces) },
-        { "RestrictRealtime",       "b",       read_bool,              OFF(restrict_realtime) },
-        { "RestrictSUIDSGID",       "b",       read_bool,              OFF(restrict_suid_sgid) },
-        { "RootDirectory",          "s",       read_string,            OFF(root_directory) },
-        { "RootImage",              "s",       read_string,            OFF(root_image) },
-        { "SupplementaryGroups",    "as",      read_strv,              OFF(supplementary_groups) },
-        { "SystemCallArchitectures","as",      read_strv,
+        { "ProtectProc",            "s",       read_string,            SVC,  OFF(protect_proc) },
+        { "ProtectSystem",          "s",       read_string,            SVC,  OFF(protect_system) },
+        { "RemoveIPC",              "b",       read_bool,              SVC,  OFF(remove_ipc) },
+        { "RestrictAddressFamilies","(bas)",   read_address_families,  SVC,  0 },
+        { "RestrictNamespaces",     "t",       read_u64,               SVC,
+          OFF(restrict_namespaces) },
+        { "RestrictRealtime",       "b",       read_bool,              SVC,
+          OFF(restrict_realtime) },
+        { "RestrictSUIDSGID",       "b",       read_bool,              SVC,
+          OFF(restrict_suid_sgid) },
+        { "RootDirectory",          "s",       read_string,            SVC,  OFF(root_directory) },
+        { "RootImage",              "s",       read_string,            SVC,  OFF(root_image) },
+        { "SupplementaryGroups",    "as",      read_strv,              SVC,
+          OFF(supplementary_groups) },
+        { "SystemCallArchitectures","as",      read_strv,              SVC,
           OFF(system_call_architectures) },
-        { "SystemCallFilter",       "(bas)",   read_system_call_filter,0 },
-        { "Type",                   "s",       read_string,            OFF(type) },
-        { "UMask",                  "u",       read_u32,               OFF(umask) },
-        { "User",                   "s",       read_string,            OFF(user) },
+        { "SystemCallFilter",       "(bas)",   read_system_call_filter,SVC,  0 },
+        { "Type",                   "s",       read_string,            SVC,  OFF(type) },
+        { "UMask",                  "u",       read_u32,               SVC,  OFF(umask) },
+        { "User",                   "s",       read_string,            SVC,  OFF(user) },
 };
+#undef UNIT
+#undef SVC
 #undef OFF
 
 const UnitPropMap *unit_prop_map_get(size_t *ret_n) {
@@ -379,44 +394,48 @@ static void unit_props_donep(UnitProps *p) {
         unit_props_done(p);
 }
 
-int unit_props_from_message(sd_bus_message *m, UnitProps *ret) {
-        _cleanup_(unit_props_donep) UnitProps p;
+/* One property value: m is positioned before its variant. A row of NULL or with another
+ * signature than the variant's: skipped, the field is kept. */
+static int read_variant(sd_bus_message *m, const UnitPropMap *row, UnitProps *p) {
+        const char *contents;
         int r;
 
-        unit_props_init(&p);
+        if (row) {
+                r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (!contents || !streq(contents, row->signature))
+                        row = NULL;
+        }
+        if (!row)
+                r = sd_bus_message_skip(m, "v");
+        else {
+                r = sd_bus_message_enter_container(m, 'v', row->signature);
+                if (r < 0)
+                        return r;
+                r = row->read(m, p, row->offset);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+        }
+        return r < 0 ? r : 0;
+}
+
+int unit_props_update_from_message(sd_bus_message *m, UnitProps *p) {
+        int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const UnitPropMap *row;
-                const char *name, *contents;
+                const char *name;
 
                 r = sd_bus_message_read_basic(m, 's', &name);
                 if (r < 0)
                         return r;
-
-                row = unit_prop_map_find(name);
-                if (row) {
-                        r = sd_bus_message_peek_type(m, NULL, &contents);
-                        if (r < 0)
-                                return r;
-                        if (!contents || !streq(contents, row->signature))
-                                row = NULL;
-                }
-                if (row) {
-                        r = sd_bus_message_enter_container(m, 'v', row->signature);
-                        if (r < 0)
-                                return r;
-                        r = row->read(m, &p, row->offset);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_exit_container(m);
-                } else
-                        r = sd_bus_message_skip(m, "v");
+                r = read_variant(m, unit_prop_map_find(name), p);
                 if (r < 0)
                         return r;
-
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
@@ -424,11 +443,39 @@ int unit_props_from_message(sd_bus_message *m, UnitProps *ret) {
         if (r < 0)
                 return r;
         r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 0;
+}
+
+int unit_props_from_message(sd_bus_message *m, UnitProps *ret) {
+        _cleanup_(unit_props_donep) UnitProps p;
+        int r;
+
+        unit_props_init(&p);
+        r = unit_props_update_from_message(m, &p);
         if (r < 0)
                 return r;
-
         unit_props_done(ret);
         *ret = p;
         unit_props_init(&p);
+        return 0;
+}
+
+int unit_props_read_property(sd_bus_message *m, const char *name, UnitProps *p) {
+        const UnitPropMap *row = unit_prop_map_find(name);
+
+        if (!row)
+                return -EINVAL;
+        return read_variant(m, row, p);
+}
+
+int unit_props_set_string(UnitProps *p, const char *name, const char *value) {
+        const UnitPropMap *row = unit_prop_map_find(name);
+        char **field;
+
+        if (!row || row->read != read_string)
+                return -EINVAL;
+        field = FIELD(p, row->offset, char *);
+        free(*field);
+        *field = isempty(value) ? NULL : xstrdup(value);
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for bus-scan's asynchronous machinery against a peer that speaks just enough of
- * org.freedesktop.systemd1 (ListUnits, Properties.Get Version, Properties.GetAll), served by a
+ * org.freedesktop.systemd1 (ListUnits, Properties.Get of the manager's Version and of a unit's
+ * Unit-interface properties, Properties.GetAll of its Service interface), served by a
  * second sd-bus connection on the other end of a socketpair, on the same sd_event loop. The peer
  * holds replies back to measure how many calls the scan keeps pending, stays silent to provoke
  * timeouts, answers with errors, or hangs up mid-scan. Scores against the real manager are
@@ -25,8 +26,8 @@
 
 typedef enum Mode {
         MODE_ANSWER,        /* answer every call, in batches (see batch) */
-        MODE_SILENT_ONE,    /* never answer GetAll for the unit named "silent.service" */
-        MODE_ERRORS,        /* answer GetAll for "bad.service" with an error */
+        MODE_SILENT_ONE,    /* never answer a call for the unit named "silent.service" */
+        MODE_ERRORS,        /* answer every call for "bad.service" with an error */
         MODE_HANGUP,        /* close the connection after the first GetAll arrives */
         MODE_LIST_FAILS,    /* ListUnits fails */
 } Mode;
@@ -36,36 +37,70 @@ typedef struct Peer {
         sd_bus *server, *client;
         sd_event_source *idle;   /* flushes held replies once the loop has nothing else to do */
         Mode mode;
-        unsigned batch;          /* hold replies until this many GetAll calls are queued */
+        unsigned batch;          /* hold replies until this many unit calls are queued */
         sd_bus_message *held[2048];
         size_t n_held;
-        size_t peak_held;        /* the most GetAll calls the server held unanswered at once */
+        size_t peak_held;        /* the most unit calls the server held unanswered at once */
         size_t n_getall;
+        size_t n_get;            /* Properties.Get calls on units */
         char **listed;           /* ids returned by ListUnits */
         bool done;
         int done_error;
 } Peer;
 
-static int reply_getall(sd_bus_message *call) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path = sd_bus_message_get_path(call);
+/* Calls per unit: GetAll on the Service interface + one Get per Unit-interface property of the
+ * map, less those ListUnits reports (Id, Description, LoadState) in a full scan. */
+static size_t calls_per_unit(bool listed) {
+        size_t n_map, n = 1;
+        const UnitPropMap *map = unit_prop_map_get(&n_map);
+
+        for (size_t i = 0; i < n_map; i++)
+                n += map[i].iface == UNIT_PROP_UNIT;
+        return listed ? n - 3 : n;
+}
+
+static const char *load_state_of(const char *name) {
+        return strstr(name, "missing") ? "not-found" : "loaded";
+}
+
+/* A unit call: GetAll(Service) or Get(Unit, property), answered as PID 1 would. */
+static int reply_unit_call(sd_bus_message *call) {
+        const char *path = sd_bus_message_get_path(call), *iface, *prop;
         _cleanup_free_ char *name = NULL;
+        char fragment[256];
 
         OK(sd_bus_path_decode(path, "/org/freedesktop/systemd1/unit", &name));
         assert_non_null(name);
         if (streq(name, "bad.service"))
                 return sd_bus_reply_method_errorf(call, "org.freedesktop.DBus.Error.AccessDenied",
                                                   "No, %s", name);
-        OK(sd_bus_message_new_method_return(call, &reply));
-        OK(sd_bus_message_append(reply, "a{sv}", 4, "Id", "s", name, "LoadState", "s",
-                                 strstr(name, "missing") ? "not-found" : "loaded", "Type", "s",
-                                 "simple", "UMask", "u", (uint32_t) 0077));
-        return sd_bus_send(NULL, reply, NULL);
+        OK(sd_bus_message_read(call, "s", &iface));
+        if (streq(sd_bus_message_get_member(call), "GetAll")) {
+                assert_string_equal(iface, "org.freedesktop.systemd1.Service");
+                return sd_bus_reply_method_return(call, "a{sv}", 2, "Type", "s", "simple",
+                                                  "UMask", "u", (uint32_t) 0077);
+        }
+        assert_string_equal(iface, "org.freedesktop.systemd1.Unit");
+        OK(sd_bus_message_read(call, "s", &prop));
+        if (streq(prop, "Id"))
+                return sd_bus_reply_method_return(call, "v", "s", name);
+        if (streq(prop, "Description"))
+                return sd_bus_reply_method_return(call, "v", "s", "from Get");
+        if (streq(prop, "LoadState"))
+                return sd_bus_reply_method_return(call, "v", "s", load_state_of(name));
+        if (streq(prop, "DefaultDependencies"))
+                return sd_bus_reply_method_return(call, "v", "b", 0);
+        if (streq(prop, "FragmentPath")) {
+                (void) snprintf(fragment, sizeof(fragment), "/etc/systemd/system/%s", name);
+                return sd_bus_reply_method_return(call, "v", "s", fragment);
+        }
+        return sd_bus_reply_method_errorf(call, "org.freedesktop.DBus.Error.UnknownProperty",
+                                          "No property %s", prop);
 }
 
 static void flush_held(Peer *p) {
         for (size_t i = 0; i < p->n_held; i++) {
-                OK(reply_getall(p->held[i]));
+                OK(reply_unit_call(p->held[i]));
                 p->held[i] = sd_bus_message_unref(p->held[i]);
         }
         p->n_held = 0;
@@ -88,17 +123,21 @@ static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
                 OK(sd_bus_message_new_method_return(m, &reply));
                 OK(sd_bus_message_open_container(reply, 'a', "(ssssssouso)"));
                 for (char **i = p->listed; i && *i; i++)
-                        OK(sd_bus_message_append(reply, "(ssssssouso)", *i, "d", "loaded",
-                                                 "active", "running", "", "/x", 0u, "", "/"));
+                        OK(sd_bus_message_append(reply, "(ssssssouso)", *i, "from ListUnits",
+                                                 load_state_of(*i), "active", "running", "",
+                                                 "/x", 0u, "", "/"));
                 OK(sd_bus_message_close_container(reply));
                 return sd_bus_send(NULL, reply, NULL);
         }
-        if (streq(member, "Get"))
+        if (streq(member, "Get") && streq(sd_bus_message_get_path(m), "/org/freedesktop/systemd1"))
                 return sd_bus_reply_method_return(m, "v", "s", "252.39-1~deb12u2");
-        if (!streq(member, "GetAll"))
+        if (streq(member, "GetAll"))
+                p->n_getall++;
+        else if (streq(member, "Get"))
+                p->n_get++;
+        else
                 return 0;
 
-        p->n_getall++;
         if (p->mode == MODE_HANGUP) {
                 sd_bus_close(p->server);
                 return 1;
@@ -107,7 +146,7 @@ static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
             streq(sd_bus_message_get_path(m), "/org/freedesktop/systemd1/unit/silent_2eservice"))
                 return 1;
         if (p->mode == MODE_ERRORS || p->batch <= 1)
-                return reply_getall(m) < 0 ? -EIO : 1;
+                return reply_unit_call(m) < 0 ? -EIO : 1;
 
         assert_true(p->n_held < ELEMENTSOF(p->held));
         p->held[p->n_held++] = sd_bus_message_ref(m);
@@ -201,7 +240,8 @@ static void make_names(char ***l, size_t n) {
         }
 }
 
-/* ListUnits: only *.service ids, sorted with strcmp, every one decoded. */
+/* ListUnits: only *.service ids, sorted with strcmp, every one decoded: Id, Description and
+ * LoadState from the ListUnits entry, the other Unit properties from Get, the rest from GetAll. */
 static void test_listing(void **state) {
         _cleanup_(bus_scan_freep) BusScan *s = NULL;
         const BusScanUnit *u;
@@ -229,13 +269,22 @@ static void test_listing(void **state) {
         assert_string_equal(u[3].name, "missing.service");
         assert_string_equal(u[4].name, "z.service");
         for (size_t i = 0; i < n; i++) {
+                char fragment[64];
+
                 assert_int_equal(u[i].error, 0);
                 assert_string_equal(u[i].props.id, u[i].name);
+                assert_string_equal(u[i].props.description, "from ListUnits");
+                assert_string_equal(u[i].props.load_state, i == 3 ? "not-found" : "loaded");
+                (void) snprintf(fragment, sizeof(fragment), "/etc/systemd/system/%s", u[i].name);
+                assert_string_equal(u[i].props.fragment_path, fragment);
+                assert_false(u[i].props.default_dependencies);
+                assert_string_equal(u[i].props.type, "simple");
                 assert_int_equal(u[i].props.umask, 0077);
         }
-        assert_string_equal(u[3].props.load_state, "not-found");
         assert_string_equal(bus_scan_version(s), "252.39-1~deb12u2");
-        assert_int_equal(bus_scan_stats(s)->n_calls, 2 + 5);
+        assert_int_equal(p.n_getall, 5);
+        assert_int_equal(p.n_get, 5 * (calls_per_unit(true) - 1));
+        assert_int_equal(bus_scan_stats(s)->n_calls, 2 + 5 * calls_per_unit(true));
         assert_int_equal(bus_scan_stats(s)->n_errors, 0);
         assert_true(bus_scan_stats(s)->elapsed_usec > 0);
         peer_done(&p);
@@ -261,6 +310,7 @@ static void test_in_flight_bound(void **state) {
 
                 assert_int_equal(p.done_error, 0);
                 assert_int_equal(p.n_getall, 500);
+                assert_int_equal(p.n_get, 500 * (calls_per_unit(false) - 1));
                 /* The Version call counts against the limit too. */
                 assert_true(p.peak_held <= limits[k]);
                 assert_true(p.peak_held >= limits[k] - 1);
@@ -271,6 +321,10 @@ static void test_in_flight_bound(void **state) {
                 for (size_t i = 0; i < n; i++) {
                         assert_string_equal(u[i].name, names[i]);
                         assert_string_equal(u[i].props.id, names[i]);
+                        assert_string_equal(u[i].props.description, "from Get");
+                        assert_string_equal(u[i].props.load_state, "loaded");
+                        assert_false(u[i].props.default_dependencies);
+                        assert_int_equal(u[i].props.umask, 0077);
                 }
                 strv_free(names);
                 peer_done(&p);
@@ -319,7 +373,9 @@ static void test_timeout(void **state) {
         assert_int_equal(u[1].error, -ETIMEDOUT);
         assert_null(u[1].props.id);
         assert_int_equal(u[2].error, 0);
-        assert_int_equal(bus_scan_stats(s)->n_errors, 1);
+        assert_string_equal(u[2].props.id, "b.service");
+        /* Every call for the silent unit timed out. */
+        assert_int_equal(bus_scan_stats(s)->n_errors, calls_per_unit(false));
         strv_free(names);
         peer_done(&p);
 }
@@ -342,7 +398,9 @@ static void test_error_reply(void **state) {
         assert_int_equal(u[0].error, -EACCES);
         assert_string_equal(u[0].error_name, "org.freedesktop.DBus.Error.AccessDenied");
         assert_string_equal(u[0].error_message, "No, bad.service");
+        assert_null(u[0].props.id); /* a failed call leaves the unit's props unset */
         assert_int_equal(u[1].error, 0);
+        assert_string_equal(u[1].props.id, "good.service");
         strv_free(names);
         peer_done(&p);
 }
@@ -365,7 +423,7 @@ static void test_hangup(void **state) {
         assert_int_equal(n, 50);
         for (size_t i = 0; i < n; i++)
                 assert_true(u[i].error < 0);
-        assert_int_equal(bus_scan_stats(s)->n_errors, 50);
+        assert_int_equal(bus_scan_stats(s)->n_errors, 50 * calls_per_unit(false));
         strv_free(names);
         peer_done(&p);
 }

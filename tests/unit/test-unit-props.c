@@ -4,6 +4,7 @@
  * that was never started; nothing is ever sent), sealed, rewound and decoded. Covers every row
  * of the property map, wrong signatures, empty strings, repeats, huge arrays and malformed
  * bodies. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -493,6 +494,114 @@ static void test_stops_after_dict(void **state) {
         unit_props_done(&p);
 }
 
+/* The Unit-interface rows are exactly the properties org.freedesktop.systemd1.Unit reports (the
+ * scan reads the Service interface with GetAll and these with Get). */
+static void test_map_interfaces(void **state) {
+        static const char *const unit_iface[] = { "DefaultDependencies", "Description",
+                                                  "FragmentPath", "Id", "LoadState" };
+        const UnitPropMap *map;
+        size_t n, n_unit = 0;
+
+        (void) state;
+        map = unit_prop_map_get(&n);
+        for (size_t i = 0; i < n; i++) {
+                bool listed = false;
+
+                for (size_t j = 0; j < ELEMENTSOF(unit_iface); j++)
+                        listed = listed || streq(map[i].name, unit_iface[j]);
+                assert_int_equal(map[i].iface, listed ? UNIT_PROP_UNIT : UNIT_PROP_SERVICE);
+                n_unit += listed;
+        }
+        assert_int_equal(n_unit, ELEMENTSOF(unit_iface));
+}
+
+/* Two GetAll replies merge: the second keeps what the first set unless it reports it again. */
+static void test_update_merges(void **state) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *a = msg_begin(), *b = msg_begin();
+        UnitProps p;
+
+        (void) state;
+        put(a, "Id", "s", "x.service");
+        put(a, "DefaultDependencies", "b", 0);
+        put(a, "Type", "s", "simple");
+        msg_end(a);
+        put(b, "Type", "s", "oneshot");
+        put(b, "UMask", "u", (uint32_t) 0077);
+        msg_end(b);
+
+        unit_props_init(&p);
+        assert_int_equal(unit_props_update_from_message(a, &p), 0);
+        assert_int_equal(unit_props_update_from_message(b, &p), 0);
+        assert_string_equal(p.id, "x.service");
+        assert_false(p.default_dependencies);
+        assert_string_equal(p.type, "oneshot");
+        assert_int_equal(p.umask, 0077);
+        unit_props_done(&p);
+}
+
+/* A Get reply body: one variant, decoded with the row's reader; a wrong signature keeps the field;
+ * a name outside the map is refused. */
+static void test_read_property(void **state) {
+        UnitProps p;
+
+        (void) state;
+        unit_props_init(&p);
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+                OK(sd_bus_message_new_signal(test_bus, &m, "/x", "org.example.Test", "Get"));
+                OK(sd_bus_message_append(m, "v", "s", "/etc/systemd/system/x.service"));
+                assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
+                assert_true(sd_bus_message_rewind(m, true) >= 0);
+                assert_int_equal(unit_props_read_property(m, "FragmentPath", &p), 0);
+                assert_string_equal(p.fragment_path, "/etc/systemd/system/x.service");
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+                OK(sd_bus_message_new_signal(test_bus, &m, "/x", "org.example.Test", "Get"));
+                OK(sd_bus_message_append(m, "v", "s", "yes"));
+                assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
+                assert_true(sd_bus_message_rewind(m, true) >= 0);
+                assert_int_equal(unit_props_read_property(m, "DefaultDependencies", &p), 0);
+                assert_true(p.default_dependencies); /* the default, kept */
+                assert_true(sd_bus_message_at_end(m, true) > 0);
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+
+                OK(sd_bus_message_new_signal(test_bus, &m, "/x", "org.example.Test", "Get"));
+                OK(sd_bus_message_append(m, "v", "b", 0));
+                assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
+                assert_true(sd_bus_message_rewind(m, true) >= 0);
+                assert_int_equal(unit_props_read_property(m, "NoSuchProperty", &p), -EINVAL);
+                assert_int_equal(unit_props_read_property(m, "DefaultDependencies", &p), 0);
+                assert_false(p.default_dependencies);
+        }
+        unit_props_done(&p);
+}
+
+/* Strings from another call (ListUnits): the decoder's empty-is-NULL rule; only string rows. */
+static void test_set_string(void **state) {
+        UnitProps p;
+
+        (void) state;
+        unit_props_init(&p);
+        assert_int_equal(unit_props_set_string(&p, "Description", "A unit"), 0);
+        assert_string_equal(p.description, "A unit");
+        assert_int_equal(unit_props_set_string(&p, "Description", "Another"), 0);
+        assert_string_equal(p.description, "Another");
+        assert_int_equal(unit_props_set_string(&p, "Description", ""), 0);
+        assert_null(p.description);
+        assert_int_equal(unit_props_set_string(&p, "LoadState", "not-found"), 0);
+        assert_string_equal(p.load_state, "not-found");
+        assert_int_equal(unit_props_set_string(&p, "UMask", "0077"), -EINVAL);
+        assert_int_equal(unit_props_set_string(&p, "SupplementaryGroups", "x"), -EINVAL);
+        assert_int_equal(unit_props_set_string(&p, "NoSuchProperty", "x"), -EINVAL);
+        assert_int_equal(p.umask, 0002);
+        unit_props_done(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_map_sorted_unique),
@@ -506,6 +615,10 @@ int main(void) {
                 cmocka_unit_test(test_ip_prefix_sizes),
                 cmocka_unit_test(test_malformed_body),
                 cmocka_unit_test(test_stops_after_dict),
+                cmocka_unit_test(test_map_interfaces),
+                cmocka_unit_test(test_update_merges),
+                cmocka_unit_test(test_read_property),
+                cmocka_unit_test(test_set_string),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
