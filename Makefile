@@ -38,7 +38,7 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-valgrind check-unit check-integration deps deps-test deps-integration install uninstall \
+.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test deps-integration install uninstall \
         clean regen-golden bench lint
 
 all: $(BUILD)/exposured
@@ -83,14 +83,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(BUILD)/libexposured.a $(HDRS)
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPERS) \
 		$(BUILD)/libexposured.a $(PKG_LIBS) -lcmocka
 
+# The fuzz targets as plain stdin/file drivers (fuzz-main.h); check-unit replays their corpora.
+FUZZ_DRIVERS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/%,$(wildcard tests/fuzz/fuzz-*.c))
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz-%.c $(TEST_HELPERS) $(BUILD)/libexposured.a $(HDRS) | $(BUILD)/tests
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPERS) \
+		$(BUILD)/libexposured.a $(PKG_LIBS)
+
 $(BUILD) $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@
 
 # Unit tests: no root, no running systemd, a few seconds.
 check-unit: deps-test
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_DRIVERS)
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; TOP=$(CURDIR) LOG_TARGET=stderr $$t; done
+	@set -e; for d in $(FUZZ_DRIVERS); do c=tests/fuzz/corpus/$${d##*/fuzz-}; \
+		echo "== $$d $$c/"; LOG_TARGET=stderr $$d $$c/* >/dev/null; done
 
 # Integration tests: real systemd in throwaway systemd-nspawn containers (root required).
 check-integration: deps-integration all
@@ -110,6 +119,19 @@ check-valgrind: deps-test
 		TOP=$(CURDIR) LOG_TARGET=stderr valgrind -q --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite $$t >$$t.valgrind 2>&1 || \
 		{ cat $$t.valgrind; exit 1; }; done
+
+# Fuzz targets (tests/fuzz/fuzz-*.c): libFuzzer binaries with ASan+UBSan in build/fuzz/, the
+# library instrumented for coverage. Run one: build/fuzz/fuzz-props tests/fuzz/corpus/props/
+# -max_total_time=60. Without libFuzzer each target is also a stdin/file driver (fuzz-main.h).
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+fuzz: deps-test
+	@tools/deps.sh sanitize
+	$(MAKE) --no-print-directory CC=clang SANITIZE=1 BUILD=build/fuzz \
+		CFLAGS=-fsanitize=fuzzer-no-link build/fuzz/libexposured.a
+	@set -e; for t in $(FUZZ_TARGETS); do echo "  FUZZ    build/fuzz/$$t"; \
+		clang $(WARN) -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+		-DFUZZ_LIBFUZZER -Idaemon -Ibuild/fuzz -Itests/unit $(PKG_CFLAGS) -o build/fuzz/$$t \
+		tests/fuzz/$$t.c $(TEST_HELPERS) build/fuzz/libexposured.a $(PKG_LIBS); done
 
 regen-golden: all
 	tests/regen-golden.sh $(BUILD)/exposured

@@ -128,31 +128,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
 }
 
-#if !defined(FUZZ_LIBFUZZER) && !defined(FUZZ_NO_MAIN)
-static int run_file(FILE *f) {
-        Buf b = {};
-        char chunk[4096];
-        size_t n;
-
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                buf_append(&b, chunk, n);
-        (void) LLVMFuzzerTestOneInput((const uint8_t *) (b.data ? b.data : ""), b.len);
-        buf_done(&b);
-        return 0;
-}
-
-int main(int argc, char *argv[]) {
-        if (argc < 2)
-                return run_file(stdin);
-        for (int i = 1; i < argc; i++) {
-                FILE *f = fopen(argv[i], "re");
-                if (!f) {
-                        perror(argv[i]);
-                        return 1;
-                }
-                (void) run_file(f);
-                fclose(f);
-        }
-        return 0;
-}
-#endif
+#include "fuzz-main.h"
