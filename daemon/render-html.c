@@ -358,6 +358,28 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
         free(v);
 }
 
+typedef struct CheckOrder {
+        size_t index;
+        int64_t key;
+} CheckOrder;
+
+/* A failing check's key is its share of the badness sum (the formula's first stage, rounded up
+ * as score.c does); passing checks sort after every failing one, not applicable ones last. */
+static int64_t check_order_key(const ScoreCheck *c) {
+        if (c->badness == BADNESS_NA)
+                return -2;
+        if (c->badness == 0 || c->range == 0)
+                return -1;
+        return (int64_t) ((c->badness * c->weight + c->range - 1) / c->range);
+}
+
+static int cmp_check_order(const void *a, const void *b) {
+        const CheckOrder *x = a, *y = b;
+        if (x->key != y->key)
+                return x->key > y->key ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
                       const HistoryRow *rows, size_t n_rows, Buf *out) {
         const ScoreReport *r = &u->report;
@@ -403,7 +425,15 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
                      "<th data-key=\"weight\" class=\"num\">Weight</th>"
                      "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
                      "<th>Description</th><th>Fix</th></tr></thead><tbody>\n");
-        for (size_t i = 0; i < r->n_checks && i < SCORE_ROWS_MAX; i++) {
+        /* What to fix first comes first: failing checks by what they add to the exposure, then
+         * the passing ones, then the not applicable ones, each in table order. */
+        CheckOrder order[SCORE_ROWS_MAX];
+        size_t n_order = r->n_checks < SCORE_ROWS_MAX ? r->n_checks : SCORE_ROWS_MAX;
+        for (size_t i = 0; i < n_order; i++)
+                order[i] = (CheckOrder) { .index = i, .key = check_order_key(&r->checks[i]) };
+        qsort(order, n_order, sizeof(CheckOrder), cmp_check_order);
+        for (size_t k = 0; k < n_order; k++) {
+                size_t i = order[k].index;
                 const ScoreCheck *c = &r->checks[i];
                 const char *verdict = render_check_verdict(c);
                 bool fail = c->badness != BADNESS_NA && c->badness > 0;
