@@ -64,7 +64,6 @@ struct Manager {
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
         uint64_t regressions_24h;  /* for STATUS= */
-        char *last_version;        /* systemd version of the previous completed scan */
 };
 
 static UnitState *unit_state_free(UnitState *u) {
@@ -285,7 +284,7 @@ static void notify_ready(Manager *m);
 
 /* Hand every present unit to the store (it persists only what changed: a unit already stored
  * identically costs a comparison) and record the scan. */
-static int persist(Manager *m, StoreCause cause, uint64_t duration_usec, bool full,
+static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                    UnitState *const *old_units, size_t n_old) {
         StoreVerdict verdicts[SCORE_ROWS_MAX];
         uint64_t now = now_realtime_usec(), n_changes = 0;
@@ -333,7 +332,6 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec, bool fu
                         }
                 log_change(old, u, kind, cause);
         }
-        (void) full;
         r = store_add_scan(m->store, &(StoreScan) {
                 .time_usec = now,
                 .duration_usec = duration_usec,
@@ -405,7 +403,7 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         r = open_store(m);
         if (r >= 0)
-                r = persist(m, STORE_CAUSE_PERIODIC, 0, true, NULL, 0);
+                r = persist(m, STORE_CAUSE_PERIODIC, 0, NULL, 0);
         if (r < 0) {
                 store_failed(m, r);
                 return 0;
@@ -607,7 +605,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         if (old[j] && !state_find_unit(&m->state, old[j]->id))
                                 (void) store_unit_gone(m->store, old[j]->id, now, cause);
 
-        r = persist(m, cause, st->elapsed_usec, full, old, n_old);
+        r = persist(m, cause, st->elapsed_usec, old, n_old);
         if (r < 0)
                 store_failed(m, r);
         else
@@ -991,7 +989,6 @@ Manager *manager_free(Manager *m) {
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
         m->event = sd_event_unref(m->event);
         strv_free(m->pending_units);
-        free(m->last_version);
         state_done(&m->state);
         config_free(m->config);
         free(m);
