@@ -101,43 +101,13 @@ static int32_t unhex4(const char *t, size_t size, size_t i) {
         return x;
 }
 
-/* Length of the valid UTF-8 sequence at t[i] (shortest form, no surrogates, <= U+10FFFF), or 0. */
-static size_t utf8_len(const char *t, size_t size, size_t i) {
-        unsigned char c = (unsigned char) t[i];
-        uint32_t cp;
-        size_t n;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                n = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-                n = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-                n = 4, cp = c & 0x07;
-        else
-                return 0;
-        if (size - i < n)
-                return 0;
-        for (size_t k = 1; k < n; k++) {
-                unsigned char d = (unsigned char) t[i + k];
-                if ((d & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (d & 0x3f);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return n;
-}
-
 /* 1-based line and column of byte `offset` of text. Columns count characters, as systemd's
  * inc_lines_columns() does: a valid UTF-8 sequence is one column, an invalid byte is one. */
 static void position(const char *text, size_t offset, unsigned *ret_line, unsigned *ret_column) {
         unsigned line = 1, column = 1;
 
         for (size_t i = 0; i < offset;) {
-                size_t n = utf8_len(text, offset, i);
+                size_t n = utf8_char_len(text + i, offset - i);
 
                 if (text[i] == '\n') {
                         line++;
@@ -163,7 +133,7 @@ static size_t lex_string(const char *t, size_t size, size_t i) {
                 if (c < ' ' || c == 0x7f)
                         return SIZE_MAX;
                 if (c != '\\') {
-                        n = utf8_len(t, size, i);
+                        n = utf8_char_len(t + i, size - i);
                         if (n == 0)
                                 return SIZE_MAX;
                         i += n;

@@ -45,42 +45,13 @@ void event_rows_free(EventRow *rows, size_t n) {
         free(rows);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF). s is NUL-terminated, so reading up to
- * the first byte that does not continue the sequence is safe. */
-static size_t utf8_len(const unsigned char *s) {
-        unsigned char c = s[0];
-        uint32_t cp;
-        size_t n;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                n = 2, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-                n = 3, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-                n = 4, cp = c & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return n;
-}
-
 /* Walk s: copy valid multi-byte sequences, hand every ASCII byte to esc() (which appends it,
  * escaped), and replace invalid bytes with U+FFFD. */
 static void walk(Buf *out, const char *s, void (*esc)(Buf *out, char c)) {
         const unsigned char *p = (const unsigned char *) s;
 
         while (*p) {
-                size_t n = utf8_len(p);
+                size_t n = utf8_char_len((const char *) p, SIZE_MAX);
                 if (n == 0) {
                         buf_puts(out, REPLACEMENT);
                         p++;

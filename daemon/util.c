@@ -89,6 +89,36 @@ bool endswith(const char *s, const char *suffix) {
         return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
+size_t utf8_char_len(const char *s, size_t size) {
+        const unsigned char *u = (const unsigned char *) s;
+        uint32_t cp;
+        size_t n;
+
+        if (size == 0)
+                return 0;
+        if (u[0] < 0x80)
+                return 1;
+        if (u[0] >= 0xc2 && u[0] <= 0xdf)
+                n = 2, cp = u[0] & 0x1f;
+        else if (u[0] >= 0xe0 && u[0] <= 0xef)
+                n = 3, cp = u[0] & 0x0f;
+        else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+                n = 4, cp = u[0] & 0x07;
+        else
+                return 0;
+        if (size < n)
+                return 0;
+        for (size_t k = 1; k < n; k++) {
+                if ((u[k] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (u[k] & 0x3f);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n;
+}
+
 int parse_uint(const char *s, uint64_t max, uint64_t *ret) {
         uint64_t v = 0;
 

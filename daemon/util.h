@@ -39,6 +39,11 @@ static inline bool isempty(const char *s) {
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 
+/* Length (1..4) of the valid UTF-8 sequence at s, reading at most size bytes, or 0 when it is
+ * not valid (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). For a
+ * NUL-terminated s, size may be SIZE_MAX: the NUL ends any sequence. Pure. */
+size_t utf8_char_len(const char *s, size_t size);
+
 /* Parse a whole decimal unsigned number in [0, max]. Returns 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);
 
