@@ -19,13 +19,8 @@
 
 #define DEFAULT_LIMIT 100
 
-/* FIXME: use predicate_to_string() from score.c once the scorer is merged into this branch. */
-static const char *const predicate_names[_PREDICATE_MAX] = {
-        "PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS",
-};
-
 static const char *predicate_name(Predicate p) {
-        return p >= 0 && p < _PREDICATE_MAX ? predicate_names[p] : "-";
+        return predicate_to_string(p) ?: "-";
 }
 
 int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
