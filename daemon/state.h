@@ -34,6 +34,17 @@ typedef struct State {
         uint64_t start_usec;        /* CLOCK_REALTIME when the daemon started */
 } State;
 
+/* Free a unit (its id and props); accepts NULL, returns NULL. */
+UnitState *unit_state_free(UnitState *u);
+/* Free every unit and the version string; leaves *s zeroed (an empty State). */
+void state_done(State *s);
+/* The index of the first unit whose id is >= id (strcmp), n_units when there is none. */
+size_t state_lower_bound(const State *s, const char *id);
+/* Insert u (ownership moves to s) keeping the order, or replace the unit with the same id.
+ * Returns the replaced unit for the caller to free, or NULL. */
+UnitState *state_put(State *s, UnitState *u);
+/* Remove the unit with this id; returns it (the caller frees it), or NULL when absent. */
+UnitState *state_take(State *s, const char *id);
 /* Binary search by id; NULL when absent. */
 UnitState *state_find_unit(const State *s, const char *id);
 /* Count present units by predicate (oneshot units included). */
