@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The manager: wiring and lifecycle (see manager.h for the work flow). It owns every other module,
- * scores scan results, keeps the in-memory State, decides what is a regression and tells the
- * journal, the store and systemd (sd_notify). It must never block: every bus call is asynchronous
- * and bounded by a timeout, and a failing store only delays persistence. */
+ * scores scan results, keeps the in-memory State, has classify.c judge every new score against
+ * the previous one and tells the journal, the counters, the store and systemd (sd_notify), in that
+ * order: a database that is down delays persistence, never an event. It must never block: every
+ * bus call is asynchronous and bounded by a timeout. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "bus-scan.h"
 #include "bus-watch.h"
+#include "classify.h"
 #include "credential.h"
 #include "http-routes.h"
 #include "http-server.h"
@@ -62,7 +64,8 @@ struct Manager {
         sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
-        StoreCurrent *persisted;   /* the database's view at start-up, for counters */
+        StoreCurrent *persisted;   /* the database's view when it was opened, for counters */
+        bool db_baseline;          /* the database holds no history: its first scores are no news */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
@@ -72,6 +75,18 @@ struct Manager {
 static const ScoreTable *manager_table(Manager *m) {
         unsigned v = m->config->systemd_major ? m->config->systemd_major : m->state.systemd_major;
         return score_table_for_version(v);
+}
+
+static int cmp_store_unit(const void *key, const void *elem) {
+        return strcmp(key, ((const StoreUnit *) elem)->name);
+}
+
+/* The database's row of a unit as it was when the store was opened, or NULL. */
+static const StoreUnit *persisted_unit(const Manager *m, const char *id) {
+        if (!m->persisted || m->persisted->n_units == 0)
+                return NULL;
+        return bsearch(id, m->persisted->units, m->persisted->n_units, sizeof(StoreUnit),
+                       cmp_store_unit);
 }
 
 /* ---- scheduling ---- */
@@ -138,12 +153,14 @@ static void update_status(Manager *m) {
                           m->store_failing ? "; database writes failing, retrying" : "");
 }
 
+/* The 24 h count from the database; while writes fail, the in-memory count (judge() adds to it)
+ * stands instead. */
 static void count_regressions_24h(Manager *m) {
         StoreChange *rows = NULL;
         size_t n = 0;
         uint64_t now = now_realtime_usec();
 
-        if (!m->store)
+        if (!m->store || m->store_failing)
                 return;
         if (store_events(m->store, NULL, STORE_EVENT_MASK(STORE_EVENT_REGRESSION),
                          now > DAY_USEC ? now - DAY_USEC : 0, 0, STORE_ROWS_MAX, &rows, &n) >= 0) {
@@ -154,8 +171,8 @@ static void count_regressions_24h(Manager *m) {
 
 /* The journal entry of a change that matters: regressions and improvements carry a fixed
  * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
-static void log_change(const UnitState *old, const UnitState *u, StoreEventKind kind,
-                       StoreCause cause) {
+static void log_change(const UnitState *old, int before, const UnitState *u,
+                       StoreEventKind kind, StoreCause cause) {
         char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
         Buf flipped = {}, fields_flipped = {}, msg = {};
         const char *id;
@@ -198,11 +215,11 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
                 }
 
         (void) score_format_tenths(u->report.exposure, exp);
-        (void) score_format_tenths(old ? old->report.exposure : 0, prev);
+        (void) score_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
         (void) snprintf(fields_unit, sizeof fields_unit, "EXPOSURED_UNIT=%s", u->id);
         (void) snprintf(fields_exp, sizeof fields_exp, "EXPOSURED_EXPOSURE=%s", exp);
         (void) snprintf(fields_prev, sizeof fields_prev, "EXPOSURED_PREVIOUS=%s",
-                        old ? prev : "");
+                        before >= 0 ? prev : "");
         (void) snprintf(fields_cause, sizeof fields_cause, "EXPOSURED_CAUSE=%s",
                         store_cause_to_string(cause));
         buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
@@ -214,7 +231,8 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
         else
                 buf_printf(&msg, "%s of '%s': exposure %s -> %s %s%s%s",
                            kind == STORE_EVENT_REGRESSION ? "Regression" : "Improvement", u->id,
-                           old ? prev : "-", exp, predicate_to_string(u->report.predicate),
+                           before >= 0 ? prev : "-", exp,
+                           predicate_to_string(u->report.predicate),
                            flipped.len ? "; checks " : "", flipped.data ? flipped.data : "");
 
         const char *fields[] = { fields_unit, fields_exp, fields_prev, fields_cause,
@@ -230,10 +248,12 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
 static void store_failed(Manager *m, int r);
 static void notify_ready(Manager *m);
 
-/* Hand every present unit to the store (it persists only what changed: a unit already stored
- * identically costs a comparison) and record the scan. */
-static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
-                   UnitState *const *old_units, size_t n_old) {
+/* Hand every present unit to the store and record the scan, in one transaction. The store persists
+ * only what differs from its rows (a unit stored identically costs a comparison), so after a failed
+ * write the next call records what was lost. Each row's kind is classified against what the
+ * database holds (stored_exposure), which is the previous score unless writes failed in between:
+ * the journal and the counters were told at scan time (judge()), this only files the record. */
+static int persist(Manager *m, StoreCause cause, uint64_t duration_usec) {
         StoreVerdict verdicts[SCORE_ROWS_MAX];
         uint64_t now = now_realtime_usec(), n_changes = 0;
         int r;
@@ -245,7 +265,13 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                 return r;
         for (size_t i = 0; i < m->state.n_units; i++) {
                 UnitState *u = m->state.units[i];
-                StoreEventKind kind = STORE_EVENT_NONE;
+                ClassifyRules rules = {
+                        .cause = cause,
+                        .baseline = m->db_baseline,
+                        .new_unit_threshold = m->config->new_unit_threshold,
+                };
+                ClassifyScore old = { .exposure = u->stored_exposure },
+                              new = { .exposure = (int) u->report.exposure };
                 StoreScore sc = {
                         .unit = u->id,
                         .time_usec = now,
@@ -256,29 +282,14 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                         .systemd_version = m->state.systemd_version,
                         .scorer_version = SCORER_VERSION,
                         .cause = cause,
-                        .new_unit_threshold = m->config->new_unit_threshold,
+                        .kind = classify_change(&rules, &old, &new).kind,
                 };
-                r = store_add_score(m->store, &sc, &kind);
+                r = store_add_score(m->store, &sc);
                 if (r < 0) {
                         store_rollback(m->store);
                         return r;
                 }
-                if (r == 0)
-                        continue;
-                n_changes++;
-                u->last_change_usec = now;
-                if (kind == STORE_EVENT_REGRESSION)
-                        u->regressions++;
-                else if (kind == STORE_EVENT_IMPROVEMENT)
-                        u->improvements++;
-
-                const UnitState *old = NULL;
-                for (size_t j = 0; j < n_old; j++)
-                        if (old_units[j] && streq(old_units[j]->id, u->id)) {
-                                old = old_units[j];
-                                break;
-                        }
-                log_change(old, u, kind, cause);
+                n_changes += (uint64_t) r;
         }
         r = store_add_scan(m->store, &(StoreScan) {
                 .time_usec = now,
@@ -293,7 +304,13 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                 store_rollback(m->store);
                 return r;
         }
-        return store_commit(m->store);
+        r = store_commit(m->store);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->state.n_units; i++)
+                m->state.units[i]->stored_exposure = (int) m->state.units[i]->report.exposure;
+        m->db_baseline = false;
+        return 0;
 }
 
 static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata);
@@ -340,6 +357,12 @@ static int open_store(Manager *m) {
                         log_warning_errno(r, "Failed to read the stored state: %m; counters "
                                           "start from zero, ignoring.");
         }
+        /* Opened late (it was down at start-up): what it holds of the units we already watch. */
+        m->db_baseline = m->persisted && m->persisted->empty;
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                const StoreUnit *su = persisted_unit(m, m->state.units[i]->id);
+                m->state.units[i]->stored_exposure = su ? (int) su->exposure : -1;
+        }
         return 0;
 }
 
@@ -351,7 +374,7 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         r = open_store(m);
         if (r >= 0)
-                r = persist(m, STORE_CAUSE_PERIODIC, 0, NULL, 0);
+                r = persist(m, STORE_CAUSE_PERIODIC, 0);
         if (r < 0) {
                 store_failed(m, r);
                 return 0;
@@ -413,31 +436,85 @@ static UnitState *score_result(Manager *m, BusScanUnit *bu) {
         return u;
 }
 
-/* Keep counters and first-seen times across rescans of the same unit. */
-static int cmp_store_unit(const void *key, const void *elem) {
-        return strcmp(key, ((const StoreUnit *) elem)->name);
+/* Keep counters and times across rescans of the same unit; for a unit we do not hold, take them
+ * from its memo when it left during this run, else from the database, so counters survive a
+ * daemon restart. */
+static void inherit(Manager *m, UnitState *u, const UnitState *old) {
+        const UnitMemo *memo;
+        const StoreUnit *su;
+
+        if (old) {
+                u->first_seen_usec = old->first_seen_usec;
+                u->last_change_usec = old->last_change_usec;
+                u->regressions = old->regressions;
+                u->improvements = old->improvements;
+        } else if ((memo = state_find_gone(&m->state, u->id))) {
+                u->first_seen_usec = memo->first_seen_usec;
+                u->last_change_usec = memo->last_change_usec;
+                u->regressions = memo->regressions;
+                u->improvements = memo->improvements;
+        } else if ((su = persisted_unit(m, u->id)) && su->gone_usec == 0) {
+                u->first_seen_usec = su->first_seen_usec;
+                u->last_change_usec = su->last_change_usec;
+                u->regressions = su->regressions;
+                u->improvements = su->improvements;
+        }
 }
 
-/* Keep counters and times across rescans of the same unit; for a unit we have not held since
- * start-up, take them from the database, so counters survive a daemon restart. */
-static void inherit(Manager *m, UnitState *u, const UnitState *old) {
-        if (!old && m->persisted) {
-                const StoreUnit *su = bsearch(u->id, m->persisted->units, m->persisted->n_units,
-                                              sizeof(StoreUnit), cmp_store_unit);
-                if (su && su->gone_usec == 0) {
-                        u->first_seen_usec = su->first_seen_usec;
-                        u->last_change_usec = su->last_change_usec;
-                        u->regressions = su->regressions;
-                        u->improvements = su->improvements;
-                }
-                return;
+/* Judge u's new score against the unit's previous one, before anything is stored: what we held
+ * (prev), else its memo if it left during this run, else the database's row at start-up (a unit
+ * that comes back is a change, as its store row says). Counts and logs the event. baseline: the
+ * first full scan with no history known, where no first score is news. */
+static void judge(Manager *m, UnitState *u, const UnitState *prev, StoreCause cause,
+                  bool baseline, uint64_t now) {
+        StoreVerdict nv[SCORE_ROWS_MAX], ov[SCORE_ROWS_MAX];
+        ClassifyRules rules = {
+                .cause = cause,
+                .baseline = baseline,
+                .new_unit_threshold = m->config->new_unit_threshold,
+        };
+        ClassifyScore new = { .exposure = (int) u->report.exposure, .verdicts = nv };
+        ClassifyScore old = { .exposure = -1 };
+        const UnitMemo *memo;
+        const StoreUnit *su;
+        bool returned = false;
+
+        new.n_verdicts = store_verdicts_from_report(&u->report, nv);
+        u->stored_exposure = -1;
+        if (prev) {
+                old = (ClassifyScore) { .exposure = (int) prev->report.exposure, .verdicts = ov };
+                old.n_verdicts = store_verdicts_from_report(&prev->report, ov);
+                u->stored_exposure = prev->stored_exposure;
+        } else if ((memo = state_find_gone(&m->state, u->id))) {
+                old.exposure = memo->exposure; /* its checks are not kept: exposure only */
+                u->stored_exposure = memo->stored_exposure;
+                returned = true;
+        } else if ((su = persisted_unit(m, u->id))) {
+                old = (ClassifyScore) { .exposure = (int) su->exposure,
+                                        .verdicts = su->verdicts,
+                                        .n_verdicts = su->n_verdicts };
+                u->stored_exposure = (int) su->exposure;
+                returned = su->gone_usec != 0;
         }
-        if (!old)
+        state_forget_gone(&m->state, u->id);
+
+        Classification c = classify_change(&rules, &old, &new);
+        if (!c.changed && !returned)
                 return;
-        u->first_seen_usec = old->first_seen_usec;
-        u->last_change_usec = old->last_change_usec;
-        u->regressions = old->regressions;
-        u->improvements = old->improvements;
+        u->last_change_usec = now;
+        if (c.kind == STORE_EVENT_REGRESSION) {
+                u->regressions++;
+                m->regressions_24h++;
+        } else if (c.kind == STORE_EVENT_IMPROVEMENT)
+                u->improvements++;
+        log_change(prev, old.exposure, u, c.kind, cause);
+}
+
+/* A unit left: mark it gone in the store (history kept) and remember it for its return. */
+static void unit_left(Manager *m, UnitState *u, StoreCause cause, uint64_t now) {
+        if (m->store)
+                (void) store_unit_gone(m->store, u->id, now, cause);
+        state_remember_gone(&m->state, u);
 }
 
 /* True when the database last scored some present unit with another systemd or scorer version:
@@ -467,6 +544,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         BusScanUnit *units;
         const char *version;
         uint64_t now = now_realtime_usec();
+        bool baseline;
         int r;
 
         if (error < 0) {
@@ -494,6 +572,9 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
 
         /* score_result() moves each unit's props out of the scan, which is freed right after. */
         units = bus_scan_units(scan, &n);
+        /* The first full scan with no history known (an empty database, or none reachable):
+         * every unit is new, and none of them is news. */
+        baseline = full && !m->first_scan_done && (!m->persisted || m->persisted->empty);
 
         if (full) {
                 /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
@@ -523,6 +604,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                                 continue;
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
                         unit_state_free(state_put(&m->state, u));
                 }
         } else {
@@ -537,6 +619,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         UnitState *prev = state_take(&m->state, u->id);
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -547,13 +630,11 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         m->state.n_scans++;
         m->scan = bus_scan_free(m->scan);
 
-        /* Units that left: mark them gone in the store (history kept). */
-        if (m->store)
-                for (size_t j = 0; j < n_old; j++)
-                        if (old[j] && !state_find_unit(&m->state, old[j]->id))
-                                (void) store_unit_gone(m->store, old[j]->id, now, cause);
+        for (size_t j = 0; j < n_old; j++)
+                if (old[j] && !state_find_unit(&m->state, old[j]->id))
+                        unit_left(m, old[j], cause, now);
 
-        r = persist(m, cause, st->elapsed_usec, old, n_old);
+        r = persist(m, cause, st->elapsed_usec);
         if (r < 0)
                 store_failed(m, r);
         else
@@ -646,9 +727,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
         case WATCH_UNIT_REMOVED: {
                 UnitState *u = state_take(&m->state, unit);
                 if (u) {
-                        if (m->store)
-                                (void) store_unit_gone(m->store, u->id, now_realtime_usec(),
-                                                       STORE_CAUSE_UNIT_REMOVED);
+                        unit_left(m, u, STORE_CAUSE_UNIT_REMOVED, now_realtime_usec());
                         unit_state_free(u);
                         update_status(m);
                 }

@@ -20,6 +20,9 @@ void state_done(State *s) {
         for (size_t i = 0; i < s->n_units; i++)
                 unit_state_free(s->units[i]);
         free(s->units);
+        for (size_t i = 0; i < s->n_gone; i++)
+                free(s->gone[i].id);
+        free(s->gone);
         free(s->systemd_version);
         *s = (State) {};
 }
@@ -81,4 +84,58 @@ void state_count_predicates(const State *s, size_t ret_counts[static _PREDICATE_
                 if (p >= 0 && p < _PREDICATE_MAX)
                         ret_counts[p]++;
         }
+}
+
+static size_t gone_lower_bound(const State *s, const char *id) {
+        size_t lo = 0, hi = s->n_gone;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(s->gone[mid].id, id) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+const UnitMemo *state_find_gone(const State *s, const char *id) {
+        size_t i = gone_lower_bound(s, id);
+        return i < s->n_gone && streq(s->gone[i].id, id) ? &s->gone[i] : NULL;
+}
+
+void state_forget_gone(State *s, const char *id) {
+        size_t i = gone_lower_bound(s, id);
+        if (i >= s->n_gone || !streq(s->gone[i].id, id))
+                return;
+        free(s->gone[i].id);
+        memmove(s->gone + i, s->gone + i + 1, (s->n_gone - i - 1) * sizeof(UnitMemo));
+        s->n_gone--;
+}
+
+void state_remember_gone(State *s, const UnitState *u) {
+        size_t i;
+
+        state_forget_gone(s, u->id);
+        if (s->n_gone >= STATE_GONE_MAX) {
+                /* Full: forget the oldest. A linear pass, but only once per unit that leaves. */
+                size_t oldest = 0;
+                for (size_t j = 1; j < s->n_gone; j++)
+                        if (s->gone[j].seq < s->gone[oldest].seq)
+                                oldest = j;
+                state_forget_gone(s, s->gone[oldest].id);
+        }
+        s->gone = xrealloc(s->gone, (s->n_gone + 1) * sizeof(UnitMemo));
+        i = gone_lower_bound(s, u->id);
+        memmove(s->gone + i + 1, s->gone + i, (s->n_gone - i) * sizeof(UnitMemo));
+        s->gone[i] = (UnitMemo) {
+                .id = xstrdup(u->id),
+                .exposure = (int) u->report.exposure,
+                .stored_exposure = u->stored_exposure,
+                .first_seen_usec = u->first_seen_usec,
+                .last_change_usec = u->last_change_usec,
+                .regressions = u->regressions,
+                .improvements = u->improvements,
+                .seq = ++s->gone_seq,
+        };
+        s->n_gone++;
 }
