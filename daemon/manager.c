@@ -863,13 +863,34 @@ int manager_new(Config *config, Manager **ret) {
         return 0;
 }
 
-int manager_run(Manager *m) {
+int manager_start(Manager *m) {
         int r;
 
         r = bus_watch_start(m->watch);
         if (r < 0)
-                return EXIT_FAILURE;
+                return r;
         update_status(m);
+        return 0;
+}
+
+void manager_set_bus_connect(Manager *m, BusWatchConnect connect, void *userdata) {
+        bus_watch_set_connect(m->watch, connect, userdata);
+}
+
+const State *manager_get_state(const Manager *m) {
+        return &m->state;
+}
+
+sd_event *manager_get_event(const Manager *m) {
+        return m->event;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
         r = sd_event_loop(m->event);
         if (r < 0) {
                 log_error_errno(r, "Event loop failed: %m");
