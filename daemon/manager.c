@@ -20,6 +20,7 @@
 #include "http-server.h"
 #include "log.h"
 #include "manager.h"
+#include "rescan-limit.h"
 #include "secrets.h"
 #include "score.h"
 #include "state.h"
@@ -33,6 +34,9 @@
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
+/* Unit reads refused by the budget (rescan-limit.h) are covered by one full rescan this much later
+ * (at most one per period, however long the storm). */
+#define STORM_RESCAN_USEC (30 * USEC_PER_SEC)
 /* Requests wait at most this long for the first scan before being answered anyway. */
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
@@ -56,6 +60,8 @@ struct Manager {
         StoreCause pending_full_cause;
         char **pending_units;      /* strv of unit ids, no duplicates */
         StoreCause pending_units_cause;
+        RescanLimit limit;         /* per-unit read limits and the budget for unknown names */
+        sd_event_source *storm_timer; /* a full rescan covering refused unit reads */
 
         sd_event_source *coalesce_timer;
         sd_event_source *store_retry_timer;
@@ -102,15 +108,22 @@ static int on_coalesce_timer(sd_event_source *s, uint64_t usec, void *userdata) 
 }
 
 static void arm_coalesce(Manager *m) {
+        uint64_t delay = m->config->rescan_coalesce_usec, now = now_monotonic_usec();
         int r;
 
         if (m->scan || m->coalesce_timer)
                 return;
         if (!m->pending_full && strv_length(m->pending_units) == 0)
                 return;
-        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC,
-                                       m->config->rescan_coalesce_usec, 1000, on_coalesce_timer,
-                                       m);
+        /* A unit read less than RESCAN_UNIT_INTERVAL_USEC ago waits (a full scan does not). */
+        if (!m->pending_full)
+                for (char **id = m->pending_units; *id; id++) {
+                        uint64_t t = rescan_limit_not_before(&m->limit, *id);
+                        if (t > now + delay)
+                                delay = t - now;
+                }
+        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC, delay,
+                                       1000, on_coalesce_timer, m);
         if (r < 0)
                 log_error_errno(r, "Failed to arm the rescan timer: %m");
 }
@@ -122,9 +135,61 @@ static void request_full(Manager *m, StoreCause cause) {
         arm_coalesce(m);
 }
 
-static void request_unit(Manager *m, const char *id, StoreCause cause) {
+static int on_storm_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) usec;
+        m->storm_timer = sd_event_source_disable_unref(s);
+        request_full(m, STORE_CAUSE_UNIT_NEW);
+        return 0;
+}
+
+/* True when the running scan is a unit scan that reads id. */
+static bool scan_reads(Manager *m, const char *id) {
+        BusScanUnit *units;
+        size_t n;
+
+        if (!m->scan || m->scan_full)
+                return false;
+        units = bus_scan_units(m->scan, &n);
+        for (size_t i = 0; i < n; i++)
+                if (streq(units[i].name, id))
+                        return true;
+        return false;
+}
+
+/* unit_new: the request comes from a UnitNew announcement (see rescan-limit.h for the rules). */
+static void request_unit(Manager *m, const char *id, StoreCause cause, bool unit_new) {
+        bool known;
+        int r;
+
         if (!endswith(id, ".service") || strv_contains(m->pending_units, id))
                 return;
+        /* PID 1 announces the unit our own read is loading right now: that read is the answer. */
+        if (unit_new && scan_reads(m, id)) {
+                log_debug("UnitNew of '%s' during our read of it, ignoring.", id);
+                return;
+        }
+        known = state_find_unit(&m->state, id) || state_find_gone(&m->state, id);
+        switch (rescan_limit_check(&m->limit, id, unit_new, known, now_monotonic_usec())) {
+        case RESCAN_ECHO:
+                log_debug("UnitNew of '%s' follows our read that found it not loaded, ignoring.",
+                          id);
+                return;
+        case RESCAN_OVER_BUDGET:
+                if (m->storm_timer)
+                        return;
+                log_warning("Too many requests to read unknown units ('%s' and more); a full "
+                            "rescan in %llus covers them.",
+                            id, (unsigned long long) (STORM_RESCAN_USEC / USEC_PER_SEC));
+                r = sd_event_add_time_relative(m->event, &m->storm_timer, CLOCK_MONOTONIC,
+                                               STORM_RESCAN_USEC, USEC_PER_SEC, on_storm_timer,
+                                               m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to arm the rescan timer: %m");
+                return;
+        default:
+                break;
+        }
         /* Bound the list: past a few hundred units a full rescan is the cheaper request. */
         if (strv_length(m->pending_units) >= 256) {
                 request_full(m, cause);
@@ -543,7 +608,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         size_t n_old = 0, n;
         BusScanUnit *units;
         const char *version;
-        uint64_t now = now_realtime_usec();
+        uint64_t now = now_realtime_usec(), mono = now_monotonic_usec();
         bool baseline;
         int r;
 
@@ -592,6 +657,10 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                                         prev = old[j];
                                         break;
                                 }
+                        if (!u && units[i].error >= 0)
+                                /* Listed but not loaded: its UnitNew after our read is an
+                                 * echo (rescan-limit.h). */
+                                rescan_limit_record(&m->limit, units[i].name, true, mono);
                         if (!u && units[i].error < 0 && prev) {
                                 /* keep the old one: move it over */
                                 for (size_t j = 0; j < n_old; j++)
@@ -611,6 +680,8 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 old = xcalloc(n ? n : 1, sizeof(UnitState *));
                 for (size_t i = 0; i < n; i++) {
                         UnitState *u = score_result(m, &units[i]);
+                        rescan_limit_record(&m->limit, units[i].name,
+                                            !u && units[i].error >= 0, mono);
                         if (!u) {
                                 if (units[i].error >= 0)
                                         old[n_old++] = state_take(&m->state, units[i].name);
@@ -719,10 +790,10 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 /* A unit we already hold fresh data for is re-announced when a read of ours
                  * loads it again: rescanning it would loop. Real changes come with Reloading. */
                 if (!state_find_unit(&m->state, unit))
-                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW);
+                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW, true);
                 break;
         case WATCH_UNIT_CHANGED:
-                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED);
+                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED, false);
                 break;
         case WATCH_UNIT_REMOVED: {
                 UnitState *u = state_take(&m->state, unit);
@@ -908,6 +979,7 @@ Manager *manager_free(Manager *m) {
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
+        m->storm_timer = sd_event_source_disable_unref(m->storm_timer);
         m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
@@ -918,6 +990,7 @@ Manager *manager_free(Manager *m) {
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
         m->event = sd_event_unref(m->event);
         strv_free(m->pending_units);
+        rescan_limit_done(&m->limit);
         state_done(&m->state);
         config_free(m->config);
         free(m);

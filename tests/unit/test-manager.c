@@ -5,7 +5,8 @@
  * events mixed in) into one full rescan; UnitNew for a unit we hold costs nothing; UnitRemoved and
  * a return; regressions and improvements judged, counted and logged with the database down;
  * counters and history persisted and inherited across a restart; a database that comes back
- * catching up. Log lines are read from stderr (LOG_TARGET=stderr, as `make check-unit` sets). */
+ * catching up; no read loop on units PID 1 does not have (issue 16). Log lines are read from
+ * stderr (LOG_TARGET=stderr, as `make check-unit` sets). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "rescan-limit.h"
 #include "store.h"
 #include "systemd-peer.h"
 #include "util.h"
@@ -421,6 +423,62 @@ static void test_database_returns(void **state) {
         }
 }
 
+/* Issue 16: reading a unit PID 1 does not have makes it load the name and announce it again with
+ * UnitNew (the peer does the same); that must not lead to another read. A storm of made-up names
+ * costs at most the budget, one unit is read at most once a second, and the daemon goes idle. */
+static void test_no_read_loop(void **state) {
+        Fixture *f = *state;
+        unsigned getall, scans, announced;
+        char name[32];
+        uint64_t t1;
+
+        systemd_peer_add_unit(&f->peer, "a.service", true);
+        f->peer.announce_unknown = true;
+        start_manager(f, 90);
+        getall = f->peer.n_getall;
+        scans = (unsigned) state_of(f)->n_scans;
+
+        /* `systemctl status no-such.service`: one read, one echo, then quiet. */
+        systemd_peer_unit_signal(&f->peer, "UnitNew", "no-such.service");
+        wait_scans(f, scans + 1);
+        systemd_peer_run_for(f->event, 3 * SEC);
+        assert_int_equal(f->peer.n_getall - getall, 1);
+        assert_int_equal(f->peer.n_announced, 1);
+        assert_int_equal(state_of(f)->n_scans, scans + 1);
+        assert_null(unit(f, "no-such.service"));
+
+        /* The same question again within the hold: an echo, not even a read. */
+        systemd_peer_unit_signal(&f->peer, "UnitNew", "no-such.service");
+        settle(f);
+        assert_int_equal(f->peer.n_getall - getall, 1);
+
+        /* 500 made-up names: at most the budget's reads, each echoed once, then quiet. */
+        getall = f->peer.n_getall;
+        announced = f->peer.n_announced;
+        for (unsigned i = 0; i < 500; i++) {
+                (void) snprintf(name, sizeof name, "r%u.service", i);
+                systemd_peer_unit_signal(&f->peer, "UnitNew", name);
+        }
+        systemd_peer_run_for(f->event, 3 * SEC);
+        assert_true(f->peer.n_getall - getall <= RESCAN_UNKNOWN_BURST);
+        assert_true(f->peer.n_getall - getall >= 1);
+        assert_int_equal(f->peer.n_announced - announced, f->peer.n_getall - getall);
+        scans = (unsigned) state_of(f)->n_scans;
+        getall = f->peer.n_getall;
+        systemd_peer_run_for(f->event, 2 * SEC);
+        assert_int_equal(state_of(f)->n_scans, scans);
+        assert_int_equal(f->peer.n_getall, getall);
+
+        /* A watched unit is never budgeted, but read at most once a second. */
+        systemd_peer_job_removed(&f->peer, "a.service");
+        wait_scans(f, scans + 1);
+        t1 = now_monotonic_usec();
+        systemd_peer_job_removed(&f->peer, "a.service");
+        wait_scans(f, scans + 2);
+        assert_true(now_monotonic_usec() - t1 >= RESCAN_UNIT_INTERVAL_USEC - 100 * MSEC);
+        assert_string_equal(f->peer.last_getall, "a.service");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_scheduling, setup, teardown),
@@ -428,6 +486,7 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_persist_and_inherit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_database_returns, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_read_loop, setup, teardown),
         };
         log_set_target("stderr");
         return cmocka_run_group_tests(tests, NULL, NULL);
