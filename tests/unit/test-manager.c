@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "http-fixture.h"
 #include "log.h"
 #include "manager.h"
 #include "rescan-limit.h"
@@ -51,9 +52,10 @@ static Config *make_config(const char *db, unsigned threshold) {
 
         free(c->db);
         c->db = xstrdup(db);
-        /* An ephemeral port (config_parse refuses 0, http.c takes it): tests run in parallel. */
-        free(c->listen[0].text);
-        c->listen[0].text = xstrdup("127.0.0.1:0");
+        /* An ephemeral port (config_parse refuses 0, the HTTP server takes it): tests may run
+         * next to a daemon on the default port. */
+        fixture_listen_done(&c->listen[0]);
+        c->listen[0] = fixture_listen("127.0.0.1", 0);
         c->tls = CONFIG_NO;
         c->token = CONFIG_NO;
         c->rescan_interval_usec = 0;
