@@ -7,8 +7,11 @@
  * as pending and arms one coalescing timer; when it fires and no scan runs, one scan starts (full
  * if any full rescan is pending, else of the pending units). Whatever arrives during a scan waits
  * for the next one, so a burst of N reloads costs at most about elapsed/(scan + coalesce) + 1
- * scans, not N. A finished scan is scored, compared with the in-memory state, and handed to the
- * store, which persists changes only. READY=1 follows the first full scan that is stored. */
+ * scans, not N. Unit reads are limited (rescan-limit.h: echoes of our own reads ignored, one read
+ * per unit per second, a budget for unknown names). A finished scan is scored, each new score
+ * judged against the previous one (classify.h; logged and counted at once, database or not), and
+ * handed to the store, which persists changes only. READY=1 follows the first full scan that is
+ * stored. */
 #pragma once
 
 #include <systemd/sd-event.h>

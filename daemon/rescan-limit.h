@@ -17,6 +17,7 @@
  * forgotten first. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ typedef enum RescanVerdict {
         RESCAN_ECHO,        /* a UnitNew that our own read of an absent unit caused: ignore */
         RESCAN_OVER_BUDGET, /* an unknown name past the budget: refused */
         _RESCAN_VERDICT_MAX,
-        _RESCAN_VERDICT_INVALID = -1,
+        _RESCAN_VERDICT_INVALID = -EINVAL,
 } RescanVerdict;
 
 /* A request to read name at now. unit_new: it comes from a UnitNew announcement. known: the
