@@ -96,7 +96,7 @@ static void format_tenths(int t, char buf[static 8]) {
 }
 
 static void format_badness(uint64_t b, char buf[static 24]) {
-        if (b == STORE_BADNESS_ABSENT)
+        if (b == BADNESS_ABSENT)
                 (void) snprintf(buf, 24, "absent");
         else if (b == BADNESS_NA)
                 (void) snprintf(buf, 24, "n/a");
@@ -104,14 +104,14 @@ static void format_badness(uint64_t b, char buf[static 24]) {
                 (void) snprintf(buf, 24, "%" PRIu64, b);
 }
 
-static void print_table(const StoreChange *c, size_t n, bool with_unit) {
+static void print_table(const Change *c, size_t n, bool with_unit) {
         (void) printf("%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME",
                       with_unit ? "UNIT                 " : "", "KIND", "CAUSE", "BEFORE", "AFTER",
                       "CHECKS (name old->new)");
         for (size_t i = 0; i < n; i++) {
                 char t[32], b[8], a[8];
                 format_time(c[i].time_usec, t);
-                format_tenths(c[i].before, b);
+                format_tenths(c[i].previous, b);
                 format_tenths(c[i].exposure, a);
                 (void) printf("%-20s ", t);
                 if (with_unit) {
@@ -122,8 +122,8 @@ static void print_table(const StoreChange *c, size_t n, bool with_unit) {
                                                      : 1),
                                       "");
                 }
-                (void) printf("%-16s %-13s %-7s %-7s", store_event_kind_to_string(c[i].kind) ?: "?",
-                              store_cause_to_string(c[i].cause) ?: "?", b, a);
+                (void) printf("%-16s %-13s %-7s %-7s", event_kind_to_string(c[i].kind) ?: "?",
+                              cause_to_string(c[i].cause) ?: "?", b, a);
                 if (c[i].systemd_version_before) {
                         (void) fputs(" systemd ", stdout);
                         put_escaped(stdout, c[i].systemd_version_before);
@@ -143,12 +143,12 @@ static void print_table(const StoreChange *c, size_t n, bool with_unit) {
 }
 
 static json_object *badness_json(uint64_t b) {
-        if (b == STORE_BADNESS_ABSENT || b == BADNESS_NA)
+        if (b == BADNESS_ABSENT || b == BADNESS_NA)
                 return NULL;
         return json_object_new_int64((int64_t) b);
 }
 
-static int print_json(const StoreChange *c, size_t n) {
+static int print_json(const Change *c, size_t n) {
         json_object *a = json_object_new_array();
         if (!a)
                 return -ENOMEM;
@@ -162,7 +162,7 @@ static int print_json(const StoreChange *c, size_t n) {
                         return -ENOMEM;
                 }
                 format_time(c[i].time_usec, t);
-                format_tenths(c[i].before, b);
+                format_tenths(c[i].previous, b);
                 format_tenths(c[i].exposure, e);
                 json_object_object_add(o, "time", json_object_new_string(t));
                 json_object_object_add(o, "time_usec",
@@ -171,13 +171,14 @@ static int print_json(const StoreChange *c, size_t n) {
                                        c[i].unit ? json_object_new_string(c[i].unit) : NULL);
                 json_object_object_add(
                         o, "kind",
-                        json_object_new_string(store_event_kind_to_string(c[i].kind) ?: "?"));
+                        json_object_new_string(event_kind_to_string(c[i].kind) ?: "?"));
                 json_object_object_add(
                         o, "cause",
-                        json_object_new_string(store_cause_to_string(c[i].cause) ?: "?"));
+                        json_object_new_string(cause_to_string(c[i].cause) ?: "?"));
                 json_object_object_add(
                         o, "exposure_before",
-                        c[i].before < 0 ? NULL : json_object_new_double_s(c[i].before / 10.0, b));
+                        c[i].previous < 0 ? NULL
+                                          : json_object_new_double_s(c[i].previous / 10.0, b));
                 json_object_object_add(o, "exposure",
                                        c[i].exposure < 0
                                                ? NULL
@@ -318,7 +319,7 @@ static int open_store(const Args *a, Store **ret) {
 
 static int run(int argc, char **argv, bool history) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *c = NULL;
+        Change *c = NULL;
         unsigned kinds = 0;
         size_t n = 0;
         Args a;
@@ -330,12 +331,12 @@ static int run(int argc, char **argv, bool history) {
                 _cleanup_free_ char *copy = xstrdup(a.kinds);
                 char *save = NULL;
                 for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-                        StoreEventKind ek = store_event_kind_from_string(k);
-                        if (ek < 0 || ek == STORE_EVENT_NONE) {
+                        EventKind ek = event_kind_from_string(k);
+                        if (ek < 0 || ek == EVENT_NONE) {
                                 log_error("Unknown event kind '%s'.", k);
                                 return 2;
                         }
-                        kinds |= STORE_EVENT_MASK(ek);
+                        kinds |= EVENT_KIND_MASK(ek);
                 }
         }
         if (open_store(&a, &s) < 0)
@@ -354,7 +355,7 @@ static int run(int argc, char **argv, bool history) {
                 r = print_json(c, n);
         else
                 print_table(c, n, !history);
-        store_changes_free(c, n);
+        changes_free(c, n);
         if (r < 0 || fflush(stdout) != 0) {
                 log_error("Failed to write the output.");
                 return 1;

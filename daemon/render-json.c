@@ -178,7 +178,7 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
         return emit(root, out);
 }
 
-int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf *out) {
+int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out) {
         _cleanup_json_ json_object *root = json_object_new_object();
         json_object *arr = json_object_new_array_ext((int) n);
 
@@ -204,9 +204,10 @@ int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf 
         return emit(root, out);
 }
 
-int render_json_events(const EventRow *rows, size_t n, Buf *out) {
+int render_json_events(const Change *rows, size_t n, Buf *out) {
         _cleanup_json_ json_object *root = json_object_new_object();
         json_object *arr = json_object_new_array_ext((int) n);
+        Buf detail = {};
 
         if (!root || !arr) {
                 json_putp(&arr);
@@ -214,10 +215,11 @@ int render_json_events(const EventRow *rows, size_t n, Buf *out) {
         }
         add(root, "events", arr);
         for (size_t i = 0; i < n; i++) {
-                const EventRow *e = &rows[i];
+                const Change *e = &rows[i];
                 json_object *j = json_object_new_object();
                 if (!j || json_object_array_add(arr, j) < 0) {
                         json_putp(&j);
+                        buf_done(&detail);
                         return -ENOMEM;
                 }
                 add_time(j, "time", "time_usec", e->time_usec);
@@ -226,8 +228,11 @@ int render_json_events(const EventRow *rows, size_t n, Buf *out) {
                 add(j, "previous", e->previous >= 0 ? jtenths((unsigned) e->previous) : NULL);
                 add(j, "exposure", e->exposure >= 0 ? jtenths((unsigned) e->exposure) : NULL);
                 add(j, "predicate", jstr(predicate_to_string(e->predicate)));
-                add(j, "detail", jstr(e->detail));
+                buf_clear(&detail);
+                render_change_detail(&detail, e);
+                add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);
         }
+        buf_done(&detail);
         add(root, "count", json_object_new_int64((int64_t) n));
         return emit(root, out);
 }

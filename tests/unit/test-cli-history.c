@@ -66,7 +66,7 @@ static void test_output(void **state) {
         Store *s = NULL;
         StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
         StoreScore sc = { "evil\\x1b.service", T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
-                          STORE_CAUSE_STARTUP, STORE_EVENT_NONE };
+                          CAUSE_STARTUP, EVENT_NONE };
 
         (void) state;
         assert_non_null(mkdtemp(dir));
@@ -78,8 +78,8 @@ static void test_output(void **state) {
         sc.exposure = 74;
         sc.predicate = PREDICATE_EXPOSED;
         sc.time_usec = T0 + 1000000;
-        sc.cause = STORE_CAUSE_RELOAD;
-        sc.kind = STORE_EVENT_REGRESSION; /* 5.0 -> 7.4 */
+        sc.cause = CAUSE_RELOAD;
+        sc.kind = EVENT_REGRESSION; /* 5.0 -> 7.4 */
         assert_int_equal(store_add_score(s, &sc), 1);
 
         char *h1[] = { "history", dbarg, "evil\\x1b.service", NULL };
@@ -88,6 +88,11 @@ static void test_output(void **state) {
         assert_non_null(strstr(out, "5.0"));
         assert_non_null(strstr(out, "7.4"));
         assert_non_null(strstr(out, "PrivateNetwork= 0->1"));
+        /* The table, to the byte (column widths included). */
+        assert_non_null(strstr(out, "TIME                 KIND             CAUSE         BEFORE  "
+                                    "AFTER   CHECKS (name old->new)\n"
+                                    "2023-11-14T22:13:21Z regression       reload        5.0     "
+                                    "7.4     PrivateNetwork= 0->1\n"));
         /* Text from the database is escaped (the store refuses control characters; a tampered
          * file could still hold them): a backslash becomes \x5c. */
         free(out);
