@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* `exposured history` and `exposured events`: read the store read-only and print a table or JSON.
  * Everything printed that came from the database is escaped (the table: non-printable bytes as
- * \xNN; JSON: json-c). Limits are the store's (1..STORE_ROWS_MAX rows). */
+ * \xNN; JSON: render_json_changes(), with the API's keys). Limits are the store's
+ * (1..STORE_ROWS_MAX rows). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +14,11 @@
 #include "cli-history.h"
 #include "config.h"
 #include "log.h"
+#include "render.h"
 #include "store.h"
 #include "util.h"
 
 #define DEFAULT_LIMIT 100
-
-static const char *predicate_name(Predicate p) {
-        return predicate_to_string(p) ?: "-";
-}
 
 int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
         static const struct {
@@ -142,79 +139,6 @@ static void print_table(const Change *c, size_t n, bool with_unit) {
         }
 }
 
-static json_object *badness_json(uint64_t b) {
-        if (b == BADNESS_ABSENT || b == BADNESS_NA)
-                return NULL;
-        return json_object_new_int64((int64_t) b);
-}
-
-static int print_json(const Change *c, size_t n) {
-        json_object *a = json_object_new_array();
-        if (!a)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                json_object *o = json_object_new_object(), *checks = json_object_new_array();
-                char t[32], b[8], e[8];
-                if (!o || !checks) {
-                        json_object_put(o);
-                        json_object_put(checks);
-                        json_object_put(a);
-                        return -ENOMEM;
-                }
-                format_time(c[i].time_usec, t);
-                format_tenths(c[i].previous, b);
-                format_tenths(c[i].exposure, e);
-                json_object_object_add(o, "time", json_object_new_string(t));
-                json_object_object_add(o, "time_usec",
-                                       json_object_new_int64((int64_t) c[i].time_usec));
-                json_object_object_add(o, "unit",
-                                       c[i].unit ? json_object_new_string(c[i].unit) : NULL);
-                json_object_object_add(
-                        o, "kind",
-                        json_object_new_string(event_kind_to_string(c[i].kind) ?: "?"));
-                json_object_object_add(
-                        o, "cause",
-                        json_object_new_string(cause_to_string(c[i].cause) ?: "?"));
-                json_object_object_add(
-                        o, "exposure_before",
-                        c[i].previous < 0 ? NULL
-                                          : json_object_new_double_s(c[i].previous / 10.0, b));
-                json_object_object_add(o, "exposure",
-                                       c[i].exposure < 0
-                                               ? NULL
-                                               : json_object_new_double_s(c[i].exposure / 10.0, e));
-                json_object_object_add(o, "predicate",
-                                       c[i].predicate < 0 ? NULL
-                                                          : json_object_new_string(predicate_name(
-                                                                    c[i].predicate)));
-                json_object_object_add(
-                        o, "systemd_version",
-                        c[i].systemd_version ? json_object_new_string(c[i].systemd_version) : NULL);
-                json_object_object_add(
-                        o, "scorer_version",
-                        c[i].scorer_version ? json_object_new_string(c[i].scorer_version) : NULL);
-                if (c[i].systemd_version_before)
-                        json_object_object_add(o, "systemd_version_before",
-                                               json_object_new_string(c[i].systemd_version_before));
-                for (size_t k = 0; k < c[i].n_checks; k++) {
-                        json_object *ck = json_object_new_object();
-                        if (!ck)
-                                continue;
-                        json_object_object_add(ck, "check",
-                                               json_object_new_string(c[i].checks[k].check));
-                        json_object_object_add(ck, "old", badness_json(c[i].checks[k].old_badness));
-                        json_object_object_add(ck, "new", badness_json(c[i].checks[k].new_badness));
-                        json_object_array_add(checks, ck);
-                }
-                json_object_object_add(o, "checks", checks);
-                json_object_array_add(a, o);
-        }
-        (void) puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(a);
-        return 0;
-}
-
 typedef struct Args {
         const char *db, *config, *unit, *kinds;
         uint64_t since, until;
@@ -322,6 +246,7 @@ static int run(int argc, char **argv, bool history) {
         Change *c = NULL;
         unsigned kinds = 0;
         size_t n = 0;
+        Buf out = {};
         Args a;
         int r;
 
@@ -351,9 +276,12 @@ static int run(int argc, char **argv, bool history) {
                 log_error_errno(r, "Failed to read the database: %m");
                 return 1;
         }
-        if (a.json)
-                r = print_json(c, n);
-        else
+        if (a.json) {
+                r = render_json_changes(c, n, &out);
+                if (r >= 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+                        r = -EIO;
+                buf_done(&out);
+        } else
                 print_table(c, n, !history);
         changes_free(c, n);
         if (r < 0 || fflush(stdout) != 0) {

@@ -178,63 +178,125 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
         return emit(root, out);
 }
 
-int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out) {
-        _cleanup_json_ json_object *root = json_object_new_object();
+/* Which keys a change row carries: the API's history rows have the first set, its events add the
+ * unit's (unit, previous, detail), the CLI's rows add the provenance too (cause, versions, the
+ * changed checks). One naming everywhere: "previous" is the exposure before the change. */
+typedef enum ChangeKeys {
+        KEYS_HISTORY = 0,
+        KEYS_EVENT = 1 << 0,
+        KEYS_PROVENANCE = 1 << 1,
+} ChangeKeys;
+
+/* A check's badness in a change row: null when absent from that table or not applicable. */
+static json_object *jbadness(uint64_t b) {
+        return b == BADNESS_ABSENT || b == BADNESS_NA ? NULL : json_object_new_int64((int64_t) b);
+}
+
+static json_object *jexposure(int tenths) {
+        return tenths >= 0 ? jtenths((unsigned) tenths) : NULL;
+}
+
+static json_object *change_object(const Change *c, ChangeKeys keys) {
+        json_object *j = json_object_new_object(), *checks;
+        Buf detail = {};
+
+        if (!j)
+                return NULL;
+        add_time(j, "time", "time_usec", c->time_usec);
+        if (keys & KEYS_EVENT)
+                add(j, "unit", jstr(c->unit));
+        add(j, "kind", jstr(event_kind_to_string(c->kind)));
+        if (keys & KEYS_PROVENANCE)
+                add(j, "cause", jstr(cause_to_string(c->cause)));
+        if (keys & KEYS_EVENT)
+                add(j, "previous", jexposure(c->previous));
+        add(j, "exposure", jexposure(c->exposure));
+        add(j, "predicate", jstr(predicate_to_string(c->predicate)));
+        if (keys & KEYS_EVENT) {
+                render_change_detail(&detail, c);
+                add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);
+                buf_done(&detail);
+        }
+        if (!(keys & KEYS_PROVENANCE))
+                return j;
+        add(j, "systemd_version", jstr(c->systemd_version));
+        add(j, "scorer_version", jstr(c->scorer_version));
+        if (c->systemd_version_before)
+                add(j, "systemd_version_before", jstr(c->systemd_version_before));
+        checks = json_object_new_array_ext((int) c->n_checks);
+        if (!checks) {
+                json_putp(&j);
+                return NULL;
+        }
+        add(j, "checks", checks);
+        for (size_t k = 0; k < c->n_checks; k++) {
+                json_object *ck = json_object_new_object();
+
+                if (!ck || json_object_array_add(checks, ck) < 0) {
+                        json_putp(&ck);
+                        json_putp(&j);
+                        return NULL;
+                }
+                add(ck, "check", jstr(c->checks[k].check));
+                add(ck, "old", jbadness(c->checks[k].old_badness));
+                add(ck, "new", jbadness(c->checks[k].new_badness));
+        }
+        return j;
+}
+
+/* An array of rows, or NULL when json-c fails. */
+static json_object *change_array(const Change *rows, size_t n, ChangeKeys keys) {
         json_object *arr = json_object_new_array_ext((int) n);
+
+        for (size_t i = 0; arr && i < n; i++) {
+                json_object *j = change_object(&rows[i], keys);
+                if (!j || json_object_array_add(arr, j) < 0) {
+                        json_putp(&j);
+                        json_putp(&arr);
+                }
+        }
+        return arr;
+}
+
+/* {"unit": unit (when with_unit), key: [rows], "count": n}. */
+static int emit_changes(bool with_unit, const char *unit, const char *key, const Change *rows,
+                        size_t n, ChangeKeys keys, Buf *out) {
+        _cleanup_json_ json_object *root = json_object_new_object();
+        json_object *arr = change_array(rows, n, keys);
 
         if (!root || !arr) {
                 json_putp(&arr);
                 return -ENOMEM;
         }
-        add(root, "unit", jstr(unit));
-        add(root, "history", arr);
-        for (size_t i = 0; i < n; i++) {
-                json_object *j = json_object_new_object();
-                if (!j || json_object_array_add(arr, j) < 0) {
-                        json_putp(&j);
-                        return -ENOMEM;
-                }
-                add_time(j, "time", "time_usec", rows[i].time_usec);
-                add(j, "kind", jstr(event_kind_to_string(rows[i].kind)));
-                add(j, "exposure", rows[i].exposure >= 0 ? jtenths((unsigned) rows[i].exposure) :
-                                                           NULL);
-                add(j, "predicate", jstr(predicate_to_string(rows[i].predicate)));
-        }
+        if (with_unit)
+                add(root, "unit", jstr(unit));
+        add(root, key, arr);
         add(root, "count", json_object_new_int64((int64_t) n));
         return emit(root, out);
 }
 
-int render_json_events(const Change *rows, size_t n, Buf *out) {
-        _cleanup_json_ json_object *root = json_object_new_object();
-        json_object *arr = json_object_new_array_ext((int) n);
-        Buf detail = {};
+int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out) {
+        return emit_changes(true, unit, "history", rows, n, KEYS_HISTORY, out);
+}
 
-        if (!root || !arr) {
-                json_putp(&arr);
+int render_json_events(const Change *rows, size_t n, Buf *out) {
+        return emit_changes(false, NULL, "events", rows, n, KEYS_EVENT, out);
+}
+
+int render_json_changes(const Change *rows, size_t n, Buf *out) {
+        _cleanup_json_ json_object *arr = change_array(rows, n, KEYS_EVENT | KEYS_PROVENANCE);
+        const char *s;
+        size_t len = 0;
+
+        if (!arr)
                 return -ENOMEM;
-        }
-        add(root, "events", arr);
-        for (size_t i = 0; i < n; i++) {
-                const Change *e = &rows[i];
-                json_object *j = json_object_new_object();
-                if (!j || json_object_array_add(arr, j) < 0) {
-                        json_putp(&j);
-                        buf_done(&detail);
-                        return -ENOMEM;
-                }
-                add_time(j, "time", "time_usec", e->time_usec);
-                add(j, "unit", jstr(e->unit));
-                add(j, "kind", jstr(event_kind_to_string(e->kind)));
-                add(j, "previous", e->previous >= 0 ? jtenths((unsigned) e->previous) : NULL);
-                add(j, "exposure", e->exposure >= 0 ? jtenths((unsigned) e->exposure) : NULL);
-                add(j, "predicate", jstr(predicate_to_string(e->predicate)));
-                buf_clear(&detail);
-                render_change_detail(&detail, e);
-                add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);
-        }
-        buf_done(&detail);
-        add(root, "count", json_object_new_int64((int64_t) n));
-        return emit(root, out);
+        s = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        if (!s)
+                return -ENOMEM;
+        buf_append(out, s, len);
+        buf_putc(out, '\n');
+        return 0;
 }
 
 int render_json_error(const char *msg, Buf *out) {

@@ -94,6 +94,10 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
 int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out);
 /* {"events": [rows, newest first]} */
 int render_json_events(const Change *rows, size_t n, Buf *out);
+/* The CLI's `history --json` / `events --json`: one pretty-printed array of rows with the events'
+ * keys plus cause, systemd_version, scorer_version, systemd_version_before (upgrades only) and
+ * checks [{check, old, new}] (badness, null when absent or not applicable); then a newline. */
+int render_json_changes(const Change *rows, size_t n, Buf *out);
 /* {"error": msg} */
 int render_json_error(const char *msg, Buf *out);
 
