@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `exposured history` and `exposured events`: read the store read-only and print a table or JSON.
- * Everything printed that came from the database is escaped (the table: non-printable bytes as
- * \xNN; JSON: render_json_changes(), with the API's keys). Limits are the store's
- * (1..STORE_ROWS_MAX rows). */
+ * This file gathers the rows; render_text_changes() and render_json_changes() encode them (and
+ * escape everything that came from the database). Limits are the store's (1..STORE_ROWS_MAX). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -66,77 +65,6 @@ int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
                 return -EINVAL;
         *ret = (uint64_t) t * 1000000ULL;
         return 0;
-}
-
-static void put_escaped(FILE *f, const char *s) {
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if (c < 0x20 || c == 0x7f || c == '\\')
-                        (void) fprintf(f, "\\x%02x", c);
-                else
-                        (void) fputc(c, f);
-        }
-}
-
-static void format_time(uint64_t usec, char buf[static 32]) {
-        time_t t = (time_t) (usec / 1000000ULL);
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                (void) snprintf(buf, 32, "@%" PRIu64, usec / UINT64_C(1000000));
-}
-
-static void format_tenths(int t, char buf[static 8]) {
-        if (t < 0 || t > 100)
-                (void) snprintf(buf, 8, "-");
-        else
-                (void) snprintf(buf, 8, "%u.%u", (unsigned) t / 10 % 100, (unsigned) t % 10);
-}
-
-static void format_badness(uint64_t b, char buf[static 24]) {
-        if (b == BADNESS_ABSENT)
-                (void) snprintf(buf, 24, "absent");
-        else if (b == BADNESS_NA)
-                (void) snprintf(buf, 24, "n/a");
-        else
-                (void) snprintf(buf, 24, "%" PRIu64, b);
-}
-
-static void print_table(const Change *c, size_t n, bool with_unit) {
-        (void) printf("%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME",
-                      with_unit ? "UNIT                 " : "", "KIND", "CAUSE", "BEFORE", "AFTER",
-                      "CHECKS (name old->new)");
-        for (size_t i = 0; i < n; i++) {
-                char t[32], b[8], a[8];
-                format_time(c[i].time_usec, t);
-                format_tenths(c[i].previous, b);
-                format_tenths(c[i].exposure, a);
-                (void) printf("%-20s ", t);
-                if (with_unit) {
-                        put_escaped(stdout, c[i].unit ?: "-");
-                        (void) printf("%*s",
-                                      (int) (c[i].unit && strlen(c[i].unit) < 20
-                                                     ? 20 - strlen(c[i].unit)
-                                                     : 1),
-                                      "");
-                }
-                (void) printf("%-16s %-13s %-7s %-7s", event_kind_to_string(c[i].kind) ?: "?",
-                              cause_to_string(c[i].cause) ?: "?", b, a);
-                if (c[i].systemd_version_before) {
-                        (void) fputs(" systemd ", stdout);
-                        put_escaped(stdout, c[i].systemd_version_before);
-                        (void) fputs(" -> ", stdout);
-                        put_escaped(stdout, c[i].systemd_version);
-                }
-                for (size_t k = 0; k < c[i].n_checks; k++) {
-                        char o[24], nw[24];
-                        format_badness(c[i].checks[k].old_badness, o);
-                        format_badness(c[i].checks[k].new_badness, nw);
-                        (void) fputc(' ', stdout);
-                        put_escaped(stdout, c[i].checks[k].check);
-                        (void) printf(" %s->%s", o, nw);
-                }
-                (void) fputc('\n', stdout);
-        }
 }
 
 typedef struct Args {
@@ -276,14 +204,14 @@ static int run(int argc, char **argv, bool history) {
                 log_error_errno(r, "Failed to read the database: %m");
                 return 1;
         }
-        if (a.json) {
+        if (a.json)
                 r = render_json_changes(c, n, &out);
-                if (r >= 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
-                        r = -EIO;
-                buf_done(&out);
-        } else
-                print_table(c, n, !history);
+        else
+                render_text_changes(c, n, !history, &out);
         changes_free(c, n);
+        if (r >= 0 && out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+                r = -EIO;
+        buf_done(&out);
         if (r < 0 || fflush(stdout) != 0) {
                 log_error("Failed to write the output.");
                 return 1;

@@ -20,6 +20,7 @@
 #include "http-server.h"
 #include "log.h"
 #include "manager.h"
+#include "render.h"
 #include "rescan-limit.h"
 #include "secrets.h"
 #include "score.h"
@@ -279,8 +280,8 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
                         }
                 }
 
-        (void) score_format_tenths(u->report.exposure, exp);
-        (void) score_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
+        (void) render_format_tenths(u->report.exposure, exp);
+        (void) render_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
         (void) snprintf(fields_unit, sizeof fields_unit, "EXPOSURED_UNIT=%s", u->id);
         (void) snprintf(fields_exp, sizeof fields_exp, "EXPOSURED_EXPOSURE=%s", exp);
         (void) snprintf(fields_prev, sizeof fields_prev, "EXPOSURED_PREVIOUS=%s",

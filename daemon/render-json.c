@@ -7,7 +7,6 @@
  * Returns 0, or -ENOMEM when json-c fails (its NULL). */
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -44,10 +43,9 @@ static json_object *jstr(const char *s) {
 
 /* A number written exactly as systemd prints it ("9.6"), not as %.17g would. */
 static json_object *jtenths(unsigned tenths) {
-        char s[16];
+        char s[8];
 
-        (void) snprintf(s, sizeof s, "%u.%u", tenths / 10, tenths % 10);
-        return json_object_new_double_s(tenths / 10.0, s);
+        return json_object_new_double_s(tenths / 10.0, render_format_tenths(tenths, s));
 }
 
 static json_object *jtime(uint64_t usec) {
@@ -348,4 +346,93 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
                 add(db, "scans", json_object_new_int64((int64_t) st->n_scans));
         }
         return emit(root, out);
+}
+
+/* ---- `exposured scan --json`: systemd-analyze's keys, not the API's (scan.c has the contract) */
+
+/* The policy description that applies to a check, if any: systemd prints "" for an empty one,
+ * but null for a partial badness that has no text at all. */
+static const char *override_description(const ScoreCheck *c, const ScoreOverride *o) {
+        if (!o)
+                return NULL;
+        if (c->badness == BADNESS_NA)
+                return o->description_na;
+        if (c->badness == 0)
+                return o->description_good;
+        if (c->badness == c->assessor->range)
+                return o->description_bad;
+        return NULL;
+}
+
+static json_object *scan_check(const ScoreReport *r, size_t i, const ScoreOverride *overrides) {
+        const ScoreCheck *c = &r->checks[i];
+        const ScoreOverride *o = overrides ? &overrides[i] : NULL;
+        json_object *j = json_object_new_object(), *description = NULL;
+        int set = score_check_set(c);
+        Buf d = {};
+        char t[8];
+
+        if (!j)
+                return NULL;
+        score_check_describe(r, i, overrides, &d);
+        if (d.len > 0 || override_description(c, o))
+                description = jstr(d.data ? d.data : "");
+        buf_done(&d);
+
+        add(j, "name", jstr(c->assessor->id));
+        add(j, "json_field", jstr(c->assessor->json_field));
+        add(j, "set", set >= 0 ? json_object_new_boolean(set) : NULL);
+        add(j, "exposure", c->exposure > 0 ? jstr(render_format_tenths(c->exposure, t)) : NULL);
+        add(j, "description", description);
+        add(j, "weight", json_object_new_uint64(c->weight));
+        add(j, "range", json_object_new_uint64(c->range));
+        add(j, "badness", c->badness == BADNESS_NA ? NULL : json_object_new_uint64(c->badness));
+        add(j, "fix", jstr(c->assessor->fix));
+        return j;
+}
+
+static json_object *scan_entry(const ScanEntry *e, const ScoreOverride *overrides) {
+        json_object *u = json_object_new_object(), *checks;
+
+        if (!u)
+                return NULL;
+        add(u, "unit", jstr(e->unit));
+        add(u, "exposure", jtenths(e->report.exposure));
+        add(u, "predicate", jstr(predicate_to_string(e->report.predicate)));
+        add(u, "oneshot", json_object_new_boolean(e->oneshot));
+        checks = json_object_new_array_ext((int) e->report.n_checks);
+        for (size_t i = 0; checks && i < e->report.n_checks; i++)
+                (void) json_object_array_add(checks, scan_check(&e->report, i, overrides));
+        add(u, "checks", checks);
+        return u;
+}
+
+void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                      bool pretty, Buf *out) {
+        if (pretty) {
+                json_object *array = json_object_new_array_ext((int) n);
+
+                for (size_t k = 0; array && k < n; k++)
+                        (void) json_object_array_add(array, scan_entry(&entries[k], overrides));
+                buf_puts(out, json_object_to_json_string_ext(
+                                      array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_putp(&array);
+        } else {
+                /* One unit at a time: a full scan is thousands of objects, and building the whole
+                 * tree first only costs memory. The bytes are what json-c prints for the array. */
+                buf_putc(out, '[');
+                for (size_t k = 0; k < n; k++) {
+                        json_object *u = scan_entry(&entries[k], overrides);
+
+                        if (k > 0)
+                                buf_putc(out, ',');
+                        buf_puts(out, json_object_to_json_string_ext(
+                                              u, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+                        json_putp(&u);
+                }
+                buf_putc(out, ']');
+        }
+        buf_putc(out, '\n');
 }

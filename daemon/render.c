@@ -132,10 +132,30 @@ void render_uint(Buf *out, uint64_t v) {
         buf_append(out, d + i, sizeof d - i);
 }
 
+char *render_format_tenths(unsigned tenths, char buf[static 8]) {
+        char tmp[8];
+        size_t n = 0, k = 0;
+        unsigned whole = tenths / 10;
+
+        /* Hand-rolled to stay printf-free: "%u.%u". Values above 99999.9 are clamped. */
+        if (whole > 99999)
+                whole = 99999;
+        do {
+                tmp[n++] = (char) ('0' + whole % 10);
+                whole /= 10;
+        } while (whole > 0);
+        while (n > 0)
+                buf[k++] = tmp[--n];
+        buf[k++] = '.';
+        buf[k++] = (char) ('0' + tenths % 10);
+        buf[k] = '\0';
+        return buf;
+}
+
 void render_tenths(Buf *out, unsigned tenths) {
-        render_uint(out, tenths / 10);
-        buf_putc(out, '.');
-        buf_putc(out, (char) ('0' + tenths % 10));
+        char t[8];
+
+        buf_puts(out, render_format_tenths(tenths, t));
 }
 
 void render_rfc3339(Buf *out, uint64_t usec) {

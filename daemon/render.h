@@ -53,7 +53,11 @@ void render_url_encode(Buf *out, const char *s);
 void render_utf8_sanitize(Buf *out, const char *s);
 /* Append a decimal number (no printf: the metrics loop is hot). */
 void render_uint(Buf *out, uint64_t v);
-/* Append tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0". */
+/* Tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0" (no printf: the metrics loop
+ * is hot; values above 99999.9 are clamped). The one tenths formatter: JSON, HTML, metrics, the
+ * CLI tables and the journal fields all use it. render_format_tenths() writes into buf (8 bytes)
+ * and returns it; render_tenths() appends. */
+char *render_format_tenths(unsigned tenths, char buf[static 8]);
 void render_tenths(Buf *out, unsigned tenths);
 /* Append usec as RFC 3339 UTC with seconds: "2026-11-23T15:01:32Z". */
 void render_rfc3339(Buf *out, uint64_t usec);
@@ -110,6 +114,32 @@ typedef struct StatusInfo {
         uint64_t n_changes, n_events, n_scans;
 } StatusInfo;
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
+
+/* One scored unit of `exposured scan`. */
+typedef struct ScanEntry {
+        const char *unit; /* canonical id, as the manager reports it (the Id property) */
+        bool oneshot;     /* Type=oneshot */
+        ScoreReport report;
+} ScanEntry;
+
+/* `exposured scan --json`: the array described in scan.c (systemd-analyze's --json=short keys per
+ * check), followed by a newline. overrides is NULL or has report.table->n_rows entries (for the
+ * descriptions). pretty adds indentation. */
+void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                      bool pretty, Buf *out);
+
+/* ---- render-text.c: the CLIs' tables (bytes for a terminal) ---- */
+
+/* Append s with bytes below 0x20, 0x7f and any byte in also (may be NULL) as \xNN. Returns the
+ * number of bytes appended (the column width for ASCII). */
+size_t render_text_escape(Buf *out, const char *s, const char *also);
+/* The UNIT/EXPOSURE/PREDICATE table of `exposured scan`. color adds ANSI colour to the predicate;
+ * show_type adds a TYPE column that marks oneshot services (for --all). */
+void render_text_scan(const ScanEntry *entries, size_t n, bool color, bool show_type, Buf *out);
+/* The table of `exposured history` (with_unit false) and `exposured events` (with_unit true):
+ * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new); database text
+ * escaped (control characters and '\' as \xNN). */
+void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out);
 
 /* ---- render-html.c ---- */
 

@@ -619,23 +619,3 @@ int score_check_set(const ScoreCheck *c) {
                 return -1;
         return c->badness == 0;
 }
-
-char *score_format_tenths(unsigned tenths, char buf[static 8]) {
-        char tmp[8];
-        size_t n = 0, k = 0;
-        unsigned whole = tenths / 10;
-
-        /* Hand-rolled to stay printf-free: "%u.%u". Values above 99999.9 are clamped. */
-        if (whole > 99999)
-                whole = 99999;
-        do {
-                tmp[n++] = (char) ('0' + whole % 10);
-                whole /= 10;
-        } while (whole > 0);
-        while (n > 0)
-                buf[k++] = tmp[--n];
-        buf[k++] = '.';
-        buf[k++] = (char) ('0' + tenths % 10);
-        buf[k] = '\0';
-        return buf;
-}

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "render.h"
 #include "scan.h"
 #include "util.h"
 
@@ -144,7 +145,7 @@ static void test_json_contract(void **state) {
         e[1].unit = "plain.service";
         assert_int_equal(score_unit(t, o, &p, &e[1].report), 0);
 
-        scan_render_json(e, 2, o, false, &out);
+        render_json_scan(e, 2, o, false, &out);
         assert_true(endswith(out.data, "]\n"));
         assert_null(strchr(out.data, '\x01'));  /* control characters are escaped */
         assert_non_null(strstr(out.data, "\"unit\":\"we\\\"ird\\\\name\\u0001.service\""));
@@ -153,7 +154,7 @@ static void test_json_contract(void **state) {
                 char expect[64], buf[8];
 
                 (void) snprintf(expect, sizeof(expect), "\"exposure\":%s,",
-                                score_format_tenths(e[0].report.exposure, buf));
+                                render_format_tenths(e[0].report.exposure, buf));
                 assert_non_null(strstr(out.data, expect));
         }
 
@@ -242,7 +243,7 @@ static void test_json_empty(void **state) {
         Buf out = {};
 
         (void) state;
-        scan_render_json(NULL, 0, NULL, false, &out);
+        render_json_scan(NULL, 0, NULL, false, &out);
         assert_string_equal(out.data, "[]\n");
         buf_done(&out);
 }
@@ -262,26 +263,26 @@ static void test_table(void **state) {
         e[1].unit = "b\x1b[2J.service";
         assert_int_equal(score_unit(t, NULL, &p, &e[1].report), 0);
 
-        scan_render_table(e, 2, false, false, &out);
+        render_text_scan(e, 2, false, false, &out);
         (void) snprintf(line, sizeof(line),
                         "UNIT                     EXPOSURE PREDICATE\n"
                         "a-long-unit-name.service %8s %s\n"
                         "b\\x1b[2J.service         %8s %s\n",
-                        score_format_tenths(e[0].report.exposure, buf),
+                        render_format_tenths(e[0].report.exposure, buf),
                         predicate_to_string(e[0].report.predicate),
-                        score_format_tenths(e[1].report.exposure, buf),
+                        render_format_tenths(e[1].report.exposure, buf),
                         predicate_to_string(e[1].report.predicate));
         assert_string_equal(out.data, line);
         assert_null(strchr(out.data, '\x1b'));
 
         buf_clear(&out);
-        scan_render_table(e, 2, true, true, &out);
+        render_text_scan(e, 2, true, true, &out);
         assert_true(startswith(out.data, "UNIT                     EXPOSURE PREDICATE TYPE\n"));
         assert_non_null(strstr(out.data, "\x1b[0;1;31mUNSAFE\x1b[0m    oneshot\n"));
         assert_non_null(strstr(out.data, "\x1b[0;1;31mUNSAFE\x1b[0m\n"));
 
         buf_clear(&out);
-        scan_render_table(NULL, 0, false, false, &out);
+        render_text_scan(NULL, 0, false, false, &out);
         assert_string_equal(out.data, "UNIT EXPOSURE PREDICATE\n");
         buf_done(&out);
         unit_props_done(&p);
