@@ -69,18 +69,23 @@ static void add_time(json_object *o, const char *k, const char *k_usec, uint64_t
         add(o, k_usec, usec ? json_object_new_int64((int64_t) usec) : NULL);
 }
 
-static int emit(json_object *o, Buf *out) {
+/* Append o serialized with json-c's flags (never escaping '/'). */
+static int emit_as(json_object *o, int flags, Buf *out) {
         const char *s;
         size_t n = 0;
 
         if (!o)
                 return -ENOMEM;
-        s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        s = json_object_to_json_string_length(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
         if (!s)
                 return -ENOMEM;
         buf_append(out, s, n);
         return 0;
+}
+
+/* The API's bodies: compact. */
+static int emit(json_object *o, Buf *out) {
+        return emit_as(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 static json_object *unit_summary(const UnitState *u) {
@@ -283,18 +288,11 @@ int render_json_events(const Change *rows, size_t n, Buf *out) {
 
 int render_json_changes(const Change *rows, size_t n, Buf *out) {
         _cleanup_json_ json_object *arr = change_array(rows, n, KEYS_EVENT | KEYS_PROVENANCE);
-        const char *s;
-        size_t len = 0;
+        int r = emit_as(arr, JSON_C_TO_STRING_PRETTY, out);
 
-        if (!arr)
-                return -ENOMEM;
-        s = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PRETTY |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        if (!s)
-                return -ENOMEM;
-        buf_append(out, s, len);
-        buf_putc(out, '\n');
-        return 0;
+        if (r >= 0)
+                buf_putc(out, '\n');
+        return r;
 }
 
 int render_json_error(const char *msg, Buf *out) {
@@ -414,9 +412,7 @@ void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *o
 
                 for (size_t k = 0; array && k < n; k++)
                         (void) json_object_array_add(array, scan_entry(&entries[k], overrides));
-                buf_puts(out, json_object_to_json_string_ext(
-                                      array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+                (void) emit_as(array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, out);
                 json_putp(&array);
         } else {
                 /* One unit at a time: a full scan is thousands of objects, and building the whole
@@ -427,9 +423,7 @@ void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *o
 
                         if (k > 0)
                                 buf_putc(out, ',');
-                        buf_puts(out, json_object_to_json_string_ext(
-                                              u, JSON_C_TO_STRING_PLAIN |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+                        (void) emit(u, out);
                         json_putp(&u);
                 }
                 buf_putc(out, ']');

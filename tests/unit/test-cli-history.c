@@ -3,7 +3,7 @@
  * JSON output (parsed back with json-c), escaping of unit-controlled text, usage errors. */
 #include <errno.h>
 #include <fcntl.h>
-#include <json.h>
+#include <json-c/json.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
