@@ -346,7 +346,7 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         return emit(root, out);
 }
 
-/* ---- `exposured scan --json`: systemd-analyze's keys, not the API's (scan.c has the contract) */
+/* ---- `exposured scan --json`: systemd-analyze's keys, not the API's (cmd-scan.c: the contract) */
 
 /* The policy description that applies to a check, if any: systemd prints "" for an empty one,
  * but null for a partial badness that has no text at all. */

@@ -122,8 +122,8 @@ typedef struct ScanEntry {
         ScoreReport report;
 } ScanEntry;
 
-/* `exposured scan --json`: the array described in scan.c (systemd-analyze's --json=short keys per
- * check), followed by a newline. overrides is NULL or has report.table->n_rows entries (for the
+/* `exposured scan --json`: the array described in cmd-scan.c (systemd-analyze's --json=short keys
+ * per check), followed by a newline. overrides is NULL or has report.table->n_rows entries (for the
  * descriptions). pretty adds indentation. */
 void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
                       bool pretty, Buf *out);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli-history.h"
+#include "cmd-history.h"
 #include "config.h"
 #include "log.h"
 #include "render.h"
@@ -19,7 +19,7 @@
 
 #define DEFAULT_LIMIT 100
 
-int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
+int cmd_history_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
         static const struct {
                 const char *suffix;
                 uint64_t usec;
@@ -113,7 +113,8 @@ static int parse_args(int argc, char **argv, bool history, Args *a) {
                         break;
                 case 's':
                 case 'u':
-                        if (cli_parse_time(optarg, now, c == 's' ? &a->since : &a->until) < 0) {
+                        if (cmd_history_parse_time(optarg, now,
+                                                   c == 's' ? &a->since : &a->until) < 0) {
                                 log_error("Invalid time '%s'.", optarg);
                                 return -EINVAL;
                         }
@@ -219,10 +220,10 @@ static int run(int argc, char **argv, bool history) {
         return 0;
 }
 
-int cli_history(int argc, char **argv) {
+int cmd_history(int argc, char **argv) {
         return run(argc, argv, true);
 }
 
-int cli_events(int argc, char **argv) {
+int cmd_events(int argc, char **argv) {
         return run(argc, argv, false);
 }

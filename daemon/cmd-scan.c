@@ -61,7 +61,7 @@
 #include "log.h"
 #include "policy.h"
 #include "render.h"
-#include "scan.h"
+#include "cmd-scan.h"
 #include "util.h"
 
 #define UNIT_NAME_MAX 256
@@ -133,7 +133,7 @@ static bool path_convertible(const char *p) {
         return true;
 }
 
-int scan_mangle_unit_name(const char *arg, char **ret) {
+int cmd_scan_mangle_unit_name(const char *arg, char **ret) {
         Buf b = {};
 
         if (isempty(arg))
@@ -171,7 +171,7 @@ int scan_mangle_unit_name(const char *arg, char **ret) {
         return 0;
 }
 
-int scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
+int cmd_scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
         const char *at;
         Buf b = {};
 
@@ -374,7 +374,7 @@ static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
                 _cleanup_free_ char *m = NULL, *p = printable(*u);
                 int r;
 
-                r = scan_mangle_unit_name(*u, &m);
+                r = cmd_scan_mangle_unit_name(*u, &m);
                 if (r < 0) {
                         strv_free(names);
                         return log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
@@ -448,7 +448,7 @@ static bool use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
 }
 
-int scan_main(int argc, char *argv[]) {
+int cmd_scan(int argc, char *argv[]) {
         /* Not flush_close: every call is answered or cancelled by now, and flushing a connection
          * that never authenticated would wait for sd-bus's 90 s authentication timeout. */
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
@@ -506,7 +506,7 @@ int scan_main(int argc, char *argv[]) {
                 for (char **i = names; *i; i++) {
                         char *inst;
 
-                        if (scan_template_instance(*i, running, &inst) > 0) {
+                        if (cmd_scan_template_instance(*i, running, &inst) > 0) {
                                 free(*i);
                                 *i = inst;
                         }
