@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-history.h"
-#include "run.h"
-#include "scan.h"
+#include "cmd-history.h"
+#include "cmd-run.h"
+#include "cmd-scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -28,10 +28,10 @@ int main(int argc, char *argv[]) {
                 const char *name;
                 int (*main)(int argc, char **argv);
         } commands[] = {
-                { "run", run_main },
-                { "scan", scan_main },
-                { "history", cli_history },
-                { "events", cli_events },
+                { "run", cmd_run },
+                { "scan", cmd_scan },
+                { "history", cmd_history },
+                { "events", cmd_events },
         };
 
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
@@ -48,5 +48,5 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         /* No command: run the daemon, options included (`exposured --db=...`). */
-        return run_main(argc, argv);
+        return cmd_run(argc, argv);
 }
