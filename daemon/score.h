@@ -97,7 +97,8 @@ typedef struct SyscallGroup {
         const char *const *syscalls;    /* NULL-terminated */
 } SyscallGroup;
 
-/* One row of the assessor table (score-table.c). Data only. */
+/* One row of the assessor table: written once for all versions in score-rows.h, expanded into
+ * one array per table by score-table.c. Data only. */
 struct Assessor {
         const char *id;          /* the NAME column, e.g. "PrivateNetwork=" */
         const char *json_field;  /* the json_field / policy key; as systemd spells it */
