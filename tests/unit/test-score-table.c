@@ -111,6 +111,7 @@ static int dump_table(const ScoreTable *t, Buf *b) {
         buf_printf(b, "boot_phase_text: \"%s\"\n", t->boot_phase_text ?: "(none)");
         buf_printf(b, "syscall_filter_strip_errno: %s\n",
                    t->syscall_filter_strip_errno ? "true" : "false");
+        buf_printf(b, "quirks: 0x%x\n", t->quirks);
         for (size_t i = 0; i < t->n_rows; i++) {
                 const Assessor *a = t->rows + i;
                 const char *fn = assess_name(a->assess);
