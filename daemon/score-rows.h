@@ -7,6 +7,7 @@
  * What changed between versions is said where it changed, as a delta on the row:
  *   #if SINCE(v) ... #endif          a row the analyzer has from version v on (UNTIL(v): up to v)
  *   .id = SINCE(v) ? "new" : "old"   a rename, a quirk flag or a value that changed in v
+ *   ONLY(v) ? ... : ...              a value only version v had
  * SINCE(v) and UNTIL(v) are constant expressions (score-table.c), so each table is a plain static
  * array, selected at compile time; the scorer never sees the conditions. Every table's effective
  * rows are pinned by tests/golden/tables/vNNN.out. Sources and what was verified live:
@@ -272,7 +273,8 @@
                 .parameter = CAP(CAP_NET_ADMIN),
         },
         {
-                .id = "CapabilityBoundingSet=~CAP_SYS_RAWIO",
+                .id = SINCE(246) ? "CapabilityBoundingSet=~CAP_SYS_RAWIO"
+                                 : "CapabilityBoundingSet=~CAP_RAWIO",
                 .json_field = "CapabilityBoundingSet_CAP_SYS_RAWIO",
                 .description_good = "Service has no raw I/O access",
                 .description_bad = "Service has raw I/O access",
@@ -494,12 +496,15 @@
                 .assess = assess_capability_bounding_set,
                 .parameter = CAP(CAP_SYS_PACCT),
         },
-#if SINCE(250)
+#if SINCE(252) /* and 252.19, 253.13, 254.6: see score-table.c */
         {
                 .id = "CapabilityBoundingSet=~CAP_BPF",
                 .json_field = "CapabilityBoundingSet_CAP_BPF",
-                .description_good = "Service may not load BPF programs",
-                .description_bad = "Service may load BPF programs",
+                /* swapped in 255.0..255.8 (so in Ubuntu 24.04's 255.4) */
+                .description_good = ONLY(255) ? "Service may load BPF programs"
+                                              : "Service may not load BPF programs",
+                .description_bad = ONLY(255) ? "Service may not load BPF programs"
+                                             : "Service may load BPF programs",
                 .fix = "CapabilityBoundingSet=~CAP_BPF",
                 .weight = 25,
                 .range = 1,
@@ -525,6 +530,7 @@
                 .range = 1,
                 .assess = assess_keyring_mode,
         },
+#if SINCE(247)
         {
                 .id = "ProtectProc=",
                 .json_field = "ProtectProc",
@@ -548,6 +554,7 @@
                 .range = 1,
                 .assess = assess_proc_subset,
         },
+#endif
         {
                 .id = "NotifyAccess=",
                 .json_field = "NotifyAccess",
@@ -857,7 +864,7 @@
                 .weight = 1000,
                 .range = 10,
                 .assess = assess_ip_address,
-                .parameter = UNTIL(249) ? IP_QUIRK_V247_EGRESS : 0,
+                .parameter = UNTIL(248) ? IP_QUIRK_V247_EGRESS : 0, /* fixed in 249.4 */
         },
         {
                 .id = "DeviceAllow=",
@@ -866,7 +873,7 @@
                 .weight = 1000,
                 .range = 10,
                 .assess = assess_device_allow,
-                .parameter = SINCE(250) ? DEVICE_ALLOW_LIST_IN_TEXT : 0,
+                .parameter = SINCE(251) ? DEVICE_ALLOW_LIST_IN_TEXT : 0,
         },
         {
                 .id = "AmbientCapabilities=",

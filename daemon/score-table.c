@@ -1,37 +1,58 @@
 /* SPDX-License-Identifier: MIT */
 /* The assessor tables of systemd-analyze security, one per range of systemd versions: data only.
  * The rows are written once, in score-rows.h, with each version's differences as deltas on the
- * rows (SINCE()/UNTIL(), below); this file expands that one list into one static array per table
- * and adds what is per table, not per row (version range, system-call groups, quirks of the
- * filter parser). Weights, ranges, names, json_field keys and descriptions appear nowhere else.
- * Every table was checked byte for byte against the live oracle (`SYSTEMD_ANALYZE_DEBUG=1
- * systemd-analyze security`, online) in Debian containers running systemd 247, 252, 257 and 262;
- * tests/golden/tables/ pins each table's effective rows.
+ * rows (SINCE()/UNTIL()/ONLY(), below); this file expands that one list into one static array per
+ * distinct row set and adds what is per table, not per row (version range, system-call groups,
+ * boot-phase text, quirks of the filter parser and of the assessor texts). Weights, ranges,
+ * names, json_field keys and descriptions appear nowhere else. tests/golden/tables/ pins each
+ * table's effective rows; docs/versions.md has the same facts as a table.
  *
- * Verified per-version facts (sources: src/analyze/analyze-security.c of Debian's 247.3, 252.39,
- * 257.13; for 262.1, whose source was not downloadable, the live oracle and the strings of sid's
- * /usr/bin/systemd-analyze):
+ * Verified live, byte for byte against the oracle (`SYSTEMD_ANALYZE_DEBUG=1 systemd-analyze
+ * security`, online, tests/integration/test_scan_oracle.py) in Debian containers: 247 (247.3),
+ * 252 (252.39), 257 (257.13), 262 (262.1). Sources: Debian's analyze-security.c of 247.3, 252.39,
+ * 257.13; for 262.1 the live oracle and the strings of sid's /usr/bin/systemd-analyze.
  *  - v247: 80 rows (no CapabilityBoundingSet=~CAP_BPF), total weight 56435. Namespace rows are
  *    named RestrictNamespaces=~CLONE_NEWUSER etc. The tool has no --json and no
  *    --security-policy: the json_field values are the v250 keys, kept so that policies and
- *    our API stay uniform. The DeviceAllow text does not list the ACL. (Upstream 247.3's source
- *    says "option does not apply" for the boot-phase n/a rows, but Debian's 247.3 binary prints
- *    "option is not appropriate", like all later versions: the live oracle wins.)
- *    The IPEgressFilterPath reader writes the ingress flag (so only an egress filter counts).
- *    SystemCallFilter entries keep their ":EPERM" suffix (so they never match a group member;
- *    syscall_filter_strip_errno is false).
- *    All three quirks were confirmed live (units t-ip-ingress, t-ip-egress, t-devstrict,
- *    t-sc-errno in tests/fixtures).
- *  - v250..v257: 81 rows, total weight 56460 (v252 and v257 tables identical, diffed). Note the
- *    stray ')' in the json_field "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)".
+ *    our API stay uniform (for every older version too). The DeviceAllow text does not list the
+ *    ACL. (Upstream 247.3's source says "option does not apply" for the boot-phase n/a rows, but
+ *    Debian's 247.3 binary prints "option is not appropriate", like 248 and later: the live
+ *    oracle wins.) The IPEgressFilterPath reader writes the ingress flag (so only an egress
+ *    filter counts). SystemCallFilter entries keep their ":EPERM" suffix (so they never match a
+ *    group member; syscall_filter_strip_errno is false). All three quirks were confirmed live
+ *    (units t-ip-ingress, t-ip-egress, t-devstrict, t-sc-errno in tests/fixtures).
+ *  - v252, v257: 81 rows, total weight 56460 (tables identical, diffed). Note the stray ')' in the
+ *    json_field "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)".
  *  - v262: the same 81 rows and texts (no new assessor; the only new string, "Service runs under
- *    the calling user's identity", is for --user managers, which we never score), so table_v262
- *    shares rows_v250. Only the system-call groups changed (score-syscalls.c: open_tree left
- *    @mount for open_tree_attr): ScoreTable.syscall_groups, which the SystemCallFilter rows
- *    index with their SyscallGroupId.
- *  - 248, 249 and 253..256, 258..261 were not run: they get the neighbouring table (below), and
- *    the deltas in score-rows.h are written at 250, the first version of the next table; where
- *    between 248 and 250 each one really changed is not pinned down here.
+ *    the calling user's identity", is for --user managers, which we never score). Only the
+ *    system-call groups changed (score-syscalls.c).
+ *
+ * Derived from upstream's source (systemd-stable tags: src/analyze/analyze-security.c,
+ * src/shared/seccomp-util.c), not run live. We select a table by the major version alone, but
+ * the analyzer changed within point releases; each major is modelled at ONE release: the one a
+ * long-term distribution ships where there is one, else the last stable point release.
+ *  - v245 (245.4, Ubuntu 20.04): 78 rows (no ProtectProc=, ProcSubset=, CAP_BPF), total weight
+ *    55425; CapabilityBoundingSet=~CAP_RAWIO; "whitelist"/"blacklist" in the SystemCallFilter and
+ *    IPAddressDeny texts; no "(e.g. X is allowed)"; a deny list that includes the group scores 5;
+ *    boot-phase text "option does not apply"; @debug without pidfd_getfd. Reproduces the
+ *    published walk-through on a 245 host (tests/unit/test-score-table.c).
+ *  - v246 (246.0): v245 but CAP_SYS_RAWIO and "allow list"/"deny list". (246.16 scores the deny
+ *    list that includes the group 0, as 247 does: not modelled.)
+ *  - v248 (248.13): the v247 rows (the sources differ only in the boot-phase text, which Debian's
+ *    247.3 already prints as 248 does), with mount_setattr in @mount (a 248.x backport; it
+ *    resolves with libseccomp 2.5.2 or later).
+ *  - v249 (249.11, Ubuntu 22.04): v248 with the IPEgressFilterPath reader fixed (249.4) and
+ *    mount_setattr in @mount. (249.12..249.17 invert the SystemCallFilter membership test, an
+ *    upstream backport bug: not modelled.)
+ *  - v250 (250.14): the v250 names (RestrictNamespaces=~user ...), ":errno" suffixes stripped
+ *    (250.8), still 80 rows. v251 (251.20): v250 plus the ACL in the DeviceAllow text and v252's
+ *    system-call groups.
+ *  - v253, v254 (253.26, 254.19): the v252 table. CAP_BPF arrived in 255 and was backported to
+ *    252.19, 253.13, 254.6; its two texts were swapped until 252.28, 253.22, 254.15, 255.9.
+ *  - v255 (255.4, Ubuntu 24.04): v252 with the CAP_BPF texts swapped. v256, 258..261: the v257
+ *    table (256.0's sources equal 255's but for that fix, assumed backported as on every other
+ *    branch; 258..261 sit between two live-identical tables, 257 and 262, whose rows are equal;
+ *    which of them first had open_tree_attr in @mount is not pinned down: 262 is the first).
  * The "fix" field is ours: the unit-file line that makes the row pass, shown by the dashboard. */
 #include <linux/capability.h>
 #include <sched.h>
@@ -44,63 +65,103 @@
 #define CAP(c) (UINT64_C(1) << (c))
 
 /* score-syscalls.c: each version's system-call groups, indexed by SyscallGroupId */
+extern const SyscallGroup syscall_groups_v245[_SYSCALL_GROUP_MAX];
 extern const SyscallGroup syscall_groups_v247[_SYSCALL_GROUP_MAX];
+extern const SyscallGroup syscall_groups_v249[_SYSCALL_GROUP_MAX];
 extern const SyscallGroup syscall_groups_v252[_SYSCALL_GROUP_MAX];
 extern const SyscallGroup syscall_groups_v262[_SYSCALL_GROUP_MAX];
 
 /* The deltas of score-rows.h: true when the table being expanded describes version v or later
- * (SINCE), or v or earlier (UNTIL). Constant expressions, usable in #if and in initializers. */
+ * (SINCE), v or earlier (UNTIL), or v alone (ONLY). Constant expressions, usable in #if and in
+ * initializers. */
 #define SINCE(v) (SCORE_ROWS_VERSION >= (v))
 #define UNTIL(v) (SCORE_ROWS_VERSION <= (v))
+#define ONLY(v) (SCORE_ROWS_VERSION == (v))
 
-/* v247 (and 248, 249). */
-#define SCORE_ROWS_VERSION 247
+/* One array per distinct row set. */
+#define SCORE_ROWS_VERSION 245
+static const Assessor rows_v245[] = {
+#include "score-rows.h"
+};
+#undef SCORE_ROWS_VERSION
+
+#define SCORE_ROWS_VERSION 246
+static const Assessor rows_v246[] = {
+#include "score-rows.h"
+};
+#undef SCORE_ROWS_VERSION
+
+#define SCORE_ROWS_VERSION 247 /* and 248 */
 static const Assessor rows_v247[] = {
 #include "score-rows.h"
 };
 #undef SCORE_ROWS_VERSION
 
-/* v250 and later: shared by table_v250 and table_v262, which differ only in the system-call
- * groups behind the SystemCallFilter rows (their .parameter names the group). */
+#define SCORE_ROWS_VERSION 249
+static const Assessor rows_v249[] = {
+#include "score-rows.h"
+};
+#undef SCORE_ROWS_VERSION
+
 #define SCORE_ROWS_VERSION 250
 static const Assessor rows_v250[] = {
 #include "score-rows.h"
 };
 #undef SCORE_ROWS_VERSION
 
-#define BOOT_PHASE_TEXT "Service runs in special boot phase, option is not appropriate"
-
-static const ScoreTable table_v247 = {
-        .version_min = 0,
-        .version_max = 249,
-        .rows = rows_v247,
-        .n_rows = sizeof(rows_v247) / sizeof(rows_v247[0]),
-        .boot_phase_text = BOOT_PHASE_TEXT,
-        .syscall_groups = syscall_groups_v247,
-        .syscall_filter_strip_errno = false,
+#define SCORE_ROWS_VERSION 251
+static const Assessor rows_v251[] = {
+#include "score-rows.h"
 };
+#undef SCORE_ROWS_VERSION
 
-static const ScoreTable table_v250 = {
-        .version_min = 250,
-        .version_max = 261,
-        .rows = rows_v250,
-        .n_rows = sizeof(rows_v250) / sizeof(rows_v250[0]),
-        .boot_phase_text = BOOT_PHASE_TEXT,
-        .syscall_groups = syscall_groups_v252,
-        .syscall_filter_strip_errno = true,
+#define SCORE_ROWS_VERSION 252 /* and 253, 254, 256..262 */
+static const Assessor rows_v252[] = {
+#include "score-rows.h"
 };
+#undef SCORE_ROWS_VERSION
 
-static const ScoreTable table_v262 = {
-        .version_min = 262,
-        .version_max = UINT_MAX,
-        .rows = rows_v250, /* the v250 rows: only the system-call groups changed */
-        .n_rows = sizeof(rows_v250) / sizeof(rows_v250[0]),
-        .boot_phase_text = BOOT_PHASE_TEXT,
-        .syscall_groups = syscall_groups_v262,
-        .syscall_filter_strip_errno = true,
+#define SCORE_ROWS_VERSION 255
+static const Assessor rows_v255[] = {
+#include "score-rows.h"
 };
+#undef SCORE_ROWS_VERSION
 
-const ScoreTable *const score_tables[] = { &table_v247, &table_v250, &table_v262 };
+#define BOOT_PHASE_V245 "Service runs in special boot phase, option does not apply"
+#define BOOT_PHASE_V247 "Service runs in special boot phase, option is not appropriate"
+
+/* A table: versions min..max scored with rows, the system-call groups, the boot-phase text,
+ * whether ":errno" suffixes are stripped from the filter, and TABLE_QUIRK_* flags. */
+#define TABLE(name, min, max, rows_, groups, boot, strip, quirks_)                               \
+        static const ScoreTable name = {                                                        \
+                .version_min = (min),                                                           \
+                .version_max = (max),                                                           \
+                .rows = (rows_),                                                                \
+                .n_rows = sizeof(rows_) / sizeof((rows_)[0]),                                   \
+                .boot_phase_text = (boot),                                                      \
+                .syscall_groups = (groups),                                                     \
+                .syscall_filter_strip_errno = (strip),                                          \
+                .quirks = (quirks_),                                                            \
+        }
+
+TABLE(table_v245, 0, 245, rows_v245, syscall_groups_v245, BOOT_PHASE_V245, false,
+      TABLE_QUIRK_WHITELIST | TABLE_QUIRK_FILTER_V246);
+TABLE(table_v246, 246, 246, rows_v246, syscall_groups_v247, BOOT_PHASE_V245, false,
+      TABLE_QUIRK_FILTER_V246);
+TABLE(table_v247, 247, 247, rows_v247, syscall_groups_v247, BOOT_PHASE_V247, false, 0);
+TABLE(table_v248, 248, 248, rows_v247, syscall_groups_v249, BOOT_PHASE_V247, false, 0);
+TABLE(table_v249, 249, 249, rows_v249, syscall_groups_v249, BOOT_PHASE_V247, false, 0);
+TABLE(table_v250, 250, 250, rows_v250, syscall_groups_v249, BOOT_PHASE_V247, true, 0);
+TABLE(table_v251, 251, 251, rows_v251, syscall_groups_v252, BOOT_PHASE_V247, true, 0);
+TABLE(table_v252, 252, 254, rows_v252, syscall_groups_v252, BOOT_PHASE_V247, true, 0);
+TABLE(table_v255, 255, 255, rows_v255, syscall_groups_v252, BOOT_PHASE_V247, true, 0);
+TABLE(table_v256, 256, 261, rows_v252, syscall_groups_v252, BOOT_PHASE_V247, true, 0);
+TABLE(table_v262, 262, UINT_MAX, rows_v252, syscall_groups_v262, BOOT_PHASE_V247, true, 0);
+
+const ScoreTable *const score_tables[] = {
+        &table_v245, &table_v246, &table_v247, &table_v248, &table_v249, &table_v250,
+        &table_v251, &table_v252, &table_v255, &table_v256, &table_v262,
+};
 const size_t score_tables_count = sizeof(score_tables) / sizeof(score_tables[0]);
 
 const ScoreTable *score_table_for_version(unsigned version) {
