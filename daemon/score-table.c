@@ -34,10 +34,11 @@
  *  - v245 (245.4, Ubuntu 20.04): 78 rows (no ProtectProc=, ProcSubset=, CAP_BPF), total weight
  *    55425; CapabilityBoundingSet=~CAP_RAWIO; "whitelist"/"blacklist" in the SystemCallFilter and
  *    IPAddressDeny texts; no "(e.g. X is allowed)"; a deny list that includes the group scores 5;
- *    boot-phase text "option does not apply"; @debug without pidfd_getfd. Reproduces the
- *    published walk-through on a 245 host (tests/unit/test-score-table.c).
- *  - v246 (246.0): v245 but CAP_SYS_RAWIO and "allow list"/"deny list". (246.16 scores the deny
- *    list that includes the group 0, as 247 does: not modelled.)
+ *    boot-phase text "option does not apply"; @debug without pidfd_getfd. Reproduces steps 0..4
+ *    of a walk-through published on a 245 host; its step 5 gives 7.9 against a published 7.8
+ *    (tests/fixtures/walkthrough/README.md).
+ *  - v246 (246.0): v245 but CAP_SYS_RAWIO and "allow list"/"deny list". (245.8+ and 246.3+ score a
+ *    deny list that includes the group 0, as 247 does: not modelled.)
  *  - v248 (248.13): the v247 rows (the sources differ only in the boot-phase text, which Debian's
  *    247.3 already prints as 248 does), with mount_setattr in @mount (a 248.x backport; it
  *    resolves with libseccomp 2.5.2 or later).
@@ -51,8 +52,9 @@
  *    252.19, 253.13, 254.6; its two texts were swapped until 252.28, 253.22, 254.15, 255.9.
  *  - v255 (255.4, Ubuntu 24.04): v252 with the CAP_BPF texts swapped. v256, 258..261: the v257
  *    table (256.0's sources equal 255's but for that fix, assumed backported as on every other
- *    branch; 258..261 sit between two live-identical tables, 257 and 262, whose rows are equal;
- *    which of them first had open_tree_attr in @mount is not pinned down: 262 is the first).
+ *    branch; 258..261 sit between 257 and 262, verified live with equal rows; they get 257's
+ *    groups, so if open_tree_attr entered @mount before 262, filters naming open_tree or
+ *    open_tree_attr score differently there).
  * The "fix" field is ours: the unit-file line that makes the row pass, shown by the dashboard. */
 #include <linux/capability.h>
 #include <sched.h>
