@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "props-text.h"
+#include "read-file.h"
 #include "score.h"
 #include "util.h"
 
@@ -165,21 +166,6 @@ static int dump_table(const ScoreTable *t, Buf *b) {
         return 0;
 }
 
-static char *read_file(const char *path) {
-        FILE *f = fopen(path, "re");
-        Buf b = {};
-        char chunk[4096];
-        size_t n;
-
-        if (!f)
-                return NULL;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                buf_append(&b, chunk, n);
-        fclose(f);
-        buf_putc(&b, '\0');
-        return buf_steal(&b);
-}
-
 static void test_goldens(void **state) {
         (void) state;
         for (size_t i = 0; i < N_ELEMENTS(dump_versions); i++) {
@@ -191,7 +177,7 @@ static void test_goldens(void **state) {
                          getenv("TOP") ?: ".", dump_versions[i]);
                 assert_int_equal(dump_table(score_table_for_version(dump_versions[i]), &got), 0);
                 buf_putc(&got, '\0');
-                want = read_file(path);
+                want = read_file(path, NULL);
                 if (!want)
                         fail_msg("%s: cannot read (make regen-golden writes it)", path);
                 if (strcmp(got.data, want) != 0)
@@ -228,7 +214,7 @@ static void parse_props(const char *name, const char *extra, UnitProps *ret) {
 
         snprintf(path, sizeof(path), "%s/tests/fixtures/walkthrough/%s.props", getenv("TOP") ?: ".",
                  name);
-        text = read_file(path);
+        text = read_file(path, NULL);
         if (!text)
                 fail_msg("%s: cannot read", path);
         buf_puts(&b, text);
