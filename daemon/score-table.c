@@ -9,8 +9,9 @@
  *
  * Verified live, byte for byte against the oracle (`SYSTEMD_ANALYZE_DEBUG=1 systemd-analyze
  * security`, online, tests/integration/test_scan_oracle.py) in Debian containers: 247 (247.3),
- * 252 (252.39), 257 (257.13), 262 (262.1). Sources: Debian's analyze-security.c of 247.3, 252.39,
- * 257.13; for 262.1 the live oracle and the strings of sid's /usr/bin/systemd-analyze.
+ * 252 (252.39), 254 (254.26, bookworm-backports), 257 (257.13), 262 (262.1). Sources: Debian's
+ * analyze-security.c of 247.3, 252.39, 257.13; for 262.1 the live oracle and the strings of sid's
+ * /usr/bin/systemd-analyze; 254 was written from upstream's source first, then run.
  *  - v247: 80 rows (no CapabilityBoundingSet=~CAP_BPF), total weight 56435. Namespace rows are
  *    named RestrictNamespaces=~CLONE_NEWUSER etc. The tool has no --json and no
  *    --security-policy: the json_field values are the v250 keys, kept so that policies and
@@ -21,7 +22,7 @@
  *    filter counts). SystemCallFilter entries keep their ":EPERM" suffix (so they never match a
  *    group member; syscall_filter_strip_errno is false). All three quirks were confirmed live
  *    (units t-ip-ingress, t-ip-egress, t-devstrict, t-sc-errno in tests/fixtures).
- *  - v252, v257: 81 rows, total weight 56460 (tables identical, diffed). Note the stray ')' in the
+ *  - v252, v254, v257: 81 rows, total weight 56460 (tables identical, diffed). Note the stray ')' in the
  *    json_field "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)".
  *  - v262: the same 81 rows and texts (no new assessor; the only new string, "Service runs under
  *    the calling user's identity", is for --user managers, which we never score). Only the
@@ -48,7 +49,7 @@
  *  - v250 (250.14): the v250 names (RestrictNamespaces=~user ...), ":errno" suffixes stripped
  *    (250.8), still 80 rows. v251 (251.20): v250 plus the ACL in the DeviceAllow text and v252's
  *    system-call groups.
- *  - v253, v254 (253.26, 254.19): the v252 table. CAP_BPF arrived in 255 and was backported to
+ *  - v253 (253.26): the v252 table, as 254 is. CAP_BPF arrived in 255 and was backported to
  *    252.19, 253.13, 254.6; its two texts were swapped until 252.28, 253.22, 254.15, 255.9.
  *  - v255 (255.4, Ubuntu 24.04): v252 with the CAP_BPF texts swapped. v256, 258..261: the v257
  *    table (256.0's sources equal 255's but for that fix, assumed backported as on every other
