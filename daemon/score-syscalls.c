@@ -56,6 +56,11 @@ static const char *const syscalls_debug[] = {
         "lookup_dcookie", "perf_event_open", "pidfd_getfd", "ptrace", NULL,
 };
 
+/* v245: before pidfd_getfd joined @debug (v246) */
+static const char *const syscalls_debug_v245[] = {
+        "lookup_dcookie", "perf_event_open", "ptrace", NULL,
+};
+
 static const char *const syscalls_module[] = {
         "delete_module", "finit_module", "init_module", NULL,
 };
@@ -132,45 +137,43 @@ static const char *const syscalls_mount_v262[] = {
 
 /* --- The sets, in the tables' row order --- */
 
-const SyscallGroup syscall_groups_v247[_SYSCALL_GROUP_MAX] = {
-        [SYSCALL_GROUP_SWAP]          = { "@swap", syscalls_swap },
-        [SYSCALL_GROUP_OBSOLETE]      = { "@obsolete", syscalls_obsolete },
-        [SYSCALL_GROUP_CLOCK]         = { "@clock", syscalls_clock },
-        [SYSCALL_GROUP_CPU_EMULATION] = { "@cpu-emulation", syscalls_cpu_emulation },
-        [SYSCALL_GROUP_DEBUG]         = { "@debug", syscalls_debug },
-        [SYSCALL_GROUP_MOUNT]         = { "@mount", syscalls_mount_v247 },
-        [SYSCALL_GROUP_MODULE]        = { "@module", syscalls_module },
-        [SYSCALL_GROUP_RAW_IO]        = { "@raw-io", syscalls_raw_io },
-        [SYSCALL_GROUP_REBOOT]        = { "@reboot", syscalls_reboot },
-        [SYSCALL_GROUP_PRIVILEGED]    = { "@privileged", syscalls_privileged_v247 },
-        [SYSCALL_GROUP_RESOURCES]     = { "@resources", syscalls_resources_v247 },
-};
+/* Only @debug, @mount, @privileged and @resources differ between the versions we model. */
+#define GROUP_SET(debug, mount, privileged, resources)                                             \
+        {                                                                                          \
+                [SYSCALL_GROUP_SWAP]          = { "@swap", syscalls_swap },                        \
+                [SYSCALL_GROUP_OBSOLETE]      = { "@obsolete", syscalls_obsolete },                \
+                [SYSCALL_GROUP_CLOCK]         = { "@clock", syscalls_clock },                      \
+                [SYSCALL_GROUP_CPU_EMULATION] = { "@cpu-emulation", syscalls_cpu_emulation },      \
+                [SYSCALL_GROUP_DEBUG]         = { "@debug", debug },                               \
+                [SYSCALL_GROUP_MOUNT]         = { "@mount", mount },                               \
+                [SYSCALL_GROUP_MODULE]        = { "@module", syscalls_module },                    \
+                [SYSCALL_GROUP_RAW_IO]        = { "@raw-io", syscalls_raw_io },                    \
+                [SYSCALL_GROUP_REBOOT]        = { "@reboot", syscalls_reboot },                    \
+                [SYSCALL_GROUP_PRIVILEGED]    = { "@privileged", privileged },                     \
+                [SYSCALL_GROUP_RESOURCES]     = { "@resources", resources },                       \
+        }
 
-/* v252 and v257 (diffed: identical); used for 250..261. */
-const SyscallGroup syscall_groups_v252[_SYSCALL_GROUP_MAX] = {
-        [SYSCALL_GROUP_SWAP]          = { "@swap", syscalls_swap },
-        [SYSCALL_GROUP_OBSOLETE]      = { "@obsolete", syscalls_obsolete },
-        [SYSCALL_GROUP_CLOCK]         = { "@clock", syscalls_clock },
-        [SYSCALL_GROUP_CPU_EMULATION] = { "@cpu-emulation", syscalls_cpu_emulation },
-        [SYSCALL_GROUP_DEBUG]         = { "@debug", syscalls_debug },
-        [SYSCALL_GROUP_MOUNT]         = { "@mount", syscalls_mount_v252 },
-        [SYSCALL_GROUP_MODULE]        = { "@module", syscalls_module },
-        [SYSCALL_GROUP_RAW_IO]        = { "@raw-io", syscalls_raw_io },
-        [SYSCALL_GROUP_REBOOT]        = { "@reboot", syscalls_reboot },
-        [SYSCALL_GROUP_PRIVILEGED]    = { "@privileged", syscalls_privileged_v252 },
-        [SYSCALL_GROUP_RESOURCES]     = { "@resources", syscalls_resources_v252 },
-};
+/* v245 (derived from source): @debug had no pidfd_getfd yet. */
+const SyscallGroup syscall_groups_v245[_SYSCALL_GROUP_MAX] =
+        GROUP_SET(syscalls_debug_v245, syscalls_mount_v247, syscalls_privileged_v247,
+                  syscalls_resources_v247);
 
-const SyscallGroup syscall_groups_v262[_SYSCALL_GROUP_MAX] = {
-        [SYSCALL_GROUP_SWAP]          = { "@swap", syscalls_swap },
-        [SYSCALL_GROUP_OBSOLETE]      = { "@obsolete", syscalls_obsolete },
-        [SYSCALL_GROUP_CLOCK]         = { "@clock", syscalls_clock },
-        [SYSCALL_GROUP_CPU_EMULATION] = { "@cpu-emulation", syscalls_cpu_emulation },
-        [SYSCALL_GROUP_DEBUG]         = { "@debug", syscalls_debug },
-        [SYSCALL_GROUP_MOUNT]         = { "@mount", syscalls_mount_v262 },
-        [SYSCALL_GROUP_MODULE]        = { "@module", syscalls_module },
-        [SYSCALL_GROUP_RAW_IO]        = { "@raw-io", syscalls_raw_io },
-        [SYSCALL_GROUP_REBOOT]        = { "@reboot", syscalls_reboot },
-        [SYSCALL_GROUP_PRIVILEGED]    = { "@privileged", syscalls_privileged_v252 },
-        [SYSCALL_GROUP_RESOURCES]     = { "@resources", syscalls_resources_v252 },
-};
+/* v247 (live); used for 246..248 too (derived: their sets differ from 247.3's only in members
+ * x86-64 does not have, such as stime, or in point-release backports, see the header). */
+const SyscallGroup syscall_groups_v247[_SYSCALL_GROUP_MAX] =
+        GROUP_SET(syscalls_debug, syscalls_mount_v247, syscalls_privileged_v247,
+                  syscalls_resources_v247);
+
+/* v248..v250 (derived): v247's with mount_setattr in @mount. */
+const SyscallGroup syscall_groups_v249[_SYSCALL_GROUP_MAX] =
+        GROUP_SET(syscalls_debug, syscalls_mount_v252, syscalls_privileged_v247,
+                  syscalls_resources_v247);
+
+/* v252 and v257 (live, diffed: identical); used for 251..261. */
+const SyscallGroup syscall_groups_v252[_SYSCALL_GROUP_MAX] =
+        GROUP_SET(syscalls_debug, syscalls_mount_v252, syscalls_privileged_v252,
+                  syscalls_resources_v252);
+
+const SyscallGroup syscall_groups_v262[_SYSCALL_GROUP_MAX] =
+        GROUP_SET(syscalls_debug, syscalls_mount_v262, syscalls_privileged_v252,
+                  syscalls_resources_v252);

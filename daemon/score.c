@@ -274,11 +274,39 @@ static bool filter_contains(char *const *filter, const char *name, bool strip_er
         return false;
 }
 
+/* The four verdicts of assess_system_call_filter(), by wording (0: v247 and later; 1: v246;
+ * 2: v245, TABLE_QUIRK_*): allow list with an offending member, allow list without one, deny list
+ * with one (a member it does not deny), deny list without. */
+static const uint64_t filter_badness[4] = { 9, 0, 10, 0 };
+static const char *const filter_texts[3][4] = {
+        {
+                "System call allow list defined for service, and %G is included "
+                "(e.g. %S is allowed)",
+                "System call allow list defined for service, and %G is not included",
+                "System call deny list defined for service, and %G is not included "
+                "(e.g. %S is allowed)",
+                "System call deny list defined for service, and %G is included",
+        },
+        {
+                "System call allow list defined for service, and %G is included",
+                "System call allow list defined for service, and %G is not included",
+                "System call deny list defined for service, and %G is not included",
+                "System call deny list defined for service, and %G is included",
+        },
+        {
+                "System call whitelist defined for service, and %G is included",
+                "System call whitelist defined for service, and %G is not included",
+                "System call blacklist defined for service, and %G is not included",
+                "System call blacklist defined for service, and %G is included",
+        },
+};
+
 void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                                AssessResult *ret) {
         const SyscallGroup *g = syscall_group(t, a);
         bool allow = p->system_call_filter_allow_list;
         const char *offender = NULL;
+        size_t verdict, wording;
         bool strip_errno;
 
         assert(g); /* the tables are data: test-score checks every row has its group */
@@ -296,17 +324,13 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
                         break;
                 }
 
-        if (allow && offender)
-                result(ret, 9, "System call allow list defined for service, and %G is included "
-                               "(e.g. %S is allowed)");
-        else if (allow)
-                result(ret, 0, "System call allow list defined for service, and %G is not "
-                               "included");
-        else if (offender)
-                result(ret, 10, "System call deny list defined for service, and %G is not included "
-                                "(e.g. %S is allowed)");
-        else
-                result(ret, 0, "System call deny list defined for service, and %G is included");
+        verdict = allow ? (offender ? 0 : 1) : (offender ? 2 : 3);
+        wording = t->quirks & TABLE_QUIRK_WHITELIST    ? 2
+                  : t->quirks & TABLE_QUIRK_FILTER_V246 ? 1
+                                                        : 0;
+        /* v245 and v246 scored a deny list that includes the group 5 (of 10), later ones 0. */
+        result(ret, verdict == 3 && wording > 0 ? 5 : filter_badness[verdict],
+               filter_texts[wording][verdict]);
         ret->offending = offender;
 }
 
@@ -324,8 +348,8 @@ static bool prefix_is_localhost(const IPPrefix *a) {
 void assess_ip_address(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                        AssessResult *ret) {
         bool custom, deny4 = false, deny6 = false, other = false, localhost = false;
+        bool whitelist = t->quirks & TABLE_QUIRK_WHITELIST; /* v245's word */
 
-        (void) t;
         if (a->parameter & IP_QUIRK_V247_EGRESS)
                 /* v247 stores the IPEgressFilterPath result in the ingress flag, after reading
                  * IPIngressFilterPath: only the egress list counts. */
@@ -353,11 +377,18 @@ void assess_ip_address(const ScoreTable *t, const Assessor *a, const UnitProps *
                 result(ret, 0, "Service defines custom ingress/egress IP filters with BPF "
                                "programs");
         else if (!(deny4 && deny6))
-                result(ret, 10, "Service does not define an IP address allow list");
+                result(ret, 10, whitelist ? "Service does not define an IP address whitelist"
+                                          : "Service does not define an IP address allow list");
         else if (other)
-                result(ret, 5, "Service defines IP address allow list with non-localhost entries");
+                result(ret, 5, whitelist ? "Service defines IP address whitelist with "
+                                           "non-localhost entries"
+                                         : "Service defines IP address allow list with "
+                                           "non-localhost entries");
         else if (localhost)
-                result(ret, 2, "Service defines IP address allow list with only localhost entries");
+                result(ret, 2, whitelist ? "Service defines IP address whitelist with only "
+                                           "localhost entries"
+                                         : "Service defines IP address allow list with only "
+                                           "localhost entries");
         else
                 result(ret, 0, "Service blocks all IP address ranges");
 }

@@ -97,7 +97,8 @@ typedef struct SyscallGroup {
         const char *const *syscalls;    /* NULL-terminated */
 } SyscallGroup;
 
-/* One row of the assessor table (score-table.c). Data only. */
+/* One row of the assessor table: written once for all versions in score-rows.h, expanded into
+ * one array per table by score-table.c. Data only. */
 struct Assessor {
         const char *id;          /* the NAME column, e.g. "PrivateNetwork=" */
         const char *json_field;  /* the json_field / policy key; as systemd spells it */
@@ -123,7 +124,16 @@ struct ScoreTable {
         const char *boot_phase_text; /* n/a text for DefaultDependencies=no rows */
         const SyscallGroup *syscall_groups; /* _SYSCALL_GROUP_MAX entries, by SyscallGroupId */
         bool syscall_filter_strip_errno; /* ignore ":EPERM"-style suffixes in the unit's filter */
+        unsigned quirks;         /* TABLE_QUIRK_*: what the version's assessor functions did
+                                  * differently, where no row can say it */
 };
+
+/* ScoreTable.quirks (read by score.c's assessors). */
+#define TABLE_QUIRK_WHITELIST UINT32_C(1)   /* v245: "whitelist"/"blacklist" in the texts of
+                                             * SystemCallFilter= and IPAddressDeny= */
+#define TABLE_QUIRK_FILTER_V246 UINT32_C(2) /* v245, v246: SystemCallFilter= texts name no
+                                             * offending call, and a deny list that includes the
+                                             * group scores 5, not 0 */
 
 /* The table for a systemd version (the leading number of the manager's Version property).
  * Versions older than the oldest table get the oldest one; newer get the newest. Never NULL. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Rewrite tests/golden/*.out from tests/fixtures/*.props with the scorer as built now. A deliberate
-# step: review the diff. Usage: tests/regen-golden.sh [BINARY]  (the daemon binary is accepted for
+# Rewrite tests/golden/*.out from tests/fixtures/*.props with the scorer as built now, and
+# tests/golden/tables/vNNN.out (each version's effective assessor table) with the tables as built
+# now. A deliberate step: review the diff. Usage: tests/regen-golden.sh [BINARY]  (the daemon binary is accepted for
 # the Makefile's sake but not needed: the printer is build/tests/test-golden --print).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,4 +17,12 @@ for f in "$top"/tests/fixtures/v*-*.props; do
         "$printer" --print "$version" "$f" > "$top/tests/golden/$name.out"
 done
 n=$(find "$top/tests/fixtures" -maxdepth 1 -name "v*-*.props" | wc -l)
-echo "regenerated $n golden files; now run tests/check-oracle.sh"
+dumper="$top/$build/tests/test-score-table"
+make -C "$top" --no-print-directory "$build/tests/test-score-table" >/dev/null
+mkdir -p "$top/tests/golden/tables"
+t=0
+for version in $("$dumper" --list); do
+        "$dumper" --print "$version" > "$top/tests/golden/tables/v$version.out"
+        t=$((t + 1))
+done
+echo "regenerated $n golden files and $t table dumps; now run tests/check-oracle.sh"

@@ -2,7 +2,7 @@
 """pytest fixtures for the integration tests: real systemd managers in throwaway containers.
 
 `container` is session-scoped and parametrized over the systemd versions under test (ids v252,
-v247, v257, v262); `host_container` is the host's own systemd 252 only. Containers are booted on
+v247, v254, v257, v262); `host_container` is the host's own systemd 252 only. Containers are booted on
 first use, shared by every test of the session and powered off when the session ends (and by
 containers.py's atexit/SIGTERM/PDEATHSIG hooks whatever happens). EXPOSURED_TEST_SUITES
 (e.g. "host" or "host,sid") limits the versions; EXPOSURED is the binary under test.
@@ -25,7 +25,7 @@ import containers  # noqa: E402
 import oracle  # noqa: E402
 from daemon_fixtures import daemon_box  # noqa: E402,F401 (the daemon tests' container)
 
-ALL_SUITES = ["host", "bullseye", "trixie", "sid"]
+ALL_SUITES = ["host", "bullseye", "bookworm-backports", "trixie", "sid"]
 SUITE_IDS = {s: "v%d" % containers.SUITES[s]["version"] for s in ALL_SUITES}
 
 

@@ -28,10 +28,15 @@ ROOTS_DIR = os.environ.get("EXPOSURED_TEST_ROOTS", "/var/cache/exposured-tests/r
 LOG_DIR = os.environ.get("EXPOSURED_TEST_LOGS", "/var/tmp/exposured-tests")
 
 # The systemd versions the tests cover: the Debian suite whose root is booted, and how.
-# "host" is the machine's own tree (Debian 12, systemd 252).
+# "host" is the machine's own tree (Debian 12, systemd 252). A suite with "backports" is the
+# "debootstrap" release with those packages upgraded from the suite of that name.
 SUITES = {
     "host": {"version": 252, "root": "/", "volatile": "yes", "env": {}},
     "bullseye": {"version": 247, "volatile": "overlay", "env": {}},
+    "bookworm-backports": {"version": 254, "volatile": "overlay", "env": {},
+                           "debootstrap": "bookworm",
+                           "backports": ["systemd", "systemd-sysv", "libsystemd0",
+                                         "libsystemd-shared"]},
     "trixie": {"version": 257, "volatile": "overlay", "env": {}},
     "sid": {"version": 262, "volatile": "overlay",
             "env": {"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"}},
@@ -126,7 +131,9 @@ def ensure_root(suite, log=None):
             raise ContainerError("%s exists but holds no systemd: remove it to rebuild" % path)
         if shutil.which("debootstrap") is None:
             raise ContainerError("debootstrap is missing (apt-get install debootstrap)")
-        script = "/usr/share/debootstrap/scripts/" + suite
+        release = SUITES.get(suite, {}).get("debootstrap", suite)
+        backports = SUITES.get(suite, {}).get("backports", [])
+        script = "/usr/share/debootstrap/scripts/" + release
         if not os.path.exists(script):
             raise ContainerError("debootstrap has no script for %s: %s" % (suite, script))
         tmp = path + ".tmp"
@@ -134,13 +141,24 @@ def ensure_root(suite, log=None):
             subprocess.run(["rm", "-rf", "--one-file-system", tmp], check=True)
         mirror = debian_mirror()
         cmd = ["debootstrap", "--variant=minbase", "--include=systemd,dbus,systemd-sysv",
-               suite, tmp, mirror, script]
+               release, tmp, mirror, script]
         if log:
             log("building %s root: %s" % (suite, " ".join(cmd)))
         os.makedirs(LOG_DIR, exist_ok=True)
         with open(os.path.join(LOG_DIR, "debootstrap-%s.log" % suite), "w") as out:
             r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                timeout=DEBOOTSTRAP_TIMEOUT, check=False)
+            if r.returncode == 0 and backports:
+                with open(os.path.join(tmp, "etc/apt/sources.list.d/backports.list"), "w") as f:
+                    f.write("deb %s %s main\n" % (mirror, suite))
+                env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+                for step in (["apt-get", "update"],
+                             ["apt-get", "install", "-y", "-t", suite] + backports):
+                    r = subprocess.run(["chroot", tmp] + step, stdin=subprocess.DEVNULL,
+                                       stdout=out, stderr=subprocess.STDOUT, env=env,
+                                       timeout=DEBOOTSTRAP_TIMEOUT, check=False)
+                    if r.returncode != 0:
+                        break
         if r.returncode != 0 or not _root_complete(tmp):
             raise ContainerError("debootstrap %s failed (rc %d), see %s/debootstrap-%s.log"
                                  % (suite, r.returncode, LOG_DIR, suite))

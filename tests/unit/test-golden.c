@@ -18,24 +18,10 @@
 
 #include "buf.h"
 #include "props-text.h"
+#include "read-file.h"
 #include "score-text.h"
 #include "score.h"
 #include "util.h"
-
-static char *read_file(const char *path, size_t *ret_len) {
-        FILE *f = fopen(path, "re");
-        Buf b = {};
-        char chunk[4096];
-        size_t n;
-
-        if (!f)
-                return NULL;
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                buf_append(&b, chunk, n);
-        fclose(f);
-        *ret_len = b.len;
-        return buf_steal(&b);
-}
 
 /* Render the report of one fixture; NULL on a parse or score error. */
 static char *render(unsigned version, const char *path) {
