@@ -8,7 +8,7 @@ WERROR ?= 1
 SANITIZE ?= 0
 PYTEST ?= /usr/bin/python3 -m pytest
 
-PKGS := libsystemd libmicrohttpd sqlite3 json-c
+PKGS := libsystemd libmicrohttpd sqlite3 json-c libcurl
 
 WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough -Wvla

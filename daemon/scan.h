@@ -28,6 +28,10 @@ typedef struct ScanEntry {
  * (empty, too long, a leading '@'). */
 int scan_mangle_unit_name(const char *arg, char **ret);
 
+/* Is n a valid unit name of any type (plain, instance or template; systemd's unit-name.c
+ * rules)? Pure. */
+bool scan_unit_name_valid(const char *n);
+
 /* For a template name ("foo@.service") the instance systemd-analyze of that systemd version
  * analyzes: "foo@test-instance.service" before v257, "foo@test_instance.service" from v257 (its
  * --instance= default). Returns 1 and a new string for a template, 0 (and *ret = NULL) for
