@@ -6,7 +6,8 @@
 #include <stdlib.h>
 
 #include "http-fixture.h"
-#include "http.h"
+#include "http-routes.h"
+#include "http-server.h"
 #include "util.h"
 
 /* changes per unit in a :memory: store, for the dashboard's sparklines and charts */
@@ -41,10 +42,10 @@ static int on_quit(sd_event_source *s, uint64_t usec, void *userdata) {
 
 int main(int argc, char *argv[]) {
         size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000;
-        char listen[64];
         unsigned seconds = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 30;
-        char *l[] = { listen, NULL };
-        HttpConfig config = { .listen = l };
+        ListenAddress l = fixture_listen("127.0.0.1",
+                                         (uint16_t) (argc > 2 ? strtoul(argv[2], NULL, 10) : 0));
+        HttpServerConfig config = { .listen = &l, .n_listen = 1 };
         /* A 4th argument "hostile" adds the units with escapes, quotes, newlines, bad UTF-8. */
         State *s = fixture_state_new(n, argc > 4 && streq(argv[4], "hostile"));
         Store *st = NULL;
@@ -56,9 +57,10 @@ int main(int argc, char *argv[]) {
         HttpServer *server = NULL;
         int r;
 
-        (void) snprintf(listen, sizeof listen, "127.0.0.1:%s", argc > 2 ? argv[2] : "0");
-        if (sd_event_default(&e) < 0 || http_server_new(e, &config, &ctx, &server) < 0)
+        if (sd_event_default(&e) < 0 ||
+            http_server_new(e, &config, &http_host_routes, &ctx, &server) < 0)
                 return 1;
+        fixture_listen_done(&l);
         printf("listening on 127.0.0.1:%d with %zu units for %u s\n", http_server_port(server, 0),
                s->n_units, seconds);
         fflush(stdout);

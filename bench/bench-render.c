@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "http-fixture.h"
-#include "http.h"
+#include "http-routes.h"
 #include "util.h"
 
 static void run(const char *what, size_t iters, const State *s, int kind, MetricsFormat f,
@@ -56,7 +56,7 @@ static void request(HttpContext *ctx, const char *path, size_t iters) {
                 }
                 free(p);
                 http_response_reset(&resp);
-                http_dispatch(ctx, &req, &resp);
+                http_dispatch(&http_host_routes, &(HttpAccess) {}, ctx, &req, &resp);
                 status = resp.status;
                 http_request_done(&req);
         }

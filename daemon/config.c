@@ -155,11 +155,11 @@ static int p_db(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
-static int parse_listen_one(const char *s, size_t len, ConfigListen *ret) {
+static int parse_listen_one(const char *s, size_t len, ListenAddress *ret) {
         char host[INET6_ADDRSTRLEN + 2], port_s[8];
         const char *colon;
         uint64_t port;
-        ConfigListen l = {};
+        ListenAddress l = {};
 
         if (len == 0 || len >= sizeof host + sizeof port_s)
                 return -EINVAL;
@@ -203,14 +203,14 @@ static int parse_listen_one(const char *s, size_t len, ConfigListen *ret) {
         return 0;
 }
 
-static void listen_free(ConfigListen *l, size_t n) {
+static void listen_free(ListenAddress *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(l[i].text);
         free(l);
 }
 
 static int p_listen(Config *c, const char *v, ConfigError *e) {
-        ConfigListen *l = NULL;
+        ListenAddress *l = NULL;
         size_t n = 0;
         const char *p = v;
 
@@ -223,7 +223,7 @@ static int p_listen(Config *c, const char *v, ConfigError *e) {
                                           CONFIG_LISTEN_MAX);
                                 return -ERANGE;
                         }
-                        l = xrealloc(l, (n + 1) * sizeof(ConfigListen));
+                        l = xrealloc(l, (n + 1) * sizeof(ListenAddress));
                         if (parse_listen_one(p, len, &l[n]) < 0) {
                                 _cleanup_free_ char *t = xstrndup(p, len);
                                 _cleanup_free_ char *sh = shown(t);
@@ -586,7 +586,7 @@ static Config *config_copy(const Config *c) {
         d->allowed_hosts = NULL;
         for (char **h = c->allowed_hosts; h && *h; h++)
                 strv_push(&d->allowed_hosts, *h);
-        d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ConfigListen)) : NULL;
+        d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ListenAddress)) : NULL;
         for (size_t i = 0; i < c->n_listen; i++) {
                 d->listen[i] = c->listen[i];
                 d->listen[i].text = xstrdup(c->listen[i].text);

@@ -28,15 +28,17 @@ typedef enum ConfigSwitch {
         _CONFIG_SWITCH_INVALID = -EINVAL,
 } ConfigSwitch;
 
-typedef struct ConfigListen {
-        char *text;                    /* as written, normalized: "127.0.0.1:9573", "[::1]:9573" */
-        struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port set */
+/* A `listen` address, parsed once here and carried as is to the HTTP server (http-server.h),
+ * which binds addr and quotes text in its messages. */
+typedef struct ListenAddress {
+        char *text;                    /* normalized: "127.0.0.1:9573", "[::1]:9573" */
+        struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port 1-65535 */
         socklen_t addr_len;
-} ConfigListen;
+} ListenAddress;
 
 typedef struct Config {
         char *db;             /* absolute path */
-        ConfigListen *listen; /* used when no socket is passed in (sd_listen_fds) */
+        ListenAddress *listen; /* used when no socket is passed in (sd_listen_fds) */
         size_t n_listen;
         uint64_t retention_usec;     /* 0 = keep forever */
         unsigned new_unit_threshold; /* tenths, 0..100 */

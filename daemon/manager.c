@@ -14,7 +14,8 @@
 #include "bus-scan.h"
 #include "bus-watch.h"
 #include "credential.h"
-#include "http.h"
+#include "http-routes.h"
+#include "http-server.h"
 #include "log.h"
 #include "manager.h"
 #include "score.h"
@@ -37,6 +38,7 @@ struct Manager {
         sd_event *event;
         Store *store;              /* NULL while the database cannot be opened */
         HttpServer *http;
+        HttpContext http_ctx;      /* what http_host_routes' handlers read (served by http) */
         char *token;               /* the bearer token (wiped on free), or NULL */
         BusWatch *watch;
         State state;
@@ -901,26 +903,23 @@ int manager_new(Config *config, Manager **ret) {
                 r = load_token(config, &m->token);
         if (r < 0)
                 return r;
-        HttpConfig hc = {
-                .listen = NULL,
+        HttpServerConfig hc = {
+                .listen = config->listen,
+                .n_listen = config->n_listen,
                 .use_listen_fds = true,
                 .connection_limit = config->max_connections,
                 .tls_key = tls_key,
                 .tls_certificate = tls_cert,
+                .token = m->token,
+                .allowed_hosts = config->allowed_hosts,
         };
-        _cleanup_(strv_freep) char **listen = NULL;
-        for (size_t i = 0; i < config->n_listen; i++)
-                strv_push(&listen, config->listen[i].text);
-        hc.listen = listen;
-        HttpContext ctx = {
+        m->http_ctx = (HttpContext) {
                 .state = &m->state,
                 .store = &m->store, /* read per request: sees a reopened database */
                 .render = { .version = EXPOSURED_VERSION,
                             .per_check_metrics = config->per_check_metrics },
-                .token = m->token,
-                .allowed_hosts = config->allowed_hosts,
         };
-        r = http_server_new(m->event, &hc, &ctx, &m->http);
+        r = http_server_new(m->event, &hc, &http_host_routes, &m->http_ctx, &m->http);
         tls_key = credential_free(tls_key);
         tls_cert = credential_free(tls_cert);
         if (r < 0)

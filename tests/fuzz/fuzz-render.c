@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "http-fixture.h"
-#include "http.h"
+#include "http-routes.h"
 #include "cleanup.h"
 #include "util.h"
 
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 http_request_add_arg(&req, p, eq ? eq + 1 : NULL);
         }
         req.accept = accept.data;
-        http_dispatch(&ctx, &req, &resp);
+        http_dispatch(&http_host_routes, &(HttpAccess) {}, &ctx, &req, &resp);
         if (resp.status < 200 || resp.status > 599)
                 abort();
         http_request_done(&req);

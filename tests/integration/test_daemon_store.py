@@ -29,7 +29,7 @@ NoNewPrivileges=yes
 WEAKEN = "[Service]\nPrivateNetwork=no\nProtectHome=no\n"
 FAIL_MSG = "Failed to write to the database"
 # /api/v1/status reuses the database's numbers, health included, for up to 10 s
-# (HTTP_DB_STATS_USEC in daemon/http.h).
+# (HTTP_DB_STATS_USEC in daemon/http-routes.h).
 STATS_CACHE = 10
 
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* See http-fixture.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,4 +137,22 @@ void fixture_state_free(State *s) {
         free(s->units);
         free(s->systemd_version);
         free(s);
+}
+
+ListenAddress fixture_listen(const char *ip4, uint16_t port) {
+        ListenAddress a = { .addr_len = sizeof(struct sockaddr_in) };
+        struct sockaddr_in *in = (struct sockaddr_in *) &a.addr;
+
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        if (inet_pton(AF_INET, ip4, &in->sin_addr) != 1)
+                abort();
+        if (asprintf(&a.text, "%s:%u", ip4, (unsigned) port) < 0)
+                abort();
+        return a;
+}
+
+void fixture_listen_done(ListenAddress *a) {
+        free(a->text);
+        a->text = NULL;
 }

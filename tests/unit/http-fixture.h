@@ -4,6 +4,9 @@
  * scorer's numbers. Units with hostile names and descriptions are included on request. */
 #pragma once
 
+#include <stdint.h>
+
+#include "config.h"
 #include "render.h"
 #include "state.h"
 
@@ -18,3 +21,8 @@ void fixture_state_free(State *s);
 extern const char *const fixture_hostile_ids[];
 /* The Description= given to every hostile unit: contains <script> and <img onerror>. */
 extern const char fixture_hostile_description[];
+
+/* A ListenAddress for ip4 (dotted quad) and port (0: any free port, which the config refuses
+ * but tests need). Free its text with fixture_listen_done(). */
+ListenAddress fixture_listen(const char *ip4, uint16_t port);
+void fixture_listen_done(ListenAddress *a);

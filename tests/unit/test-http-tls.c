@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Access control in http.c and its inputs: the Host check (DNS-rebinding defence), the bearer
- * token, HTTPS with a certificate made by `openssl` at test time and checked by a real `curl
- * --cacert`, the credential reader and the new configuration keys. The servers are real MHD
- * servers on 127.0.0.1 (ephemeral ports) driven by this test's sd-event loop while curl runs as
- * a child process. Tests that need openssl or curl skip without them (apt-get install openssl
- * curl). */
+/* Access control (http-access.c, through http_dispatch() and real servers) and its inputs: the
+ * Host check (DNS-rebinding defence), the bearer token, HTTPS with a certificate made by
+ * `openssl` at test time and checked by a real `curl --cacert`, the credential reader and the
+ * new configuration keys. The servers are real MHD servers on 127.0.0.1 (ephemeral ports) driven
+ * by this test's sd-event loop while curl runs as a child process. Tests that need openssl or
+ * curl skip without them (apt-get install openssl curl). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +24,8 @@
 #include "config.h"
 #include "credential.h"
 #include "http-fixture.h"
-#include "http.h"
+#include "http-routes.h"
+#include "http-server.h"
 #include "log.h"
 #include "util.h"
 
@@ -104,21 +105,25 @@ typedef struct Server {
         sd_event *event;
         HttpServer *http;
         State *state;
+        HttpContext ctx;
         int port;
 } Server;
 
-static int server_start(Server *s, const char *listen, const HttpContext *extra,
+/* Serve the host routes on ip4, an ephemeral port, with access's token and allowed hosts. */
+static int server_start(Server *s, const char *ip4, const HttpAccess *access,
                         const char *key, const char *cert) {
-        char *addrs[] = { (char *) (uintptr_t) listen, NULL };
-        HttpConfig config = { .listen = addrs, .connection_limit = 8, .timeout_sec = 2,
-                              .tls_key = key, .tls_certificate = cert };
-        HttpContext ctx = extra ? *extra : (HttpContext) {};
+        ListenAddress addr = fixture_listen(ip4, 0);
+        HttpServerConfig config = { .listen = &addr, .n_listen = 1, .connection_limit = 8,
+                                    .timeout_sec = 2, .tls_key = key, .tls_certificate = cert,
+                                    .token = access ? access->token : NULL,
+                                    .allowed_hosts = access ? access->allowed_hosts : NULL };
         int r;
 
         *s = (Server) { .state = fixture_state_new(3, false) };
-        ctx.state = s->state;
+        s->ctx.state = s->state;
         assert_int_equal(sd_event_new(&s->event), 0);
-        r = http_server_new(s->event, &config, &ctx, &s->http);
+        r = http_server_new(s->event, &config, &http_host_routes, &s->ctx, &s->http);
+        fixture_listen_done(&addr);
         if (r < 0)
                 return r;
         s->port = http_server_port(s->http, 0);
@@ -219,15 +224,15 @@ static void test_host_loopback(void **state) {
 
 /* ---- dispatch without MHD: order of the checks, headers ---- */
 
-static unsigned dispatch(HttpContext *ctx, const char *path, const char *host, const char *auth,
-                         Response *resp) {
+static unsigned dispatch(const HttpAccess *a, HttpContext *ctx, const char *path,
+                         const char *host, const char *auth, Response *resp) {
         Request req;
 
         http_request_init(&req, "GET", path);
         req.host = host;
         req.authorization = auth;
         http_response_reset(resp);
-        http_dispatch(ctx, &req, resp);
+        http_dispatch(&http_host_routes, a, ctx, &req, resp);
         http_request_done(&req);
         return resp->status;
 }
@@ -235,47 +240,49 @@ static unsigned dispatch(HttpContext *ctx, const char *path, const char *host, c
 static void test_dispatch(void **state) {
         State *s = fixture_state_new(2, false);
         char *allowed[] = { (char *) "mon.example", NULL };
-        HttpContext ctx = { .state = s, .loopback_only = true };
+        HttpContext ctx = { .state = s };
+        HttpAccess acc = { .loopback_only = true };
         Response resp = {};
         (void) state;
 
         /* loopback only */
-        assert_int_equal(dispatch(&ctx, "/api/v1/units", "localhost:9573", NULL, &resp), 200);
-        assert_int_equal(dispatch(&ctx, "/api/v1/units", "evil.example", NULL, &resp), 421);
+        assert_int_equal(dispatch(&acc, &ctx, "/api/v1/units", "localhost:9573", NULL, &resp), 200);
+        assert_int_equal(dispatch(&acc, &ctx, "/api/v1/units", "evil.example", NULL, &resp), 421);
         assert_string_equal(resp.content_type, "application/json");
         /* before routing: an unknown path or a bad method from the wrong host is still 421 */
-        assert_int_equal(dispatch(&ctx, "/nope", "evil.example", NULL, &resp), 421);
-        assert_int_equal(dispatch(&ctx, "/static/style.css", "evil.example", NULL, &resp), 421);
-        assert_int_equal(dispatch(&ctx, "/", NULL, NULL, &resp), 200); /* no Host: HTTP/1.0 */
+        assert_int_equal(dispatch(&acc, &ctx, "/nope", "evil.example", NULL, &resp), 421);
+        assert_int_equal(dispatch(&acc, &ctx, "/static/style.css", "evil.example", NULL, &resp),
+                         421);
+        assert_int_equal(dispatch(&acc, &ctx, "/", NULL, NULL, &resp), 200); /* no Host: HTTP/1.0 */
 
         /* an allow-list adds names; loopback names stay allowed; case-insensitive */
-        ctx.allowed_hosts = allowed;
-        assert_int_equal(dispatch(&ctx, "/metrics", "MON.example:443", NULL, &resp), 200);
-        assert_int_equal(dispatch(&ctx, "/metrics", "mon.example.evil", NULL, &resp), 421);
-        assert_int_equal(dispatch(&ctx, "/metrics", "127.0.0.1", NULL, &resp), 200);
+        acc.allowed_hosts = allowed;
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "MON.example:443", NULL, &resp), 200);
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "mon.example.evil", NULL, &resp), 421);
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "127.0.0.1", NULL, &resp), 200);
         /* not loopback-only and no list: anything */
-        ctx.allowed_hosts = NULL;
-        ctx.loopback_only = false;
-        assert_int_equal(dispatch(&ctx, "/metrics", "evil.example", NULL, &resp), 200);
+        acc.allowed_hosts = NULL;
+        acc.loopback_only = false;
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "evil.example", NULL, &resp), 200);
 
         /* the token: everywhere, static assets and 404s included */
-        ctx.token = TOKEN;
-        assert_int_equal(dispatch(&ctx, "/metrics", "x", NULL, &resp), 401);
+        acc.token = TOKEN;
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "x", NULL, &resp), 401);
         assert_string_equal(resp.www_authenticate, "Bearer realm=\"exposured\"");
         assert_string_equal(resp.content_type, "application/json");
-        assert_int_equal(dispatch(&ctx, "/static/style.css", "x", NULL, &resp), 401);
-        assert_int_equal(dispatch(&ctx, "/nope", "x", NULL, &resp), 401);
-        assert_int_equal(dispatch(&ctx, "/metrics", "x", "Bearer " TOKEN, &resp), 200);
+        assert_int_equal(dispatch(&acc, &ctx, "/static/style.css", "x", NULL, &resp), 401);
+        assert_int_equal(dispatch(&acc, &ctx, "/nope", "x", NULL, &resp), 401);
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "x", "Bearer " TOKEN, &resp), 200);
         assert_null(resp.www_authenticate);
-        assert_int_equal(dispatch(&ctx, "/nope", "x", "Bearer " TOKEN, &resp), 404);
-        assert_int_equal(dispatch(&ctx, "/metrics", "x", "bearer   " TOKEN, &resp), 200);
+        assert_int_equal(dispatch(&acc, &ctx, "/nope", "x", "Bearer " TOKEN, &resp), 404);
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "x", "bearer   " TOKEN, &resp), 200);
         static const char *const bad[] = {
                 "Bearer", "Bearer ", "Bearer x", "Basic " TOKEN, "Bearer" TOKEN,
                 "Bearer " TOKEN "x", "Bearer " TOKEN " ", "Bearer s3cr3t", "Bearer S3CR3T"
                 "-T0KEN_WITH.SOME~CHARS+/=", TOKEN, NULL,
         };
         for (const char *const *a = bad; *a; a++) {
-                if (dispatch(&ctx, "/metrics", "x", *a, &resp) != 401)
+                if (dispatch(&acc, &ctx, "/metrics", "x", *a, &resp) != 401)
                         fail_msg("'%s' accepted", *a);
                 assert_string_equal(resp.www_authenticate,
                                     "Bearer realm=\"exposured\", error=\"invalid_token\"");
@@ -285,11 +292,13 @@ static void test_dispatch(void **state) {
         buf_puts(&b, "Bearer ");
         for (int i = 0; i < HTTP_TOKEN_MAX + 1; i++)
                 buf_putc(&b, 'a');
-        assert_int_equal(dispatch(&ctx, "/metrics", "x", b.data, &resp), 401);
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "x", b.data, &resp), 401);
         buf_done(&b);
         /* the Host check comes first: no hint whether a token would be needed */
-        ctx.loopback_only = true;
-        assert_int_equal(dispatch(&ctx, "/metrics", "evil.example", "Bearer " TOKEN, &resp), 421);
+        acc.loopback_only = true;
+        assert_int_equal(dispatch(&acc, &ctx, "/metrics", "evil.example", "Bearer " TOKEN,
+                                  &resp),
+                         421);
         assert_null(resp.www_authenticate);
 
         http_response_done(&resp);
@@ -304,7 +313,7 @@ static void test_server_host(void **state) {
         (void) state;
 
         /* 127.0.0.1: loopback only */
-        assert_int_equal(server_start(&s, "127.0.0.1:0", NULL, NULL, NULL), 0);
+        assert_int_equal(server_start(&s, "127.0.0.1", NULL, NULL, NULL), 0);
         plain(&s, "evil.example", NULL, "/api/v1/units", &r);
         assert_json_error(&r, 421);
         free(r.raw);
@@ -318,8 +327,8 @@ static void test_server_host(void **state) {
 
         /* with an allow-list */
         char *allowed[] = { (char *) "mon.example", NULL };
-        HttpContext ctx = { .allowed_hosts = allowed };
-        assert_int_equal(server_start(&s, "127.0.0.1:0", &ctx, NULL, NULL), 0);
+        HttpAccess acc = { .allowed_hosts = allowed };
+        assert_int_equal(server_start(&s, "127.0.0.1", &acc, NULL, NULL), 0);
         plain(&s, "mon.example:9573", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
         free(r.raw);
@@ -329,7 +338,7 @@ static void test_server_host(void **state) {
         server_stop(&s);
 
         /* 0.0.0.0 is not loopback only: any Host (reached here through 127.0.0.1) */
-        assert_int_equal(server_start(&s, "0.0.0.0:0", NULL, NULL, NULL), 0);
+        assert_int_equal(server_start(&s, "0.0.0.0", NULL, NULL, NULL), 0);
         plain(&s, "evil.example", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
         free(r.raw);
@@ -337,12 +346,12 @@ static void test_server_host(void **state) {
 }
 
 static void test_server_token(void **state) {
-        HttpContext ctx = { .token = TOKEN };
+        HttpAccess acc = { .token = TOKEN };
         Server s;
         Reply r;
         (void) state;
 
-        assert_int_equal(server_start(&s, "127.0.0.1:0", &ctx, NULL, NULL), 0);
+        assert_int_equal(server_start(&s, "127.0.0.1", &acc, NULL, NULL), 0);
         plain(&s, "localhost", NULL, "/metrics", &r);
         assert_json_error(&r, 401);
         assert_non_null(strstr(r.raw, "\r\nWWW-Authenticate: Bearer realm=\"exposured\"\r\n"));
@@ -358,8 +367,8 @@ static void test_server_token(void **state) {
         server_stop(&s);
 
         /* a token over HTTP_TOKEN_MAX or empty is refused at start */
-        ctx.token = "";
-        assert_int_equal(server_start(&s, "127.0.0.1:0", &ctx, NULL, NULL), -EINVAL);
+        acc.token = "";
+        assert_int_equal(server_start(&s, "127.0.0.1", &acc, NULL, NULL), -EINVAL);
         server_stop(&s);
 }
 
@@ -422,7 +431,7 @@ static int curl(Server *s, const char *const *args, const char *path, char **ret
 static void test_tls(void **state) {
         _cleanup_free_ char *key_path = tmp_path("key.pem"), *cert_path = tmp_path("cert.pem");
         char *key = NULL, *cert = NULL, *out = NULL;
-        HttpContext ctx = { .token = TOKEN };
+        HttpAccess acc = { .token = TOKEN };
         Server s;
         int r;
         (void) state;
@@ -431,7 +440,7 @@ static void test_tls(void **state) {
                 skip();
         assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL), 0);
         assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL), 0);
-        assert_int_equal(server_start(&s, "127.0.0.1:0", &ctx, key, cert), 0);
+        assert_int_equal(server_start(&s, "127.0.0.1", &acc, key, cert), 0);
         /* as the manager does: the PEM texts are gone once the server runs (ASan sees any
          * later read by MHD) */
         key = credential_free(key);
@@ -496,20 +505,20 @@ static void test_tls_bad_keys(void **state) {
         assert_int_equal(credential_read(other_path, CREDENTIAL_PEM_MAX, &other, NULL), 0);
 
         /* a key that does not match the certificate */
-        assert_int_equal(server_start(&s, "127.0.0.1:0", NULL, other, cert), -EBADMSG);
+        assert_int_equal(server_start(&s, "127.0.0.1", NULL, other, cert), -EBADMSG);
         server_stop(&s);
         /* garbage */
-        assert_int_equal(server_start(&s, "127.0.0.1:0", NULL,
+        assert_int_equal(server_start(&s, "127.0.0.1", NULL,
                                       "-----BEGIN PRIVATE KEY-----\nAAAA\n"
                                       "-----END PRIVATE KEY-----\n",
                                       cert),
                          -EBADMSG);
         server_stop(&s);
         /* the certificate in the key's place */
-        assert_int_equal(server_start(&s, "127.0.0.1:0", NULL, cert, cert), -EBADMSG);
+        assert_int_equal(server_start(&s, "127.0.0.1", NULL, cert, cert), -EBADMSG);
         server_stop(&s);
         /* one without the other */
-        assert_int_equal(server_start(&s, "127.0.0.1:0", NULL, key, NULL), -EINVAL);
+        assert_int_equal(server_start(&s, "127.0.0.1", NULL, key, NULL), -EINVAL);
         server_stop(&s);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* http.c against a real libmicrohttpd server on 127.0.0.1 (ephemeral port) in an sd-event loop,
- * driven by a real client socket from this test, interleaving non-blocking I/O with
- * sd_event_run() (one thread, as in the daemon). No mocks: the history source is a small
- * in-memory table. */
+/* The HTTP server (http-server.c serving http-routes.c's table, and another mode's table)
+ * against a real libmicrohttpd server on 127.0.0.1 (ephemeral port) in an sd-event loop, driven
+ * by a real client socket from this test, interleaving non-blocking I/O with sd_event_run() (one
+ * thread, as in the daemon). No mocks: the history source is a real store on ":memory:". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "http-fixture.h"
-#include "http.h"
+#include "http-routes.h"
+#include "http-server.h"
 #include "log.h"
 #include "util.h"
 
@@ -28,6 +29,7 @@ typedef struct Fixture {
         State *state;
         int port;
         Store *store;
+        HttpContext ctx;  /* the routes' userdata: lives as long as the server */
 } Fixture;
 
 typedef struct Reply {
@@ -88,21 +90,25 @@ static void fill_store(Store *st, const State *s) {
 
 static int setup(void **state) {
         Fixture *f = xcalloc(1, sizeof(*f));
-        char *listen[] = { (char *) "127.0.0.1:0", NULL };
-        HttpConfig config = { .listen = listen, .connection_limit = 8, .timeout_sec = 2 };
-        HttpContext ctx;
+        ListenAddress listen = fixture_listen("127.0.0.1", 0);
+        HttpServerConfig config = { .listen = &listen, .n_listen = 1, .connection_limit = 8,
+                                    .timeout_sec = 2 };
 
         f->state = fixture_state_new(20, true);
         assert_int_equal(store_open(":memory:", &f->store), 0);
         fill_store(f->store, f->state);
-        ctx = (HttpContext) {
+        f->ctx = (HttpContext) {
                 .state = f->state,
                 .store = &f->store,
                 .render = { .version = "0.1-test" },
         };
         assert_int_equal(sd_event_new(&f->event), 0);
-        assert_int_equal(http_server_new(f->event, &config, &ctx, &f->server), 0);
+        assert_int_equal(http_server_new(f->event, &config, &http_host_routes, &f->ctx,
+                                         &f->server),
+                         0);
+        fixture_listen_done(&listen); /* only read while starting */
         assert_int_equal(http_server_n_listeners(f->server), 1);
+        assert_true(http_server_access(f->server)->loopback_only);
         f->port = http_server_port(f->server, 0);
         assert_true(f->port > 0);
         *state = f;
@@ -640,7 +646,7 @@ static void test_no_store(void **state) {
                 Request req;
                 Response resp = {};
                 http_request_init(&req, "GET", cases[i].path);
-                http_dispatch(&ctx, &req, &resp);
+                http_dispatch(&http_host_routes, &(HttpAccess) {}, &ctx, &req, &resp);
                 if (resp.status != cases[i].status || !strstr(resp.body.data, cases[i].needle))
                         fail_msg("%s: %u %.200s", cases[i].path, resp.status, resp.body.data);
                 http_request_done(&req);
@@ -694,8 +700,8 @@ static void test_listen_fds(void **state) {
         socklen_t len = sizeof a;
         char pid[32];
         /* an address this host does not have: binding it would fail... */
-        char *addrs[] = { (char *) "192.0.2.1:9573", NULL };
-        HttpConfig config = { .listen = addrs, .use_listen_fds = true };
+        ListenAddress addr = fixture_listen("192.0.2.1", 9573);
+        HttpServerConfig config = { .listen = &addr, .n_listen = 1, .use_listen_fds = true };
         State *s = fixture_state_new(2, false);
         HttpContext ctx = { .state = s };
         Fixture f = { .state = s };
@@ -718,7 +724,8 @@ static void test_listen_fds(void **state) {
         assert_int_equal(setenv("LISTEN_FDS", "1", 1), 0);
 
         assert_int_equal(sd_event_new(&f.event), 0);
-        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_int_equal(http_server_new(f.event, &config, &http_host_routes, &ctx, &f.server),
+                         0);
         assert_null(getenv("LISTEN_FDS"));
         assert_int_equal(http_server_n_listeners(f.server), 1);
         f.port = http_server_port(f.server, 0);
@@ -730,6 +737,7 @@ static void test_listen_fds(void **state) {
         http_server_free(f.server); /* closes fd 3 */
         sd_event_unref(f.event);
         fixture_state_free(s);
+        fixture_listen_done(&addr);
         if (saved >= 0) {
                 (void) dup2(saved, 3);
                 close(saved);
@@ -738,8 +746,8 @@ static void test_listen_fds(void **state) {
 
 /* Several --listen addresses: one MHD daemon each, all on the same loop, all serving. */
 static void test_two_listeners(void **state) {
-        char *addrs[] = { (char *) "127.0.0.1:0", (char *) "127.0.0.2:0", NULL };
-        HttpConfig config = { .listen = addrs };
+        ListenAddress addrs[] = { fixture_listen("127.0.0.1", 0), fixture_listen("127.0.0.2", 0) };
+        HttpServerConfig config = { .listen = addrs, .n_listen = 2 };
         State *s = fixture_state_new(2, false);
         HttpContext ctx = { .state = s };
         Fixture f = { .state = s };
@@ -747,7 +755,8 @@ static void test_two_listeners(void **state) {
         (void) state;
 
         assert_int_equal(sd_event_new(&f.event), 0);
-        assert_int_equal(http_server_new(f.event, &config, &ctx, &f.server), 0);
+        assert_int_equal(http_server_new(f.event, &config, &http_host_routes, &ctx, &f.server),
+                         0);
         assert_int_equal(http_server_n_listeners(f.server), 2);
         for (size_t i = 0; i < 2; i++) {
                 f.port = http_server_port(f.server, i);
@@ -779,46 +788,113 @@ static void test_two_listeners(void **state) {
         }
         /* an address in use: a clear error, nothing half-started (ASan checks the cleanup) */
         {
-                char addr[64];
                 HttpServer *other = NULL;
-                (void) snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(f.server, 0));
-                char *busy[] = { (char *) "127.0.0.1:0", addr, NULL };
-                HttpConfig c2 = { .listen = busy };
-                assert_int_equal(http_server_new(f.event, &c2, &ctx, &other), -EADDRINUSE);
+                ListenAddress busy[] = {
+                        fixture_listen("127.0.0.1", 0),
+                        fixture_listen("127.0.0.1", (uint16_t) http_server_port(f.server, 0)),
+                };
+                HttpServerConfig c2 = { .listen = busy, .n_listen = 2 };
+                assert_int_equal(http_server_new(f.event, &c2, &http_host_routes, &ctx, &other),
+                                 -EADDRINUSE);
                 assert_null(other);
+                fixture_listen_done(&busy[0]);
+                fixture_listen_done(&busy[1]);
         }
+        fixture_listen_done(&addrs[0]);
+        fixture_listen_done(&addrs[1]);
         http_server_free(f.server);
         sd_event_unref(f.event);
         fixture_state_free(s);
 }
 
-static void test_listen_parse(void **state) {
-        struct sockaddr_storage ss;
-        socklen_t len;
+/* Another program mode serves its own table with the same server: its handler gets the opaque
+ * context and the "*" segment; access control (the token), the limits, the method rule and the
+ * security headers come from the server, not from the table. */
+typedef struct OtherMode {
+        unsigned calls;
+        const char *greeting;
+} OtherMode;
+
+static void h_other_hello(void *userdata, const Request *req, const char *param,
+                          Response *resp) {
+        OtherMode *m = userdata;
+
+        m->calls++;
+        resp->content_type = HTTP_CT_TEXT;
+        buf_printf(&resp->body, "%s %s%s\n", m->greeting, param,
+                   http_request_arg(req, "loud") ? "!" : "");
+}
+
+static void test_other_routes(void **state) {
+        static const char *const args_hello[] = { "loud", NULL };
+        static const HttpRoute other_routes[] = {
+                { "/hello/*", HTTP_FORMAT_TEXT, h_other_hello, args_hello },
+        };
+        static const HttpRouteTable other_table = {
+                .routes = other_routes,
+                .n_routes = ELEMENTSOF(other_routes),
+                .json_prefix = "/api/",
+        };
+        ListenAddress addr = fixture_listen("127.0.0.1", 0);
+        HttpServerConfig config = { .listen = &addr, .n_listen = 1, .token = "s3cret" };
+        OtherMode mode = { .greeting = "hello" };
+        Fixture f = {};
+        Reply r;
+        char h[256];
         (void) state;
 
-        assert_int_equal(http_parse_listen("127.0.0.1:9573", &ss, &len), 0);
-        assert_int_equal(ss.ss_family, AF_INET);
-        assert_int_equal(ntohs(((struct sockaddr_in *) &ss)->sin_port), 9573);
-        assert_int_equal(http_parse_listen("[::1]:80", &ss, &len), 0);
-        assert_int_equal(ss.ss_family, AF_INET6);
-        assert_int_equal(http_parse_listen("9573", &ss, &len), 0);
-        assert_int_equal(ss.ss_family, AF_INET);
-        static const char *const bad[] = { "", ":", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
-                                           "::1:80", "[::1]80", "[::1", "host:80", "1.2.3.4:-1",
-                                           "1.2.3.4:80x", NULL };
-        for (size_t i = 0; bad[i]; i++)
-                assert_true(http_parse_listen(bad[i], &ss, &len) < 0);
+        assert_int_equal(sd_event_new(&f.event), 0);
+        assert_int_equal(http_server_new(f.event, &config, &other_table, &mode, &f.server), 0);
+        f.port = http_server_port(f.server, 0);
+
+        get(&f, "GET", "/hello/fleet?loud", "Authorization: Bearer s3cret\r\n", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "hello fleet!\n");
+        assert_string_equal(header(&r, "Content-Security-Policy", h, sizeof h),
+                            "default-src 'none'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                            "form-action 'self'; frame-ancestors 'none'");
+        assert_string_equal(header(&r, "X-Frame-Options", h, sizeof h), "DENY");
+        reply_done(&r);
+        assert_int_equal(mode.calls, 1);
+
+        /* the host daemon's routes are not there; the table's prefix picks the error format */
+        get(&f, "GET", "/api/v1/units", "Authorization: Bearer s3cret\r\n", &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        get(&f, "GET", "/metrics", "Authorization: Bearer s3cret\r\n", &r);
+        assert_int_equal(r.status, 404);
+        assert_string_equal(header(&r, "Content-Type", h, sizeof h), "text/html; charset=utf-8");
+        reply_done(&r);
+        /* the server's rules, before the table's handler is reached */
+        get(&f, "GET", "/hello/fleet", NULL, &r);
+        assert_json_error(&r, 401);
+        reply_done(&r);
+        get(&f, "GET", "/hello/fleet?quiet", "Authorization: Bearer s3cret\r\n", &r);
+        assert_int_equal(r.status, 400);
+        reply_done(&r);
+        get(&f, "DELETE", "/hello/fleet", "Authorization: Bearer s3cret\r\n", &r);
+        assert_int_equal(r.status, 405);
+        assert_string_equal(header(&r, "Allow", h, sizeof h), "GET, HEAD");
+        reply_done(&r);
+        get(&f, "GET", "/hello/", "Authorization: Bearer s3cret\r\n", &r);
+        assert_int_equal(r.status, 404);
+        reply_done(&r);
+        assert_int_equal(mode.calls, 1);
+
+        http_server_free(f.server);
+        sd_event_unref(f.event);
+        fixture_listen_done(&addr);
 }
 
 int main(void) {
         if (getenv("HTTP_TEST_DEBUG"))
                 log_set_max_level(LOG_DEBUG);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_listen_parse),
                 cmocka_unit_test(test_no_store),
                 cmocka_unit_test(test_listen_fds),
                 cmocka_unit_test(test_two_listeners),
+                cmocka_unit_test(test_other_routes),
                 cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_methods, setup, teardown),

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/* The host daemon's routes: the route table and the handlers behind /metrics, /api/v1 and the
+ * dashboard, plus the small adapters from the store's rows to the renderers'. Handlers gather
+ * data (State, store_history/store_events/store_stats) and hand it to the renderers; they must
+ * never touch libmicrohttpd or sqlite, never encode output themselves, and never log above debug
+ * for anything a client sends. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "embed.h"
+#include "http-routes.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const args_none[] = { NULL };
+static const char *const args_dashboard[] = { "q", "predicate", "sort", NULL };
+static const char *const args_history[] = { "since", "until", "limit", NULL };
+static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
+
+/* The render options of one request: the context's, at the current time. */
+static RenderOptions request_options(const HttpContext *ctx) {
+        RenderOptions o = ctx->render;
+
+        o.now_usec = now_realtime_usec();
+        return o;
+}
+
+/* Parse since/until/limit (and unit/kind where allowed) into q. Returns NULL or the message of a
+ * 400. */
+static const char *parse_range(const Request *req, HistoryQuery *q) {
+        const char *v;
+        uint64_t limit;
+
+        *q = (HistoryQuery) { .limit = RENDER_ROWS_DEFAULT, .kind = _EVENT_KIND_INVALID };
+        if ((v = http_request_arg(req, "since")) && render_parse_time(v, &q->since_usec) < 0)
+                return "since: expected unix seconds or an RFC 3339 time";
+        if ((v = http_request_arg(req, "until")) && render_parse_time(v, &q->until_usec) < 0)
+                return "until: expected unix seconds or an RFC 3339 time";
+        if (q->until_usec && q->since_usec > q->until_usec)
+                return "since is after until";
+        if ((v = http_request_arg(req, "limit"))) {
+                if (parse_uint(v, RENDER_ROWS_MAX, &limit) < 0 || limit == 0)
+                        return "limit: expected an integer from 1 to 1000";
+                q->limit = (size_t) limit;
+        }
+        if ((v = http_request_arg(req, "unit"))) {
+                if (isempty(v))
+                        return "unit: empty";
+                q->unit = v;
+        }
+        if ((v = http_request_arg(req, "kind"))) {
+                q->kind = event_kind_from_string(v);
+                if (q->kind < 0)
+                        return "kind: expected none, regression, improvement, new-exposed-unit, "
+                               "gone, rescored, systemd-upgrade or scorer-upgrade";
+        }
+        return NULL;
+}
+
+static const UnitState *find_unit(HttpContext *ctx, const char *id, HttpFormat f,
+                                  Response *resp) {
+        const UnitState *u = state_find_unit(ctx->state, id);
+        if (!u)
+                http_respond_error(resp, f, 404, "unknown unit");
+        return u;
+}
+
+static void h_metrics(void *userdata, const Request *req, const char *param,
+                      Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        MetricsFormat f = metrics_format_from_accept(req->accept);
+
+        (void) param;
+        render_metrics(ctx->state, o, f, &resp->body);
+        resp->content_type = metrics_content_type(f);
+        resp->vary_accept = true;
+}
+
+static void h_api_units(void *userdata, const Request *req, const char *param,
+                        Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        (void) req, (void) param;
+        if (render_json_units(ctx->state, o, &resp->body) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+}
+
+static void h_api_unit(void *userdata, const Request *req, const char *param,
+                       Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_JSON, resp);
+
+        (void) req;
+        if (!u)
+                return;
+        if (render_json_unit(ctx->state, u, o, &resp->body) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+}
+
+/* ---- the store, converted to the renderers' rows ---- */
+
+static Store *get_store(const HttpContext *ctx) {
+        return ctx->store ? *ctx->store : NULL;
+}
+
+/* A unit's history, newest first. -ENOENT for a unit the store never saw, -ENODATA without a
+ * store, else -errno from the store. */
+static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        HistoryRow *rows;
+        size_t n = 0;
+        int r;
+
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r == -EINVAL)
+                return -ENOENT; /* a name the store cannot hold (control characters) was never
+                                 * stored */
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++)
+                rows[i] = (HistoryRow) {
+                        .time_usec = c[i].time_usec,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        /* EventKind mirrors StoreEventKind (render.h) */
+                        .kind = (EventKind) c[i].kind,
+                };
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static int load_events(HttpContext *ctx, const HistoryQuery *q, EventRow **ret, size_t *ret_n) {
+        StoreChange *c = NULL;
+        EventRow *rows;
+        size_t n = 0;
+        int r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        Store *store = get_store(ctx);
+
+        if (!store)
+                return -ENODATA;
+        r = store_events(store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
+                         q->since_usec, q->until_usec, q->limit, &c, &n);
+        if (r < 0)
+                return r;
+        rows = xcalloc(n, sizeof(*rows));
+        for (size_t i = 0; i < n; i++) {
+                Buf detail = {};
+
+                if (c[i].kind == STORE_EVENT_SYSTEMD_UPGRADE && c[i].systemd_version) {
+                        buf_puts(&detail, c[i].systemd_version_before ?
+                                                  c[i].systemd_version_before : "?");
+                        buf_puts(&detail, " -> ");
+                        buf_puts(&detail, c[i].systemd_version);
+                } else if (c[i].kind == STORE_EVENT_SCORER_UPGRADE && c[i].scorer_version) {
+                        buf_puts(&detail, "scorer ");
+                        buf_puts(&detail, c[i].scorer_version);
+                }
+                rows[i] = (EventRow) {
+                        .time_usec = c[i].time_usec,
+                        .unit = c[i].unit ? xstrdup(c[i].unit) : NULL,
+                        .kind = (EventKind) c[i].kind,
+                        .previous = c[i].before,
+                        .exposure = c[i].exposure,
+                        .predicate = c[i].predicate,
+                        .detail = detail.data ? buf_steal(&detail) : NULL,
+                };
+        }
+        store_changes_free(c, n);
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+static void h_api_history(void *userdata, const Request *req, const char *param,
+                          Response *resp) {
+        HttpContext *ctx = userdata;
+        _cleanup_free_ HistoryRow *rows = NULL;
+        HistoryQuery q;
+        const char *err;
+        size_t n = 0;
+        int r;
+
+        if ((err = parse_range(req, &q)))
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 400, err);
+        /* A unit that is gone may still have history: the store decides (-ENOENT: never seen). */
+        q.unit = param;
+        r = load_history(ctx, &q, &rows, &n);
+        if (r == -ENOENT)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 404, "unknown unit");
+        if (r == -ENODATA)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 503, "no history database");
+        if (r < 0) {
+                log_debug_errno(r, "History query failed: %m");
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 503,
+                                          "history database unavailable");
+        }
+        if (render_json_history(param, rows, n, &resp->body) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+}
+
+static void h_api_events(void *userdata, const Request *req, const char *param,
+                         Response *resp) {
+        HttpContext *ctx = userdata;
+        EventRow *rows = NULL;
+        HistoryQuery q;
+        const char *err;
+        size_t n = 0;
+        int r;
+
+        (void) param;
+        if ((err = parse_range(req, &q)))
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 400, err);
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -ENODATA)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 503, "no history database");
+        if (r == -EINVAL)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                          "unit: not a valid unit name");
+        if (r < 0) {
+                log_debug_errno(r, "Events query failed: %m");
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 503,
+                                          "history database unavailable");
+        }
+        if (render_json_events(rows, n, &resp->body) < 0)
+                http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        event_rows_free(rows, n);
+}
+
+static void h_api_status(void *userdata, const Request *req, const char *param,
+                         Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        Store *store = get_store(ctx);
+        StatusInfo st = { .db_available = store != NULL };
+        uint64_t now = now_monotonic_usec();
+
+        (void) req, (void) param;
+        if (store != ctx->db_stats_store) {
+                /* another (or a reopened) database: forget the cached numbers */
+                ctx->db_stats_usec = 0;
+                ctx->db_stats_store = store;
+        }
+        if (store) {
+                /* store_stats() counts rows: at most every HTTP_DB_STATS_USEC, whatever the
+                 * request rate. */
+                if (ctx->db_stats_usec == 0 || now - ctx->db_stats_usec >= HTTP_DB_STATS_USEC) {
+                        ctx->db_stats_error = store_stats(store, &ctx->db_stats);
+                        ctx->db_stats_usec = now;
+                }
+                st.db_error = ctx->db_stats_error < 0 ? ctx->db_stats_error :
+                                                        ctx->db_stats.last_error;
+                st.schema_version = ctx->db_stats.schema_version;
+                st.db_bytes = ctx->db_stats.db_bytes;
+                st.wal_bytes = ctx->db_stats.wal_bytes;
+                st.n_changes = ctx->db_stats.n_changes;
+                st.n_events = ctx->db_stats.n_events;
+                st.n_scans = ctx->db_stats.n_scans;
+        }
+        if (render_json_status(ctx->state, o, &st, &resp->body) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+}
+
+static void h_dashboard(void *userdata, const Request *req, const char *param,
+                        Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        DashboardQuery dq = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_EXPOSURE };
+        const State *s = ctx->state;
+        Sparkline *sparks = NULL;
+        HistoryRow **spark_rows = NULL; /* what to free: Sparkline.rows is const */
+        EventRow *events = NULL;
+        size_t n_events = 0;
+        const char *v;
+
+        (void) param;
+        dq.text = http_request_arg(req, "q");
+        if (dq.text && strlen(dq.text) > 200)
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 400, "filter text too long");
+        if ((v = http_request_arg(req, "predicate")) && !isempty(v)) {
+                dq.min_predicate = predicate_from_string(v);
+                if (dq.min_predicate < 0)
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400, "unknown predicate");
+        }
+        if ((v = http_request_arg(req, "sort")) && !isempty(v)) {
+                if (streq(v, "exposure"))
+                        dq.sort = SORT_EXPOSURE;
+                else if (streq(v, "name"))
+                        dq.sort = SORT_NAME;
+                else if (streq(v, "change"))
+                        dq.sort = SORT_CHANGE;
+                else
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                                  "unknown sort order");
+        }
+
+        if (get_store(ctx) && s->n_units > 0) {
+                /* One indexed query per unit; a failing store leaves the sparklines flat. */
+                sparks = xcalloc(s->n_units, sizeof(*sparks));
+                spark_rows = xcalloc(s->n_units, sizeof(*spark_rows));
+                for (size_t i = 0; i < s->n_units; i++) {
+                        HistoryQuery q = {
+                                .unit = s->units[i]->id,
+                                .since_usec = o->now_usec > 30 * 86400 * UINT64_C(1000000) ?
+                                        o->now_usec - 30 * 86400 * UINT64_C(1000000) : 0,
+                                .limit = HTTP_DASHBOARD_SPARK_ROWS,
+                                .kind = _EVENT_KIND_INVALID,
+                        };
+                        HistoryRow *rows = NULL;
+                        size_t n = 0;
+                        /* -ENOENT: not stored yet (flat line); anything else: give up on the
+                         * sparklines, the page still renders. */
+                        int r = load_history(ctx, &q, &rows, &n);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                break;
+                        spark_rows[i] = rows;
+                        sparks[i] = (Sparkline) { rows, n };
+                }
+        }
+        {
+                HistoryQuery q = { .limit = HTTP_DASHBOARD_EVENTS, .kind = EVENT_REGRESSION };
+                (void) load_events(ctx, &q, &events, &n_events);
+        }
+        render_html_dashboard(s, o, &dq, sparks, events, n_events, &resp->body);
+        resp->content_type = HTTP_CT_HTML;
+        if (spark_rows)
+                for (size_t i = 0; i < s->n_units; i++)
+                        free(spark_rows[i]);
+        free(spark_rows);
+        free(sparks);
+        event_rows_free(events, n_events);
+}
+
+static void h_unit_page(void *userdata, const Request *req, const char *param,
+                        Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_HTML, resp);
+        _cleanup_free_ HistoryRow *rows = NULL;
+        size_t n = 0;
+
+        (void) req;
+        if (!u)
+                return;
+        if (get_store(ctx)) {
+                HistoryQuery q = { .unit = u->id, .limit = HTTP_UNIT_CHART_ROWS,
+                                   .kind = _EVENT_KIND_INVALID };
+                if (load_history(ctx, &q, &rows, &n) < 0) {
+                        rows = NULL;
+                        n = 0;
+                }
+        }
+        render_html_unit(ctx->state, u, o, rows, n, &resp->body);
+        resp->content_type = HTTP_CT_HTML;
+}
+
+static void h_events_page(void *userdata, const Request *req, const char *param,
+                          Response *resp) {
+        HttpContext *ctx = userdata;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
+        EventRow *rows = NULL;
+        HistoryQuery q;
+        const char *err;
+        size_t n = 0;
+        int r;
+
+        (void) param;
+        if ((err = parse_range(req, &q)))
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 400, err);
+        r = load_events(ctx, &q, &rows, &n);
+        if (r == -EINVAL)
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                          "unit: not a valid unit name");
+        if (r < 0 && r != -ENODATA)
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 503,
+                                          "history database unavailable");
+        render_html_events(o, rows, n, r != -ENODATA, &resp->body);
+        resp->content_type = HTTP_CT_HTML;
+        event_rows_free(rows, n);
+}
+
+static const char *asset_type(const char *name) {
+        static const struct { const char *ext, *type; } types[] = {
+                { ".css", "text/css; charset=utf-8" },
+                { ".js", "text/javascript; charset=utf-8" },
+                { ".svg", "image/svg+xml" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (endswith(name, types[i].ext))
+                        return types[i].type;
+        return NULL; /* page templates (.html) are not served */
+}
+
+static void h_static(void *userdata, const Request *req, const char *param,
+                     Response *resp) {
+        (void) userdata;
+        /* Exact lookup in the embedded table: "..", "/" or "%2e%2e" can never name a file. */
+        for (const EmbeddedFile *f = web_assets; f->name; f++) {
+                const char *type = asset_type(f->name);
+                uint64_t h = UINT64_C(14695981039346656037);
+                char tag[24];
+
+                if (!type || !streq(f->name, param))
+                        continue;
+                /* FNV-1a of the content: a strong-enough validator for a few embedded files. */
+                for (size_t i = 0; i < f->size; i++)
+                        h = (h ^ (unsigned char) f->data[i]) * UINT64_C(1099511628211);
+                (void) snprintf(tag, sizeof tag, "\"%016llx\"", (unsigned long long) h);
+                resp->etag = xstrdup(tag);
+                resp->content_type = type;
+                resp->cache_control = "public, max-age=3600";
+                if (req->if_none_match && strstr(req->if_none_match, tag)) {
+                        resp->status = 304;
+                        return;
+                }
+                resp->static_body = f->data;
+                resp->static_size = f->size;
+                return;
+        }
+        http_respond_error(resp, HTTP_FORMAT_TEXT, 404, "no such file");
+}
+
+static const HttpRoute routes[] = {
+        { "/", HTTP_FORMAT_HTML, h_dashboard, args_dashboard },
+        { "/units/*", HTTP_FORMAT_HTML, h_unit_page, args_none },
+        { "/events", HTTP_FORMAT_HTML, h_events_page, args_events },
+        { "/static/*", HTTP_FORMAT_TEXT, h_static, args_none },
+        { "/metrics", HTTP_FORMAT_TEXT, h_metrics, args_none },
+        { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_none },
+        { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },
+        { "/api/v1/units/*/history", HTTP_FORMAT_JSON, h_api_history, args_history },
+        { "/api/v1/events", HTTP_FORMAT_JSON, h_api_events, args_events },
+        { "/api/v1/status", HTTP_FORMAT_JSON, h_api_status, args_none },
+};
+
+const HttpRouteTable http_host_routes = {
+        .routes = routes,
+        .n_routes = ELEMENTSOF(routes),
+        .json_prefix = "/api/",
+};

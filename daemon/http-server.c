@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/* libmicrohttpd glue: listeners (own sockets or systemd's), MHD in external mode on sd-event,
+ * request collection and response headers. The only file that includes microhttpd.h; it must
+ * know no route and no handler (the route table is the caller's) and never log above debug for
+ * anything a client sends.
+ *
+ * MHD runs with MHD_USE_EPOLL: its epoll fd is an sd-event I/O source, a prepare callback arms a
+ * timer from MHD_get_timeout() before every poll, and both call MHD_run(). No MHD threads. One
+ * MHD daemon per listening socket (MHD takes one socket each). MHD's own unescaping is switched
+ * off: http_request_init() decodes each path segment, so %2F inside a unit name stays inside its
+ * segment. TLS is MHD's (GnuTLS): the PEM key and certificate are handed to MHD_start_daemon(),
+ * which copies them into GnuTLS at start and never reads them again, so the caller wipes its
+ * copies as soon as http_server_new() returns. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "http-server.h"
+#include "log.h"
+#include "util.h"
+
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/* ---- listening sockets ---- */
+
+static int listen_on(const ListenAddress *a, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        int one = 1;
+
+        fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create socket for '%s': %m", a->text);
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (a->addr.ss_family == AF_INET6)
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, (const struct sockaddr *) &a->addr, a->addr_len) < 0)
+                return log_error_errno(errno, "Failed to bind to '%s': %m", a->text);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(errno, "Failed to listen on '%s': %m", a->text);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* HTTP_LISTEN_DEFAULT as a ListenAddress. */
+static ListenAddress listen_default(void) {
+        ListenAddress a = { .text = (char *) HTTP_LISTEN_DEFAULT,
+                            .addr_len = sizeof(struct sockaddr_in) };
+        struct sockaddr_in *in = (struct sockaddr_in *) &a.addr;
+
+        in->sin_family = AF_INET;
+        in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        in->sin_port = htons(HTTP_PORT_DEFAULT);
+        return a;
+}
+
+/* ---- MHD glue ---- */
+
+typedef struct Listener {
+        HttpServer *server;
+        struct MHD_Daemon *mhd;
+        sd_event_source *io;
+        sd_event_source *timer;
+        int fd;            /* owned by MHD once mhd is set */
+} Listener;
+
+struct HttpServer {
+        sd_event *event;
+        const HttpRouteTable *routes;
+        void *userdata;
+        HttpAccess access;
+        char mhd_error[256]; /* MHD's last message, for the error when it refuses to start */
+        Listener *listeners;
+        size_t n_listeners;
+        Response resp;     /* reused between requests: its body Buf keeps its memory */
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+        (void) kind;
+        http_request_add_arg(cls, key, value);
+        return MHD_YES;
+}
+
+static enum MHD_Result add_header(struct MHD_Response *r, const char *name, const char *value) {
+        return MHD_add_response_header(r, name, value);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+        HttpServer *s = cls;
+        Response *resp = &s->resp;
+        struct MHD_Response *r;
+        enum MHD_Result ok;
+        Request req;
+
+        (void) version, (void) upload_data, (void) upload_data_size, (void) con_cls;
+
+        http_request_init(&req, method, url);
+        (void) MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+        req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_IF_NONE_MATCH);
+        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_AUTHORIZATION);
+
+        http_response_reset(resp);
+        http_dispatch(s->routes, &s->access, s->userdata, &req, resp);
+
+        if (resp->static_body)
+                /* Embedded, read-only and never freed: MHD only reads a PERSISTENT buffer. */
+                r = MHD_create_response_from_buffer(resp->static_size,
+                                                    (void *) (uintptr_t) resp->static_body,
+                                                    MHD_RESPMEM_PERSISTENT);
+        else if (resp->body.len > 0)
+                r = MHD_create_response_from_buffer(resp->body.len, resp->body.data,
+                                                    MHD_RESPMEM_MUST_COPY);
+        else
+                r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (!r) {
+                http_request_done(&req);
+                return MHD_NO;
+        }
+        if (resp->content_type)
+                (void) add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        (void) add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                          resp->cache_control ? resp->cache_control : "no-store");
+        (void) add_header(r, "Content-Security-Policy", CSP);
+        (void) add_header(r, "X-Content-Type-Options", "nosniff");
+        (void) add_header(r, "Referrer-Policy", "no-referrer");
+        (void) add_header(r, "X-Frame-Options", "DENY");
+        (void) add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+        if (resp->allow)
+                (void) add_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+        if (resp->location)
+                (void) add_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+        if (resp->etag)
+                (void) add_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+        if (resp->www_authenticate)
+                (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
+        if (resp->vary_accept)
+                (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+
+        log_debug("%s %s -> %u", req.method == HTTP_OTHER ? "(other)" : method, req.path,
+                  resp->status);
+        ok = MHD_queue_response(c, resp->status, r);
+        MHD_destroy_response(r);
+        http_request_done(&req);
+        return ok;
+}
+
+/* Our own unescaping happens per segment in http_request_init(): keep MHD's hands off. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) {
+        (void) cls, (void) c;
+        return strlen(s);
+}
+
+/* MHD's messages: at debug level (they can be about clients), and the last one is kept for the
+ * error message when MHD_start_daemon() fails (e.g. GnuTLS refusing a key). */
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+        HttpServer *s = cls;
+        char msg[sizeof s->mhd_error];
+
+        /* MHD's messages are printf formats from the library itself. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        (void) vsnprintf(msg, sizeof msg, fmt, ap);
+#pragma GCC diagnostic pop
+        msg[strcspn(msg, "\n")] = 0;
+        memcpy(s->mhd_error, msg, sizeof msg);
+        log_debug("libmicrohttpd: %s", msg);
+}
+
+static unsigned n_connections(struct MHD_Daemon *d) {
+        const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        return info ? info->num_connections : 0;
+}
+
+/* MHD_run() once; and once more when connections were closed: MHD puts a listening socket that
+ * it took out of its epoll set at the connection limit back only at the START of a run, and in
+ * external mode nothing else would wake us for that (found by test-http's idle-connections
+ * test: without the second run the server stops accepting for good). */
+static void run(Listener *l) {
+        unsigned before = n_connections(l->mhd);
+
+        if (MHD_run(l->mhd) != MHD_YES)
+                log_debug("MHD_run() failed, ignoring");
+        if (n_connections(l->mhd) < before && MHD_run(l->mhd) != MHD_YES)
+                log_debug("MHD_run() failed, ignoring");
+}
+
+static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        (void) src, (void) fd, (void) revents;
+        run(userdata);
+        return 0;
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        (void) src, (void) usec;
+        run(userdata);
+        return 0;
+}
+
+/* Before every poll: arm the timer from MHD's next timeout (connection timeouts, and 0 when MHD
+ * has buffered work that epoll will not report). */
+static int on_prepare(sd_event_source *src, void *userdata) {
+        Listener *l = userdata;
+        MHD_UNSIGNED_LONG_LONG ms;
+        uint64_t now;
+
+        (void) src;
+        if (MHD_get_timeout(l->mhd, &ms) != MHD_YES)
+                return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        if (sd_event_now(l->server->event, CLOCK_MONOTONIC, &now) < 0)
+                now = now_monotonic_usec();
+        if (ms > UINT64_MAX / 1000 - now)
+                ms = (UINT64_MAX - now) / 1000 - 1;
+        (void) sd_event_source_set_time(l->timer, now + ms * 1000);
+        return sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+}
+
+static int listener_start(HttpServer *s, Listener *l, const HttpServerConfig *config) {
+        const bool tls = config->tls_key && config->tls_certificate;
+        /* TLS 1.2 and 1.3 only, GnuTLS's NORMAL set otherwise. MHD copies nothing: the strings
+         * are read during MHD_start_daemon() only. */
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) (uintptr_t) config->tls_key },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) (uintptr_t) config->tls_certificate },
+                { MHD_OPTION_HTTPS_PRIORITIES, 0,
+                  (void *) (uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        struct MHD_OptionItem no_options[] = { { MHD_OPTION_END, 0, NULL } };
+        const union MHD_DaemonInfo *info;
+        int r, flags;
+
+        flags = fcntl(l->fd, F_GETFL);
+        if (flags >= 0)
+                (void) fcntl(l->fd, F_SETFL, flags | O_NONBLOCK);
+
+        l->server = s;
+        s->mhd_error[0] = 0;
+        l->mhd = MHD_start_daemon(
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+                on_request, s,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                MHD_OPTION_ARRAY, tls ? tls_options : no_options,
+                MHD_OPTION_LISTEN_SOCKET, (MHD_socket) l->fd,
+                MHD_OPTION_CONNECTION_LIMIT,
+                (unsigned) (config->connection_limit ? config->connection_limit :
+                                                       HTTP_CONNECTIONS_DEFAULT),
+                MHD_OPTION_CONNECTION_TIMEOUT,
+                (unsigned) (config->timeout_sec ? config->timeout_sec : HTTP_TIMEOUT_SEC_DEFAULT),
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_MEMORY_LIMIT_DEFAULT,
+                MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+                MHD_OPTION_END);
+        if (!l->mhd) {
+                /* MHD did not take the socket. */
+                (void) close(TAKE_FD(l->fd));
+                if (tls)
+                        return log_error_errno(EBADMSG,
+                                               "Failed to start the HTTPS server (is the TLS key "
+                                               "an unencrypted PEM key matching the PEM "
+                                               "certificate?): %s",
+                                               s->mhd_error[0] ? s->mhd_error : "no details");
+                return log_error_errno(EIO, "Failed to start the HTTP server: %s",
+                                       s->mhd_error[0] ? s->mhd_error : "no details");
+        }
+        info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return log_error_errno(EIO, "Failed to get the HTTP server's epoll fd.");
+
+        r = sd_event_add_io(s->event, &l->io, info->epoll_fd, EPOLLIN, on_io, l);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the HTTP server: %m");
+        (void) sd_event_source_set_description(l->io, "http-io");
+        r = sd_event_source_set_prepare(l->io, on_prepare);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the HTTP prepare callback: %m");
+        r = sd_event_add_time(s->event, &l->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, l);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the HTTP timer: %m");
+        (void) sd_event_source_set_description(l->timer, "http-timer");
+        return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+}
+
+/* Is fd bound to 127.0.0.0/8 or ::1 (a socket only this machine can reach)? */
+static bool fd_is_loopback(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false; /* AF_UNIX: behind a proxy that passes its own Host */
+}
+
+static Listener *listener_add(HttpServer *s, int fd) {
+        s->listeners = xrealloc(s->listeners, (s->n_listeners + 1) * sizeof(Listener));
+        s->listeners[s->n_listeners] = (Listener) { .fd = fd };
+        return &s->listeners[s->n_listeners++];
+}
+
+int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpRouteTable *routes,
+                    void *userdata, HttpServer **ret) {
+        _cleanup_(http_server_freep) HttpServer *s = xcalloc(1, sizeof(*s));
+        int r, n = 0;
+
+        s->event = sd_event_ref(event);
+        s->routes = routes;
+        s->userdata = userdata;
+        s->access = (HttpAccess) { .token = config->token,
+                                   .allowed_hosts = config->allowed_hosts };
+
+        if (!!config->tls_key != !!config->tls_certificate)
+                return log_error_errno(EINVAL, "TLS needs both a key and a certificate.");
+        if (config->tls_key && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(EOPNOTSUPP,
+                                       "TLS requested, but libmicrohttpd was built without it.");
+        if (s->access.token &&
+            (isempty(s->access.token) || strlen(s->access.token) > HTTP_TOKEN_MAX))
+                return log_error_errno(EINVAL, "The bearer token must have 1 to %d bytes.",
+                                       HTTP_TOKEN_MAX);
+
+        if (config->use_listen_fds) {
+                n = sd_listen_fds(true);
+                if (n < 0)
+                        return log_error_errno(n, "Failed to get sockets from systemd: %m");
+                for (int i = 0; i < n; i++) {
+                        int fd = SD_LISTEN_FDS_START + i;
+                        if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+                                log_warning("Passed fd %d is not a listening stream socket, "
+                                            "ignoring", fd);
+                                (void) close(fd);
+                                continue;
+                        }
+                        listener_add(s, fd);
+                }
+        }
+        if (s->n_listeners == 0) {
+                const ListenAddress fallback = listen_default();
+                const ListenAddress *l = config->n_listen > 0 ? config->listen : &fallback;
+                size_t n_l = config->n_listen > 0 ? config->n_listen : 1;
+
+                for (size_t i = 0; i < n_l; i++) {
+                        int fd = -1;
+                        r = listen_on(&l[i], &fd);
+                        if (r < 0)
+                                return r;
+                        listener_add(s, fd);
+                }
+        }
+        if (s->n_listeners == 0)
+                return log_error_errno(EINVAL, "No address to listen on.");
+        s->access.loopback_only = true;
+        for (size_t i = 0; i < s->n_listeners; i++)
+                if (!fd_is_loopback(s->listeners[i].fd))
+                        s->access.loopback_only = false;
+        if (s->access.token && !config->tls_key && !s->access.loopback_only)
+                log_warning("The bearer token crosses the network in clear text: no TLS on a "
+                            "non-loopback socket (fine behind a TLS proxy on this host).");
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                r = listener_start(s, &s->listeners[i], config);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+HttpServer *http_server_free(HttpServer *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                Listener *l = &s->listeners[i];
+                sd_event_source_disable_unref(l->io);
+                sd_event_source_disable_unref(l->timer);
+                if (l->mhd)
+                        MHD_stop_daemon(l->mhd); /* closes the listening socket */
+                else if (l->fd >= 0)
+                        (void) close(l->fd);
+        }
+        free(s->listeners);
+        http_response_done(&s->resp);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
+
+void http_server_set_paused(HttpServer *s, bool paused) {
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                Listener *l = &s->listeners[i];
+                (void) sd_event_source_set_enabled(l->io, paused ? SD_EVENT_OFF : SD_EVENT_ON);
+                if (paused)
+                        (void) sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        }
+}
+
+size_t http_server_n_listeners(const HttpServer *s) {
+        return s->n_listeners;
+}
+
+int http_server_port(const HttpServer *s, size_t i) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (i >= s->n_listeners)
+                return -EINVAL;
+        if (getsockname(s->listeners[i].fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET)
+                return ntohs(((struct sockaddr_in *) &ss)->sin_port);
+        if (ss.ss_family == AF_INET6)
+                return ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
+        return -EAFNOSUPPORT;
+}
+
+const HttpAccess *http_server_access(const HttpServer *s) {
+        return &s->access;
+}
