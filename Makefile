@@ -26,7 +26,7 @@ LDOPT := -pie -Wl,-z,relro,-z,now
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CFLAGS_ALL = -D_GNU_SOURCE $(WARN) $(OPT) -Idaemon -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(LDOPT) $(LDFLAGS)
 

@@ -203,13 +203,17 @@ static int parse_listen_one(const char *s, size_t len, ListenAddress *ret) {
         return 0;
 }
 
-static void listen_free(ListenAddress *l, size_t n) {
+void listen_addresses_free(ListenAddress *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(l[i].text);
         free(l);
 }
 
-static int p_listen(Config *c, const char *v, ConfigError *e) {
+static void listen_free(ListenAddress *l, size_t n) {
+        listen_addresses_free(l, n);
+}
+
+int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n, ConfigError *e) {
         ListenAddress *l = NULL;
         size_t n = 0;
         const char *p = v;
@@ -239,6 +243,18 @@ static int p_listen(Config *c, const char *v, ConfigError *e) {
                 p += len;
                 p += strspn(p, " \t,");
         }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+static int p_listen(Config *c, const char *v, ConfigError *e) {
+        ListenAddress *l = NULL;
+        size_t n = 0;
+        int r = config_parse_listen(v, &l, &n, e);
+
+        if (r < 0)
+                return r;
         listen_free(c->listen, c->n_listen);
         c->listen = l;
         c->n_listen = n;

@@ -91,6 +91,13 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
 /* Checks across keys (run after every source is applied). 0 or -EINVAL with a message. */
 int config_validate(const Config *c, ConfigError *ret_error);
 
+/* Parse a `listen` value (ADDRESS:PORT items separated by spaces or commas, at most
+ * CONFIG_LISTEN_MAX) into a new array (possibly empty) for listen_addresses_free(). Shared by
+ * every program mode's configuration. Pure. 0, or -EINVAL/-ERANGE with a message. */
+int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n,
+                        ConfigError *ret_error);
+void listen_addresses_free(ListenAddress *l, size_t n);
+
 /* The effective configuration in the file's own syntax (for --check-config). Returns a string
  * the caller frees; it parses back to the same Config. */
 char *config_format(const Config *c);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fleet.conf parsing (see fleet-config.h): a key table {name, parse, format}; lines are applied
  * to a copy that replaces the original only when every line parsed. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,7 +15,6 @@
 #include "buf.h"
 #include "credential.h"
 #include "fleet-config.h"
-#include "http.h"
 #include "log.h"
 #include "render-fleet.h"
 #include "util.h"
@@ -118,31 +118,19 @@ static int p_prometheus(FleetConfig *c, const char *v, ConfigError *e) {
 }
 
 static int p_listen(FleetConfig *c, const char *v, ConfigError *e) {
-        char **l = NULL;
-        const char *p = v + strspn(v, " \t,");
+        ListenAddress *l = NULL;
+        size_t n = 0;
+        int r = config_parse_listen(v, &l, &n, e);
 
-        while (*p) {
-                size_t len = strcspn(p, " \t,");
-                _cleanup_free_ char *one = xstrndup(p, len);
-                struct sockaddr_storage ss;
-                socklen_t sl;
-
-                if (http_parse_listen(one, &ss, &sl) < 0 || strv_length(l) >= CONFIG_LISTEN_MAX) {
-                        strv_free(l);
-                        set_error(e, "listen: expected up to %u ADDR:PORT addresses",
-                                  CONFIG_LISTEN_MAX);
-                        return -EINVAL;
-                }
-                strv_push(&l, one);
-                p += len;
-                p += strspn(p, " \t,");
-        }
-        if (!l) {
-                set_error(e, "listen: expected ADDR:PORT");
+        if (r < 0)
+                return r;
+        if (n == 0) {
+                set_error(e, "listen: expected ADDRESS:PORT");
                 return -EINVAL;
         }
-        strv_free(c->listen);
+        listen_addresses_free(c->listen, c->n_listen);
         c->listen = l;
+        c->n_listen = n;
         return 0;
 }
 
@@ -273,8 +261,11 @@ static const Key keys[] = {
 
 FleetConfig *fleet_config_new(void) {
         FleetConfig *c = xcalloc(1, sizeof(*c));
+        int r;
 
-        strv_push(&c->listen, FLEET_LISTEN_DEFAULT);
+        r = p_listen(c, FLEET_LISTEN_DEFAULT, NULL);
+        assert(r == 0);
+        (void) r;
         c->job = xstrdup("exposured");
         c->host_url = xstrdup("http://{instance}");
         c->query_timeout_usec = 10 * USEC_PER_SEC;
@@ -289,7 +280,7 @@ FleetConfig *fleet_config_free(FleetConfig *c) {
         if (!c)
                 return NULL;
         free(c->prometheus);
-        strv_free(c->listen);
+        listen_addresses_free(c->listen, c->n_listen);
         free(c->job);
         free(c->prometheus_token);
         free(c->prometheus_ca);
@@ -309,9 +300,11 @@ static FleetConfig *copy(const FleetConfig *c) {
 
         *d = *c;
         d->prometheus = dup_null(c->prometheus);
-        d->listen = NULL;
-        for (char **l = c->listen; l && *l; l++)
-                strv_push(&d->listen, *l);
+        d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ListenAddress)) : NULL;
+        for (size_t i = 0; i < c->n_listen; i++) {
+                d->listen[i] = c->listen[i];
+                d->listen[i].text = xstrdup(c->listen[i].text);
+        }
         d->job = dup_null(c->job);
         d->prometheus_token = dup_null(c->prometheus_token);
         d->prometheus_ca = dup_null(c->prometheus_ca);
@@ -459,8 +452,8 @@ char *fleet_config_format(const FleetConfig *c) {
         if (c->prometheus)
                 buf_printf(&b, "prometheus = %s\n", c->prometheus);
         buf_puts(&b, "listen =");
-        for (char **l = c->listen; l && *l; l++)
-                buf_printf(&b, " %s", *l);
+        for (size_t i = 0; i < c->n_listen; i++)
+                buf_printf(&b, " %s", c->listen[i].text);
         buf_printf(&b, "\njob = %s\n", c->job);
         buf_printf(&b, "prometheus_token = %s\n", c->prometheus_token ? c->prometheus_token : "");
         buf_printf(&b, "prometheus_ca = %s\n", c->prometheus_ca ? c->prometheus_ca : "");

@@ -19,7 +19,8 @@
 
 typedef struct FleetConfig {
         char *prometheus;          /* base URL, http:// or https://, no trailing slash */
-        char **listen;             /* "ADDR:PORT" (strv), validated */
+        ListenAddress *listen;     /* where to listen when no socket is passed in */
+        size_t n_listen;
         char *job;                 /* the scrape job of the hosts' exposured */
         char *prometheus_token;    /* credential source or NULL */
         char *prometheus_ca;       /* credential source or NULL */
