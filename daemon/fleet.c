@@ -345,7 +345,8 @@ static void job_finish(FleetJob *j) {
 
         /* the Prometheus stage */
         if (j->error) {
-                if (asprintf(&perr, "%s (%s)", j->error_message, f->config->prometheus) < 0)
+                if (asprintf(&perr, "Prometheus at %s: %s", f->config->prometheus,
+                             j->error_message) < 0)
                         abort();
                 if (!f->prometheus_failing)
                         log_warning("Prometheus at '%s' failed: %s", f->config->prometheus,
@@ -564,6 +565,8 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
         j->now = now;
         j->since = since;
         j->diff = j->a && j->b;
+        if (q->page == FLEET_PAGE_REGRESSIONS)
+                j->step = fleet_regressions_step(since, now);
         j->done = done;
         j->userdata = userdata;
         j->n_queries = n_queries(q->page);
@@ -602,7 +605,6 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                 fleet_unit_hosts_exprs(f->config->job, q->unit, exprs);
                 break;
         case FLEET_PAGE_REGRESSIONS:
-                j->step = fleet_regressions_step(since, now);
                 fleet_regressions_exprs(f->config->job, j->step, exprs);
                 break;
         default:
