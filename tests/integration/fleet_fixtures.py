@@ -226,8 +226,10 @@ class Prometheus:
 
 
 def shipped_rule_files():
-    """The rule files shipped in monitoring/ (recording and alerting)."""
-    return sorted(glob.glob(os.path.join(MONITORING, "*.rules.yml")))
+    """The shipped rule files: the per-host alerts (units/) and the fleet's recording rules and
+    alert (monitoring/)."""
+    return [os.path.join(TOP, "units", "exposured.rules.yml")] + \
+        sorted(glob.glob(os.path.join(MONITORING, "*.rules.yml")))
 
 
 # -----------------------------------------------------------------------------------------------
