@@ -145,6 +145,18 @@ static int parse_bool(const char *v, bool *ret) {
 
 typedef int (*ParseFunc)(Config *c, const char *v, ConfigError *e);
 
+/* The root whose os-release names the OS in exposured_host_info: "/" unless the daemon watches
+ * another root's manager (a container's bus: its /proc/PID/root). */
+static int p_os_root(Config *c, const char *v, ConfigError *e) {
+        if (v[0] != '/' || strlen(v) >= PATH_MAX) {
+                set_error(e, 0, "os_root: expected an absolute directory path");
+                return -EINVAL;
+        }
+        free(c->os_root);
+        c->os_root = xstrdup(v);
+        return 0;
+}
+
 static int p_db(Config *c, const char *v, ConfigError *e) {
         if (v[0] != '/' || endswith(v, "/") || strlen(v) >= PATH_MAX) {
                 set_error(e, 0, "db: expected an absolute file path");
@@ -539,6 +551,7 @@ static const Key keys[] = {
         { "log_level", p_log_level },
         { "max_connections", p_max_connections },
         { "new_unit_threshold", p_threshold },
+        { "os_root", p_os_root },
         { "per_check_metrics", p_per_check_metrics },
         { "rescan_coalesce", p_coalesce },
         { "rescan_interval", p_interval },
@@ -573,6 +586,7 @@ Config *config_new(void) {
         c->tls_certificate = xstrdup("tls.crt");
         c->token = CONFIG_AUTO;
         c->token_file = xstrdup("token");
+        c->os_root = xstrdup("/");
         (void) r;
         return c;
 }
@@ -586,6 +600,7 @@ Config *config_free(Config *c) {
         free(c->tls_key);
         free(c->tls_certificate);
         free(c->token_file);
+        free(c->os_root);
         strv_free(c->allowed_hosts);
         free(c);
         return NULL;
@@ -599,6 +614,7 @@ static Config *config_copy(const Config *c) {
         d->tls_key = c->tls_key ? xstrdup(c->tls_key) : NULL;
         d->tls_certificate = c->tls_certificate ? xstrdup(c->tls_certificate) : NULL;
         d->token_file = c->token_file ? xstrdup(c->token_file) : NULL;
+        d->os_root = c->os_root ? xstrdup(c->os_root) : NULL;
         d->allowed_hosts = NULL;
         for (char **h = c->allowed_hosts; h && *h; h++)
                 strv_push(&d->allowed_hosts, *h);
@@ -618,6 +634,7 @@ static void config_replace(Config *dst, Config *src) {
         free(dst->tls_key);
         free(dst->tls_certificate);
         free(dst->token_file);
+        free(dst->os_root);
         strv_free(dst->allowed_hosts);
         *dst = *src;
         free(src);
@@ -817,6 +834,7 @@ char *config_format(const Config *c) {
         buf_printf(&b, "max_connections = %u\n", c->max_connections);
         buf_printf(&b, "new_unit_threshold = %u.%u\n", c->new_unit_threshold / 10,
                    c->new_unit_threshold % 10);
+        buf_printf(&b, "os_root = %s\n", c->os_root);
         buf_printf(&b, "per_check_metrics = %s\n", c->per_check_metrics ? "yes" : "no");
         buf_puts(&b, "rescan_coalesce = ");
         format_duration(&b, c->rescan_coalesce_usec, true);

@@ -51,6 +51,7 @@ typedef struct Config {
         unsigned systemd_major; /* its leading number; 0 when not overridden */
         uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
         uint64_t db_retry_usec; /* after a failed database write or open, retry this often */
+        char *os_root;          /* where the watched host's os-release is (absolute dir) */
         /* Access (docs/http.md): sources are credential names ($CREDENTIALS_DIRECTORY, from
          * LoadCredential=) or absolute paths. */
         ConfigSwitch tls;       /* auto: HTTPS when both TLS credentials exist */

@@ -10,7 +10,8 @@ pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev 
         libcurl4-gnutls-dev"
 pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
-        prometheus chromium chromium-driver python3-selenium python3-prometheus-client"
+        prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
+        python3-prometheus-client python3-yaml"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 
