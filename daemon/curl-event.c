@@ -36,7 +36,19 @@ struct CurlEvent {
         sd_event_source *timer;
         CurlFetch *fetches; /* pending, a doubly linked list */
         size_t n_fetches;
+        /* every socket source, so that those curl_multi_cleanup() does not report as removed
+         * (connections in its cache) are freed too */
+        sd_event_source **sources;
+        size_t n_sources;
 };
+
+static void source_forget(CurlEvent *c, sd_event_source *src) {
+        for (size_t i = 0; i < c->n_sources; i++)
+                if (c->sources[i] == src) {
+                        c->sources[i] = c->sources[--c->n_sources];
+                        return;
+                }
+}
 
 static void check_done(CurlEvent *c);
 
@@ -94,6 +106,7 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
         if (what == CURL_POLL_REMOVE) {
                 if (src) {
                         (void) curl_multi_assign(c->multi, s, NULL);
+                        source_forget(c, src);
                         (void) sd_event_source_disable_unref(src);
                 }
                 return 0;
@@ -114,6 +127,8 @@ static int socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
                 (void) sd_event_source_disable_unref(src);
                 return -1;
         }
+        c->sources = xrealloc(c->sources, (c->n_sources + 1) * sizeof(sd_event_source *));
+        c->sources[c->n_sources++] = src;
         return 0;
 }
 
@@ -238,6 +253,9 @@ CurlEvent *curl_event_free(CurlEvent *c) {
         /* curl_multi_cleanup() may still report sockets to remove: the sources go with it. */
         if (c->multi)
                 (void) curl_multi_cleanup(c->multi);
+        for (size_t i = 0; i < c->n_sources; i++)
+                (void) sd_event_source_disable_unref(c->sources[i]);
+        free(c->sources);
         (void) sd_event_source_disable_unref(c->timer);
         sd_event_unref(c->event);
         free(c);
