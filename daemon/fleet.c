@@ -615,7 +615,9 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                         r = prom_client_query_range(f->prom, exprs[i], since, now, j->step,
                                                     query_done[i], j, &j->calls[i]);
                 else
-                        r = prom_client_query(f->prom, exprs[i], now, query_done[i], j,
+                        /* at Prometheus' own now: ours, in whole seconds, may miss the
+                         * sample of the last second */
+                        r = prom_client_query(f->prom, exprs[i], 0, query_done[i], j,
                                               &j->calls[i]);
                 if (r >= 0)
                         j->pending++;

@@ -424,7 +424,9 @@ def test_real_fleet(fleet, exposured, browser):
         fleet.wait_exposure(weak_host, unit, want_weak)
         j = d.json("/api/v1/fleet/units")
         row = [u for u in j["units"] if u["unit"] == unit][0]
-        assert row["drift"] is True
+        assert row["drift"] is True, (row, d.json("/api/v1/fleet/units/" + q(unit)),
+                                      fleet.prometheus.values(
+                                          'exposured_unit_exposure{unit="%s"}' % unit))
         diff = d.json("/api/v1/fleet/units/%s/diff?a=%s&b=%s" % (q(unit), weak_host.instance,
                                                                 other.instance))
         ca = {c["name"]: c for c in weak_host.oracle_checks(unit)}
