@@ -237,7 +237,11 @@ int curl_event_new(sd_event *event, CurlEvent **ret) {
         if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
+            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
+            /* however many pages are asked for at once, at most this many connections: the
+             * rest wait in curl's queue (their timeouts run meanwhile) */
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                              (long) CURL_EVENT_CONNECTIONS_MAX) != CURLM_OK) {
                 curl_event_free(c);
                 return -EIO;
         }

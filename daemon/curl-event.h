@@ -14,6 +14,8 @@
 
 #include "cleanup.h"
 
+#define CURL_EVENT_CONNECTIONS_MAX 16 /* open at once; more fetches queue */
+
 typedef struct CurlEvent CurlEvent;
 typedef struct CurlFetch CurlFetch;
 
