@@ -159,6 +159,8 @@ install: all
 	install -m 0644 units/exposured.socket $(DESTDIR)$(UNITDIR)/exposured.socket
 	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf
 	install -m 0644 $(wildcard units/*.example) $(wildcard units/*.rules.yml) $(DESTDIR)$(DATADIR)/
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/monitoring
+	install -m 0644 $(wildcard monitoring/*) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }
