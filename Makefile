@@ -161,6 +161,8 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/exposured-fleet.service
 	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf
 	install -m 0644 $(wildcard units/*.example) $(wildcard units/*.rules.yml) $(DESTDIR)$(DATADIR)/
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/monitoring
+	install -m 0644 $(wildcard monitoring/*) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }

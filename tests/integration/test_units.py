@@ -46,6 +46,9 @@ INSTALLED = {
         "usr/local/share/exposured/exposured-listen.conf.example",
         "usr/local/share/exposured/exposured-tls.conf.example",
         "usr/local/share/exposured/exposured.rules.yml",
+        "usr/local/share/exposured/monitoring/alertmanager.yml",
+        "usr/local/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "usr/local/share/exposured/monitoring/grafana-exposured-fleet.json",
         "usr/local/share/man/man8/exposured.8",
     ],
     "/usr": [
@@ -57,6 +60,9 @@ INSTALLED = {
         "usr/share/exposured/exposured-listen.conf.example",
         "usr/share/exposured/exposured-tls.conf.example",
         "usr/share/exposured/exposured.rules.yml",
+        "usr/share/exposured/monitoring/alertmanager.yml",
+        "usr/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "usr/share/exposured/monitoring/grafana-exposured-fleet.json",
         "usr/share/man/man8/exposured.8",
     ],
     "/opt/exposured": [
@@ -68,6 +74,9 @@ INSTALLED = {
         "opt/exposured/share/exposured/exposured-listen.conf.example",
         "opt/exposured/share/exposured/exposured-tls.conf.example",
         "opt/exposured/share/exposured/exposured.rules.yml",
+        "opt/exposured/share/exposured/monitoring/alertmanager.yml",
+        "opt/exposured/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "opt/exposured/share/exposured/monitoring/grafana-exposured-fleet.json",
         "opt/exposured/share/man/man8/exposured.8",
     ],
 }
@@ -470,3 +479,23 @@ def test_unit_on_every_version(container):
                               % (c.version, ours, *best))
     finally:
         c.remove_units(list(units))
+
+
+def test_host_info_under_sandbox(installed):
+    """The hardened unit (its own root directory, no network) still reads the host's identity:
+    the machine ID and hostname over the bus, os-release from its read-only /usr."""
+    i = installed
+    code, body = i.http("/metrics")
+    assert code == 200
+    info = [l for l in body.splitlines() if l.startswith("exposured_host_info{")]
+    assert len(info) == 1, info
+    osr = dict(l.split("=", 1) for l in i.run("cat", "/usr/lib/os-release").stdout.splitlines()
+               if "=" in l)
+    want = {"hostname": i.run("hostname").stdout.strip(),
+            "machine_id": i.run("cat", "/etc/machine-id").stdout.strip(),
+            "os_id": osr["ID"].strip('"'), "os_version_id": osr["VERSION_ID"].strip('"'),
+            "systemd_version": i.run("systemctl", "show", "-p", "Version",
+                                     "--value").stdout.strip(),
+            "kernel": i.run("uname", "-r").stdout.strip()}
+    assert info[0] == "exposured_host_info{%s} 1" % ",".join(
+        '%s="%s"' % kv for kv in want.items()), (info, want)
