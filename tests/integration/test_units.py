@@ -39,10 +39,13 @@ EXPOSURE_BAR = 1.0      # exposured.service must never score above this (online,
 INSTALLED = {
     "/usr/local": [
         "etc/exposured/exposured.conf",
+        "etc/systemd/system/exposured-fleet.service",
         "etc/systemd/system/exposured.service",
         "etc/systemd/system/exposured.socket",
         "etc/sysusers.d/exposured.conf",
         "usr/local/bin/exposured",
+        "usr/local/share/exposured/exposured-fleet-credentials.conf.example",
+        "usr/local/share/exposured/exposured-fleet-network.conf.example",
         "usr/local/share/exposured/exposured-listen.conf.example",
         "usr/local/share/exposured/exposured-tls.conf.example",
         "usr/local/share/exposured/exposured.rules.yml",
@@ -54,9 +57,12 @@ INSTALLED = {
     "/usr": [
         "etc/exposured/exposured.conf",
         "usr/bin/exposured",
+        "usr/lib/systemd/system/exposured-fleet.service",
         "usr/lib/systemd/system/exposured.service",
         "usr/lib/systemd/system/exposured.socket",
         "usr/lib/sysusers.d/exposured.conf",
+        "usr/share/exposured/exposured-fleet-credentials.conf.example",
+        "usr/share/exposured/exposured-fleet-network.conf.example",
         "usr/share/exposured/exposured-listen.conf.example",
         "usr/share/exposured/exposured-tls.conf.example",
         "usr/share/exposured/exposured.rules.yml",
@@ -67,10 +73,13 @@ INSTALLED = {
     ],
     "/opt/exposured": [
         "etc/exposured/exposured.conf",
+        "etc/systemd/system/exposured-fleet.service",
         "etc/systemd/system/exposured.service",
         "etc/systemd/system/exposured.socket",
         "etc/sysusers.d/exposured.conf",
         "opt/exposured/bin/exposured",
+        "opt/exposured/share/exposured/exposured-fleet-credentials.conf.example",
+        "opt/exposured/share/exposured/exposured-fleet-network.conf.example",
         "opt/exposured/share/exposured/exposured-listen.conf.example",
         "opt/exposured/share/exposured/exposured-tls.conf.example",
         "opt/exposured/share/exposured/exposured.rules.yml",
@@ -499,3 +508,55 @@ def test_host_info_under_sandbox(installed):
             "kernel": i.run("uname", "-r").stdout.strip()}
     assert info[0] == "exposured_host_info{%s} 1" % ",".join(
         '%s="%s"' % kv for kv in want.items()), (info, want)
+
+
+FLEET_PORT = 9574
+
+
+def test_fleet_unit(installed):
+    """exposured-fleet.service as installed, under its whole sandbox (dynamic user, localhost
+    only): it reads a real Prometheus (started in the container as a transient unit, scraping the
+    container's own socket-activated exposured) and serves the fleet JSON; online it scores at
+    most 1.0, as `make lint` demands offline."""
+    i = installed
+    prom_dir = "/var/tmp/fleet-prom"
+    os.makedirs(i.c.path(prom_dir), exist_ok=True)
+    with open(i.c.path(prom_dir + "/prometheus.yml"), "w", encoding="utf-8") as f:
+        f.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n"
+                "  - job_name: exposured\n    static_configs: [{targets: ['127.0.0.1:%d']}]\n"
+                % PORT)
+    with open(i.c.path("/etc/exposured/fleet.conf"), "w", encoding="utf-8") as f:
+        f.write("prometheus = http://127.0.0.1:9090\ncache = 0\n")
+    i.run("systemd-run", "--unit=fleet-test-prometheus", "--", "/usr/bin/prometheus",
+          "--config.file=%s/prometheus.yml" % prom_dir, "--storage.tsdb.path=%s/data" % prom_dir,
+          "--web.listen-address=127.0.0.1:9090")
+    try:
+        i.run("systemctl", "start", "exposured-fleet.service")
+        assert i.show("exposured-fleet.service", "ActiveState")["ActiveState"] == "active"
+
+        def hosts():
+            r = i.run("curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
+                      "http://127.0.0.1:%d/api/v1/fleet/hosts" % FLEET_PORT, check=False)
+            body, _, code = r.stdout.rpartition("\n")
+            if code != "200":
+                return None
+            j = json.loads(body)
+            ok = [h for h in j["hosts"] if h["up"] and h["services"] > 0]
+            return j if ok and j["prometheus"]["fresh"] else None
+        j = i.wait_for("the fleet to list the container's exposured", hosts, timeout=90)
+        assert j["hosts"][0]["instance"] == "127.0.0.1:%d" % PORT
+        pid = i.show("exposured-fleet.service", "MainPID")["MainPID"]
+        status = i.run("cat", "/proc/%s/status" % pid).stdout
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        assert uid >= 61184, "not a dynamic user: uid %d" % uid
+        r = i.run("systemd-analyze", "security", "--no-pager", "--threshold=10",
+                  "exposured-fleet.service", check=False)
+        assert r.returncode == 0, r.stdout[-3000:]
+        score = re.search(r"Overall exposure level for exposured-fleet.service: ([0-9.]+)",
+                          r.stdout).group(1)
+        oracle.SUMMARY.append("units: exposured-fleet.service %s online" % score)
+        journal = i.journal("-u", "exposured-fleet.service", "-p", "err")
+        assert "exposured" not in journal, journal[-2000:]
+    finally:
+        i.run("systemctl", "stop", "exposured-fleet.service", "fleet-test-prometheus.service",
+              check=False)
