@@ -95,7 +95,7 @@ const char *http_request_arg(const Request *req, const char *key);
  * http_deferred_finish(d) exactly once. Meanwhile the connection is suspended (it waits without
  * timeout: the handler must bound its own wait). Returns NULL when the caller cannot wait
  * (http_dispatch() called without a server, as tests do): then answer in resp at once. Handles
- * still open when the server is freed die with it: drop them before http_server_free(). */
+ * still open when the server is freed are answered 503 and die with it: drop them first. */
 HttpDeferred *http_response_defer(Response *resp);
 /* The Response a deferred handler fills (implemented by the server, http-server.c). */
 Response *http_deferred_response(HttpDeferred *d);

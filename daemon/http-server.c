@@ -81,6 +81,7 @@ struct HttpServer {
         Listener *listeners;
         size_t n_listeners;
         Response resp;     /* reused between requests: its body Buf keeps its memory */
+        HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -143,6 +144,8 @@ struct HttpDeferred {
         struct MHD_Connection *connection;
         Response resp;
         bool finished;
+        HttpDeferred *prev, *next; /* the server's list: MHD refuses to stop with a connection
+                                    * still suspended, so http_server_free() answers them */
 };
 
 typedef struct DeferContext {
@@ -159,6 +162,10 @@ static HttpDeferred *defer_request(Response *resp, void *userdata) {
         d->server = x->server;
         d->connection = x->connection;
         d->resp.status = 200;
+        d->next = x->server->deferred;
+        if (d->next)
+                d->next->prev = d;
+        x->server->deferred = d;
         *x->con_cls = d;
         return d;
 }
@@ -184,6 +191,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         (void) cls, (void) c, (void) toe;
         if (!d)
                 return;
+        if (d->prev)
+                d->prev->next = d->next;
+        else
+                d->server->deferred = d->next;
+        if (d->next)
+                d->next->prev = d->prev;
         http_response_done(&d->resp);
         free(d);
         *con_cls = NULL;
@@ -470,6 +483,16 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
+        /* Deferred answers still waiting: answer them 503 and let MHD run once, so that no
+         * connection is suspended when MHD_stop_daemon() comes (it aborts the process then). */
+        for (HttpDeferred *d = s->deferred; d; d = d->next)
+                if (!d->finished) {
+                        http_respond_error(&d->resp, HTTP_FORMAT_TEXT, 503, "shutting down");
+                        http_deferred_finish(d);
+                }
+        for (size_t i = 0; s->deferred && i < s->n_listeners; i++)
+                if (s->listeners[i].mhd)
+                        (void) MHD_run(s->listeners[i].mhd);
         for (size_t i = 0; i < s->n_listeners; i++) {
                 Listener *l = &s->listeners[i];
                 sd_event_source_disable_unref(l->io);
