@@ -397,7 +397,8 @@ FleetRegressions *fleet_regressions_build(PromResult *const res[_FLEET_RQ_MAX], 
                 for (size_t j = 0; j < s->n_points; j++) {
                         const PromPoint *p = &s->points[j];
                         /* rises are whole numbers; anything else is not this query's answer */
-                        if (!(p->value >= 1.0 && p->value < 1e7) || !(p->time >= (double) since))
+                        if (!(p->value >= 1.0 && p->value < 1e7) || !(p->time >= (double) since) ||
+                            !(p->time < 1e11))
                                 continue;
                         if (r->n == cap) {
                                 cap = cap ? cap * 2 : 32;
