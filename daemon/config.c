@@ -451,12 +451,14 @@ static int p_token(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
-/* A credential name or an absolute path. */
+/* A credential name or an absolute path (credential_source_valid()). */
 static int parse_source(const char *key, const char *v, char **field, ConfigError *e) {
-        if (!(v[0] == '/' ? strlen(v) < PATH_MAX && !endswith(v, "/") :
-                            credential_name_valid(v))) {
-                set_error(e, 0, "%s: expected a credential name (no '/') or an absolute path",
-                          key);
+        if (!credential_source_valid(v)) {
+                _cleanup_free_ char *sh = shown(v);
+                set_error(e, 0,
+                          "%s: '%s' is not a credential name (no '/') or an absolute path (both "
+                          "UTF-8 without control characters)",
+                          key, sh);
                 return -EINVAL;
         }
         free(*field);
@@ -537,32 +539,162 @@ static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
+/* ---- formatting: each key's value as config_format() writes it ---- */
+
+typedef void (*FormatFunc)(const Config *c, Buf *b);
+
+static void format_duration(Buf *b, uint64_t u, bool short_unit) {
+        if (short_unit)
+                buf_printf(b, "%" PRIu64 "ms", u / USEC_PER_MSEC);
+        else if (u % USEC_PER_DAY == 0)
+                buf_printf(b, "%" PRIu64 "d", u / USEC_PER_DAY);
+        else if (u % USEC_PER_HOUR == 0)
+                buf_printf(b, "%" PRIu64 "h", u / USEC_PER_HOUR);
+        else if (u % USEC_PER_MINUTE == 0)
+                buf_printf(b, "%" PRIu64 "m", u / USEC_PER_MINUTE);
+        else
+                buf_printf(b, "%" PRIu64 "s", u / USEC_PER_SEC);
+}
+
+static void f_allowed_hosts(const Config *c, Buf *b) {
+        if (!c->allowed_hosts)
+                buf_puts(b, "auto");
+        for (char **h = c->allowed_hosts; h && *h; h++) {
+                if (h != c->allowed_hosts)
+                        buf_putc(b, ' ');
+                buf_puts(b, *h);
+        }
+}
+
+static void f_db(const Config *c, Buf *b) {
+        buf_puts(b, c->db);
+}
+
+static void f_os_root(const Config *c, Buf *b) {
+        buf_puts(b, c->os_root);
+}
+
+static void f_db_max_size(const Config *c, Buf *b) {
+        buf_printf(b, "%" PRIu64, c->db_max_bytes);
+}
+
+static void f_db_retry(const Config *c, Buf *b) {
+        format_duration(b, c->db_retry_usec, false);
+}
+
+static void f_listen(const Config *c, Buf *b) {
+        for (size_t i = 0; i < c->n_listen; i++) {
+                if (i > 0)
+                        buf_putc(b, ' ');
+                buf_puts(b, c->listen[i].text);
+        }
+}
+
+static void f_log_level(const Config *c, Buf *b) {
+        static const char *const levels[] = { "emerg",   "alert",  "crit", "err",
+                                              "warning", "notice", "info", "debug" };
+
+        buf_puts(b, c->log_level >= 0 && c->log_level < 8 ? levels[c->log_level] : "info");
+}
+
+static void f_max_connections(const Config *c, Buf *b) {
+        buf_printf(b, "%u", c->max_connections);
+}
+
+static void f_threshold(const Config *c, Buf *b) {
+        buf_printf(b, "%u.%u", c->new_unit_threshold / 10, c->new_unit_threshold % 10);
+}
+
+static void f_per_check_metrics(const Config *c, Buf *b) {
+        buf_puts(b, c->per_check_metrics ? "yes" : "no");
+}
+
+static void f_coalesce(const Config *c, Buf *b) {
+        format_duration(b, c->rescan_coalesce_usec, true);
+}
+
+static void f_interval(const Config *c, Buf *b) {
+        if (c->rescan_interval_usec == 0)
+                buf_puts(b, "0");
+        else
+                format_duration(b, c->rescan_interval_usec, false);
+}
+
+static void f_retention(const Config *c, Buf *b) {
+        if (c->retention_usec == 0)
+                buf_puts(b, "infinity");
+        else
+                format_duration(b, c->retention_usec, false);
+}
+
+static void f_systemd_version(const Config *c, Buf *b) {
+        buf_puts(b, c->systemd_version ?: "auto");
+}
+
+static void f_tls(const Config *c, Buf *b) {
+        buf_puts(b, switch_names[c->tls]);
+}
+
+static void f_tls_certificate(const Config *c, Buf *b) {
+        buf_puts(b, c->tls_certificate);
+}
+
+static void f_tls_key(const Config *c, Buf *b) {
+        buf_puts(b, c->tls_key);
+}
+
+static void f_token(const Config *c, Buf *b) {
+        buf_puts(b, switch_names[c->token]);
+}
+
+static void f_token_file(const Config *c, Buf *b) {
+        buf_puts(b, c->token_file);
+}
+
+/* The key table: what parses a value and what writes it back (config_format() lists the keys in
+ * this order). */
 typedef struct Key {
         const char *name;
         ParseFunc parse;
+        FormatFunc format;
 } Key;
 
 static const Key keys[] = {
-        { "allowed_hosts", p_allowed_hosts },
-        { "db", p_db },
-        { "db_max_size", p_db_max_size },
-        { "db_retry", p_db_retry },
-        { "listen", p_listen },
-        { "log_level", p_log_level },
-        { "max_connections", p_max_connections },
-        { "new_unit_threshold", p_threshold },
-        { "os_root", p_os_root },
-        { "per_check_metrics", p_per_check_metrics },
-        { "rescan_coalesce", p_coalesce },
-        { "rescan_interval", p_interval },
-        { "retention", p_retention },
-        { "systemd_version", p_systemd_version },
-        { "tls", p_tls },
-        { "tls_certificate", p_tls_certificate },
-        { "tls_key", p_tls_key },
-        { "token", p_token },
-        { "token_file", p_token_file },
+        { "allowed_hosts", p_allowed_hosts, f_allowed_hosts },
+        { "db", p_db, f_db },
+        { "db_max_size", p_db_max_size, f_db_max_size },
+        { "db_retry", p_db_retry, f_db_retry },
+        { "listen", p_listen, f_listen },
+        { "log_level", p_log_level, f_log_level },
+        { "max_connections", p_max_connections, f_max_connections },
+        { "new_unit_threshold", p_threshold, f_threshold },
+        { "os_root", p_os_root, f_os_root },
+        { "per_check_metrics", p_per_check_metrics, f_per_check_metrics },
+        { "rescan_coalesce", p_coalesce, f_coalesce },
+        { "rescan_interval", p_interval, f_interval },
+        { "retention", p_retention, f_retention },
+        { "systemd_version", p_systemd_version, f_systemd_version },
+        { "tls", p_tls, f_tls },
+        { "tls_certificate", p_tls_certificate, f_tls_certificate },
+        { "tls_key", p_tls_key, f_tls_key },
+        { "token", p_token, f_token },
+        { "token_file", p_token_file, f_token_file },
 };
+
+/* Append k's line as config_format() writes it ("key = value", or "key =" for an empty list),
+ * without the newline. */
+static void format_line(const Key *k, const Config *c, Buf *b) {
+        Buf v = {};
+
+        k->format(c, &v);
+        buf_puts(b, k->name);
+        buf_puts(b, " =");
+        if (v.len > 0) {
+                buf_putc(b, ' ');
+                buf_append(b, v.data, v.len);
+        }
+        buf_done(&v);
+}
 
 /* ---- Config objects ---- */
 
@@ -663,8 +795,23 @@ static int apply(Config *c, const char *key, const char *value, unsigned line, C
                         return -EINVAL;
                 }
         r = k->parse(c, value, e);
-        if (r < 0 && e)
-                e->line = line;
+        if (r < 0) {
+                if (e)
+                        e->line = line;
+                return r;
+        }
+        /* What config_format() writes back must parse again: "key = value" may be longer than
+         * the line it came from ("key=value", a duration in other units, a size in bytes), so
+         * the line limit is checked on the line as written back. */
+        Buf b = {};
+        format_line(k, c, &b);
+        size_t n = b.len;
+        buf_done(&b);
+        if (n > CONFIG_LINE_MAX) {
+                set_error(e, line, "%s: value too long (more than %u bytes as 'key = value')",
+                          k->name, CONFIG_LINE_MAX);
+                return -EINVAL;
+        }
         return r;
 }
 
@@ -798,61 +945,12 @@ int config_validate(const Config *c, ConfigError *ret_error) {
         return 0;
 }
 
-static void format_duration(Buf *b, uint64_t u, bool short_unit) {
-        if (short_unit)
-                buf_printf(b, "%" PRIu64 "ms", u / USEC_PER_MSEC);
-        else if (u % USEC_PER_DAY == 0)
-                buf_printf(b, "%" PRIu64 "d", u / USEC_PER_DAY);
-        else if (u % USEC_PER_HOUR == 0)
-                buf_printf(b, "%" PRIu64 "h", u / USEC_PER_HOUR);
-        else if (u % USEC_PER_MINUTE == 0)
-                buf_printf(b, "%" PRIu64 "m", u / USEC_PER_MINUTE);
-        else
-                buf_printf(b, "%" PRIu64 "s", u / USEC_PER_SEC);
-}
-
 char *config_format(const Config *c) {
-        static const char *const levels[] = { "emerg",   "alert",  "crit", "err",
-                                              "warning", "notice", "info", "debug" };
         Buf b = {};
 
-        buf_puts(&b, "allowed_hosts =");
-        if (!c->allowed_hosts)
-                buf_puts(&b, " auto");
-        for (char **h = c->allowed_hosts; h && *h; h++)
-                buf_printf(&b, " %s", *h);
-        buf_printf(&b, "\ndb = %s\n", c->db);
-        buf_printf(&b, "db_max_size = %" PRIu64 "\n", c->db_max_bytes);
-        buf_puts(&b, "db_retry = ");
-        format_duration(&b, c->db_retry_usec, false);
-        buf_puts(&b, "\n");
-        buf_puts(&b, "listen =");
-        for (size_t i = 0; i < c->n_listen; i++)
-                buf_printf(&b, " %s", c->listen[i].text);
-        buf_printf(&b, "\nlog_level = %s\n",
-                   c->log_level >= 0 && c->log_level < 8 ? levels[c->log_level] : "info");
-        buf_printf(&b, "max_connections = %u\n", c->max_connections);
-        buf_printf(&b, "new_unit_threshold = %u.%u\n", c->new_unit_threshold / 10,
-                   c->new_unit_threshold % 10);
-        buf_printf(&b, "os_root = %s\n", c->os_root);
-        buf_printf(&b, "per_check_metrics = %s\n", c->per_check_metrics ? "yes" : "no");
-        buf_puts(&b, "rescan_coalesce = ");
-        format_duration(&b, c->rescan_coalesce_usec, true);
-        buf_puts(&b, "\nrescan_interval = ");
-        if (c->rescan_interval_usec == 0)
-                buf_puts(&b, "0");
-        else
-                format_duration(&b, c->rescan_interval_usec, false);
-        buf_puts(&b, "\nretention = ");
-        if (c->retention_usec == 0)
-                buf_puts(&b, "infinity");
-        else
-                format_duration(&b, c->retention_usec, false);
-        buf_printf(&b, "\nsystemd_version = %s\n", c->systemd_version ?: "auto");
-        buf_printf(&b, "tls = %s\n", switch_names[c->tls]);
-        buf_printf(&b, "tls_certificate = %s\n", c->tls_certificate);
-        buf_printf(&b, "tls_key = %s\n", c->tls_key);
-        buf_printf(&b, "token = %s\n", switch_names[c->token]);
-        buf_printf(&b, "token_file = %s\n", c->token_file);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                format_line(&keys[i], c, &b);
+                buf_putc(&b, '\n');
+        }
         return buf_steal(&b);
 }

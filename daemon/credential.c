@@ -4,6 +4,8 @@
  * one buffer allocated up front (no realloc that would leave copies behind). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,29 +13,49 @@
 #include "credential.h"
 #include "util.h"
 
+/* Is s valid UTF-8 without control characters (C0 including tab, DEL, C1)? The names and paths
+ * end up in messages and in the configuration written back: nothing there may be invisible. */
+static bool printable_utf8(const char *s) {
+        while (*s) {
+                unsigned char c = (unsigned char) *s;
+                size_t n = utf8_char_len(s, SIZE_MAX);
+
+                if (n == 0 || c < 0x20 || c == 0x7f)
+                        return false;
+                /* U+0080..U+009F: C2 80..C2 9F */
+                if (c == 0xc2 && (unsigned char) s[1] < 0xa0)
+                        return false;
+                s += n;
+        }
+        return true;
+}
+
 bool credential_name_valid(const char *name) {
         size_t n = name ? strlen(name) : 0;
 
         if (n == 0 || n > CREDENTIAL_NAME_MAX || streq(name, ".") || streq(name, ".."))
                 return false;
-        for (const char *p = name; *p; p++)
-                if (*p == '/' || (unsigned char) *p < 0x20 || *p == 0x7f)
-                        return false;
-        return true;
+        return !strchr(name, '/') && printable_utf8(name);
+}
+
+bool credential_source_valid(const char *source) {
+        if (isempty(source))
+                return false;
+        if (source[0] != '/')
+                return credential_name_valid(source);
+        return strlen(source) < PATH_MAX && !endswith(source, "/") && printable_utf8(source);
 }
 
 int credential_path(const char *source, char **ret) {
         const char *dir;
         char *p;
 
-        if (isempty(source))
+        if (!credential_source_valid(source))
                 return -EINVAL;
         if (source[0] == '/') {
                 *ret = xstrdup(source);
                 return 0;
         }
-        if (!credential_name_valid(source))
-                return -EINVAL;
         dir = getenv("CREDENTIALS_DIRECTORY");
         if (isempty(dir) || dir[0] != '/')
                 return -ENOENT;

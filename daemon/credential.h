@@ -14,8 +14,13 @@
 #define CREDENTIAL_TOKEN_MAX 256U        /* bytes of a bearer token (HTTP_TOKEN_MAX agrees) */
 #define CREDENTIAL_NAME_MAX 255U
 
-/* Is name a valid credential name (systemd's rules: a file name, no "/", not "." or "..")? */
+/* Is name a valid credential name (systemd's rules: a file name, no "/", not "." or "..", at
+ * most CREDENTIAL_NAME_MAX bytes), in UTF-8 without control characters? Pure. */
 bool credential_name_valid(const char *name);
+
+/* Is source a valid credential name, or an absolute path (shorter than PATH_MAX, not ending in
+ * "/") in UTF-8 without control characters (C0, DEL, C1; tabs included)? Pure. */
+bool credential_source_valid(const char *source);
 
 /* Resolve source (a credential name or an absolute path) to a path the caller frees.
  * -ENOENT when source is a credential name and $CREDENTIALS_DIRECTORY is not set; -EINVAL for a

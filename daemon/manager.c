@@ -19,6 +19,7 @@
 #include "http-server.h"
 #include "log.h"
 #include "manager.h"
+#include "secrets.h"
 #include "score.h"
 #include "state.h"
 #include "store.h"
@@ -786,122 +787,6 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
-/* ---- access: TLS and token credentials (docs/http.md) ---- */
-
-_Static_assert(CREDENTIAL_TOKEN_MAX <= HTTP_TOKEN_MAX, "a token read must fit the comparison");
-
-/* Read the secret `key` names (source: a credential name or a path) into *ret. Returns 1, or 0
- * when it is absent and mode is auto, or a logged -errno: a secret that is asked for (yes) or
- * present but unusable never falls back to "off". */
-static int load_secret(const char *key, const char *source, ConfigSwitch mode, size_t max,
-                       char **ret) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = credential_path(source, &path);
-        if (r == -ENOENT && mode == CONFIG_AUTO)
-                return 0;
-        if (r == -ENOENT)
-                return log_error_errno(r,
-                                       "%s: credential '%s' required, but $CREDENTIALS_DIRECTORY "
-                                       "is not set (LoadCredential= in the unit, see "
-                                       "exposured-tls.conf.example).",
-                                       key, source);
-        if (r < 0)
-                return log_error_errno(r, "%s: '%s' is neither a credential name nor a path.",
-                                       key, source);
-        r = credential_read(path, max, ret, NULL);
-        if (r == -ENOENT && mode == CONFIG_AUTO)
-                return 0;
-        if (r == -EFBIG)
-                return log_error_errno(r, "%s: '%s' is larger than %zu bytes.", key, path, max);
-        if (r == -ENODATA)
-                return log_error_errno(r, "%s: '%s' is empty.", key, path);
-        if (r == -EBADMSG)
-                return log_error_errno(r, "%s: '%s' contains a NUL byte.", key, path);
-        if (r < 0)
-                return log_error_errno(r, "%s: failed to read '%s': %m", key, path);
-        return 1;
-}
-
-static int check_pem(const char *key, const char *source, const char *pem, const char *label) {
-        if (!strstr(pem, "-----BEGIN ") || !strstr(pem, label))
-                return log_error_errno(EBADMSG, "%s: '%s' is not a PEM %s.", key, source,
-                                       strstr(label, "KEY") ? "private key" : "certificate");
-        if (strstr(pem, "ENCRYPTED"))
-                return log_error_errno(EBADMSG,
-                                       "%s: '%s' is an encrypted key; exposured needs it "
-                                       "unencrypted (keep the file 0600 root, LoadCredential= "
-                                       "hands it over).",
-                                       key, source);
-        return 0;
-}
-
-/* TLS key and certificate: both or neither (auto), both (yes), none (no). */
-static int load_tls(const Config *c, char **ret_key, char **ret_cert) {
-        _cleanup_(credential_freep) char *key = NULL, *cert = NULL;
-        int rk, rc, r;
-
-        *ret_key = *ret_cert = NULL;
-        if (c->tls == CONFIG_NO) {
-                log_info("HTTP without TLS (tls = no).");
-                return 0;
-        }
-        rk = load_secret("tls_key", c->tls_key, c->tls, CREDENTIAL_PEM_MAX, &key);
-        if (rk < 0)
-                return rk;
-        rc = load_secret("tls_certificate", c->tls_certificate, c->tls, CREDENTIAL_PEM_MAX,
-                         &cert);
-        if (rc < 0)
-                return rc;
-        if (rk == 0 && rc == 0) {
-                log_info("HTTP without TLS (tls = auto, no credential '%s').", c->tls_certificate);
-                return 0;
-        }
-        if (rk == 0 || rc == 0)
-                return log_error_errno(ENOENT,
-                                       "TLS: found '%s' but not '%s': give both or neither.",
-                                       rk ? c->tls_key : c->tls_certificate,
-                                       rk ? c->tls_certificate : c->tls_key);
-        r = check_pem("tls_key", c->tls_key, key, "PRIVATE KEY-----");
-        if (r >= 0)
-                r = check_pem("tls_certificate", c->tls_certificate, cert, "CERTIFICATE-----");
-        if (r < 0)
-                return r;
-        log_info("HTTPS with the certificate '%s'.", c->tls_certificate);
-        *ret_key = TAKE_PTR(key);
-        *ret_cert = TAKE_PTR(cert);
-        return 0;
-}
-
-static int load_token(const Config *c, char **ret) {
-        _cleanup_(credential_freep) char *token = NULL;
-        int r;
-
-        *ret = NULL;
-        if (c->token == CONFIG_NO)
-                return 0;
-        r = load_secret("token_file", c->token_file, c->token, CREDENTIAL_TOKEN_MAX + 2, &token);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                log_info("No bearer token (token = auto, no credential '%s').", c->token_file);
-                return 0;
-        }
-        r = credential_token_parse(token);
-        if (r == -EFBIG)
-                return log_error_errno(r, "token_file: '%s': the token is longer than %u bytes.",
-                                       c->token_file, CREDENTIAL_TOKEN_MAX);
-        if (r < 0)
-                return log_error_errno(r,
-                                       "token_file: '%s': expected one line of printable ASCII "
-                                       "without spaces.",
-                                       c->token_file);
-        log_info("Requests need the bearer token from '%s'.", c->token_file);
-        *ret = TAKE_PTR(token);
-        return 0;
-}
-
 /* ---- lifecycle ---- */
 
 int manager_new(Config *config, Manager **ret) {
@@ -936,9 +821,9 @@ int manager_new(Config *config, Manager **ret) {
         /* 2. HTTP: listening before READY=1. The key and certificate are wiped as soon as MHD has
          * handed them to GnuTLS (when this block ends). */
         _cleanup_(credential_freep) char *tls_key = NULL, *tls_cert = NULL;
-        r = load_tls(config, &tls_key, &tls_cert);
+        r = secrets_load_tls(config, &tls_key, &tls_cert);
         if (r >= 0)
-                r = load_token(config, &m->token);
+                r = secrets_load_token(config, &m->token);
         if (r < 0)
                 return r;
         HttpServerConfig hc = {

@@ -20,6 +20,8 @@
 #define FUZZ_LIBFUZZER /* only the target function of the fuzzer, not its main() */
 #include "../fuzz/fuzz-config.c"
 
+#include "buf.h"
+#include "credential.h"
 #include "util.h"
 
 static int parse(Config *c, const char *text, ConfigError *e) {
@@ -309,12 +311,167 @@ static void test_corpus(void **state) {
         assert_true(n >= 10);
 }
 
+/* tests/fuzz/corpus/config/bad-roundtrip-at-line-limit.bin (found by fuzz-config): one
+ * 4,096-byte line "tls_key=/..." with tabs and bytes that are not UTF-8 parsed, but config_format()
+ * wrote it back as "tls_key = /...", longer than the line limit, so the written config no longer
+ * parsed. Now a credential source with control characters or bad UTF-8 is refused at its line,
+ * and a value whose written-back line would be too long is refused even when it is clean. */
+static void test_line_limit_roundtrip(void **state) {
+        const size_t room = CONFIG_LINE_MAX - strlen("tls_key = ");
+        _cleanup_free_ char *data = xmalloc(CONFIG_FILE_MAX + 1);
+        const char *top = getenv("TOP");
+        _cleanup_free_ char *path = NULL;
+        ConfigError e = {};
+        ssize_t len;
+        int fd;
+
+        (void) state;
+        if (asprintf(&path, "%s/tests/fuzz/corpus/config/bad-roundtrip-at-line-limit.bin",
+                     top ?: ".") < 0)
+                abort();
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        len = read(fd, data, CONFIG_FILE_MAX + 1);
+        close(fd);
+        assert_int_equal(len, 4096);
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                _cleanup_free_ char *before = config_format(c), *after = NULL;
+                assert_int_equal(config_parse(c, data, (size_t) len, &e), -EINVAL);
+                assert_int_equal(e.line, 1);
+                if (!strstr(e.message, "tls_key: '/s),"))
+                        fail_msg("%s", e.message);
+                after = config_format(c);
+                assert_string_equal(before, after);
+                config_error_done(&e);
+        }
+
+        /* the same length, clean: at most CONFIG_LINE_MAX as written back, whatever was read */
+        for (size_t n = room - 1; n <= room + 1; n++) {
+                _cleanup_(config_freep) Config *c = config_new(), *d = config_new();
+                _cleanup_free_ char *v = xmalloc(n + 1), *t = NULL, *line = NULL;
+                Buf in = {};
+
+                memset(v, 'k', n);
+                v[0] = '/';
+                v[n] = 0;
+                buf_printf(&in, "\n# tight\ntls_key=%s", v);
+                int r = config_parse(c, in.data, in.len, &e);
+                buf_done(&in);
+                if (n > room) {
+                        assert_int_equal(r, -EINVAL);
+                        assert_int_equal(e.line, 3);
+                        assert_non_null(strstr(e.message, "tls_key: value too long"));
+                        assert_string_equal(c->tls_key, "tls.key");
+                        config_error_done(&e);
+                        /* a flag gets the same check */
+                        assert_int_equal(config_set(c, "tls_key", v, &e), -EINVAL);
+                        config_error_done(&e);
+                        continue;
+                }
+                assert_int_equal(r, 0);
+                assert_string_equal(c->tls_key, v);
+                t = config_format(c);
+                if (asprintf(&line, "\ntls_key = %s\n", v) < 0)
+                        abort();
+                assert_non_null(strstr(t, line));
+                assert_true(strlen(line) - 2 <= CONFIG_LINE_MAX);
+                assert_int_equal(config_parse(d, t, strlen(t), &e), 0);
+                assert_string_equal(d->tls_key, v);
+        }
+}
+
+/* Credential names and paths: control characters (tab, DEL, C1) and bad UTF-8 are refused with
+ * the line; printable UTF-8 is fine. */
+static void test_credential_sources(void **state) {
+        static const char *const bad[] = {
+                "tls_key = /etc/a\tb.pem",   "tls_key = a\tb",
+                "tls_key = /etc/\x7f.pem",   "tls_certificate = /etc/\xc2\x85.pem",
+                "token_file = tok\xff",      "token_file = /etc/\xe2\x82",
+                "token_file = /etc/\xc0\xaf", "tls_key = ..",
+                "tls_key = a/b",             "tls_key = /etc/",
+        };
+        static const char *const good[] = {
+                "tls_key = /etc/exposured/clé.pem", "token_file = jeton-\xe2\x82\xac",
+                "tls_certificate = a b.pem",
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(config_freep) Config *c = config_new();
+                _cleanup_free_ char *text = NULL;
+                ConfigError e = {};
+
+                if (asprintf(&text, "log_level = debug\n%s\n", bad[i]) < 0)
+                        abort();
+                assert_int_equal(parse(c, text, &e), -EINVAL);
+                /* "KEY: ..." at line 2 (DEL is found before the key's own rules run) */
+                if (e.line != 2 || strncmp(e.message, bad[i], strcspn(bad[i], " ")) != 0 ||
+                    e.message[strcspn(bad[i], " ")] != ':')
+                        fail_msg("'%s': line %u: %s", bad[i], e.line, e.message);
+                /* the message quotes the value escaped: nothing invisible reaches the log */
+                for (const char *p = e.message; *p; p++)
+                        assert_true((unsigned char) *p >= 0x20 && (unsigned char) *p < 0x7f);
+                config_error_done(&e);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_(config_freep) Config *c = config_new();
+                ConfigError e = {};
+
+                if (parse(c, good[i], &e) != 0)
+                        fail_msg("'%s': %s", good[i], e.message);
+        }
+        assert_true(credential_source_valid("tls.key"));
+        assert_false(credential_source_valid(""));
+        assert_false(credential_source_valid(NULL));
+        assert_false(credential_source_valid("tls\x01key"));
+}
+
+/* listen: one set of rules, here only (the HTTP server binds what this produced): numeric
+ * IPv4 or [IPv6], a port 1-65535, and nothing else, each refused with its line. */
+static void test_listen_rules(void **state) {
+        static const char *const bad[] = {
+                "9573", "0.0.0.0:0", "[::1]:0", "", ":", "127.0.0.1", "127.0.0.1:",
+                "127.0.0.1:65536", "::1:80", "[::1]80", "[::1", "host:80", "1.2.3.4:-1",
+                "1.2.3.4:80x", "[::1]:+80", "127.0.0.1:0x50",
+        };
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+                if (asprintf(&text, "db = /x.db\nlisten = 127.0.0.1:80 %s\n", bad[i]) < 0)
+                        abort();
+                if (!*bad[i])
+                        continue; /* "listen = 127.0.0.1:80 " is fine: one address */
+                if (parse(c, text, &e) != -EINVAL || e.line != 2 || !strstr(e.message, "listen:"))
+                        fail_msg("'%s' accepted or misreported: %u %s", bad[i], e.line,
+                                 e.message ?: "");
+                config_error_done(&e);
+        }
+        assert_int_equal(c->n_listen, 1);
+        assert_string_equal(c->listen[0].text, "127.0.0.1:9573");
+
+        assert_int_equal(parse(c, "listen = [::1]:1,10.0.0.1:65535", &e), 0);
+        assert_int_equal(c->n_listen, 2);
+        assert_int_equal(c->listen[0].addr.ss_family, AF_INET6);
+        assert_int_equal(c->listen[0].addr_len, sizeof(struct sockaddr_in6));
+        assert_int_equal(ntohs(((struct sockaddr_in6 *) &c->listen[0].addr)->sin6_port), 1);
+        assert_int_equal(c->listen[1].addr.ss_family, AF_INET);
+        assert_int_equal(ntohs(((struct sockaddr_in *) &c->listen[1].addr)->sin_port), 65535);
+        assert_string_equal(c->listen[1].text, "10.0.0.1:65535");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),     cmocka_unit_test(test_keys),
                 cmocka_unit_test(test_errors),       cmocka_unit_test(test_all_or_nothing),
                 cmocka_unit_test(test_set),          cmocka_unit_test(test_load_validate_format),
                 cmocka_unit_test(test_example_file), cmocka_unit_test(test_corpus),
+                cmocka_unit_test(test_line_limit_roundtrip),
+                cmocka_unit_test(test_credential_sources),
+                cmocka_unit_test(test_listen_rules),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
