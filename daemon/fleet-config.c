@@ -173,6 +173,10 @@ static int p_hosts_ca(FleetConfig *c, const char *v, ConfigError *e) {
         return parse_source("hosts_ca", v, &c->hosts_ca, e);
 }
 
+static int p_token(FleetConfig *c, const char *v, ConfigError *e) {
+        return parse_source("token", v, &c->token, e);
+}
+
 static int p_host_url(FleetConfig *c, const char *v, ConfigError *e) {
         if (strlen(v) > URL_MAX || !render_fleet_host_url_valid(v)) {
                 set_error(e, "host_url: expected an http:// or https:// URL with only "
@@ -257,6 +261,7 @@ static const Key keys[] = {
         { "prometheus_token", p_prometheus_token },
         { "query_timeout", p_query_timeout },
         { "stale_after", p_stale_after },
+        { "token", p_token },
 };
 
 FleetConfig *fleet_config_new(void) {
@@ -287,6 +292,7 @@ FleetConfig *fleet_config_free(FleetConfig *c) {
         free(c->hosts_token);
         free(c->hosts_ca);
         free(c->host_url);
+        free(c->token);
         free(c);
         return NULL;
 }
@@ -311,6 +317,7 @@ static FleetConfig *copy(const FleetConfig *c) {
         d->hosts_token = dup_null(c->hosts_token);
         d->hosts_ca = dup_null(c->hosts_ca);
         d->host_url = dup_null(c->host_url);
+        d->token = dup_null(c->token);
         return d;
 }
 
@@ -459,6 +466,7 @@ char *fleet_config_format(const FleetConfig *c) {
         buf_printf(&b, "prometheus_ca = %s\n", c->prometheus_ca ? c->prometheus_ca : "");
         buf_printf(&b, "hosts_token = %s\n", c->hosts_token ? c->hosts_token : "");
         buf_printf(&b, "hosts_ca = %s\n", c->hosts_ca ? c->hosts_ca : "");
+        buf_printf(&b, "token = %s\n", c->token ? c->token : "");
         buf_printf(&b, "host_url = %s\n", c->host_url);
         buf_puts(&b, "query_timeout = ");
         fmt_duration(&b, c->query_timeout_usec);

@@ -26,6 +26,8 @@ typedef struct FleetConfig {
         char *prometheus_ca;       /* credential source or NULL */
         char *hosts_token;         /* credential source or NULL: bearer token of the hosts */
         char *hosts_ca;            /* credential source or NULL */
+        char *token;               /* credential source or NULL: the bearer token clients of
+                                    * the fleet dashboard must send */
         char *host_url;            /* template of a host's dashboard, render_fleet_host_url() */
         uint64_t query_timeout_usec;
         size_t max_response_bytes;

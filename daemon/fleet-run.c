@@ -105,7 +105,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int serve(const FleetConfig *config, const FleetSecrets *secrets) {
+static int serve(const FleetConfig *config, const FleetSecrets *secrets, const char *token) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(http_server_freep) HttpServer *server = NULL;
         _cleanup_(fleet_freep) Fleet *fleet = NULL;
@@ -133,6 +133,7 @@ static int serve(const FleetConfig *config, const FleetSecrets *secrets) {
                 .listen = config->listen,
                 .n_listen = config->n_listen,
                 .use_listen_fds = true,
+                .token = token,
         };
         r = http_server_new(event, &hc, &fleet_routes, fleet, &server);
         if (r < 0)
@@ -162,6 +163,7 @@ int fleet_main(int argc, char **argv) {
         };
         _cleanup_(fleet_config_freep) FleetConfig *config = fleet_config_new();
         _cleanup_(credential_freep) char *prometheus_token = NULL, *hosts_token = NULL;
+        _cleanup_(credential_freep) char *token = NULL;
         _cleanup_free_ char *prometheus_ca = NULL, *hosts_ca = NULL;
         const char *config_path = FLEET_CONFIG_PATH_DEFAULT;
         const char *prometheus = NULL, *job = NULL, *log_level = NULL;
@@ -240,6 +242,7 @@ int fleet_main(int argc, char **argv) {
 
         if (load_token("prometheus_token", config->prometheus_token, &prometheus_token) < 0 ||
             load_token("hosts_token", config->hosts_token, &hosts_token) < 0 ||
+            load_token("token", config->token, &token) < 0 ||
             load_ca("prometheus_ca", config->prometheus_ca, &prometheus_ca) < 0 ||
             load_ca("hosts_ca", config->hosts_ca, &hosts_ca) < 0)
                 return EXIT_FAILURE;
@@ -249,5 +252,5 @@ int fleet_main(int argc, char **argv) {
                 .hosts_token = hosts_token,
                 .hosts_ca = hosts_ca,
         };
-        return serve(config, &secrets) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return serve(config, &secrets, token) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -452,3 +452,22 @@ def test_real_fleet(fleet, exposured, browser):
     finally:
         weak_host.restore(unit)
         d.stop()
+
+
+def test_own_token(synthetic, exposured):
+    """With `token`, the dashboard and its API answer only requests that carry it."""
+    _, prom, _ = synthetic
+    d = FleetDaemon(exposured, prom.url)
+    with open(os.path.join(d.dir, "token"), "w", encoding="ascii") as f:
+        f.write("fleet-s3cret\n")
+    with open(d.conf, "a", encoding="utf-8") as f:
+        f.write("token = %s\n" % os.path.join(d.dir, "token"))
+    d.start()
+    try:
+        assert d.get("/api/v1/fleet/hosts").status == 401
+        assert d.get("/").status == 401
+        r = http_request(d.base + "/api/v1/fleet/hosts",
+                         headers={"Authorization": "Bearer fleet-s3cret"})
+        assert r.status == 200 and r.json()["hosts"]
+    finally:
+        d.stop()
