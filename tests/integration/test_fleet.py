@@ -78,7 +78,11 @@ class FleetDaemon:
 
     def stop(self):
         stop(self.proc)
+        log = self.log()
         shutil.rmtree(self.dir, ignore_errors=True)
+        # a SANITIZE=1 build reports leaks and errors at exit
+        assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
+        assert self.proc.returncode == 0, (self.proc.returncode, log[-2000:])
 
     def get(self, path, timeout=30):
         return http_request(self.base + path, timeout=timeout)
