@@ -617,25 +617,34 @@ static char *expr(const char *fmt_before, const char *metric, const char *job, c
         return buf_steal(&b);
 }
 
-void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX]) {
+void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
+                       char *ret_recorded[_FLEET_HQ_MAX]) {
         ret[FLEET_HQ_UP] = expr("", "up", job, NULL, "");
         ret[FLEET_HQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
         ret[FLEET_HQ_SCAN] = expr("", "exposured_last_scan_timestamp_seconds", job, NULL, "");
         ret[FLEET_HQ_BUS] = expr("", "exposured_up", job, NULL, "");
-        ret[FLEET_HQ_SERVICES] = expr("count by (instance) (", "exposured_unit_exposure", job,
-                                      NULL, ")");
+        /* exposured_units: 7 series a host, where exposured_unit_exposure has one a service */
+        ret[FLEET_HQ_SERVICES] = expr("sum by (instance) (", "exposured_units", job, NULL, ")");
         ret[FLEET_HQ_WORST] = expr("max by (instance) (", "exposured_unit_exposure", job, NULL,
                                    ")");
-        ret[FLEET_HQ_PRED] = expr("count by (instance, predicate) (", "exposured_unit_predicate",
-                                  job, NULL, ")");
+        ret[FLEET_HQ_PRED] = expr("", "exposured_units", job, NULL, "");
+        for (size_t i = 0; i < _FLEET_HQ_MAX; i++)
+                ret_recorded[i] = NULL;
+        ret_recorded[FLEET_HQ_WORST] = expr("", "exposured_host:unit_exposure:max", job, NULL,
+                                            "");
 }
 
-void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX]) {
+void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
+                       char *ret_recorded[_FLEET_UQ_MAX]) {
         ret[FLEET_UQ_COUNT] = expr("count by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MIN] = expr("min by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MAX] = expr("max by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MEDIAN] = expr("quantile by (unit) (0.5, ", "exposured_unit_exposure", job,
                                     NULL, ")");
+        ret_recorded[FLEET_UQ_COUNT] = xstrdup("exposured_unit:hosts:count");
+        ret_recorded[FLEET_UQ_MIN] = xstrdup("exposured_unit:exposure:min");
+        ret_recorded[FLEET_UQ_MAX] = xstrdup("exposured_unit:exposure:max");
+        ret_recorded[FLEET_UQ_MEDIAN] = xstrdup("exposured_unit:exposure:median");
 }
 
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]) {

@@ -28,9 +28,9 @@ typedef enum FleetHostQuery {
         FLEET_HQ_INFO,     /* exposured_host_info{job} */
         FLEET_HQ_SCAN,     /* exposured_last_scan_timestamp_seconds{job} */
         FLEET_HQ_BUS,      /* exposured_up{job} */
-        FLEET_HQ_SERVICES, /* count by (instance) (exposured_unit_exposure{job}) */
+        FLEET_HQ_SERVICES, /* sum by (instance) (exposured_units{job}) */
         FLEET_HQ_WORST,    /* max by (instance) (exposured_unit_exposure{job}) */
-        FLEET_HQ_PRED,     /* count by (instance, predicate) (exposured_unit_predicate{job}) */
+        FLEET_HQ_PRED,     /* exposured_units{job}: services per predicate, as each host counts */
         _FLEET_HQ_MAX,
 } FleetHostQuery;
 
@@ -175,8 +175,15 @@ int fleet_diff_build(const char *unit, const char *a, size_t a_size, const char 
 
 /* ---- the queries (PromQL over the raw series, job as a matcher) ---- */
 
-void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX]);
-void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX]);
+/* ret_recorded[q] (may be NULL: no such series) is the same answer from the series of the
+ * shipped recording rules (monitoring/exposured-fleet.rules.yml), which Prometheus has computed
+ * already: ask it first, and the raw ret[q] only when it is empty (no rules loaded). Across
+ * 200,000 services one raw aggregation costs Prometheus seconds; a recorded series, ms. The
+ * per-unit recorded series have no job label (the rules aggregate every job). */
+void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
+                       char *ret_recorded[_FLEET_HQ_MAX]);
+void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
+                       char *ret_recorded[_FLEET_UQ_MAX]);
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
 /* The regressions in each step: how much exposured_regressions_total rose since the previous
  * step (a series that appears counts from 0; a counter reset is not a regression). */

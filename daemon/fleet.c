@@ -51,6 +51,7 @@ struct FleetJob {
         char *unit, *a, *b, *key;
         uint64_t now, since, step;
         size_t n_queries;
+        char *raw[QUERIES_MAX];  /* asked when the recorded series asked first is empty */
         PromCall *calls[QUERIES_MAX];
         PromResult *res[QUERIES_MAX];
         PromCall *targets_call;
@@ -285,6 +286,7 @@ static void job_free(FleetJob *j) {
         for (size_t i = 0; i < QUERIES_MAX; i++) {
                 prom_call_cancel(j->calls[i]);
                 prom_result_free(j->res[i]);
+                free(j->raw[i]);
         }
         prom_call_cancel(j->targets_call);
         prom_result_free(j->targets);
@@ -495,11 +497,26 @@ static void stage_done(FleetJob *j) {
 }
 
 /* PromDone carries one pointer: the slot index is found by the call's position. */
+static const PromDone query_done[QUERIES_MAX];
+
 static void on_query(int error, const char *message, PromResult *result, void *userdata,
                      size_t i) {
         FleetJob *j = userdata;
 
         j->calls[i] = NULL;
+        if (error >= 0 && result->n_samples == 0 && j->raw[i]) {
+                /* no recorded series (no rules loaded): the raw aggregation, same slot */
+                _cleanup_free_ char *raw = TAKE_PTR(j->raw[i]);
+                int r;
+
+                prom_result_free(result);
+                r = prom_client_query(j->fleet->prom, raw, 0, query_done[i], j, &j->calls[i]);
+                if (r >= 0)
+                        return;
+                error = r;
+                message = "cannot start the Prometheus query";
+                result = NULL;
+        }
         if (error < 0)
                 job_fail(j, error, message);
         else
@@ -544,7 +561,7 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                  void *userdata, FleetJob **ret_job) {
         uint64_t now = now_realtime_usec() / USEC_PER_SEC, since = 0;
         FleetStatus st = { .now = now, .data_time = now, .host_url = f->config->host_url };
-        char *exprs[QUERIES_MAX] = {};
+        char *exprs[QUERIES_MAX] = {}, *recorded[QUERIES_MAX] = {};
         const char *err;
         FleetJob *j;
         Buf key = {};
@@ -596,10 +613,10 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
 
         switch (q->page) {
         case FLEET_PAGE_HOSTS:
-                fleet_hosts_exprs(f->config->job, exprs);
+                fleet_hosts_exprs(f->config->job, exprs, recorded);
                 break;
         case FLEET_PAGE_UNITS:
-                fleet_units_exprs(f->config->job, exprs);
+                fleet_units_exprs(f->config->job, exprs, recorded);
                 break;
         case FLEET_PAGE_UNIT:
                 fleet_unit_hosts_exprs(f->config->job, q->unit, exprs);
@@ -611,6 +628,11 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                 break;
         }
         for (size_t i = 0; i < j->n_queries && r >= 0; i++) {
+                if (recorded[i]) {
+                        /* the recorded series first; exprs[i] if it is empty */
+                        j->raw[i] = TAKE_PTR(exprs[i]);
+                        exprs[i] = TAKE_PTR(recorded[i]);
+                }
                 if (q->page == FLEET_PAGE_REGRESSIONS && i == FLEET_RQ_INCREASES)
                         r = prom_client_query_range(f->prom, exprs[i], since, now, j->step,
                                                     query_done[i], j, &j->calls[i]);
@@ -627,8 +649,10 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                 if (r >= 0)
                         j->pending++;
         }
-        for (size_t i = 0; i < QUERIES_MAX; i++)
+        for (size_t i = 0; i < QUERIES_MAX; i++) {
                 free(exprs[i]);
+                free(recorded[i]);
+        }
         if (r < 0) {
                 log_warning_errno(r, "Failed to start a Prometheus query: %m");
                 answer_error(answer, j->json, 500, "cannot start the Prometheus query", &st);

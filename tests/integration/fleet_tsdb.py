@@ -71,7 +71,7 @@ class Fleet:
         def alive(h, t):
             return h.get("up", True) or t < end - 600
 
-        up, info, scan, bus, exp, pred, regr = [], [], [], [], [], [], []
+        up, info, scan, bus, exp, pred, regr, units = [], [], [], [], [], [], [], []
         for inst, h in sorted(self.hosts.items()):
             up.append((base(inst), [(t, 1 if alive(h, t) else 0) for t in times]))
             live = [t for t in times if alive(h, t)]
@@ -83,6 +83,9 @@ class Fleet:
                          [(t, 1) for t in live]))
             scan.append((base(inst), [(t, t - h.get("last_scan_ago", 60)) for t in live]))
             bus.append((base(inst), [(t, 1) for t in live]))
+            for _, name in PREDICATES:
+                n = sum(1 for t in h["units"].values() if predicate(t) == name)
+                units.append((base(inst) + [("predicate", name)], [(t, n) for t in live]))
             for u, tenths in sorted(h["units"].items()):
                 exp.append((base(inst) + [("unit", u)],
                             [(t, "%d.%d" % (tenths // 10, tenths % 10)) for t in live]))
@@ -97,6 +100,7 @@ class Fleet:
         family("exposured_host", "info", info)
         family("exposured_last_scan_timestamp_seconds", "gauge", scan)
         family("exposured_up", "gauge", bus)
+        family("exposured_units", "gauge", units)
         family("exposured_unit_exposure", "gauge", exp)
         family("exposured_unit_predicate", "gauge", pred)
         family("exposured_regressions", "counter", regr)

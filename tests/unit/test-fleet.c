@@ -453,16 +453,30 @@ static void test_diff(void **state) {
 }
 
 static void test_exprs(void **state) {
-        char *h[_FLEET_HQ_MAX], *r[_FLEET_RQ_MAX], *u[_FLEET_UHQ_MAX];
+        char *h[_FLEET_HQ_MAX], *hr[_FLEET_HQ_MAX], *r[_FLEET_RQ_MAX], *u[_FLEET_UHQ_MAX];
+        char *un[_FLEET_UQ_MAX], *ur[_FLEET_UQ_MAX];
         (void) state;
 
-        fleet_hosts_exprs("a\"b", h);
+        fleet_hosts_exprs("a\"b", h, hr);
         assert_string_equal(h[FLEET_HQ_UP], "up{job=\"a\\\"b\"}");
-        assert_string_equal(h[FLEET_HQ_PRED],
-                            "count by (instance, predicate) (exposured_unit_predicate"
-                            "{job=\"a\\\"b\"})");
-        for (int i = 0; i < _FLEET_HQ_MAX; i++)
+        assert_string_equal(h[FLEET_HQ_PRED], "exposured_units{job=\"a\\\"b\"}");
+        assert_string_equal(h[FLEET_HQ_WORST],
+                            "max by (instance) (exposured_unit_exposure{job=\"a\\\"b\"})");
+        assert_string_equal(hr[FLEET_HQ_WORST],
+                            "exposured_host:unit_exposure:max{job=\"a\\\"b\"}");
+        assert_null(hr[FLEET_HQ_UP]);
+        for (int i = 0; i < _FLEET_HQ_MAX; i++) {
                 free(h[i]);
+                free(hr[i]);
+        }
+        fleet_units_exprs("j", un, ur);
+        assert_string_equal(un[FLEET_UQ_MEDIAN],
+                            "quantile by (unit) (0.5, exposured_unit_exposure{job=\"j\"})");
+        assert_string_equal(ur[FLEET_UQ_MEDIAN], "exposured_unit:exposure:median");
+        for (int i = 0; i < _FLEET_UQ_MAX; i++) {
+                free(un[i]);
+                free(ur[i]);
+        }
         fleet_unit_hosts_exprs("exposured", "sys-\\x2d.service", u);
         assert_string_equal(u[FLEET_UHQ_EXPOSURE],
                             "exposured_unit_exposure{job=\"exposured\",unit=\"sys-\\\\x2d.service\"}");
