@@ -653,16 +653,61 @@ void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_
         ret[FLEET_UHQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
 }
 
-void fleet_regressions_exprs(const char *job, uint64_t step, char *ret[_FLEET_RQ_MAX]) {
-        _cleanup_free_ char *x = expr("", "exposured_regressions_total", job, NULL, "");
+/* (X - ((X offset D + 0) or (X * 0))) > 0: the rise of X over the last D seconds. Both sides of
+ * the `or` lose the metric name (+ 0, * 0) so that they match label for label; a series that
+ * did not exist D ago counts from 0 (the `or`); a reset makes the difference negative. */
+static char *rise(const char *x, uint64_t d) {
         Buf b = {};
 
-        /* X - ((X offset S + 0) or (X * 0)) > 0: the rise over exactly the previous step, steps
-         * tiling the range without gaps or overlaps. A series that did not exist S ago counts
-         * from 0 (the `or`); a reset makes the difference negative and is dropped. Both sides
-         * of the `or` lose the metric name (+ 0, * 0) so that they match label for label. */
         buf_printf(&b, "(%s - ((%s offset %llus + 0) or (%s * 0))) > 0", x, x,
-                   (unsigned long long) step, x);
-        ret[FLEET_RQ_INCREASES] = buf_steal(&b);
+                   (unsigned long long) d, x);
+        return buf_steal(&b);
+}
+
+void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]) {
+        _cleanup_free_ char *x = expr("", "exposured_regressions_total", job, NULL, "");
+
+        ret[FLEET_RQ_INCREASES] = rise(x, range ? range : 1);
         ret[FLEET_RQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
+}
+
+/* key's distinct values in found, as one RE2 alternation ("a|b\\.c"), at most max of them */
+static void alternation(const PromResult *found, const char *key, size_t max, Buf *out) {
+        PromResult *const res[1] = { (PromResult *) (uintptr_t) found };
+        size_t n = 0;
+        const char **keys = collect_keys(res, 1, key, &n);
+
+        for (size_t i = 0; i < n && i < max; i++) {
+                if (i)
+                        buf_putc(out, '|');
+                prom_regex_escape(out, keys[i]);
+        }
+        free(keys);
+}
+
+char *fleet_regressions_steps_expr(const char *job, uint64_t step, const PromResult *found) {
+        Buf b = {}, inst = {}, unit = {};
+        char *r;
+
+        if (!found || found->n_samples == 0)
+                return NULL;
+        alternation(found, "instance", FLEET_ROWS_MAX, &inst);
+        alternation(found, "unit", FLEET_ROWS_MAX, &unit);
+        if (!inst.data || !unit.data) {
+                buf_done(&inst);
+                buf_done(&unit);
+                return NULL;
+        }
+        buf_puts(&b, "exposured_regressions_total{job=");
+        prom_quote(&b, job);
+        buf_puts(&b, ",instance=~");
+        prom_quote(&b, inst.data);
+        buf_puts(&b, ",unit=~");
+        prom_quote(&b, unit.data);
+        buf_putc(&b, '}');
+        r = rise(b.data, step);
+        buf_done(&b);
+        buf_done(&inst);
+        buf_done(&unit);
+        return r;
 }

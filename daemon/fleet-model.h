@@ -185,9 +185,16 @@ void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
 void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
                        char *ret_recorded[_FLEET_UQ_MAX]);
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
-/* The regressions in each step: how much exposured_regressions_total rose since the previous
- * step (a series that appears counts from 0; a counter reset is not a regression). */
-void fleet_regressions_exprs(const char *job, uint64_t step, char *ret[_FLEET_RQ_MAX]);
+/* Regressions take two questions, so that Prometheus never walks every counter of the fleet
+ * step by step. First, at now, which counters rose over the whole window (range seconds):
+ * fleet_regressions_exprs() (two samples a counter). Then, for those only, how much each rose in
+ * each step: fleet_regressions_steps_expr(), a range query whose answer the model reads. A rise
+ * is counted against the value one step (or window) before; a series that appears counts from
+ * 0; a counter reset is not a regression. */
+void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]);
+/* The range query for the counters in found (the first question's answer), or NULL when there
+ * are none. At most FLEET_ROWS_MAX instances and units are named. */
+char *fleet_regressions_steps_expr(const char *job, uint64_t step, const PromResult *found);
 
 /* Tenths from a Prometheus value: -ERANGE outside 0..10 or NaN. */
 int fleet_tenths(double v, unsigned *ret);

@@ -60,6 +60,7 @@ struct FleetJob {
         int error;           /* first failure of the Prometheus stage */
         char *error_message;
         bool diff;           /* a second stage compares a and b */
+        bool steps_asked;    /* regressions: the second question was sent */
         CurlFetch *host_fetch[2];
         Buf host_body[2];
         long host_status[2];
@@ -427,6 +428,7 @@ deliver:
 }
 
 static void stage_done(FleetJob *j);
+static const PromDone query_done[QUERIES_MAX];
 
 static void on_host(const CurlResult *r, void *userdata, int i) {
         FleetJob *j = userdata;
@@ -455,6 +457,26 @@ static void stage_done(FleetJob *j) {
         const char *inst[2] = { j->a, j->b };
         CurlDone cb[2] = { on_host_a, on_host_b };
 
+        if (j->page == FLEET_PAGE_REGRESSIONS && !j->error && !j->steps_asked) {
+                /* the counters that rose: now when, step by step, for those only */
+                _cleanup_free_ char *e = fleet_regressions_steps_expr(
+                        f->config->job, j->step, j->res[FLEET_RQ_INCREASES]);
+                int r;
+
+                j->steps_asked = true;
+                j->res[FLEET_RQ_INCREASES] = prom_result_free(j->res[FLEET_RQ_INCREASES]);
+                if (!e)
+                        return job_finish(j);
+                r = prom_client_query_range(f->prom, e, j->since, j->now, j->step,
+                                            query_done[FLEET_RQ_INCREASES], j,
+                                            &j->calls[FLEET_RQ_INCREASES]);
+                if (r < 0) {
+                        job_fail(j, r, "cannot start the Prometheus query");
+                        return job_finish(j);
+                }
+                j->pending++;
+                return;
+        }
         if (!j->diff || j->error)
                 return job_finish(j);
         for (int i = 0; i < 2; i++) {
@@ -497,8 +519,6 @@ static void stage_done(FleetJob *j) {
 }
 
 /* PromDone carries one pointer: the slot index is found by the call's position. */
-static const PromDone query_done[QUERIES_MAX];
-
 static void on_query(int error, const char *message, PromResult *result, void *userdata,
                      size_t i) {
         FleetJob *j = userdata;
@@ -622,7 +642,7 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                 fleet_unit_hosts_exprs(f->config->job, q->unit, exprs);
                 break;
         case FLEET_PAGE_REGRESSIONS:
-                fleet_regressions_exprs(f->config->job, j->step, exprs);
+                fleet_regressions_exprs(f->config->job, now - since, exprs);
                 break;
         default:
                 break;
@@ -633,14 +653,9 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                         j->raw[i] = TAKE_PTR(exprs[i]);
                         exprs[i] = TAKE_PTR(recorded[i]);
                 }
-                if (q->page == FLEET_PAGE_REGRESSIONS && i == FLEET_RQ_INCREASES)
-                        r = prom_client_query_range(f->prom, exprs[i], since, now, j->step,
-                                                    query_done[i], j, &j->calls[i]);
-                else
-                        /* at Prometheus' own now: ours, in whole seconds, may miss the
-                         * sample of the last second */
-                        r = prom_client_query(f->prom, exprs[i], 0, query_done[i], j,
-                                              &j->calls[i]);
+                /* at Prometheus' own now: ours, in whole seconds, may miss the sample of the
+                 * last second */
+                r = prom_client_query(f->prom, exprs[i], 0, query_done[i], j, &j->calls[i]);
                 if (r >= 0)
                         j->pending++;
         }

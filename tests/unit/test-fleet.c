@@ -482,10 +482,27 @@ static void test_exprs(void **state) {
                             "exposured_unit_exposure{job=\"exposured\",unit=\"sys-\\\\x2d.service\"}");
         for (int i = 0; i < _FLEET_UHQ_MAX; i++)
                 free(u[i]);
-        fleet_regressions_exprs("j", 60, r);
-        assert_non_null(strstr(r[FLEET_RQ_INCREASES], "offset 60s"));
+        fleet_regressions_exprs("j", 3600, r);
+        assert_string_equal(r[FLEET_RQ_INCREASES],
+                            "(exposured_regressions_total{job=\"j\"} - "
+                            "((exposured_regressions_total{job=\"j\"} offset 3600s + 0) or "
+                            "(exposured_regressions_total{job=\"j\"} * 0))) > 0");
         for (int i = 0; i < _FLEET_RQ_MAX; i++)
                 free(r[i]);
+        /* the second question names only the counters that rose, regex-escaped */
+        PromResult *found = vector("{\"metric\":{\"instance\":\"a:1\",\"unit\":"
+                                   "\"sys-\\\\x2d.service\"},\"value\":[1,\"1\"]},"
+                                   "{\"metric\":{\"instance\":\"b:1\",\"unit\":"
+                                   "\"x.service\"},\"value\":[1,\"2\"]}");
+        char *e = fleet_regressions_steps_expr("j", 90, found);
+        assert_non_null(strstr(e, "exposured_regressions_total{job=\"j\",instance=~\"a:1|b:1\","
+                                  "unit=~\"sys-\\\\\\\\x2d\\\\.service|x\\\\.service\"}"));
+        assert_non_null(strstr(e, "offset 90s"));
+        free(e);
+        prom_result_free(found);
+        PromResult *none = vector("");
+        assert_null(fleet_regressions_steps_expr("j", 90, none));
+        prom_result_free(none);
 }
 
 /* ---- parameters ---- */
