@@ -5,33 +5,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "classify.h"
 #include "http-fixture.h"
 #include "http-routes.h"
 #include "http-server.h"
 #include "util.h"
 
-/* changes per unit in a :memory: store, for the dashboard's sparklines and charts */
+/* changes per unit in a :memory: store, for the dashboard's sparklines and charts; their kinds
+ * from the daemon's rules (classify.h), as if the rows were one unit's rescans */
 static void fill(Store *st, const State *s, unsigned changes) {
+        const ClassifyRules rules = { .cause = STORE_CAUSE_PERIODIC, .new_unit_threshold = 90 };
         uint64_t t0 = now_realtime_usec() - changes * UINT64_C(3600000000) * 6;
 
         (void) store_begin(st);
-        for (size_t i = 0; i < s->n_units; i++)
+        for (size_t i = 0; i < s->n_units; i++) {
+                int before = -1; /* no score yet */
                 for (unsigned c = 0; c < changes; c++) {
                         StoreVerdict v[SCORE_ROWS_MAX];
                         unsigned e = (unsigned) (20 + (c * 37 + i * 11) % 80);
+                        unsigned exposure = c + 1 == changes ? s->units[i]->report.exposure : e;
+                        ClassifyScore old = { .exposure = before },
+                                      new = { .exposure = (int) exposure };
                         StoreScore sc = {
                                 .unit = s->units[i]->id,
                                 .time_usec = t0 + c * UINT64_C(3600000000) * 6,
-                                .exposure = c + 1 == changes ? s->units[i]->report.exposure : e,
+                                .exposure = exposure,
                                 .predicate = PREDICATE_MEDIUM,
                                 .verdicts = v,
                                 .n_verdicts = store_verdicts_from_report(&s->units[i]->report, v),
                                 .systemd_version = "252",
                                 .scorer_version = "1",
-                                .new_unit_threshold = 90,
+                                .kind = classify_change(&rules, &old, &new).kind,
                         };
-                        (void) store_add_score(st, &sc, NULL);
+                        before = (int) exposure;
+                        (void) store_add_score(st, &sc);
                 }
+        }
         (void) store_commit(st);
 }
 

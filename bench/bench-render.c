@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "http-fixture.h"
 #include "http-routes.h"
 #include "util.h"
@@ -66,28 +67,36 @@ static void request(HttpContext *ctx, const char *path, size_t iters) {
         http_response_done(&resp);
 }
 
+/* The kinds from the daemon's rules (classify.h), as if the rows were one unit's rescans. */
 static void fill(Store *st, const State *s, unsigned changes) {
+        const ClassifyRules rules = { .cause = STORE_CAUSE_PERIODIC, .new_unit_threshold = 90 };
         uint64_t t0 = now_realtime_usec() - changes * UINT64_C(3600000000);
 
         if (store_begin(st) < 0)
                 abort();
-        for (size_t i = 0; i < s->n_units; i++)
+        for (size_t i = 0; i < s->n_units; i++) {
+                int before = -1; /* no score yet */
                 for (unsigned c = 0; c < changes; c++) {
                         StoreVerdict v[SCORE_ROWS_MAX];
+                        unsigned exposure = (unsigned) (40 + (c * 7 + i) % 60);
+                        ClassifyScore old = { .exposure = before },
+                                      new = { .exposure = (int) exposure };
                         StoreScore sc = {
                                 .unit = s->units[i]->id,
                                 .time_usec = t0 + c * UINT64_C(3600000000),
-                                .exposure = 40 + (c * 7 + i) % 60,
+                                .exposure = exposure,
                                 .predicate = PREDICATE_MEDIUM,
                                 .verdicts = v,
                                 .n_verdicts = store_verdicts_from_report(&s->units[i]->report, v),
                                 .systemd_version = "252",
                                 .scorer_version = "1",
-                                .new_unit_threshold = 90,
+                                .kind = classify_change(&rules, &old, &new).kind,
                         };
-                        if (store_add_score(st, &sc, NULL) < 0)
+                        before = (int) exposure;
+                        if (store_add_score(st, &sc) < 0)
                                 abort();
                 }
+        }
         if (store_commit(st) < 0)
                 abort();
 }

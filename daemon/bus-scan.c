@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-props.h"
 #include "bus-scan.h"
 #include "util.h"
 
@@ -221,11 +222,11 @@ static void pump(BusScan *s) {
                 r = bus_scan_unit_path(u->name, &path);
                 if (r >= 0 && c == 0)
                         r = call_async(s, &s->pending[k].slot, path, PROPERTIES_IFACE, "GetAll",
-                                       on_props, &s->pending[k], UNIT_PROP_SERVICE_INTERFACE,
+                                       on_props, &s->pending[k], BUS_PROP_SERVICE_INTERFACE,
                                        NULL);
                 else if (r >= 0)
                         r = call_async(s, &s->pending[k].slot, path, PROPERTIES_IFACE, "Get",
-                                       on_props, &s->pending[k], UNIT_PROP_UNIT_INTERFACE,
+                                       on_props, &s->pending[k], BUS_PROP_UNIT_INTERFACE,
                                        s->gets[c - 1]);
                 if (r < 0)
                         unit_failed(s, u, r, NULL);
@@ -248,9 +249,9 @@ static int on_props(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
                 unit_failed(s, u, reply_errno(m), sd_bus_message_get_error(m));
         else {
                 if (c == 0)
-                        r = unit_props_update_from_message(m, &u->props);
+                        r = bus_props_update_from_message(m, &u->props);
                 else
-                        r = unit_props_read_property(m, s->gets[c - 1], &u->props);
+                        r = bus_props_read_property(m, s->gets[c - 1], &u->props);
                 if (r < 0)
                         unit_failed(s, u, r, NULL);
         }
@@ -296,13 +297,13 @@ static int on_version(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
  * those ListUnits does not report. */
 static void plan_calls(BusScan *s, bool from_list) {
         size_t n_map;
-        const UnitPropMap *map = unit_prop_map_get(&n_map);
+        const BusPropMap *map = bus_prop_map_get(&n_map);
 
         s->gets = xcalloc(n_map, sizeof(char *));
         for (size_t i = 0; i < n_map; i++) {
                 bool listed = false;
 
-                if (map[i].iface != UNIT_PROP_UNIT)
+                if (map[i].iface != BUS_PROP_UNIT)
                         continue;
                 for (size_t j = 0; from_list && j < ELEMENTSOF(list_units_props); j++)
                         listed = listed || streq(map[i].name, list_units_props[j]);
@@ -383,7 +384,7 @@ static int add_listed_units(BusScan *s, ListedUnit *l, size_t n) {
         add_units(s, ids, n);
         for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < ELEMENTSOF(list_units_props); j++) {
-                        r = unit_props_set_string(&s->units[i].props, list_units_props[j],
+                        r = bus_props_set_string(&s->units[i].props, list_units_props[j],
                                                   l[i].values[j]);
                         if (r < 0)
                                 return r;

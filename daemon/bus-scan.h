@@ -3,7 +3,7 @@
  * One scan = (optionally) ListUnits, the manager's Version property, then per unit on
  * /org/freedesktop/systemd1/unit/<label> one org.freedesktop.DBus.Properties.GetAll of the
  * org.freedesktop.systemd1.Service interface and one Properties.Get per Unit-interface property of
- * the map (unit-props.c) that ListUnits did not already report (a full scan takes Id, Description
+ * the map (bus-props.c) that ListUnits did not already report (a full scan takes Id, Description
  * and LoadState from ListUnits: 2 Gets a unit; named units: 5), merged into UnitProps. Not
  * GetAll(""): that makes PID 1 serialize the whole Unit interface too (dependency lists,
  * conditions, timestamps, ...), which is as expensive as the Service interface from systemd 257

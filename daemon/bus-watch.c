@@ -27,6 +27,8 @@ struct BusWatch {
         uint64_t backoff_usec;
         BusWatchHandler handler;
         void *userdata;
+        BusWatchConnect connect;
+        void *connect_userdata;
         BusWatchStats stats;
         bool connected; /* subscribed and reported */
         /* Between Reloading(true) and Reloading(false) the manager frees and re-creates every
@@ -242,7 +244,10 @@ static int connect_now(BusWatch *w) {
         int r;
 
         drop_bus(w);
-        r = sd_bus_open_system_with_description(&bus, "exposured");
+        if (w->connect)
+                r = w->connect(&bus, w->connect_userdata);
+        else
+                r = sd_bus_open_system_with_description(&bus, "exposured");
         if (r < 0) {
                 log_warning_errno(r, "Failed to connect to the system bus: %m, retrying.");
                 schedule_reconnect(w);
@@ -275,6 +280,11 @@ int bus_watch_new(sd_event *event, uint64_t call_timeout_usec, BusWatchHandler h
         w->userdata = userdata;
         *ret = w;
         return 0;
+}
+
+void bus_watch_set_connect(BusWatch *w, BusWatchConnect connect, void *userdata) {
+        w->connect = connect;
+        w->connect_userdata = userdata;
 }
 
 int bus_watch_start(BusWatch *w) {

@@ -33,6 +33,10 @@ typedef enum WatchEvent {
 
 typedef void (*BusWatchHandler)(BusWatch *w, WatchEvent event, const char *unit, void *userdata);
 
+/* Opens a new, started connection to the bus (the default: sd_bus_open_system()). Returns 0 or
+ * -errno; *ret is owned by the caller. Tests connect to a peer on a socketpair instead. */
+typedef int (*BusWatchConnect)(sd_bus **ret, void *userdata);
+
 typedef struct BusWatchStats {
         uint64_t connects;        /* successful connect + subscribe */
         uint64_t disconnects;
@@ -43,6 +47,8 @@ typedef struct BusWatchStats {
  * every method call on the connection (a stuck PID 1 must not freeze the daemon). */
 int bus_watch_new(sd_event *event, uint64_t call_timeout_usec, BusWatchHandler handler,
                   void *userdata, BusWatch **ret);
+/* Replace how connections are opened (before bus_watch_start(); NULL restores the system bus). */
+void bus_watch_set_connect(BusWatch *w, BusWatchConnect connect, void *userdata);
 /* Connect now; on failure a reconnect is scheduled and the error is logged, so this only fails on
  * programming or allocation errors. */
 int bus_watch_start(BusWatch *w);

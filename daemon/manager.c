@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The manager: wiring and lifecycle (see manager.h for the work flow). It owns every other module,
- * scores scan results, keeps the in-memory State, decides what is a regression and tells the
- * journal, the store and systemd (sd_notify). It must never block: every bus call is asynchronous
- * and bounded by a timeout, and a failing store only delays persistence. */
+ * scores scan results, keeps the in-memory State, has classify.c judge every new score against
+ * the previous one and tells the journal, the counters, the store and systemd (sd_notify), in that
+ * order: a database that is down delays persistence, never an event. It must never block: every
+ * bus call is asynchronous and bounded by a timeout. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,12 +14,14 @@
 
 #include "bus-scan.h"
 #include "bus-watch.h"
+#include "classify.h"
 #include "credential.h"
 #include "host-info.h"
 #include "http-routes.h"
 #include "http-server.h"
 #include "log.h"
 #include "manager.h"
+#include "rescan-limit.h"
 #include "secrets.h"
 #include "score.h"
 #include "state.h"
@@ -32,6 +35,9 @@
 /* Retention pruning runs this often (and once at start-up). */
 #define PRUNE_INTERVAL_USEC (3600 * USEC_PER_SEC)
 #define DAY_USEC (86400 * USEC_PER_SEC)
+/* Unit reads refused by the budget (rescan-limit.h) are covered by one full rescan this much later
+ * (at most one per period, however long the storm). */
+#define STORM_RESCAN_USEC (30 * USEC_PER_SEC)
 /* Requests wait at most this long for the first scan before being answered anyway. */
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
@@ -56,6 +62,8 @@ struct Manager {
         StoreCause pending_full_cause;
         char **pending_units;      /* strv of unit ids, no duplicates */
         StoreCause pending_units_cause;
+        RescanLimit limit;         /* per-unit read limits and the budget for unknown names */
+        sd_event_source *storm_timer; /* a full rescan covering refused unit reads */
 
         sd_event_source *coalesce_timer;
         sd_event_source *store_retry_timer;
@@ -64,72 +72,29 @@ struct Manager {
         sd_event_source *serve_timer;
         sd_event_source *sigterm, *sigint;
 
-        StoreCurrent *persisted;   /* the database's view at start-up, for counters */
+        StoreCurrent *persisted;   /* the database's view when it was opened, for counters */
+        bool db_baseline;          /* the database holds no history: its first scores are no news */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
         uint64_t regressions_24h;  /* for STATUS= */
 };
 
-static UnitState *unit_state_free(UnitState *u) {
-        if (!u)
-                return NULL;
-        free(u->id);
-        unit_props_done(&u->props);
-        free(u);
-        return NULL;
-}
-
-static void state_done(State *s) {
-        for (size_t i = 0; i < s->n_units; i++)
-                unit_state_free(s->units[i]);
-        free(s->units);
-        free(s->systemd_version);
-        host_info_done(&s->host);
-        *s = (State) {};
-}
-
-static size_t state_lower_bound(const State *s, const char *id) {
-        size_t lo = 0, hi = s->n_units;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (strcmp(s->units[mid]->id, id) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo;
-}
-
-/* Insert or replace u (takes ownership); returns the replaced unit for the caller to free. */
-static UnitState *state_put(State *s, UnitState *u) {
-        size_t i = state_lower_bound(s, u->id);
-        if (i < s->n_units && streq(s->units[i]->id, u->id)) {
-                UnitState *old = s->units[i];
-                s->units[i] = u;
-                return old;
-        }
-        s->units = xrealloc(s->units, (s->n_units + 1) * sizeof(UnitState *));
-        memmove(s->units + i + 1, s->units + i, (s->n_units - i) * sizeof(UnitState *));
-        s->units[i] = u;
-        s->n_units++;
-        return NULL;
-}
-
-/* Remove by id; returns the unit for the caller to free, NULL when absent. */
-static UnitState *state_take(State *s, const char *id) {
-        size_t i = state_lower_bound(s, id);
-        if (i >= s->n_units || !streq(s->units[i]->id, id))
-                return NULL;
-        UnitState *u = s->units[i];
-        memmove(s->units + i, s->units + i + 1, (s->n_units - i - 1) * sizeof(UnitState *));
-        s->n_units--;
-        return u;
-}
-
 static const ScoreTable *manager_table(Manager *m) {
         unsigned v = m->config->systemd_major ? m->config->systemd_major : m->state.systemd_major;
         return score_table_for_version(v);
+}
+
+static int cmp_store_unit(const void *key, const void *elem) {
+        return strcmp(key, ((const StoreUnit *) elem)->name);
+}
+
+/* The database's row of a unit as it was when the store was opened, or NULL. */
+static const StoreUnit *persisted_unit(const Manager *m, const char *id) {
+        if (!m->persisted || m->persisted->n_units == 0)
+                return NULL;
+        return bsearch(id, m->persisted->units, m->persisted->n_units, sizeof(StoreUnit),
+                       cmp_store_unit);
 }
 
 /* ---- scheduling ---- */
@@ -145,15 +110,22 @@ static int on_coalesce_timer(sd_event_source *s, uint64_t usec, void *userdata) 
 }
 
 static void arm_coalesce(Manager *m) {
+        uint64_t delay = m->config->rescan_coalesce_usec, now = now_monotonic_usec();
         int r;
 
         if (m->scan || m->coalesce_timer)
                 return;
         if (!m->pending_full && strv_length(m->pending_units) == 0)
                 return;
-        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC,
-                                       m->config->rescan_coalesce_usec, 1000, on_coalesce_timer,
-                                       m);
+        /* A unit read less than RESCAN_UNIT_INTERVAL_USEC ago waits (a full scan does not). */
+        if (!m->pending_full)
+                for (char **id = m->pending_units; *id; id++) {
+                        uint64_t t = rescan_limit_not_before(&m->limit, *id);
+                        if (t > now + delay)
+                                delay = t - now;
+                }
+        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC, delay,
+                                       1000, on_coalesce_timer, m);
         if (r < 0)
                 log_error_errno(r, "Failed to arm the rescan timer: %m");
 }
@@ -165,9 +137,61 @@ static void request_full(Manager *m, StoreCause cause) {
         arm_coalesce(m);
 }
 
-static void request_unit(Manager *m, const char *id, StoreCause cause) {
+static int on_storm_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) usec;
+        m->storm_timer = sd_event_source_disable_unref(s);
+        request_full(m, STORE_CAUSE_UNIT_NEW);
+        return 0;
+}
+
+/* True when the running scan is a unit scan that reads id. */
+static bool scan_reads(Manager *m, const char *id) {
+        BusScanUnit *units;
+        size_t n;
+
+        if (!m->scan || m->scan_full)
+                return false;
+        units = bus_scan_units(m->scan, &n);
+        for (size_t i = 0; i < n; i++)
+                if (streq(units[i].name, id))
+                        return true;
+        return false;
+}
+
+/* unit_new: the request comes from a UnitNew announcement (see rescan-limit.h for the rules). */
+static void request_unit(Manager *m, const char *id, StoreCause cause, bool unit_new) {
+        bool known;
+        int r;
+
         if (!endswith(id, ".service") || strv_contains(m->pending_units, id))
                 return;
+        /* PID 1 announces the unit our own read is loading right now: that read is the answer. */
+        if (unit_new && scan_reads(m, id)) {
+                log_debug("UnitNew of '%s' during our read of it, ignoring.", id);
+                return;
+        }
+        known = state_find_unit(&m->state, id) || state_find_gone(&m->state, id);
+        switch (rescan_limit_check(&m->limit, id, unit_new, known, now_monotonic_usec())) {
+        case RESCAN_ECHO:
+                log_debug("UnitNew of '%s' follows our read that found it not loaded, ignoring.",
+                          id);
+                return;
+        case RESCAN_OVER_BUDGET:
+                if (m->storm_timer)
+                        return;
+                log_warning("Too many requests to read unknown units ('%s' and more); a full "
+                            "rescan in %llus covers them.",
+                            id, (unsigned long long) (STORM_RESCAN_USEC / USEC_PER_SEC));
+                r = sd_event_add_time_relative(m->event, &m->storm_timer, CLOCK_MONOTONIC,
+                                               STORM_RESCAN_USEC, USEC_PER_SEC, on_storm_timer,
+                                               m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to arm the rescan timer: %m");
+                return;
+        default:
+                break;
+        }
         /* Bound the list: past a few hundred units a full rescan is the cheaper request. */
         if (strv_length(m->pending_units) >= 256) {
                 request_full(m, cause);
@@ -196,12 +220,14 @@ static void update_status(Manager *m) {
                           m->store_failing ? "; database writes failing, retrying" : "");
 }
 
+/* The 24 h count from the database; while writes fail, the in-memory count (judge() adds to it)
+ * stands instead. */
 static void count_regressions_24h(Manager *m) {
         StoreChange *rows = NULL;
         size_t n = 0;
         uint64_t now = now_realtime_usec();
 
-        if (!m->store)
+        if (!m->store || m->store_failing)
                 return;
         if (store_events(m->store, NULL, STORE_EVENT_MASK(STORE_EVENT_REGRESSION),
                          now > DAY_USEC ? now - DAY_USEC : 0, 0, STORE_ROWS_MAX, &rows, &n) >= 0) {
@@ -212,8 +238,8 @@ static void count_regressions_24h(Manager *m) {
 
 /* The journal entry of a change that matters: regressions and improvements carry a fixed
  * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
-static void log_change(const UnitState *old, const UnitState *u, StoreEventKind kind,
-                       StoreCause cause) {
+static void log_change(const UnitState *old, int before, const UnitState *u,
+                       StoreEventKind kind, StoreCause cause) {
         char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
         Buf flipped = {}, fields_flipped = {}, msg = {};
         const char *id;
@@ -256,11 +282,11 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
                 }
 
         (void) score_format_tenths(u->report.exposure, exp);
-        (void) score_format_tenths(old ? old->report.exposure : 0, prev);
+        (void) score_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
         (void) snprintf(fields_unit, sizeof fields_unit, "EXPOSURED_UNIT=%s", u->id);
         (void) snprintf(fields_exp, sizeof fields_exp, "EXPOSURED_EXPOSURE=%s", exp);
         (void) snprintf(fields_prev, sizeof fields_prev, "EXPOSURED_PREVIOUS=%s",
-                        old ? prev : "");
+                        before >= 0 ? prev : "");
         (void) snprintf(fields_cause, sizeof fields_cause, "EXPOSURED_CAUSE=%s",
                         store_cause_to_string(cause));
         buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
@@ -272,7 +298,8 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
         else
                 buf_printf(&msg, "%s of '%s': exposure %s -> %s %s%s%s",
                            kind == STORE_EVENT_REGRESSION ? "Regression" : "Improvement", u->id,
-                           old ? prev : "-", exp, predicate_to_string(u->report.predicate),
+                           before >= 0 ? prev : "-", exp,
+                           predicate_to_string(u->report.predicate),
                            flipped.len ? "; checks " : "", flipped.data ? flipped.data : "");
 
         const char *fields[] = { fields_unit, fields_exp, fields_prev, fields_cause,
@@ -288,10 +315,12 @@ static void log_change(const UnitState *old, const UnitState *u, StoreEventKind 
 static void store_failed(Manager *m, int r);
 static void notify_ready(Manager *m);
 
-/* Hand every present unit to the store (it persists only what changed: a unit already stored
- * identically costs a comparison) and record the scan. */
-static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
-                   UnitState *const *old_units, size_t n_old) {
+/* Hand every present unit to the store and record the scan, in one transaction. The store persists
+ * only what differs from its rows (a unit stored identically costs a comparison), so after a failed
+ * write the next call records what was lost. Each row's kind is classified against what the
+ * database holds (stored_exposure), which is the previous score unless writes failed in between:
+ * the journal and the counters were told at scan time (judge()), this only files the record. */
+static int persist(Manager *m, StoreCause cause, uint64_t duration_usec) {
         StoreVerdict verdicts[SCORE_ROWS_MAX];
         uint64_t now = now_realtime_usec(), n_changes = 0;
         int r;
@@ -303,7 +332,13 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                 return r;
         for (size_t i = 0; i < m->state.n_units; i++) {
                 UnitState *u = m->state.units[i];
-                StoreEventKind kind = STORE_EVENT_NONE;
+                ClassifyRules rules = {
+                        .cause = cause,
+                        .baseline = m->db_baseline,
+                        .new_unit_threshold = m->config->new_unit_threshold,
+                };
+                ClassifyScore old = { .exposure = u->stored_exposure },
+                              new = { .exposure = (int) u->report.exposure };
                 StoreScore sc = {
                         .unit = u->id,
                         .time_usec = now,
@@ -314,29 +349,14 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                         .systemd_version = m->state.systemd_version,
                         .scorer_version = SCORER_VERSION,
                         .cause = cause,
-                        .new_unit_threshold = m->config->new_unit_threshold,
+                        .kind = classify_change(&rules, &old, &new).kind,
                 };
-                r = store_add_score(m->store, &sc, &kind);
+                r = store_add_score(m->store, &sc);
                 if (r < 0) {
                         store_rollback(m->store);
                         return r;
                 }
-                if (r == 0)
-                        continue;
-                n_changes++;
-                u->last_change_usec = now;
-                if (kind == STORE_EVENT_REGRESSION)
-                        u->regressions++;
-                else if (kind == STORE_EVENT_IMPROVEMENT)
-                        u->improvements++;
-
-                const UnitState *old = NULL;
-                for (size_t j = 0; j < n_old; j++)
-                        if (old_units[j] && streq(old_units[j]->id, u->id)) {
-                                old = old_units[j];
-                                break;
-                        }
-                log_change(old, u, kind, cause);
+                n_changes += (uint64_t) r;
         }
         r = store_add_scan(m->store, &(StoreScan) {
                 .time_usec = now,
@@ -351,7 +371,13 @@ static int persist(Manager *m, StoreCause cause, uint64_t duration_usec,
                 store_rollback(m->store);
                 return r;
         }
-        return store_commit(m->store);
+        r = store_commit(m->store);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->state.n_units; i++)
+                m->state.units[i]->stored_exposure = (int) m->state.units[i]->report.exposure;
+        m->db_baseline = false;
+        return 0;
 }
 
 static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata);
@@ -398,6 +424,12 @@ static int open_store(Manager *m) {
                         log_warning_errno(r, "Failed to read the stored state: %m; counters "
                                           "start from zero, ignoring.");
         }
+        /* Opened late (it was down at start-up): what it holds of the units we already watch. */
+        m->db_baseline = m->persisted && m->persisted->empty;
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                const StoreUnit *su = persisted_unit(m, m->state.units[i]->id);
+                m->state.units[i]->stored_exposure = su ? (int) su->exposure : -1;
+        }
         return 0;
 }
 
@@ -409,7 +441,7 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         r = open_store(m);
         if (r >= 0)
-                r = persist(m, STORE_CAUSE_PERIODIC, 0, NULL, 0);
+                r = persist(m, STORE_CAUSE_PERIODIC, 0);
         if (r < 0) {
                 store_failed(m, r);
                 return 0;
@@ -471,31 +503,85 @@ static UnitState *score_result(Manager *m, BusScanUnit *bu) {
         return u;
 }
 
-/* Keep counters and first-seen times across rescans of the same unit. */
-static int cmp_store_unit(const void *key, const void *elem) {
-        return strcmp(key, ((const StoreUnit *) elem)->name);
+/* Keep counters and times across rescans of the same unit; for a unit we do not hold, take them
+ * from its memo when it left during this run, else from the database, so counters survive a
+ * daemon restart. */
+static void inherit(Manager *m, UnitState *u, const UnitState *old) {
+        const UnitMemo *memo;
+        const StoreUnit *su;
+
+        if (old) {
+                u->first_seen_usec = old->first_seen_usec;
+                u->last_change_usec = old->last_change_usec;
+                u->regressions = old->regressions;
+                u->improvements = old->improvements;
+        } else if ((memo = state_find_gone(&m->state, u->id))) {
+                u->first_seen_usec = memo->first_seen_usec;
+                u->last_change_usec = memo->last_change_usec;
+                u->regressions = memo->regressions;
+                u->improvements = memo->improvements;
+        } else if ((su = persisted_unit(m, u->id)) && su->gone_usec == 0) {
+                u->first_seen_usec = su->first_seen_usec;
+                u->last_change_usec = su->last_change_usec;
+                u->regressions = su->regressions;
+                u->improvements = su->improvements;
+        }
 }
 
-/* Keep counters and times across rescans of the same unit; for a unit we have not held since
- * start-up, take them from the database, so counters survive a daemon restart. */
-static void inherit(Manager *m, UnitState *u, const UnitState *old) {
-        if (!old && m->persisted) {
-                const StoreUnit *su = bsearch(u->id, m->persisted->units, m->persisted->n_units,
-                                              sizeof(StoreUnit), cmp_store_unit);
-                if (su && su->gone_usec == 0) {
-                        u->first_seen_usec = su->first_seen_usec;
-                        u->last_change_usec = su->last_change_usec;
-                        u->regressions = su->regressions;
-                        u->improvements = su->improvements;
-                }
-                return;
+/* Judge u's new score against the unit's previous one, before anything is stored: what we held
+ * (prev), else its memo if it left during this run, else the database's row at start-up (a unit
+ * that comes back is a change, as its store row says). Counts and logs the event. baseline: the
+ * first full scan with no history known, where no first score is news. */
+static void judge(Manager *m, UnitState *u, const UnitState *prev, StoreCause cause,
+                  bool baseline, uint64_t now) {
+        StoreVerdict nv[SCORE_ROWS_MAX], ov[SCORE_ROWS_MAX];
+        ClassifyRules rules = {
+                .cause = cause,
+                .baseline = baseline,
+                .new_unit_threshold = m->config->new_unit_threshold,
+        };
+        ClassifyScore new = { .exposure = (int) u->report.exposure, .verdicts = nv };
+        ClassifyScore old = { .exposure = -1 };
+        const UnitMemo *memo;
+        const StoreUnit *su;
+        bool returned = false;
+
+        new.n_verdicts = store_verdicts_from_report(&u->report, nv);
+        u->stored_exposure = -1;
+        if (prev) {
+                old = (ClassifyScore) { .exposure = (int) prev->report.exposure, .verdicts = ov };
+                old.n_verdicts = store_verdicts_from_report(&prev->report, ov);
+                u->stored_exposure = prev->stored_exposure;
+        } else if ((memo = state_find_gone(&m->state, u->id))) {
+                old.exposure = memo->exposure; /* its checks are not kept: exposure only */
+                u->stored_exposure = memo->stored_exposure;
+                returned = true;
+        } else if ((su = persisted_unit(m, u->id))) {
+                old = (ClassifyScore) { .exposure = (int) su->exposure,
+                                        .verdicts = su->verdicts,
+                                        .n_verdicts = su->n_verdicts };
+                u->stored_exposure = (int) su->exposure;
+                returned = su->gone_usec != 0;
         }
-        if (!old)
+        state_forget_gone(&m->state, u->id);
+
+        Classification c = classify_change(&rules, &old, &new);
+        if (!c.changed && !returned)
                 return;
-        u->first_seen_usec = old->first_seen_usec;
-        u->last_change_usec = old->last_change_usec;
-        u->regressions = old->regressions;
-        u->improvements = old->improvements;
+        u->last_change_usec = now;
+        if (c.kind == STORE_EVENT_REGRESSION) {
+                u->regressions++;
+                m->regressions_24h++;
+        } else if (c.kind == STORE_EVENT_IMPROVEMENT)
+                u->improvements++;
+        log_change(prev, old.exposure, u, c.kind, cause);
+}
+
+/* A unit left: mark it gone in the store (history kept) and remember it for its return. */
+static void unit_left(Manager *m, UnitState *u, StoreCause cause, uint64_t now) {
+        if (m->store)
+                (void) store_unit_gone(m->store, u->id, now, cause);
+        state_remember_gone(&m->state, u);
 }
 
 /* True when the database last scored some present unit with another systemd or scorer version:
@@ -524,7 +610,8 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         size_t n_old = 0, n;
         BusScanUnit *units;
         const char *version;
-        uint64_t now = now_realtime_usec();
+        uint64_t now = now_realtime_usec(), mono = now_monotonic_usec();
+        bool baseline;
         int r;
 
         if (error < 0) {
@@ -552,6 +639,9 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
 
         /* score_result() moves each unit's props out of the scan, which is freed right after. */
         units = bus_scan_units(scan, &n);
+        /* The first full scan with no history known (an empty database, or none reachable):
+         * every unit is new, and none of them is news. */
+        baseline = full && !m->first_scan_done && (!m->persisted || m->persisted->empty);
 
         if (full) {
                 /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
@@ -569,6 +659,10 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                                         prev = old[j];
                                         break;
                                 }
+                        if (!u && units[i].error >= 0)
+                                /* Listed but not loaded: its UnitNew after our read is an
+                                 * echo (rescan-limit.h). */
+                                rescan_limit_record(&m->limit, units[i].name, true, mono);
                         if (!u && units[i].error < 0 && prev) {
                                 /* keep the old one: move it over */
                                 for (size_t j = 0; j < n_old; j++)
@@ -581,12 +675,15 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                                 continue;
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
                         unit_state_free(state_put(&m->state, u));
                 }
         } else {
                 old = xcalloc(n ? n : 1, sizeof(UnitState *));
                 for (size_t i = 0; i < n; i++) {
                         UnitState *u = score_result(m, &units[i]);
+                        rescan_limit_record(&m->limit, units[i].name,
+                                            !u && units[i].error >= 0, mono);
                         if (!u) {
                                 if (units[i].error >= 0)
                                         old[n_old++] = state_take(&m->state, units[i].name);
@@ -595,6 +692,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         UnitState *prev = state_take(&m->state, u->id);
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -605,13 +703,11 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         m->state.n_scans++;
         m->scan = bus_scan_free(m->scan);
 
-        /* Units that left: mark them gone in the store (history kept). */
-        if (m->store)
-                for (size_t j = 0; j < n_old; j++)
-                        if (old[j] && !state_find_unit(&m->state, old[j]->id))
-                                (void) store_unit_gone(m->store, old[j]->id, now, cause);
+        for (size_t j = 0; j < n_old; j++)
+                if (old[j] && !state_find_unit(&m->state, old[j]->id))
+                        unit_left(m, old[j], cause, now);
 
-        r = persist(m, cause, st->elapsed_usec, old, n_old);
+        r = persist(m, cause, st->elapsed_usec);
         if (r < 0)
                 store_failed(m, r);
         else
@@ -731,17 +827,15 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 /* A unit we already hold fresh data for is re-announced when a read of ours
                  * loads it again: rescanning it would loop. Real changes come with Reloading. */
                 if (!state_find_unit(&m->state, unit))
-                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW);
+                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW, true);
                 break;
         case WATCH_UNIT_CHANGED:
-                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED);
+                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED, false);
                 break;
         case WATCH_UNIT_REMOVED: {
                 UnitState *u = state_take(&m->state, unit);
                 if (u) {
-                        if (m->store)
-                                (void) store_unit_gone(m->store, u->id, now_realtime_usec(),
-                                                       STORE_CAUSE_UNIT_REMOVED);
+                        unit_left(m, u, STORE_CAUSE_UNIT_REMOVED, now_realtime_usec());
                         unit_state_free(u);
                         update_status(m);
                 }
@@ -877,13 +971,34 @@ int manager_new(Config *config, Manager **ret) {
         return 0;
 }
 
-int manager_run(Manager *m) {
+int manager_start(Manager *m) {
         int r;
 
         r = bus_watch_start(m->watch);
         if (r < 0)
-                return EXIT_FAILURE;
+                return r;
         update_status(m);
+        return 0;
+}
+
+void manager_set_bus_connect(Manager *m, BusWatchConnect connect, void *userdata) {
+        bus_watch_set_connect(m->watch, connect, userdata);
+}
+
+const State *manager_get_state(const Manager *m) {
+        return &m->state;
+}
+
+sd_event *manager_get_event(const Manager *m) {
+        return m->event;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
         r = sd_event_loop(m->event);
         if (r < 0) {
                 log_error_errno(r, "Event loop failed: %m");
@@ -901,6 +1016,7 @@ Manager *manager_free(Manager *m) {
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
+        m->storm_timer = sd_event_source_disable_unref(m->storm_timer);
         m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
         m->host_query = host_info_query_free(m->host_query);
         m->watch = bus_watch_free(m->watch);
@@ -912,6 +1028,7 @@ Manager *manager_free(Manager *m) {
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
         m->event = sd_event_unref(m->event);
         strv_free(m->pending_units);
+        rescan_limit_done(&m->limit);
         state_done(&m->state);
         config_free(m->config);
         free(m);

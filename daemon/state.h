@@ -21,7 +21,23 @@ typedef struct UnitState {
         uint64_t last_change_usec;  /* CLOCK_REALTIME of the last exposure or verdict change */
         uint64_t regressions;       /* regression events counted (persisted in the DB) */
         uint64_t improvements;
+        int stored_exposure;        /* what the database holds for it (tenths), -1: nothing */
 } UnitState;
+
+/* What is kept of a unit that left (UnitRemoved, or absent from a rescan) while the daemon runs:
+ * enough to classify its score when it comes back (systemd unloads inactive units and loads them
+ * again on the next reference) as a change, not as a new unit, and to keep its counters. */
+typedef struct UnitMemo {
+        char *id;
+        int exposure;               /* the last score (tenths) */
+        int stored_exposure;        /* as UnitState */
+        uint64_t first_seen_usec, last_change_usec, regressions, improvements;
+        uint64_t seq;               /* when it was remembered, for eviction */
+} UnitMemo;
+
+/* At most this many units that left are remembered; past it the oldest is forgotten (and is then
+ * judged against the database's view at start-up, as after a restart). */
+#define STATE_GONE_MAX 4096U
 
 typedef struct State {
         UnitState **units;          /* sorted by id (strcmp), present units only */
@@ -34,9 +50,30 @@ typedef struct State {
         uint64_t scan_duration_usec;/* duration of the last completed scan */
         uint64_t n_scans;           /* completed scans since start */
         uint64_t start_usec;        /* CLOCK_REALTIME when the daemon started */
+        UnitMemo *gone;             /* units that left, sorted by id, at most STATE_GONE_MAX */
+        size_t n_gone;
+        uint64_t gone_seq;
 } State;
 
+/* Free a unit (its id and props); accepts NULL, returns NULL. */
+UnitState *unit_state_free(UnitState *u);
+/* Free every unit, memo and the version string; leaves *s zeroed (an empty State). */
+void state_done(State *s);
+/* The index of the first unit whose id is >= id (strcmp), n_units when there is none. */
+size_t state_lower_bound(const State *s, const char *id);
+/* Insert u (ownership moves to s) keeping the order, or replace the unit with the same id.
+ * Returns the replaced unit for the caller to free, or NULL. */
+UnitState *state_put(State *s, UnitState *u);
+/* Remove the unit with this id; returns it (the caller frees it), or NULL when absent. */
+UnitState *state_take(State *s, const char *id);
 /* Binary search by id; NULL when absent. */
 UnitState *state_find_unit(const State *s, const char *id);
 /* Count present units by predicate (oneshot units included). */
 void state_count_predicates(const State *s, size_t ret_counts[static _PREDICATE_MAX]);
+/* Remember a unit that left (copies id and the fields of UnitMemo), replacing an earlier memo of
+ * the same id and forgetting the oldest when STATE_GONE_MAX are held. */
+void state_remember_gone(State *s, const UnitState *u);
+/* The memo of a unit that left, or NULL. Borrowed: valid until the next remember/forget. */
+const UnitMemo *state_find_gone(const State *s, const char *id);
+/* Drop the memo of id (it came back); no-op when there is none. */
+void state_forget_gone(State *s, const char *id);

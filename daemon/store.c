@@ -162,9 +162,7 @@ struct Store {
         sqlite3 *db;
         char *path;
         bool readonly;
-        bool baseline; /* the first scan into an empty database: first scores are not events */
         bool batch;    /* between store_begin() and store_commit()/store_rollback() */
-        bool baseline_pending; /* a scan was added in this batch: its commit ends the baseline */
         int batch_error;       /* the error that aborted the batch */
         sqlite3_stmt *stmts[_STMT_MAX];
 
@@ -665,14 +663,6 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
         r = checks_reload(s);
         if (r < 0)
                 return r;
-        {
-                _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_IS_EMPTY);
-                rc = sqlite3_step(q);
-                if (rc != SQLITE_ROW)
-                        return store_errno(rc);
-                s->baseline = sqlite3_column_int(q, 0) != 0;
-        }
-
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -781,13 +771,9 @@ int store_commit(Store *s) {
                 r = step_done(stmt(s, STMT_COMMIT));
                 if (r < 0)
                         fail(s, r);
-                else {
+                else
                         s->last_error = 0;
-                        if (s->baseline_pending)
-                                s->baseline = false;
-                }
         }
-        s->baseline_pending = false;
         s->batch = false;
         s->batch_error = 0;
         return r;
@@ -801,7 +787,6 @@ void store_rollback(Store *s) {
                 (void) step_done(stmt(s, STMT_ROLLBACK));
         s->batch = false;
         s->batch_error = 0;
-        s->baseline_pending = false;
         caches_reset(s);
 }
 
@@ -828,10 +813,19 @@ static bool name_valid(const char *s, size_t max) {
         return true;
 }
 
+/* The kinds a score may carry (classify_change() returns these); GONE and the upgrade events are
+ * the store's own rows. */
+static bool kind_of_score(StoreEventKind k) {
+        return k == STORE_EVENT_NONE || k == STORE_EVENT_REGRESSION ||
+               k == STORE_EVENT_IMPROVEMENT || k == STORE_EVENT_NEW_EXPOSED ||
+               k == STORE_EVENT_RESCORED;
+}
+
 static bool score_valid(const StoreScore *sc) {
         if (!sc || !name_valid(sc->unit, NAME_MAX_LEN) || sc->time_usec == 0 ||
             sc->time_usec > INT64_MAX || sc->exposure > 100 || sc->predicate < 0 ||
             sc->predicate >= _PREDICATE_MAX || sc->cause < 0 || sc->cause >= _STORE_CAUSE_MAX ||
+            !kind_of_score(sc->kind) ||
             !name_valid(sc->systemd_version, VERSION_MAX_LEN) ||
             !name_valid(sc->scorer_version, VERSION_MAX_LEN) ||
             sc->n_verdicts > STORE_VERDICTS_MAX || (sc->n_verdicts > 0 && !sc->verdicts))
@@ -901,13 +895,13 @@ static int change_insert(Store *s, int64_t unit, uint64_t time_usec, StoreEventK
         return step_done(q);
 }
 
-static int add_score(Store *s, const StoreScore *sc, StoreEventKind *ret_kind) {
+static int add_score(Store *s, const StoreScore *sc) {
         UnitRow old;
         Pair vec[STORE_VERDICTS_MAX];
         uint8_t vec_blob[STORE_VERDICTS_MAX * 2 * VARINT_MAX];
         uint8_t chg_blob[STORE_VERDICTS_MAX * 2 * 3 * VARINT_MAX];
         size_t vec_len = 0, chg_len = 0, n_changed = 0;
-        StoreEventKind kind = STORE_EVENT_NONE;
+        StoreEventKind kind = sc->kind;
         int64_t version = 0;
         bool first;
         int r;
@@ -959,17 +953,6 @@ static int add_score(Store *s, const StoreScore *sc, StoreEventKind *ret_kind) {
         if (old.id > 0 && !old.gone && n_changed == 0 && old.exposure == sc->exposure)
                 return 0;
 
-        if (old.id == 0) {
-                if (!s->baseline && sc->exposure >= sc->new_unit_threshold)
-                        kind = STORE_EVENT_NEW_EXPOSED;
-        } else if (sc->exposure != old.exposure) {
-                if (sc->cause == STORE_CAUSE_SYSTEMD_UPGRADE)
-                        kind = STORE_EVENT_RESCORED;
-                else
-                        kind = sc->exposure > old.exposure ? STORE_EVENT_REGRESSION
-                                                           : STORE_EVENT_IMPROVEMENT;
-        }
-
         r = version_id(s, sc->systemd_version, sc->scorer_version, sc->time_usec, &version);
         if (r < 0)
                 return r;
@@ -1007,13 +990,10 @@ static int add_score(Store *s, const StoreScore *sc, StoreEventKind *ret_kind) {
                           version, first ? NULL : chg_blob, chg_len);
         if (r < 0)
                 return r;
-
-        if (ret_kind)
-                *ret_kind = kind;
         return 1;
 }
 
-int store_add_score(Store *s, const StoreScore *score, StoreEventKind *ret_kind) {
+int store_add_score(Store *s, const StoreScore *score) {
         bool own;
         int r;
 
@@ -1023,7 +1003,7 @@ int store_add_score(Store *s, const StoreScore *score, StoreEventKind *ret_kind)
         r = write_begin(s, &own);
         if (r < 0)
                 return r;
-        return write_end(s, own, add_score(s, score, ret_kind));
+        return write_end(s, own, add_score(s, score));
 }
 
 static int unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause) {
@@ -1098,14 +1078,7 @@ int store_add_scan(Store *s, const StoreScan *scan) {
         r = write_begin(s, &own);
         if (r < 0)
                 return r;
-        r = write_end(s, own, add_scan(s, scan));
-        /* Inside a batch the baseline ends for good only when the batch commits; a rollback of
-         * the very first scan leaves an empty database, and its retry is the baseline again. */
-        if (r >= 0 && own)
-                s->baseline = false;
-        else if (r >= 0)
-                s->baseline_pending = true;
-        return r;
+        return write_end(s, own, add_scan(s, scan));
 }
 
 /* ---- reads ---- */
@@ -1141,6 +1114,13 @@ int store_load_current(Store *s, StoreCurrent **ret) {
         if (r < 0)
                 return r;
         c = xcalloc(1, sizeof(StoreCurrent));
+        {
+                _cleanup_reset_ sqlite3_stmt *e = stmt(s, STMT_IS_EMPTY);
+                rc = sqlite3_step(e);
+                if (rc != SQLITE_ROW)
+                        return store_errno(rc);
+                c->empty = sqlite3_column_int(e, 0) != 0;
+        }
         /* The names the verdicts point to: a copy of the check table, indexed like s->checks. */
         c->check_names = xcalloc(s->n_checks + 1, sizeof(char *));
         for (size_t i = 0; i < s->n_checks; i++)

@@ -106,17 +106,16 @@ typedef struct StoreScore {
         const char *systemd_version;  /* the manager's Version property */
         const char *scorer_version;   /* which scorer/table produced it */
         StoreCause cause;
-        unsigned new_unit_threshold; /* tenths: a new unit scoring >= this is NEW_EXPOSED */
+        StoreEventKind kind; /* what the change means, from classify_change() */
 } StoreScore;
 
 /* Persist a score if it differs from the unit's last persisted one (exposure or any verdict), or
- * if the unit was marked gone. The change row holds the old and new exposure and only the checks
- * whose badness changed. The kind: REGRESSION/IMPROVEMENT by the exposure's direction (RESCORED
- * when cause is SYSTEMD_UPGRADE: not blamed on the unit, not counted), NEW_EXPOSED for a unit
- * never seen before scoring >= the threshold, except during the baseline (the first scan into an
- * empty database, until store_add_scan()), else NONE. Returns 1 when a row was written (kind in
- * *ret_kind if not NULL), 0 when nothing changed, -EINVAL on bad input, else -errno. */
-int store_add_score(Store *s, const StoreScore *score, StoreEventKind *ret_kind);
+ * if the unit was marked gone. The change row holds the old and new exposure, only the checks
+ * whose badness changed, and score->kind as given: the store does not judge (classify.h does, in
+ * the manager); a REGRESSION or IMPROVEMENT also counts in the unit's counters. Returns 1 when a
+ * row was written, 0 when nothing changed, -EINVAL on bad input (a kind other than NONE,
+ * REGRESSION, IMPROVEMENT, NEW_EXPOSED or RESCORED included), else -errno. */
+int store_add_score(Store *s, const StoreScore *score);
 
 /* Mark a unit gone (keeps its history) with a GONE row. 1 marked, 0 unknown or already gone. */
 int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause);
@@ -131,7 +130,7 @@ typedef struct StoreScan {
         const char *scorer_version;
 } StoreScan;
 
-/* Record a completed scan (ends the baseline). With versions given, a new (systemd, scorer) pair
+/* Record a completed scan. With versions given, a new (systemd, scorer) pair
  * is recorded even when no score changed, so that an upgrade is an event in any case. */
 int store_add_scan(Store *s, const StoreScan *scan);
 
@@ -153,6 +152,7 @@ typedef struct StoreCurrent {
         size_t n_units;
         char **check_names; /* owns the StoreVerdict.check strings */
         size_t n_check_names;
+        bool empty; /* no unit and no scan yet: the next scan is the baseline (no history) */
 } StoreCurrent;
 
 /* Every unit's last persisted state, to rebuild the in-memory view at start-up. */

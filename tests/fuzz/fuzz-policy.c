@@ -6,8 +6,8 @@
  * promises (no range 0, no weight above POLICY_WEIGHT_MAX) are checked.
  *   libFuzzer: clang -fsanitize=fuzzer,address,undefined -DFUZZ_LIBFUZZER -D_GNU_SOURCE \
  *              -Idaemon $(pkg-config --cflags json-c) tests/fuzz/fuzz-policy.c \
- *              daemon/{policy,scan,bus-scan,score,score-table,score-syscalls,unit-props,util,buf,
- *              log}.c $(pkg-config --libs json-c libsystemd)
+ *              daemon/{policy,scan,bus-scan,bus-props,score,score-table,score-syscalls,unit-props,
+ *              util,buf,log}.c $(pkg-config --libs json-c libsystemd)
  *   stdin driver (default): reads one input from stdin, or each file named on the command line.
  * `make check-unit` replays tests/fuzz/corpus/policy/ plus deterministic mutations of it
  * (tests/unit/test-fuzz-policy.c includes this file). */

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "bus-props.h"
 #include "bus-scan.h"
 #include "util.h"
 
@@ -52,10 +53,10 @@ typedef struct Peer {
  * map, less those ListUnits reports (Id, Description, LoadState) in a full scan. */
 static size_t calls_per_unit(bool listed) {
         size_t n_map, n = 1;
-        const UnitPropMap *map = unit_prop_map_get(&n_map);
+        const BusPropMap *map = bus_prop_map_get(&n_map);
 
         for (size_t i = 0; i < n_map; i++)
-                n += map[i].iface == UNIT_PROP_UNIT;
+                n += map[i].iface == BUS_PROP_UNIT;
         return listed ? n - 3 : n;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "classify.h"
 #include "http-fixture.h"
 #include "http-routes.h"
 #include "http-server.h"
@@ -49,8 +50,11 @@ static void reply_done(Reply *r) {
  * regressions/improvements of "<b>x</b>.service" (more than any response may carry); and two
  * scans whose systemd versions differ, the first one hostile ("<i>252</i>"), which the store turns
  * into a systemd-upgrade event. */
-static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, unsigned exposure) {
+static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, int before,
+                unsigned exposure) {
         StoreVerdict v[SCORE_ROWS_MAX];
+        ClassifyRules rules = { .cause = STORE_CAUSE_STARTUP, .baseline = true,
+                                .new_unit_threshold = 90 };
         StoreScore sc = {
                 .unit = unit,
                 .time_usec = t,
@@ -61,9 +65,11 @@ static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, u
                 .systemd_version = "252.38-1~deb12u1",
                 .scorer_version = "1",
                 .cause = STORE_CAUSE_STARTUP,
-                .new_unit_threshold = 90,
+                .kind = classify_change(&rules, &(ClassifyScore) { .exposure = before },
+                                        &(ClassifyScore) { .exposure = (int) exposure })
+                                .kind,
         };
-        assert_true(store_add_score(st, &sc, NULL) >= 0);
+        assert_true(store_add_score(st, &sc) >= 0);
 }
 
 static void fill_store(Store *st, const State *s) {
@@ -72,13 +78,15 @@ static void fill_store(Store *st, const State *s) {
 
         assert_int_equal(store_begin(st), 0);
         for (unsigned i = 0; i < 3; i++)
-                add(st, "svc-0003.service", r, t0 + i * UINT64_C(3600000000), 70 + 10 * i);
+                add(st, "svc-0003.service", r, t0 + i * UINT64_C(3600000000),
+                    i ? (int) (60 + 10 * i) : -1, 70 + 10 * i);
         /* three changes in the last hours: the dashboard's 30-day sparkline shows them */
         for (unsigned i = 0; i < 3; i++)
                 add(st, "svc-0010.service", r, now_realtime_usec() - (3 - i) * UINT64_C(3600000000),
-                    30 + 20 * i);
+                    i ? (int) (10 + 20 * i) : -1, 30 + 20 * i);
         for (unsigned i = 0; i < 1200; i++)
-                add(st, "<b>x</b>.service", r, t0 + i * UINT64_C(1000000), i % 2 ? 96 : 50);
+                add(st, "<b>x</b>.service", r, t0 + i * UINT64_C(1000000),
+                    i == 0 ? -1 : i % 2 ? 50 : 96, i % 2 ? 96 : 50);
         assert_int_equal(store_commit(st), 0);
         StoreScan scan = { .time_usec = t0 + UINT64_C(5000000000), .n_units = 2,
                            .systemd_version = "<i>252</i>", .scorer_version = "1" };

@@ -55,7 +55,7 @@ static void make_score(Fixture *f, const char *unit, uint64_t t, unsigned exposu
                 .systemd_version = "252.38-1~deb12u1",
                 .scorer_version = "1",
                 .cause = STORE_CAUSE_STARTUP,
-                .new_unit_threshold = 90,
+                .kind = STORE_EVENT_NONE,
         };
 }
 
@@ -205,7 +205,6 @@ static void test_newer_schema_refused(void **state) {
 
 static void test_roundtrip_change_only(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreEventKind k = _STORE_EVENT_INVALID;
         StoreChange *h = NULL;
         size_t n = 0;
         Fixture f;
@@ -214,37 +213,37 @@ static void test_roundtrip_change_only(void **state) {
         assert_int_equal(store_open(":memory:", &s), 0);
 
         make_score(&f, "a.service", T0, 50, 0);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE); /* baseline: a first score is no event */
+        f.sc.kind = STORE_EVENT_NONE; /* as the manager classifies a baseline score */
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         /* The same score again, later, any cause: nothing written. */
         f.sc.time_usec = T0 + SEC;
         f.sc.cause = STORE_CAUSE_PERIODIC;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
 
         /* One check changes, exposure does not: a NONE row with just that check. */
         f.v[3].badness = 2;
         f.sc.time_usec = T0 + 2 * SEC;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE);
+        f.sc.kind = STORE_EVENT_NONE;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Exposure up, two checks change (one to n/a): a regression. */
         f.v[3].badness = 0;
         f.v[4].badness = BADNESS_NA;
         f.sc.exposure = 72;
         f.sc.time_usec = T0 + 3 * SEC;
         f.sc.cause = STORE_CAUSE_UNIT_CHANGED;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_REGRESSION);
+        f.sc.kind = STORE_EVENT_REGRESSION;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Down again: an improvement. */
         f.sc.exposure = 60;
         f.sc.time_usec = T0 + 4 * SEC;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_IMPROVEMENT);
+        f.sc.kind = STORE_EVENT_IMPROVEMENT;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Verdicts in another order are the same score. */
         StoreVerdict t = f.v[0];
         f.v[0] = f.v[N_CHECKS - 1];
         f.v[N_CHECKS - 1] = t;
         f.sc.time_usec = T0 + 5 * SEC;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
 
         assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 4);
@@ -301,9 +300,71 @@ static void test_roundtrip_change_only(void **state) {
         store_current_free(c);
 }
 
+/* The store judges nothing: a row carries the kind it is given (whatever the exposures), the
+ * counters follow the kind, and kinds that are not a score's are refused. */
+static void test_kind_as_given(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreChange *h = NULL;
+        StoreCurrent *c = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_true(c->empty);
+        c = store_current_free(c);
+
+        /* A first score given NEW_EXPOSED below any threshold is stored as such. */
+        make_score(&f, "a.service", T0, 10, 0);
+        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        /* Exposure falls but the caller says REGRESSION (a retry after lost writes compares
+         * with what the database holds; the caller knows): stored and counted as given. */
+        make_score(&f, "a.service", T0 + SEC, 5, 1);
+        f.sc.kind = STORE_EVENT_REGRESSION;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        make_score(&f, "a.service", T0 + 2 * SEC, 6, 2);
+        f.sc.kind = STORE_EVENT_IMPROVEMENT;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        make_score(&f, "a.service", T0 + 3 * SEC, 7, 0);
+        f.sc.kind = STORE_EVENT_RESCORED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        /* An unchanged score writes nothing, whatever kind it carries. */
+        f.sc.time_usec = T0 + 4 * SEC;
+        f.sc.kind = STORE_EVENT_REGRESSION;
+        assert_int_equal(store_add_score(s, &f.sc), 0);
+
+        /* Kinds that are the store's own rows, or out of range, are refused. */
+        const StoreEventKind bad[] = { STORE_EVENT_GONE, STORE_EVENT_SYSTEMD_UPGRADE,
+                                       STORE_EVENT_SCORER_UPGRADE, _STORE_EVENT_MAX,
+                                       _STORE_EVENT_INVALID };
+        make_score(&f, "a.service", T0 + 5 * SEC, 99, 1);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                f.sc.kind = bad[i];
+                assert_int_equal(store_add_score(s, &f.sc), -EINVAL);
+        }
+
+        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(n, 4);
+        assert_int_equal(h[0].kind, STORE_EVENT_RESCORED);
+        assert_int_equal(h[1].kind, STORE_EVENT_IMPROVEMENT);
+        assert_int_equal(h[2].kind, STORE_EVENT_REGRESSION);
+        assert_int_equal(h[2].before, 10);
+        assert_int_equal(h[2].exposure, 5);
+        assert_int_equal(h[3].kind, STORE_EVENT_NEW_EXPOSED);
+        store_changes_free(h, n);
+
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_false(c->empty);
+        assert_int_equal(c->n_units, 1);
+        assert_int_equal(c->units[0].regressions, 1);
+        assert_int_equal(c->units[0].improvements, 1);
+        store_current_free(c);
+}
+
 static void test_events_new_gone_upgrade(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreEventKind k;
         StoreChange *e = NULL;
         size_t n = 0;
         Fixture f;
@@ -311,26 +372,26 @@ static void test_events_new_gone_upgrade(void **state) {
         (void) state;
         assert_int_equal(store_open(":memory:", &s), 0);
         make_score(&f, "base.service", T0, 95, 0);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE); /* baseline, even above the threshold */
+        f.sc.kind = STORE_EVENT_NONE; /* a baseline score, above the threshold */
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
                 store_add_scan(s, &(StoreScan){ T0, 1000, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
                 0);
 
         make_score(&f, "new.service", T0 + SEC, 95, 1);
         f.sc.cause = STORE_CAUSE_UNIT_NEW;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NEW_EXPOSED);
+        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         make_score(&f, "quiet.service", T0 + SEC, 89, 1);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE);
+        f.sc.kind = STORE_EVENT_NONE;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
 
         /* systemd upgrade: exposure changes, blamed on systemd, not counted. */
         make_score(&f, "base.service", T0 + 2 * SEC, 97, 0);
         f.sc.systemd_version = "257.9-1";
         f.sc.cause = STORE_CAUSE_SYSTEMD_UPGRADE;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_RESCORED);
+        f.sc.kind = STORE_EVENT_RESCORED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
 
         assert_int_equal(store_unit_gone(s, "new.service", T0 + 3 * SEC, STORE_CAUSE_UNIT_REMOVED),
                          1);
@@ -394,10 +455,10 @@ static void test_events_new_gone_upgrade(void **state) {
         assert_int_equal(c->units[0].regressions, 0); /* base: rescored is not a regression */
         store_current_free(c);
         make_score(&f, "new.service", T0 + 5 * SEC, 95, 1);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE);
+        f.sc.kind = STORE_EVENT_NONE;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         f.sc.time_usec = T0 + 6 * SEC;
-        assert_int_equal(store_add_score(s, &f.sc, &k), 0);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
 }
 
 static void test_bad_input(void **state) {
@@ -410,14 +471,14 @@ static void test_bad_input(void **state) {
         (void) state;
         assert_int_equal(store_open(":memory:", &s), 0);
         make_score(&f, "a.service", T0, 50, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &a), 0);
 
 #define BAD(stmt) \
         do { \
                 make_score(&f, "a.service", T0 + SEC, 60, 0); \
                 stmt; \
-                assert_int_equal(store_add_score(s, &f.sc, NULL), -EINVAL); \
+                assert_int_equal(store_add_score(s, &f.sc), -EINVAL); \
         } while (0)
         BAD(f.sc.unit = "");
         BAD(f.sc.unit = NULL);
@@ -439,7 +500,7 @@ static void test_bad_input(void **state) {
 #undef BAD
         /* A unit's time is unique. */
         make_score(&f, "a.service", T0, 60, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), -EEXIST);
+        assert_int_equal(store_add_score(s, &f.sc), -EEXIST);
 
         assert_int_equal(store_stats(s, &b), 0);
         assert_int_equal(a.n_changes, b.n_changes);
@@ -478,7 +539,7 @@ static void test_batches(void **state) {
         assert_int_equal(store_begin(s), 0);
         assert_int_equal(store_begin(s), -EBUSY);
         make_score(&f, "a.service", T0, 50, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         store_rollback(s);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 0);
@@ -486,31 +547,30 @@ static void test_batches(void **state) {
 
         /* A failing write aborts the whole batch; later writes of it return the same error. */
         assert_int_equal(store_begin(s), 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
                 store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
         assert_int_equal(
                 store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
                 -EEXIST);
         make_score(&f, "b.service", T0, 50, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), -EEXIST);
+        assert_int_equal(store_add_score(s, &f.sc), -EEXIST);
         assert_int_equal(store_commit(s), -EEXIST);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 0);
         assert_int_equal(st.n_scans, 0);
 
-        /* The retry of the same batch works and is still the baseline. */
-        StoreEventKind k;
+        /* The retry of the same batch works. */
         assert_int_equal(store_begin(s), 0);
         make_score(&f, "a.service", T0, 95, 0);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NONE);
+        f.sc.kind = STORE_EVENT_NONE;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
                 store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
         assert_int_equal(store_commit(s), 0);
         make_score(&f, "b.service", T0 + SEC, 95, 0);
-        assert_int_equal(store_add_score(s, &f.sc, &k), 1);
-        assert_int_equal(k, STORE_EVENT_NEW_EXPOSED);
+        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 2);
         assert_int_equal(st.n_scans, 1);
@@ -529,14 +589,14 @@ static void test_prune(void **state) {
         assert_int_equal(store_open(":memory:", &s), 0);
         for (unsigned i = 0; i < 10; i++) {
                 make_score(&f, "a.service", T0 + i * SEC, 50 + i, i);
-                assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
                 assert_int_equal(
                         store_add_scan(s, &(StoreScan){ T0 + i * SEC, 5, 2, 1, STORE_CAUSE_PERIODIC,
                                                         NULL, NULL }),
                         0);
         }
         make_score(&f, "b.service", T0, 10, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_unit_gone(s, "b.service", T0 + 2 * SEC, STORE_CAUSE_UNIT_REMOVED),
                          1);
 
@@ -559,7 +619,7 @@ static void test_prune(void **state) {
         assert_int_equal(c->units[0].exposure, 59);
         store_current_free(c);
         make_score(&f, "a.service", T0 + 200 * SEC, 59, 9);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 0);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
         assert_int_equal(store_check(s), 0);
 }
 
@@ -578,7 +638,7 @@ static void test_disk_full(void **state) {
         (void) state;
         assert_int_equal(store_open(p, &s), 0);
         make_score(&f, "a.service", T0, 50, 0);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(store_set_size_limit(s, st.db_bytes + 4096), 0);
 
@@ -586,7 +646,7 @@ static void test_disk_full(void **state) {
         for (i = 0; i < 10000; i++) {
                 (void) snprintf(unit, sizeof unit, "filler-%u.service", i);
                 make_score(&f, unit, T0, 50, i);
-                r = store_add_score(s, &f.sc, NULL);
+                r = store_add_score(s, &f.sc);
                 if (r < 0)
                         break;
         }
@@ -601,20 +661,20 @@ static void test_disk_full(void **state) {
         /* A batch fails as a whole. */
         assert_int_equal(store_begin(s), 0);
         make_score(&f, "a.service", T0 + SEC, 70, 1);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
-        assert_int_equal(store_add_score(s, &f.sc, NULL) == 0 ? 0 : 1, 0);
-        assert_int_equal(store_add_score(s, &(StoreScore){ 0 }, NULL), -EINVAL);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(store_add_score(s, &f.sc) == 0 ? 0 : 1, 0);
+        assert_int_equal(store_add_score(s, &(StoreScore){ 0 }), -EINVAL);
         make_score(&f, unit, T0 + SEC, 50, i);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), -ENOSPC);
+        assert_int_equal(store_add_score(s, &f.sc), -ENOSPC);
         assert_int_equal(store_commit(s), -ENOSPC);
 
         /* Space comes back: the same calls succeed, once. */
         assert_int_equal(store_set_size_limit(s, 0), 0);
         make_score(&f, "a.service", T0 + SEC, 70, 1);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
         make_score(&f, unit, T0 + SEC, 50, i);
-        assert_int_equal(store_add_score(s, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.last_error, 0);
         assert_true(st.n_write_errors >= 2);
@@ -635,12 +695,12 @@ static void test_readonly_concurrent(void **state) {
         (void) state;
         assert_int_equal(store_open(p, &w), 0);
         make_score(&f, "a.service", T0, 50, 0);
-        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(w, &f.sc), 1);
 
         assert_int_equal(store_open_readonly(p, &r), 0);
         assert_int_equal(store_begin(w), 0);
         make_score(&f, "a.service", T0 + SEC, 60, 1);
-        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(w, &f.sc), 1);
         /* The reader, mid-batch: only the committed row. */
         assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 1);
@@ -652,7 +712,7 @@ static void test_readonly_concurrent(void **state) {
         store_changes_free(h, n);
         f.v[1].check = "BrandNew=";
         f.sc.time_usec = T0 + 2 * SEC;
-        assert_int_equal(store_add_score(w, &f.sc, NULL), 1);
+        assert_int_equal(store_add_score(w, &f.sc), 1);
         assert_int_equal(store_history(r, "a.service", 0, 0, 1, &h, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(h[0].n_checks, 2);
@@ -663,7 +723,7 @@ static void test_readonly_concurrent(void **state) {
         store_changes_free(h, n);
 
         make_score(&f, "a.service", T0 + 9 * SEC, 70, 0);
-        assert_int_equal(store_add_score(r, &f.sc, NULL), -EROFS);
+        assert_int_equal(store_add_score(r, &f.sc), -EROFS);
         assert_int_equal(store_begin(r), -EROFS);
         assert_int_equal(store_prune(r, T0, NULL), -EROFS);
         assert_int_equal(store_check(r), 0);
@@ -710,7 +770,7 @@ static void test_crash(void **state) {
                                         make_score(&f, unit, t, (i + u) % 100, i + u);
                                         /* strictly increasing: every batch changes every unit */
                                         f.v[1].badness = (uint64_t) round * 100000 + i;
-                                        if (store_add_score(s, &f.sc, NULL) < 0)
+                                        if (store_add_score(s, &f.sc) < 0)
                                                 _exit(3);
                                 }
                                 if (store_add_scan(s,
@@ -794,17 +854,17 @@ static int tmpfs_child(const char *dir) {
         for (i = 0; i < 100000; i++) {
                 (void) snprintf(unit, sizeof unit, "filler-unit-with-a-long-name-%u.service", i);
                 make_score(&f, unit, T0, 50, i);
-                r = store_add_score(s, &f.sc, NULL);
+                r = store_add_score(s, &f.sc);
                 if (r < 0)
                         break;
         }
         if (r != -ENOSPC)
                 return 13;
-        if (store_add_score(s, &f.sc, NULL) != -ENOSPC)
+        if (store_add_score(s, &f.sc) != -ENOSPC)
                 return 14;
         if (unlink(filler) < 0)
                 return 15;
-        if (store_add_score(s, &f.sc, NULL) != 1 || store_add_score(s, &f.sc, NULL) != 0)
+        if (store_add_score(s, &f.sc) != 1 || store_add_score(s, &f.sc) != 0)
                 return 16;
         if (store_check(s) < 0)
                 return 17;
@@ -844,6 +904,7 @@ int main(void) {
                 cmocka_unit_test(test_migrate_from_every_version),
                 cmocka_unit_test(test_newer_schema_refused),
                 cmocka_unit_test(test_roundtrip_change_only),
+                cmocka_unit_test(test_kind_as_given),
                 cmocka_unit_test(test_events_new_gone_upgrade),
                 cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_batches),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cleanup.h"
+#include "bus-props.h"
 #include "unit-props.h"
 #include "util.h"
 
@@ -83,22 +84,22 @@ static void assert_defaults(const UnitProps *p) {
 }
 
 static void test_map_sorted_unique(void **state) {
-        const UnitPropMap *map;
+        const BusPropMap *map;
         size_t n;
 
         (void) state;
-        map = unit_prop_map_get(&n);
+        map = bus_prop_map_get(&n);
         assert_true(n >= 48);
         for (size_t i = 0; i < n; i++) {
                 if (i > 0)
                         assert_true(strcmp(map[i - 1].name, map[i].name) < 0);
-                assert_ptr_equal(unit_prop_map_find(map[i].name), &map[i]);
+                assert_ptr_equal(bus_prop_map_find(map[i].name), &map[i]);
                 assert_non_null(map[i].read);
                 assert_false(isempty(map[i].signature));
                 assert_true(map[i].offset < sizeof(UnitProps));
         }
-        assert_null(unit_prop_map_find("NoSuchProperty"));
-        assert_null(unit_prop_map_find(""));
+        assert_null(bus_prop_map_find("NoSuchProperty"));
+        assert_null(bus_prop_map_find(""));
 }
 
 static void test_empty_dict_gives_defaults(void **state) {
@@ -108,7 +109,7 @@ static void test_empty_dict_gives_defaults(void **state) {
         (void) state;
         msg_end(m);
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_defaults(&p);
         assert_true(p.default_dependencies);
         assert_int_equal(p.capability_bounding_set, UINT64_MAX);
@@ -193,7 +194,7 @@ static void test_every_row(void **state) {
         /* The message covers every row of the map. */
         {
                 size_t n;
-                const UnitPropMap *map = unit_prop_map_get(&n);
+                const BusPropMap *map = bus_prop_map_get(&n);
 
                 assert_int_equal(strv_length(put_names), n);
                 for (size_t i = 0; i < n; i++)
@@ -201,7 +202,7 @@ static void test_every_row(void **state) {
         }
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
 
         assert_int_equal(p.ambient_capabilities, UINT64_C(1) << 10);
         assert_int_equal(p.capability_bounding_set, 3);
@@ -276,11 +277,11 @@ static void test_every_row(void **state) {
 
 /* A signature that differs from row's: skipped, the default stays, the rest still decodes. */
 static void test_wrong_signature_each_row(void **state) {
-        const UnitPropMap *map;
+        const BusPropMap *map;
         size_t n;
 
         (void) state;
-        map = unit_prop_map_get(&n);
+        map = bus_prop_map_get(&n);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = msg_begin();
                 UnitProps p;
@@ -297,7 +298,7 @@ static void test_wrong_signature_each_row(void **state) {
                 msg_end(m);
 
                 unit_props_init(&p);
-                assert_int_equal(unit_props_from_message(m, &p), 0);
+                assert_int_equal(bus_props_from_message(m, &p), 0);
                 /* Only Id changed. */
                 assert_string_equal(p.id, "after.service");
                 if (!streq(map[i].name, "Id")) {
@@ -323,7 +324,7 @@ static void test_empty_strings_are_null(void **state) {
         msg_end(m);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_null(p.user);
         assert_null(p.root_directory);
         assert_null(p.protect_home);
@@ -354,7 +355,7 @@ static void test_unknown_properties_skipped(void **state) {
         msg_end(m);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_string_equal(p.user, "nobody");
         free(p.user);
         p.user = NULL;
@@ -379,7 +380,7 @@ static void test_repeated_property(void **state) {
         msg_end(m);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_string_equal(p.user, "second");
         assert_int_equal(strv_length(p.supplementary_groups), 1);
         assert_string_equal(p.supplementary_groups[0], "b");
@@ -412,7 +413,7 @@ static void test_huge_arrays(void **state) {
         msg_end(m);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_int_equal(strv_length(p.system_call_filter), n);
         assert_string_equal(p.system_call_filter[n - 1], "sys99999:EPERM");
         unit_props_done(&p);
@@ -445,7 +446,7 @@ static void test_ip_prefix_sizes(void **state) {
         msg_end(m);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_int_equal(p.n_ip_address_allow, 1);
         assert_int_equal(p.ip_address_allow[0].family, AF_UNSPEC);
         assert_int_equal(p.n_ip_address_deny, 1);
@@ -468,7 +469,7 @@ static void test_malformed_body(void **state) {
 
         unit_props_init(&p);
         p.user = xstrdup("kept");
-        assert_true(unit_props_from_message(m, &p) < 0);
+        assert_true(bus_props_from_message(m, &p) < 0);
         assert_string_equal(p.user, "kept");
         unit_props_done(&p);
 }
@@ -487,7 +488,7 @@ static void test_stops_after_dict(void **state) {
         assert_true(sd_bus_message_rewind(m, true) >= 0);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_from_message(m, &p), 0);
+        assert_int_equal(bus_props_from_message(m, &p), 0);
         assert_string_equal(p.type, "oneshot");
         OK(sd_bus_message_read(m, "s", &s));
         assert_string_equal(s, "trailer");
@@ -499,17 +500,17 @@ static void test_stops_after_dict(void **state) {
 static void test_map_interfaces(void **state) {
         static const char *const unit_iface[] = { "DefaultDependencies", "Description",
                                                   "FragmentPath", "Id", "LoadState" };
-        const UnitPropMap *map;
+        const BusPropMap *map;
         size_t n, n_unit = 0;
 
         (void) state;
-        map = unit_prop_map_get(&n);
+        map = bus_prop_map_get(&n);
         for (size_t i = 0; i < n; i++) {
                 bool listed = false;
 
                 for (size_t j = 0; j < ELEMENTSOF(unit_iface); j++)
                         listed = listed || streq(map[i].name, unit_iface[j]);
-                assert_int_equal(map[i].iface, listed ? UNIT_PROP_UNIT : UNIT_PROP_SERVICE);
+                assert_int_equal(map[i].iface, listed ? BUS_PROP_UNIT : BUS_PROP_SERVICE);
                 n_unit += listed;
         }
         assert_int_equal(n_unit, ELEMENTSOF(unit_iface));
@@ -530,8 +531,8 @@ static void test_update_merges(void **state) {
         msg_end(b);
 
         unit_props_init(&p);
-        assert_int_equal(unit_props_update_from_message(a, &p), 0);
-        assert_int_equal(unit_props_update_from_message(b, &p), 0);
+        assert_int_equal(bus_props_update_from_message(a, &p), 0);
+        assert_int_equal(bus_props_update_from_message(b, &p), 0);
         assert_string_equal(p.id, "x.service");
         assert_false(p.default_dependencies);
         assert_string_equal(p.type, "oneshot");
@@ -553,7 +554,7 @@ static void test_read_property(void **state) {
                 OK(sd_bus_message_append(m, "v", "s", "/etc/systemd/system/x.service"));
                 assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
                 assert_true(sd_bus_message_rewind(m, true) >= 0);
-                assert_int_equal(unit_props_read_property(m, "FragmentPath", &p), 0);
+                assert_int_equal(bus_props_read_property(m, "FragmentPath", &p), 0);
                 assert_string_equal(p.fragment_path, "/etc/systemd/system/x.service");
         }
         {
@@ -563,7 +564,7 @@ static void test_read_property(void **state) {
                 OK(sd_bus_message_append(m, "v", "s", "yes"));
                 assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
                 assert_true(sd_bus_message_rewind(m, true) >= 0);
-                assert_int_equal(unit_props_read_property(m, "DefaultDependencies", &p), 0);
+                assert_int_equal(bus_props_read_property(m, "DefaultDependencies", &p), 0);
                 assert_true(p.default_dependencies); /* the default, kept */
                 assert_true(sd_bus_message_at_end(m, true) > 0);
         }
@@ -574,8 +575,8 @@ static void test_read_property(void **state) {
                 OK(sd_bus_message_append(m, "v", "b", 0));
                 assert_int_equal(sd_bus_message_seal(m, 1, 0), 0);
                 assert_true(sd_bus_message_rewind(m, true) >= 0);
-                assert_int_equal(unit_props_read_property(m, "NoSuchProperty", &p), -EINVAL);
-                assert_int_equal(unit_props_read_property(m, "DefaultDependencies", &p), 0);
+                assert_int_equal(bus_props_read_property(m, "NoSuchProperty", &p), -EINVAL);
+                assert_int_equal(bus_props_read_property(m, "DefaultDependencies", &p), 0);
                 assert_false(p.default_dependencies);
         }
         unit_props_done(&p);
@@ -587,17 +588,17 @@ static void test_set_string(void **state) {
 
         (void) state;
         unit_props_init(&p);
-        assert_int_equal(unit_props_set_string(&p, "Description", "A unit"), 0);
+        assert_int_equal(bus_props_set_string(&p, "Description", "A unit"), 0);
         assert_string_equal(p.description, "A unit");
-        assert_int_equal(unit_props_set_string(&p, "Description", "Another"), 0);
+        assert_int_equal(bus_props_set_string(&p, "Description", "Another"), 0);
         assert_string_equal(p.description, "Another");
-        assert_int_equal(unit_props_set_string(&p, "Description", ""), 0);
+        assert_int_equal(bus_props_set_string(&p, "Description", ""), 0);
         assert_null(p.description);
-        assert_int_equal(unit_props_set_string(&p, "LoadState", "not-found"), 0);
+        assert_int_equal(bus_props_set_string(&p, "LoadState", "not-found"), 0);
         assert_string_equal(p.load_state, "not-found");
-        assert_int_equal(unit_props_set_string(&p, "UMask", "0077"), -EINVAL);
-        assert_int_equal(unit_props_set_string(&p, "SupplementaryGroups", "x"), -EINVAL);
-        assert_int_equal(unit_props_set_string(&p, "NoSuchProperty", "x"), -EINVAL);
+        assert_int_equal(bus_props_set_string(&p, "UMask", "0077"), -EINVAL);
+        assert_int_equal(bus_props_set_string(&p, "SupplementaryGroups", "x"), -EINVAL);
+        assert_int_equal(bus_props_set_string(&p, "NoSuchProperty", "x"), -EINVAL);
         assert_int_equal(p.umask, 0002);
         unit_props_done(&p);
 }
