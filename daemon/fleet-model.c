@@ -627,7 +627,7 @@ void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
         ret[FLEET_HQ_SERVICES] = expr("sum by (instance) (", "exposured_units", job, NULL, ")");
         ret[FLEET_HQ_WORST] = expr("max by (instance) (", "exposured_unit_exposure", job, NULL,
                                    ")");
-        ret[FLEET_HQ_PRED] = expr("", "exposured_units", job, NULL, "");
+        ret[FLEET_HQ_PRED] = expr("", "exposured_units", job, NULL, " > 0"); /* zeros: no news */
         for (size_t i = 0; i < _FLEET_HQ_MAX; i++)
                 ret_recorded[i] = NULL;
         ret_recorded[FLEET_HQ_WORST] = expr("", "exposured_host:unit_exposure:max", job, NULL,

@@ -459,7 +459,7 @@ static void test_exprs(void **state) {
 
         fleet_hosts_exprs("a\"b", h, hr);
         assert_string_equal(h[FLEET_HQ_UP], "up{job=\"a\\\"b\"}");
-        assert_string_equal(h[FLEET_HQ_PRED], "exposured_units{job=\"a\\\"b\"}");
+        assert_string_equal(h[FLEET_HQ_PRED], "exposured_units{job=\"a\\\"b\"} > 0");
         assert_string_equal(h[FLEET_HQ_WORST],
                             "max by (instance) (exposured_unit_exposure{job=\"a\\\"b\"})");
         assert_string_equal(hr[FLEET_HQ_WORST],
