@@ -14,7 +14,7 @@
 /* changes per unit in a :memory: store, for the dashboard's sparklines and charts; their kinds
  * from the daemon's rules (classify.h), as if the rows were one unit's rescans */
 static void fill(Store *st, const State *s, unsigned changes) {
-        const ClassifyRules rules = { .cause = STORE_CAUSE_PERIODIC, .new_unit_threshold = 90 };
+        const ClassifyRules rules = { .cause = CAUSE_PERIODIC, .new_unit_threshold = 90 };
         uint64_t t0 = now_realtime_usec() - changes * UINT64_C(3600000000) * 6;
 
         (void) store_begin(st);

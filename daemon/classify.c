@@ -36,22 +36,22 @@ bool classify_verdicts_differ(const StoreVerdict *a, size_t n_a, const StoreVerd
 
 Classification classify_change(const ClassifyRules *rules, const ClassifyScore *old,
                                const ClassifyScore *new) {
-        Classification c = { .kind = STORE_EVENT_NONE };
+        Classification c = { .kind = EVENT_NONE };
 
         assert(rules && old && new && new->exposure >= 0);
         if (old->exposure < 0) {
                 c.changed = true;
                 if (!rules->baseline && (unsigned) new->exposure >= rules->new_unit_threshold)
-                        c.kind = STORE_EVENT_NEW_EXPOSED;
+                        c.kind = EVENT_NEW_EXPOSED;
                 return c;
         }
         if (new->exposure != old->exposure) {
                 c.changed = true;
-                if (rules->cause == STORE_CAUSE_SYSTEMD_UPGRADE)
-                        c.kind = STORE_EVENT_RESCORED;
+                if (rules->cause == CAUSE_SYSTEMD_UPGRADE)
+                        c.kind = EVENT_RESCORED;
                 else
-                        c.kind = new->exposure > old->exposure ? STORE_EVENT_REGRESSION
-                                                               : STORE_EVENT_IMPROVEMENT;
+                        c.kind = new->exposure > old->exposure ? EVENT_REGRESSION
+                                                               : EVENT_IMPROVEMENT;
                 return c;
         }
         /* Unknown verdicts on either side: only the exposure can be compared. */

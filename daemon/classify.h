@@ -13,7 +13,7 @@
 
 /* The circumstances of a scan. */
 typedef struct ClassifyRules {
-        StoreCause cause;            /* SYSTEMD_UPGRADE: a changed exposure is the table's doing */
+        Cause cause;            /* SYSTEMD_UPGRADE: a changed exposure is the table's doing */
         bool baseline;               /* first scan with no history at all: no first score is news */
         unsigned new_unit_threshold; /* tenths: a new unit scoring >= this is NEW_EXPOSED */
 } ClassifyRules;
@@ -28,7 +28,7 @@ typedef struct ClassifyScore {
 } ClassifyScore;
 
 typedef struct Classification {
-        StoreEventKind kind; /* NONE, REGRESSION, IMPROVEMENT, NEW_EXPOSED or RESCORED */
+        EventKind kind; /* NONE, REGRESSION, IMPROVEMENT, NEW_EXPOSED or RESCORED */
         bool changed;        /* a first score, or the exposure or any check's badness differs */
 } Classification;
 

@@ -130,19 +130,6 @@ static const Unit long_units[] = {
 };
 static const Unit short_units[] = { { "ms", USEC_PER_MSEC }, { "s", USEC_PER_SEC } };
 
-static int parse_bool(const char *v, bool *ret) {
-        static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = { "0", "no",
-                                                                                       "false",
-                                                                                       "off" };
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-                if (strcasecmp(v, yes[i]) == 0)
-                        return *ret = true, 0;
-                if (strcasecmp(v, no[i]) == 0)
-                        return *ret = false, 0;
-        }
-        return -EINVAL;
-}
-
 typedef int (*ParseFunc)(Config *c, const char *v, ConfigError *e);
 
 /* The root whose os-release names the OS in exposured_host_info: "/" unless the daemon watches
@@ -315,10 +302,13 @@ bad:
 }
 
 static int p_per_check_metrics(Config *c, const char *v, ConfigError *e) {
-        if (parse_bool(v, &c->per_check_metrics) < 0) {
+        int r = parse_bool(v);
+
+        if (r < 0) {
                 set_error(e, 0, "per_check_metrics: expected yes or no");
                 return -EINVAL;
         }
+        c->per_check_metrics = r;
         return 0;
 }
 
@@ -425,11 +415,12 @@ static const char *const switch_names[_CONFIG_SWITCH_MAX] = {
 };
 
 static int parse_switch(const char *v, ConfigSwitch *ret) {
-        bool b;
+        int b;
 
         if (streq(v, "auto"))
                 return *ret = CONFIG_AUTO, 0;
-        if (parse_bool(v, &b) < 0)
+        b = parse_bool(v);
+        if (b < 0)
                 return -EINVAL;
         *ret = b ? CONFIG_YES : CONFIG_NO;
         return 0;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fleet-model.h"
-#include "scan.h"
+#include "cmd-scan.h"
 #include "util.h"
 
 #define REGRESSION_STEP_MIN 15U

@@ -13,16 +13,6 @@
 
 /* ---- requests ---- */
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Percent-decode n bytes of s ('+' is a space in query components). NUL bytes are refused. */
 static int decode(const char *s, size_t n, bool plus, char **ret) {
         _cleanup_free_ char *d = xmalloc(n + 1);
@@ -33,8 +23,8 @@ static int decode(const char *s, size_t n, bool plus, char **ret) {
                         int hi, lo;
                         if (i + 2 >= n)
                                 return -EINVAL;
-                        hi = unhex(s[i + 1]);
-                        lo = hi >= 0 ? unhex(s[i + 2]) : -1;
+                        hi = unhex_char(s[i + 1]);
+                        lo = hi >= 0 ? unhex_char(s[i + 2]) : -1;
                         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                                 return -EINVAL;
                         d[j++] = (char) (hi * 16 + lo);

@@ -101,94 +101,44 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
 }
 
-/* ---- the store, converted to the renderers' rows ---- */
+/* ---- the store's rows, for the renderers ---- */
 
 static Store *get_store(const HttpContext *ctx) {
         return ctx->store ? *ctx->store : NULL;
 }
 
-/* A unit's history, newest first. -ENOENT for a unit the store never saw, -ENODATA without a
- * store, else -errno from the store. */
-static int load_history(HttpContext *ctx, const HistoryQuery *q, HistoryRow **ret, size_t *ret_n) {
-        StoreChange *c = NULL;
-        HistoryRow *rows;
-        size_t n = 0;
-        int r;
-
+/* A unit's history, newest first (changes_free()). -ENOENT for a unit the store never saw,
+ * -ENODATA without a store, else -errno from the store. */
+static int load_history(HttpContext *ctx, const HistoryQuery *q, Change **ret, size_t *ret_n) {
         Store *store = get_store(ctx);
+        int r;
 
         if (!store)
                 return -ENODATA;
-        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, &c, &n);
+        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, ret, ret_n);
         if (r == -EINVAL)
                 return -ENOENT; /* a name the store cannot hold (control characters) was never
                                  * stored */
-        if (r < 0)
-                return r;
-        rows = xcalloc(n, sizeof(*rows));
-        for (size_t i = 0; i < n; i++)
-                rows[i] = (HistoryRow) {
-                        .time_usec = c[i].time_usec,
-                        .exposure = c[i].exposure,
-                        .predicate = c[i].predicate,
-                        /* EventKind mirrors StoreEventKind (render.h) */
-                        .kind = (EventKind) c[i].kind,
-                };
-        store_changes_free(c, n);
-        *ret = rows;
-        *ret_n = n;
-        return 0;
+        return r < 0 ? r : 0;
 }
 
-static int load_events(HttpContext *ctx, const HistoryQuery *q, EventRow **ret, size_t *ret_n) {
-        StoreChange *c = NULL;
-        EventRow *rows;
-        size_t n = 0;
+static int load_events(HttpContext *ctx, const HistoryQuery *q, Change **ret, size_t *ret_n) {
+        Store *store = get_store(ctx);
         int r;
 
         *ret = NULL;
         *ret_n = 0;
-        Store *store = get_store(ctx);
-
         if (!store)
                 return -ENODATA;
-        r = store_events(store, q->unit, q->kind >= 0 ? STORE_EVENT_MASK(q->kind) : 0,
-                         q->since_usec, q->until_usec, q->limit, &c, &n);
-        if (r < 0)
-                return r;
-        rows = xcalloc(n, sizeof(*rows));
-        for (size_t i = 0; i < n; i++) {
-                Buf detail = {};
-
-                if (c[i].kind == STORE_EVENT_SYSTEMD_UPGRADE && c[i].systemd_version) {
-                        buf_puts(&detail, c[i].systemd_version_before ?
-                                                  c[i].systemd_version_before : "?");
-                        buf_puts(&detail, " -> ");
-                        buf_puts(&detail, c[i].systemd_version);
-                } else if (c[i].kind == STORE_EVENT_SCORER_UPGRADE && c[i].scorer_version) {
-                        buf_puts(&detail, "scorer ");
-                        buf_puts(&detail, c[i].scorer_version);
-                }
-                rows[i] = (EventRow) {
-                        .time_usec = c[i].time_usec,
-                        .unit = c[i].unit ? xstrdup(c[i].unit) : NULL,
-                        .kind = (EventKind) c[i].kind,
-                        .previous = c[i].before,
-                        .exposure = c[i].exposure,
-                        .predicate = c[i].predicate,
-                        .detail = detail.data ? buf_steal(&detail) : NULL,
-                };
-        }
-        store_changes_free(c, n);
-        *ret = rows;
-        *ret_n = n;
-        return 0;
+        r = store_events(store, q->unit, q->kind >= 0 ? EVENT_KIND_MASK(q->kind) : 0,
+                         q->since_usec, q->until_usec, q->limit, ret, ret_n);
+        return r < 0 ? r : 0;
 }
 
 static void h_api_history(void *userdata, const Request *req, const char *param,
                           Response *resp) {
         HttpContext *ctx = userdata;
-        _cleanup_free_ HistoryRow *rows = NULL;
+        Change *rows = NULL;
         HistoryQuery q;
         const char *err;
         size_t n = 0;
@@ -209,13 +159,14 @@ static void h_api_history(void *userdata, const Request *req, const char *param,
                                           "history database unavailable");
         }
         if (render_json_history(param, rows, n, &resp->body) < 0)
-                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+                http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        changes_free(rows, n);
 }
 
 static void h_api_events(void *userdata, const Request *req, const char *param,
                          Response *resp) {
         HttpContext *ctx = userdata;
-        EventRow *rows = NULL;
+        Change *rows = NULL;
         HistoryQuery q;
         const char *err;
         size_t n = 0;
@@ -237,7 +188,7 @@ static void h_api_events(void *userdata, const Request *req, const char *param,
         }
         if (render_json_events(rows, n, &resp->body) < 0)
                 http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
-        event_rows_free(rows, n);
+        changes_free(rows, n);
 }
 
 static void h_api_status(void *userdata, const Request *req, const char *param,
@@ -281,8 +232,8 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
         DashboardQuery dq = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_EXPOSURE };
         const State *s = ctx->state;
         Sparkline *sparks = NULL;
-        HistoryRow **spark_rows = NULL; /* what to free: Sparkline.rows is const */
-        EventRow *events = NULL;
+        Change **spark_rows = NULL; /* what to free: Sparkline.rows is const */
+        Change *events = NULL;
         size_t n_events = 0;
         const char *v;
 
@@ -319,7 +270,7 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                                 .limit = HTTP_DASHBOARD_SPARK_ROWS,
                                 .kind = _EVENT_KIND_INVALID,
                         };
-                        HistoryRow *rows = NULL;
+                        Change *rows = NULL;
                         size_t n = 0;
                         /* -ENOENT: not stored yet (flat line); anything else: give up on the
                          * sparklines, the page still renders. */
@@ -340,10 +291,10 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
         resp->content_type = HTTP_CT_HTML;
         if (spark_rows)
                 for (size_t i = 0; i < s->n_units; i++)
-                        free(spark_rows[i]);
+                        changes_free(spark_rows[i], sparks[i].n);
         free(spark_rows);
         free(sparks);
-        event_rows_free(events, n_events);
+        changes_free(events, n_events);
 }
 
 static void h_unit_page(void *userdata, const Request *req, const char *param,
@@ -351,7 +302,7 @@ static void h_unit_page(void *userdata, const Request *req, const char *param,
         HttpContext *ctx = userdata;
         const RenderOptions ro = request_options(ctx), *o = &ro;
         const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_HTML, resp);
-        _cleanup_free_ HistoryRow *rows = NULL;
+        Change *rows = NULL;
         size_t n = 0;
 
         (void) req;
@@ -367,13 +318,14 @@ static void h_unit_page(void *userdata, const Request *req, const char *param,
         }
         render_html_unit(ctx->state, u, o, rows, n, &resp->body);
         resp->content_type = HTTP_CT_HTML;
+        changes_free(rows, n);
 }
 
 static void h_events_page(void *userdata, const Request *req, const char *param,
                           Response *resp) {
         HttpContext *ctx = userdata;
         const RenderOptions ro = request_options(ctx), *o = &ro;
-        EventRow *rows = NULL;
+        Change *rows = NULL;
         HistoryQuery q;
         const char *err;
         size_t n = 0;
@@ -391,7 +343,7 @@ static void h_events_page(void *userdata, const Request *req, const char *param,
                                           "history database unavailable");
         render_html_events(o, rows, n, r != -ENODATA, &resp->body);
         resp->content_type = HTTP_CT_HTML;
-        event_rows_free(rows, n);
+        changes_free(rows, n);
 }
 
 static const char *asset_type(const char *name) {

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-history.h"
+#include "cmd-history.h"
+#include "cmd-run.h"
+#include "cmd-scan.h"
 #include "fleet-run.h"
-#include "run.h"
-#include "scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -31,10 +31,10 @@ int main(int argc, char *argv[]) {
                 const char *name;
                 int (*main)(int argc, char **argv);
         } commands[] = {
-                { "run", run_main },
-                { "scan", scan_main },
-                { "history", cli_history },
-                { "events", cli_events },
+                { "run", cmd_run },
+                { "scan", cmd_scan },
+                { "history", cmd_history },
+                { "events", cmd_events },
                 { "fleet", fleet_main },
         };
 
@@ -52,5 +52,5 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         /* No command: run the daemon, options included (`exposured --db=...`). */
-        return run_main(argc, argv);
+        return cmd_run(argc, argv);
 }

@@ -21,6 +21,7 @@
 #include "http-server.h"
 #include "log.h"
 #include "manager.h"
+#include "render.h"
 #include "rescan-limit.h"
 #include "secrets.h"
 #include "score.h"
@@ -55,13 +56,13 @@ struct Manager {
         /* the running scan, if any */
         BusScan *scan;
         bool scan_full;
-        StoreCause scan_cause;
+        Cause scan_cause;
 
         /* work waiting for the next scan */
         bool pending_full;
-        StoreCause pending_full_cause;
+        Cause pending_full_cause;
         char **pending_units;      /* strv of unit ids, no duplicates */
-        StoreCause pending_units_cause;
+        Cause pending_units_cause;
         RescanLimit limit;         /* per-unit read limits and the budget for unknown names */
         sd_event_source *storm_timer; /* a full rescan covering refused unit reads */
 
@@ -130,7 +131,7 @@ static void arm_coalesce(Manager *m) {
                 log_error_errno(r, "Failed to arm the rescan timer: %m");
 }
 
-static void request_full(Manager *m, StoreCause cause) {
+static void request_full(Manager *m, Cause cause) {
         if (!m->pending_full)
                 m->pending_full_cause = cause;
         m->pending_full = true;
@@ -141,7 +142,7 @@ static int on_storm_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         (void) usec;
         m->storm_timer = sd_event_source_disable_unref(s);
-        request_full(m, STORE_CAUSE_UNIT_NEW);
+        request_full(m, CAUSE_UNIT_NEW);
         return 0;
 }
 
@@ -160,7 +161,7 @@ static bool scan_reads(Manager *m, const char *id) {
 }
 
 /* unit_new: the request comes from a UnitNew announcement (see rescan-limit.h for the rules). */
-static void request_unit(Manager *m, const char *id, StoreCause cause, bool unit_new) {
+static void request_unit(Manager *m, const char *id, Cause cause, bool unit_new) {
         bool known;
         int r;
 
@@ -223,38 +224,38 @@ static void update_status(Manager *m) {
 /* The 24 h count from the database; while writes fail, the in-memory count (judge() adds to it)
  * stands instead. */
 static void count_regressions_24h(Manager *m) {
-        StoreChange *rows = NULL;
+        Change *rows = NULL;
         size_t n = 0;
         uint64_t now = now_realtime_usec();
 
         if (!m->store || m->store_failing)
                 return;
-        if (store_events(m->store, NULL, STORE_EVENT_MASK(STORE_EVENT_REGRESSION),
+        if (store_events(m->store, NULL, EVENT_KIND_MASK(EVENT_REGRESSION),
                          now > DAY_USEC ? now - DAY_USEC : 0, 0, STORE_ROWS_MAX, &rows, &n) >= 0) {
                 m->regressions_24h = n;
-                store_changes_free(rows, n);
+                changes_free(rows, n);
         }
 }
 
 /* The journal entry of a change that matters: regressions and improvements carry a fixed
  * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
 static void log_change(const UnitState *old, int before, const UnitState *u,
-                       StoreEventKind kind, StoreCause cause) {
+                       EventKind kind, Cause cause) {
         char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
         Buf flipped = {}, fields_flipped = {}, msg = {};
         const char *id;
         int level;
 
         switch (kind) {
-        case STORE_EVENT_REGRESSION:
+        case EVENT_REGRESSION:
                 id = LOG_MESSAGE_REGRESSION;
                 level = LOG_WARNING;
                 break;
-        case STORE_EVENT_IMPROVEMENT:
+        case EVENT_IMPROVEMENT:
                 id = LOG_MESSAGE_IMPROVEMENT;
                 level = LOG_NOTICE;
                 break;
-        case STORE_EVENT_NEW_EXPOSED:
+        case EVENT_NEW_EXPOSED:
                 id = LOG_MESSAGE_NEW_EXPOSED;
                 level = LOG_WARNING;
                 break;
@@ -281,23 +282,23 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
                         }
                 }
 
-        (void) score_format_tenths(u->report.exposure, exp);
-        (void) score_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
+        (void) render_format_tenths(u->report.exposure, exp);
+        (void) render_format_tenths(before >= 0 ? (unsigned) before : 0, prev);
         (void) snprintf(fields_unit, sizeof fields_unit, "EXPOSURED_UNIT=%s", u->id);
         (void) snprintf(fields_exp, sizeof fields_exp, "EXPOSURED_EXPOSURE=%s", exp);
         (void) snprintf(fields_prev, sizeof fields_prev, "EXPOSURED_PREVIOUS=%s",
                         before >= 0 ? prev : "");
         (void) snprintf(fields_cause, sizeof fields_cause, "EXPOSURED_CAUSE=%s",
-                        store_cause_to_string(cause));
+                        cause_to_string(cause));
         buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
         buf_puts(&fields_flipped, flipped.data ? flipped.data : "");
 
-        if (kind == STORE_EVENT_NEW_EXPOSED)
+        if (kind == EVENT_NEW_EXPOSED)
                 buf_printf(&msg, "New service '%s' is exposed: %s %s", u->id, exp,
                            predicate_to_string(u->report.predicate));
         else
                 buf_printf(&msg, "%s of '%s': exposure %s -> %s %s%s%s",
-                           kind == STORE_EVENT_REGRESSION ? "Regression" : "Improvement", u->id,
+                           kind == EVENT_REGRESSION ? "Regression" : "Improvement", u->id,
                            before >= 0 ? prev : "-", exp,
                            predicate_to_string(u->report.predicate),
                            flipped.len ? "; checks " : "", flipped.data ? flipped.data : "");
@@ -320,7 +321,7 @@ static void notify_ready(Manager *m);
  * write the next call records what was lost. Each row's kind is classified against what the
  * database holds (stored_exposure), which is the previous score unless writes failed in between:
  * the journal and the counters were told at scan time (judge()), this only files the record. */
-static int persist(Manager *m, StoreCause cause, uint64_t duration_usec) {
+static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
         StoreVerdict verdicts[SCORE_ROWS_MAX];
         uint64_t now = now_realtime_usec(), n_changes = 0;
         int r;
@@ -441,7 +442,7 @@ static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         r = open_store(m);
         if (r >= 0)
-                r = persist(m, STORE_CAUSE_PERIODIC, 0);
+                r = persist(m, CAUSE_PERIODIC, 0);
         if (r < 0) {
                 store_failed(m, r);
                 return 0;
@@ -532,7 +533,7 @@ static void inherit(Manager *m, UnitState *u, const UnitState *old) {
  * (prev), else its memo if it left during this run, else the database's row at start-up (a unit
  * that comes back is a change, as its store row says). Counts and logs the event. baseline: the
  * first full scan with no history known, where no first score is news. */
-static void judge(Manager *m, UnitState *u, const UnitState *prev, StoreCause cause,
+static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
                   bool baseline, uint64_t now) {
         StoreVerdict nv[SCORE_ROWS_MAX], ov[SCORE_ROWS_MAX];
         ClassifyRules rules = {
@@ -569,16 +570,16 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, StoreCause ca
         if (!c.changed && !returned)
                 return;
         u->last_change_usec = now;
-        if (c.kind == STORE_EVENT_REGRESSION) {
+        if (c.kind == EVENT_REGRESSION) {
                 u->regressions++;
                 m->regressions_24h++;
-        } else if (c.kind == STORE_EVENT_IMPROVEMENT)
+        } else if (c.kind == EVENT_IMPROVEMENT)
                 u->improvements++;
         log_change(prev, old.exposure, u, c.kind, cause);
 }
 
 /* A unit left: mark it gone in the store (history kept) and remember it for its return. */
-static void unit_left(Manager *m, UnitState *u, StoreCause cause, uint64_t now) {
+static void unit_left(Manager *m, UnitState *u, Cause cause, uint64_t now) {
         if (m->store)
                 (void) store_unit_gone(m->store, u->id, now, cause);
         state_remember_gone(&m->state, u);
@@ -604,7 +605,7 @@ static bool persisted_by_other_versions(const Manager *m, const char *version) {
 static void on_scan_done(BusScan *scan, int error, void *userdata) {
         Manager *m = userdata;
         const BusScanStats stats = *bus_scan_stats(scan), *st = &stats;
-        StoreCause cause = m->scan_cause;
+        Cause cause = m->scan_cause;
         bool full = m->scan_full;
         UnitState **old = NULL;
         size_t n_old = 0, n;
@@ -631,7 +632,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 unsigned major = 0;
                 (void) bus_scan_parse_version(version, &major);
                 if (m->state.systemd_version || persisted_by_other_versions(m, version))
-                        cause = STORE_CAUSE_SYSTEMD_UPGRADE;
+                        cause = CAUSE_SYSTEMD_UPGRADE;
                 free(m->state.systemd_version);
                 m->state.systemd_version = xstrdup(version);
                 m->state.systemd_major = major;
@@ -806,7 +807,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
         case WATCH_CONNECTED:
                 m->state.bus_up = true;
                 refresh_host_info(m);
-                request_full(m, m->first_scan_done ? STORE_CAUSE_RELOAD : STORE_CAUSE_STARTUP);
+                request_full(m, m->first_scan_done ? CAUSE_RELOAD : CAUSE_STARTUP);
                 update_status(m);
                 break;
         case WATCH_DISCONNECTED:
@@ -821,21 +822,21 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 break;
         case WATCH_RELOADED:
                 refresh_host_info(m);
-                request_full(m, STORE_CAUSE_RELOAD);
+                request_full(m, CAUSE_RELOAD);
                 break;
         case WATCH_UNIT_NEW:
                 /* A unit we already hold fresh data for is re-announced when a read of ours
                  * loads it again: rescanning it would loop. Real changes come with Reloading. */
                 if (!state_find_unit(&m->state, unit))
-                        request_unit(m, unit, STORE_CAUSE_UNIT_NEW, true);
+                        request_unit(m, unit, CAUSE_UNIT_NEW, true);
                 break;
         case WATCH_UNIT_CHANGED:
-                request_unit(m, unit, STORE_CAUSE_UNIT_CHANGED, false);
+                request_unit(m, unit, CAUSE_UNIT_CHANGED, false);
                 break;
         case WATCH_UNIT_REMOVED: {
                 UnitState *u = state_take(&m->state, unit);
                 if (u) {
-                        unit_left(m, u, STORE_CAUSE_UNIT_REMOVED, now_realtime_usec());
+                        unit_left(m, u, CAUSE_UNIT_REMOVED, now_realtime_usec());
                         unit_state_free(u);
                         update_status(m);
                 }
@@ -869,7 +870,7 @@ static int on_periodic_timer(sd_event_source *s, uint64_t usec, void *userdata) 
         Manager *m = userdata;
         (void) usec;
         (void) sd_event_source_set_time_relative(s, m->config->rescan_interval_usec);
-        request_full(m, STORE_CAUSE_PERIODIC);
+        request_full(m, CAUSE_PERIODIC);
         return 0;
 }
 

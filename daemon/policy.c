@@ -76,16 +76,6 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-static int unhex(char c) {
-        if (is_digit(c))
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Four hex digits at t[i..i+4) as a UTF-16 unit, or -1. */
 static int32_t unhex4(const char *t, size_t size, size_t i) {
         int32_t x = 0;
@@ -93,7 +83,7 @@ static int32_t unhex4(const char *t, size_t size, size_t i) {
         if (i > size || size - i < 4)
                 return -1;
         for (size_t k = 0; k < 4; k++) {
-                int d = unhex(t[i + k]);
+                int d = unhex_char(t[i + k]);
                 if (d < 0)
                         return -1;
                 x = x << 4 | d;

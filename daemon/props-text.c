@@ -144,23 +144,6 @@ static bool word_is(const Word *w, const char *s) {
         return strlen(s) == w->n && memcmp(w->p, s, w->n) == 0;
 }
 
-static int parse_bool_word(const char *v, size_t n, bool *ret) {
-        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
-        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
-
-        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-                if (strlen(yes[i]) == n && strncasecmp(v, yes[i], n) == 0) {
-                        *ret = true;
-                        return 0;
-                }
-        for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-                if (strlen(no[i]) == n && strncasecmp(v, no[i], n) == 0) {
-                        *ret = false;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
 static int parse_caps(const char *v, const char *end, uint64_t *ret) {
         uint64_t mask = 0;
         Word w;
@@ -375,8 +358,14 @@ static int parse_line(const char *line, size_t n, UnitProps *p) {
                 *s = vlen > 0 ? xstrndup(v, vlen) : NULL;
                 return 0;
         }
-        case PROP_BOOL:
-                return parse_bool_word(v, vlen, (bool *) field);
+        case PROP_BOOL: {
+                int r = parse_bool_n(v, vlen);
+
+                if (r < 0)
+                        return r;
+                *(bool *) field = r;
+                return 0;
+        }
         case PROP_STRV: {
                 char ***l = (char ***) field;
 

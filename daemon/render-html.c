@@ -99,7 +99,7 @@ static void ago(Buf *out, uint64_t usec, uint64_t now) {
 
 /* Map rows (newest first) to a step line over [t0, now] in a w x h box; values 0..100 tenths,
  * 100 at the top. With no rows the line is flat at current. */
-static void step_points(const HistoryRow *rows, size_t n, unsigned current, uint64_t now,
+static void step_points(const Change *rows, size_t n, unsigned current, uint64_t now,
                         unsigned x0, unsigned w, unsigned y0, unsigned h, Buf *out) {
         uint64_t t0 = n > 0 ? rows[n - 1].time_usec : now;
         uint64_t span;
@@ -115,7 +115,7 @@ static void step_points(const HistoryRow *rows, size_t n, unsigned current, uint
                 return;
         }
         for (size_t k = n; k > 0; k--) {
-                const HistoryRow *r = &rows[k - 1];
+                const Change *r = &rows[k - 1];
                 uint64_t t = r->time_usec > now ? now : r->time_usec;
                 /* A GONE row (-1) draws as 0: the unit exposes nothing while absent. */
                 unsigned x = X(t), y = Y(r->exposure > 0 ? (unsigned) r->exposure : 0u);
@@ -129,7 +129,7 @@ static void step_points(const HistoryRow *rows, size_t n, unsigned current, uint
 #undef Y
 }
 
-void render_svg_sparkline(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+void render_svg_sparkline(const Change *rows, size_t n, unsigned current, uint64_t now_usec,
                           Buf *out) {
         buf_puts(out, "<svg class=\"spark\" viewBox=\"0 0 100 24\" width=\"100\" height=\"24\" "
                       "role=\"img\" aria-label=\"exposure trend, now ");
@@ -139,7 +139,7 @@ void render_svg_sparkline(const HistoryRow *rows, size_t n, unsigned current, ui
         buf_puts(out, "\"/></svg>");
 }
 
-void render_svg_chart(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+void render_svg_chart(const Change *rows, size_t n, unsigned current, uint64_t now_usec,
                       Buf *out) {
         /* Plot area: x 40..580, y 10..190 (180 px for 0.0..10.0). */
         static const struct { unsigned tenths; const char *cls; } bands[] = {
@@ -213,11 +213,13 @@ static int cmp_rows(const void *a, const void *b, void *userdata) {
         }
 }
 
-static void event_rows(Buf *b, const RenderOptions *o, const EventRow *rows, size_t n) {
+static void event_rows(Buf *b, const RenderOptions *o, const Change *rows, size_t n) {
+        Buf detail = {};
+
         buf_puts(b, "<table class=\"events\"><thead><tr><th>When</th><th>Service</th>"
                     "<th>Event</th><th class=\"num\">Exposure</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < n; i++) {
-                const EventRow *e = &rows[i];
+                const Change *e = &rows[i];
                 const char *k = event_kind_to_string(e->kind);
                 buf_puts(b, "<tr><td>");
                 ago(b, e->time_usec, o->now_usec);
@@ -227,9 +229,11 @@ static void event_rows(Buf *b, const RenderOptions *o, const EventRow *rows, siz
                 else
                         buf_puts(b, "(system)");
                 buf_printf(b, "</td><td class=\"ev-%s\">%s", k ? k : "x", k ? k : "?");
-                if (e->detail) {
+                buf_clear(&detail);
+                render_change_detail(&detail, e);
+                if (detail.len > 0) {
                         buf_puts(b, ": ");
-                        render_html_escape(b, e->detail);
+                        render_html_escape(b, detail.data);
                 }
                 buf_puts(b, "</td><td class=\"num\">");
                 if (e->previous >= 0 && e->exposure >= 0) {
@@ -244,6 +248,7 @@ static void event_rows(Buf *b, const RenderOptions *o, const EventRow *rows, siz
                 buf_puts(b, "</td></tr>\n");
         }
         buf_puts(b, "</tbody></table>\n");
+        buf_done(&detail);
 }
 
 static void summary(Buf *b, const State *s, const RenderOptions *o) {
@@ -271,7 +276,7 @@ static void summary(Buf *b, const State *s, const RenderOptions *o) {
 }
 
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
-                           const Sparkline *sparks, const EventRow *events, size_t n_events,
+                           const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out) {
         static const char *const sorts[] = { "exposure", "name", "change" };
         Buf b = {};
@@ -383,7 +388,7 @@ static int cmp_check_order(const void *a, const void *b) {
 }
 
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
-                      const HistoryRow *rows, size_t n_rows, Buf *out) {
+                      const Change *rows, size_t n_rows, Buf *out) {
         const ScoreReport *r = &u->report;
         Buf b = {}, d = {};
 
@@ -473,7 +478,7 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         buf_done(&d);
 }
 
-void render_html_events(const RenderOptions *o, const EventRow *rows, size_t n, bool have_store,
+void render_html_events(const RenderOptions *o, const Change *rows, size_t n, bool have_store,
                         Buf *out) {
         Buf b = {};
 

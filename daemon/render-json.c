@@ -7,7 +7,6 @@
  * Returns 0, or -ENOMEM when json-c fails (its NULL). */
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -44,10 +43,9 @@ static json_object *jstr(const char *s) {
 
 /* A number written exactly as systemd prints it ("9.6"), not as %.17g would. */
 static json_object *jtenths(unsigned tenths) {
-        char s[16];
+        char s[8];
 
-        (void) snprintf(s, sizeof s, "%u.%u", tenths / 10, tenths % 10);
-        return json_object_new_double_s(tenths / 10.0, s);
+        return json_object_new_double_s(tenths / 10.0, render_format_tenths(tenths, s));
 }
 
 static json_object *jtime(uint64_t usec) {
@@ -71,18 +69,23 @@ static void add_time(json_object *o, const char *k, const char *k_usec, uint64_t
         add(o, k_usec, usec ? json_object_new_int64((int64_t) usec) : NULL);
 }
 
-static int emit(json_object *o, Buf *out) {
+/* Append o serialized with json-c's flags (never escaping '/'). */
+static int emit_as(json_object *o, int flags, Buf *out) {
         const char *s;
         size_t n = 0;
 
         if (!o)
                 return -ENOMEM;
-        s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        s = json_object_to_json_string_length(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
         if (!s)
                 return -ENOMEM;
         buf_append(out, s, n);
         return 0;
+}
+
+/* The API's bodies: compact. */
+static int emit(json_object *o, Buf *out) {
+        return emit_as(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 static json_object *unit_summary(const UnitState *u) {
@@ -178,58 +181,118 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
         return emit(root, out);
 }
 
-int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf *out) {
-        _cleanup_json_ json_object *root = json_object_new_object();
+/* Which keys a change row carries: the API's history rows have the first set, its events add the
+ * unit's (unit, previous, detail), the CLI's rows add the provenance too (cause, versions, the
+ * changed checks). One naming everywhere: "previous" is the exposure before the change. */
+typedef enum ChangeKeys {
+        KEYS_HISTORY = 0,
+        KEYS_EVENT = 1 << 0,
+        KEYS_PROVENANCE = 1 << 1,
+} ChangeKeys;
+
+/* A check's badness in a change row: null when absent from that table or not applicable. */
+static json_object *jbadness(uint64_t b) {
+        return b == BADNESS_ABSENT || b == BADNESS_NA ? NULL : json_object_new_int64((int64_t) b);
+}
+
+static json_object *jexposure(int tenths) {
+        return tenths >= 0 ? jtenths((unsigned) tenths) : NULL;
+}
+
+static json_object *change_object(const Change *c, ChangeKeys keys) {
+        json_object *j = json_object_new_object(), *checks;
+        Buf detail = {};
+
+        if (!j)
+                return NULL;
+        add_time(j, "time", "time_usec", c->time_usec);
+        if (keys & KEYS_EVENT)
+                add(j, "unit", jstr(c->unit));
+        add(j, "kind", jstr(event_kind_to_string(c->kind)));
+        if (keys & KEYS_PROVENANCE)
+                add(j, "cause", jstr(cause_to_string(c->cause)));
+        if (keys & KEYS_EVENT)
+                add(j, "previous", jexposure(c->previous));
+        add(j, "exposure", jexposure(c->exposure));
+        add(j, "predicate", jstr(predicate_to_string(c->predicate)));
+        if (keys & KEYS_EVENT) {
+                render_change_detail(&detail, c);
+                add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);
+                buf_done(&detail);
+        }
+        if (!(keys & KEYS_PROVENANCE))
+                return j;
+        add(j, "systemd_version", jstr(c->systemd_version));
+        add(j, "scorer_version", jstr(c->scorer_version));
+        if (c->systemd_version_before)
+                add(j, "systemd_version_before", jstr(c->systemd_version_before));
+        checks = json_object_new_array_ext((int) c->n_checks);
+        if (!checks) {
+                json_putp(&j);
+                return NULL;
+        }
+        add(j, "checks", checks);
+        for (size_t k = 0; k < c->n_checks; k++) {
+                json_object *ck = json_object_new_object();
+
+                if (!ck || json_object_array_add(checks, ck) < 0) {
+                        json_putp(&ck);
+                        json_putp(&j);
+                        return NULL;
+                }
+                add(ck, "check", jstr(c->checks[k].check));
+                add(ck, "old", jbadness(c->checks[k].old_badness));
+                add(ck, "new", jbadness(c->checks[k].new_badness));
+        }
+        return j;
+}
+
+/* An array of rows, or NULL when json-c fails. */
+static json_object *change_array(const Change *rows, size_t n, ChangeKeys keys) {
         json_object *arr = json_object_new_array_ext((int) n);
+
+        for (size_t i = 0; arr && i < n; i++) {
+                json_object *j = change_object(&rows[i], keys);
+                if (!j || json_object_array_add(arr, j) < 0) {
+                        json_putp(&j);
+                        json_putp(&arr);
+                }
+        }
+        return arr;
+}
+
+/* {"unit": unit (when with_unit), key: [rows], "count": n}. */
+static int emit_changes(bool with_unit, const char *unit, const char *key, const Change *rows,
+                        size_t n, ChangeKeys keys, Buf *out) {
+        _cleanup_json_ json_object *root = json_object_new_object();
+        json_object *arr = change_array(rows, n, keys);
 
         if (!root || !arr) {
                 json_putp(&arr);
                 return -ENOMEM;
         }
-        add(root, "unit", jstr(unit));
-        add(root, "history", arr);
-        for (size_t i = 0; i < n; i++) {
-                json_object *j = json_object_new_object();
-                if (!j || json_object_array_add(arr, j) < 0) {
-                        json_putp(&j);
-                        return -ENOMEM;
-                }
-                add_time(j, "time", "time_usec", rows[i].time_usec);
-                add(j, "kind", jstr(event_kind_to_string(rows[i].kind)));
-                add(j, "exposure", rows[i].exposure >= 0 ? jtenths((unsigned) rows[i].exposure) :
-                                                           NULL);
-                add(j, "predicate", jstr(predicate_to_string(rows[i].predicate)));
-        }
+        if (with_unit)
+                add(root, "unit", jstr(unit));
+        add(root, key, arr);
         add(root, "count", json_object_new_int64((int64_t) n));
         return emit(root, out);
 }
 
-int render_json_events(const EventRow *rows, size_t n, Buf *out) {
-        _cleanup_json_ json_object *root = json_object_new_object();
-        json_object *arr = json_object_new_array_ext((int) n);
+int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out) {
+        return emit_changes(true, unit, "history", rows, n, KEYS_HISTORY, out);
+}
 
-        if (!root || !arr) {
-                json_putp(&arr);
-                return -ENOMEM;
-        }
-        add(root, "events", arr);
-        for (size_t i = 0; i < n; i++) {
-                const EventRow *e = &rows[i];
-                json_object *j = json_object_new_object();
-                if (!j || json_object_array_add(arr, j) < 0) {
-                        json_putp(&j);
-                        return -ENOMEM;
-                }
-                add_time(j, "time", "time_usec", e->time_usec);
-                add(j, "unit", jstr(e->unit));
-                add(j, "kind", jstr(event_kind_to_string(e->kind)));
-                add(j, "previous", e->previous >= 0 ? jtenths((unsigned) e->previous) : NULL);
-                add(j, "exposure", e->exposure >= 0 ? jtenths((unsigned) e->exposure) : NULL);
-                add(j, "predicate", jstr(predicate_to_string(e->predicate)));
-                add(j, "detail", jstr(e->detail));
-        }
-        add(root, "count", json_object_new_int64((int64_t) n));
-        return emit(root, out);
+int render_json_events(const Change *rows, size_t n, Buf *out) {
+        return emit_changes(false, NULL, "events", rows, n, KEYS_EVENT, out);
+}
+
+int render_json_changes(const Change *rows, size_t n, Buf *out) {
+        _cleanup_json_ json_object *arr = change_array(rows, n, KEYS_EVENT | KEYS_PROVENANCE);
+        int r = emit_as(arr, JSON_C_TO_STRING_PRETTY, out);
+
+        if (r >= 0)
+                buf_putc(out, '\n');
+        return r;
 }
 
 int render_json_error(const char *msg, Buf *out) {
@@ -281,4 +344,89 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
                 add(db, "scans", json_object_new_int64((int64_t) st->n_scans));
         }
         return emit(root, out);
+}
+
+/* ---- `exposured scan --json`: systemd-analyze's keys, not the API's (cmd-scan.c: the contract) */
+
+/* The policy description that applies to a check, if any: systemd prints "" for an empty one,
+ * but null for a partial badness that has no text at all. */
+static const char *override_description(const ScoreCheck *c, const ScoreOverride *o) {
+        if (!o)
+                return NULL;
+        if (c->badness == BADNESS_NA)
+                return o->description_na;
+        if (c->badness == 0)
+                return o->description_good;
+        if (c->badness == c->assessor->range)
+                return o->description_bad;
+        return NULL;
+}
+
+static json_object *scan_check(const ScoreReport *r, size_t i, const ScoreOverride *overrides) {
+        const ScoreCheck *c = &r->checks[i];
+        const ScoreOverride *o = overrides ? &overrides[i] : NULL;
+        json_object *j = json_object_new_object(), *description = NULL;
+        int set = score_check_set(c);
+        Buf d = {};
+        char t[8];
+
+        if (!j)
+                return NULL;
+        score_check_describe(r, i, overrides, &d);
+        if (d.len > 0 || override_description(c, o))
+                description = jstr(d.data ? d.data : "");
+        buf_done(&d);
+
+        add(j, "name", jstr(c->assessor->id));
+        add(j, "json_field", jstr(c->assessor->json_field));
+        add(j, "set", set >= 0 ? json_object_new_boolean(set) : NULL);
+        add(j, "exposure", c->exposure > 0 ? jstr(render_format_tenths(c->exposure, t)) : NULL);
+        add(j, "description", description);
+        add(j, "weight", json_object_new_uint64(c->weight));
+        add(j, "range", json_object_new_uint64(c->range));
+        add(j, "badness", c->badness == BADNESS_NA ? NULL : json_object_new_uint64(c->badness));
+        add(j, "fix", jstr(c->assessor->fix));
+        return j;
+}
+
+static json_object *scan_entry(const ScanEntry *e, const ScoreOverride *overrides) {
+        json_object *u = json_object_new_object(), *checks;
+
+        if (!u)
+                return NULL;
+        add(u, "unit", jstr(e->unit));
+        add(u, "exposure", jtenths(e->report.exposure));
+        add(u, "predicate", jstr(predicate_to_string(e->report.predicate)));
+        add(u, "oneshot", json_object_new_boolean(e->oneshot));
+        checks = json_object_new_array_ext((int) e->report.n_checks);
+        for (size_t i = 0; checks && i < e->report.n_checks; i++)
+                (void) json_object_array_add(checks, scan_check(&e->report, i, overrides));
+        add(u, "checks", checks);
+        return u;
+}
+
+void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                      bool pretty, Buf *out) {
+        if (pretty) {
+                json_object *array = json_object_new_array_ext((int) n);
+
+                for (size_t k = 0; array && k < n; k++)
+                        (void) json_object_array_add(array, scan_entry(&entries[k], overrides));
+                (void) emit_as(array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, out);
+                json_putp(&array);
+        } else {
+                /* One unit at a time: a full scan is thousands of objects, and building the whole
+                 * tree first only costs memory. The bytes are what json-c prints for the array. */
+                buf_putc(out, '[');
+                for (size_t k = 0; k < n; k++) {
+                        json_object *u = scan_entry(&entries[k], overrides);
+
+                        if (k > 0)
+                                buf_putc(out, ',');
+                        (void) emit(u, out);
+                        json_putp(&u);
+                }
+                buf_putc(out, ']');
+        }
+        buf_putc(out, '\n');
 }

@@ -12,39 +12,6 @@
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
-const char *event_kind_to_string(EventKind k) {
-        static const char *const names[_EVENT_KIND_MAX] = {
-                [EVENT_NONE] = "none",
-                [EVENT_REGRESSION] = "regression",
-                [EVENT_IMPROVEMENT] = "improvement",
-                [EVENT_NEW_EXPOSED] = "new-exposed-unit",
-                [EVENT_GONE] = "gone",
-                [EVENT_RESCORED] = "rescored",
-                [EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
-                [EVENT_SCORER_UPGRADE] = "scorer-upgrade",
-        };
-        if (k < 0 || k >= _EVENT_KIND_MAX)
-                return NULL;
-        return names[k];
-}
-
-EventKind event_kind_from_string(const char *s) {
-        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++)
-                if (streq_ptr(s, event_kind_to_string(k)))
-                        return k;
-        return _EVENT_KIND_INVALID;
-}
-
-void event_rows_free(EventRow *rows, size_t n) {
-        if (!rows)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                free(rows[i].unit);
-                free(rows[i].detail);
-        }
-        free(rows);
-}
-
 /* Walk s: copy valid multi-byte sequences, hand every ASCII byte to esc() (which appends it,
  * escaped), and replace invalid bytes with U+FFFD. */
 static void walk(Buf *out, const char *s, void (*esc)(Buf *out, char c)) {
@@ -165,10 +132,30 @@ void render_uint(Buf *out, uint64_t v) {
         buf_append(out, d + i, sizeof d - i);
 }
 
+char *render_format_tenths(unsigned tenths, char buf[static 8]) {
+        char tmp[8];
+        size_t n = 0, k = 0;
+        unsigned whole = tenths / 10;
+
+        /* Hand-rolled to stay printf-free: "%u.%u". Values above 99999.9 are clamped. */
+        if (whole > 99999)
+                whole = 99999;
+        do {
+                tmp[n++] = (char) ('0' + whole % 10);
+                whole /= 10;
+        } while (whole > 0);
+        while (n > 0)
+                buf[k++] = tmp[--n];
+        buf[k++] = '.';
+        buf[k++] = (char) ('0' + tenths % 10);
+        buf[k] = '\0';
+        return buf;
+}
+
 void render_tenths(Buf *out, unsigned tenths) {
-        render_uint(out, tenths / 10);
-        buf_putc(out, '.');
-        buf_putc(out, (char) ('0' + tenths % 10));
+        char t[8];
+
+        buf_puts(out, render_format_tenths(tenths, t));
 }
 
 void render_rfc3339(Buf *out, uint64_t usec) {
@@ -263,6 +250,17 @@ int render_parse_time(const char *s, uint64_t *ret_usec) {
                 return -ERANGE;
         *ret_usec = (uint64_t) t * 1000000u + frac;
         return 0;
+}
+
+void render_change_detail(Buf *out, const Change *c) {
+        if (c->kind == EVENT_SYSTEMD_UPGRADE && c->systemd_version) {
+                buf_puts(out, c->systemd_version_before ? c->systemd_version_before : "?");
+                buf_puts(out, " -> ");
+                buf_puts(out, c->systemd_version);
+        } else if (c->kind == EVENT_SCORER_UPGRADE && c->scorer_version) {
+                buf_puts(out, "scorer ");
+                buf_puts(out, c->scorer_version);
+        }
 }
 
 unsigned render_failed_checks(const ScoreReport *r) {

@@ -11,49 +11,13 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "event.h"
 #include "score.h"
 #include "state.h"
 
 /* Hard bounds on rows per response (history, events). */
 #define RENDER_ROWS_MAX 1000
 #define RENDER_ROWS_DEFAULT 100
-
-/* What a stored change means. Same order and names as the store's StoreEventKind (store.h), so
- * the adapter converts with a cast; kept separate so that renderers do not depend on the store. */
-typedef enum EventKind {
-        EVENT_NONE,            /* "none": verdicts changed, exposure did not; or a first score */
-        EVENT_REGRESSION,      /* "regression": exposure rose */
-        EVENT_IMPROVEMENT,     /* "improvement": exposure fell */
-        EVENT_NEW_EXPOSED,     /* "new-exposed-unit" */
-        EVENT_GONE,            /* "gone": the unit went away */
-        EVENT_RESCORED,        /* "rescored": systemd changed, not the unit */
-        EVENT_SYSTEMD_UPGRADE, /* "systemd-upgrade" (no unit) */
-        EVENT_SCORER_UPGRADE,  /* "scorer-upgrade" (no unit) */
-        _EVENT_KIND_MAX,
-        _EVENT_KIND_INVALID = -EINVAL,
-} EventKind;
-
-/* One stored change of a unit (a row per change). */
-typedef struct HistoryRow {
-        uint64_t time_usec;  /* CLOCK_REALTIME */
-        int exposure;        /* tenths, 0..100; -1 when the unit went away (GONE) */
-        Predicate predicate; /* _PREDICATE_INVALID when exposure is -1 */
-        EventKind kind;
-} HistoryRow;
-
-/* The kind's name as the store spells it; NULL when out of range. */
-const char *event_kind_to_string(EventKind k);
-EventKind event_kind_from_string(const char *s);
-
-typedef struct EventRow {
-        uint64_t time_usec;
-        char *unit;          /* owned (event_rows_free()); NULL for upgrade events */
-        EventKind kind;
-        int previous;        /* tenths before; -1 for a first score or an upgrade */
-        int exposure;        /* tenths after; -1 for GONE or an upgrade */
-        Predicate predicate; /* of exposure; _PREDICATE_INVALID when exposure is -1 */
-        char *detail;        /* owned, may be NULL: e.g. "252.38-1 -> 257.9-1" for upgrades */
-} EventRow;
 
 /* A history or events query: since <= time < until, CLOCK_REALTIME usec; until 0 = no upper
  * bound (as store_history()/store_events()); limit is in 1..RENDER_ROWS_MAX; the newest rows in
@@ -66,9 +30,6 @@ typedef struct HistoryQuery {
         size_t limit;
         EventKind kind;
 } HistoryQuery;
-
-/* Free an EventRow array returned by a history source (each unit and detail string too). */
-void event_rows_free(EventRow *rows, size_t n);
 
 /* What the renderers need besides State. */
 typedef struct RenderOptions {
@@ -92,13 +53,20 @@ void render_url_encode(Buf *out, const char *s);
 void render_utf8_sanitize(Buf *out, const char *s);
 /* Append a decimal number (no printf: the metrics loop is hot). */
 void render_uint(Buf *out, uint64_t v);
-/* Append tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0". */
+/* Tenths as systemd-analyze prints them: 96 -> "9.6", 100 -> "10.0" (no printf: the metrics loop
+ * is hot; values above 99999.9 are clamped). The one tenths formatter: JSON, HTML, metrics, the
+ * CLI tables and the journal fields all use it. render_format_tenths() writes into buf (8 bytes)
+ * and returns it; render_tenths() appends. */
+char *render_format_tenths(unsigned tenths, char buf[static 8]);
 void render_tenths(Buf *out, unsigned tenths);
 /* Append usec as RFC 3339 UTC with seconds: "2026-11-23T15:01:32Z". */
 void render_rfc3339(Buf *out, uint64_t usec);
 /* Parse unix seconds ("1795000000") or RFC 3339 ("2026-11-23T15:01:32Z", "...T15:01:32.5+01:00",
  * lower-case t/z accepted) into CLOCK_REALTIME usec. Returns 0 or -EINVAL/-ERANGE. */
 int render_parse_time(const char *s, uint64_t *ret_usec);
+/* Append what an upgrade event changed: "252.38-1 -> 257.9-1" (SYSTEMD_UPGRADE), "scorer 0.9"
+ * (SCORER_UPGRADE); nothing for any other kind. Not escaped: the caller escapes for its format. */
+void render_change_detail(Buf *out, const Change *c);
 /* Number of checks that failed (badness > 0 and applicable). */
 unsigned render_failed_checks(const ScoreReport *r);
 /* "pass", "fail" or "na". */
@@ -127,9 +95,13 @@ int render_json_units(const State *s, const RenderOptions *o, Buf *out);
 /* Every check of one unit. */
 int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o, Buf *out);
 /* {"unit": "...", "history": [rows, newest first]} */
-int render_json_history(const char *unit, const HistoryRow *rows, size_t n, Buf *out);
+int render_json_history(const char *unit, const Change *rows, size_t n, Buf *out);
 /* {"events": [rows, newest first]} */
-int render_json_events(const EventRow *rows, size_t n, Buf *out);
+int render_json_events(const Change *rows, size_t n, Buf *out);
+/* The CLI's `history --json` / `events --json`: one pretty-printed array of rows with the events'
+ * keys plus cause, systemd_version, scorer_version, systemd_version_before (upgrades only) and
+ * checks [{check, old, new}] (badness, null when absent or not applicable); then a newline. */
+int render_json_changes(const Change *rows, size_t n, Buf *out);
 /* {"error": msg} */
 int render_json_error(const char *msg, Buf *out);
 
@@ -143,6 +115,32 @@ typedef struct StatusInfo {
 } StatusInfo;
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
 
+/* One scored unit of `exposured scan`. */
+typedef struct ScanEntry {
+        const char *unit; /* canonical id, as the manager reports it (the Id property) */
+        bool oneshot;     /* Type=oneshot */
+        ScoreReport report;
+} ScanEntry;
+
+/* `exposured scan --json`: the array described in cmd-scan.c (systemd-analyze's --json=short keys
+ * per check), followed by a newline. overrides is NULL or has report.table->n_rows entries (for the
+ * descriptions). pretty adds indentation. */
+void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                      bool pretty, Buf *out);
+
+/* ---- render-text.c: the CLIs' tables (bytes for a terminal) ---- */
+
+/* Append s with bytes below 0x20, 0x7f and any byte in also (may be NULL) as \xNN. Returns the
+ * number of bytes appended (the column width for ASCII). */
+size_t render_text_escape(Buf *out, const char *s, const char *also);
+/* The UNIT/EXPOSURE/PREDICATE table of `exposured scan`. color adds ANSI colour to the predicate;
+ * show_type adds a TYPE column that marks oneshot services (for --all). */
+void render_text_scan(const ScanEntry *entries, size_t n, bool color, bool show_type, Buf *out);
+/* The table of `exposured history` (with_unit false) and `exposured events` (with_unit true):
+ * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new); database text
+ * escaped (control characters and '\' as \xNN). */
+void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out);
+
 /* ---- render-html.c ---- */
 
 /* Dashboard filters, from the query string (already validated by http). */
@@ -155,16 +153,16 @@ typedef struct DashboardQuery {
 /* Per-unit sparkline input for the dashboard: sparks[i] are the history rows of s->units[i]
  * (newest first), or n 0 when unknown. sparks may be NULL. */
 typedef struct Sparkline {
-        const HistoryRow *rows;
+        const Change *rows;
         size_t n;
 } Sparkline;
 
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
-                           const Sparkline *sparks, const EventRow *events, size_t n_events,
+                           const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out);
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
-                      const HistoryRow *rows, size_t n_rows, Buf *out);
-void render_html_events(const RenderOptions *o, const EventRow *rows, size_t n, bool have_store,
+                      const Change *rows, size_t n_rows, Buf *out);
+void render_html_events(const RenderOptions *o, const Change *rows, size_t n, bool have_store,
                         Buf *out);
 /* Emit the embedded page frame template_name (web/page.html, web/fleet.html) around body: the
  * text before @BODY@ with @TITLE@ replaced by the escaped title, then body, then the rest. */
@@ -172,7 +170,7 @@ void render_html_page(Buf *out, const char *template_name, const char *title, co
 /* An error page; msg is escaped. */
 void render_html_error(unsigned status, const char *msg, Buf *out);
 /* The SVG pieces (exported for tests): a sparkline and a full chart of history rows. */
-void render_svg_sparkline(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+void render_svg_sparkline(const Change *rows, size_t n, unsigned current, uint64_t now_usec,
                           Buf *out);
-void render_svg_chart(const HistoryRow *rows, size_t n, unsigned current, uint64_t now_usec,
+void render_svg_chart(const Change *rows, size_t n, unsigned current, uint64_t now_usec,
                       Buf *out);

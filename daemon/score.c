@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
 #include "buf.h"
 #include "score.h"
 #include "unit-props.h"
+#include "util.h" /* parse_bool(): pure */
 
 /* Capability and clone(2) bits, as the kernel numbers them (linux/capability.h, sched.h); spelled
  * out so that this file needs no kernel headers. */
@@ -45,22 +45,6 @@ static bool str_empty(const char *s) {
 
 static bool strv_empty(char *const *l) {
         return !l || !l[0];
-}
-
-/* systemd's parse_boolean(): 1, 0, or -1 when s is not a boolean. */
-static int parse_bool(const char *s) {
-        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
-        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
-
-        if (!s)
-                return -1;
-        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-                if (strcasecmp(s, yes[i]) == 0)
-                        return 1;
-        for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-                if (strcasecmp(s, no[i]) == 0)
-                        return 0;
-        return -1;
 }
 
 /* systemd's empty_or_root(): NULL, "" or only slashes. */
@@ -618,24 +602,4 @@ int score_check_set(const ScoreCheck *c) {
         if (c->badness == BADNESS_NA)
                 return -1;
         return c->badness == 0;
-}
-
-char *score_format_tenths(unsigned tenths, char buf[static 8]) {
-        char tmp[8];
-        size_t n = 0, k = 0;
-        unsigned whole = tenths / 10;
-
-        /* Hand-rolled to stay printf-free: "%u.%u". Values above 99999.9 are clamped. */
-        if (whole > 99999)
-                whole = 99999;
-        do {
-                tmp[n++] = (char) ('0' + whole % 10);
-                whole /= 10;
-        } while (whole > 0);
-        while (n > 0)
-                buf[k++] = tmp[--n];
-        buf[k++] = '.';
-        buf[k++] = (char) ('0' + tenths % 10);
-        buf[k] = '\0';
-        return buf;
 }

@@ -214,6 +214,3 @@ void score_check_describe(const ScoreReport *r, size_t i, const ScoreOverride *o
 
 /* JSON "set": 1 (true) when badness is 0, 0 (false) when > 0, -1 (null) when not applicable. */
 int score_check_set(const ScoreCheck *c);
-
-/* Format tenths as systemd prints them ("9.6"); buf must hold 8 bytes. Returns buf. */
-char *score_format_tenths(unsigned tenths, char buf[static 8]);

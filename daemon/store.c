@@ -65,9 +65,9 @@
         ") ORDER BY time DESC, unit DESC LIMIT ?5"
 
 /* The numbers SQL_EVENTS and sql/0002-events.sql spell out. */
-_Static_assert(STORE_CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
-_Static_assert(STORE_EVENT_REGRESSION == 1 && STORE_EVENT_IMPROVEMENT == 2, "0002-events.sql");
-_Static_assert(STORE_EVENT_SYSTEMD_UPGRADE == 6 && STORE_EVENT_SCORER_UPGRADE == 7, "SQL_EVENTS");
+_Static_assert(CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
+_Static_assert(EVENT_REGRESSION == 1 && EVENT_IMPROVEMENT == 2, "0002-events.sql");
+_Static_assert(EVENT_SYSTEMD_UPGRADE == 6 && EVENT_SCORER_UPGRADE == 7, "SQL_EVENTS");
 
 typedef enum StmtId {
         STMT_BEGIN,
@@ -175,49 +175,6 @@ struct Store {
         int last_error;
 };
 
-static const char *const cause_names[_STORE_CAUSE_MAX] = {
-        [STORE_CAUSE_STARTUP] = "startup",
-        [STORE_CAUSE_RELOAD] = "reload",
-        [STORE_CAUSE_UNIT_NEW] = "unit-new",
-        [STORE_CAUSE_UNIT_CHANGED] = "unit-changed",
-        [STORE_CAUSE_UNIT_REMOVED] = "unit-removed",
-        [STORE_CAUSE_SYSTEMD_UPGRADE] = "systemd-upgrade",
-        [STORE_CAUSE_PERIODIC] = "periodic",
-};
-
-static const char *const event_names[_STORE_EVENT_MAX] = {
-        [STORE_EVENT_NONE] = "none",
-        [STORE_EVENT_REGRESSION] = "regression",
-        [STORE_EVENT_IMPROVEMENT] = "improvement",
-        [STORE_EVENT_NEW_EXPOSED] = "new-exposed-unit",
-        [STORE_EVENT_GONE] = "gone",
-        [STORE_EVENT_RESCORED] = "rescored",
-        [STORE_EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
-        [STORE_EVENT_SCORER_UPGRADE] = "scorer-upgrade",
-};
-
-const char *store_cause_to_string(StoreCause c) {
-        return c >= 0 && c < _STORE_CAUSE_MAX ? cause_names[c] : NULL;
-}
-
-StoreCause store_cause_from_string(const char *s) {
-        for (int i = 0; s && i < _STORE_CAUSE_MAX; i++)
-                if (streq(s, cause_names[i]))
-                        return (StoreCause) i;
-        return _STORE_CAUSE_INVALID;
-}
-
-const char *store_event_kind_to_string(StoreEventKind k) {
-        return k >= 0 && k < _STORE_EVENT_MAX ? event_names[k] : NULL;
-}
-
-StoreEventKind store_event_kind_from_string(const char *s) {
-        for (int i = 0; s && i < _STORE_EVENT_MAX; i++)
-                if (streq(s, event_names[i]))
-                        return (StoreEventKind) i;
-        return _STORE_EVENT_INVALID;
-}
-
 int store_errno(int rc) {
         switch (rc & 0xff) {
         case SQLITE_OK:
@@ -273,7 +230,7 @@ static size_t get_varint(const uint8_t *p, size_t len, uint64_t *ret) {
 }
 
 static uint64_t badness_encode(uint64_t b) {
-        if (b == STORE_BADNESS_ABSENT)
+        if (b == BADNESS_ABSENT)
                 return ENC_ABSENT;
         if (b == BADNESS_NA)
                 return ENC_NA;
@@ -282,7 +239,7 @@ static uint64_t badness_encode(uint64_t b) {
 
 static uint64_t badness_decode(uint64_t e) {
         if (e == ENC_ABSENT)
-                return STORE_BADNESS_ABSENT;
+                return BADNESS_ABSENT;
         if (e == ENC_NA)
                 return BADNESS_NA;
         return e - 2;
@@ -815,16 +772,16 @@ static bool name_valid(const char *s, size_t max) {
 
 /* The kinds a score may carry (classify_change() returns these); GONE and the upgrade events are
  * the store's own rows. */
-static bool kind_of_score(StoreEventKind k) {
-        return k == STORE_EVENT_NONE || k == STORE_EVENT_REGRESSION ||
-               k == STORE_EVENT_IMPROVEMENT || k == STORE_EVENT_NEW_EXPOSED ||
-               k == STORE_EVENT_RESCORED;
+static bool kind_of_score(EventKind k) {
+        return k == EVENT_NONE || k == EVENT_REGRESSION ||
+               k == EVENT_IMPROVEMENT || k == EVENT_NEW_EXPOSED ||
+               k == EVENT_RESCORED;
 }
 
 static bool score_valid(const StoreScore *sc) {
         if (!sc || !name_valid(sc->unit, NAME_MAX_LEN) || sc->time_usec == 0 ||
             sc->time_usec > INT64_MAX || sc->exposure > 100 || sc->predicate < 0 ||
-            sc->predicate >= _PREDICATE_MAX || sc->cause < 0 || sc->cause >= _STORE_CAUSE_MAX ||
+            sc->predicate >= _PREDICATE_MAX || sc->cause < 0 || sc->cause >= _CAUSE_MAX ||
             !kind_of_score(sc->kind) ||
             !name_valid(sc->systemd_version, VERSION_MAX_LEN) ||
             !name_valid(sc->scorer_version, VERSION_MAX_LEN) ||
@@ -875,8 +832,8 @@ static int unit_get(Store *s, const char *name, UnitRow *ret) {
                               ret->vector, NULL, STORE_VERDICTS_MAX, &ret->n_vector);
 }
 
-static int change_insert(Store *s, int64_t unit, uint64_t time_usec, StoreEventKind kind,
-                         StoreCause cause, int before, int exposure, int predicate, int64_t version,
+static int change_insert(Store *s, int64_t unit, uint64_t time_usec, EventKind kind,
+                         Cause cause, int before, int exposure, int predicate, int64_t version,
                          const uint8_t *checks, size_t n_checks) {
         sqlite3_stmt *q = stmt(s, STMT_CHANGE_INSERT);
         int r;
@@ -901,7 +858,7 @@ static int add_score(Store *s, const StoreScore *sc) {
         uint8_t vec_blob[STORE_VERDICTS_MAX * 2 * VARINT_MAX];
         uint8_t chg_blob[STORE_VERDICTS_MAX * 2 * 3 * VARINT_MAX];
         size_t vec_len = 0, chg_len = 0, n_changed = 0;
-        StoreEventKind kind = sc->kind;
+        EventKind kind = sc->kind;
         int64_t version = 0;
         bool first;
         int r;
@@ -929,7 +886,7 @@ static int add_score(Store *s, const StoreScore *sc) {
         /* Merge the sorted old and new vectors into the changed triples. */
         for (size_t a = 0, b = 0; old.id > 0 && (a < old.n_vector || b < sc->n_verdicts);) {
                 int64_t id;
-                uint64_t ob = STORE_BADNESS_ABSENT, nb = STORE_BADNESS_ABSENT;
+                uint64_t ob = BADNESS_ABSENT, nb = BADNESS_ABSENT;
 
                 if (b >= sc->n_verdicts || (a < old.n_vector && old.vector[a].id < vec[b].id)) {
                         id = old.vector[a].id;
@@ -976,8 +933,8 @@ static int add_score(Store *s, const StoreScore *sc) {
                     (r = bind_int(q, 3, sc->exposure)) < 0 ||
                     (r = bind_int(q, 4, sc->predicate)) < 0 || (r = bind_int(q, 5, version)) < 0 ||
                     (r = bind_blob(q, 6, vec_blob, vec_len)) < 0 ||
-                    (r = bind_int(q, 7, kind == STORE_EVENT_REGRESSION)) < 0 ||
-                    (r = bind_int(q, 8, kind == STORE_EVENT_IMPROVEMENT)) < 0)
+                    (r = bind_int(q, 7, kind == EVENT_REGRESSION)) < 0 ||
+                    (r = bind_int(q, 8, kind == EVENT_IMPROVEMENT)) < 0)
                         return r;
                 r = step_done(q);
                 if (r < 0)
@@ -1006,7 +963,7 @@ int store_add_score(Store *s, const StoreScore *score) {
         return write_end(s, own, add_score(s, score));
 }
 
-static int unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause) {
+static int unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause) {
         UnitRow old;
         int r;
 
@@ -1024,18 +981,18 @@ static int unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause 
                 return r;
 
         /* The GONE row keeps the version of the unit's last score. */
-        r = change_insert(s, old.id, time_usec, STORE_EVENT_GONE, cause, (int) old.exposure, -1, -1,
+        r = change_insert(s, old.id, time_usec, EVENT_GONE, cause, (int) old.exposure, -1, -1,
                           old.version, NULL, 0);
         return r < 0 ? r : 1;
 }
 
-int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause) {
+int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause) {
         bool own;
         int r;
 
         assert(s);
         if (!name_valid(unit, NAME_MAX_LEN) || time_usec == 0 || time_usec > INT64_MAX ||
-            cause < 0 || cause >= _STORE_CAUSE_MAX)
+            cause < 0 || cause >= _CAUSE_MAX)
                 return -EINVAL;
         r = write_begin(s, &own);
         if (r < 0)
@@ -1071,7 +1028,7 @@ int store_add_scan(Store *s, const StoreScan *scan) {
 
         assert(s);
         if (!scan || scan->time_usec == 0 || scan->time_usec > INT64_MAX || scan->cause < 0 ||
-            scan->cause >= _STORE_CAUSE_MAX ||
+            scan->cause >= _CAUSE_MAX ||
             (scan->systemd_version && (!name_valid(scan->systemd_version, VERSION_MAX_LEN) ||
                                        !name_valid(scan->scorer_version, VERSION_MAX_LEN))))
                 return -EINVAL;
@@ -1174,21 +1131,6 @@ int store_load_current(Store *s, StoreCurrent **ret) {
         return 0;
 }
 
-void store_changes_free(StoreChange *c, size_t n) {
-        if (!c)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                free(c[i].unit);
-                free(c[i].systemd_version);
-                free(c[i].scorer_version);
-                free(c[i].systemd_version_before);
-                for (size_t k = 0; k < c[i].n_checks; k++)
-                        free(c[i].checks[k].check);
-                free(c[i].checks);
-        }
-        free(c);
-}
-
 static int column_tenths(sqlite3_stmt *q, int i) {
         if (sqlite3_column_type(q, i) == SQLITE_NULL)
                 return -1;
@@ -1197,8 +1139,8 @@ static int column_tenths(sqlite3_stmt *q, int i) {
 }
 
 /* Read the rows of STMT_HISTORY or STMT_EVENTS (same columns) into an array. */
-static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **ret, size_t *ret_n) {
-        StoreChange *list = NULL;
+static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, size_t *ret_n) {
+        Change *list = NULL;
         size_t n = 0;
         int r = 0, rc;
 
@@ -1208,19 +1150,19 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **r
                 size_t n_v = 0;
 
                 if (!list)
-                        list = xcalloc(limit < 64 ? limit : 64, sizeof(StoreChange));
+                        list = xcalloc(limit < 64 ? limit : 64, sizeof(Change));
                 else if (n >= 64 && (n & (n - 1)) == 0)
-                        list = xrealloc(list, 2 * n * sizeof(StoreChange));
-                StoreChange *c = &list[n++];
+                        list = xrealloc(list, 2 * n * sizeof(Change));
+                Change *c = &list[n++];
                 int64_t kind = sqlite3_column_int64(q, 2), cause = sqlite3_column_int64(q, 3);
-                *c = (StoreChange){
+                *c = (Change){
                         .unit = column_strdup(q, 0),
                         .time_usec = column_u64(q, 1),
-                        .kind = kind >= 0 && kind < _STORE_EVENT_MAX ? (StoreEventKind) kind
-                                                                     : _STORE_EVENT_INVALID,
-                        .cause = cause >= 0 && cause < _STORE_CAUSE_MAX ? (StoreCause) cause
-                                                                        : _STORE_CAUSE_INVALID,
-                        .before = column_tenths(q, 4),
+                        .kind = kind >= 0 && kind < _EVENT_KIND_MAX ? (EventKind) kind
+                                                                     : _EVENT_KIND_INVALID,
+                        .cause = cause >= 0 && cause < _CAUSE_MAX ? (Cause) cause
+                                                                        : _CAUSE_INVALID,
+                        .previous = column_tenths(q, 4),
                         .exposure = column_tenths(q, 5),
                         .predicate = sqlite3_column_type(q, 6) == SQLITE_NULL
                                              ? _PREDICATE_INVALID
@@ -1233,14 +1175,14 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **r
                                    3, v, nb, ELEMENTSOF(v), &n_v);
                 if (r < 0)
                         break;
-                c->checks = n_v ? xcalloc(n_v, sizeof(StoreCheck)) : NULL;
+                c->checks = n_v ? xcalloc(n_v, sizeof(ChangeCheck)) : NULL;
                 for (size_t i = 0; i < n_v; i++) {
                         const char *name = check_name(s, v[i].id);
                         if (!name) {
                                 r = -EBADMSG;
                                 break;
                         }
-                        c->checks[i] = (StoreCheck){ xstrdup(name), v[i].badness, nb[i] };
+                        c->checks[i] = (ChangeCheck){ xstrdup(name), v[i].badness, nb[i] };
                         c->n_checks++;
                 }
                 if (r < 0)
@@ -1249,7 +1191,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, StoreChange **r
         if (r >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
                 r = store_errno(rc);
         if (r < 0) {
-                store_changes_free(list, n);
+                changes_free(list, n);
                 return r;
         }
         *ret = list;
@@ -1278,7 +1220,7 @@ static uint64_t until_bound(uint64_t until_usec) {
 }
 
 int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t until_usec,
-                  size_t limit, StoreChange **ret, size_t *ret_n) {
+                  size_t limit, Change **ret, size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_HISTORY);
         int64_t id = 0;
         int r;
@@ -1300,7 +1242,7 @@ int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t unti
 }
 
 int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
-                 uint64_t until_usec, size_t limit, StoreChange **ret, size_t *ret_n) {
+                 uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_EVENTS);
         int r;
 
@@ -1310,8 +1252,8 @@ int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec
         if (unit && !name_valid(unit, NAME_MAX_LEN))
                 return -EINVAL;
         if (kinds == 0)
-                kinds = STORE_EVENTS_DEFAULT;
-        if (kinds & ~((1U << _STORE_EVENT_MAX) - 1))
+                kinds = EVENT_KINDS_DEFAULT;
+        if (kinds & ~((1U << _EVENT_KIND_MAX) - 1))
                 return -EINVAL;
         if (limit == 0 || limit > STORE_ROWS_MAX)
                 return -ERANGE;

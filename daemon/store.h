@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
+#include "event.h"
 #include "score.h"
 
 typedef struct Store Store;
@@ -22,44 +23,6 @@ typedef struct Store Store;
 #define STORE_ROWS_MAX 10000U   /* rows per store_history()/store_events() call */
 #define STORE_VERDICTS_MAX 256U /* checks per score */
 #define STORE_BADNESS_MAX UINT32_MAX
-/* A check the previous vector did not have (a new systemd table added it). */
-#define STORE_BADNESS_ABSENT (UINT64_MAX - 1)
-
-/* Why a scan or a single rescore happened. Stored as numbers: append only. */
-typedef enum StoreCause {
-        STORE_CAUSE_STARTUP,
-        STORE_CAUSE_RELOAD,       /* daemon-reload */
-        STORE_CAUSE_UNIT_NEW,     /* a unit appeared */
-        STORE_CAUSE_UNIT_CHANGED, /* a unit's properties changed (PropertiesChanged) */
-        STORE_CAUSE_UNIT_REMOVED,
-        STORE_CAUSE_SYSTEMD_UPGRADE, /* the manager's version (and so the table) changed */
-        STORE_CAUSE_PERIODIC,
-        _STORE_CAUSE_MAX,
-        _STORE_CAUSE_INVALID = -EINVAL,
-} StoreCause;
-
-/* What a change means. Stored as numbers: append only. */
-typedef enum StoreEventKind {
-        STORE_EVENT_NONE,        /* verdicts changed, exposure did not; or a quiet first score */
-        STORE_EVENT_REGRESSION,  /* exposure rose */
-        STORE_EVENT_IMPROVEMENT, /* exposure fell */
-        STORE_EVENT_NEW_EXPOSED, /* a new unit scored >= the threshold */
-        STORE_EVENT_GONE,        /* the unit went away */
-        STORE_EVENT_RESCORED,    /* exposure changed because systemd changed, not the unit */
-        STORE_EVENT_SYSTEMD_UPGRADE, /* a new systemd version (not tied to a unit) */
-        STORE_EVENT_SCORER_UPGRADE,  /* a new scorer version with the same systemd */
-        _STORE_EVENT_MAX,
-        _STORE_EVENT_INVALID = -EINVAL,
-} StoreEventKind;
-
-#define STORE_EVENT_MASK(k) (1U << (k))
-/* The kinds store_events() returns by default: everything but NONE. */
-#define STORE_EVENTS_DEFAULT ((1U << _STORE_EVENT_MAX) - 2U)
-
-const char *store_cause_to_string(StoreCause c); /* "startup", ...; NULL if invalid */
-StoreCause store_cause_from_string(const char *s);
-const char *store_event_kind_to_string(StoreEventKind k); /* "regression", ... */
-StoreEventKind store_event_kind_from_string(const char *s);
 
 /* SQLITE_* -> -errno, once: BUSY/LOCKED -EBUSY, CONSTRAINT -EEXIST, NOMEM -ENOMEM, FULL -ENOSPC,
  * READONLY -EROFS, CANTOPEN -ENOENT, NOTADB/CORRUPT -EBADMSG, else -EIO. 0 for OK/ROW/DONE. */
@@ -105,8 +68,8 @@ typedef struct StoreScore {
         size_t n_verdicts;            /* <= STORE_VERDICTS_MAX */
         const char *systemd_version;  /* the manager's Version property */
         const char *scorer_version;   /* which scorer/table produced it */
-        StoreCause cause;
-        StoreEventKind kind; /* what the change means, from classify_change() */
+        Cause cause;
+        EventKind kind; /* what the change means, from classify_change() */
 } StoreScore;
 
 /* Persist a score if it differs from the unit's last persisted one (exposure or any verdict), or
@@ -118,14 +81,14 @@ typedef struct StoreScore {
 int store_add_score(Store *s, const StoreScore *score);
 
 /* Mark a unit gone (keeps its history) with a GONE row. 1 marked, 0 unknown or already gone. */
-int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, StoreCause cause);
+int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause);
 
 typedef struct StoreScan {
         uint64_t time_usec; /* unique */
         uint64_t duration_usec;
         uint64_t n_units;
         uint64_t n_changes;
-        StoreCause cause;
+        Cause cause;
         const char *systemd_version; /* optional (NULL): the versions the scan scored with */
         const char *scorer_version;
 } StoreScan;
@@ -159,38 +122,17 @@ typedef struct StoreCurrent {
 int store_load_current(Store *s, StoreCurrent **ret);
 StoreCurrent *store_current_free(StoreCurrent *c);
 
-/* A check that changed in a change row. old is STORE_BADNESS_ABSENT for a check new to the table,
- * new is STORE_BADNESS_ABSENT for one that left it; BADNESS_NA for not applicable. */
-typedef struct StoreCheck {
-        char *check;
-        uint64_t old_badness, new_badness;
-} StoreCheck;
-
-typedef struct StoreChange {
-        char *unit; /* NULL for SYSTEMD/SCORER_UPGRADE */
-        uint64_t time_usec;
-        StoreEventKind kind;
-        StoreCause cause;
-        int before;          /* tenths; -1 for a first score or an upgrade event */
-        int exposure;        /* tenths; -1 for GONE or an upgrade event */
-        Predicate predicate; /* _PREDICATE_INVALID where exposure is -1 */
-        char *systemd_version, *scorer_version;
-        char *systemd_version_before; /* upgrade events: the previous one; else NULL */
-        StoreCheck *checks;           /* the checks whose badness changed */
-        size_t n_checks;
-} StoreChange;
-
-/* A unit's changes with since <= time < until (until 0 = no bound), newest first, at most limit
+/* The rows below are Change (event.h), freed with changes_free().
+ * A unit's changes with since <= time < until (until 0 = no bound), newest first, at most limit
  * (1..STORE_ROWS_MAX, else -ERANGE). -ENOENT for a unit never seen. */
 int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t until_usec,
-                  size_t limit, StoreChange **ret, size_t *ret_n);
-/* Events (changes whose kind is in kinds, a STORE_EVENT_MASK() set; 0 = STORE_EVENTS_DEFAULT)
+                  size_t limit, Change **ret, size_t *ret_n);
+/* Events (changes whose kind is in kinds, an EVENT_KIND_MASK() set; 0 = EVENT_KINDS_DEFAULT)
  * with since <= time < until, of one unit or all (unit NULL), newest first, at most limit.
  * Upgrade events have no unit and are left out when unit is set. Rows with equal times (one scan)
  * are ordered by unit name descending. */
 int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
-                 uint64_t until_usec, size_t limit, StoreChange **ret, size_t *ret_n);
-void store_changes_free(StoreChange *c, size_t n);
+                 uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n);
 
 /* Retention: delete changes and scans older than before_usec, then units gone before it that have
  * no change left, then give the freed pages back (incremental vacuum). *ret_n (may be NULL) gets

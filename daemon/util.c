@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "util.h"
 
 static void oom(void) {
@@ -117,6 +119,31 @@ size_t utf8_char_len(const char *s, size_t size) {
             (cp >= 0xd800 && cp <= 0xdfff))
                 return 0;
         return n;
+}
+
+int parse_bool_n(const char *s, size_t n) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0)
+                        return 1;
+                if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+int unhex_char(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -EINVAL;
 }
 
 int parse_uint(const char *s, uint64_t max, uint64_t *ret) {

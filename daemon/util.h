@@ -44,6 +44,17 @@ bool endswith(const char *s, const char *suffix);
  * NUL-terminated s, size may be SIZE_MAX: the NUL ends any sequence. Pure. */
 size_t utf8_char_len(const char *s, size_t size);
 
+/* systemd's parse_boolean() over the n bytes at s (no NUL needed): 1 for 1 yes y true t on, 0 for
+ * 0 no n false f off, in any case; -EINVAL for anything else or s NULL. parse_bool() takes a
+ * NUL-terminated s. */
+int parse_bool_n(const char *s, size_t n);
+static inline int parse_bool(const char *s) {
+        return parse_bool_n(s, s ? strlen(s) : 0);
+}
+
+/* The value of one hex digit (0-9 a-f A-F), or -EINVAL. */
+int unhex_char(char c);
+
 /* Parse a whole decimal unsigned number in [0, max]. Returns 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);
 

@@ -18,7 +18,7 @@
 
 #include "buf.h"
 #include "policy.h"
-#include "scan.h"
+#include "render.h"
 #include "score.h"
 #include "util.h"
 
@@ -31,7 +31,7 @@ static void score_and_render(const ScoreTable *t, const ScoreOverride *o, const 
 
         if (score_unit(t, o, p, &e.report) < 0)
                 return;
-        scan_render_json(&e, 1, o, false, &out);
+        render_json_scan(&e, 1, o, false, &out);
         if (!out.data || out.data[0] != '[')
                 abort();
         buf_done(&out);

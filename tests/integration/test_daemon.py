@@ -127,7 +127,7 @@ def test_regression_and_improvement(box, daemon):
     assert rows[-1][1:] == [1, int(round(float(before) * 10)), int(round(float(after) * 10))], rows
     ev = [e for e in cli_events(daemon, unit) if e["time_usec"] >= t_usec]
     assert [e["kind"] for e in ev] == ["regression"], ev
-    assert F.fmt_tenths(ev[0]["exposure_before"]) == before
+    assert F.fmt_tenths(ev[0]["previous"]) == before
     assert F.fmt_tenths(ev[0]["exposure"]) == after
     assert {x["check"] for x in ev[0]["checks"]} == flipped, ev[0]["checks"]
     api = daemon.api.json("/api/v1/events?unit=" + unit)

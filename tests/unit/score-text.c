@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "render.h"
 #include "score-text.h"
 
 void score_report_text(const ScoreReport *r, const char *unit, Buf *out) {
@@ -23,12 +24,12 @@ void score_report_text(const ScoreReport *r, const char *unit, Buf *out) {
                 else
                         buf_printf(out, "%" PRIu64 "/%" PRIu64, c->badness, c->range);
                 buf_printf(out, "\t%" PRIu64 "\t%s\t", c->weight,
-                           c->exposure ? score_format_tenths(c->exposure, t) : "");
+                           c->exposure ? render_format_tenths(c->exposure, t) : "");
                 score_check_describe(r, i, NULL, out);
                 buf_putc(out, '\n');
         }
         buf_printf(out, "badness_sum=%" PRIu64 " weight_sum=%" PRIu64 "\n", r->badness_sum,
                    r->weight_sum);
         buf_printf(out, "Overall exposure level for %s: %s %s\n", unit,
-                   score_format_tenths(r->exposure, t), predicate_to_string(r->predicate));
+                   render_format_tenths(r->exposure, t), predicate_to_string(r->predicate));
 }

@@ -13,7 +13,7 @@
 #include "classify.h"
 #include "util.h"
 
-static Classification run(StoreCause cause, bool baseline, unsigned threshold, int before,
+static Classification run(Cause cause, bool baseline, unsigned threshold, int before,
                           int after) {
         ClassifyRules r = { .cause = cause, .baseline = baseline, .new_unit_threshold = threshold };
         return classify_change(&r, &(ClassifyScore) { .exposure = before },
@@ -22,40 +22,40 @@ static Classification run(StoreCause cause, bool baseline, unsigned threshold, i
 
 static void test_first_score(void **state) {
         (void) state;
-        for (StoreCause c = 0; c < _STORE_CAUSE_MAX; c++) {
+        for (Cause c = 0; c < _CAUSE_MAX; c++) {
                 /* Outside the baseline: NEW_EXPOSED from the threshold up, whatever the cause. */
-                assert_int_equal(run(c, false, 90, -1, 90).kind, STORE_EVENT_NEW_EXPOSED);
-                assert_int_equal(run(c, false, 90, -1, 100).kind, STORE_EVENT_NEW_EXPOSED);
-                assert_int_equal(run(c, false, 90, -1, 89).kind, STORE_EVENT_NONE);
-                assert_int_equal(run(c, false, 90, -1, 0).kind, STORE_EVENT_NONE);
+                assert_int_equal(run(c, false, 90, -1, 90).kind, EVENT_NEW_EXPOSED);
+                assert_int_equal(run(c, false, 90, -1, 100).kind, EVENT_NEW_EXPOSED);
+                assert_int_equal(run(c, false, 90, -1, 89).kind, EVENT_NONE);
+                assert_int_equal(run(c, false, 90, -1, 0).kind, EVENT_NONE);
                 /* In the baseline no first score is news. */
-                assert_int_equal(run(c, true, 90, -1, 100).kind, STORE_EVENT_NONE);
-                assert_int_equal(run(c, true, 0, -1, 0).kind, STORE_EVENT_NONE);
+                assert_int_equal(run(c, true, 90, -1, 100).kind, EVENT_NONE);
+                assert_int_equal(run(c, true, 0, -1, 0).kind, EVENT_NONE);
                 /* A first score is always a change (it is written). */
                 assert_true(run(c, false, 90, -1, 0).changed);
                 assert_true(run(c, true, 90, -1, 95).changed);
         }
         /* Threshold edges: 0 makes every new unit exposed, 100 only a perfect 10.0. */
-        assert_int_equal(run(STORE_CAUSE_UNIT_NEW, false, 0, -1, 0).kind, STORE_EVENT_NEW_EXPOSED);
-        assert_int_equal(run(STORE_CAUSE_UNIT_NEW, false, 100, -1, 99).kind, STORE_EVENT_NONE);
-        assert_int_equal(run(STORE_CAUSE_UNIT_NEW, false, 100, -1, 100).kind,
-                         STORE_EVENT_NEW_EXPOSED);
+        assert_int_equal(run(CAUSE_UNIT_NEW, false, 0, -1, 0).kind, EVENT_NEW_EXPOSED);
+        assert_int_equal(run(CAUSE_UNIT_NEW, false, 100, -1, 99).kind, EVENT_NONE);
+        assert_int_equal(run(CAUSE_UNIT_NEW, false, 100, -1, 100).kind,
+                         EVENT_NEW_EXPOSED);
 }
 
 static void test_direction(void **state) {
         (void) state;
-        for (StoreCause c = 0; c < _STORE_CAUSE_MAX; c++) {
-                bool upgrade = c == STORE_CAUSE_SYSTEMD_UPGRADE;
+        for (Cause c = 0; c < _CAUSE_MAX; c++) {
+                bool upgrade = c == CAUSE_SYSTEMD_UPGRADE;
                 for (int baseline = 0; baseline < 2; baseline++) {
                         Classification up = run(c, baseline, 90, 50, 51);
                         Classification down = run(c, baseline, 90, 51, 50);
                         Classification same = run(c, baseline, 90, 50, 50);
 
-                        assert_int_equal(up.kind, upgrade ? STORE_EVENT_RESCORED
-                                                          : STORE_EVENT_REGRESSION);
-                        assert_int_equal(down.kind, upgrade ? STORE_EVENT_RESCORED
-                                                            : STORE_EVENT_IMPROVEMENT);
-                        assert_int_equal(same.kind, STORE_EVENT_NONE);
+                        assert_int_equal(up.kind, upgrade ? EVENT_RESCORED
+                                                          : EVENT_REGRESSION);
+                        assert_int_equal(down.kind, upgrade ? EVENT_RESCORED
+                                                            : EVENT_IMPROVEMENT);
+                        assert_int_equal(same.kind, EVENT_NONE);
                         assert_true(up.changed);
                         assert_true(down.changed);
                         /* no verdicts known: equal exposure is no change */
@@ -63,11 +63,11 @@ static void test_direction(void **state) {
                 }
         }
         /* The full range, both ways; the threshold plays no part once a unit is known. */
-        assert_int_equal(run(STORE_CAUSE_RELOAD, false, 90, 0, 100).kind, STORE_EVENT_REGRESSION);
-        assert_int_equal(run(STORE_CAUSE_RELOAD, false, 90, 100, 0).kind,
-                         STORE_EVENT_IMPROVEMENT);
-        assert_int_equal(run(STORE_CAUSE_RELOAD, false, 0, 95, 95).kind, STORE_EVENT_NONE);
-        assert_int_equal(run(STORE_CAUSE_UNIT_NEW, false, 90, 0, 95).kind, STORE_EVENT_REGRESSION);
+        assert_int_equal(run(CAUSE_RELOAD, false, 90, 0, 100).kind, EVENT_REGRESSION);
+        assert_int_equal(run(CAUSE_RELOAD, false, 90, 100, 0).kind,
+                         EVENT_IMPROVEMENT);
+        assert_int_equal(run(CAUSE_RELOAD, false, 0, 95, 95).kind, EVENT_NONE);
+        assert_int_equal(run(CAUSE_UNIT_NEW, false, 90, 0, 95).kind, EVENT_REGRESSION);
 }
 
 static void test_verdicts(void **state) {
@@ -85,7 +85,7 @@ static void test_verdicts(void **state) {
                                    { "RootImage=", BADNESS_NA } };
         StoreVerdict na[] = { { "User=", 1 }, { "PrivateTmp=", 0 },
                               { "SystemCallFilter=~@swap", 5 }, { "RootDirectory=", 0 } };
-        ClassifyRules r = { .cause = STORE_CAUSE_PERIODIC, .new_unit_threshold = 90 };
+        ClassifyRules r = { .cause = CAUSE_PERIODIC, .new_unit_threshold = 90 };
         ClassifyScore old = { 40, a, ELEMENTSOF(a) }, new = { 40, a, ELEMENTSOF(a) };
         Classification c;
         (void) state;
@@ -102,12 +102,12 @@ static void test_verdicts(void **state) {
 
         /* Same exposure, same checks: nothing. */
         c = classify_change(&r, &old, &new);
-        assert_int_equal(c.kind, STORE_EVENT_NONE);
+        assert_int_equal(c.kind, EVENT_NONE);
         assert_false(c.changed);
         /* Same exposure, a check moved: a change that is no event. */
         new.verdicts = moved;
         c = classify_change(&r, &old, &new);
-        assert_int_equal(c.kind, STORE_EVENT_NONE);
+        assert_int_equal(c.kind, EVENT_NONE);
         assert_true(c.changed);
         /* ... unless one side's checks are unknown: then only the exposure counts. */
         old.verdicts = NULL;
@@ -118,7 +118,7 @@ static void test_verdicts(void **state) {
         old = (ClassifyScore) { 40, a, ELEMENTSOF(a) };
         new.exposure = 41;
         c = classify_change(&r, &old, &new);
-        assert_int_equal(c.kind, STORE_EVENT_REGRESSION);
+        assert_int_equal(c.kind, EVENT_REGRESSION);
         assert_true(c.changed);
 }
 

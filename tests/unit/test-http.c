@@ -53,7 +53,7 @@ static void reply_done(Reply *r) {
 static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, int before,
                 unsigned exposure) {
         StoreVerdict v[SCORE_ROWS_MAX];
-        ClassifyRules rules = { .cause = STORE_CAUSE_STARTUP, .baseline = true,
+        ClassifyRules rules = { .cause = CAUSE_STARTUP, .baseline = true,
                                 .new_unit_threshold = 90 };
         StoreScore sc = {
                 .unit = unit,
@@ -64,7 +64,7 @@ static void add(Store *st, const char *unit, const ScoreReport *r, uint64_t t, i
                 .n_verdicts = store_verdicts_from_report(r, v),
                 .systemd_version = "252.38-1~deb12u1",
                 .scorer_version = "1",
-                .cause = STORE_CAUSE_STARTUP,
+                .cause = CAUSE_STARTUP,
                 .kind = classify_change(&rules, &(ClassifyScore) { .exposure = before },
                                         &(ClassifyScore) { .exposure = (int) exposure })
                                 .kind,

@@ -305,16 +305,16 @@ static void test_regression_without_database(void **state) {
         free(log);
 }
 
-static size_t history(const char *db, const char *id, StoreEventKind kind) {
+static size_t history(const char *db, const char *id, EventKind kind) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         size_t n = 0, k = 0;
 
         OK(store_open_readonly(db, &s));
         OK(store_history(s, id, 0, 0, 100, &h, &n));
         for (size_t i = 0; i < n; i++)
                 k += h[i].kind == kind;
-        store_changes_free(h, n);
+        changes_free(h, n);
         return k;
 }
 
@@ -330,14 +330,14 @@ static void test_persist_and_inherit(void **state) {
         assert_int_equal(unit(f, "a.service")->stored_exposure,
                          (int) unit(f, "a.service")->report.exposure);
         /* The baseline: first scores, no events (threshold 0 notwithstanding). */
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_NONE), 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_NEW_EXPOSED), 0);
+        assert_int_equal(history(f->db, "a.service", EVENT_NONE), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_NEW_EXPOSED), 0);
 
         systemd_peer_find_unit(&f->peer, "a.service")->private_network = false;
         systemd_peer_job_removed(&f->peer, "a.service");
         wait_scans(f, 2);
         assert_int_equal(unit(f, "a.service")->regressions, 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_REGRESSION), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_REGRESSION), 1);
 
         /* Restart: counters and times come from the database; nothing changed, nothing new. */
         uint64_t restart = now_realtime_usec();
@@ -352,14 +352,14 @@ static void test_persist_and_inherit(void **state) {
         assert_int_equal(count(log, "Regression of"), 0);
         assert_int_equal(count(log, "New service"), 0);
         free(log);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_REGRESSION), 1);
-        assert_int_equal(history(f->db, "b.service", STORE_EVENT_NONE), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_REGRESSION), 1);
+        assert_int_equal(history(f->db, "b.service", EVENT_NONE), 1);
 
         /* A change while the daemon was down is judged against the database's row. */
         systemd_peer_find_unit(&f->peer, "b.service")->private_network = false;
         restart_manager(f, 0);
         assert_int_equal(unit(f, "b.service")->regressions, 1);
-        assert_int_equal(history(f->db, "b.service", STORE_EVENT_REGRESSION), 1);
+        assert_int_equal(history(f->db, "b.service", EVENT_REGRESSION), 1);
 
         /* A unit that leaves and comes back is judged against its last score, not as new, and
          * keeps its counters. */
@@ -376,8 +376,8 @@ static void test_persist_and_inherit(void **state) {
         free(log);
         assert_int_equal(unit(f, "a.service")->regressions, 1);
         assert_int_equal(unit(f, "a.service")->improvements, 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_IMPROVEMENT), 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_GONE), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_IMPROVEMENT), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_GONE), 1);
 }
 
 static bool stored(void *userdata) {
@@ -406,14 +406,14 @@ static void test_database_returns(void **state) {
         assert_true(systemd_peer_run_until(f->event, stored, f, 5 * SEC));
         free(capture_end(f));
         /* Caught up: the unit's current score, as a first score of an empty database. */
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_NONE), 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_REGRESSION), 0);
+        assert_int_equal(history(f->db, "a.service", EVENT_NONE), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_REGRESSION), 0);
         /* From now on rows and events agree. */
         systemd_peer_find_unit(&f->peer, "a.service")->private_network = true;
         systemd_peer_job_removed(&f->peer, "a.service");
         wait_scans(f, 3);
         assert_int_equal(unit(f, "a.service")->improvements, 1);
-        assert_int_equal(history(f->db, "a.service", STORE_EVENT_IMPROVEMENT), 1);
+        assert_int_equal(history(f->db, "a.service", EVENT_IMPROVEMENT), 1);
         /* The teardown removes the top directory's files: move the database there. */
         stop_manager(f);
         const char *suffixes[] = { "", "-wal", "-shm" };

@@ -77,6 +77,11 @@ static void test_numbers(void **state) {
         buf_putc(&b, ' ');
         render_rfc3339(&b, 0);
         assert_string_equal(b.data, "0.0 9.6 10.0 2026-11-18T11:06:40Z 1970-01-01T00:00:00Z");
+        {
+                char t[8];
+                assert_string_equal(render_format_tenths(5, t), "0.5");
+                assert_string_equal(render_format_tenths(UINT32_MAX, t), "99999.5");
+        }
         buf_done(&b);
 }
 

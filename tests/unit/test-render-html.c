@@ -45,14 +45,19 @@ static void test_dashboard(void **state) {
         State *s = fixture_state_new(10, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
         DashboardQuery q = { .min_predicate = _PREDICATE_INVALID };
-        HistoryRow rows[2] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM,
-                                 EVENT_IMPROVEMENT },
-                               { UINT64_C(1699990000000000), 90, PREDICATE_UNSAFE, EVENT_NONE } };
+        Change rows[2] = { { .time_usec = UINT64_C(1700000000000000), .exposure = 50,
+                             .predicate = PREDICATE_MEDIUM, .kind = EVENT_IMPROVEMENT },
+                           { .time_usec = UINT64_C(1699990000000000), .exposure = 90,
+                             .predicate = PREDICATE_UNSAFE, .kind = EVENT_NONE } };
         Sparkline *sp = xcalloc(s->n_units, sizeof(*sp));
-        EventRow ev[2] = { { UINT64_C(1700000000000000), (char *) "<img src=x onerror=alert(1)>",
-                             EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE, NULL },
-                           { UINT64_C(1700000000000000), NULL, EVENT_SYSTEMD_UPGRADE, -1, -1,
-                             _PREDICATE_INVALID, (char *) "<b>252</b> -> 257" } };
+        Change ev[2] = { { .time_usec = UINT64_C(1700000000000000),
+                           .unit = (char *) "<img src=x onerror=alert(1)>",
+                           .kind = EVENT_REGRESSION, .previous = 50, .exposure = 96,
+                           .predicate = PREDICATE_UNSAFE },
+                         { .time_usec = UINT64_C(1700000000000000), .kind = EVENT_SYSTEMD_UPGRADE,
+                           .previous = -1, .exposure = -1, .predicate = _PREDICATE_INVALID,
+                           .systemd_version = (char *) "257",
+                           .systemd_version_before = (char *) "<b>252</b>" } };
         Buf b = {};
         (void) state;
 
@@ -85,7 +90,8 @@ static void test_dashboard(void **state) {
 static void test_unit_page(void **state) {
         State *s = fixture_state_new(4, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
-        HistoryRow rows[1] = { { UINT64_C(1700000000000000), 50, PREDICATE_MEDIUM, EVENT_NONE } };
+        Change rows[1] = { { .time_usec = UINT64_C(1700000000000000), .exposure = 50,
+                             .predicate = PREDICATE_MEDIUM, .kind = EVENT_NONE } };
         Buf b = {};
         (void) state;
 
@@ -109,9 +115,11 @@ static void test_unit_page(void **state) {
 }
 
 static void test_svg(void **state) {
-        HistoryRow rows[3] = { { 3000000, 100, PREDICATE_DANGEROUS, EVENT_REGRESSION },
-                               { 2000000, 0, PREDICATE_PERFECT, EVENT_IMPROVEMENT },
-                               { 1000000, 50, PREDICATE_MEDIUM, EVENT_NONE } };
+        Change rows[3] = {
+                { .time_usec = 3000000, .exposure = 100, .predicate = PREDICATE_DANGEROUS },
+                { .time_usec = 2000000, .exposure = 0, .predicate = PREDICATE_PERFECT },
+                { .time_usec = 1000000, .exposure = 50, .predicate = PREDICATE_MEDIUM },
+        };
         Buf b = {};
         (void) state;
 

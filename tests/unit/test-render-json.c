@@ -102,14 +102,19 @@ static void test_unit(void **state) {
 }
 
 static void test_history_events_error(void **state) {
-        HistoryRow rows[3] = { { UINT64_C(1795000000000000), -1, _PREDICATE_INVALID, EVENT_GONE },
-                               { UINT64_C(1794999999000000), 96, PREDICATE_UNSAFE,
-                                 EVENT_REGRESSION },
-                               { UINT64_C(1794999998000000), 0, PREDICATE_PERFECT, EVENT_NONE } };
-        EventRow ev[2] = { { UINT64_C(1795000000000000), (char *) "a\"b\n.service",
-                             EVENT_REGRESSION, 50, 96, PREDICATE_UNSAFE, NULL },
-                           { UINT64_C(1795000000000000), NULL, EVENT_SYSTEMD_UPGRADE, -1, -1,
-                             _PREDICATE_INVALID, (char *) "252.38-1 -> 257.9-1" } };
+        Change rows[3] = { { .time_usec = UINT64_C(1795000000000000), .exposure = -1,
+                             .predicate = _PREDICATE_INVALID, .kind = EVENT_GONE },
+                           { .time_usec = UINT64_C(1794999999000000), .exposure = 96,
+                             .predicate = PREDICATE_UNSAFE, .kind = EVENT_REGRESSION },
+                           { .time_usec = UINT64_C(1794999998000000), .exposure = 0,
+                             .predicate = PREDICATE_PERFECT, .kind = EVENT_NONE } };
+        Change ev[2] = { { .time_usec = UINT64_C(1795000000000000),
+                           .unit = (char *) "a\"b\n.service", .kind = EVENT_REGRESSION,
+                           .previous = 50, .exposure = 96, .predicate = PREDICATE_UNSAFE },
+                         { .time_usec = UINT64_C(1795000000000000), .kind = EVENT_SYSTEMD_UPGRADE,
+                           .previous = -1, .exposure = -1, .predicate = _PREDICATE_INVALID,
+                           .systemd_version = (char *) "257.9-1",
+                           .systemd_version_before = (char *) "252.38-1" } };
         Buf b = {};
         json_object *j, *h;
         (void) state;

@@ -805,8 +805,6 @@ static void test_formula(void **state) {
 }
 
 static void test_predicates(void **state) {
-        char b[8];
-
         (void) state;
         assert_int_equal(predicate_from_exposure(100), PREDICATE_DANGEROUS);
         assert_int_equal(predicate_from_exposure(99), PREDICATE_UNSAFE);
@@ -828,12 +826,6 @@ static void test_predicates(void **state) {
         assert_null(predicate_to_string(_PREDICATE_INVALID));
         assert_int_equal(predicate_from_string("unsafe"), _PREDICATE_INVALID);
         assert_int_equal(predicate_from_string(NULL), _PREDICATE_INVALID);
-
-        assert_string_equal(score_format_tenths(96, b), "9.6");
-        assert_string_equal(score_format_tenths(100, b), "10.0");
-        assert_string_equal(score_format_tenths(0, b), "0.0");
-        assert_string_equal(score_format_tenths(5, b), "0.5");
-        assert_string_equal(score_format_tenths(UINT32_MAX, b), "99999.5");
 }
 
 static void test_overrides(void **state) {

@@ -54,8 +54,8 @@ static void make_score(Fixture *f, const char *unit, uint64_t t, unsigned exposu
                 .n_verdicts = N_CHECKS,
                 .systemd_version = "252.38-1~deb12u1",
                 .scorer_version = "1",
-                .cause = STORE_CAUSE_STARTUP,
-                .kind = STORE_EVENT_NONE,
+                .cause = CAUSE_STARTUP,
+                .kind = EVENT_NONE,
         };
 }
 
@@ -147,7 +147,7 @@ static void test_migrate_from_every_version(void **state) {
                 assert_int_equal(store_check(s), 0);
                 if (k >= 1) {
                         StoreCurrent *c = NULL;
-                        StoreChange *h = NULL;
+                        Change *h = NULL;
                         size_t n = 0;
 
                         assert_int_equal(store_load_current(s, &c), 0);
@@ -161,11 +161,11 @@ static void test_migrate_from_every_version(void **state) {
 
                         assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
                         assert_int_equal(n, 2);
-                        assert_int_equal(h[0].kind, STORE_EVENT_REGRESSION);
+                        assert_int_equal(h[0].kind, EVENT_REGRESSION);
                         assert_int_equal(h[0].n_checks, 1);
                         assert_int_equal(h[0].checks[0].old_badness, 0);
                         assert_int_equal(h[0].checks[0].new_badness, 1);
-                        store_changes_free(h, n);
+                        changes_free(h, n);
                 }
                 s = store_free(s);
                 /* Opening again is a no-op. */
@@ -205,7 +205,7 @@ static void test_newer_schema_refused(void **state) {
 
 static void test_roundtrip_change_only(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         size_t n = 0;
         Fixture f;
 
@@ -213,30 +213,30 @@ static void test_roundtrip_change_only(void **state) {
         assert_int_equal(store_open(":memory:", &s), 0);
 
         make_score(&f, "a.service", T0, 50, 0);
-        f.sc.kind = STORE_EVENT_NONE; /* as the manager classifies a baseline score */
+        f.sc.kind = EVENT_NONE; /* as the manager classifies a baseline score */
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* The same score again, later, any cause: nothing written. */
         f.sc.time_usec = T0 + SEC;
-        f.sc.cause = STORE_CAUSE_PERIODIC;
+        f.sc.cause = CAUSE_PERIODIC;
         assert_int_equal(store_add_score(s, &f.sc), 0);
 
         /* One check changes, exposure does not: a NONE row with just that check. */
         f.v[3].badness = 2;
         f.sc.time_usec = T0 + 2 * SEC;
-        f.sc.kind = STORE_EVENT_NONE;
+        f.sc.kind = EVENT_NONE;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Exposure up, two checks change (one to n/a): a regression. */
         f.v[3].badness = 0;
         f.v[4].badness = BADNESS_NA;
         f.sc.exposure = 72;
         f.sc.time_usec = T0 + 3 * SEC;
-        f.sc.cause = STORE_CAUSE_UNIT_CHANGED;
-        f.sc.kind = STORE_EVENT_REGRESSION;
+        f.sc.cause = CAUSE_UNIT_CHANGED;
+        f.sc.kind = EVENT_REGRESSION;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Down again: an improvement. */
         f.sc.exposure = 60;
         f.sc.time_usec = T0 + 4 * SEC;
-        f.sc.kind = STORE_EVENT_IMPROVEMENT;
+        f.sc.kind = EVENT_IMPROVEMENT;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Verdicts in another order are the same score. */
         StoreVerdict t = f.v[0];
@@ -248,12 +248,12 @@ static void test_roundtrip_change_only(void **state) {
         assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 4);
         assert_int_equal(h[0].time_usec, T0 + 4 * SEC);
-        assert_int_equal(h[0].kind, STORE_EVENT_IMPROVEMENT);
-        assert_int_equal(h[0].before, 72);
+        assert_int_equal(h[0].kind, EVENT_IMPROVEMENT);
+        assert_int_equal(h[0].previous, 72);
         assert_int_equal(h[0].exposure, 60);
         assert_int_equal(h[0].n_checks, 0);
-        assert_int_equal(h[1].kind, STORE_EVENT_REGRESSION);
-        assert_int_equal(h[1].cause, STORE_CAUSE_UNIT_CHANGED);
+        assert_int_equal(h[1].kind, EVENT_REGRESSION);
+        assert_int_equal(h[1].cause, CAUSE_UNIT_CHANGED);
         assert_int_equal(h[1].n_checks, 2);
         assert_string_equal(h[1].checks[0].check, "Check3=");
         assert_int_equal(h[1].checks[0].old_badness, 2);
@@ -262,20 +262,20 @@ static void test_roundtrip_change_only(void **state) {
         assert_int_equal(h[1].checks[1].old_badness, 1);
         assert_true(h[1].checks[1].new_badness == BADNESS_NA);
         assert_int_equal(h[2].n_checks, 1);
-        assert_int_equal(h[2].before, 50);
-        assert_int_equal(h[3].before, -1); /* first score */
+        assert_int_equal(h[2].previous, 50);
+        assert_int_equal(h[3].previous, -1); /* first score */
         assert_int_equal(h[3].n_checks, 0);
         assert_string_equal(h[3].systemd_version, "252.38-1~deb12u1");
         assert_string_equal(h[3].scorer_version, "1");
-        store_changes_free(h, n);
+        changes_free(h, n);
 
         /* Bounded: since/until/limit. */
         assert_int_equal(store_history(s, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
         assert_int_equal(n, 2);
-        store_changes_free(h, n);
+        changes_free(h, n);
         assert_int_equal(store_history(s, "a.service", 0, 0, 1, &h, &n), 0);
         assert_int_equal(n, 1);
-        store_changes_free(h, n);
+        changes_free(h, n);
 
         StoreCurrent *c = NULL;
         assert_int_equal(store_load_current(s, &c), 0);
@@ -304,7 +304,7 @@ static void test_roundtrip_change_only(void **state) {
  * counters follow the kind, and kinds that are not a score's are refused. */
 static void test_kind_as_given(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         StoreCurrent *c = NULL;
         size_t n = 0;
         Fixture f;
@@ -317,28 +317,28 @@ static void test_kind_as_given(void **state) {
 
         /* A first score given NEW_EXPOSED below any threshold is stored as such. */
         make_score(&f, "a.service", T0, 10, 0);
-        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        f.sc.kind = EVENT_NEW_EXPOSED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* Exposure falls but the caller says REGRESSION (a retry after lost writes compares
          * with what the database holds; the caller knows): stored and counted as given. */
         make_score(&f, "a.service", T0 + SEC, 5, 1);
-        f.sc.kind = STORE_EVENT_REGRESSION;
+        f.sc.kind = EVENT_REGRESSION;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         make_score(&f, "a.service", T0 + 2 * SEC, 6, 2);
-        f.sc.kind = STORE_EVENT_IMPROVEMENT;
+        f.sc.kind = EVENT_IMPROVEMENT;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         make_score(&f, "a.service", T0 + 3 * SEC, 7, 0);
-        f.sc.kind = STORE_EVENT_RESCORED;
+        f.sc.kind = EVENT_RESCORED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         /* An unchanged score writes nothing, whatever kind it carries. */
         f.sc.time_usec = T0 + 4 * SEC;
-        f.sc.kind = STORE_EVENT_REGRESSION;
+        f.sc.kind = EVENT_REGRESSION;
         assert_int_equal(store_add_score(s, &f.sc), 0);
 
         /* Kinds that are the store's own rows, or out of range, are refused. */
-        const StoreEventKind bad[] = { STORE_EVENT_GONE, STORE_EVENT_SYSTEMD_UPGRADE,
-                                       STORE_EVENT_SCORER_UPGRADE, _STORE_EVENT_MAX,
-                                       _STORE_EVENT_INVALID };
+        const EventKind bad[] = { EVENT_GONE, EVENT_SYSTEMD_UPGRADE,
+                                       EVENT_SCORER_UPGRADE, _EVENT_KIND_MAX,
+                                       _EVENT_KIND_INVALID };
         make_score(&f, "a.service", T0 + 5 * SEC, 99, 1);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 f.sc.kind = bad[i];
@@ -347,13 +347,13 @@ static void test_kind_as_given(void **state) {
 
         assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 4);
-        assert_int_equal(h[0].kind, STORE_EVENT_RESCORED);
-        assert_int_equal(h[1].kind, STORE_EVENT_IMPROVEMENT);
-        assert_int_equal(h[2].kind, STORE_EVENT_REGRESSION);
-        assert_int_equal(h[2].before, 10);
+        assert_int_equal(h[0].kind, EVENT_RESCORED);
+        assert_int_equal(h[1].kind, EVENT_IMPROVEMENT);
+        assert_int_equal(h[2].kind, EVENT_REGRESSION);
+        assert_int_equal(h[2].previous, 10);
         assert_int_equal(h[2].exposure, 5);
-        assert_int_equal(h[3].kind, STORE_EVENT_NEW_EXPOSED);
-        store_changes_free(h, n);
+        assert_int_equal(h[3].kind, EVENT_NEW_EXPOSED);
+        changes_free(h, n);
 
         assert_int_equal(store_load_current(s, &c), 0);
         assert_false(c->empty);
@@ -365,84 +365,84 @@ static void test_kind_as_given(void **state) {
 
 static void test_events_new_gone_upgrade(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *e = NULL;
+        Change *e = NULL;
         size_t n = 0;
         Fixture f;
 
         (void) state;
         assert_int_equal(store_open(":memory:", &s), 0);
         make_score(&f, "base.service", T0, 95, 0);
-        f.sc.kind = STORE_EVENT_NONE; /* a baseline score, above the threshold */
+        f.sc.kind = EVENT_NONE; /* a baseline score, above the threshold */
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
-                store_add_scan(s, &(StoreScan){ T0, 1000, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
+                store_add_scan(s, &(StoreScan){ T0, 1000, 1, 1, CAUSE_STARTUP, NULL, NULL }),
                 0);
 
         make_score(&f, "new.service", T0 + SEC, 95, 1);
-        f.sc.cause = STORE_CAUSE_UNIT_NEW;
-        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        f.sc.cause = CAUSE_UNIT_NEW;
+        f.sc.kind = EVENT_NEW_EXPOSED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         make_score(&f, "quiet.service", T0 + SEC, 89, 1);
-        f.sc.kind = STORE_EVENT_NONE;
+        f.sc.kind = EVENT_NONE;
         assert_int_equal(store_add_score(s, &f.sc), 1);
 
         /* systemd upgrade: exposure changes, blamed on systemd, not counted. */
         make_score(&f, "base.service", T0 + 2 * SEC, 97, 0);
         f.sc.systemd_version = "257.9-1";
-        f.sc.cause = STORE_CAUSE_SYSTEMD_UPGRADE;
-        f.sc.kind = STORE_EVENT_RESCORED;
+        f.sc.cause = CAUSE_SYSTEMD_UPGRADE;
+        f.sc.kind = EVENT_RESCORED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
 
-        assert_int_equal(store_unit_gone(s, "new.service", T0 + 3 * SEC, STORE_CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, "new.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
                          1);
-        assert_int_equal(store_unit_gone(s, "new.service", T0 + 4 * SEC, STORE_CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, "new.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED),
                          0);
         assert_int_equal(
-                store_unit_gone(s, "never.service", T0 + 4 * SEC, STORE_CAUSE_UNIT_REMOVED), 0);
+                store_unit_gone(s, "never.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED), 0);
 
         assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 4);
-        assert_int_equal(e[0].kind, STORE_EVENT_GONE);
+        assert_int_equal(e[0].kind, EVENT_GONE);
         assert_string_equal(e[0].unit, "new.service");
-        assert_int_equal(e[0].before, 95);
+        assert_int_equal(e[0].previous, 95);
         assert_int_equal(e[0].exposure, -1);
         /* upgrade event and the rescored unit share a time: unit name descending, NULL last */
-        assert_int_equal(e[1].kind, STORE_EVENT_RESCORED);
-        assert_int_equal(e[2].kind, STORE_EVENT_SYSTEMD_UPGRADE);
+        assert_int_equal(e[1].kind, EVENT_RESCORED);
+        assert_int_equal(e[2].kind, EVENT_SYSTEMD_UPGRADE);
         assert_null(e[2].unit);
         assert_string_equal(e[2].systemd_version, "257.9-1");
         assert_string_equal(e[2].systemd_version_before, "252.38-1~deb12u1");
-        assert_int_equal(e[3].kind, STORE_EVENT_NEW_EXPOSED);
-        store_changes_free(e, n);
+        assert_int_equal(e[3].kind, EVENT_NEW_EXPOSED);
+        changes_free(e, n);
 
         /* Filters: one kind, one unit, time range. */
         assert_int_equal(
-                store_events(s, NULL, STORE_EVENT_MASK(STORE_EVENT_NEW_EXPOSED), 0, 0, 100, &e, &n),
+                store_events(s, NULL, EVENT_KIND_MASK(EVENT_NEW_EXPOSED), 0, 0, 100, &e, &n),
                 0);
         assert_int_equal(n, 1);
         assert_string_equal(e[0].unit, "new.service");
-        store_changes_free(e, n);
+        changes_free(e, n);
         assert_int_equal(store_events(s, "base.service", 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 1);
-        assert_int_equal(e[0].kind, STORE_EVENT_RESCORED);
-        store_changes_free(e, n);
+        assert_int_equal(e[0].kind, EVENT_RESCORED);
+        changes_free(e, n);
         assert_int_equal(store_events(s, NULL, 0, T0 + 3 * SEC, 0, 100, &e, &n), 0);
         assert_int_equal(n, 1);
-        store_changes_free(e, n);
+        changes_free(e, n);
         assert_int_equal(store_events(s, NULL, 1U << 31, 0, 0, 100, &e, &n), -EINVAL);
 
         /* A scorer upgrade that changes no score is still an event, via the scan record. */
-        StoreScan scan = { T0 + 4 * SEC, 1, 3, 0, STORE_CAUSE_PERIODIC, "257.9-1", "2" };
+        StoreScan scan = { T0 + 4 * SEC, 1, 3, 0, CAUSE_PERIODIC, "257.9-1", "2" };
         assert_int_equal(store_add_scan(s, &scan), 0);
         scan.time_usec++;
         assert_int_equal(store_add_scan(s, &scan), 0);
-        assert_int_equal(store_events(s, NULL, STORE_EVENT_MASK(STORE_EVENT_SCORER_UPGRADE), 0, 0,
+        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_SCORER_UPGRADE), 0, 0,
                                       100, &e, &n),
                          0);
         assert_int_equal(n, 1);
         assert_int_equal(e[0].time_usec, T0 + 4 * SEC);
         assert_string_equal(e[0].scorer_version, "2");
-        store_changes_free(e, n);
+        changes_free(e, n);
         scan.scorer_version = NULL;
         assert_int_equal(store_add_scan(s, &scan), -EINVAL);
 
@@ -455,7 +455,7 @@ static void test_events_new_gone_upgrade(void **state) {
         assert_int_equal(c->units[0].regressions, 0); /* base: rescored is not a regression */
         store_current_free(c);
         make_score(&f, "new.service", T0 + 5 * SEC, 95, 1);
-        f.sc.kind = STORE_EVENT_NONE;
+        f.sc.kind = EVENT_NONE;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         f.sc.time_usec = T0 + 6 * SEC;
         assert_int_equal(store_add_score(s, &f.sc), 0);
@@ -463,7 +463,7 @@ static void test_events_new_gone_upgrade(void **state) {
 
 static void test_bad_input(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         StoreStats a, b;
         size_t n = 0;
         Fixture f;
@@ -485,7 +485,7 @@ static void test_bad_input(void **state) {
         BAD(f.sc.unit = "a\nb.service");
         BAD(f.sc.exposure = 101);
         BAD(f.sc.predicate = _PREDICATE_MAX);
-        BAD(f.sc.cause = _STORE_CAUSE_MAX);
+        BAD(f.sc.cause = _CAUSE_MAX);
         BAD(f.sc.time_usec = 0);
         BAD(f.sc.time_usec = UINT64_MAX);
         BAD(f.sc.systemd_version = NULL);
@@ -514,19 +514,19 @@ static void test_bad_input(void **state) {
         assert_int_equal(store_history(s, "b.service", 0, 0, 10, &h, &n), -ENOENT);
         assert_int_equal(store_history(s, "", 0, 0, 10, &h, &n), -EINVAL);
         assert_int_equal(
-                store_add_scan(s, &(StoreScan){ 0, 0, 0, 0, STORE_CAUSE_STARTUP, NULL, NULL }),
+                store_add_scan(s, &(StoreScan){ 0, 0, 0, 0, CAUSE_STARTUP, NULL, NULL }),
                 -EINVAL);
         assert_int_equal(store_commit(s), -EINVAL);
 
-        assert_int_equal(store_cause_from_string("reload"), STORE_CAUSE_RELOAD);
-        assert_int_equal(store_cause_from_string("nope"), _STORE_CAUSE_INVALID);
-        assert_string_equal(store_event_kind_to_string(STORE_EVENT_NEW_EXPOSED),
+        assert_int_equal(cause_from_string("reload"), CAUSE_RELOAD);
+        assert_int_equal(cause_from_string("nope"), _CAUSE_INVALID);
+        assert_string_equal(event_kind_to_string(EVENT_NEW_EXPOSED),
                             "new-exposed-unit");
-        assert_null(store_event_kind_to_string(_STORE_EVENT_MAX));
-        for (int i = 0; i < _STORE_EVENT_MAX; i++)
-                assert_int_equal(store_event_kind_from_string(store_event_kind_to_string(i)), i);
-        for (int i = 0; i < _STORE_CAUSE_MAX; i++)
-                assert_int_equal(store_cause_from_string(store_cause_to_string(i)), i);
+        assert_null(event_kind_to_string(_EVENT_KIND_MAX));
+        for (int i = 0; i < _EVENT_KIND_MAX; i++)
+                assert_int_equal(event_kind_from_string(event_kind_to_string(i)), i);
+        for (int i = 0; i < _CAUSE_MAX; i++)
+                assert_int_equal(cause_from_string(cause_to_string(i)), i);
 }
 
 static void test_batches(void **state) {
@@ -549,9 +549,9 @@ static void test_batches(void **state) {
         assert_int_equal(store_begin(s), 0);
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
-                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, CAUSE_STARTUP, NULL, NULL }), 0);
         assert_int_equal(
-                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }),
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, CAUSE_STARTUP, NULL, NULL }),
                 -EEXIST);
         make_score(&f, "b.service", T0, 50, 0);
         assert_int_equal(store_add_score(s, &f.sc), -EEXIST);
@@ -563,13 +563,13 @@ static void test_batches(void **state) {
         /* The retry of the same batch works. */
         assert_int_equal(store_begin(s), 0);
         make_score(&f, "a.service", T0, 95, 0);
-        f.sc.kind = STORE_EVENT_NONE;
+        f.sc.kind = EVENT_NONE;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(
-                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, STORE_CAUSE_STARTUP, NULL, NULL }), 0);
+                store_add_scan(s, &(StoreScan){ T0, 1, 1, 1, CAUSE_STARTUP, NULL, NULL }), 0);
         assert_int_equal(store_commit(s), 0);
         make_score(&f, "b.service", T0 + SEC, 95, 0);
-        f.sc.kind = STORE_EVENT_NEW_EXPOSED;
+        f.sc.kind = EVENT_NEW_EXPOSED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 2);
@@ -579,7 +579,7 @@ static void test_batches(void **state) {
 
 static void test_prune(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         StoreStats st;
         uint64_t deleted = 0;
         size_t n;
@@ -591,13 +591,13 @@ static void test_prune(void **state) {
                 make_score(&f, "a.service", T0 + i * SEC, 50 + i, i);
                 assert_int_equal(store_add_score(s, &f.sc), 1);
                 assert_int_equal(
-                        store_add_scan(s, &(StoreScan){ T0 + i * SEC, 5, 2, 1, STORE_CAUSE_PERIODIC,
+                        store_add_scan(s, &(StoreScan){ T0 + i * SEC, 5, 2, 1, CAUSE_PERIODIC,
                                                         NULL, NULL }),
                         0);
         }
         make_score(&f, "b.service", T0, 10, 0);
         assert_int_equal(store_add_score(s, &f.sc), 1);
-        assert_int_equal(store_unit_gone(s, "b.service", T0 + 2 * SEC, STORE_CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, "b.service", T0 + 2 * SEC, CAUSE_UNIT_REMOVED),
                          1);
 
         assert_int_equal(store_prune(s, T0 + 5 * SEC, &deleted), 0);
@@ -606,7 +606,7 @@ static void test_prune(void **state) {
         assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 5);
         assert_int_equal(h[n - 1].time_usec, T0 + 5 * SEC);
-        store_changes_free(h, n);
+        changes_free(h, n);
         assert_int_equal(store_history(s, "b.service", 0, 0, 100, &h, &n), -ENOENT);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 1);
@@ -629,7 +629,7 @@ static void test_disk_full(void **state) {
         char *p = temp_db();
         _cleanup_(store_freep) Store *s = NULL;
         StoreStats st;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         size_t n;
         Fixture f;
         char unit[64];
@@ -657,7 +657,7 @@ static void test_disk_full(void **state) {
         assert_int_equal(store_check(s), 0);
         /* Reads still work. */
         assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
-        store_changes_free(h, n);
+        changes_free(h, n);
         /* A batch fails as a whole. */
         assert_int_equal(store_begin(s), 0);
         make_score(&f, "a.service", T0 + SEC, 70, 1);
@@ -688,7 +688,7 @@ static void test_disk_full(void **state) {
 static void test_readonly_concurrent(void **state) {
         char *p = temp_db();
         _cleanup_(store_freep) Store *w = NULL, *r = NULL;
-        StoreChange *h = NULL;
+        Change *h = NULL;
         size_t n = 0;
         Fixture f;
 
@@ -704,12 +704,12 @@ static void test_readonly_concurrent(void **state) {
         /* The reader, mid-batch: only the committed row. */
         assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 1);
-        store_changes_free(h, n);
+        changes_free(h, n);
         assert_int_equal(store_commit(w), 0);
         assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 2);
         /* New check names written after the reader opened are resolved. */
-        store_changes_free(h, n);
+        changes_free(h, n);
         f.v[1].check = "BrandNew=";
         f.sc.time_usec = T0 + 2 * SEC;
         assert_int_equal(store_add_score(w, &f.sc), 1);
@@ -717,10 +717,10 @@ static void test_readonly_concurrent(void **state) {
         assert_int_equal(n, 1);
         assert_int_equal(h[0].n_checks, 2);
         assert_string_equal(h[0].checks[0].check, "Check1=");
-        assert_true(h[0].checks[0].new_badness == STORE_BADNESS_ABSENT);
+        assert_true(h[0].checks[0].new_badness == BADNESS_ABSENT);
         assert_string_equal(h[0].checks[1].check, "BrandNew=");
-        assert_true(h[0].checks[1].old_badness == STORE_BADNESS_ABSENT);
-        store_changes_free(h, n);
+        assert_true(h[0].checks[1].old_badness == BADNESS_ABSENT);
+        changes_free(h, n);
 
         make_score(&f, "a.service", T0 + 9 * SEC, 70, 0);
         assert_int_equal(store_add_score(r, &f.sc), -EROFS);
@@ -774,7 +774,7 @@ static void test_crash(void **state) {
                                                 _exit(3);
                                 }
                                 if (store_add_scan(s,
-                                                   &(StoreScan){ t, 1, 20, 20, STORE_CAUSE_PERIODIC,
+                                                   &(StoreScan){ t, 1, 20, 20, CAUSE_PERIODIC,
                                                                  NULL, NULL }) < 0 ||
                                     store_commit(s) < 0)
                                         _exit(4);
@@ -802,14 +802,14 @@ static void test_crash(void **state) {
                 assert_int_equal(store_open(p, &s), 0);
                 assert_int_equal(store_check(s), 0);
                 if (last > 0) {
-                        StoreChange *h = NULL;
+                        Change *h = NULL;
                         size_t n;
                         assert_int_equal(store_history(s, "u0.service", last, last + 1, 1, &h, &n),
                                          0);
                         if (n != 1)
                                 fail_msg("round %d (seed %u): committed batch %" PRIu64 " lost",
                                          round, seed, last);
-                        store_changes_free(h, n);
+                        changes_free(h, n);
                         checked++;
                 }
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for `exposured scan`'s pure parts (scan.c): unit-name mangling and template instances as
+/* Tests for `exposured scan`'s pure parts (cmd-scan.c and its encoders, render_json_scan() and
+ * render_text_scan()): unit-name mangling and template instances as
  * systemd-analyze does them, the JSON contract (keys, JSON types, null rules, number format,
  * escaping) and the text table (alignment, colour only on request, escaping). Reports come from
  * the real scorer on hand-made UnitProps. */
@@ -16,13 +17,14 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
-#include "scan.h"
+#include "render.h"
+#include "cmd-scan.h"
 #include "util.h"
 
 static void mangles_to(const char *arg, const char *expected) {
         _cleanup_free_ char *m = NULL;
 
-        assert_int_equal(scan_mangle_unit_name(arg, &m), 0);
+        assert_int_equal(cmd_scan_mangle_unit_name(arg, &m), 0);
         assert_string_equal(m, expected);
 }
 
@@ -47,21 +49,21 @@ static void test_mangle(void **state) {
         mangles_to("a\\x2db", "a\\x2db.service");        /* already escaped: kept */
         /* Paths name devices and mounts: never services. */
         m = NULL;
-        assert_int_equal(scan_mangle_unit_name("/dev/sda", &m), 0);
+        assert_int_equal(cmd_scan_mangle_unit_name("/dev/sda", &m), 0);
         assert_false(endswith(m, ".service"));
         free(m);
-        assert_int_equal(scan_mangle_unit_name("/home", &m), 0);
+        assert_int_equal(cmd_scan_mangle_unit_name("/home", &m), 0);
         assert_false(endswith(m, ".service"));
         free(m);
         /* ...unless unit_name_from_path() refuses them (".." components): then escaped. */
         mangles_to("/a/../b", "-a-..-b.service");
 
-        assert_int_equal(scan_mangle_unit_name("", &m), -EINVAL);
-        assert_int_equal(scan_mangle_unit_name("@foo", &m), -EINVAL);
+        assert_int_equal(cmd_scan_mangle_unit_name("", &m), -EINVAL);
+        assert_int_equal(cmd_scan_mangle_unit_name("@foo", &m), -EINVAL);
         mangles_to(".service", ".service.service");
         memset(longname, 'a', sizeof(longname) - 1);
         longname[sizeof(longname) - 1] = 0;
-        assert_int_equal(scan_mangle_unit_name(longname, &m), -EINVAL);
+        assert_int_equal(cmd_scan_mangle_unit_name(longname, &m), -EINVAL);
         longname[247] = 0; /* 247 + ".service" = 255 < UNIT_NAME_MAX */
         {
                 Buf b = {};
@@ -73,25 +75,25 @@ static void test_mangle(void **state) {
         }
         longname[247] = 'a';
         longname[248] = 0; /* 248 + ".service" = 256: too long */
-        assert_int_equal(scan_mangle_unit_name(longname, &m), -EINVAL);
+        assert_int_equal(cmd_scan_mangle_unit_name(longname, &m), -EINVAL);
 }
 
 static void test_template_instance(void **state) {
         char *i = NULL;
 
         (void) state;
-        assert_int_equal(scan_template_instance("getty@.service", 252, &i), 1);
+        assert_int_equal(cmd_scan_template_instance("getty@.service", 252, &i), 1);
         assert_string_equal(i, "getty@test-instance.service");
         free(i);
-        assert_int_equal(scan_template_instance("getty@.service", 256, &i), 1);
+        assert_int_equal(cmd_scan_template_instance("getty@.service", 256, &i), 1);
         assert_string_equal(i, "getty@test-instance.service");
         free(i);
-        assert_int_equal(scan_template_instance("getty@.service", 257, &i), 1);
+        assert_int_equal(cmd_scan_template_instance("getty@.service", 257, &i), 1);
         assert_string_equal(i, "getty@test_instance.service");
         free(i);
-        assert_int_equal(scan_template_instance("getty@tty1.service", 257, &i), 0);
+        assert_int_equal(cmd_scan_template_instance("getty@tty1.service", 257, &i), 0);
         assert_null(i);
-        assert_int_equal(scan_template_instance("dbus.service", 252, &i), 0);
+        assert_int_equal(cmd_scan_template_instance("dbus.service", 252, &i), 0);
         assert_null(i);
 }
 
@@ -144,7 +146,7 @@ static void test_json_contract(void **state) {
         e[1].unit = "plain.service";
         assert_int_equal(score_unit(t, o, &p, &e[1].report), 0);
 
-        scan_render_json(e, 2, o, false, &out);
+        render_json_scan(e, 2, o, false, &out);
         assert_true(endswith(out.data, "]\n"));
         assert_null(strchr(out.data, '\x01'));  /* control characters are escaped */
         assert_non_null(strstr(out.data, "\"unit\":\"we\\\"ird\\\\name\\u0001.service\""));
@@ -153,7 +155,7 @@ static void test_json_contract(void **state) {
                 char expect[64], buf[8];
 
                 (void) snprintf(expect, sizeof(expect), "\"exposure\":%s,",
-                                score_format_tenths(e[0].report.exposure, buf));
+                                render_format_tenths(e[0].report.exposure, buf));
                 assert_non_null(strstr(out.data, expect));
         }
 
@@ -242,7 +244,7 @@ static void test_json_empty(void **state) {
         Buf out = {};
 
         (void) state;
-        scan_render_json(NULL, 0, NULL, false, &out);
+        render_json_scan(NULL, 0, NULL, false, &out);
         assert_string_equal(out.data, "[]\n");
         buf_done(&out);
 }
@@ -262,26 +264,26 @@ static void test_table(void **state) {
         e[1].unit = "b\x1b[2J.service";
         assert_int_equal(score_unit(t, NULL, &p, &e[1].report), 0);
 
-        scan_render_table(e, 2, false, false, &out);
+        render_text_scan(e, 2, false, false, &out);
         (void) snprintf(line, sizeof(line),
                         "UNIT                     EXPOSURE PREDICATE\n"
                         "a-long-unit-name.service %8s %s\n"
                         "b\\x1b[2J.service         %8s %s\n",
-                        score_format_tenths(e[0].report.exposure, buf),
+                        render_format_tenths(e[0].report.exposure, buf),
                         predicate_to_string(e[0].report.predicate),
-                        score_format_tenths(e[1].report.exposure, buf),
+                        render_format_tenths(e[1].report.exposure, buf),
                         predicate_to_string(e[1].report.predicate));
         assert_string_equal(out.data, line);
         assert_null(strchr(out.data, '\x1b'));
 
         buf_clear(&out);
-        scan_render_table(e, 2, true, true, &out);
+        render_text_scan(e, 2, true, true, &out);
         assert_true(startswith(out.data, "UNIT                     EXPOSURE PREDICATE TYPE\n"));
         assert_non_null(strstr(out.data, "\x1b[0;1;31mUNSAFE\x1b[0m    oneshot\n"));
         assert_non_null(strstr(out.data, "\x1b[0;1;31mUNSAFE\x1b[0m\n"));
 
         buf_clear(&out);
-        scan_render_table(NULL, 0, false, false, &out);
+        render_text_scan(NULL, 0, false, false, &out);
         assert_string_equal(out.data, "UNIT EXPOSURE PREDICATE\n");
         buf_done(&out);
         unit_props_done(&p);

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
-#include "run.h"
+#include "cmd-run.h"
 #include "util.h"
 #include "version.h"
 
@@ -34,7 +34,7 @@ static int config_fail(const char *source, const ConfigError *e, int r) {
         return EXIT_FAILURE;
 }
 
-int run_main(int argc, char **argv) {
+int cmd_run(int argc, char **argv) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "db", required_argument, NULL, 'd' },

@@ -3,7 +3,7 @@
  * JSON output (parsed back with json-c), escaping of unit-controlled text, usage errors. */
 #include <errno.h>
 #include <fcntl.h>
-#include <json.h>
+#include <json-c/json.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cli-history.h"
+#include "cmd-history.h"
 #include "store.h"
 #include "util.h"
 
@@ -22,19 +22,19 @@
 static void test_parse_time(void **state) {
         uint64_t t;
         (void) state;
-        assert_int_equal(cli_parse_time("@1700000000", 0, &t), 0);
+        assert_int_equal(cmd_history_parse_time("@1700000000", 0, &t), 0);
         assert_int_equal(t, T0);
-        assert_int_equal(cli_parse_time("2h", T0, &t), 0);
+        assert_int_equal(cmd_history_parse_time("2h", T0, &t), 0);
         assert_int_equal(t, T0 - 7200ULL * 1000000);
-        assert_int_equal(cli_parse_time("7d", 5, &t), 0);
+        assert_int_equal(cmd_history_parse_time("7d", 5, &t), 0);
         assert_int_equal(t, 0);
-        assert_int_equal(cli_parse_time("2023-11-14T22:13:20", 0, &t), 0);
+        assert_int_equal(cmd_history_parse_time("2023-11-14T22:13:20", 0, &t), 0);
         assert_int_equal(t, T0);
-        assert_int_equal(cli_parse_time("2023-11-14", 0, &t), 0);
+        assert_int_equal(cmd_history_parse_time("2023-11-14", 0, &t), 0);
         assert_int_equal(t, 1699920000ULL * 1000000);
         const char *bad[] = { "", "x", "2h30", "@-1", "2023-13-01", "2023-11-14 junk", "5y", "d" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                assert_int_equal(cli_parse_time(bad[i], T0, &t), -EINVAL);
+                assert_int_equal(cmd_history_parse_time(bad[i], T0, &t), -EINVAL);
 }
 
 /* Run f(argv) with stdout captured into a string. */
@@ -66,7 +66,7 @@ static void test_output(void **state) {
         Store *s = NULL;
         StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
         StoreScore sc = { "evil\\x1b.service", T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
-                          STORE_CAUSE_STARTUP, STORE_EVENT_NONE };
+                          CAUSE_STARTUP, EVENT_NONE };
 
         (void) state;
         assert_non_null(mkdtemp(dir));
@@ -78,26 +78,31 @@ static void test_output(void **state) {
         sc.exposure = 74;
         sc.predicate = PREDICATE_EXPOSED;
         sc.time_usec = T0 + 1000000;
-        sc.cause = STORE_CAUSE_RELOAD;
-        sc.kind = STORE_EVENT_REGRESSION; /* 5.0 -> 7.4 */
+        sc.cause = CAUSE_RELOAD;
+        sc.kind = EVENT_REGRESSION; /* 5.0 -> 7.4 */
         assert_int_equal(store_add_score(s, &sc), 1);
 
         char *h1[] = { "history", dbarg, "evil\\x1b.service", NULL };
-        assert_int_equal(capture(cli_history, h1, &out), 0);
+        assert_int_equal(capture(cmd_history, h1, &out), 0);
         assert_non_null(strstr(out, "regression"));
         assert_non_null(strstr(out, "5.0"));
         assert_non_null(strstr(out, "7.4"));
         assert_non_null(strstr(out, "PrivateNetwork= 0->1"));
+        /* The table, to the byte (column widths included). */
+        assert_non_null(strstr(out, "TIME                 KIND             CAUSE         BEFORE  "
+                                    "AFTER   CHECKS (name old->new)\n"
+                                    "2023-11-14T22:13:21Z regression       reload        5.0     "
+                                    "7.4     PrivateNetwork= 0->1\n"));
         /* Text from the database is escaped (the store refuses control characters; a tampered
          * file could still hold them): a backslash becomes \x5c. */
         free(out);
         char *e0[] = { "events", dbarg, NULL };
-        assert_int_equal(capture(cli_events, e0, &out), 0);
+        assert_int_equal(capture(cmd_events, e0, &out), 0);
         assert_non_null(strstr(out, "evil\\x5cx1b.service"));
         free(out);
 
         char *h2[] = { "history", dbarg, "--json", "--limit=1", "evil\\x1b.service", NULL };
-        assert_int_equal(capture(cli_history, h2, &out), 0);
+        assert_int_equal(capture(cmd_history, h2, &out), 0);
         json_object *j = json_tokener_parse(out), *o, *x;
         assert_non_null(j);
         assert_int_equal(json_object_array_length(j), 1);
@@ -110,13 +115,19 @@ static void test_output(void **state) {
         assert_string_equal(json_object_get_string(x), "EXPOSED");
         assert_true(json_object_object_get_ex(o, "unit", &x));
         assert_string_equal(json_object_get_string(x), "evil\\x1b.service");
+        /* The API's names (render_json_events()): "previous", not "exposure_before". */
+        assert_true(json_object_object_get_ex(o, "previous", &x));
+        assert_true(json_object_get_double(x) > 4.99 && json_object_get_double(x) < 5.01);
+        assert_false(json_object_object_get_ex(o, "exposure_before", &x));
+        assert_true(json_object_object_get_ex(o, "cause", &x));
+        assert_string_equal(json_object_get_string(x), "reload");
         json_object_put(j);
         free(out);
 
         char *e1[] = {
                 "events", dbarg, "--json", "--kind=regression", "--since=@1700000000", NULL
         };
-        assert_int_equal(capture(cli_events, e1, &out), 0);
+        assert_int_equal(capture(cmd_events, e1, &out), 0);
         j = json_tokener_parse(out);
         assert_non_null(j);
         assert_int_equal(json_object_array_length(j), 1);
@@ -124,7 +135,7 @@ static void test_output(void **state) {
         free(out);
 
         char *e2[] = { "events", dbarg, "--kind=improvement", NULL };
-        assert_int_equal(capture(cli_events, e2, &out), 0);
+        assert_int_equal(capture(cmd_events, e2, &out), 0);
         assert_null(strstr(out, "regression"));
         free(out);
 
@@ -135,17 +146,17 @@ static void test_output(void **state) {
         char *b4[] = { "history", dbarg, "nope.service", NULL };
         char *b5[] = { "history", "--db=/nonexistent/x.db", "nope.service", NULL };
         char *b6[] = { "events", dbarg, "--since=yesterday", NULL };
-        assert_int_equal(capture(cli_history, b1, &out), 2);
+        assert_int_equal(capture(cmd_history, b1, &out), 2);
         free(out);
-        assert_int_equal(capture(cli_history, b2, &out), 2);
+        assert_int_equal(capture(cmd_history, b2, &out), 2);
         free(out);
-        assert_int_equal(capture(cli_events, b3, &out), 2);
+        assert_int_equal(capture(cmd_events, b3, &out), 2);
         free(out);
-        assert_int_equal(capture(cli_history, b4, &out), 1);
+        assert_int_equal(capture(cmd_history, b4, &out), 1);
         free(out);
-        assert_int_equal(capture(cli_history, b5, &out), 1);
+        assert_int_equal(capture(cmd_history, b5, &out), 1);
         free(out);
-        assert_int_equal(capture(cli_events, b6, &out), 2);
+        assert_int_equal(capture(cmd_events, b6, &out), 2);
         free(out);
 
         s = store_free(s);

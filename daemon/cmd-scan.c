@@ -56,17 +56,15 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "bus-scan.h"
 #include "cleanup.h"
 #include "log.h"
 #include "policy.h"
-#include "scan.h"
+#include "render.h"
+#include "cmd-scan.h"
 #include "util.h"
 
 #define UNIT_NAME_MAX 256
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define VALID_UNIT_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
 
 /* ---- unit names (systemd's src/basic/unit-name.c rules) ---- */
@@ -115,7 +113,7 @@ static bool unit_name_valid(const char *n, NameKind kinds) {
         return false;
 }
 
-bool scan_unit_name_valid(const char *n) {
+bool cmd_scan_unit_name_valid(const char *n) {
         return unit_name_valid(n, NAME_ANY);
 }
 
@@ -139,7 +137,7 @@ static bool path_convertible(const char *p) {
         return true;
 }
 
-int scan_mangle_unit_name(const char *arg, char **ret) {
+int cmd_scan_mangle_unit_name(const char *arg, char **ret) {
         Buf b = {};
 
         if (isempty(arg))
@@ -177,7 +175,7 @@ int scan_mangle_unit_name(const char *arg, char **ret) {
         return 0;
 }
 
-int scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
+int cmd_scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
         const char *at;
         Buf b = {};
 
@@ -190,191 +188,6 @@ int scan_template_instance(const char *name, unsigned systemd_version, char **re
         buf_puts(&b, at + 1);
         *ret = buf_steal(&b);
         return 1;
-}
-
-/* ---- rendering (pure) ---- */
-
-static json_object *json_string_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *json_tenths(unsigned tenths) {
-        char buf[8];
-
-        return json_object_new_double_s(tenths / 10.0, score_format_tenths(tenths, buf));
-}
-
-/* The policy description that applies to a check, if any: systemd prints "" for an empty one,
- * but null for a partial badness that has no text at all. */
-static const char *override_description(const ScoreCheck *c, const ScoreOverride *o) {
-        if (!o)
-                return NULL;
-        if (c->badness == BADNESS_NA)
-                return o->description_na;
-        if (c->badness == 0)
-                return o->description_good;
-        if (c->badness == c->assessor->range)
-                return o->description_bad;
-        return NULL;
-}
-
-static json_object *check_to_json(const ScoreReport *r, size_t i, const ScoreOverride *overrides) {
-        const ScoreCheck *c = &r->checks[i];
-        const ScoreOverride *o = overrides ? &overrides[i] : NULL;
-        json_object *j = json_object_new_object(), *set = NULL, *description;
-        Buf d = {};
-        char buf[8];
-
-        score_check_describe(r, i, overrides, &d);
-        if (d.len > 0 || override_description(c, o))
-                description = json_object_new_string(d.data ? d.data : "");
-        else
-                description = NULL;
-        buf_done(&d);
-
-        switch (score_check_set(c)) {
-        case 1:
-                set = json_object_new_boolean(1);
-                break;
-        case 0:
-                set = json_object_new_boolean(0);
-                break;
-        default:
-                break;
-        }
-
-        json_object_object_add(j, "name", json_object_new_string(c->assessor->id));
-        json_object_object_add(j, "json_field", json_string_or_null(c->assessor->json_field));
-        json_object_object_add(j, "set", set);
-        json_object_object_add(j, "exposure",
-                               c->exposure > 0 ? json_object_new_string(
-                                                         score_format_tenths(c->exposure, buf))
-                                               : NULL);
-        json_object_object_add(j, "description", description);
-        json_object_object_add(j, "weight", json_object_new_uint64(c->weight));
-        json_object_object_add(j, "range", json_object_new_uint64(c->range));
-        json_object_object_add(j, "badness", c->badness == BADNESS_NA
-                                                     ? NULL
-                                                     : json_object_new_uint64(c->badness));
-        json_object_object_add(j, "fix", json_string_or_null(c->assessor->fix));
-        return j;
-}
-
-static json_object *entry_to_json(const ScanEntry *e, const ScoreOverride *overrides) {
-        json_object *u = json_object_new_object(), *checks;
-
-        json_object_object_add(u, "unit", json_object_new_string(e->unit));
-        json_object_object_add(u, "exposure", json_tenths(e->report.exposure));
-        json_object_object_add(u, "predicate",
-                               json_object_new_string(predicate_to_string(e->report.predicate)));
-        json_object_object_add(u, "oneshot", json_object_new_boolean(e->oneshot));
-        checks = json_object_new_array_ext((int) e->report.n_checks);
-        for (size_t i = 0; i < e->report.n_checks; i++)
-                json_object_array_add(checks, check_to_json(&e->report, i, overrides));
-        json_object_object_add(u, "checks", checks);
-        return u;
-}
-
-void scan_render_json(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
-                      bool pretty, Buf *out) {
-        if (pretty) {
-                json_object *array = json_object_new_array_ext((int) n);
-
-                for (size_t k = 0; k < n; k++)
-                        json_object_array_add(array, entry_to_json(&entries[k], overrides));
-                buf_puts(out, json_object_to_json_string_ext(
-                                      array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
-                json_object_put(array);
-        } else {
-                /* One unit at a time: a full scan is thousands of objects, and building the whole
-                 * tree first only costs memory. The bytes are what json-c prints for the array. */
-                buf_putc(out, '[');
-                for (size_t k = 0; k < n; k++) {
-                        json_object *u = entry_to_json(&entries[k], overrides);
-
-                        if (k > 0)
-                                buf_putc(out, ',');
-                        buf_puts(out, json_object_to_json_string_ext(
-                                              u, JSON_C_TO_STRING_PLAIN |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
-                        json_object_put(u);
-                }
-                buf_putc(out, ']');
-        }
-        buf_putc(out, '\n');
-}
-
-/* Text with control characters shown as \xNN (unit names are the manager's, but still). */
-static void put_escaped(Buf *out, const char *s, size_t width) {
-        size_t shown = 0;
-
-        for (; *s; s++, shown++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f) {
-                        buf_printf(out, "\\x%02x", (unsigned) (unsigned char) *s);
-                        shown += 3;
-                } else
-                        buf_putc(out, *s);
-        for (; shown < width; shown++)
-                buf_putc(out, ' ');
-}
-
-static size_t escaped_len(const char *s) {
-        size_t n = 0;
-
-        for (; *s; s++)
-                n += (unsigned char) *s < 0x20 || *s == 0x7f ? 4 : 1;
-        return n;
-}
-
-/* systemd-analyze's colours: red for UNSAFE and DANGEROUS, yellow for EXPOSED, none for MEDIUM,
- * green for the rest (ANSI_HIGHLIGHT_*). */
-static const char *predicate_color(Predicate p) {
-        switch (p) {
-        case PREDICATE_DANGEROUS:
-        case PREDICATE_UNSAFE:
-                return "\x1b[0;1;31m";
-        case PREDICATE_EXPOSED:
-                return "\x1b[0;1;33m";
-        case PREDICATE_MEDIUM:
-                return NULL;
-        default:
-                return "\x1b[0;1;32m";
-        }
-}
-
-void scan_render_table(const ScanEntry *entries, size_t n, bool color, bool show_type, Buf *out) {
-        size_t w = strlen("UNIT");
-
-        for (size_t k = 0; k < n; k++)
-                w = MAX(w, escaped_len(entries[k].unit));
-
-        put_escaped(out, "UNIT", w);
-        buf_puts(out, " EXPOSURE PREDICATE");
-        if (show_type)
-                buf_puts(out, " TYPE");
-        buf_putc(out, '\n');
-
-        for (size_t k = 0; k < n; k++) {
-                const ScanEntry *e = &entries[k];
-                const char *pred = predicate_to_string(e->report.predicate);
-                const char *c = color ? predicate_color(e->report.predicate) : NULL;
-                char buf[8];
-
-                put_escaped(out, e->unit, w);
-                buf_printf(out, " %8s ", score_format_tenths(e->report.exposure, buf));
-                if (c)
-                        buf_puts(out, c);
-                buf_puts(out, pred);
-                if (c)
-                        buf_puts(out, "\x1b[0m");
-                if (show_type && e->oneshot) {
-                        for (size_t i = strlen(pred); i < strlen("PREDICATE"); i++)
-                                buf_putc(out, ' ');
-                        buf_puts(out, " oneshot");
-                }
-                buf_putc(out, '\n');
-        }
 }
 
 /* ---- the command ---- */
@@ -511,7 +324,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
 static char *printable(const char *s) {
         Buf b = {};
 
-        put_escaped(&b, s, 0);
+        (void) render_text_escape(&b, s, NULL);
         return buf_steal(&b);
 }
 
@@ -565,7 +378,7 @@ static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
                 _cleanup_free_ char *m = NULL, *p = printable(*u);
                 int r;
 
-                r = scan_mangle_unit_name(*u, &m);
+                r = cmd_scan_mangle_unit_name(*u, &m);
                 if (r < 0) {
                         strv_free(names);
                         return log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
@@ -639,7 +452,7 @@ static bool use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
 }
 
-int scan_main(int argc, char *argv[]) {
+int cmd_scan(int argc, char *argv[]) {
         /* Not flush_close: every call is answered or cancelled by now, and flushing a connection
          * that never authenticated would wait for sd-bus's 90 s authentication timeout. */
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
@@ -697,7 +510,7 @@ int scan_main(int argc, char *argv[]) {
                 for (char **i = names; *i; i++) {
                         char *inst;
 
-                        if (scan_template_instance(*i, running, &inst) > 0) {
+                        if (cmd_scan_template_instance(*i, running, &inst) > 0) {
                                 free(*i);
                                 *i = inst;
                         }
@@ -775,9 +588,9 @@ int scan_main(int argc, char *argv[]) {
         /* JSON always prints its one array; an empty table after errors would look like "no
          * services", so it is left out. */
         if (a.json)
-                scan_render_json(entries, n, overrides, a.pretty, &out);
+                render_json_scan(entries, n, overrides, a.pretty, &out);
         else if (n > 0 || !failed)
-                scan_render_table(entries, n, use_color(), a.all, &out);
+                render_text_scan(entries, n, use_color(), a.all, &out);
         out_text = buf_steal(&out);
         if (fputs(out_text, stdout) == EOF || fflush(stdout) != 0) {
                 log_error_errno(errno, "Failed to write the output: %m");

@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 /* argv[0] is the subcommand name. Return the process exit status (0, 1 error, 2 usage). */
-int cli_history(int argc, char **argv);
-int cli_events(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* Parse T as above against now_usec. 0 or -EINVAL. Exposed for tests. */
-int cli_parse_time(const char *s, uint64_t now_usec, uint64_t *ret);
+int cmd_history_parse_time(const char *s, uint64_t now_usec, uint64_t *ret);

@@ -4,4 +4,4 @@
 #pragma once
 
 /* argv[0] is the subcommand ("run") or the program. Returns the process exit status. */
-int run_main(int argc, char **argv);
+int cmd_run(int argc, char **argv);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c's parsers that several modules share: parse_bool_n() (config, unit properties, the
+ * scorer's ProtectHome=/ProtectSystem= reading) and unhex_char() (policy \uXXXX escapes). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cleanup.h"
+#include "util.h"
+
+static void test_parse_bool(void **state) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on",
+                                           "YES", "True", "On" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off",
+                                          "NO", "False", "OFF" };
+        static const char *const bad[] = { "", "2", "yess", "ye", "tru", "o", " yes", "yes ",
+                                           "read-only", "strict", "auto" };
+        (void) state;
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                assert_int_equal(parse_bool(yes[i]), 1);
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                assert_int_equal(parse_bool(no[i]), 0);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(parse_bool(bad[i]), -EINVAL);
+        assert_int_equal(parse_bool(NULL), -EINVAL);
+        /* Bounded: only the n bytes count, no NUL needed. */
+        assert_int_equal(parse_bool_n("yes please", 3), 1);
+        assert_int_equal(parse_bool_n("offset", 3), 0);
+        assert_int_equal(parse_bool_n("offset", 4), -EINVAL);
+        assert_int_equal(parse_bool_n("on", 0), -EINVAL);
+}
+
+static void test_unhex(void **state) {
+        const char *digits = "0123456789abcdef";
+        (void) state;
+
+        for (int i = 0; i < 16; i++) {
+                assert_int_equal(unhex_char(digits[i]), i);
+                if (i >= 10)
+                        assert_int_equal(unhex_char((char) (digits[i] - 'a' + 'A')), i);
+        }
+        assert_int_equal(unhex_char('g'), -EINVAL);
+        assert_int_equal(unhex_char('G'), -EINVAL);
+        assert_int_equal(unhex_char('\0'), -EINVAL);
+        assert_int_equal(unhex_char('/'), -EINVAL);
+        assert_int_equal(unhex_char(':'), -EINVAL);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse_bool),
+                cmocka_unit_test(test_unhex),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
