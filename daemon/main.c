@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd-fleet.h"
 #include "cmd-history.h"
 #include "cmd-run.h"
 #include "cmd-scan.h"
-#include "fleet-run.h"
 #include "util.h"
 #include "version.h"
 
@@ -35,7 +35,7 @@ int main(int argc, char *argv[]) {
                 { "scan", cmd_scan },
                 { "history", cmd_history },
                 { "events", cmd_events },
-                { "fleet", fleet_main },
+                { "fleet", cmd_fleet },
         };
 
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))

@@ -4,4 +4,4 @@
 #pragma once
 
 /* argv[0] is "fleet". Returns the process exit status. */
-int fleet_main(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);

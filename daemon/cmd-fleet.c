@@ -17,7 +17,7 @@
 #include "credential.h"
 #include "fleet-config.h"
 #include "fleet-routes.h"
-#include "fleet-run.h"
+#include "cmd-fleet.h"
 #include "fleet.h"
 #include "http-server.h"
 #include "log.h"
@@ -150,7 +150,7 @@ static int serve(const FleetConfig *config, const FleetSecrets *secrets, const c
         return 0;
 }
 
-int fleet_main(int argc, char **argv) {
+int cmd_fleet(int argc, char **argv) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "prometheus", required_argument, NULL, 'p' },
