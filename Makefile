@@ -8,7 +8,7 @@ WERROR ?= 1
 SANITIZE ?= 0
 PYTEST ?= /usr/bin/python3 -m pytest
 
-PKGS := libsystemd libmicrohttpd sqlite3 json-c
+PKGS := libsystemd libmicrohttpd sqlite3 json-c libcurl
 
 WARN := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough -Wvla
@@ -26,7 +26,7 @@ LDOPT := -pie -Wl,-z,relro,-z,now
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CFLAGS_ALL = -D_GNU_SOURCE $(WARN) $(OPT) -Idaemon -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(LDOPT) $(LDFLAGS)
 
@@ -157,8 +157,12 @@ install: all
 	sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) units/exposured.service \
 		> $(DESTDIR)$(UNITDIR)/exposured.service
 	install -m 0644 units/exposured.socket $(DESTDIR)$(UNITDIR)/exposured.socket
+	sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' units/exposured-fleet.service \
+		> $(DESTDIR)$(UNITDIR)/exposured-fleet.service
 	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf
 	install -m 0644 $(wildcard units/*.example) $(wildcard units/*.rules.yml) $(DESTDIR)$(DATADIR)/
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/monitoring
+	install -m 0644 $(wildcard monitoring/*) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }
@@ -169,6 +173,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exposured $(DESTDIR)$(UNITDIR)/exposured.service \
 		$(DESTDIR)$(UNITDIR)/exposured.socket $(DESTDIR)$(SYSUSERSDIR)/exposured.conf \
+		$(DESTDIR)$(UNITDIR)/exposured-fleet.service \
 		$(DESTDIR)$(MANDIR)/man8/exposured.8
 	rm -rf $(DESTDIR)$(DATADIR)
 
@@ -183,12 +188,18 @@ lint: all
 	rm -rf $(LINT) && mkdir -p $(LINT)/man/man8
 	sed 's#^ExecStart=/usr/local/bin/exposured#ExecStart=$(CURDIR)/$(BUILD)/exposured#' \
 		units/exposured.service > $(LINT)/exposured.service
+	sed 's#^ExecStart=/usr/local/bin/exposured#ExecStart=$(CURDIR)/$(BUILD)/exposured#' \
+		units/exposured-fleet.service > $(LINT)/exposured-fleet.service
 	cp units/exposured.socket $(LINT)/ && cp man/exposured.8 $(LINT)/man/man8/
 	MANPATH=$(CURDIR)/$(LINT)/man systemd-analyze verify $(LINT)/exposured.service \
-		$(LINT)/exposured.socket
+		$(LINT)/exposured.socket $(LINT)/exposured-fleet.service
 	systemd-analyze security --offline=true --threshold=10 --no-pager $(LINT)/exposured.service \
 		> $(LINT)/security.txt || { cat $(LINT)/security.txt; exit 1; }
 	tail -n 1 $(LINT)/security.txt
+	systemd-analyze security --offline=true --threshold=10 --no-pager \
+		$(LINT)/exposured-fleet.service > $(LINT)/security-fleet.txt || \
+		{ cat $(LINT)/security-fleet.txt; exit 1; }
+	tail -n 1 $(LINT)/security-fleet.txt
 	groff -man -ww -z man/exposured.8
 	@if command -v shellcheck >/dev/null; then echo shellcheck tools/*.sh tests/*.sh; \
 		shellcheck tools/*.sh tests/*.sh; else echo "lint: shellcheck not installed; skipped"; fi

@@ -113,6 +113,10 @@ static bool unit_name_valid(const char *n, NameKind kinds) {
         return false;
 }
 
+bool cmd_scan_unit_name_valid(const char *n) {
+        return unit_name_valid(n, NAME_ANY);
+}
+
 /* Would unit_name_from_path() accept this absolute path? It simplifies "//" and "/./" away and
  * refuses ".." components (path_is_normalized()). */
 static bool path_convertible(const char *p) {

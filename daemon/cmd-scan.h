@@ -19,6 +19,10 @@ int cmd_scan(int argc, char *argv[]);
  * (empty, too long, a leading '@'). */
 int cmd_scan_mangle_unit_name(const char *arg, char **ret);
 
+/* Is n a valid unit name of any type (plain, instance or template; systemd's unit-name.c
+ * rules)? Pure. */
+bool cmd_scan_unit_name_valid(const char *n);
+
 /* For a template name ("foo@.service") the instance systemd-analyze of that systemd version
  * analyzes: "foo@test-instance.service" before v257, "foo@test_instance.service" from v257 (its
  * --instance= default). Returns 1 and a new string for a template, 0 (and *ret = NULL) for

@@ -132,6 +132,18 @@ static const Unit short_units[] = { { "ms", USEC_PER_MSEC }, { "s", USEC_PER_SEC
 
 typedef int (*ParseFunc)(Config *c, const char *v, ConfigError *e);
 
+/* The root whose os-release names the OS in exposured_host_info: "/" unless the daemon watches
+ * another root's manager (a container's bus: its /proc/PID/root). */
+static int p_os_root(Config *c, const char *v, ConfigError *e) {
+        if (v[0] != '/' || strlen(v) >= PATH_MAX) {
+                set_error(e, 0, "os_root: expected an absolute directory path");
+                return -EINVAL;
+        }
+        free(c->os_root);
+        c->os_root = xstrdup(v);
+        return 0;
+}
+
 static int p_db(Config *c, const char *v, ConfigError *e) {
         if (v[0] != '/' || endswith(v, "/") || strlen(v) >= PATH_MAX) {
                 set_error(e, 0, "db: expected an absolute file path");
@@ -190,13 +202,17 @@ static int parse_listen_one(const char *s, size_t len, ListenAddress *ret) {
         return 0;
 }
 
-static void listen_free(ListenAddress *l, size_t n) {
+void listen_addresses_free(ListenAddress *l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(l[i].text);
         free(l);
 }
 
-static int p_listen(Config *c, const char *v, ConfigError *e) {
+static void listen_free(ListenAddress *l, size_t n) {
+        listen_addresses_free(l, n);
+}
+
+int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n, ConfigError *e) {
         ListenAddress *l = NULL;
         size_t n = 0;
         const char *p = v;
@@ -226,6 +242,18 @@ static int p_listen(Config *c, const char *v, ConfigError *e) {
                 p += len;
                 p += strspn(p, " \t,");
         }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+static int p_listen(Config *c, const char *v, ConfigError *e) {
+        ListenAddress *l = NULL;
+        size_t n = 0;
+        int r = config_parse_listen(v, &l, &n, e);
+
+        if (r < 0)
+                return r;
         listen_free(c->listen, c->n_listen);
         c->listen = l;
         c->n_listen = n;
@@ -533,6 +561,10 @@ static void f_db(const Config *c, Buf *b) {
         buf_puts(b, c->db);
 }
 
+static void f_os_root(const Config *c, Buf *b) {
+        buf_puts(b, c->os_root);
+}
+
 static void f_db_max_size(const Config *c, Buf *b) {
         buf_printf(b, "%" PRIu64, c->db_max_bytes);
 }
@@ -627,6 +659,7 @@ static const Key keys[] = {
         { "log_level", p_log_level, f_log_level },
         { "max_connections", p_max_connections, f_max_connections },
         { "new_unit_threshold", p_threshold, f_threshold },
+        { "os_root", p_os_root, f_os_root },
         { "per_check_metrics", p_per_check_metrics, f_per_check_metrics },
         { "rescan_coalesce", p_coalesce, f_coalesce },
         { "rescan_interval", p_interval, f_interval },
@@ -676,6 +709,7 @@ Config *config_new(void) {
         c->tls_certificate = xstrdup("tls.crt");
         c->token = CONFIG_AUTO;
         c->token_file = xstrdup("token");
+        c->os_root = xstrdup("/");
         (void) r;
         return c;
 }
@@ -689,6 +723,7 @@ Config *config_free(Config *c) {
         free(c->tls_key);
         free(c->tls_certificate);
         free(c->token_file);
+        free(c->os_root);
         strv_free(c->allowed_hosts);
         free(c);
         return NULL;
@@ -702,6 +737,7 @@ static Config *config_copy(const Config *c) {
         d->tls_key = c->tls_key ? xstrdup(c->tls_key) : NULL;
         d->tls_certificate = c->tls_certificate ? xstrdup(c->tls_certificate) : NULL;
         d->token_file = c->token_file ? xstrdup(c->token_file) : NULL;
+        d->os_root = c->os_root ? xstrdup(c->os_root) : NULL;
         d->allowed_hosts = NULL;
         for (char **h = c->allowed_hosts; h && *h; h++)
                 strv_push(&d->allowed_hosts, *h);
@@ -721,6 +757,7 @@ static void config_replace(Config *dst, Config *src) {
         free(dst->tls_key);
         free(dst->tls_certificate);
         free(dst->token_file);
+        free(dst->os_root);
         strv_free(dst->allowed_hosts);
         *dst = *src;
         free(src);

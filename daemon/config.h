@@ -51,6 +51,7 @@ typedef struct Config {
         unsigned systemd_major; /* its leading number; 0 when not overridden */
         uint64_t db_max_bytes;  /* cap on the database file; 0 = none */
         uint64_t db_retry_usec; /* after a failed database write or open, retry this often */
+        char *os_root;          /* where the watched host's os-release is (absolute dir) */
         /* Access (docs/http.md): sources are credential names ($CREDENTIALS_DIRECTORY, from
          * LoadCredential=) or absolute paths. */
         ConfigSwitch tls;       /* auto: HTTPS when both TLS credentials exist */
@@ -90,6 +91,13 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
 
 /* Checks across keys (run after every source is applied). 0 or -EINVAL with a message. */
 int config_validate(const Config *c, ConfigError *ret_error);
+
+/* Parse a `listen` value (ADDRESS:PORT items separated by spaces or commas, at most
+ * CONFIG_LISTEN_MAX) into a new array (possibly empty) for listen_addresses_free(). Shared by
+ * every program mode's configuration. Pure. 0, or -EINVAL/-ERANGE with a message. */
+int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n,
+                        ConfigError *ret_error);
+void listen_addresses_free(ListenAddress *l, size_t n);
 
 /* The effective configuration in the file's own syntax (for --check-config). Returns a string
  * the caller frees; it parses back to the same Config. */

@@ -143,6 +143,13 @@ void http_response_reset(Response *resp) {
         *resp = (Response) { .body = body };
 }
 
+HttpDeferred *http_response_defer(Response *resp) {
+        if (!resp->defer)
+                return NULL;
+        resp->deferred = resp->defer(resp, resp->defer_userdata);
+        return resp->deferred;
+}
+
 void http_response_done(Response *resp) {
         http_response_reset(resp);
         buf_done(&resp->body);

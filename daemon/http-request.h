@@ -54,6 +54,10 @@ typedef struct Request {
         const char *error_message;             /* static text for error */
 } Request;
 
+typedef struct HttpDeferred HttpDeferred;
+struct Response;
+typedef HttpDeferred *(*HttpDeferFunc)(struct Response *resp, void *userdata);
+
 typedef struct Response {
         unsigned status;
         const char *content_type;      /* static string */
@@ -66,6 +70,9 @@ typedef struct Response {
         char *etag;                    /* owned */
         const char *www_authenticate;  /* static; the WWW-Authenticate header of a 401 */
         bool vary_accept;
+        HttpDeferFunc defer;           /* set by the server before dispatch, else NULL: how */
+        void *defer_userdata;          /* http_response_defer() suspends the connection */
+        HttpDeferred *deferred;        /* set by http_response_defer() */
 } Response;
 
 /* Fill req from a method name and a raw path (may be NULL: ""): the path is split into
@@ -81,6 +88,19 @@ void http_request_add_arg(Request *req, const char *raw_key, const char *raw_val
 void http_request_done(Request *req);
 /* The decoded value of query argument key ("" for a bare key), or NULL. Borrowed from req. */
 const char *http_request_arg(const Request *req, const char *key);
+
+/* Answer later. A handler that must wait for something (another server, over the event loop)
+ * calls this instead of filling resp and keeps the handle; later, from the event loop, it fills
+ * http_deferred_response(d) (status 200 and an empty body at first) and calls
+ * http_deferred_finish(d) exactly once. Meanwhile the connection is suspended (it waits without
+ * timeout: the handler must bound its own wait). Returns NULL when the caller cannot wait
+ * (http_dispatch() called without a server, as tests do): then answer in resp at once. Handles
+ * still open when the server is freed are answered 503 and die with it: drop them first. */
+HttpDeferred *http_response_defer(Response *resp);
+/* The Response a deferred handler fills (implemented by the server, http-server.c). */
+Response *http_deferred_response(HttpDeferred *d);
+/* Send the deferred response; d is invalid afterwards. */
+void http_deferred_finish(HttpDeferred *d);
 
 /* Forget everything (status, headers, body) but keep the body's memory for the next request. */
 void http_response_reset(Response *resp);

@@ -358,8 +358,8 @@ static const char *asset_type(const char *name) {
         return NULL; /* page templates (.html) are not served */
 }
 
-static void h_static(void *userdata, const Request *req, const char *param,
-                     Response *resp) {
+void http_route_static(void *userdata, const Request *req, const char *param,
+                       Response *resp) {
         (void) userdata;
         /* Exact lookup in the embedded table: "..", "/" or "%2e%2e" can never name a file. */
         for (const EmbeddedFile *f = web_assets; f->name; f++) {
@@ -391,7 +391,7 @@ static const HttpRoute routes[] = {
         { "/", HTTP_FORMAT_HTML, h_dashboard, args_dashboard },
         { "/units/*", HTTP_FORMAT_HTML, h_unit_page, args_none },
         { "/events", HTTP_FORMAT_HTML, h_events_page, args_events },
-        { "/static/*", HTTP_FORMAT_TEXT, h_static, args_none },
+        { "/static/*", HTTP_FORMAT_TEXT, http_route_static, args_none },
         { "/metrics", HTTP_FORMAT_TEXT, h_metrics, args_none },
         { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_none },
         { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },

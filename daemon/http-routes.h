@@ -35,5 +35,9 @@ typedef struct HttpContext {
         const Store *db_stats_store;/* ... of which Store */
 } HttpContext;
 
+/* GET /static/NAME: an embedded web/ asset (CSS, JS, SVG; never a page template), with an ETag
+ * and a day of caching. userdata is unused, so every program mode's table can route to it. */
+void http_route_static(void *userdata, const Request *req, const char *param, Response *resp);
+
 /* The route table; its handlers take an HttpContext* as userdata. */
 extern const HttpRouteTable http_host_routes;

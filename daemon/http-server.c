@@ -69,6 +69,7 @@ typedef struct Listener {
         sd_event_source *io;
         sd_event_source *timer;
         int fd;            /* owned by MHD once mhd is set */
+        bool wake;         /* a deferred response was finished: run MHD at the next turn */
 } Listener;
 
 struct HttpServer {
@@ -80,6 +81,7 @@ struct HttpServer {
         Listener *listeners;
         size_t n_listeners;
         Response resp;     /* reused between requests: its body Buf keeps its memory */
+        HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -93,29 +95,10 @@ static enum MHD_Result add_header(struct MHD_Response *r, const char *name, cons
         return MHD_add_response_header(r, name, value);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
-        HttpServer *s = cls;
-        Response *resp = &s->resp;
+/* Build and queue resp on c. */
+static enum MHD_Result queue(struct MHD_Connection *c, const Response *resp) {
         struct MHD_Response *r;
         enum MHD_Result ok;
-        Request req;
-
-        (void) version, (void) upload_data, (void) upload_data_size, (void) con_cls;
-
-        http_request_init(&req, method, url);
-        (void) MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
-        req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-        req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                        MHD_HTTP_HEADER_IF_NONE_MATCH);
-        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                        MHD_HTTP_HEADER_AUTHORIZATION);
-
-        http_response_reset(resp);
-        http_dispatch(s->routes, &s->access, s->userdata, &req, resp);
 
         if (resp->static_body)
                 /* Embedded, read-only and never freed: MHD only reads a PERSISTENT buffer. */
@@ -127,10 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                                     MHD_RESPMEM_MUST_COPY);
         else
                 r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        if (!r) {
-                http_request_done(&req);
+        if (!r)
                 return MHD_NO;
-        }
         if (resp->content_type)
                 (void) add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
         (void) add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
@@ -150,11 +131,120 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-
-        log_debug("%s %s -> %u", req.method == HTTP_OTHER ? "(other)" : method, req.path,
-                  resp->status);
         ok = MHD_queue_response(c, resp->status, r);
         MHD_destroy_response(r);
+        return ok;
+}
+
+/* A deferred answer (http_response_defer()): the connection is suspended until the handler
+ * calls http_deferred_finish(); MHD then calls on_request() again for the same request, with
+ * the HttpDeferred in *con_cls, and the response is queued. Freed by on_completed(). */
+struct HttpDeferred {
+        HttpServer *server;
+        struct MHD_Connection *connection;
+        Response resp;
+        bool finished;
+        HttpDeferred *prev, *next; /* the server's list: MHD refuses to stop with a connection
+                                    * still suspended, so http_server_free() answers them */
+};
+
+typedef struct DeferContext {
+        HttpServer *server;
+        struct MHD_Connection *connection;
+        void **con_cls;
+} DeferContext;
+
+static HttpDeferred *defer_request(Response *resp, void *userdata) {
+        DeferContext *x = userdata;
+        HttpDeferred *d = xcalloc(1, sizeof(*d));
+
+        (void) resp;
+        d->server = x->server;
+        d->connection = x->connection;
+        d->resp.status = 200;
+        d->next = x->server->deferred;
+        if (d->next)
+                d->next->prev = d;
+        x->server->deferred = d;
+        *x->con_cls = d;
+        return d;
+}
+
+Response *http_deferred_response(HttpDeferred *d) {
+        return &d->resp;
+}
+
+/* MHD_resume_connection() only marks the connection: in external epoll mode nothing wakes the
+ * loop for it (MHD_get_timeout() does not count resumed connections), so the listeners are told
+ * to run MHD once more before the next poll (on_prepare()). */
+void http_deferred_finish(HttpDeferred *d) {
+        d->finished = true;
+        MHD_resume_connection(d->connection);
+        for (size_t i = 0; i < d->server->n_listeners; i++)
+                d->server->listeners[i].wake = true;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        HttpDeferred *d = *con_cls;
+
+        (void) cls, (void) c, (void) toe;
+        if (!d)
+                return;
+        if (d->prev)
+                d->prev->next = d->next;
+        else
+                d->server->deferred = d->next;
+        if (d->next)
+                d->next->prev = d->prev;
+        http_response_done(&d->resp);
+        free(d);
+        *con_cls = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+        HttpServer *s = cls;
+        Response *resp = &s->resp;
+        DeferContext dc = { s, c, con_cls };
+        enum MHD_Result ok;
+        Request req;
+
+        (void) version, (void) upload_data, (void) upload_data_size;
+
+        if (*con_cls) {
+                /* resumed: the deferred answer is ready */
+                HttpDeferred *d = *con_cls;
+                if (!d->finished)
+                        return MHD_YES;
+                log_debug("%s %s -> %u (deferred)", method, url, d->resp.status);
+                return queue(c, &d->resp);
+        }
+
+        http_request_init(&req, method, url);
+        (void) MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+        req.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_IF_NONE_MATCH);
+        req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                        MHD_HTTP_HEADER_AUTHORIZATION);
+
+        http_response_reset(resp);
+        resp->defer = defer_request;
+        resp->defer_userdata = &dc;
+        http_dispatch(s->routes, &s->access, s->userdata, &req, resp);
+
+        if (resp->deferred) {
+                MHD_suspend_connection(c);
+                http_request_done(&req);
+                return MHD_YES;
+        }
+        log_debug("%s %s -> %u", req.method == HTTP_OTHER ? "(other)" : method, req.path,
+                  resp->status);
+        ok = queue(c, resp);
         http_request_done(&req);
         return ok;
 }
@@ -194,6 +284,7 @@ static unsigned n_connections(struct MHD_Daemon *d) {
 static void run(Listener *l) {
         unsigned before = n_connections(l->mhd);
 
+        l->wake = false;
         if (MHD_run(l->mhd) != MHD_YES)
                 log_debug("MHD_run() failed, ignoring");
         if (n_connections(l->mhd) < before && MHD_run(l->mhd) != MHD_YES)
@@ -220,7 +311,9 @@ static int on_prepare(sd_event_source *src, void *userdata) {
         uint64_t now;
 
         (void) src;
-        if (MHD_get_timeout(l->mhd, &ms) != MHD_YES)
+        if (l->wake)
+                ms = 0;
+        else if (MHD_get_timeout(l->mhd, &ms) != MHD_YES)
                 return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
         if (sd_event_now(l->server->event, CLOCK_MONOTONIC, &now) < 0)
                 now = now_monotonic_usec();
@@ -252,9 +345,11 @@ static int listener_start(HttpServer *s, Listener *l, const HttpServerConfig *co
         l->server = s;
         s->mhd_error[0] = 0;
         l->mhd = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
-                on_request, s,
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                        (tls ? MHD_USE_TLS : 0),
+                0, NULL, NULL, on_request, s,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                 MHD_OPTION_ARRAY, tls ? tls_options : no_options,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) l->fd,
                 MHD_OPTION_CONNECTION_LIMIT,
@@ -388,6 +483,16 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
+        /* Deferred answers still waiting: answer them 503 and let MHD run once, so that no
+         * connection is suspended when MHD_stop_daemon() comes (it aborts the process then). */
+        for (HttpDeferred *d = s->deferred; d; d = d->next)
+                if (!d->finished) {
+                        http_respond_error(&d->resp, HTTP_FORMAT_TEXT, 503, "shutting down");
+                        http_deferred_finish(d);
+                }
+        for (size_t i = 0; s->deferred && i < s->n_listeners; i++)
+                if (s->listeners[i].mhd)
+                        (void) MHD_run(s->listeners[i].mhd);
         for (size_t i = 0; i < s->n_listeners; i++) {
                 Listener *l = &s->listeners[i];
                 sd_event_source_disable_unref(l->io);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* exposured: entry point. Picks the subcommand and hands over to it: run (the daemon, also the
- * default), scan (one-shot scoring), history and events (the stored history). */
+ * default), scan (one-shot scoring), history and events (the stored history), fleet (the fleet
+ * dashboard over Prometheus). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd-fleet.h"
 #include "cmd-history.h"
 #include "cmd-run.h"
 #include "cmd-scan.h"
@@ -17,7 +19,8 @@ static int usage(void) {
                "  run        Watch every service, keep the history, serve HTTP (the default)\n"
                "  scan       Score services once, like systemd-analyze security\n"
                "  history    Show one unit's stored changes\n"
-               "  events     Show regressions, improvements and other events\n\n"
+               "  events     Show regressions, improvements and other events\n"
+               "  fleet      Serve the fleet dashboard from Prometheus\n\n"
                "  exposured COMMAND --help shows a command's options.\n"
                "  --version  Show the version\n");
         return EXIT_SUCCESS;
@@ -32,6 +35,7 @@ int main(int argc, char *argv[]) {
                 { "scan", cmd_scan },
                 { "history", cmd_history },
                 { "events", cmd_events },
+                { "fleet", cmd_fleet },
         };
 
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))

@@ -16,6 +16,7 @@
 #include "bus-watch.h"
 #include "classify.h"
 #include "credential.h"
+#include "host-info.h"
 #include "http-routes.h"
 #include "http-server.h"
 #include "log.h"
@@ -49,6 +50,7 @@ struct Manager {
         HttpContext http_ctx;      /* what http_host_routes' handlers read (served by http) */
         char *token;               /* the bearer token (wiped on free), or NULL */
         BusWatch *watch;
+        HostInfoQuery *host_query; /* the last identity read (host-info.h) */
         State state;
 
         /* the running scan, if any */
@@ -765,6 +767,38 @@ static void start_scan(Manager *m) {
 
 /* ---- bus events ---- */
 
+static void on_host_info(HostInfoQuery *q, int machine_id_error, int hostnamed_error,
+                         void *userdata) {
+        Manager *m = userdata;
+        (void) q;
+
+        if (machine_id_error < 0)
+                log_warning_errno(machine_id_error, "Failed to get the manager's machine ID: %m, "
+                                  "ignoring.");
+        if (hostnamed_error < 0)
+                log_debug_errno(hostnamed_error, "systemd-hostnamed not reachable: %m; using "
+                                "uname().");
+        log_debug("Host: '%s', machine ID %s, OS '%s' '%s', kernel '%s'.",
+                  m->state.host.hostname ?: "", m->state.host.machine_id ?: "-",
+                  m->state.host.os_id ?: "", m->state.host.os_version_id ?: "",
+                  m->state.host.kernel ?: "");
+}
+
+/* The identity is read again on every (re)connect and reload: cheap (two calls), and a
+ * reconnect may mean a different manager (a container restarted under the same socket path). */
+static void refresh_host_info(Manager *m) {
+        sd_bus *bus = bus_watch_get_bus(m->watch);
+        int r;
+
+        m->host_query = host_info_query_free(m->host_query);
+        if (!bus)
+                return;
+        r = host_info_query_start(bus, m->config->os_root, CALL_TIMEOUT_USEC, &m->state.host,
+                                  on_host_info, m, &m->host_query);
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask for the host's identity: %m, ignoring.");
+}
+
 static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdata) {
         Manager *m = userdata;
         (void) w;
@@ -772,6 +806,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
         switch (ev) {
         case WATCH_CONNECTED:
                 m->state.bus_up = true;
+                refresh_host_info(m);
                 request_full(m, m->first_scan_done ? CAUSE_RELOAD : CAUSE_STARTUP);
                 update_status(m);
                 break;
@@ -781,10 +816,12 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                         m->scan = bus_scan_free(m->scan);
                         m->pending_full = true;
                 }
+                m->host_query = host_info_query_free(m->host_query);
                 m->state.bus_up = false;
                 update_status(m);
                 break;
         case WATCH_RELOADED:
+                refresh_host_info(m);
                 request_full(m, CAUSE_RELOAD);
                 break;
         case WATCH_UNIT_NEW:
@@ -982,6 +1019,7 @@ Manager *manager_free(Manager *m) {
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
         m->storm_timer = sd_event_source_disable_unref(m->storm_timer);
         m->store_retry_timer = sd_event_source_disable_unref(m->store_retry_timer);
+        m->host_query = host_info_query_free(m->host_query);
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
         m->token = credential_free(m->token);

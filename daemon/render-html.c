@@ -13,18 +13,16 @@
 #include "render.h"
 #include "util.h"
 
-static const char *page_template(void) {
+static const char *page_template(const char *name) {
         for (const EmbeddedFile *f = web_assets; f->name; f++)
-                if (streq(f->name, "page.html"))
+                if (streq(f->name, name))
                         return f->data;
-        /* The Makefile always embeds web/page.html; keep a bare frame for a broken build. */
+        /* The Makefile embeds every web/ template; keep a bare frame for a broken build. */
         return "<!doctype html><title>@TITLE@</title>@BODY@";
 }
 
-/* Emit the template around body: the text before @BODY@ (with @TITLE@ replaced by the escaped
- * title), then body, then the rest. */
-static void page(Buf *out, const char *title, const Buf *body) {
-        const char *t = page_template(), *p;
+void render_html_page(Buf *out, const char *template_name, const char *title, const Buf *body) {
+        const char *t = page_template(template_name), *p;
 
         while ((p = strchr(t, '@'))) {
                 buf_append(out, t, (size_t) (p - t));
@@ -41,6 +39,10 @@ static void page(Buf *out, const char *title, const Buf *body) {
                 }
         }
         buf_puts(out, t);
+}
+
+static void page(Buf *out, const char *title, const Buf *body) {
+        render_html_page(out, "page.html", title, body);
 }
 
 /* "p-unsafe": the CSS class of a predicate. */

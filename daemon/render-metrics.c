@@ -30,6 +30,7 @@ typedef struct Family {
 enum {
         F_UP,
         F_BUILD_INFO,
+        F_HOST_INFO,
         F_SCANS,
         F_SCAN_DURATION,
         F_LAST_SCAN,
@@ -49,6 +50,9 @@ static const Family families[_F_MAX] = {
         [F_BUILD_INFO] = { "exposured_build_info", INFO,
                            "exposured version and the systemd version whose scoring table is in "
                            "use; always 1." },
+        [F_HOST_INFO] = { "exposured_host_info", INFO,
+                          "Identity of the watched host (its manager's machine ID, hostname, "
+                          "os-release ID and VERSION_ID, systemd version, kernel); always 1." },
         [F_SCANS] = { "exposured_scans_total", COUNTER, "Completed full scans since start." },
         [F_SCAN_DURATION] = { "exposured_scan_duration_seconds", GAUGE,
                               "Duration of the last completed full scan." },
@@ -203,6 +207,31 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
         buf_puts(out, "\",systemd_version=\"");
         render_label_escape(out, s->systemd_version ? s->systemd_version : "");
         buf_puts(out, "\"} 1\n");
+
+        /* One series per host, for fleet queries to join on (group_left). Only once the identity
+         * has been read: a series whose labels fill in later would count as two hosts. */
+        if (s->host.known) {
+                const struct {
+                        const char *label, *value;
+                } labels[] = {
+                        { "hostname", s->host.hostname },
+                        { "machine_id", s->host.machine_id },
+                        { "os_id", s->host.os_id },
+                        { "os_version_id", s->host.os_version_id },
+                        { "systemd_version", s->systemd_version },
+                        { "kernel", s->host.kernel },
+                };
+                header(out, &families[F_HOST_INFO], fmt);
+                buf_puts(out, "exposured_host_info{");
+                for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+                        buf_puts(out, i ? "," : "");
+                        buf_puts(out, labels[i].label);
+                        buf_puts(out, "=\"");
+                        render_label_escape(out, labels[i].value ? labels[i].value : "");
+                        buf_putc(out, '"');
+                }
+                buf_puts(out, "} 1\n");
+        }
 
         header(out, &families[F_SCANS], fmt);
         buf_printf(out, "exposured_scans_total %llu\n", (unsigned long long) s->n_scans);

@@ -164,6 +164,9 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
                       const Change *rows, size_t n_rows, Buf *out);
 void render_html_events(const RenderOptions *o, const Change *rows, size_t n, bool have_store,
                         Buf *out);
+/* Emit the embedded page frame template_name (web/page.html, web/fleet.html) around body: the
+ * text before @BODY@ with @TITLE@ replaced by the escaped title, then body, then the rest. */
+void render_html_page(Buf *out, const char *template_name, const char *title, const Buf *body);
 /* An error page; msg is escaped. */
 void render_html_error(unsigned status, const char *msg, Buf *out);
 /* The SVG pieces (exported for tests): a sparkline and a full chart of history rows. */

@@ -24,6 +24,7 @@ void state_done(State *s) {
                 free(s->gone[i].id);
         free(s->gone);
         free(s->systemd_version);
+        host_info_done(&s->host);
         *s = (State) {};
 }
 

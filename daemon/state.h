@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host-info.h"
 #include "score.h"
 #include "unit-props.h"
 
@@ -43,6 +44,7 @@ typedef struct State {
         size_t n_units;
         char *systemd_version;      /* the manager's Version property, e.g. "252.38-1~deb12u1" */
         unsigned systemd_major;     /* 252 */
+        HostInfo host;              /* the watched host's identity (host-info.h) */
         bool bus_up;                /* false while the bus connection is lost */
         uint64_t last_scan_usec;    /* CLOCK_REALTIME of the last completed scan */
         uint64_t scan_duration_usec;/* duration of the last completed scan */

@@ -6,10 +6,12 @@
 # fails, so that `make check` never runs half its tests silently.
 set -eu
 
-pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev"
+pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev
+        libcurl4-gnutls-dev"
 pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
-        prometheus chromium chromium-driver python3-selenium python3-prometheus-client"
+        prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
+        python3-prometheus-client python3-yaml"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 

@@ -227,6 +227,18 @@ class Container:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def boot(self, timeout=BOOT_TIMEOUT):
+        self.spawn()
+        try:
+            self._wait_up(timeout)
+        except BaseException:
+            self.poweroff()
+            raise
+        return self
+
+    def spawn(self):
+        """Start systemd-nspawn without waiting for the boot (boot() = spawn() + wait_up()).
+        Call it from the thread that lives as long as the container: PR_SET_PDEATHSIG fires when
+        the spawning THREAD exits. wait_up() may then run in any thread."""
         self.root = ensure_root(self.suite)
         os.makedirs(LOG_DIR, exist_ok=True)
         self._log = open(self.log_path, "wb")
@@ -240,6 +252,10 @@ class Container:
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True,
                                      preexec_fn=_set_pdeathsig)
         _live[self.proc.pid] = self
+        return self
+
+    def wait_up(self, timeout=BOOT_TIMEOUT):
+        """Wait until a spawn()ed container's manager is up; powers it off on failure."""
         try:
             self._wait_up(timeout)
         except BaseException:

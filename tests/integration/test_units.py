@@ -39,35 +39,53 @@ EXPOSURE_BAR = 1.0      # exposured.service must never score above this (online,
 INSTALLED = {
     "/usr/local": [
         "etc/exposured/exposured.conf",
+        "etc/systemd/system/exposured-fleet.service",
         "etc/systemd/system/exposured.service",
         "etc/systemd/system/exposured.socket",
         "etc/sysusers.d/exposured.conf",
         "usr/local/bin/exposured",
+        "usr/local/share/exposured/exposured-fleet-credentials.conf.example",
+        "usr/local/share/exposured/exposured-fleet-network.conf.example",
         "usr/local/share/exposured/exposured-listen.conf.example",
         "usr/local/share/exposured/exposured-tls.conf.example",
         "usr/local/share/exposured/exposured.rules.yml",
+        "usr/local/share/exposured/monitoring/alertmanager.yml",
+        "usr/local/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "usr/local/share/exposured/monitoring/grafana-exposured-fleet.json",
         "usr/local/share/man/man8/exposured.8",
     ],
     "/usr": [
         "etc/exposured/exposured.conf",
         "usr/bin/exposured",
+        "usr/lib/systemd/system/exposured-fleet.service",
         "usr/lib/systemd/system/exposured.service",
         "usr/lib/systemd/system/exposured.socket",
         "usr/lib/sysusers.d/exposured.conf",
+        "usr/share/exposured/exposured-fleet-credentials.conf.example",
+        "usr/share/exposured/exposured-fleet-network.conf.example",
         "usr/share/exposured/exposured-listen.conf.example",
         "usr/share/exposured/exposured-tls.conf.example",
         "usr/share/exposured/exposured.rules.yml",
+        "usr/share/exposured/monitoring/alertmanager.yml",
+        "usr/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "usr/share/exposured/monitoring/grafana-exposured-fleet.json",
         "usr/share/man/man8/exposured.8",
     ],
     "/opt/exposured": [
         "etc/exposured/exposured.conf",
+        "etc/systemd/system/exposured-fleet.service",
         "etc/systemd/system/exposured.service",
         "etc/systemd/system/exposured.socket",
         "etc/sysusers.d/exposured.conf",
         "opt/exposured/bin/exposured",
+        "opt/exposured/share/exposured/exposured-fleet-credentials.conf.example",
+        "opt/exposured/share/exposured/exposured-fleet-network.conf.example",
         "opt/exposured/share/exposured/exposured-listen.conf.example",
         "opt/exposured/share/exposured/exposured-tls.conf.example",
         "opt/exposured/share/exposured/exposured.rules.yml",
+        "opt/exposured/share/exposured/monitoring/alertmanager.yml",
+        "opt/exposured/share/exposured/monitoring/exposured-fleet.rules.yml",
+        "opt/exposured/share/exposured/monitoring/grafana-exposured-fleet.json",
         "opt/exposured/share/man/man8/exposured.8",
     ],
 }
@@ -470,3 +488,75 @@ def test_unit_on_every_version(container):
                               % (c.version, ours, *best))
     finally:
         c.remove_units(list(units))
+
+
+def test_host_info_under_sandbox(installed):
+    """The hardened unit (its own root directory, no network) still reads the host's identity:
+    the machine ID and hostname over the bus, os-release from its read-only /usr."""
+    i = installed
+    code, body = i.http("/metrics")
+    assert code == 200
+    info = [l for l in body.splitlines() if l.startswith("exposured_host_info{")]
+    assert len(info) == 1, info
+    osr = dict(l.split("=", 1) for l in i.run("cat", "/usr/lib/os-release").stdout.splitlines()
+               if "=" in l)
+    want = {"hostname": i.run("hostname").stdout.strip(),
+            "machine_id": i.run("cat", "/etc/machine-id").stdout.strip(),
+            "os_id": osr["ID"].strip('"'), "os_version_id": osr["VERSION_ID"].strip('"'),
+            "systemd_version": i.run("systemctl", "show", "-p", "Version",
+                                     "--value").stdout.strip(),
+            "kernel": i.run("uname", "-r").stdout.strip()}
+    assert info[0] == "exposured_host_info{%s} 1" % ",".join(
+        '%s="%s"' % kv for kv in want.items()), (info, want)
+
+
+FLEET_PORT = 9574
+
+
+def test_fleet_unit(installed):
+    """exposured-fleet.service as installed, under its whole sandbox (dynamic user, localhost
+    only): it reads a real Prometheus (started in the container as a transient unit, scraping the
+    container's own socket-activated exposured) and serves the fleet JSON; online it scores at
+    most 1.0, as `make lint` demands offline."""
+    i = installed
+    prom_dir = "/var/tmp/fleet-prom"
+    os.makedirs(i.c.path(prom_dir), exist_ok=True)
+    with open(i.c.path(prom_dir + "/prometheus.yml"), "w", encoding="utf-8") as f:
+        f.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n"
+                "  - job_name: exposured\n    static_configs: [{targets: ['127.0.0.1:%d']}]\n"
+                % PORT)
+    with open(i.c.path("/etc/exposured/fleet.conf"), "w", encoding="utf-8") as f:
+        f.write("prometheus = http://127.0.0.1:9090\ncache = 0\n")
+    i.run("systemd-run", "--unit=fleet-test-prometheus", "--", "/usr/bin/prometheus",
+          "--config.file=%s/prometheus.yml" % prom_dir, "--storage.tsdb.path=%s/data" % prom_dir,
+          "--web.listen-address=127.0.0.1:9090")
+    try:
+        i.run("systemctl", "start", "exposured-fleet.service")
+        assert i.show("exposured-fleet.service", "ActiveState")["ActiveState"] == "active"
+
+        def hosts():
+            r = i.run("curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}",
+                      "http://127.0.0.1:%d/api/v1/fleet/hosts" % FLEET_PORT, check=False)
+            body, _, code = r.stdout.rpartition("\n")
+            if code != "200":
+                return None
+            j = json.loads(body)
+            ok = [h for h in j["hosts"] if h["up"] and h["services"] > 0]
+            return j if ok and j["prometheus"]["fresh"] else None
+        j = i.wait_for("the fleet to list the container's exposured", hosts, timeout=90)
+        assert j["hosts"][0]["instance"] == "127.0.0.1:%d" % PORT
+        pid = i.show("exposured-fleet.service", "MainPID")["MainPID"]
+        status = i.run("cat", "/proc/%s/status" % pid).stdout
+        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+        assert uid >= 61184, "not a dynamic user: uid %d" % uid
+        r = i.run("systemd-analyze", "security", "--no-pager", "--threshold=10",
+                  "exposured-fleet.service", check=False)
+        assert r.returncode == 0, r.stdout[-3000:]
+        score = re.search(r"Overall exposure level for exposured-fleet.service: ([0-9.]+)",
+                          r.stdout).group(1)
+        oracle.SUMMARY.append("units: exposured-fleet.service %s online" % score)
+        journal = i.journal("-u", "exposured-fleet.service", "-p", "err")
+        assert "exposured" not in journal, journal[-2000:]
+    finally:
+        i.run("systemctl", "stop", "exposured-fleet.service", "fleet-test-prometheus.service",
+              check=False)

@@ -136,6 +136,7 @@ void fixture_state_free(State *s) {
         }
         free(s->units);
         free(s->systemd_version);
+        host_info_done(&s->host);
         free(s);
 }
 

@@ -127,6 +127,43 @@ static void test_empty(void **state) {
         assert_non_null(strstr(t, "systemd_version=\"\"} 1\n"));
 }
 
+static void set_host(State *s, const char *hostname) {
+        s->host = (HostInfo) {
+                .hostname = xstrdup(hostname),
+                .machine_id = xstrdup("0123456789abcdef0123456789abcdef"),
+                .os_id = xstrdup("debian"),
+                .os_version_id = NULL, /* sid has no VERSION_ID= */
+                .kernel = xstrdup("6.1.0-13-amd64"),
+                .known = true,
+        };
+}
+
+/* exposured_host_info: one series, every label present (empty when unknown), values escaped,
+ * an info family in OpenMetrics; absent until the identity is read. */
+static void test_host_info(void **state) {
+        State *s = fixture_state_new(3, false);
+        (void) state;
+
+        _cleanup_free_ char *before = render(s, METRICS_PROMETHEUS, false);
+        assert_null(strstr(before, "exposured_host_info"));
+
+        set_host(s, "we\"ird\\host\nname");
+        _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, false);
+        check_families(t, METRICS_PROMETHEUS);
+        assert_non_null(strstr(t, "# TYPE exposured_host_info gauge\n"
+                                  "exposured_host_info{hostname=\"we\\\"ird\\\\host\\nname\","
+                                  "machine_id=\"0123456789abcdef0123456789abcdef\",os_id=\"debian\","
+                                  "os_version_id=\"\",systemd_version=\"252.38-1~deb12u1\","
+                                  "kernel=\"6.1.0-13-amd64\"} 1\n"));
+        const char *first = strstr(t, "exposured_host_info{");
+        assert_null(strstr(first + 1, "exposured_host_info{"));
+
+        _cleanup_free_ char *om = render(s, METRICS_OPENMETRICS, false);
+        check_families(om, METRICS_OPENMETRICS);
+        assert_non_null(strstr(om, "# TYPE exposured_host info\nexposured_host_info{hostname="));
+        fixture_state_free(s);
+}
+
 /* Run argv with text on stdin; returns its exit status, -1 when argv[0] is absent. */
 static int run_with_stdin(char *const argv[], const char *text) {
         char path[] = "/tmp/exposured-metrics-XXXXXX";
@@ -155,6 +192,7 @@ static int run_with_stdin(char *const argv[], const char *text) {
 /* `promtool check metrics` (Debian: prometheus) on the 0.0.4 text. */
 static void test_promtool(void **state) {
         State *s = fixture_state_new(50, true);
+        set_host(s, "h\"1");
         _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
         char *argv[] = { (char *) "/usr/bin/promtool", (char *) "check", (char *) "metrics", NULL };
         int r;
@@ -171,6 +209,7 @@ static void test_promtool(void **state) {
 /* prometheus_client's strict OpenMetrics parser on the OpenMetrics text. */
 static void test_openmetrics_parser(void **state) {
         State *s = fixture_state_new(50, true);
+        set_host(s, "h\"1");
         _cleanup_free_ char *t = render(s, METRICS_OPENMETRICS, true);
         const char *top = getenv("TOP");
         _cleanup_free_ char *script = NULL;
@@ -201,6 +240,7 @@ int main(void) {
                 cmocka_unit_test(test_prometheus),
                 cmocka_unit_test(test_openmetrics),
                 cmocka_unit_test(test_empty),
+                cmocka_unit_test(test_host_info),
                 cmocka_unit_test(test_promtool),
                 cmocka_unit_test(test_openmetrics_parser),
         };

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Benchmark `exposured fleet` over a synthetic fleet served by a real Prometheus.
+
+    bench/gen-fleet.py --out /var/tmp/fleet            # once: 1,000 hosts x 200 services
+    bench/bench-fleet.py --data /var/tmp/fleet [--exposured build/exposured] [--runs 21]
+
+Starts the Debian package's prometheus on DATA/data (block compaction off, so that it does not
+merge blocks under the benchmark), then:
+
+1. Prometheus alone: the PromQL each fleet page needs (the queries of daemon/fleet-model.c and
+   of the dashboards), each timed as an instant query at "now", and each page's set of queries
+   timed as a whole when sent in parallel (what the fleet daemon does).
+2. `exposured fleet --prometheus=URL --listen=127.0.0.1:PORT`, when the binary has that mode:
+   every page and JSON endpoint, first request (cold) then --runs more, median and p95, and the
+   daemon's RSS (VmRSS now, VmHWM peak) from /proc.
+
+It prints markdown tables. It is not a test: nothing is asserted; the targets of issue 9 are
+printed next to the numbers (overview < 1 s, other pages < 2 s, RSS < 64 MB).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+JOB = "exposured"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=120):
+    t = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            body = r.read()
+            status = r.status
+    except urllib.error.HTTPError as e:
+        body, status = e.read(), e.code
+    return status, body, time.monotonic() - t
+
+
+def wait_http(url, timeout, proc, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit("%s exited with %d" % (what, proc.returncode))
+        try:
+            if get(url, timeout=5)[0] == 200:
+                return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    sys.exit("%s not ready after %ds" % (what, timeout))
+
+
+def stats(xs):
+    xs = sorted(xs)
+    p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+    return statistics.median(xs), p95
+
+
+def ms(x):
+    return "%.0f ms" % (x * 1000) if x < 10 else "%.1f s" % x
+
+
+def page_queries(unit, since, step):
+    sel = '{job="%s"}' % JOB
+    u = '{job="%s",unit="%s"}' % (JOB, unit)
+    x = "exposured_regressions_total" + sel
+    return {
+        "overview (hosts)": [
+            "up" + sel, "exposured_host_info" + sel,
+            "exposured_last_scan_timestamp_seconds" + sel, "exposured_up" + sel,
+            "count by (instance) (exposured_unit_exposure%s)" % sel,
+            "max by (instance) (exposured_unit_exposure%s)" % sel,
+            "count by (instance, predicate) (exposured_unit_predicate%s)" % sel],
+        "units": [
+            "count by (unit) (exposured_unit_exposure%s)" % sel,
+            "min by (unit) (exposured_unit_exposure%s)" % sel,
+            "max by (unit) (exposured_unit_exposure%s)" % sel,
+            "quantile by (unit) (0.5, exposured_unit_exposure%s)" % sel],
+        "unit across hosts": [
+            "exposured_unit_exposure" + u, "exposured_unit_predicate" + u,
+            "exposured_host_info" + sel],
+        "regressions (24 h, range)": [
+            ("range", "(%s - ((%s offset %ds + 0) or (%s * 0))) > 0" % (x, x, step, x),
+             since, step),
+            "exposured_host_info" + sel],
+        # Cheaper ways to the same answers, for comparison: a range function instead of a
+        # binary `or` per step; and the few series that rose at all, found first.
+        "regressions, alternatives": [
+            ("range", "increase(%s[%ds]) > 0" % (x, step), since, step),
+            "increase(%s[%ds]) > 0" % (x, since)],
+        # The shipped recording rules (monitoring/exposured-fleet.rules.yml): the same
+        # aggregates, precomputed by Prometheus at every rule evaluation.
+        "recorded series": [
+            "exposured_host:unit_exposure:max", "exposured_host:units:count",
+            "exposured_host:units:by_predicate", "exposured_unit:exposure:min",
+            "exposured_unit:exposure:median", "exposured_unit:exposure:max",
+            "exposured_unit:hosts:count"],
+    }
+
+
+def run_query(base, q, now):
+    if isinstance(q, tuple):
+        _, expr, since, step = q
+        url = "%s/api/v1/query_range?%s" % (base, urllib.parse.urlencode(
+            {"query": expr, "start": now - since, "end": now, "step": step}))
+    else:
+        url = "%s/api/v1/query?%s" % (base, urllib.parse.urlencode({"query": q, "time": now}))
+    status, body, dt = get(url)
+    if status != 200:
+        raise RuntimeError("%s: %d %s" % (q, status, body[:300]))
+    d = json.loads(body)
+    return dt, len(d["data"]["result"])
+
+
+def bench_prometheus(base, runs, unit):
+    print("\n### Prometheus alone: the fleet pages' PromQL\n")
+    print("| page | query | series | median | p95 |")
+    print("|---|---|---|---|---|")
+    pages = page_queries(unit, 24 * 3600, 900)
+    whole = {}
+    for page, qs in pages.items():
+        for q in qs:
+            times, n = [], 0
+            for _ in range(runs):
+                dt, n = run_query(base, q, time.time())
+                times.append(dt)
+            med, p95 = stats(times)
+            text = q[1] if isinstance(q, tuple) else q
+            print("| %s | `%s` | %d | %s | %s |" % (page, text.replace("|", "\\|"), n, ms(med),
+                                                      ms(p95)))
+        times = []
+        with ThreadPoolExecutor(max_workers=len(qs)) as ex:
+            for _ in range(runs):
+                t = time.monotonic()
+                now = time.time()
+                list(ex.map(lambda q: run_query(base, q, now), qs))
+                times.append(time.monotonic() - t)
+        whole[page] = stats(times)
+    print("\n| page: all its queries in parallel | median | p95 |")
+    print("|---|---|---|")
+    for page, (med, p95) in whole.items():
+        print("| %s | %s | %s |" % (page, ms(med), ms(p95)))
+
+
+def rss(pid):
+    out = {}
+    with open("/proc/%d/status" % pid, encoding="ascii") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM"):
+                out[k] = int(v.split()[0]) / 1024.0
+    return out
+
+
+def has_fleet_mode(exposured):
+    r = subprocess.run([exposured, "fleet", "--help"], capture_output=True, text=True,
+                       timeout=10, check=False)
+    return r.returncode == 0 and "prometheus" in (r.stdout + r.stderr).lower()
+
+
+def bench_fleet(exposured, prom_base, runs, unit, logdir):
+    port = free_port()
+    base = "http://127.0.0.1:%d" % port
+    log = open(os.path.join(logdir, "fleet.log"), "wb")
+    proc = subprocess.Popen([exposured, "fleet", "--prometheus=" + prom_base,
+                             "--listen=127.0.0.1:%d" % port],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, LOG_TARGET="stderr"))
+    try:
+        wait_http(base + "/api/v1/fleet/hosts", 120, proc, "exposured fleet")
+        q = urllib.parse.quote(unit, safe="")
+        paths = [("overview", "/", 1.0), ("hosts JSON", "/api/v1/fleet/hosts", 1.0),
+                 ("units", "/units", 2.0), ("units JSON", "/api/v1/fleet/units", 2.0),
+                 ("unit across hosts", "/units/" + q, 2.0),
+                 ("unit across hosts JSON", "/api/v1/fleet/units/" + q, 2.0),
+                 ("regressions", "/regressions?since=24h", 2.0),
+                 ("regressions JSON", "/api/v1/fleet/regressions?since=24h", 2.0)]
+        print("\n### exposured fleet\n")
+        print("| page | path | bytes | first | median | p95 | target |")
+        print("|---|---|---|---|---|---|---|")
+        for name, path, target in paths:
+            status, body, first = get(base + path)
+            times = []
+            for _ in range(runs):
+                s, body, dt = get(base + path)
+                times.append(dt)
+                status = s if s != 200 else status
+            med, p95 = stats(times)
+            print("| %s | `%s` | %d | %s | %s | %s | < %s %s |"
+                  % (name, path, len(body), ms(first), ms(med), ms(p95), ms(target),
+                     "ok" if p95 < target and status == 200 else
+                     ("MISSED" if status == 200 else "HTTP %d" % status)))
+        m = rss(proc.pid)
+        print("\nRSS after the runs: %.1f MB (peak VmHWM %.1f MB; target < 64 MB: %s)"
+              % (m["VmRSS"], m["VmHWM"], "ok" if m["VmHWM"] < 64 else "MISSED"))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", required=True, help="gen-fleet.py's --out")
+    ap.add_argument("--exposured", default="build/exposured")
+    ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--unit", default="svc-005.service", help="for the unit-across-hosts page")
+    a = ap.parse_args()
+
+    meta = json.load(open(os.path.join(a.data, "fleet.json"), encoding="utf-8"))
+    if time.time() > meta["live_until"] - 60:
+        sys.exit("the fleet's live samples ended at %s: generate it again"
+                 % time.ctime(meta["live_until"]))
+    tmp = tempfile.mkdtemp(prefix="exposured-bench-fleet-")
+    port = free_port()
+    prom_base = "http://127.0.0.1:%d" % port
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rules = os.path.join(top, "monitoring", "exposured-fleet.rules.yml")
+    with open(os.path.join(tmp, "prometheus.yml"), "w", encoding="utf-8") as f:
+        f.write("global: {evaluation_interval: 30s}\nrule_files: [%s]\n" % json.dumps(rules))
+    plog = open(os.path.join(tmp, "prometheus.log"), "wb")
+    prom = subprocess.Popen(["prometheus", "--config.file=" + os.path.join(tmp, "prometheus.yml"),
+                             "--storage.tsdb.path=" + os.path.join(a.data, "data"),
+                             "--storage.tsdb.retention.time=30d",
+                             "--storage.tsdb.min-block-duration=2h",
+                             "--storage.tsdb.max-block-duration=2h",
+                             "--web.listen-address=127.0.0.1:%d" % port],
+                            stdin=subprocess.DEVNULL, stdout=plog, stderr=subprocess.STDOUT)
+    try:
+        wait_http(prom_base + "/-/ready", 300, prom, "prometheus")
+        t = time.monotonic()
+        while time.monotonic() - t < 300:
+            st, body, _ = get(prom_base + "/api/v1/query?query=exposured_unit%3Ahosts%3Acount")
+            if st == 200 and json.loads(body)["data"]["result"]:
+                break
+            time.sleep(1)
+        _, body, _ = get(prom_base + "/api/v1/rules")
+        groups = json.loads(body)["data"]["groups"]
+        eval_s = sum(g.get("evaluationTime", 0) for g in groups)
+        print("## Fleet benchmark: %d hosts x %d services, %s, %d runs per row"
+              % (meta["hosts"], meta["services"], time.strftime("%Y-%m-%d"), a.runs))
+        print("\nprometheus RSS after loading: %.0f MB; one evaluation of the fleet recording "
+              "rules: %s" % (rss(prom.pid)["VmRSS"], ms(eval_s)))
+        bench_prometheus(prom_base, a.runs, a.unit)
+        if os.access(a.exposured, os.X_OK) and has_fleet_mode(a.exposured):
+            bench_fleet(a.exposured, prom_base, a.runs, a.unit, tmp)
+        else:
+            print("\n(%s has no `fleet` mode: only Prometheus was measured)" % a.exposured)
+        print("\nprometheus RSS at the end: %.0f MB (peak %.0f MB)"
+              % (rss(prom.pid)["VmRSS"], rss(prom.pid)["VmHWM"]))
+    finally:
+        prom.terminate()
+        try:
+            prom.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            prom.kill()
+        plog.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* The fleet model: Prometheus query results (prom-client.h) -> hosts, units, one unit across
+ * hosts, regressions, and the check-by-check difference of one unit on two hosts. Prometheus does
+ * the aggregation (count/min/max/quantile by instance or unit over the RAW series, no recording
+ * rules needed); this module joins the results by instance or unit, converts values to tenths,
+ * decides drift and staleness and sorts. Pure: no I/O, no logging, no clock (now is passed in).
+ * Samples that make no sense (exposure outside 0..10, a missing label) are skipped, never
+ * trusted. Also builds the PromQL of every page, so the queries and their readers sit together. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "prom-client.h"
+#include "score.h"
+
+#define FLEET_ROWS_MAX 1000U         /* rows of the regressions feed */
+#define FLEET_UNIT_NAME_MAX 255U
+#define FLEET_INSTANCE_MAX 255U
+
+/* ---- hosts ---- */
+
+typedef enum FleetHostQuery {
+        FLEET_HQ_UP,       /* up{job} */
+        FLEET_HQ_INFO,     /* exposured_host_info{job} */
+        FLEET_HQ_SCAN,     /* exposured_last_scan_timestamp_seconds{job} */
+        FLEET_HQ_BUS,      /* exposured_up{job} */
+        FLEET_HQ_SERVICES, /* sum by (instance) (exposured_units{job}) */
+        FLEET_HQ_WORST,    /* max by (instance) (exposured_unit_exposure{job}) */
+        FLEET_HQ_PRED,     /* exposured_units{job}: services per predicate, as each host counts */
+        _FLEET_HQ_MAX,
+} FleetHostQuery;
+
+typedef struct FleetHost {
+        char *instance;
+        char *hostname, *systemd_version, *os_id, *os_version_id, *kernel; /* NULL: no info */
+        bool up;               /* Prometheus scrapes it (up == 1) */
+        bool bus_up;           /* exposured_up == 1 (false also when unknown) */
+        bool stale;            /* down, bus lost, no scan yet, or last scan too old */
+        uint64_t last_scan;    /* unix seconds; 0 = unknown or none yet */
+        unsigned services;
+        int worst;             /* tenths; -1 when no service is known */
+        unsigned by_predicate[_PREDICATE_MAX];
+} FleetHost;
+
+typedef struct FleetHosts {
+        FleetHost *hosts; /* worst first; hosts without data last */
+        size_t n;
+} FleetHosts;
+
+FleetHosts *fleet_hosts_free(FleetHosts *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FleetHosts *, fleet_hosts_free);
+
+/* res[q] is the result of query q (any may be NULL: treated as empty). A host is stale when it
+ * is not up, its bus is lost, it never completed a scan, or its last scan is older than
+ * stale_after seconds at now (unix seconds). */
+FleetHosts *fleet_hosts_build(PromResult *const res[_FLEET_HQ_MAX], uint64_t now,
+                              uint64_t stale_after);
+/* The host with this instance, or NULL. */
+const FleetHost *fleet_hosts_find(const FleetHosts *h, const char *instance);
+
+/* ---- units ---- */
+
+typedef enum FleetUnitQuery {
+        FLEET_UQ_COUNT,  /* count by (unit) */
+        FLEET_UQ_MIN,
+        FLEET_UQ_MAX,
+        FLEET_UQ_MEDIAN, /* quantile by (unit) (0.5, ...) */
+        _FLEET_UQ_MAX,
+} FleetUnitQuery;
+
+typedef struct FleetUnit {
+        char *unit;
+        unsigned hosts;
+        unsigned min, max;   /* tenths */
+        unsigned median100;  /* hundredths: the median of an even count may fall between tenths */
+        bool drift;          /* min != max: the unit scores differently on different hosts */
+} FleetUnit;
+
+typedef struct FleetUnits {
+        FleetUnit *units; /* drift first, then by spread (max - min), max, name */
+        size_t n;
+} FleetUnits;
+
+FleetUnits *fleet_units_free(FleetUnits *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FleetUnits *, fleet_units_free);
+FleetUnits *fleet_units_build(PromResult *const res[_FLEET_UQ_MAX]);
+
+/* ---- one unit across hosts ---- */
+
+typedef enum FleetUnitHostQuery {
+        FLEET_UHQ_EXPOSURE,  /* exposured_unit_exposure{job, unit} */
+        FLEET_UHQ_PREDICATE, /* exposured_unit_predicate{job, unit} */
+        FLEET_UHQ_INFO,      /* exposured_host_info{job} (hostnames) */
+        _FLEET_UHQ_MAX,
+} FleetUnitHostQuery;
+
+typedef struct FleetUnitHost {
+        char *instance, *hostname; /* hostname NULL when unknown */
+        unsigned exposure;         /* tenths */
+        Predicate predicate;
+} FleetUnitHost;
+
+typedef struct FleetUnitHosts {
+        char *unit;
+        FleetUnitHost *hosts; /* worst first, then by instance */
+        size_t n;
+        bool drift;
+} FleetUnitHosts;
+
+FleetUnitHosts *fleet_unit_hosts_free(FleetUnitHosts *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FleetUnitHosts *, fleet_unit_hosts_free);
+FleetUnitHosts *fleet_unit_hosts_build(const char *unit, PromResult *const res[_FLEET_UHQ_MAX]);
+
+/* ---- regressions ---- */
+
+typedef enum FleetRegressionQuery {
+        FLEET_RQ_INCREASES, /* range query: fleet_regressions_expr() */
+        FLEET_RQ_INFO,      /* exposured_host_info{job} */
+        _FLEET_RQ_MAX,
+} FleetRegressionQuery;
+
+typedef struct FleetRegression {
+        char *instance, *hostname, *unit;
+        uint64_t time;  /* unix seconds: the end of the step in which the counter rose */
+        unsigned count; /* by how much it rose in that step */
+} FleetRegression;
+
+typedef struct FleetRegressions {
+        FleetRegression *rows; /* newest first */
+        size_t n;
+        bool truncated;        /* more than FLEET_ROWS_MAX */
+        uint64_t since, step;  /* the window asked for, and its resolution in seconds */
+} FleetRegressions;
+
+FleetRegressions *fleet_regressions_free(FleetRegressions *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FleetRegressions *, fleet_regressions_free);
+FleetRegressions *fleet_regressions_build(PromResult *const res[_FLEET_RQ_MAX], uint64_t since,
+                                          uint64_t step);
+/* The step of a regressions query over [since, now]: at least 15 s, at most 1000 steps. */
+uint64_t fleet_regressions_step(uint64_t since, uint64_t now);
+
+/* ---- the difference of one unit on two hosts ---- */
+
+typedef struct FleetDiffSide {
+        bool present;      /* the check exists on this host's systemd */
+        char *verdict;     /* "pass", "fail", "na" */
+        int exposure;      /* tenths; -1 when not applicable or absent */
+        char *description;
+} FleetDiffSide;
+
+typedef struct FleetDiffCheck {
+        char *name;
+        FleetDiffSide a, b;
+} FleetDiffCheck;
+
+typedef struct FleetDiff {
+        char *unit;
+        unsigned exposure_a, exposure_b; /* tenths */
+        FleetDiffCheck *checks;          /* only the checks whose verdict or exposure differ,
+                                          * in host a's order, then those only b has */
+        size_t n;
+        size_t n_compared;               /* checks looked at */
+} FleetDiff;
+
+FleetDiff *fleet_diff_free(FleetDiff *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(FleetDiff *, fleet_diff_free);
+/* a and b are the two hosts' /api/v1/units/{unit} bodies. -EBADMSG (with *ret_error naming the
+ * side and the problem) when either is not that API's JSON. Pure. */
+int fleet_diff_build(const char *unit, const char *a, size_t a_size, const char *b, size_t b_size,
+                     FleetDiff **ret, char **ret_error);
+
+/* ---- the queries (PromQL over the raw series, job as a matcher) ---- */
+
+/* ret_recorded[q] (may be NULL: no such series) is the same answer from the series of the
+ * shipped recording rules (monitoring/exposured-fleet.rules.yml), which Prometheus has computed
+ * already: ask it first, and the raw ret[q] only when it is empty (no rules loaded). Across
+ * 200,000 services one raw aggregation costs Prometheus seconds; a recorded series, ms. The
+ * per-unit recorded series have no job label (the rules aggregate every job). */
+void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
+                       char *ret_recorded[_FLEET_HQ_MAX]);
+void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
+                       char *ret_recorded[_FLEET_UQ_MAX]);
+void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
+/* Regressions take two questions, so that Prometheus never walks every counter of the fleet
+ * step by step. First, at now, which counters rose over the whole window (range seconds):
+ * fleet_regressions_exprs() (two samples a counter). Then, for those only, how much each rose in
+ * each step: fleet_regressions_steps_expr(), a range query whose answer the model reads. A rise
+ * is counted against the value one step (or window) before; a series that appears counts from
+ * 0; a counter reset is not a regression. */
+void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]);
+/* The range query for the counters in found (the first question's answer), or NULL when there
+ * are none. At most FLEET_ROWS_MAX instances and units are named. */
+char *fleet_regressions_steps_expr(const char *job, uint64_t step, const PromResult *found);
+
+/* Tenths from a Prometheus value: -ERANGE outside 0..10 or NaN. */
+int fleet_tenths(double v, unsigned *ret);

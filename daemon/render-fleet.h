@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* The fleet renderers: the fleet model (fleet-model.h) -> JSON (json-c only) and HTML pages in
+ * web/fleet.html's frame, server-rendered like the host dashboard: same escaping (render.h),
+ * no inline script or style, everything works without JavaScript. Pure: no I/O, no logging, no
+ * clock (FleetStatus carries "now"). Every name that came from Prometheus or a host (instances,
+ * hostnames, unit names, check texts) is data and is escaped for its output. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "fleet-model.h"
+
+/* Where the data of a page came from. */
+typedef struct FleetStatus {
+        uint64_t now;       /* unix seconds */
+        uint64_t data_time; /* when the data shown was fetched from Prometheus (unix seconds) */
+        const char *error;  /* NULL: the data is fresh; else why Prometheus could not be asked
+                             * now (the data shown is then the last good answer, data_time old) */
+        const char *host_url; /* template of a host's own dashboard: "http://{instance}",
+                               * "https://{hostname}:9573"; a unit's page is template + /units/U */
+} FleetStatus;
+
+/* Append the host dashboard URL for instance/hostname (hostname NULL: instance is used), plus
+ * "/units/<unit>" when unit is not NULL. Placeholders: {instance}, {hostname}. A value with
+ * characters outside A-Z a-z 0-9 . - _ : [ ] is percent-encoded; the unit always is. Not
+ * HTML-escaped: the caller escapes the result for its context. */
+void render_fleet_host_url(Buf *out, const char *template, const char *instance,
+                           const char *hostname, const char *unit);
+/* Is template usable by render_fleet_host_url(): http:// or https://, only known placeholders,
+ * no control characters or spaces? */
+bool render_fleet_host_url_valid(const char *template);
+
+int render_fleet_json_hosts(const FleetHosts *h, const FleetStatus *st, Buf *out);
+int render_fleet_json_units(const FleetUnits *u, const FleetStatus *st, Buf *out);
+int render_fleet_json_unit(const FleetUnitHosts *u, const FleetStatus *st, Buf *out);
+int render_fleet_json_diff(const FleetDiff *d, const char *a, const char *b,
+                           const FleetStatus *st, Buf *out);
+int render_fleet_json_regressions(const FleetRegressions *r, const FleetStatus *st, Buf *out);
+
+void render_fleet_html_hosts(const FleetHosts *h, const FleetStatus *st, Buf *out);
+void render_fleet_html_units(const FleetUnits *u, const FleetStatus *st, Buf *out);
+/* diff NULL: no comparison asked for; diff_error: the comparison failed (shown on the page). */
+void render_fleet_html_unit(const FleetUnitHosts *u, const FleetDiff *diff, const char *a,
+                            const char *b, const char *diff_error, const FleetStatus *st,
+                            Buf *out);
+void render_fleet_html_regressions(const FleetRegressions *r, const FleetStatus *st, Buf *out);
+/* An error page in the fleet frame (e.g. Prometheus unreachable and nothing cached). */
+void render_fleet_html_error(unsigned status, const char *msg, const FleetStatus *st, Buf *out);
