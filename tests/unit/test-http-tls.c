@@ -438,8 +438,8 @@ static void test_tls(void **state) {
 
         if (!have_pki)
                 skip();
-        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL), 0);
-        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL), 0);
+        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL, NULL), 0);
+        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL, NULL), 0);
         assert_int_equal(server_start(&s, "127.0.0.1", &acc, key, cert), 0);
         /* as the manager does: the PEM texts are gone once the server runs (ASan sees any
          * later read by MHD) */
@@ -500,9 +500,9 @@ static void test_tls_bad_keys(void **state) {
 
         if (!have_pki)
                 skip();
-        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL), 0);
-        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL), 0);
-        assert_int_equal(credential_read(other_path, CREDENTIAL_PEM_MAX, &other, NULL), 0);
+        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL, NULL), 0);
+        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL, NULL), 0);
+        assert_int_equal(credential_read(other_path, CREDENTIAL_PEM_MAX, &other, NULL, NULL), 0);
 
         /* a key that does not match the certificate */
         assert_int_equal(server_start(&s, "127.0.0.1", NULL, other, cert), -EBADMSG);
@@ -548,7 +548,7 @@ static void test_credential(void **state) {
         assert_true(startswith(p, tmpdir) && endswith(p, "/token"));
 
         write_file("token", TOKEN "\r\n", strlen(TOKEN) + 2);
-        assert_int_equal(credential_read(p, CREDENTIAL_TOKEN_MAX + 2, &data, &size), 0);
+        assert_int_equal(credential_read(p, CREDENTIAL_TOKEN_MAX + 2, &data, &size, NULL), 0);
         assert_int_equal(size, strlen(TOKEN) + 2);
         assert_int_equal(credential_token_parse(data), (int) strlen(TOKEN));
         assert_string_equal(data, TOKEN);
@@ -563,17 +563,17 @@ static void test_credential(void **state) {
         write_file("empty", "", 0);
         write_file("big", bigdata, sizeof bigdata);
         write_file("nul", "ab\0cd", 5);
-        assert_int_equal(credential_read(empty, 100, &data, NULL), -ENODATA);
-        assert_int_equal(credential_read(big, CREDENTIAL_TOKEN_MAX + 2, &data, NULL), -EFBIG);
-        assert_int_equal(credential_read(big, sizeof bigdata, &data, NULL), 0);
+        assert_int_equal(credential_read(empty, 100, &data, NULL, NULL), -ENODATA);
+        assert_int_equal(credential_read(big, CREDENTIAL_TOKEN_MAX + 2, &data, NULL, NULL), -EFBIG);
+        assert_int_equal(credential_read(big, sizeof bigdata, &data, NULL, NULL), 0);
         data = credential_free(data);
-        assert_int_equal(credential_read(nul, 100, &data, NULL), -EBADMSG);
-        assert_int_equal(credential_read(missing, 100, &data, NULL), -ENOENT);
+        assert_int_equal(credential_read(nul, 100, &data, NULL, NULL), -EBADMSG);
+        assert_int_equal(credential_read(missing, 100, &data, NULL, NULL), -ENOENT);
         assert_null(data);
         /* unreadable (as non-root only: root reads anything) */
         if (geteuid() != 0) {
                 assert_int_equal(chmod(big, 0), 0);
-                assert_int_equal(credential_read(big, 1000, &data, NULL), -EACCES);
+                assert_int_equal(credential_read(big, 1000, &data, NULL, NULL), -EACCES);
         }
         (void) unsetenv("CREDENTIALS_DIRECTORY");
 
