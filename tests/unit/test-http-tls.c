@@ -319,6 +319,7 @@ static void test_server_host(void **state) {
         free(r.raw);
         plain(&s, "localhost:9573", NULL, "/api/v1/units", &r);
         assert_int_equal(r.status, 200);
+        assert_null(strstr(r.raw, "Strict-Transport-Security")); /* HSTS over HTTPS only */
         free(r.raw);
         plain(&s, "[::1]:9573", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
@@ -337,8 +338,21 @@ static void test_server_host(void **state) {
         free(r.raw);
         server_stop(&s);
 
-        /* 0.0.0.0 is not loopback only: any Host (reached here through 127.0.0.1) */
+        /* 0.0.0.0 reached through 127.0.0.1: the check is per connection, by the address it
+         * arrived on, so a browser on this host stays protected against DNS rebinding even on a
+         * wildcard socket (a non-loopback address is tested in a network namespace:
+         * tests/integration/test_hostile_http.py) */
         assert_int_equal(server_start(&s, "0.0.0.0", NULL, NULL, NULL), 0);
+        plain(&s, "evil.example", NULL, "/metrics", &r);
+        assert_json_error(&r, 421);
+        free(r.raw);
+        plain(&s, "localhost", NULL, "/metrics", &r);
+        assert_int_equal(r.status, 200);
+        free(r.raw);
+        server_stop(&s);
+        char *any[] = { (char *) "*", NULL };
+        HttpAccess acc_any = { .allowed_hosts = any };
+        assert_int_equal(server_start(&s, "0.0.0.0", &acc_any, NULL, NULL), 0);
         plain(&s, "evil.example", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
         free(r.raw);
@@ -457,6 +471,7 @@ static void test_tls(void **state) {
         assert_int_equal(r, 0);
         assert_true(startswith(out, "HTTP/1.1 200 "));
         assert_non_null(strstr(out, "svc-0001.service"));
+        assert_non_null(strstr(out, "\r\nStrict-Transport-Security: max-age=31536000\r\n"));
         free(out);
 
         const char *const none[] = { "--cacert", cert_path, NULL };
