@@ -50,6 +50,8 @@ typedef struct Request {
         const char *if_none_match;             /* If-None-Match header or NULL (borrowed) */
         const char *host;                      /* Host header or NULL (borrowed) */
         const char *authorization;             /* Authorization header or NULL (borrowed) */
+        const char *cookie;                    /* Cookie header or NULL (borrowed) */
+        const char *origin;                    /* Origin header or NULL (borrowed) */
         unsigned error;                        /* 400/404/414 found while parsing, else 0 */
         const char *error_message;             /* static text for error */
 } Request;
@@ -65,6 +67,7 @@ typedef struct Response {
         char *location;                /* owned; Location of a redirect */
         char *etag;                    /* owned */
         const char *www_authenticate;  /* static; the WWW-Authenticate header of a 401 */
+        char *set_cookie;              /* owned; a Set-Cookie header (the login session) */
         bool vary_accept;
 } Response;
 
@@ -81,6 +84,11 @@ void http_request_add_arg(Request *req, const char *raw_key, const char *raw_val
 void http_request_done(Request *req);
 /* The decoded value of query argument key ("" for a bare key), or NULL. Borrowed from req. */
 const char *http_request_arg(const Request *req, const char *key);
+
+/* The decoded value of field key in an application/x-www-form-urlencoded body of len bytes
+ * (a login form), in a buffer the caller wipes and frees; -ENOENT when absent, -EINVAL when
+ * malformed (bad percent-encoding, %00). */
+int http_form_value(const char *body, size_t len, const char *key, char **ret);
 
 /* Forget everything (status, headers, body) but keep the body's memory for the next request. */
 void http_response_reset(Response *resp);

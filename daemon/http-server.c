@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -137,7 +138,15 @@ struct HttpServer {
         uint64_t head_deadline_usec;
         sd_event_source *deadline_timer;
         SharedBody *bodies; /* bodies in flight */
+        HttpSessions *sessions; /* browser logins, with a token only */
 };
+
+/* A login form being received (MHD's per-request context for POST /login, /logout). */
+typedef struct LoginBody {
+        char data[HTTP_LOGIN_BODY_MAX];
+        size_t len;
+        bool too_big;
+} LoginBody;
 
 static uint64_t now_usec(HttpServer *s) {
         uint64_t now;
@@ -257,7 +266,13 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         HttpServer *s = cls;
         Conn *c = conn_of(connection);
 
-        (void) con_cls, (void) toe;
+        (void) toe;
+        if (*con_cls) {
+                /* a login form abandoned half-way: it may hold part of the token */
+                explicit_bzero(*con_cls, sizeof(LoginBody));
+                free(*con_cls);
+                *con_cls = NULL;
+        }
         if (c && !c->evicted) {
                 c->reading = true;
                 c->since = now_usec(s);
@@ -365,14 +380,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         Response *resp = &s->resp;
         Conn *conn = conn_of(c);
         HttpAccess access = s->access;
+        LoginBody *login = *con_cls;
+        bool post = streq(method, "POST");
         struct MHD_Response *r;
         enum MHD_Result ok;
         Request req;
 
-        (void) version, (void) upload_data, (void) upload_data_size, (void) con_cls;
+        (void) version;
         if (conn) {
                 conn->reading = false; /* the head is complete */
                 access.loopback_only = conn->loopback;
+        }
+        access.now_usec = now_usec(s);
+
+        /* The login form is the one body we take: collect it (bounded) before answering. */
+        if (!login && post && s->sessions && http_access_is_login_path(url)) {
+                *con_cls = xcalloc(1, sizeof(LoginBody));
+                return MHD_YES;
+        }
+        if (login && *upload_data_size > 0) {
+                size_t n = *upload_data_size;
+                if (login->len + n > sizeof login->data)
+                        login->too_big = true;
+                else {
+                        memcpy(login->data + login->len, upload_data, n);
+                        login->len += n;
+                }
+                *upload_data_size = 0;
+                return MHD_YES;
         }
 
         http_request_init(&req, method, url);
@@ -383,9 +418,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                         MHD_HTTP_HEADER_AUTHORIZATION);
+        req.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+        req.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
 
         http_response_reset(resp);
-        http_dispatch(s->routes, &access, s->userdata, &req, resp);
+        if (s->sessions && http_access_is_login_path(req.path)) {
+                unsigned char fresh[HTTP_SESSION_ID_SIZE] = {};
+                if (login && login->too_big)
+                        http_respond_error(resp, HTTP_FORMAT_HTML, 413, "login form too large");
+                else if (login && getrandom(fresh, sizeof fresh, 0) != (ssize_t) sizeof fresh)
+                        http_respond_error(resp, HTTP_FORMAT_HTML, 503,
+                                           "no randomness for a session, try again");
+                else
+                        http_access_login(&access, &req, post, login ? login->data : "",
+                                          login ? login->len : 0, fresh, resp);
+                explicit_bzero(fresh, sizeof fresh);
+                if (login) {
+                        explicit_bzero(login, sizeof *login); /* held the token */
+                        free(login);
+                        *con_cls = NULL;
+                }
+        } else
+                http_dispatch(s->routes, &access, s->userdata, &req, resp);
 
         if (resp->static_body)
                 /* Embedded, read-only and never freed: MHD only reads a PERSISTENT buffer. */
@@ -430,6 +484,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+        if (resp->set_cookie)
+                (void) add_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
 
         log_debug("%s %s -> %u", req.method == HTTP_OTHER ? "(other)" : method, req.path,
                   resp->status);
@@ -595,6 +651,11 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
         s->access = (HttpAccess) { .token = config->token,
                                    .allowed_hosts = config->allowed_hosts };
         s->tls = config->tls_key && config->tls_certificate;
+        if (config->token) {
+                s->sessions = xcalloc(1, sizeof(HttpSessions));
+                s->access.sessions = s->sessions;
+                s->access.secure = s->tls;
+        }
         s->per_ip_limit = config->per_ip_limit ? config->per_ip_limit : HTTP_PER_IP_DEFAULT;
         s->readers_limit = config->readers_limit ? config->readers_limit :
                 (config->connection_limit ? config->connection_limit :
@@ -685,6 +746,10 @@ HttpServer *http_server_free(HttpServer *s) {
          * response (dropping each SharedBody reference): nothing is left in either list. */
         assert(!s->conns && !s->bodies);
         sd_event_source_disable_unref(s->deadline_timer);
+        if (s->sessions) {
+                explicit_bzero(s->sessions, sizeof *s->sessions);
+                free(s->sessions);
+        }
         free(s->listeners);
         http_response_done(&s->resp);
         sd_event_unref(s->event);

@@ -30,6 +30,7 @@
 #include "util.h"
 
 #define TOKEN "s3cr3t-t0ken_with.some~chars+/="
+#define TOKEN_FORM "s3cr3t-t0ken_with.some~chars%2B%2F%3D" /* as a browser posts it */
 
 static char tmpdir[] = "/tmp/test-http-tls.XXXXXX";
 static bool have_pki; /* key.pem, cert.pem, other-key.pem made by openssl */
@@ -303,6 +304,117 @@ static void test_dispatch(void **state) {
 
         http_response_done(&resp);
         fixture_state_free(s);
+}
+
+/* ---- browser login: pure ---- */
+
+/* One request to the login pages or through the dispatcher, with the given headers. */
+static unsigned login_req(HttpAccess *a, HttpContext *ctx, const char *method, const char *path,
+                          const char *cookie, const char *origin, const char *body,
+                          unsigned char id_byte, Response *resp) {
+        unsigned char fresh[HTTP_SESSION_ID_SIZE];
+        Request req;
+
+        memset(fresh, id_byte, sizeof fresh);
+        http_response_done(resp);
+        *resp = (Response) {};
+        http_request_init(&req, method, path);
+        req.host = "localhost:9573";
+        req.accept = "text/html,application/xhtml+xml";
+        req.cookie = cookie;
+        req.origin = origin;
+        if (http_access_is_login_path(path))
+                http_access_login(a, &req, streq(method, "POST"), body ? body : "",
+                                  body ? strlen(body) : 0, fresh, resp);
+        else
+                http_dispatch(&http_host_routes, a, ctx, &req, resp);
+        http_request_done(&req);
+        return resp->status;
+}
+
+static void test_login(void **state) {
+        State *st = fixture_state_new(2, false);
+        HttpContext ctx = { .state = st };
+        HttpSessions sessions = {};
+        HttpAccess a = { .token = TOKEN, .loopback_only = true, .sessions = &sessions,
+                         .now_usec = 1000 };
+        Response resp = {};
+        char cookie[128], *v;
+        (void) state;
+
+        /* a browser without a session is sent to the form; a script gets the 401 */
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", NULL, NULL, NULL, 0, &resp), 303);
+        assert_string_equal(resp.location, HTTP_LOGIN_PATH);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/login", NULL, NULL, NULL, 0, &resp), 200);
+        assert_non_null(strstr(resp.static_body, "name=\"token\""));
+        /* a wrong token, a cross-site form, a GET logout */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL, "token=nope", 1,
+                                   &resp),
+                         401);
+        assert_null(resp.set_cookie);
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://evil.example",
+                                   "token=" TOKEN_FORM, 1, &resp),
+                         403);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/logout", NULL, NULL, NULL, 0, &resp), 405);
+        /* the right token (form-encoded): a session cookie, HttpOnly, SameSite=Strict */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://localhost:9573",
+                                   "x=1&token=" TOKEN_FORM "&y=2", 0xab, &resp),
+                         303);
+        assert_non_null(resp.set_cookie);
+        assert_true(startswith(resp.set_cookie, "exposured=abababab"));
+        assert_non_null(strstr(resp.set_cookie, "; HttpOnly; SameSite=Strict; Max-Age=43200"));
+        assert_null(strstr(resp.set_cookie, "Secure"));
+        (void) snprintf(cookie, sizeof cookie, "other=1; %.*s", (int) strcspn(resp.set_cookie, ";"),
+                        resp.set_cookie);
+        /* with it: the dashboard and the API, and the logged-in page */
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 200);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/api/v1/units", cookie, NULL, NULL, 0,
+                                   &resp),
+                         200);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/login", cookie, NULL, NULL, 0, &resp), 200);
+        assert_non_null(strstr(resp.static_body, "id=\"logout\""));
+        /* a forged or truncated id is nothing */
+        v = strstr(cookie, "exposured=") + strlen("exposured=");
+        v[5] = v[5] == 'a' ? 'b' : 'a';
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        v[5] = 'b';
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", "exposured=abab", NULL, NULL, 0, &resp),
+                         303);
+        /* expiry */
+        a.now_usec += HTTP_SESSION_USEC;
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        a.now_usec -= HTTP_SESSION_USEC;
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 200);
+        /* logout revokes it on the server, not just in the browser */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/logout", cookie, NULL, NULL, 0, &resp),
+                         303);
+        assert_true(startswith(resp.set_cookie, "exposured=; "));
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        /* the Host check comes first */
+        Request req;
+        http_request_init(&req, "GET", "/login");
+        req.host = "evil.example";
+        http_response_done(&resp);
+        resp = (Response) {};
+        http_access_login(&a, &req, false, "", 0, (unsigned char[HTTP_SESSION_ID_SIZE]) {}, &resp);
+        assert_int_equal(resp.status, 421);
+        http_request_done(&req);
+        /* TLS: Secure and __Host- */
+        a.secure = true;
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL, "token=" TOKEN_FORM, 7,
+                                   &resp),
+                         303);
+        assert_true(startswith(resp.set_cookie, "__Host-exposured=0707"));
+        assert_true(endswith(resp.set_cookie, "; Secure"));
+        /* more logins than slots: the oldest goes, nothing breaks */
+        for (unsigned i = 0; i < HTTP_SESSIONS_MAX + 5; i++) {
+                a.now_usec++;
+                assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL,
+                                           "token=" TOKEN_FORM, (unsigned char) i, &resp),
+                                 303);
+        }
+        http_response_done(&resp);
+        fixture_state_free(st);
 }
 
 /* ---- real servers, plain HTTP ---- */
@@ -697,6 +809,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_host_loopback),
                 cmocka_unit_test(test_dispatch),
+                cmocka_unit_test(test_login),
                 cmocka_unit_test(test_server_host),
                 cmocka_unit_test(test_server_token),
                 cmocka_unit_test(test_tls),
