@@ -225,6 +225,7 @@ bool http_access_check(const HttpAccess *a, const Request *req, Response *resp) 
 #define PAGE_HEAD                                                                              \
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"                    \
         "<meta name=\"viewport\" content=\"width=device-width\">"                               \
+        "<link rel=\"icon\" href=\"data:,\">" /* no /favicon.ico 401 before the login */         \
         "<title>exposured: log in</title></head>\n<body><main><h1>exposured</h1>\n"
 #define PAGE_FORM                                                                              \
         "<form method=\"post\" action=\"" HTTP_LOGIN_PATH "\">"                                 \
@@ -260,12 +261,17 @@ static void redirect(Response *resp, const char *to) {
         buf_putc(&resp->body, '\n');
 }
 
-/* A cross-site form posts with the attacker's Origin; ours is scheme://Host. No Origin (old
- * browsers, curl) passes: the cookie is SameSite=Strict anyway. */
+/* Is this POST from one of our own pages? Browsers say so in Sec-Fetch-Site ("same-origin";
+ * "none": typed by the user). Without it, the Origin must be ours (scheme://Host); with our
+ * Referrer-Policy: no-referrer, browsers send "Origin: null", which tells nothing. Neither
+ * (old browsers, curl) passes: the cookie is SameSite=Strict anyway, and logging someone in
+ * needs the token. */
 static bool same_origin(const HttpAccess *a, const Request *req) {
         const char *o = req->origin;
 
-        if (!o)
+        if (req->fetch_site)
+                return streq(req->fetch_site, "same-origin") || streq(req->fetch_site, "none");
+        if (!o || streq(o, "null"))
                 return true;
         if (!req->host)
                 return false;

@@ -52,6 +52,7 @@ typedef struct Request {
         const char *authorization;             /* Authorization header or NULL (borrowed) */
         const char *cookie;                    /* Cookie header or NULL (borrowed) */
         const char *origin;                    /* Origin header or NULL (borrowed) */
+        const char *fetch_site;                /* Sec-Fetch-Site header or NULL (borrowed) */
         unsigned error;                        /* 400/404/414 found while parsing, else 0 */
         const char *error_message;             /* static text for error */
 } Request;

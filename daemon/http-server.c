@@ -420,6 +420,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                                         MHD_HTTP_HEADER_AUTHORIZATION);
         req.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
         req.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+        req.fetch_site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 
         http_response_reset(resp);
         if (s->sessions && http_access_is_login_path(req.path)) {

@@ -355,6 +355,9 @@ static void test_login(void **state) {
         assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://evil.example",
                                    "token=" TOKEN_FORM, 1, &resp),
                          403);
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "null", "token=" TOKEN_FORM,
+                                   1, &resp),
+                         303); /* Referrer-Policy: no-referrer makes browsers send "null" */
         assert_int_equal(login_req(&a, &ctx, "GET", "/logout", NULL, NULL, NULL, 0, &resp), 405);
         /* the right token (form-encoded): a session cookie, HttpOnly, SameSite=Strict */
         assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://localhost:9573",
