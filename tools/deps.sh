@@ -9,7 +9,8 @@ set -eu
 pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev"
 pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
-        prometheus chromium chromium-driver python3-selenium python3-prometheus-client"
+        prometheus chromium chromium-driver python3-selenium python3-prometheus-client
+        iproute2"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 
