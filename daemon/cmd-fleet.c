@@ -21,6 +21,7 @@
 #include "fleet.h"
 #include "http-server.h"
 #include "log.h"
+#include "secrets.h"
 #include "util.h"
 #include "version.h"
 
@@ -46,35 +47,10 @@ static int config_fail(const char *source, const ConfigError *e, int r) {
         return EXIT_FAILURE;
 }
 
-/* A token source -> the token (credential_free() it), or NULL for none. Logs. */
+/* A token source -> the token (credential_free() it), or NULL for none; a named source is
+ * required. Logs. */
 static int load_token(const char *key, const char *source, char **ret) {
-        _cleanup_free_ char *path = NULL;
-        char *t = NULL;
-        int r;
-
-        *ret = NULL;
-        if (!source)
-                return 0;
-        r = credential_path(source, &path);
-        if (r == -ENOENT)
-                return log_error_errno(r, "%s: credential '%s' named, but $CREDENTIALS_DIRECTORY "
-                                          "is not set (LoadCredential= in the unit).",
-                                       key, source);
-        if (r < 0)
-                return log_error_errno(r, "%s: '%s' is neither a credential name nor a path.",
-                                       key, source);
-        r = credential_read(path, CREDENTIAL_TOKEN_MAX + 2, &t, NULL);
-        if (r < 0)
-                return log_error_errno(r, "%s: failed to read '%s': %m", key, path);
-        r = credential_token_parse(t);
-        if (r < 0) {
-                credential_free(t);
-                return log_error_errno(r, "%s: '%s' is not a bearer token (1 to %u printable "
-                                          "characters, no spaces).",
-                                       key, path, CREDENTIAL_TOKEN_MAX);
-        }
-        *ret = t;
-        return 0;
+        return secrets_read_token(key, source, CONFIG_YES, ret);
 }
 
 /* A CA source -> a readable path (free it), or NULL for none. libcurl reads the file itself at

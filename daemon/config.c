@@ -894,12 +894,18 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
 
         assert(c);
         assert(path);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* Like a secret: no symlink, no FIFO or device that would hang or feed us forever. */
+        fd = credential_open(path, NULL);
         if (fd < 0) {
-                int r = -errno;
+                int r = fd;
                 if (r == -ENOENT && missing_ok)
                         return 0;
-                set_error(ret_error, 0, "cannot open: %s", strerror(-r));
+                if (r == -ELOOP)
+                        set_error(ret_error, 0, "cannot open: a symbolic link (give the file)");
+                else if (r == -EISDIR || r == -EBADFD)
+                        set_error(ret_error, 0, "cannot open: not a regular file");
+                else
+                        set_error(ret_error, 0, "cannot open: %s", strerror(-r));
                 return r;
         }
         data = xmalloc(CONFIG_FILE_MAX + 1);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "credential.h"
@@ -75,15 +76,37 @@ char *credential_free(char *s) {
         return NULL;
 }
 
-int credential_read(const char *path, size_t max, char **ret, size_t *ret_size) {
+int credential_open(const char *path, mode_t *ret_mode) {
         _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer (a FIFO as token_file hung
+         * start-up); O_NOFOLLOW: the file is the one named, not what a symlink points to. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (ret_mode)
+                *ret_mode = st.st_mode & 07777;
+        return TAKE_FD(fd);
+}
+
+int credential_read(const char *path, size_t max, char **ret, size_t *ret_size,
+                    mode_t *ret_mode) {
+        _cleanup_close_ int fd = -1;
+        mode_t mode = 0;
         char *data;
         size_t len = 0;
         ssize_t n;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = credential_open(path, &mode);
         if (fd < 0)
-                return -errno;
+                return fd;
         data = xmalloc(max + 1);
         while (len <= max && (n = read(fd, data + len, max + 1 - len)) != 0) {
                 if (n < 0) {
@@ -106,6 +129,8 @@ int credential_read(const char *path, size_t max, char **ret, size_t *ret_size) 
         *ret = data;
         if (ret_size)
                 *ret_size = len;
+        if (ret_mode)
+                *ret_mode = mode;
         return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cleanup.h"
 
@@ -27,11 +28,20 @@ bool credential_source_valid(const char *source);
  * source that is neither. Pure but for getenv(). */
 int credential_path(const char *source, char **ret);
 
-/* Read at most max bytes of path into a NUL-terminated buffer (free it with credential_free()).
- * -ENOENT (missing), -EACCES, ..., -EFBIG (more than max bytes), -EBADMSG (a NUL byte inside:
- * the text would be cut short), -ENODATA (empty). Nothing is returned on error and whatever was
- * read is wiped. */
-int credential_read(const char *path, size_t max, char **ret, size_t *ret_size);
+/* Open path for reading the way every secret and configuration file is opened: without
+ * following a symlink in its last component (-ELOOP), without blocking (a FIFO or a device never
+ * hangs start-up), and only if it is a regular file (-EISDIR for a directory, -EBADFD for a FIFO,
+ * socket or device). Returns the fd (O_NONBLOCK is harmless on regular files; the caller closes
+ * it) and, when ret_mode is not NULL, the file's permission bits. */
+int credential_open(const char *path, mode_t *ret_mode);
+
+/* Read at most max bytes of path (opened with credential_open()) into a NUL-terminated buffer
+ * (free it with credential_free()), and the file's permission bits into *ret_mode (may be NULL).
+ * -ENOENT (missing), -EACCES, -ELOOP (a symlink), -EISDIR, -EBADFD (not a regular file), ...,
+ * -EFBIG (more than max bytes), -EBADMSG (a NUL byte inside: the text would be cut short),
+ * -ENODATA (empty). Nothing is returned on error and whatever was read is wiped. */
+int credential_read(const char *path, size_t max, char **ret, size_t *ret_size,
+                    mode_t *ret_mode);
 
 /* Wipe s (up to its NUL) and free it. Accepts NULL, returns NULL. */
 char *credential_free(char *s);

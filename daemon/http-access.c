@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "http-access.h"
@@ -84,18 +86,13 @@ static bool host_allowed(const HttpAccess *a, const char *host) {
         return false;
 }
 
-/* Does authorization ("Bearer <token>") carry token? The comparison runs over HTTP_TOKEN_MAX
- * bytes whatever the lengths and has no early exit: its time tells nothing about the token, not
- * even its length. Only a header longer than any token is refused at once. */
-static bool bearer_matches(const char *token, const char *authorization) {
+/* Is given the token? The comparison runs over HTTP_TOKEN_MAX bytes whatever the lengths and
+ * has no early exit: its time tells nothing about the token, not even its length. Only a guess
+ * longer than any token is refused at once. */
+static bool token_matches(const char *token, const char *given) {
         size_t tlen = strlen(token), glen;
-        const char *given;
         unsigned diff;
 
-        if (strncasecmp(authorization, "Bearer ", 7) != 0)
-                return false;
-        given = authorization + 7;
-        given += strspn(given, " ");
         glen = strnlen(given, HTTP_TOKEN_MAX + 1);
         if (glen > HTTP_TOKEN_MAX)
                 return false;
@@ -111,6 +108,84 @@ static bool bearer_matches(const char *token, const char *authorization) {
         return diff == 0;
 }
 
+/* Does authorization ("Bearer <token>") carry token? */
+static bool bearer_matches(const char *token, const char *authorization) {
+        const char *given;
+
+        if (strncasecmp(authorization, "Bearer ", 7) != 0)
+                return false;
+        given = authorization + 7;
+        given += strspn(given, " ");
+        return token_matches(token, given);
+}
+
+/* ---- browser sessions ---- */
+
+static int unhex_digit(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1; /* we write lower case only */
+}
+
+static const char *cookie_name(const HttpAccess *a) {
+        /* __Host-: browsers only take it over HTTPS, for Path=/, without Domain (RFC 6265bis) */
+        return a->secure ? "__Host-exposured" : "exposured";
+}
+
+/* The session id in a Cookie header ("a=b; exposured=<64 hex digits>; c=d"), or false. */
+static bool cookie_session(const HttpAccess *a, const char *cookie,
+                           unsigned char ret[HTTP_SESSION_ID_SIZE]) {
+        const char *name = cookie_name(a);
+        size_t nlen = strlen(name);
+
+        for (const char *p = cookie; p && *p;) {
+                p += strspn(p, " ;");
+                if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+                        const char *v = p + nlen + 1;
+                        for (size_t i = 0; i < HTTP_SESSION_ID_SIZE; i++) {
+                                int hi = unhex_digit(v[2 * i]);
+                                int lo = hi >= 0 ? unhex_digit(v[2 * i + 1]) : -1;
+                                if (hi < 0 || lo < 0)
+                                        return false;
+                                ret[i] = (unsigned char) (hi * 16 + lo);
+                        }
+                        return v[2 * HTTP_SESSION_ID_SIZE] == 0 ||
+                               v[2 * HTTP_SESSION_ID_SIZE] == ';';
+                }
+                p = strchr(p, ';');
+        }
+        return false;
+}
+
+/* The live slot holding id, or NULL. Every slot is compared in full (no early exit). */
+static HttpSession *session_find(const HttpAccess *a, const unsigned char *id) {
+        HttpSession *found = NULL;
+
+        for (size_t i = 0; i < HTTP_SESSIONS_MAX; i++) {
+                HttpSession *s = &a->sessions->slots[i];
+                unsigned diff = 0;
+                for (size_t k = 0; k < HTTP_SESSION_ID_SIZE; k++)
+                        diff |= (unsigned) (s->id[k] ^ id[k]);
+                if (diff == 0 && s->expires_usec > a->now_usec)
+                        found = s;
+        }
+        return found;
+}
+
+static bool session_valid(const HttpAccess *a, const Request *req) {
+        unsigned char id[HTTP_SESSION_ID_SIZE];
+
+        return a->sessions && req->cookie && cookie_session(a, req->cookie, id) &&
+               session_find(a, id);
+}
+
+static bool wants_html(const Request *req) {
+        return (req->method == HTTP_GET || req->method == HTTP_HEAD) && req->accept &&
+               strstr(req->accept, "text/html");
+}
+
 bool http_access_check(const HttpAccess *a, const Request *req, Response *resp) {
         /* JSON errors whatever the path: the clients that get them are scripts and scrapers, or
          * an attacker. */
@@ -118,6 +193,15 @@ bool http_access_check(const HttpAccess *a, const Request *req, Response *resp) 
                 http_respond_error(resp, HTTP_FORMAT_JSON, 421,
                                    "Host not allowed: use localhost or an address in "
                                    "allowed_hosts (DNS-rebinding defence)");
+                return false;
+        }
+        if (a->token && !req->authorization && session_valid(a, req))
+                return true;
+        if (a->token && !req->authorization && a->sessions && wants_html(req)) {
+                resp->status = 303;
+                resp->location = xstrdup(HTTP_LOGIN_PATH);
+                resp->content_type = HTTP_CT_TEXT;
+                buf_puts(&resp->body, "Log in at " HTTP_LOGIN_PATH "\n");
                 return false;
         }
         if (a->token && !req->authorization) {
@@ -132,4 +216,140 @@ bool http_access_check(const HttpAccess *a, const Request *req, Response *resp) 
                 return false;
         }
         return true;
+}
+
+/* ---- the login pages ---- */
+
+/* Static pages, no client input in them: the form posts the token once; the cookie does the
+ * rest. No style or script (the CSP forbids inline ones, and /static/ needs the session). */
+#define PAGE_HEAD                                                                              \
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"                    \
+        "<meta name=\"viewport\" content=\"width=device-width\">"                               \
+        "<link rel=\"icon\" href=\"data:,\">" /* no /favicon.ico 401 before the login */         \
+        "<title>exposured: log in</title></head>\n<body><main><h1>exposured</h1>\n"
+#define PAGE_FORM                                                                              \
+        "<form method=\"post\" action=\"" HTTP_LOGIN_PATH "\">"                                 \
+        "<label for=\"token\">Access token</label> "                                          \
+        "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" " \
+        "required autofocus> <button id=\"login\" type=\"submit\">Log in</button></form>\n"
+#define PAGE_TAIL "</main></body></html>\n"
+
+static const char page_login[] = PAGE_HEAD PAGE_FORM PAGE_TAIL;
+static const char page_wrong[] =
+        PAGE_HEAD "<p id=\"error\" role=\"alert\">Wrong token.</p>\n" PAGE_FORM PAGE_TAIL;
+static const char page_in[] =
+        PAGE_HEAD "<p>You are logged in. <a id=\"dashboard\" href=\"/\">Dashboard</a></p>\n"
+        "<form method=\"post\" action=\"" HTTP_LOGOUT_PATH "\">"
+        "<button id=\"logout\" type=\"submit\">Log out</button></form>\n" PAGE_TAIL;
+
+bool http_access_is_login_path(const char *path) {
+        return path && (streq(path, HTTP_LOGIN_PATH) || streq(path, HTTP_LOGOUT_PATH));
+}
+
+static void page(Response *resp, unsigned status, const char *html, size_t size) {
+        resp->status = status;
+        resp->content_type = HTTP_CT_HTML;
+        resp->static_body = html;
+        resp->static_size = size;
+}
+
+static void redirect(Response *resp, const char *to) {
+        resp->status = 303;
+        resp->location = xstrdup(to);
+        resp->content_type = HTTP_CT_TEXT;
+        buf_puts(&resp->body, to);
+        buf_putc(&resp->body, '\n');
+}
+
+/* Is this POST from one of our own pages? Browsers say so in Sec-Fetch-Site ("same-origin";
+ * "none": typed by the user). Without it, the Origin must be ours (scheme://Host); with our
+ * Referrer-Policy: no-referrer, browsers send "Origin: null", which tells nothing. Neither
+ * (old browsers, curl) passes: the cookie is SameSite=Strict anyway, and logging someone in
+ * needs the token. */
+static bool same_origin(const HttpAccess *a, const Request *req) {
+        const char *o = req->origin;
+
+        if (req->fetch_site)
+                return streq(req->fetch_site, "same-origin") || streq(req->fetch_site, "none");
+        if (!o || streq(o, "null"))
+                return true;
+        if (!req->host)
+                return false;
+        if (!startswith(o, a->secure ? "https://" : "http://"))
+                return false;
+        o += a->secure ? 8 : 7;
+        return strcasecmp(o, req->host) == 0;
+}
+
+static void set_cookie(const HttpAccess *a, Response *resp, const char *value, uint64_t max_age) {
+        Buf b = {};
+
+        buf_printf(&b, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%" PRIu64 "%s",
+                   cookie_name(a), value, max_age, a->secure ? "; Secure" : "");
+        free(resp->set_cookie);
+        resp->set_cookie = buf_steal(&b);
+}
+
+void http_access_login(const HttpAccess *a, const Request *req, bool post, const char *body,
+                       size_t body_len, const unsigned char fresh_id[HTTP_SESSION_ID_SIZE],
+                       Response *resp) {
+        unsigned char id[HTTP_SESSION_ID_SIZE];
+        bool logout = streq(req->path, HTTP_LOGOUT_PATH);
+
+        resp->status = 200;
+        if (!host_allowed(a, req->host))
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 421,
+                                          "Host not allowed: use localhost or an address in "
+                                          "allowed_hosts (DNS-rebinding defence)");
+        if (!a->token || !a->sessions)
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 404, "no such path");
+        if (!post && (req->method == HTTP_OTHER || logout)) {
+                http_respond_error(resp, HTTP_FORMAT_HTML, 405,
+                                   logout ? "method not allowed: use POST" :
+                                            "method not allowed: use GET, HEAD or POST");
+                resp->allow = logout ? "POST" : "GET, HEAD, POST";
+                return;
+        }
+        if (!post)
+                return session_valid(a, req) ? page(resp, 200, page_in, sizeof page_in - 1) :
+                                               page(resp, 200, page_login, sizeof page_login - 1);
+        if (!same_origin(a, req))
+                return http_respond_error(resp, HTTP_FORMAT_HTML, 403,
+                                          "cross-site form refused");
+        if (logout) {
+                if (req->cookie && cookie_session(a, req->cookie, id)) {
+                        HttpSession *s = session_find(a, id);
+                        if (s)
+                                *s = (HttpSession) {};
+                }
+                set_cookie(a, resp, "", 0);
+                return redirect(resp, HTTP_LOGIN_PATH);
+        }
+
+        char *given = NULL;
+        bool ok = http_form_value(body, body_len, "token", &given) >= 0 &&
+                  token_matches(a->token, given);
+        if (given) {
+                explicit_bzero(given, strlen(given));
+                free(given);
+        }
+        if (!ok)
+                return page(resp, 401, page_wrong, sizeof page_wrong - 1);
+
+        /* a free or expired slot, else the one that expires first */
+        HttpSession *slot = &a->sessions->slots[0];
+        for (size_t i = 0; i < HTTP_SESSIONS_MAX; i++)
+                if (a->sessions->slots[i].expires_usec < slot->expires_usec)
+                        slot = &a->sessions->slots[i];
+        memcpy(slot->id, fresh_id, HTTP_SESSION_ID_SIZE);
+        slot->expires_usec = a->now_usec + HTTP_SESSION_USEC;
+
+        char hex[2 * HTTP_SESSION_ID_SIZE + 1];
+        for (size_t i = 0; i < HTTP_SESSION_ID_SIZE; i++) {
+                hex[2 * i] = "0123456789abcdef"[fresh_id[i] >> 4];
+                hex[2 * i + 1] = "0123456789abcdef"[fresh_id[i] & 15];
+        }
+        hex[sizeof hex - 1] = 0;
+        set_cookie(a, resp, hex, HTTP_SESSION_USEC / 1000000);
+        redirect(resp, "/");
 }

@@ -132,6 +132,20 @@ const char *http_request_arg(const Request *req, const char *key) {
         return NULL;
 }
 
+int http_form_value(const char *body, size_t len, const char *key, char **ret) {
+        size_t klen = strlen(key), i = 0;
+
+        while (i < len) {
+                const char *field = body + i, *amp = memchr(field, '&', len - i);
+                size_t n = amp ? (size_t) (amp - field) : len - i;
+
+                if (n > klen && field[klen] == '=' && memcmp(field, key, klen) == 0)
+                        return decode(field + klen + 1, n - klen - 1, true, ret);
+                i += n + 1;
+        }
+        return -ENOENT;
+}
+
 /* ---- responses ---- */
 
 void http_response_reset(Response *resp) {
@@ -139,6 +153,7 @@ void http_response_reset(Response *resp) {
 
         free(resp->location);
         free(resp->etag);
+        free(resp->set_cookie);
         buf_clear(&body);
         *resp = (Response) { .body = body };
 }

@@ -50,6 +50,9 @@ typedef struct Request {
         const char *if_none_match;             /* If-None-Match header or NULL (borrowed) */
         const char *host;                      /* Host header or NULL (borrowed) */
         const char *authorization;             /* Authorization header or NULL (borrowed) */
+        const char *cookie;                    /* Cookie header or NULL (borrowed) */
+        const char *origin;                    /* Origin header or NULL (borrowed) */
+        const char *fetch_site;                /* Sec-Fetch-Site header or NULL (borrowed) */
         unsigned error;                        /* 400/404/414 found while parsing, else 0 */
         const char *error_message;             /* static text for error */
 } Request;
@@ -69,6 +72,7 @@ typedef struct Response {
         char *location;                /* owned; Location of a redirect */
         char *etag;                    /* owned */
         const char *www_authenticate;  /* static; the WWW-Authenticate header of a 401 */
+        char *set_cookie;              /* owned; a Set-Cookie header (the login session) */
         bool vary_accept;
         HttpDeferFunc defer;           /* set by the server before dispatch, else NULL: how */
         void *defer_userdata;          /* http_response_defer() suspends the connection */
@@ -101,6 +105,10 @@ HttpDeferred *http_response_defer(Response *resp);
 Response *http_deferred_response(HttpDeferred *d);
 /* Send the deferred response; d is invalid afterwards. */
 void http_deferred_finish(HttpDeferred *d);
+/* The decoded value of field key in an application/x-www-form-urlencoded body of len bytes
+ * (a login form), in a buffer the caller wipes and frees; -ENOENT when absent, -EINVAL when
+ * malformed (bad percent-encoding, %00). */
+int http_form_value(const char *body, size_t len, const char *key, char **ret);
 
 /* Forget everything (status, headers, body) but keep the body's memory for the next request. */
 void http_response_reset(Response *resp);

@@ -12,12 +12,16 @@
  * which copies them into GnuTLS at start and never reads them again, so the caller wipes its
  * copies as soon as http_server_new() returns. */
 #include <arpa/inet.h>
+#include <assert.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -25,6 +29,8 @@
 #include "http-server.h"
 #include "log.h"
 #include "util.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
 
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -61,6 +67,52 @@ static ListenAddress listen_default(void) {
         return a;
 }
 
+/* ---- connections and shared bodies ---- */
+
+/* Is fd (listening or accepted) bound to 127.0.0.0/8 or ::1 (only this machine can reach it)? */
+static bool fd_is_loopback(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return false;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                return IN6_IS_ADDR_LOOPBACK(a) ||
+                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        }
+        return false; /* AF_UNIX: behind a proxy that passes its own Host */
+}
+
+
+/* What we know of one client connection (MHD's socket context). */
+typedef struct Conn {
+        struct Conn *prev, *next;
+        int fd;                  /* MHD's; we only shutdown() it to evict */
+        unsigned char peer[8];   /* IPv4 address, or the /64 of an IPv6 one (v4-mapped: v4) */
+        size_t peer_len;         /* 0: no per-address limit (AF_UNIX: a proxy on this host) */
+        bool loopback;           /* arrived on a loopback address: keep the Host check */
+        bool reading;            /* reading a request head (or idle between requests) */
+        bool evicted;            /* shut down by us; MHD closes it on its next run */
+        uint64_t since;          /* when the current head began (CLOCK_MONOTONIC) */
+} Conn;
+
+/* A response body shared by every connection that sends the same bytes: rendered once per
+ * request (one at a time: one thread), then deduplicated by content, so N slow readers of the
+ * dashboard hold one copy, not N. Freed by MHD's free callback when the last response goes.
+ * Limit: N different large bodies alive at once are N copies (bounded by the connection
+ * limit times the largest body). */
+typedef struct SharedBody {
+        struct SharedBody *prev, *next;
+        HttpServer *server;
+        unsigned refs;
+        uint64_t hash;
+        size_t size;
+        char *data;
+} SharedBody;
+
 /* ---- MHD glue ---- */
 
 typedef struct Listener {
@@ -81,65 +133,148 @@ struct HttpServer {
         Listener *listeners;
         size_t n_listeners;
         Response resp;     /* reused between requests: its body Buf keeps its memory */
+        bool tls;
+        Conn *conns;       /* every open connection, all listeners */
+        unsigned per_ip_limit, readers_limit;
+        uint64_t head_deadline_usec;
+        sd_event_source *deadline_timer;
+        SharedBody *bodies; /* bodies in flight */
+        HttpSessions *sessions; /* browser logins, with a token only */
         HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value) {
-        (void) kind;
-        http_request_add_arg(cls, key, value);
+/* What MHD's per-request context (*con_cls) points to: a login form being received, or a
+ * deferred answer. Both structs start with their kind. */
+typedef enum RequestContextKind {
+        REQUEST_LOGIN = 1,
+        REQUEST_DEFERRED,
+} RequestContextKind;
+
+/* A login form being received (MHD's per-request context for POST /login, /logout). */
+typedef struct LoginBody {
+        RequestContextKind kind; /* REQUEST_LOGIN */
+        char data[HTTP_LOGIN_BODY_MAX];
+        size_t len;
+        bool too_big;
+} LoginBody;
+
+static uint64_t now_usec(HttpServer *s) {
+        uint64_t now;
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &now) < 0)
+                now = now_monotonic_usec();
+        return now;
+}
+
+/* The address a per-client limit counts: IPv4, or IPv6 cut to its /64 (one host usually has a
+ * whole /64: counting single addresses would let it open 2^64 connections). */
+static size_t peer_key(const struct sockaddr *sa, unsigned char key[static 8]) {
+        if (!sa)
+                return 0;
+        if (sa->sa_family == AF_INET) {
+                memcpy(key, &((const struct sockaddr_in *) (const void *) sa)->sin_addr, 4);
+                return 4;
+        }
+        if (sa->sa_family == AF_INET6) {
+                const struct in6_addr *a =
+                        &((const struct sockaddr_in6 *) (const void *) sa)->sin6_addr;
+                if (IN6_IS_ADDR_V4MAPPED(a)) {
+                        memcpy(key, a->s6_addr + 12, 4);
+                        return 4;
+                }
+                memcpy(key, a->s6_addr, 8);
+                return 8;
+        }
+        return 0;
+}
+
+/* Close c without waiting for MHD's idle timeout: after shutdown() the socket reads EOF, which
+ * wakes MHD's epoll set, and MHD closes the connection itself (MHD owns the fd). */
+static void conn_evict(Conn *c) {
+        if (c->evicted)
+                return;
+        (void) shutdown(c->fd, SHUT_RDWR);
+        c->evicted = true;
+        c->reading = false;
+}
+
+/* MHD's accept policy, before a connection exists: refuse one address's excess; make room among
+ * the connections still reading a head by evicting the oldest (it has had the longest time). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+        HttpServer *s = cls;
+        unsigned char key[8];
+        size_t n = peer_key(addr, key);
+        unsigned same = 0, reading = 0;
+        Conn *oldest = NULL;
+
+        (void) addrlen;
+        for (Conn *c = s->conns; c; c = c->next) {
+                if (c->evicted)
+                        continue;
+                if (n > 0 && c->peer_len == n && memcmp(c->peer, key, n) == 0)
+                        same++;
+                if (c->reading) {
+                        reading++;
+                        if (!oldest || c->since < oldest->since)
+                                oldest = c;
+                }
+        }
+        if (same >= s->per_ip_limit) {
+                log_debug("Refusing a connection: %u from that address already", same);
+                return MHD_NO;
+        }
+        if (reading >= s->readers_limit && oldest) {
+                log_debug("Closing the oldest of %u connections still reading a request", reading);
+                conn_evict(oldest);
+        }
         return MHD_YES;
 }
 
-static enum MHD_Result add_header(struct MHD_Response *r, const char *name, const char *value) {
-        return MHD_add_response_header(r, name, value);
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+        HttpServer *s = cls;
+        const union MHD_ConnectionInfo *fd_info, *addr_info;
+        Conn *c;
+
+        if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+                c = *socket_context;
+                if (!c)
+                        return;
+                if (c->prev)
+                        c->prev->next = c->next;
+                else
+                        s->conns = c->next;
+                if (c->next)
+                        c->next->prev = c->prev;
+                free(c);
+                *socket_context = NULL;
+                return;
+        }
+        fd_info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        addr_info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        c = xcalloc(1, sizeof *c);
+        c->fd = fd_info ? fd_info->connect_fd : -1;
+        c->peer_len = addr_info ? peer_key(addr_info->client_addr, c->peer) : 0;
+        c->loopback = c->fd >= 0 && fd_is_loopback(c->fd);
+        c->reading = true;
+        c->since = now_usec(s);
+        c->next = s->conns;
+        if (s->conns)
+                s->conns->prev = c;
+        s->conns = c;
+        *socket_context = c;
 }
 
-/* Build and queue resp on c. */
-static enum MHD_Result queue(struct MHD_Connection *c, const Response *resp) {
-        struct MHD_Response *r;
-        enum MHD_Result ok;
-
-        if (resp->static_body)
-                /* Embedded, read-only and never freed: MHD only reads a PERSISTENT buffer. */
-                r = MHD_create_response_from_buffer(resp->static_size,
-                                                    (void *) (uintptr_t) resp->static_body,
-                                                    MHD_RESPMEM_PERSISTENT);
-        else if (resp->body.len > 0)
-                r = MHD_create_response_from_buffer(resp->body.len, resp->body.data,
-                                                    MHD_RESPMEM_MUST_COPY);
-        else
-                r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        if (!r)
-                return MHD_NO;
-        if (resp->content_type)
-                (void) add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
-        (void) add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-                          resp->cache_control ? resp->cache_control : "no-store");
-        (void) add_header(r, "Content-Security-Policy", CSP);
-        (void) add_header(r, "X-Content-Type-Options", "nosniff");
-        (void) add_header(r, "Referrer-Policy", "no-referrer");
-        (void) add_header(r, "X-Frame-Options", "DENY");
-        (void) add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-        if (resp->allow)
-                (void) add_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
-        if (resp->location)
-                (void) add_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
-        if (resp->etag)
-                (void) add_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
-        if (resp->www_authenticate)
-                (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
-        if (resp->vary_accept)
-                (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-        ok = MHD_queue_response(c, resp->status, r);
-        MHD_destroy_response(r);
-        return ok;
+static Conn *conn_of(struct MHD_Connection *connection) {
+        const union MHD_ConnectionInfo *i =
+                MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return i ? i->socket_context : NULL;
 }
 
 /* A deferred answer (http_response_defer()): the connection is suspended until the handler
  * calls http_deferred_finish(); MHD then calls on_request() again for the same request, with
  * the HttpDeferred in *con_cls, and the response is queued. Freed by on_completed(). */
 struct HttpDeferred {
+        RequestContextKind kind; /* REQUEST_DEFERRED */
         HttpServer *server;
         struct MHD_Connection *connection;
         Response resp;
@@ -159,6 +294,7 @@ static HttpDeferred *defer_request(Response *resp, void *userdata) {
         HttpDeferred *d = xcalloc(1, sizeof(*d));
 
         (void) resp;
+        d->kind = REQUEST_DEFERRED;
         d->server = x->server;
         d->connection = x->connection;
         d->resp.status = 200;
@@ -184,13 +320,7 @@ void http_deferred_finish(HttpDeferred *d) {
                 d->server->listeners[i].wake = true;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
-        HttpDeferred *d = *con_cls;
-
-        (void) cls, (void) c, (void) toe;
-        if (!d)
-                return;
+static void deferred_free(HttpDeferred *d) {
         if (d->prev)
                 d->prev->next = d->next;
         else
@@ -199,7 +329,174 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                 d->next->prev = d->prev;
         http_response_done(&d->resp);
         free(d);
+}
+
+/* A request answered (or abandoned): the connection waits for the next head, on a new clock. */
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        HttpServer *s = cls;
+        Conn *c = conn_of(connection);
+
+        (void) toe;
+        if (*con_cls && *(RequestContextKind *) *con_cls == REQUEST_DEFERRED)
+                deferred_free(*con_cls);
+        else if (*con_cls) {
+                /* a login form abandoned half-way: it may hold part of the token */
+                explicit_bzero(*con_cls, sizeof(LoginBody));
+                free(*con_cls);
+        }
         *con_cls = NULL;
+        if (c && !c->evicted) {
+                c->reading = true;
+                c->since = now_usec(s);
+        }
+}
+
+/* Arm the deadline timer for the oldest head still being read, or switch it off. */
+static void deadline_rearm(HttpServer *s) {
+        uint64_t first = UINT64_MAX;
+
+        for (Conn *c = s->conns; c; c = c->next)
+                if (c->reading && c->since < first)
+                        first = c->since;
+        if (!s->deadline_timer)
+                return;
+        if (first == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(s->deadline_timer, first + s->head_deadline_usec);
+        (void) sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
+        HttpServer *s = userdata;
+        uint64_t now = now_usec(s);
+
+        (void) src, (void) usec;
+        for (Conn *c = s->conns; c; c = c->next)
+                if (c->reading && c->since + s->head_deadline_usec <= now) {
+                        log_debug("Closing a connection: no complete request head in %" PRIu64
+                                  " s", s->head_deadline_usec / USEC_PER_SEC);
+                        conn_evict(c);
+                }
+        deadline_rearm(s);
+        return 0;
+}
+
+static uint64_t fnv1a(const char *p, size_t n) {
+        uint64_t h = 14695981039346656037ULL;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) p[i]) * 1099511628211ULL;
+        return h;
+}
+
+/* The shared copy of b's bytes, with one more reference: an existing one with the same bytes, or
+ * a new one that takes b's memory. b is left empty either way. */
+static SharedBody *body_share(HttpServer *s, Buf *b) {
+        uint64_t h = fnv1a(b->data, b->len);
+        SharedBody *sb;
+
+        for (sb = s->bodies; sb; sb = sb->next)
+                if (sb->hash == h && sb->size == b->len &&
+                    memcmp(sb->data, b->data, b->len) == 0) {
+                        sb->refs++;
+                        buf_clear(b); /* keeps its memory for the next render */
+                        return sb;
+                }
+        sb = xcalloc(1, sizeof *sb);
+        sb->server = s;
+        sb->refs = 1;
+        sb->hash = h;
+        sb->size = b->len;
+        /* A Buf has up to twice the room it needs: give the rest back (mremap for big ones). */
+        sb->data = xrealloc(buf_steal(b), sb->size + 1);
+        sb->next = s->bodies;
+        if (s->bodies)
+                s->bodies->prev = sb;
+        s->bodies = sb;
+        return sb;
+}
+
+/* MHD's free callback: the response that held a reference is gone. */
+static void body_unref(void *cls) {
+        SharedBody *sb = cls;
+
+        if (--sb->refs > 0)
+                return;
+        if (sb->prev)
+                sb->prev->next = sb->next;
+        else
+                sb->server->bodies = sb->next;
+        if (sb->next)
+                sb->next->prev = sb->prev;
+        free(sb->data);
+        free(sb);
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+        (void) kind;
+        http_request_add_arg(cls, key, value);
+        return MHD_YES;
+}
+
+static enum MHD_Result add_header(struct MHD_Response *r, const char *name, const char *value) {
+        return MHD_add_response_header(r, name, value);
+}
+
+/* Build and queue resp on c (a large body is shared, see SharedBody). */
+static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *resp) {
+        struct MHD_Response *r;
+        enum MHD_Result ok;
+
+        if (resp->static_body)
+                /* Embedded, read-only and never freed: MHD only reads a PERSISTENT buffer. */
+                r = MHD_create_response_from_buffer(resp->static_size,
+                                                    (void *) (uintptr_t) resp->static_body,
+                                                    MHD_RESPMEM_PERSISTENT);
+        else if (resp->body.len >= HTTP_SHARED_BODY_MIN) {
+                SharedBody *sb = body_share(s, &resp->body);
+                r = MHD_create_response_from_buffer_with_free_callback_cls(sb->size, sb->data,
+                                                                           body_unref, sb);
+                if (!r)
+                        body_unref(sb);
+        } else if (resp->body.len > 0)
+                r = MHD_create_response_from_buffer(resp->body.len, resp->body.data,
+                                                    MHD_RESPMEM_MUST_COPY);
+        else
+                r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+                return MHD_NO;
+        if (resp->content_type)
+                (void) add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        (void) add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                          resp->cache_control ? resp->cache_control : "no-store");
+        (void) add_header(r, "Content-Security-Policy", CSP);
+        (void) add_header(r, "X-Content-Type-Options", "nosniff");
+        (void) add_header(r, "Referrer-Policy", "no-referrer");
+        (void) add_header(r, "X-Frame-Options", "DENY");
+        (void) add_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+        if (s->tls)
+                /* RFC 6797: browsers that saw it once never try plain HTTP here again. No
+                 * includeSubDomains: the other names on this host are not ours to decide. */
+                (void) add_header(r, "Strict-Transport-Security", "max-age=31536000");
+        if (resp->allow)
+                (void) add_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+        if (resp->location)
+                (void) add_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+        if (resp->etag)
+                (void) add_header(r, MHD_HTTP_HEADER_ETAG, resp->etag);
+        if (resp->www_authenticate)
+                (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
+        if (resp->vary_accept)
+                (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+        if (resp->set_cookie)
+                (void) add_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
+
+        ok = MHD_queue_response(c, resp->status, r);
+        MHD_destroy_response(r);
+        return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -208,19 +505,47 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   void **con_cls) {
         HttpServer *s = cls;
         Response *resp = &s->resp;
+        Conn *conn = conn_of(c);
+        HttpAccess access = s->access;
+        RequestContextKind *kind = *con_cls;
+        LoginBody *login = kind && *kind == REQUEST_LOGIN ? *con_cls : NULL;
         DeferContext dc = { s, c, con_cls };
+        bool post = streq(method, "POST");
         enum MHD_Result ok;
         Request req;
 
-        (void) version, (void) upload_data, (void) upload_data_size;
-
-        if (*con_cls) {
+        (void) version;
+        if (kind && *kind == REQUEST_DEFERRED) {
                 /* resumed: the deferred answer is ready */
                 HttpDeferred *d = *con_cls;
                 if (!d->finished)
                         return MHD_YES;
                 log_debug("%s %s -> %u (deferred)", method, url, d->resp.status);
-                return queue(c, &d->resp);
+                return queue(s, c, &d->resp);
+        }
+        if (conn) {
+                conn->reading = false; /* the head is complete */
+                access.loopback_only = conn->loopback;
+        }
+        access.now_usec = now_usec(s);
+
+        /* The login form is the one body we take: collect it (bounded) before answering. */
+        if (!login && post && s->sessions && http_access_is_login_path(url)) {
+                login = xcalloc(1, sizeof(LoginBody));
+                login->kind = REQUEST_LOGIN;
+                *con_cls = login;
+                return MHD_YES;
+        }
+        if (login && *upload_data_size > 0) {
+                size_t n = *upload_data_size;
+                if (login->len + n > sizeof login->data)
+                        login->too_big = true;
+                else {
+                        memcpy(login->data + login->len, upload_data, n);
+                        login->len += n;
+                }
+                *upload_data_size = 0;
+                return MHD_YES;
         }
 
         http_request_init(&req, method, url);
@@ -231,20 +556,42 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         req.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                         MHD_HTTP_HEADER_AUTHORIZATION);
+        req.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+        req.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+        req.fetch_site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 
         http_response_reset(resp);
-        resp->defer = defer_request;
-        resp->defer_userdata = &dc;
-        http_dispatch(s->routes, &s->access, s->userdata, &req, resp);
+        if (s->sessions && http_access_is_login_path(req.path)) {
+                unsigned char fresh[HTTP_SESSION_ID_SIZE] = {};
+                if (login && login->too_big)
+                        http_respond_error(resp, HTTP_FORMAT_HTML, 413, "login form too large");
+                else if (login && getrandom(fresh, sizeof fresh, 0) != (ssize_t) sizeof fresh)
+                        http_respond_error(resp, HTTP_FORMAT_HTML, 503,
+                                           "no randomness for a session, try again");
+                else
+                        http_access_login(&access, &req, post, login ? login->data : "",
+                                          login ? login->len : 0, fresh, resp);
+                explicit_bzero(fresh, sizeof fresh);
+                if (login) {
+                        explicit_bzero(login, sizeof *login); /* held the token */
+                        free(login);
+                        *con_cls = NULL;
+                }
+        } else {
+                resp->defer = defer_request;
+                resp->defer_userdata = &dc;
+                http_dispatch(s->routes, &access, s->userdata, &req, resp);
+        }
 
         if (resp->deferred) {
                 MHD_suspend_connection(c);
                 http_request_done(&req);
                 return MHD_YES;
         }
+
         log_debug("%s %s -> %u", req.method == HTTP_OTHER ? "(other)" : method, req.path,
                   resp->status);
-        ok = queue(c, resp);
+        ok = queue(s, c, resp);
         http_request_done(&req);
         return ok;
 }
@@ -289,6 +636,7 @@ static void run(Listener *l) {
                 log_debug("MHD_run() failed, ignoring");
         if (n_connections(l->mhd) < before && MHD_run(l->mhd) != MHD_YES)
                 log_debug("MHD_run() failed, ignoring");
+        deadline_rearm(l->server);
 }
 
 static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -346,10 +694,11 @@ static int listener_start(HttpServer *s, Listener *l, const HttpServerConfig *co
         s->mhd_error[0] = 0;
         l->mhd = MHD_start_daemon(
                 MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
-                        (tls ? MHD_USE_TLS : 0),
-                0, NULL, NULL, on_request, s,
+                        (tls ? MHD_USE_TLS : 0), 0, on_accept, s,
+                on_request, s,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                 MHD_OPTION_ARRAY, tls ? tls_options : no_options,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket) l->fd,
                 MHD_OPTION_CONNECTION_LIMIT,
@@ -390,23 +739,6 @@ static int listener_start(HttpServer *s, Listener *l, const HttpServerConfig *co
         return sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
 }
 
-/* Is fd bound to 127.0.0.0/8 or ::1 (a socket only this machine can reach)? */
-static bool fd_is_loopback(int fd) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-
-        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
-                return false;
-        if (ss.ss_family == AF_INET)
-                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
-        if (ss.ss_family == AF_INET6) {
-                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
-                return IN6_IS_ADDR_LOOPBACK(a) ||
-                       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-        }
-        return false; /* AF_UNIX: behind a proxy that passes its own Host */
-}
-
 static Listener *listener_add(HttpServer *s, int fd) {
         s->listeners = xrealloc(s->listeners, (s->n_listeners + 1) * sizeof(Listener));
         s->listeners[s->n_listeners] = (Listener) { .fd = fd };
@@ -423,6 +755,20 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
         s->userdata = userdata;
         s->access = (HttpAccess) { .token = config->token,
                                    .allowed_hosts = config->allowed_hosts };
+        s->tls = config->tls_key && config->tls_certificate;
+        if (config->token) {
+                s->sessions = xcalloc(1, sizeof(HttpSessions));
+                s->access.sessions = s->sessions;
+                s->access.secure = s->tls;
+        }
+        s->per_ip_limit = config->per_ip_limit ? config->per_ip_limit : HTTP_PER_IP_DEFAULT;
+        s->readers_limit = config->readers_limit ? config->readers_limit :
+                (config->connection_limit ? config->connection_limit :
+                                            HTTP_CONNECTIONS_DEFAULT) / 2;
+        if (s->readers_limit == 0)
+                s->readers_limit = 1;
+        s->head_deadline_usec = (uint64_t) (config->head_deadline_sec ? config->head_deadline_sec :
+                                            HTTP_HEAD_DEADLINE_SEC_DEFAULT) * USEC_PER_SEC;
 
         if (!!config->tls_key != !!config->tls_certificate)
                 return log_error_errno(EINVAL, "TLS needs both a key and a certificate.");
@@ -449,6 +795,9 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
                         listener_add(s, fd);
                 }
         }
+        if (s->n_listeners == 0 && config->n_listen == 0 && config->only_listen_fds)
+                return log_error_errno(EINVAL, "listen is empty (socket activation only), but "
+                                               "systemd passed no socket: start exposured.socket.");
         if (s->n_listeners == 0) {
                 const ListenAddress fallback = listen_default();
                 const ListenAddress *l = config->n_listen > 0 ? config->listen : &fallback;
@@ -476,6 +825,12 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
                 if (r < 0)
                         return r;
         }
+        r = sd_event_add_time(s->event, &s->deadline_timer, CLOCK_MONOTONIC, 0, USEC_PER_SEC / 4,
+                              on_deadline, s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the HTTP deadline timer: %m");
+        (void) sd_event_source_set_description(s->deadline_timer, "http-deadline");
+        (void) sd_event_source_set_enabled(s->deadline_timer, SD_EVENT_OFF);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -501,6 +856,14 @@ HttpServer *http_server_free(HttpServer *s) {
                         MHD_stop_daemon(l->mhd); /* closes the listening socket */
                 else if (l->fd >= 0)
                         (void) close(l->fd);
+        }
+        /* MHD_stop_daemon() closed every connection (freeing each Conn) and destroyed every
+         * response (dropping each SharedBody reference): nothing is left in either list. */
+        assert(!s->conns && !s->bodies);
+        sd_event_source_disable_unref(s->deadline_timer);
+        if (s->sessions) {
+                explicit_bzero(s->sessions, sizeof *s->sessions);
+                free(s->sessions);
         }
         free(s->listeners);
         http_response_done(&s->resp);

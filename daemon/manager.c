@@ -925,6 +925,7 @@ int manager_new(Config *config, Manager **ret) {
                 .listen = config->listen,
                 .n_listen = config->n_listen,
                 .use_listen_fds = true,
+                .only_listen_fds = config->n_listen == 0, /* listen = (empty) */
                 .connection_limit = config->max_connections,
                 .tls_key = tls_key,
                 .tls_certificate = tls_cert,

@@ -21,8 +21,9 @@ _Static_assert(CREDENTIAL_TOKEN_MAX <= HTTP_TOKEN_MAX, "a token read must fit th
  * when it is absent and mode is auto, or a logged -errno: a secret that is asked for (yes) or
  * present but unusable never falls back to "off". */
 static int load_secret(const char *key, const char *source, ConfigSwitch mode, size_t max,
-                       char **ret) {
+                       bool private, char **ret) {
         _cleanup_free_ char *path = NULL;
+        mode_t perm = 0;
         int r;
 
         r = credential_path(source, &path);
@@ -37,9 +38,14 @@ static int load_secret(const char *key, const char *source, ConfigSwitch mode, s
         if (r < 0)
                 return log_error_errno(r, "%s: '%s' is neither a credential name nor a path.",
                                        key, source);
-        r = credential_read(path, max, ret, NULL);
+        r = credential_read(path, max, ret, NULL, &perm);
         if (r == -ENOENT && mode == CONFIG_AUTO)
                 return 0;
+        if (r == -ELOOP)
+                return log_error_errno(r, "%s: '%s' is a symbolic link: give the file itself.",
+                                       key, path);
+        if (r == -EISDIR || r == -EBADFD)
+                return log_error_errno(r, "%s: '%s' is not a regular file.", key, path);
         if (r == -EFBIG)
                 return log_error_errno(r, "%s: '%s' is larger than %zu bytes.", key, path, max);
         if (r == -ENODATA)
@@ -48,6 +54,12 @@ static int load_secret(const char *key, const char *source, ConfigSwitch mode, s
                 return log_error_errno(r, "%s: '%s' contains a NUL byte.", key, path);
         if (r < 0)
                 return log_error_errno(r, "%s: failed to read '%s': %m", key, path);
+        /* A secret others can read is already disclosed; say so, but serve: refusing would turn
+         * a loose chmod into an outage. LoadCredential= copies are 0400 to the service. */
+        if (private && (perm & 077))
+                log_warning("%s: '%s' is readable by %s (mode %04o): chmod 0600 it, ignoring.",
+                            key, path, (perm & 07) ? "everyone" : "its group",
+                            (unsigned) perm);
         return 1;
 }
 
@@ -73,11 +85,11 @@ int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert) {
                 log_info("HTTP without TLS (tls = no).");
                 return 0;
         }
-        rk = load_secret("tls_key", c->tls_key, c->tls, CREDENTIAL_PEM_MAX, &key);
+        rk = load_secret("tls_key", c->tls_key, c->tls, CREDENTIAL_PEM_MAX, true, &key);
         if (rk < 0)
                 return rk;
         rc = load_secret("tls_certificate", c->tls_certificate, c->tls, CREDENTIAL_PEM_MAX,
-                         &cert);
+                         false, &cert);
         if (rc < 0)
                 return rc;
         if (rk == 0 && rc == 0) {
@@ -100,30 +112,44 @@ int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert) {
         return 0;
 }
 
-int secrets_load_token(const Config *c, char **ret) {
+int secrets_read_token(const char *key, const char *source, ConfigSwitch mode, char **ret) {
         _cleanup_(credential_freep) char *token = NULL;
+        int r;
+
+        *ret = NULL;
+        if (mode == CONFIG_NO || !source)
+                return 0;
+        r = load_secret(key, source, mode, CREDENTIAL_TOKEN_MAX + 2, true, &token);
+        if (r <= 0)
+                return r;
+        r = credential_token_parse(token);
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s: '%s': the token is longer than %u bytes.", key,
+                                       source, CREDENTIAL_TOKEN_MAX);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "%s: '%s': expected one line of printable ASCII "
+                                       "without spaces.",
+                                       key, source);
+        *ret = TAKE_PTR(token);
+        return 1;
+}
+
+int secrets_load_token(const Config *c, char **ret) {
+        char *token = NULL;
         int r;
 
         *ret = NULL;
         if (c->token == CONFIG_NO)
                 return 0;
-        r = load_secret("token_file", c->token_file, c->token, CREDENTIAL_TOKEN_MAX + 2, &token);
+        r = secrets_read_token("token_file", c->token_file, c->token, &token);
         if (r < 0)
                 return r;
         if (r == 0) {
                 log_info("No bearer token (token = auto, no credential '%s').", c->token_file);
                 return 0;
         }
-        r = credential_token_parse(token);
-        if (r == -EFBIG)
-                return log_error_errno(r, "token_file: '%s': the token is longer than %u bytes.",
-                                       c->token_file, CREDENTIAL_TOKEN_MAX);
-        if (r < 0)
-                return log_error_errno(r,
-                                       "token_file: '%s': expected one line of printable ASCII "
-                                       "without spaces.",
-                                       c->token_file);
         log_info("Requests need the bearer token from '%s'.", c->token_file);
-        *ret = TAKE_PTR(token);
+        *ret = token;
         return 0;
 }

@@ -18,3 +18,11 @@ int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert);
  * credential_free()) or NULL. Returns 0, or a logged -errno: -ENOENT, -EFBIG (longer than
  * CREDENTIAL_TOKEN_MAX), -EINVAL (spaces, control characters), -ENODATA, ... */
 int secrets_load_token(const Config *c, char **ret);
+
+/* The one token reader behind secrets_load_token() and `exposured fleet`'s tokens: the token that
+ * source (a credential name or an absolute path) holds, for the configuration key `key` (quoted in
+ * messages). mode: CONFIG_NO reads nothing; CONFIG_AUTO accepts an absent credential; CONFIG_YES
+ * requires it. Symlinks, FIFOs and other non-regular files are refused; a group- or
+ * world-readable file is used with a warning. Returns 1 and *ret (credential_free() it), 0 with
+ * *ret NULL when there is none, or a logged -errno. */
+int secrets_read_token(const char *key, const char *source, ConfigSwitch mode, char **ret);

@@ -11,7 +11,7 @@ pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev 
 pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
         prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
-        python3-prometheus-client python3-yaml"
+        python3-prometheus-client python3-yaml iproute2"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -238,6 +239,26 @@ static void test_load_validate_format(void **state) {
         assert_int_equal(config_set(c, "rescan_coalesce", "1s", &e), 0);
         assert_int_equal(config_validate(c, &e), -EINVAL);
         assert_non_null(strstr(e.message, "twice"));
+        config_error_done(&e);
+
+        /* Not a regular file, or a symlink: refused at once, never read (a FIFO would block). */
+        char tmpdir[] = "/tmp/test-config-dir-XXXXXX", fifo[64], link[64];
+        assert_non_null(mkdtemp(tmpdir));
+        (void) snprintf(fifo, sizeof fifo, "%s/fifo", tmpdir);
+        (void) snprintf(link, sizeof link, "%s/link", tmpdir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        alarm(10);
+        assert_int_equal(config_load(c, fifo, false, &e), -EBADFD);
+        alarm(0);
+        assert_non_null(strstr(e.message, "regular"));
+        config_error_done(&e);
+        unlink(fifo);
+        assert_int_equal(symlink(path, link), 0);
+        assert_int_equal(config_load(c, link, false, &e), -ELOOP);
+        config_error_done(&e);
+        unlink(link);
+        rmdir(tmpdir);
+        assert_int_equal(config_load(c, "/tmp", false, &e), -EISDIR);
         config_error_done(&e);
 
         /* Too big. */

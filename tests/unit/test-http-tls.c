@@ -30,6 +30,7 @@
 #include "util.h"
 
 #define TOKEN "s3cr3t-t0ken_with.some~chars+/="
+#define TOKEN_FORM "s3cr3t-t0ken_with.some~chars%2B%2F%3D" /* as a browser posts it */
 
 static char tmpdir[] = "/tmp/test-http-tls.XXXXXX";
 static bool have_pki; /* key.pem, cert.pem, other-key.pem made by openssl */
@@ -305,6 +306,120 @@ static void test_dispatch(void **state) {
         fixture_state_free(s);
 }
 
+/* ---- browser login: pure ---- */
+
+/* One request to the login pages or through the dispatcher, with the given headers. */
+static unsigned login_req(HttpAccess *a, HttpContext *ctx, const char *method, const char *path,
+                          const char *cookie, const char *origin, const char *body,
+                          unsigned char id_byte, Response *resp) {
+        unsigned char fresh[HTTP_SESSION_ID_SIZE];
+        Request req;
+
+        memset(fresh, id_byte, sizeof fresh);
+        http_response_done(resp);
+        *resp = (Response) {};
+        http_request_init(&req, method, path);
+        req.host = "localhost:9573";
+        req.accept = "text/html,application/xhtml+xml";
+        req.cookie = cookie;
+        req.origin = origin;
+        if (http_access_is_login_path(path))
+                http_access_login(a, &req, streq(method, "POST"), body ? body : "",
+                                  body ? strlen(body) : 0, fresh, resp);
+        else
+                http_dispatch(&http_host_routes, a, ctx, &req, resp);
+        http_request_done(&req);
+        return resp->status;
+}
+
+static void test_login(void **state) {
+        State *st = fixture_state_new(2, false);
+        HttpContext ctx = { .state = st };
+        HttpSessions sessions = {};
+        HttpAccess a = { .token = TOKEN, .loopback_only = true, .sessions = &sessions,
+                         .now_usec = 1000 };
+        Response resp = {};
+        char cookie[128], *v;
+        (void) state;
+
+        /* a browser without a session is sent to the form; a script gets the 401 */
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", NULL, NULL, NULL, 0, &resp), 303);
+        assert_string_equal(resp.location, HTTP_LOGIN_PATH);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/login", NULL, NULL, NULL, 0, &resp), 200);
+        assert_non_null(strstr(resp.static_body, "name=\"token\""));
+        /* a wrong token, a cross-site form, a GET logout */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL, "token=nope", 1,
+                                   &resp),
+                         401);
+        assert_null(resp.set_cookie);
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://evil.example",
+                                   "token=" TOKEN_FORM, 1, &resp),
+                         403);
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "null", "token=" TOKEN_FORM,
+                                   1, &resp),
+                         303); /* Referrer-Policy: no-referrer makes browsers send "null" */
+        assert_int_equal(login_req(&a, &ctx, "GET", "/logout", NULL, NULL, NULL, 0, &resp), 405);
+        /* the right token (form-encoded): a session cookie, HttpOnly, SameSite=Strict */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, "http://localhost:9573",
+                                   "x=1&token=" TOKEN_FORM "&y=2", 0xab, &resp),
+                         303);
+        assert_non_null(resp.set_cookie);
+        assert_true(startswith(resp.set_cookie, "exposured=abababab"));
+        assert_non_null(strstr(resp.set_cookie, "; HttpOnly; SameSite=Strict; Max-Age=43200"));
+        assert_null(strstr(resp.set_cookie, "Secure"));
+        (void) snprintf(cookie, sizeof cookie, "other=1; %.*s", (int) strcspn(resp.set_cookie, ";"),
+                        resp.set_cookie);
+        /* with it: the dashboard and the API, and the logged-in page */
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 200);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/api/v1/units", cookie, NULL, NULL, 0,
+                                   &resp),
+                         200);
+        assert_int_equal(login_req(&a, &ctx, "GET", "/login", cookie, NULL, NULL, 0, &resp), 200);
+        assert_non_null(strstr(resp.static_body, "id=\"logout\""));
+        /* a forged or truncated id is nothing */
+        v = strstr(cookie, "exposured=") + strlen("exposured=");
+        v[5] = v[5] == 'a' ? 'b' : 'a';
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        v[5] = 'b';
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", "exposured=abab", NULL, NULL, 0, &resp),
+                         303);
+        /* expiry */
+        a.now_usec += HTTP_SESSION_USEC;
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        a.now_usec -= HTTP_SESSION_USEC;
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 200);
+        /* logout revokes it on the server, not just in the browser */
+        assert_int_equal(login_req(&a, &ctx, "POST", "/logout", cookie, NULL, NULL, 0, &resp),
+                         303);
+        assert_true(startswith(resp.set_cookie, "exposured=; "));
+        assert_int_equal(login_req(&a, &ctx, "GET", "/", cookie, NULL, NULL, 0, &resp), 303);
+        /* the Host check comes first */
+        Request req;
+        http_request_init(&req, "GET", "/login");
+        req.host = "evil.example";
+        http_response_done(&resp);
+        resp = (Response) {};
+        http_access_login(&a, &req, false, "", 0, (unsigned char[HTTP_SESSION_ID_SIZE]) {}, &resp);
+        assert_int_equal(resp.status, 421);
+        http_request_done(&req);
+        /* TLS: Secure and __Host- */
+        a.secure = true;
+        assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL, "token=" TOKEN_FORM, 7,
+                                   &resp),
+                         303);
+        assert_true(startswith(resp.set_cookie, "__Host-exposured=0707"));
+        assert_true(endswith(resp.set_cookie, "; Secure"));
+        /* more logins than slots: the oldest goes, nothing breaks */
+        for (unsigned i = 0; i < HTTP_SESSIONS_MAX + 5; i++) {
+                a.now_usec++;
+                assert_int_equal(login_req(&a, &ctx, "POST", "/login", NULL, NULL,
+                                           "token=" TOKEN_FORM, (unsigned char) i, &resp),
+                                 303);
+        }
+        http_response_done(&resp);
+        fixture_state_free(st);
+}
+
 /* ---- real servers, plain HTTP ---- */
 
 static void test_server_host(void **state) {
@@ -319,6 +434,7 @@ static void test_server_host(void **state) {
         free(r.raw);
         plain(&s, "localhost:9573", NULL, "/api/v1/units", &r);
         assert_int_equal(r.status, 200);
+        assert_null(strstr(r.raw, "Strict-Transport-Security")); /* HSTS over HTTPS only */
         free(r.raw);
         plain(&s, "[::1]:9573", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
@@ -337,8 +453,21 @@ static void test_server_host(void **state) {
         free(r.raw);
         server_stop(&s);
 
-        /* 0.0.0.0 is not loopback only: any Host (reached here through 127.0.0.1) */
+        /* 0.0.0.0 reached through 127.0.0.1: the check is per connection, by the address it
+         * arrived on, so a browser on this host stays protected against DNS rebinding even on a
+         * wildcard socket (a non-loopback address is tested in a network namespace:
+         * tests/integration/test_hostile_http.py) */
         assert_int_equal(server_start(&s, "0.0.0.0", NULL, NULL, NULL), 0);
+        plain(&s, "evil.example", NULL, "/metrics", &r);
+        assert_json_error(&r, 421);
+        free(r.raw);
+        plain(&s, "localhost", NULL, "/metrics", &r);
+        assert_int_equal(r.status, 200);
+        free(r.raw);
+        server_stop(&s);
+        char *any[] = { (char *) "*", NULL };
+        HttpAccess acc_any = { .allowed_hosts = any };
+        assert_int_equal(server_start(&s, "0.0.0.0", &acc_any, NULL, NULL), 0);
         plain(&s, "evil.example", NULL, "/metrics", &r);
         assert_int_equal(r.status, 200);
         free(r.raw);
@@ -438,8 +567,8 @@ static void test_tls(void **state) {
 
         if (!have_pki)
                 skip();
-        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL), 0);
-        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL), 0);
+        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL, NULL), 0);
+        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL, NULL), 0);
         assert_int_equal(server_start(&s, "127.0.0.1", &acc, key, cert), 0);
         /* as the manager does: the PEM texts are gone once the server runs (ASan sees any
          * later read by MHD) */
@@ -457,6 +586,7 @@ static void test_tls(void **state) {
         assert_int_equal(r, 0);
         assert_true(startswith(out, "HTTP/1.1 200 "));
         assert_non_null(strstr(out, "svc-0001.service"));
+        assert_non_null(strstr(out, "\r\nStrict-Transport-Security: max-age=31536000\r\n"));
         free(out);
 
         const char *const none[] = { "--cacert", cert_path, NULL };
@@ -500,9 +630,9 @@ static void test_tls_bad_keys(void **state) {
 
         if (!have_pki)
                 skip();
-        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL), 0);
-        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL), 0);
-        assert_int_equal(credential_read(other_path, CREDENTIAL_PEM_MAX, &other, NULL), 0);
+        assert_int_equal(credential_read(key_path, CREDENTIAL_PEM_MAX, &key, NULL, NULL), 0);
+        assert_int_equal(credential_read(cert_path, CREDENTIAL_PEM_MAX, &cert, NULL, NULL), 0);
+        assert_int_equal(credential_read(other_path, CREDENTIAL_PEM_MAX, &other, NULL, NULL), 0);
 
         /* a key that does not match the certificate */
         assert_int_equal(server_start(&s, "127.0.0.1", NULL, other, cert), -EBADMSG);
@@ -548,7 +678,7 @@ static void test_credential(void **state) {
         assert_true(startswith(p, tmpdir) && endswith(p, "/token"));
 
         write_file("token", TOKEN "\r\n", strlen(TOKEN) + 2);
-        assert_int_equal(credential_read(p, CREDENTIAL_TOKEN_MAX + 2, &data, &size), 0);
+        assert_int_equal(credential_read(p, CREDENTIAL_TOKEN_MAX + 2, &data, &size, NULL), 0);
         assert_int_equal(size, strlen(TOKEN) + 2);
         assert_int_equal(credential_token_parse(data), (int) strlen(TOKEN));
         assert_string_equal(data, TOKEN);
@@ -563,17 +693,17 @@ static void test_credential(void **state) {
         write_file("empty", "", 0);
         write_file("big", bigdata, sizeof bigdata);
         write_file("nul", "ab\0cd", 5);
-        assert_int_equal(credential_read(empty, 100, &data, NULL), -ENODATA);
-        assert_int_equal(credential_read(big, CREDENTIAL_TOKEN_MAX + 2, &data, NULL), -EFBIG);
-        assert_int_equal(credential_read(big, sizeof bigdata, &data, NULL), 0);
+        assert_int_equal(credential_read(empty, 100, &data, NULL, NULL), -ENODATA);
+        assert_int_equal(credential_read(big, CREDENTIAL_TOKEN_MAX + 2, &data, NULL, NULL), -EFBIG);
+        assert_int_equal(credential_read(big, sizeof bigdata, &data, NULL, NULL), 0);
         data = credential_free(data);
-        assert_int_equal(credential_read(nul, 100, &data, NULL), -EBADMSG);
-        assert_int_equal(credential_read(missing, 100, &data, NULL), -ENOENT);
+        assert_int_equal(credential_read(nul, 100, &data, NULL, NULL), -EBADMSG);
+        assert_int_equal(credential_read(missing, 100, &data, NULL, NULL), -ENOENT);
         assert_null(data);
         /* unreadable (as non-root only: root reads anything) */
         if (geteuid() != 0) {
                 assert_int_equal(chmod(big, 0), 0);
-                assert_int_equal(credential_read(big, 1000, &data, NULL), -EACCES);
+                assert_int_equal(credential_read(big, 1000, &data, NULL, NULL), -EACCES);
         }
         (void) unsetenv("CREDENTIALS_DIRECTORY");
 
@@ -682,6 +812,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_host_loopback),
                 cmocka_unit_test(test_dispatch),
+                cmocka_unit_test(test_login),
                 cmocka_unit_test(test_server_host),
                 cmocka_unit_test(test_server_token),
                 cmocka_unit_test(test_tls),

@@ -201,11 +201,51 @@ static void test_token(void **state) {
         assert_null(t);
 }
 
+/* A token_file that is a FIFO, a symlink, a directory or a device is refused at once (a FIFO
+ * used to block start-up until a writer came: the alarm turns that hang into a failure), and the
+ * permission bits come back for the group/world-readable warning. */
+static void test_not_regular(void **state) {
+        _cleanup_free_ char *fifo = path_of("fifo"), *link = path_of("link"),
+                            *sub = path_of("subdir"), *tok = path_of("token");
+        char *t = NULL;
+        mode_t mode = 0;
+        size_t size;
+        (void) state;
+
+        clear();
+        (void) unlink(fifo), (void) unlink(link), (void) rmdir(sub);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        alarm(10);
+        assert_int_equal(token("token = yes\ntoken_file = fifo", &t), -EBADFD);
+        assert_int_equal(credential_read(fifo, 100, &t, NULL, NULL), -EBADFD);
+        alarm(0);
+        put_str("token", "abc\n");
+        assert_int_equal(symlink(tok, link), 0);
+        assert_int_equal(token("token = yes\ntoken_file = link", &t), -ELOOP);
+        assert_int_equal(credential_read(link, 100, &t, NULL, NULL), -ELOOP);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        assert_int_equal(token("token = yes\ntoken_file = subdir", &t), -EISDIR);
+        assert_int_equal(credential_read("/dev/zero", 100, &t, NULL, NULL), -EBADFD);
+        assert_null(t);
+
+        /* the mode is reported; a world-readable token is still used (with a warning) */
+        assert_int_equal(chmod(tok, 0644), 0);
+        assert_int_equal(credential_read(tok, 100, &t, &size, &mode), 0);
+        assert_int_equal(mode, 0644);
+        assert_int_equal(size, 4);
+        t = credential_free(t);
+        assert_int_equal(token("token = yes", &t), 0);
+        assert_string_equal(t, "abc");
+        t = credential_free(t);
+        (void) unlink(fifo), (void) unlink(link), (void) rmdir(sub);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tls_modes),
                 cmocka_unit_test(test_tls_bad_files),
                 cmocka_unit_test(test_token),
+                cmocka_unit_test(test_not_regular),
         };
         if (!getenv("SECRETS_TEST_DEBUG"))
                 log_set_max_level(LOG_CRIT); /* the errors are the point; keep the output short */
