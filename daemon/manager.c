@@ -325,6 +325,7 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
 static void store_failed(Manager *m, int r);
 static void notify_ready(Manager *m);
 static void check_clock(Manager *m);
+static void store_recovered(Manager *m);
 
 /* Hand every present unit to the store and record the scan, in one transaction. The store persists
  * only what differs from its rows (a unit stored identically costs a comparison), so after a failed
@@ -477,9 +478,14 @@ static int reset_store(Manager *m, int error, const char *when) {
 static void store_failed(Manager *m, int r) {
         /* A write found damage: make sure (the whole file, read again) and start over. */
         if (r == -EBADMSG && m->store && store_check(m->store) == -EBADMSG) {
-                int k = reset_store(m, r, "while running");
-                if (k < 0)
-                        r = k;
+                r = reset_store(m, r, "while running (by a write)");
+                /* The fresh database gets what we hold right away (the scan is the baseline). */
+                if (r >= 0)
+                        r = persist(m, CAUSE_PERIODIC, 0);
+                if (r >= 0) {
+                        store_recovered(m);
+                        return;
+                }
         }
         if (!m->store_failing) {
                 m->store_failing_usec = now_realtime_usec();
@@ -987,7 +993,7 @@ static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         r = store_check(m->store);
         if (r == -EBADMSG) {
-                r = reset_store(m, r, "by the hourly check");
+                r = reset_store(m, r, "while running (by the hourly check)");
                 if (r < 0)
                         store_failed(m, r);
                 return 0;
