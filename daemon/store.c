@@ -197,6 +197,7 @@ struct Store {
         uint64_t n_write_errors;
         int last_error;
 
+        bool damaged;             /* store_check() failed: close without a checkpoint */
         uint64_t busy_until_usec; /* CLOCK_MONOTONIC: writes fail at once until then (-EBUSY) */
         uint64_t max_bytes;       /* store_set_size_limit(); 0 = none */
         uint64_t wal_budget;      /* bytes of max_bytes (or of the disk) the WAL may use */
@@ -741,7 +742,10 @@ Store *store_free(Store *s) {
                 (void) exec_sql(s->db, "ROLLBACK");
         for (StmtId i = 0; i < _STMT_MAX; i++)
                 (void) sqlite3_finalize(s->stmts[i]);
-        /* The last connection to close checkpoints the WAL and removes it. */
+        /* The last connection to close checkpoints the WAL and removes it; not into a damaged
+         * file: the WAL stays as it is, to move aside with it (store_quarantine()). */
+        if (s->db && s->damaged)
+                (void) sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         (void) sqlite3_close(s->db);
         checks_clear(s);
         free(s->version_systemd);
@@ -1489,8 +1493,13 @@ int store_stats(Store *s, StoreStats *ret) {
 }
 
 int store_check(Store *s) {
+        int r;
+
         assert(s);
-        return quick_check(s->db);
+        r = quick_check(s->db);
+        if (r == -EBADMSG)
+                s->damaged = true;
+        return r;
 }
 
 int store_set_size_limit(Store *s, uint64_t max_bytes) {

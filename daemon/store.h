@@ -209,5 +209,6 @@ int store_stats(Store *s, StoreStats *ret);
 int store_set_size_limit(Store *s, uint64_t max_bytes);
 
 /* PRAGMA quick_check, reading the file again (the page cache is dropped first: damage done behind
- * our back is seen): 0 when the database is sound, -EBADMSG when not, -EBUSY when locked. */
+ * our back is seen): 0 when the database is sound, -EBADMSG when not, -EBUSY when locked. After
+ * -EBADMSG, store_free() leaves the WAL as it is (no checkpoint into the damaged file). */
 int store_check(Store *s);

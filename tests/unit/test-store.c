@@ -1099,7 +1099,12 @@ static void test_corrupt_while_open(void **state) {
         make_score(&f, "unit-7.service", T0 + SEC, 99, 5);
         assert_int_equal(store_add_score(s, &f.sc), -EBADMSG);
         assert_int_equal(store_check(s), -EBADMSG);
+        /* Closed without a checkpoint into the damaged file: the WAL stays, to move with it. */
+        _cleanup_free_ char *wal = NULL;
+        assert_true(asprintf(&wal, "%s-wal", p) > 0);
+        assert_int_equal(stat(wal, &st), 0);
         s = store_free(s);
+        assert_int_equal(stat(wal, &st), 0); /* a checkpointing close would have removed it */
         remove_db(p);
 }
 
