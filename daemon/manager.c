@@ -459,8 +459,8 @@ static int reset_store(Manager *m, int error, const char *when) {
         m->persisted = store_current_free(m->persisted);
         r = store_quarantine(m->config->db, now_realtime_usec(), &moved);
         if (r < 0)
-                return log_error_errno(r, "The database '%s' is damaged (%s) and could not be moved "
-                                       "aside: %m", m->config->db, strerror(-error));
+                return log_error_errno(r, "The database '%s' is damaged (%s) and could not be "
+                                       "moved aside: %m", m->config->db, strerror(-error));
         r = store_open(m->config->db, &m->store);
         (void) snprintf(msg, sizeof msg, "The history database '%s' was found damaged %s (%s); it "
                         "was moved to '%s' (with its -wal and -shm) and a new database started. "

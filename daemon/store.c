@@ -169,7 +169,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_PAGES] = "SELECT * FROM pragma_page_count(), pragma_page_size(),"
                        " pragma_freelist_count()",
         [STMT_NOTICE_INSERT] = "INSERT INTO notices (time, message) VALUES (?, ?)",
-        [STMT_NOTICE_LAST] = "SELECT time, message FROM notices ORDER BY time DESC, id DESC LIMIT 1",
+        [STMT_NOTICE_LAST] =
+                "SELECT time, message FROM notices ORDER BY time DESC, id DESC LIMIT 1",
         [STMT_PRUNE_NOTICES] = "DELETE FROM notices WHERE time < ?",
         [STMT_LAST_TIME] = "SELECT max(coalesce((SELECT max(time) FROM scans), 0),"
                            " coalesce((SELECT max(time) FROM notices), 0),"
