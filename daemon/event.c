@@ -25,6 +25,7 @@ static const char *const event_kind_names[_EVENT_KIND_MAX] = {
         [EVENT_RESCORED] = "rescored",
         [EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
         [EVENT_SCORER_UPGRADE] = "scorer-upgrade",
+        [EVENT_DATABASE] = "database",
 };
 
 /* The index of s in names[0..n), or -EINVAL. */
@@ -59,6 +60,7 @@ void changes_free(Change *c, size_t n) {
                 free(c[i].systemd_version);
                 free(c[i].scorer_version);
                 free(c[i].systemd_version_before);
+                free(c[i].message);
                 for (size_t k = 0; k < c[i].n_checks; k++)
                         free(c[i].checks[k].check);
                 free(c[i].checks);

@@ -34,6 +34,7 @@ typedef enum EventKind {
         EVENT_RESCORED,        /* "rescored": systemd changed, not the unit */
         EVENT_SYSTEMD_UPGRADE, /* "systemd-upgrade": a new systemd version (no unit) */
         EVENT_SCORER_UPGRADE,  /* "scorer-upgrade": a new scorer with the same systemd (no unit) */
+        EVENT_DATABASE,        /* "database": about the history itself (no unit), see message */
         _EVENT_KIND_MAX,
         _EVENT_KIND_INVALID = -EINVAL,
 } EventKind;
@@ -70,6 +71,7 @@ typedef struct Change {
         Predicate predicate; /* _PREDICATE_INVALID where exposure is -1 */
         char *systemd_version, *scorer_version; /* may be NULL */
         char *systemd_version_before;           /* upgrade events: the previous one; else NULL */
+        char *message;                          /* DATABASE events: what happened; else NULL */
         ChangeCheck *checks;                    /* the checks whose badness changed */
         size_t n_checks;
 } Change;

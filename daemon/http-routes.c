@@ -220,6 +220,9 @@ static void h_api_status(void *userdata, const Request *req, const char *param,
                 st.n_changes = ctx->db_stats.n_changes;
                 st.n_events = ctx->db_stats.n_events;
                 st.n_scans = ctx->db_stats.n_scans;
+                st.wal_budget_bytes = ctx->db_stats.wal_budget_bytes;
+                st.notice_usec = ctx->db_stats.notice_usec;
+                st.notice = ctx->db_stats.notice;
         }
         if (render_json_status(ctx->state, o, &st, &resp->body) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");

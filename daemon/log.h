@@ -13,6 +13,7 @@
 #define LOG_MESSAGE_FIRST_SCORE "9d8c7b6a5f4e4d3c2b1a0f9e8d7c6b33"
 #define LOG_MESSAGE_NEW_EXPOSED "5e6f7a8b9c0d4e1f2a3b4c5d6e7f8a44"
 #define LOG_MESSAGE_MIGRATION "2a3b4c5d6e7f4a8b9c0d1e2f3a4b5c55"
+#define LOG_MESSAGE_DATABASE "54178c8fb91c482a9eb51e3048ae4e55" /* store_add_notice() events */
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

@@ -6,10 +6,12 @@
  * bus call is asynchronous and bounded by a timeout. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus-scan.h"
@@ -76,6 +78,13 @@ struct Manager {
         StoreCurrent *persisted;   /* the database's view when it was opened, for counters */
         bool db_baseline;          /* the database holds no history: its first scores are no news */
         bool store_failing;        /* a write failed: logged once, retried by a timer */
+        uint64_t store_failing_usec; /* since when (CLOCK_REALTIME) ... */
+        int store_failing_error;     /* ... and the first error */
+        uint64_t last_stored_usec;   /* the newest row when the store was opened */
+        uint64_t prune_cutoff_usec;  /* the last retention cutoff ... */
+        uint64_t prune_boot_usec;    /* ... when (CLOCK_BOOTTIME; 0 = no pass yet) */
+        uint64_t prune_real_usec;    /* ... by the wall clock */
+        bool prune_held;             /* the cutoff is held back from the wall clock's */
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
         uint64_t regressions_24h;  /* for STATUS= */
@@ -315,6 +324,8 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
 
 static void store_failed(Manager *m, int r);
 static void notify_ready(Manager *m);
+static void check_clock(Manager *m);
+static void store_recovered(Manager *m);
 
 /* Hand every present unit to the store and record the scan, in one transaction. The store persists
  * only what differs from its rows (a unit stored identically costs a comparison), so after a failed
@@ -383,7 +394,103 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
 
 static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata);
 
+static void database_event(Manager *m, int level, const char *msg, const char *const *fields) {
+        const char *f[8] = {};
+        char f_db[PATH_MAX + 16];
+        size_t n = 0;
+
+        (void) snprintf(f_db, sizeof f_db, "EXPOSURED_DB=%s", m->config->db);
+        f[n++] = f_db;
+        for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(f) - 1; i++)
+                f[n++] = fields[i];
+        log_struct_internal(level, LOG_MESSAGE_DATABASE, msg, f);
+        /* The same words in the history (kind "database"), where its readers look. */
+        if (m->store) {
+                int r = store_add_notice(m->store, now_realtime_usec(), msg);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the database event: %m, ignoring.");
+        }
+}
+
+static void format_time(uint64_t usec, char buf[static 32]) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                (void) snprintf(buf, 32, "@%" PRIu64, (uint64_t) (usec / USEC_PER_SEC));
+}
+
+static int setup_store(Manager *m) {
+        int r;
+
+        if (m->config->db_max_bytes > 0) {
+                r = store_set_size_limit(m->store, m->config->db_max_bytes);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to cap the database at %" PRIu64 " bytes: %m, "
+                                          "ignoring.", m->config->db_max_bytes);
+        }
+        if (!m->persisted) {
+                r = store_load_current(m->store, &m->persisted);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the stored state: %m; counters "
+                                          "start from zero, ignoring.");
+        }
+        /* Opened late (it was down at start-up, or reset): what it holds of the units we already
+         * watch. */
+        m->db_baseline = m->persisted && m->persisted->empty;
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                const StoreUnit *su = persisted_unit(m, m->state.units[i]->id);
+                m->state.units[i]->stored_exposure = su ? (int) su->exposure : -1;
+        }
+        if (m->prune_boot_usec == 0 && store_last_time(m->store, &m->last_stored_usec) < 0)
+                m->last_stored_usec = 0;
+        return 0;
+}
+
+/* The database is damaged (not a database, or quick_check fails): keep the file aside (history is
+ * never deleted by us), start a fresh one in its place, and say so where people look: the journal
+ * and, as the first event of the new database, the history itself. */
+static int reset_store(Manager *m, int error, const char *when) {
+        _cleanup_free_ char *moved = NULL;
+        char msg[PATH_MAX * 2 + 256], f_moved[PATH_MAX + 32], f_err[64];
+        int r;
+
+        m->store = store_free(m->store);
+        /* What the old file held is no base for the new one: it starts with a baseline. */
+        m->persisted = store_current_free(m->persisted);
+        r = store_quarantine(m->config->db, now_realtime_usec(), &moved);
+        if (r < 0)
+                return log_error_errno(r, "The database '%s' is damaged (%s) and could not be "
+                                       "moved aside: %m", m->config->db, strerror(-error));
+        r = store_open(m->config->db, &m->store);
+        (void) snprintf(msg, sizeof msg, "The history database '%s' was found damaged %s (%s); it "
+                        "was moved to '%s' (with its -wal and -shm) and a new database started. "
+                        "The history before this event is in that file.", m->config->db, when,
+                        strerror(-error), moved);
+        (void) snprintf(f_moved, sizeof f_moved, "EXPOSURED_DB_MOVED_TO=%s", moved);
+        (void) snprintf(f_err, sizeof f_err, "EXPOSURED_ERROR=%s", strerror(-error));
+        const char *fields[] = { f_moved, f_err, NULL };
+        database_event(m, LOG_ERR, msg, fields);
+        if (r < 0)
+                return r;
+        return setup_store(m);
+}
+
 static void store_failed(Manager *m, int r) {
+        /* A write found damage: make sure (the whole file, read again) and start over. */
+        if (r == -EBADMSG && m->store && store_check(m->store) == -EBADMSG) {
+                r = reset_store(m, r, "while running (by a write)");
+                /* The fresh database gets what we hold right away (the scan is the baseline). */
+                if (r >= 0)
+                        r = persist(m, CAUSE_PERIODIC, 0);
+                if (r >= 0) {
+                        store_recovered(m);
+                        return;
+                }
+        }
+        if (!m->store_failing) {
+                m->store_failing_usec = now_realtime_usec();
+                m->store_failing_error = r;
+        }
         if (!m->store_failing)
                 log_error_errno(r, "Failed to write to the database '%s': %m; keeping the state "
                                 "in memory and retrying every %llus.",
@@ -404,9 +511,21 @@ static void store_failed(Manager *m, int r) {
 }
 
 static void store_recovered(Manager *m) {
-        if (m->store_failing)
-                log_info("Database '%s' writable again, history caught up.", m->config->db);
+        char since[32], msg[PATH_MAX + 256];
+
+        if (!m->store_failing)
+                return;
+        log_info("Database '%s' writable again, history caught up.", m->config->db);
         m->store_failing = false;
+        /* Rows of the changes in between carry the time they could be stored, not the time they
+         * happened: the history says so. */
+        format_time(m->store_failing_usec, since);
+        (void) snprintf(msg, sizeof msg, "Writes to the history database failed from %s for "
+                        "%" PRIu64 "s (%s); the changes in between were stored when writes worked "
+                        "again, with that time.", since,
+                        (uint64_t) ((now_realtime_usec() - m->store_failing_usec) / USEC_PER_SEC),
+                        strerror(-m->store_failing_error));
+        database_event(m, LOG_NOTICE, msg, NULL);
 }
 
 static int open_store(Manager *m) {
@@ -415,23 +534,11 @@ static int open_store(Manager *m) {
         if (m->store)
                 return 0;
         r = store_open(m->config->db, &m->store);
+        if (r == -EBADMSG)
+                return reset_store(m, r, "at start-up");
         if (r < 0)
                 return r;
-        if (m->config->db_max_bytes > 0)
-                (void) store_set_size_limit(m->store, m->config->db_max_bytes);
-        if (!m->persisted) {
-                r = store_load_current(m->store, &m->persisted);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to read the stored state: %m; counters "
-                                          "start from zero, ignoring.");
-        }
-        /* Opened late (it was down at start-up): what it holds of the units we already watch. */
-        m->db_baseline = m->persisted && m->persisted->empty;
-        for (size_t i = 0; i < m->state.n_units; i++) {
-                const StoreUnit *su = persisted_unit(m, m->state.units[i]->id);
-                m->state.units[i]->stored_exposure = su ? (int) su->exposure : -1;
-        }
-        return 0;
+        return setup_store(m);
 }
 
 static int on_store_retry(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -723,6 +830,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         if (m->first_scan_done && (r >= 0 || m->store))
                 notify_ready(m);
         count_regressions_24h(m);
+        check_clock(m);
         update_status(m);
         log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
                   (double) st->elapsed_usec / USEC_PER_SEC);
@@ -849,16 +957,79 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
 
 /* ---- timers ---- */
 
+static uint64_t now_boottime_usec(void) {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+                return now_monotonic_usec();
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* After a scan: a wall clock that moved an hour more than the time that passed since the last
+ * prune pass jumped; prune now, so that the event explaining it comes at once, not within the
+ * hour. */
+static void check_clock(Manager *m) {
+        uint64_t elapsed;
+
+        if (m->prune_boot_usec == 0 || !m->prune_timer || m->config->retention_usec == 0)
+                return;
+        elapsed = now_boottime_usec() - m->prune_boot_usec;
+        if (now_realtime_usec() > m->prune_real_usec + elapsed + PRUNE_INTERVAL_USEC)
+                (void) sd_event_source_set_time_relative(m->prune_timer, 0);
+}
+
+/* Hourly: the whole file is checked (read from disk: a damaged page that no write touches is found
+ * too), then rows older than the retention go, by a cutoff that wall-clock jumps cannot push
+ * (store_retention_cutoff()). */
 static int on_prune_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        uint64_t now = now_realtime_usec(), n = 0;
+        uint64_t now = now_realtime_usec(), boot = now_boottime_usec(), n = 0, want, cut;
+        uint64_t retention = m->config->retention_usec;
+        bool first = m->prune_boot_usec == 0;
         int r;
 
         (void) sd_event_source_set_time_relative(s, PRUNE_INTERVAL_USEC);
         (void) usec;
-        if (!m->store || m->config->retention_usec == 0 || now < m->config->retention_usec)
+        if (!m->store)
                 return 0;
-        r = store_prune(m->store, now - m->config->retention_usec, &n);
+        r = store_check(m->store);
+        if (r == -EBADMSG) {
+                r = reset_store(m, r, "while running (by the hourly check)");
+                if (r < 0)
+                        store_failed(m, r);
+                return 0;
+        }
+        if (retention == 0)
+                return 0;
+        want = now > retention ? now - retention : 0;
+        cut = store_retention_cutoff(want, retention, m->last_stored_usec, first,
+                                     m->prune_cutoff_usec, first ? 0 : boot - m->prune_boot_usec);
+        bool held = want > cut + STORE_CUTOFF_SLACK_USEC;
+        if (held && !m->prune_held) {
+                char t_now[32], t_cut[32], t_want[32], t_last[32], msg[512];
+                format_time(now, t_now);
+                format_time(cut, t_cut);
+                format_time(want, t_want);
+                format_time(m->last_stored_usec, t_last);
+                if (first)
+                        (void) snprintf(msg, sizeof msg, "The wall clock reads %s, long after the "
+                                        "newest stored row (%s): the daemon was down, or the clock "
+                                        "jumped. Retention counts from the stored time: it prunes "
+                                        "rows before %s, not before %s, and then as time passes.",
+                                        t_now, t_last, t_cut, t_want);
+                else
+                        (void) snprintf(msg, sizeof msg, "The wall clock jumped forward to %s, "
+                                        "ahead of the time that passed. Retention follows the "
+                                        "time that passed: it prunes rows before %s, not before "
+                                        "%s.", t_now, t_cut, t_want);
+                database_event(m, LOG_WARNING, msg, NULL);
+        }
+        m->prune_held = held;
+        m->prune_cutoff_usec = cut;
+        m->prune_boot_usec = boot > 0 ? boot : 1;
+        m->prune_real_usec = now;
+        if (cut == 0)
+                return 0;
+        r = store_prune(m->store, cut, &n);
         if (r < 0)
                 log_warning_errno(r, "Failed to prune the history: %m, ignoring.");
         else if (n > 0)

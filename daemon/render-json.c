@@ -342,6 +342,19 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
                 add(db, "changes", json_object_new_int64((int64_t) st->n_changes));
                 add(db, "events", json_object_new_int64((int64_t) st->n_events));
                 add(db, "scans", json_object_new_int64((int64_t) st->n_scans));
+                if (st->wal_budget_bytes > 0)
+                        add(db, "wal_budget_bytes",
+                            json_object_new_int64((int64_t) st->wal_budget_bytes));
+                /* The newest "database" event: a reset after corruption (and where the old file
+                 * is), writes refused for a while, retention held back by a clock jump. */
+                if (st->notice_usec > 0 && st->notice) {
+                        json_object *n = json_object_new_object();
+                        if (!n)
+                                return -ENOMEM;
+                        add(db, "last_event", n);
+                        add_time(n, "time", "time_usec", st->notice_usec);
+                        add(n, "message", jstr(st->notice));
+                }
         }
         return emit(root, out);
 }

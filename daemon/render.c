@@ -260,7 +260,8 @@ void render_change_detail(Buf *out, const Change *c) {
         } else if (c->kind == EVENT_SCORER_UPGRADE && c->scorer_version) {
                 buf_puts(out, "scorer ");
                 buf_puts(out, c->scorer_version);
-        }
+        } else if (c->kind == EVENT_DATABASE && c->message)
+                buf_puts(out, c->message);
 }
 
 unsigned render_failed_checks(const ScoreReport *r) {

@@ -112,6 +112,9 @@ typedef struct StatusInfo {
         unsigned schema_version;
         uint64_t db_bytes, wal_bytes;
         uint64_t n_changes, n_events, n_scans;
+        uint64_t wal_budget_bytes;   /* 0: no size cap */
+        uint64_t notice_usec;        /* the newest "database" event, 0 = none ... */
+        const char *notice;          /* ... and what it says */
 } StatusInfo;
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out);
 

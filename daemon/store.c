@@ -20,12 +20,15 @@
  *  - every number is an unsigned LEB128 varint (one byte below 128). */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cleanup.h"
@@ -34,7 +37,9 @@
 #include "store.h"
 #include "util.h"
 
-#define BUSY_TIMEOUT_MS 5000
+#define BUSY_TIMEOUT_READONLY_MS 5000
+#define WAL_BUDGET_MIN (64U * 1024U)
+#define WAL_BUDGET_MAX (4U * 1024U * 1024U)
 #define NAME_MAX_LEN 255 /* systemd's unit name limit (UNIT_NAME_MAX - 1) */
 #define CHECK_MAX_LEN 128
 #define VERSION_MAX_LEN 128
@@ -49,25 +54,31 @@
         "SELECT * FROM (" \
         " SELECT * FROM (" \
         "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure," \
-        "         c.predicate, v.systemd, v.scorer, NULL, c.checks" \
+        "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL" \
         "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
         "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
         "        AND (?4 IS NULL OR u.name = ?4)" \
         "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)" \
         " UNION ALL" \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
-        "        p.systemd, NULL" \
+        "        p.systemd, NULL, NULL" \
         " FROM versions v" \
         " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
         " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
         "      ON k.kind = CASE WHEN p.systemd = v.systemd THEN 7 ELSE 6 END" \
         " WHERE ?4 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2 AND v.first_seen < ?3" \
+        " UNION ALL" \
+        " SELECT * FROM (" \
+        "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message" \
+        "  FROM notices n WHERE ?4 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2 AND n.time < ?3" \
+        "  ORDER BY n.time DESC, n.id DESC LIMIT ?5)" \
         ") ORDER BY time DESC, unit DESC LIMIT ?5"
 
 /* The numbers SQL_EVENTS and sql/0002-events.sql spell out. */
 _Static_assert(CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
 _Static_assert(EVENT_REGRESSION == 1 && EVENT_IMPROVEMENT == 2, "0002-events.sql");
 _Static_assert(EVENT_SYSTEMD_UPGRADE == 6 && EVENT_SCORER_UPGRADE == 7, "SQL_EVENTS");
+_Static_assert(EVENT_DATABASE == 8, "SQL_EVENTS, sql/0003-notices.sql");
 
 typedef enum StmtId {
         STMT_BEGIN,
@@ -95,7 +106,10 @@ typedef enum StmtId {
         STMT_VACUUM,
         STMT_COUNTS,
         STMT_PAGES,
-        STMT_QUICK_CHECK,
+        STMT_NOTICE_INSERT,
+        STMT_NOTICE_LAST,
+        STMT_PRUNE_NOTICES,
+        STMT_LAST_TIME,
         _STMT_MAX,
 } StmtId;
 
@@ -131,13 +145,17 @@ static const char *const stmt_sql[_STMT_MAX] = {
                          " ORDER BY u.name",
         [STMT_HISTORY] =
                 "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
-                " v.systemd, v.scorer, NULL, c.checks"
+                " v.systemd, v.scorer, NULL, c.checks, NULL"
                 " FROM changes c JOIN units u ON u.id = c.unit"
                 " JOIN versions v ON v.id = c.version"
                 " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
                 " ORDER BY c.time DESC LIMIT ?4",
         [STMT_EVENTS] = SQL_EVENTS,
-        [STMT_PRUNE_CHANGES] = "DELETE FROM changes WHERE time < ?",
+        /* Each present unit's newest change stays, whatever the cutoff (store.h). */
+        [STMT_PRUNE_CHANGES] = "DELETE FROM changes WHERE time < ?1 AND NOT EXISTS ("
+                               " SELECT 1 FROM units u WHERE u.id = changes.unit"
+                               " AND u.gone IS NULL AND changes.time ="
+                               " (SELECT max(l.time) FROM changes l WHERE l.unit = u.id))",
         [STMT_PRUNE_SCANS] = "DELETE FROM scans WHERE time < ?",
         [STMT_PRUNE_UNITS] = "DELETE FROM units WHERE gone IS NOT NULL AND gone < ?1"
                              " AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.unit = units.id)",
@@ -150,7 +168,13 @@ static const char *const stmt_sql[_STMT_MAX] = {
                 " (SELECT count(*) FROM versions)",
         [STMT_PAGES] = "SELECT * FROM pragma_page_count(), pragma_page_size(),"
                        " pragma_freelist_count()",
-        [STMT_QUICK_CHECK] = "PRAGMA quick_check",
+        [STMT_NOTICE_INSERT] = "INSERT INTO notices (time, message) VALUES (?, ?)",
+        [STMT_NOTICE_LAST] =
+                "SELECT time, message FROM notices ORDER BY time DESC, id DESC LIMIT 1",
+        [STMT_PRUNE_NOTICES] = "DELETE FROM notices WHERE time < ?",
+        [STMT_LAST_TIME] = "SELECT max(coalesce((SELECT max(time) FROM scans), 0),"
+                           " coalesce((SELECT max(time) FROM notices), 0),"
+                           " coalesce((SELECT max(last_change) FROM units), 0))",
 };
 
 typedef struct CheckName {
@@ -173,6 +197,12 @@ struct Store {
 
         uint64_t n_write_errors;
         int last_error;
+
+        bool damaged;             /* store_check() failed: close without a checkpoint */
+        uint64_t busy_until_usec; /* CLOCK_MONOTONIC: writes fail at once until then (-EBUSY) */
+        uint64_t max_bytes;       /* store_set_size_limit(); 0 = none */
+        uint64_t wal_budget;      /* bytes of max_bytes (or of the disk) the WAL may use */
+        uint64_t page_size;
 };
 
 int store_errno(int rc) {
@@ -478,6 +508,67 @@ static int version_id(Store *s, const char *systemd, const char *scorer, uint64_
 
 /* ---- open, migrate, close ---- */
 
+static int exec_sql(sqlite3 *db, const char *sql);
+
+static int quick_check(sqlite3 *db) {
+        sqlite3_stmt *q = NULL;
+        int r;
+
+        /* Drop the clean pages we hold: the check (and the next transaction) reads the file. */
+        (void) sqlite3_db_release_memory(db);
+        int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+                const unsigned char *t = sqlite3_column_text(q, 0);
+                r = t && streq((const char *) t, "ok") ? 0 : -EBADMSG;
+                if (r < 0)
+                        log_debug("quick_check: %s", t ? (const char *) t : "(null)");
+        } else
+                r = store_errno(rc);
+        (void) sqlite3_finalize(q);
+        return r;
+}
+
+/* Our checkpointer, in place of SQLite's automatic one (which this hook replaces): once the WAL
+ * holds half its budget, copy it back into the database without waiting for anyone (PASSIVE; a
+ * reader in the way only delays it to a later commit). The next write then starts the WAL over,
+ * truncated to journal_size_limit. */
+static int wal_hook(void *userdata, sqlite3 *db, const char *name, int n_frames) {
+        Store *s = userdata;
+
+        if ((uint64_t) n_frames * (s->page_size + 24) >= s->wal_budget / 2)
+                (void) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+}
+
+static int wal_apply_budget(Store *s) {
+        char sql[64];
+
+        /* PRAGMA values cannot be bound: built from an integer we computed. */
+        (void) snprintf(sql, sizeof sql, "PRAGMA journal_size_limit = %" PRIu64, s->wal_budget);
+        return exec_sql(s->db, sql);
+}
+
+static uint64_t wal_file_bytes(Store *s) {
+        const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
+        struct stat st;
+
+        if (isempty(wal) || stat(wal, &st) < 0)
+                return 0;
+        return (uint64_t) st.st_size;
+}
+
+/* With a size cap: a WAL that outgrew its budget (a reader kept the checkpoints from finishing)
+ * is checkpointed and truncated now (TRUNCATE waits for readers, up to the busy timeout); if it
+ * still is too big, the write is refused as on a full disk. */
+static int wal_within_budget(Store *s) {
+        if (s->max_bytes == 0 || wal_file_bytes(s) <= s->wal_budget)
+                return 0;
+        (void) sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        return wal_file_bytes(s) <= s->wal_budget ? 0 : -ENOSPC;
+}
+
 static int exec_sql(sqlite3 *db, const char *sql) {
         char *err = NULL;
         int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
@@ -581,13 +672,21 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
                 return store_errno(rc);
         }
         (void) sqlite3_extended_result_codes(s->db, 1);
-        (void) sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        (void) sqlite3_busy_timeout(s->db,
+                                    readonly ? BUSY_TIMEOUT_READONLY_MS : STORE_BUSY_TIMEOUT_MS);
 
         if (!readonly) {
                 /* auto_vacuum only takes effect before the first table exists; harmless later. */
                 if ((r = exec_sql(s->db, "PRAGMA auto_vacuum = INCREMENTAL")) < 0 ||
                     (r = exec_sql(s->db, "PRAGMA journal_mode = WAL")) < 0 ||
                     (r = exec_sql(s->db, "PRAGMA synchronous = NORMAL")) < 0)
+                        return r;
+                /* We checkpoint ourselves (wal_hook), against the WAL budget. */
+                s->page_size = 4096;
+                s->wal_budget = WAL_BUDGET_MAX;
+                (void) sqlite3_wal_hook(s->db, wal_hook, s);
+                r = wal_apply_budget(s);
+                if (r < 0)
                         return r;
         }
         if ((r = exec_sql(s->db, "PRAGMA foreign_keys = ON")) < 0 ||
@@ -604,6 +703,11 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
                         return -ESTALE;
         } else {
                 r = migrate(s);
+                if (r < 0)
+                        return r;
+                /* A file whose header is fine but whose pages are not: better found now, with
+                 * nothing served from it yet, than at the first write that reads a bad page. */
+                r = quick_check(s->db);
                 if (r < 0)
                         return r;
         }
@@ -639,7 +743,10 @@ Store *store_free(Store *s) {
                 (void) exec_sql(s->db, "ROLLBACK");
         for (StmtId i = 0; i < _STMT_MAX; i++)
                 (void) sqlite3_finalize(s->stmts[i]);
-        /* The last connection to close checkpoints the WAL and removes it. */
+        /* The last connection to close checkpoints the WAL and removes it; not into a damaged
+         * file: the WAL stays as it is, to move aside with it (store_quarantine()). */
+        if (s->db && s->damaged)
+                (void) sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         (void) sqlite3_close(s->db);
         checks_clear(s);
         free(s->version_systemd);
@@ -652,6 +759,10 @@ Store *store_free(Store *s) {
 /* ---- transactions ---- */
 
 static void fail(Store *s, int r) {
+        /* A lock: back off (transaction_allowed()); a failure while backing off does not
+         * extend it, so the next attempt after the period does reach SQLite. */
+        if (r == -EBUSY && s->busy_until_usec == 0)
+                s->busy_until_usec = now_monotonic_usec() + STORE_BUSY_BACKOFF_USEC;
         if (!sqlite3_get_autocommit(s->db))
                 (void) step_done(stmt(s, STMT_ROLLBACK));
         if (s->batch && s->batch_error == 0)
@@ -659,6 +770,25 @@ static void fail(Store *s, int r) {
         s->n_write_errors++;
         s->last_error = r;
         caches_reset(s);
+}
+
+/* Before a transaction: -EBUSY at once while backing off from a lock (store.h), -ENOSPC when the
+ * WAL is over its budget; otherwise the page cache is dropped, so that the transaction reads the
+ * file as it is now (damage done to it behind our back fails this write with -EBADMSG instead of
+ * being written over and spread). */
+static int transaction_allowed(Store *s) {
+        int r;
+
+        if (s->busy_until_usec > 0) {
+                if (now_monotonic_usec() < s->busy_until_usec)
+                        return -EBUSY;
+                s->busy_until_usec = 0;
+        }
+        r = wal_within_budget(s);
+        if (r < 0)
+                return r;
+        (void) sqlite3_db_release_memory(s->db);
+        return 0;
 }
 
 /* Start a write: inside a batch nothing to do (unless it already failed), else a transaction of
@@ -674,7 +804,9 @@ static int write_begin(Store *s, bool *ret_own) {
                 *ret_own = false;
                 return 0;
         }
-        r = step_done(stmt(s, STMT_BEGIN));
+        r = transaction_allowed(s);
+        if (r >= 0)
+                r = step_done(stmt(s, STMT_BEGIN));
         if (r < 0) {
                 fail(s, r);
                 return r;
@@ -706,8 +838,12 @@ int store_begin(Store *s) {
                 return -EROFS;
         if (s->batch)
                 return -EBUSY;
-        r = step_done(stmt(s, STMT_BEGIN));
+        r = transaction_allowed(s);
+        if (r >= 0)
+                r = step_done(stmt(s, STMT_BEGIN));
         if (r < 0) {
+                if (r == -EBUSY && s->busy_until_usec == 0)
+                        s->busy_until_usec = now_monotonic_usec() + STORE_BUSY_BACKOFF_USEC;
                 s->n_write_errors++;
                 s->last_error = r;
                 return r;
@@ -1170,6 +1306,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, s
                         .systemd_version = column_strdup(q, 7),
                         .scorer_version = column_strdup(q, 8),
                         .systemd_version_before = column_strdup(q, 9),
+                        .message = column_strdup(q, 11),
                 };
                 r = decode_entries(sqlite3_column_blob(q, 10), (size_t) sqlite3_column_bytes(q, 10),
                                    3, v, nb, ELEMENTSOF(v), &n_v);
@@ -1267,7 +1404,8 @@ int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec
 /* ---- maintenance ---- */
 
 static int prune(Store *s, uint64_t before_usec, uint64_t *ret_n) {
-        static const StmtId deletes[] = { STMT_PRUNE_CHANGES, STMT_PRUNE_SCANS, STMT_PRUNE_UNITS };
+        static const StmtId deletes[] = { STMT_PRUNE_CHANGES, STMT_PRUNE_SCANS,
+                                          STMT_PRUNE_NOTICES, STMT_PRUNE_UNITS };
         uint64_t n = 0;
         int r;
 
@@ -1337,43 +1475,232 @@ int store_stats(Store *s, StoreStats *ret) {
                 st.n_checks = column_u64(q, 5);
                 st.n_versions = column_u64(q, 6);
         }
-        const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
-        struct stat stw;
-        if (!isempty(wal) && stat(wal, &stw) >= 0)
-                st.wal_bytes = (uint64_t) stw.st_size;
+        {
+                _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_NOTICE_LAST);
+                rc = sqlite3_step(q);
+                if (rc == SQLITE_ROW) {
+                        const unsigned char *t = sqlite3_column_text(q, 1);
+                        st.notice_usec = column_u64(q, 0);
+                        (void) snprintf(st.notice, sizeof st.notice, "%s",
+                                        t ? (const char *) t : "");
+                } else if (rc != SQLITE_DONE)
+                        return store_errno(rc);
+        }
+        st.wal_bytes = wal_file_bytes(s);
+        st.wal_budget_bytes = s->max_bytes > 0 ? s->wal_budget : 0;
 
         *ret = st;
         return 0;
 }
 
 int store_check(Store *s) {
-        _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_QUICK_CHECK);
-        int rc;
+        int r;
 
         assert(s);
-        rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW)
-                return store_errno(rc);
-        const unsigned char *t = sqlite3_column_text(q, 0);
-        return t && streq((const char *) t, "ok") ? 0 : -EBADMSG;
+        r = quick_check(s->db);
+        if (r == -EBADMSG)
+                s->damaged = true;
+        return r;
 }
 
 int store_set_size_limit(Store *s, uint64_t max_bytes) {
-        uint64_t page_size = 4096, pages;
+        uint64_t page_size = 4096, pages, budget;
         char sql[64];
+        int r;
 
         assert(s);
+        if (s->readonly)
+                return -EROFS;
         {
                 _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_PAGES);
                 if (sqlite3_step(q) == SQLITE_ROW && column_u64(q, 1) > 0)
                         page_size = column_u64(q, 1);
         }
+        budget = max_bytes / 8;
+        budget = budget < WAL_BUDGET_MIN ? WAL_BUDGET_MIN
+                 : budget > WAL_BUDGET_MAX ? WAL_BUDGET_MAX : budget;
+        if (max_bytes > 0 && max_bytes <= budget)
+                return -ERANGE;
         /* SQLite's default maximum (4294967294 pages) stands for "no cap". */
-        pages = max_bytes == 0 ? UINT32_MAX - 1 : max_bytes / page_size;
+        pages = max_bytes == 0 ? UINT32_MAX - 1 : (max_bytes - budget) / page_size;
         if (pages == 0 || pages > UINT32_MAX - 1)
                 return -ERANGE;
-        /* PRAGMA values cannot be bound: this is the one SQL text built at run time, from an
-         * integer we computed (never from caller text). */
+        /* PRAGMA values cannot be bound: built from an integer we computed (never from caller
+         * text). */
         (void) snprintf(sql, sizeof sql, "PRAGMA max_page_count = %" PRIu64, pages);
-        return exec_sql(s->db, sql);
+        r = exec_sql(s->db, sql);
+        if (r < 0)
+                return r;
+        s->page_size = page_size;
+        s->max_bytes = max_bytes;
+        s->wal_budget = max_bytes > 0 ? budget : WAL_BUDGET_MAX;
+        r = wal_apply_budget(s);
+        if (r < 0)
+                return r;
+        /* A WAL already past the new budget is brought back under it now, if it can be. */
+        (void) wal_within_budget(s);
+        return 0;
+}
+
+/* ---- the history's own events, corruption ---- */
+
+static bool message_valid(const char *m) {
+        size_t n;
+
+        if (isempty(m))
+                return false;
+        n = strnlen(m, STORE_MESSAGE_MAX + 1);
+        if (n > STORE_MESSAGE_MAX)
+                return false;
+        for (size_t i = 0; i < n;) {
+                size_t k = utf8_char_len(m + i, n - i);
+                if (k == 0 || (k == 1 && ((unsigned char) m[i] < 0x20 || m[i] == 0x7f)))
+                        return false;
+                i += k;
+        }
+        return true;
+}
+
+static int add_notice(Store *s, uint64_t time_usec, const char *message) {
+        sqlite3_stmt *q = stmt(s, STMT_NOTICE_INSERT);
+        int r;
+
+        if ((r = bind_u64(q, 1, time_usec)) < 0 || (r = bind_text(q, 2, message)) < 0) {
+                (void) sqlite3_clear_bindings(q);
+                return r;
+        }
+        return step_done(q);
+}
+
+int store_add_notice(Store *s, uint64_t time_usec, const char *message) {
+        bool own;
+        int r;
+
+        assert(s);
+        if (time_usec == 0 || time_usec > INT64_MAX || !message_valid(message))
+                return -EINVAL;
+        r = write_begin(s, &own);
+        if (r < 0)
+                return r;
+        return write_end(s, own, add_notice(s, time_usec, message));
+}
+
+int store_last_time(Store *s, uint64_t *ret_usec) {
+        _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_LAST_TIME);
+        int rc;
+
+        assert(s);
+        assert(ret_usec);
+        rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW)
+                return store_errno(rc);
+        *ret_usec = column_u64(q, 0);
+        return 0;
+}
+
+uint64_t store_retention_cutoff(uint64_t want_usec, uint64_t retention_usec,
+                                uint64_t last_stored_usec, bool first, uint64_t prev_cutoff_usec,
+                                uint64_t elapsed_usec) {
+        uint64_t cut = want_usec;
+
+        if (first) {
+                uint64_t bound = last_stored_usec > retention_usec
+                                         ? last_stored_usec - retention_usec : 0;
+                if (last_stored_usec > 0 && cut > bound)
+                        cut = bound;
+        } else {
+                /* The slack covers the wall clock's legitimate drift against CLOCK_BOOTTIME (NTP
+                 * slewing, small steps). */
+                uint64_t bound = prev_cutoff_usec + elapsed_usec + STORE_CUTOFF_SLACK_USEC;
+                if (bound < prev_cutoff_usec)
+                        bound = UINT64_MAX; /* overflow: no bound to speak of */
+                if (cut > bound)
+                        cut = bound;
+                if (cut < prev_cutoff_usec)
+                        cut = prev_cutoff_usec;
+        }
+        return cut;
+}
+
+/* The suffixes SQLite adds to a database's name, in the order they must move: the WAL (and the
+ * rollback journal) before the file they belong to, so that a crash in between never leaves an
+ * old WAL next to a new database. The -shm is only an index of the WAL. */
+static const char *const db_suffixes[] = { "-wal", "-journal", "-shm", "" };
+
+static char *concat(const char *a, const char *b) {
+        Buf x = {};
+        buf_puts(&x, a);
+        buf_puts(&x, b);
+        return buf_steal(&x);
+}
+
+static int fsync_parent(const char *path) {
+        _cleanup_free_ char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        int fd, r = 0;
+
+        if (slash == dir)
+                slash[1] = 0;
+        else if (slash)
+                *slash = 0;
+        else
+                (void) snprintf(dir, strlen(dir) + 1, ".");
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        (void) close(fd);
+        return r;
+}
+
+int store_quarantine(const char *path, uint64_t now_usec, char **ret_moved_to) {
+        _cleanup_free_ char *base = NULL;
+        struct stat st;
+        struct tm tm;
+        time_t t = (time_t) (now_usec / 1000000);
+        char stamp[32];
+
+        assert(path);
+        assert(ret_moved_to);
+        if (isempty(path) || streq(path, ":memory:"))
+                return -EINVAL;
+        if (lstat(path, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL; /* a symlink or device: not ours to move */
+        if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0)
+                return -EINVAL;
+
+        /* A name nothing has: the first free of .corrupt-STAMP, -2, -3, ... (checked for every
+         * suffix, so that the set moves together). */
+        for (unsigned n = 1; n < 100 && !base; n++) {
+                Buf x = {};
+                bool taken = false;
+
+                buf_printf(&x, "%s.corrupt-%s", path, stamp);
+                if (n > 1)
+                        buf_printf(&x, "-%u", n);
+                char *b = buf_steal(&x);
+                for (size_t i = 0; i < ELEMENTSOF(db_suffixes) && !taken; i++) {
+                        _cleanup_free_ char *f = concat(b, db_suffixes[i]);
+                        taken = lstat(f, &st) >= 0 || errno != ENOENT;
+                }
+                if (taken)
+                        free(b);
+                else
+                        base = b;
+        }
+        if (!base)
+                return -EEXIST;
+
+        for (size_t i = 0; i < ELEMENTSOF(db_suffixes); i++) {
+                _cleanup_free_ char *from = concat(path, db_suffixes[i]);
+                _cleanup_free_ char *to = concat(base, db_suffixes[i]);
+                if (rename(from, to) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        (void) fsync_parent(path);
+        *ret_moved_to = TAKE_PTR(base);
+        return 0;
 }

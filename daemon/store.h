@@ -28,14 +28,33 @@ typedef struct Store Store;
  * READONLY -EROFS, CANTOPEN -ENOENT, NOTADB/CORRUPT -EBADMSG, else -EIO. 0 for OK/ROW/DONE. */
 int store_errno(int sqlite_rc);
 
+/* How long one statement of the daemon's store waits for another process's lock before failing
+ * with -EBUSY; after such a failure every write fails at once (-EBUSY, not touching SQLite) for
+ * STORE_BUSY_BACKOFF_USEC. So a second writer holding the lock for minutes costs the event loop
+ * at most STORE_BUSY_TIMEOUT_MS per backoff period, whatever the number of writes attempted; the
+ * caller retries later from its loop. (The read-only store waits longer: it runs in a CLI.) */
+#define STORE_BUSY_TIMEOUT_MS 50
+#define STORE_BUSY_BACKOFF_USEC (500 * UINT64_C(1000))
+
 /* Open (creating it and its schema if needed) the database at path (":memory:" works) for the
  * daemon: WAL, synchronous=NORMAL, foreign_keys=ON, busy_timeout; runs every pending migration,
- * one transaction each, logging each with LOG_MESSAGE_MIGRATION. Returns 0, or -errno (-EPROTO when
- * the database's schema is newer than this binary). *ret is written only on success. */
+ * one transaction each, logging each with LOG_MESSAGE_MIGRATION, then PRAGMA quick_check (the
+ * whole file, read from disk: damage is found at start-up, not at the first unlucky write).
+ * Returns 0, or -errno: -EPROTO when the database's schema is newer than this binary, -EBADMSG
+ * when the file is not a database or is corrupt (see store_quarantine()). *ret is written only on
+ * success. */
 int store_open(const char *path, Store **ret);
 /* Open an existing database read-only (the admin CLI, while the daemon runs: WAL readers do not
  * block the writer). Never migrates: -ESTALE when the schema is older than this binary. */
 int store_open_readonly(const char *path, Store **ret);
+/* Move a damaged database out of the way, with its -wal, -shm and -journal files, so that
+ * store_open(path) starts a fresh one: path becomes "<path>.corrupt-YYYYMMDDTHHMMSSZ" (UTC, from
+ * now_usec; "-2", "-3"... when taken), the others get their suffix after that name, so that the
+ * set still opens together (sqlite3 on the moved file sees what the daemon saw). The WAL moves
+ * first: a new database must never pick up the old WAL. No Store may be open on path. Returns 0
+ * with the new name of the main file in *ret_moved_to (free() it), or -errno (nothing at path:
+ * -ENOENT). */
+int store_quarantine(const char *path, uint64_t now_usec, char **ret_moved_to);
 /* Finalize everything and close; accepts NULL, returns NULL. */
 Store *store_free(Store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_free);
@@ -134,10 +153,37 @@ int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t unti
 int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
                  uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n);
 
-/* Retention: delete changes and scans older than before_usec, then units gone before it that have
- * no change left, then give the freed pages back (incremental vacuum). *ret_n (may be NULL) gets
- * the number of rows deleted. */
+/* A DATABASE event: something happened to the history itself that a reader of the history must
+ * know (it was reset after corruption and where the old file went; writes were refused for a
+ * while; a clock jump held retention back). message: printable UTF-8, 1..STORE_MESSAGE_MAX bytes.
+ * Returns 0 or -errno (-EINVAL for a bad message or time). */
+#define STORE_MESSAGE_MAX 1024U
+int store_add_notice(Store *s, uint64_t time_usec, const char *message);
+
+/* Retention: delete changes, scans and DATABASE events older than before_usec, except each
+ * present unit's newest change (whatever the clock says, every unit keeps its last record), then
+ * units gone before it that have no change left, then give the freed pages back (incremental
+ * vacuum). *ret_n (may be NULL) gets the number of rows deleted. */
 int store_prune(Store *s, uint64_t before_usec, uint64_t *ret_n);
+
+/* The time of the newest stored scan, DATABASE event or change (0 when empty). */
+int store_last_time(Store *s, uint64_t *ret_usec);
+
+/* Pure: the retention cutoff a prune pass may use, robust to wall-clock jumps. want is
+ * now - retention by the wall clock. The first pass of a run never goes past
+ * last_stored_usec - retention (the newest row stored before this run, not the clock: a clock that
+ * jumped forward while the daemon was down makes nothing old; last_stored_usec 0 = empty, no
+ * bound). Later passes advance the previous cutoff by at most elapsed_usec, the CLOCK_BOOTTIME
+ * time since that pass (time that really passed, suspend included), plus a minute of slack: a
+ * wall clock that jumps forward while the daemon runs ages nothing. A cutoff never goes back (a
+ * clock set back keeps it where it was). The limits: rows older than the retention by the clock
+ * but held back are pruned as real time passes, and a restart after a jump trusts the stored
+ * times (then each present unit's newest change still stays, see store_prune()). Returns the
+ * cutoff (0: prune nothing). */
+#define STORE_CUTOFF_SLACK_USEC (60 * UINT64_C(1000000))
+uint64_t store_retention_cutoff(uint64_t want_usec, uint64_t retention_usec,
+                                uint64_t last_stored_usec, bool first, uint64_t prev_cutoff_usec,
+                                uint64_t elapsed_usec);
 
 typedef struct StoreStats {
         unsigned schema_version;
@@ -147,13 +193,22 @@ typedef struct StoreStats {
         uint64_t n_units, n_units_gone, n_changes, n_events, n_scans, n_checks, n_versions;
         uint64_t n_write_errors; /* failed writes since open */
         int last_error;          /* -errno of the last failed write, 0 after a success */
+        uint64_t wal_budget_bytes;  /* the share of the size cap kept for the WAL (0: no cap) */
+        uint64_t notice_usec;       /* the newest DATABASE event (0: none) ... */
+        char notice[STORE_MESSAGE_MAX + 1]; /* ... and its message ("" when none) */
 } StoreStats;
 
 /* Sizes and row counts (counting scans the tables: call it seconds apart, not per request). */
 int store_stats(Store *s, StoreStats *ret);
-/* Cap the database file at about max_bytes (0 = no cap beyond SQLite's own): writes past it fail
- * with -ENOSPC exactly as on a full disk, and work again once the cap is raised or rows pruned. */
+/* Cap the database at about max_bytes, its WAL included (0 = no cap beyond SQLite's own): the main
+ * file gets max_bytes minus a WAL budget (an eighth, 64 KiB to 4 MiB); the WAL is checkpointed
+ * whenever it holds half its budget and truncated back to it (journal_size_limit); when a reader
+ * keeps it from being checkpointed and it outgrows the budget, writes fail with -ENOSPC until a
+ * checkpoint succeeds. Writes past the cap fail with -ENOSPC exactly as on a full disk, and work
+ * again once the cap is raised or rows pruned. */
 int store_set_size_limit(Store *s, uint64_t max_bytes);
 
-/* PRAGMA quick_check: 0 when the database is sound, -EBADMSG when not. */
+/* PRAGMA quick_check, reading the file again (the page cache is dropped first: damage done behind
+ * our back is seen): 0 when the database is sound, -EBADMSG when not, -EBUSY when locked. After
+ * -EBADMSG, store_free() leaves the WAL as it is (no checkpoint into the damaged file). */
 int store_check(Store *s);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,7 +154,8 @@ static void test_migrate_from_every_version(void **state) {
                         assert_int_equal(store_load_current(s, &c), 0);
                         assert_int_equal(c->n_units, 1);
                         assert_string_equal(c->units[0].name, "a.service");
-                        assert_int_equal(c->units[0].regressions, 1); /* counted by 0002 */
+                        /* counted by 0002; rows written raw after it carry their own (0) */
+                        assert_int_equal(c->units[0].regressions, k < 2 ? 1 : 0);
                         assert_int_equal(c->units[0].n_verdicts, 1);
                         assert_string_equal(c->units[0].verdicts[0].check, "PrivateNetwork=");
                         assert_int_equal(c->units[0].verdicts[0].badness, 1);
@@ -640,7 +642,11 @@ static void test_disk_full(void **state) {
         make_score(&f, "a.service", T0, 50, 0);
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_stats(s, &st), 0);
-        assert_int_equal(store_set_size_limit(s, st.db_bytes + 4096), 0);
+        /* The cap counts the WAL: its budget (64 KiB at least) comes off the main file's share. */
+        assert_int_equal(store_set_size_limit(s, 4096), -ERANGE);
+        assert_int_equal(store_set_size_limit(s, st.db_bytes + 4096 + 65536), 0);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.wal_budget_bytes, 65536);
 
         unsigned i;
         for (i = 0; i < 10000; i++) {
@@ -898,6 +904,348 @@ static void test_tmpfs_full(void **state) {
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static uint64_t mono_usec(void) {
+        struct timespec ts;
+        assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+        return (uint64_t) ts.tv_sec * SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql) {
+        char *err = NULL;
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+        if (rc != SQLITE_OK)
+                fail_msg("%s: %s", sql, err ? err : sqlite3_errstr(rc));
+}
+
+/* A second writer (another connection, as another process would) holds the write lock: a write
+ * fails with -EBUSY after about STORE_BUSY_TIMEOUT_MS, the writes after it fail at once for the
+ * backoff, reads go on, and once the lock is gone the same write succeeds, once. */
+static void test_busy(void **state) {
+        char *p = temp_db();
+        _cleanup_(store_freep) Store *s = NULL;
+        Change *h = NULL;
+        StoreStats st;
+        sqlite3 *other;
+        size_t n;
+        Fixture f;
+        uint64_t t0, worst = 0;
+
+        (void) state;
+        assert_int_equal(store_open(p, &s), 0);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+
+        assert_int_equal(sqlite3_open(p, &other), SQLITE_OK);
+        exec_ok(other, "BEGIN IMMEDIATE; INSERT INTO checks (name) VALUES ('Held=')");
+        make_score(&f, "a.service", T0 + SEC, 60, 1);
+        t0 = mono_usec();
+        assert_int_equal(store_add_score(s, &f.sc), -EBUSY);
+        worst = mono_usec() - t0;
+        assert_true(worst >= STORE_BUSY_TIMEOUT_MS * 1000ULL / 2);
+        assert_true(worst < STORE_BUSY_TIMEOUT_MS * 1000ULL + 200000);
+        /* Backing off: at once, without waiting for the lock again; a batch too. */
+        for (int i = 0; i < 20; i++) {
+                t0 = mono_usec();
+                assert_int_equal(store_add_score(s, &f.sc), -EBUSY);
+                assert_int_equal(store_begin(s), -EBUSY);
+                assert_int_equal(store_add_notice(s, T0 + SEC, "x"), -EBUSY);
+                assert_true(mono_usec() - t0 < 5000);
+        }
+        /* Reads are not blocked by a writer (WAL). */
+        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        changes_free(h, n);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.last_error, -EBUSY);
+        /* After the backoff, still locked: one more bounded wait. */
+        (void) usleep(STORE_BUSY_BACKOFF_USEC + 10000);
+        t0 = mono_usec();
+        assert_int_equal(store_add_score(s, &f.sc), -EBUSY);
+        assert_true(mono_usec() - t0 < STORE_BUSY_TIMEOUT_MS * 1000ULL + 200000);
+
+        exec_ok(other, "COMMIT");
+        assert_int_equal(sqlite3_close(other), SQLITE_OK);
+        (void) usleep(STORE_BUSY_BACKOFF_USEC + 10000);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
+        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 2);
+        changes_free(h, n);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.last_error, 0);
+        s = store_free(s);
+        remove_db(p);
+}
+
+static bool file_exists(const char *p) {
+        return access(p, F_OK) == 0;
+}
+
+/* Overwrite len bytes at off with a pattern. */
+static void scribble(const char *p, long off, size_t len) {
+        FILE *f = fopen(p, "r+");
+        assert_non_null(f);
+        assert_int_equal(fseek(f, off, SEEK_SET), 0);
+        for (size_t i = 0; i < len; i++)
+                assert_int_not_equal(fputc(0x5a ^ (int) (i & 0xff), f), EOF);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void fill(Store *s, unsigned n_units) {
+        Fixture f;
+        char unit[64];
+        assert_int_equal(store_begin(s), 0);
+        for (unsigned i = 0; i < n_units; i++) {
+                (void) snprintf(unit, sizeof unit, "unit-%u.service", i);
+                make_score(&f, unit, T0, i % 100, i);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
+        }
+        assert_int_equal(store_commit(s), 0);
+}
+
+/* A database whose pages are damaged is refused at open (-EBADMSG, by quick_check even when the
+ * header is fine); store_quarantine() moves it and its WAL aside under a timestamped name, the
+ * old bytes intact, and a fresh database opens in its place with a "database" event saying so. */
+static void test_corrupt_at_open(void **state) {
+        char *p = temp_db();
+        _cleanup_free_ char *moved = NULL, *moved2 = NULL, *wal = NULL, *moved_wal = NULL;
+        Store *s = NULL;
+        Change *e = NULL;
+        StoreStats st;
+        struct stat before, after;
+        size_t n;
+
+        (void) state;
+        assert_int_equal(store_open(p, &s), 0);
+        fill(s, 400);
+        s = store_free(s);
+        assert_int_equal(stat(p, &before), 0);
+        assert_true(before.st_size > 16 * 4096);
+        /* Pages 3.. scribbled over, page 1 (the header, the schema) left alone. */
+        scribble(p, 2 * 4096, (size_t) before.st_size - 3 * 4096);
+        assert_int_equal(store_open(p, &s), -EBADMSG);
+        assert_null(s);
+        /* A stray WAL (from the damaged run) moves along. */
+        assert_true(asprintf(&wal, "%s-wal", p) > 0);
+        FILE *w = fopen(wal, "w");
+        assert_non_null(w);
+        assert_int_equal(fclose(w), 0);
+
+        assert_int_equal(store_quarantine(p, T0, &moved), 0);
+        /* T0 = 2023-11-14T22:13:20Z */
+        assert_true(endswith(moved, ".corrupt-20231114T221320Z"));
+        assert_true(startswith(moved, p));
+        assert_false(file_exists(p));
+        assert_false(file_exists(wal));
+        assert_true(asprintf(&moved_wal, "%s-wal", moved) > 0);
+        assert_true(file_exists(moved_wal));
+        assert_int_equal(stat(moved, &after), 0);
+        assert_int_equal(after.st_size, before.st_size);
+        assert_int_equal(after.st_ino, before.st_ino);
+
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(store_add_notice(s, T0 + SEC, "moved to x"), 0);
+        assert_int_equal(store_events(s, NULL, 0, 0, 0, 10, &e, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(e[0].kind, EVENT_DATABASE);
+        assert_null(e[0].unit);
+        assert_string_equal(e[0].message, "moved to x");
+        assert_int_equal(e[0].time_usec, T0 + SEC);
+        changes_free(e, n);
+        /* Not in a unit's events, and filtered by kind. */
+        assert_int_equal(store_events(s, "a.service", 0, 0, 0, 10, &e, &n), 0);
+        assert_int_equal(n, 0);
+        changes_free(e, n);
+        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_REGRESSION), 0, 0, 10,
+                                      &e, &n), 0);
+        assert_int_equal(n, 0);
+        changes_free(e, n);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.notice_usec, T0 + SEC);
+        assert_string_equal(st.notice, "moved to x");
+        s = store_free(s);
+
+        /* The same second again: the next free name. */
+        scribble(p, 0, 100); /* the header: "not a database" */
+        assert_int_equal(store_open(p, &s), -EBADMSG);
+        assert_int_equal(store_quarantine(p, T0, &moved2), 0);
+        assert_true(endswith(moved2, ".corrupt-20231114T221320Z-2"));
+        assert_int_equal(store_quarantine(p, T0, &moved2), -ENOENT);
+        assert_int_equal(store_quarantine(":memory:", T0, &moved2), -EINVAL);
+
+        (void) unlink(moved);
+        (void) unlink(moved_wal);
+        (void) unlink(moved2);
+        remove_db(p);
+}
+
+/* Damage done to the file while the store is open (behind its page cache) fails the next write
+ * with -EBADMSG instead of being written over, and store_check() sees it. */
+static void test_corrupt_while_open(void **state) {
+        char *p = temp_db();
+        _cleanup_(store_freep) Store *s = NULL;
+        struct stat st;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(p, &s), 0);
+        /* A small WAL budget: the store's own checkpoints copy everything into the main file,
+         * while its page cache keeps the pages (nobody else touched the WAL). */
+        assert_int_equal(store_set_size_limit(s, 1U << 20), 0);
+        fill(s, 400);
+        fill(s, 0);
+        assert_int_equal(stat(p, &st), 0);
+        scribble(p, 2 * 4096, (size_t) st.st_size - 3 * 4096);
+        make_score(&f, "unit-7.service", T0 + SEC, 99, 5);
+        assert_int_equal(store_add_score(s, &f.sc), -EBADMSG);
+        assert_int_equal(store_check(s), -EBADMSG);
+        /* Closed without a checkpoint into the damaged file: the WAL stays, to move with it. */
+        _cleanup_free_ char *wal = NULL;
+        assert_true(asprintf(&wal, "%s-wal", p) > 0);
+        assert_int_equal(stat(wal, &st), 0);
+        s = store_free(s);
+        assert_int_equal(stat(wal, &st), 0); /* a checkpointing close would have removed it */
+        remove_db(p);
+}
+
+/* The size cap counts the WAL: a reader that keeps the WAL from being checkpointed makes writes
+ * fail with -ENOSPC once the WAL outgrows its budget; when the reader is gone the WAL is
+ * truncated and writes work again. Without a reader the WAL stays within its budget. */
+static void test_wal_budget(void **state) {
+        char *p = temp_db();
+        _cleanup_free_ char *wal = NULL;
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreStats st;
+        sqlite3 *reader;
+        sqlite3_stmt *q;
+        struct stat sw;
+        Fixture f;
+        char unit[64];
+        int r = 0;
+        unsigned i;
+
+        (void) state;
+        assert_true(asprintf(&wal, "%s-wal", p) > 0);
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(store_set_size_limit(s, 4U << 20), 0); /* 4 MiB: a 512 KiB WAL budget */
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.wal_budget_bytes, 512U << 10);
+        for (i = 0; i < 600; i++) {
+                (void) snprintf(unit, sizeof unit, "u-%u.service", i);
+                make_score(&f, unit, T0, 50, i);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
+                assert_int_equal(stat(wal, &sw), 0);
+                assert_true((uint64_t) sw.st_size <= (512U << 10) + 64 * 1024);
+        }
+
+        /* A reader holding a snapshot pins the WAL. */
+        assert_int_equal(sqlite3_open(p, &reader), SQLITE_OK);
+        exec_ok(reader, "BEGIN");
+        assert_int_equal(sqlite3_prepare_v2(reader, "SELECT count(*) FROM units", -1, &q, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        for (; i < 100000; i++) {
+                (void) snprintf(unit, sizeof unit, "u-%u.service", i);
+                make_score(&f, unit, T0, 50, i);
+                r = store_add_score(s, &f.sc);
+                if (r < 0)
+                        break;
+        }
+        assert_int_equal(r, -ENOSPC);
+        assert_int_equal(stat(wal, &sw), 0);
+        assert_true((uint64_t) sw.st_size > (512U << 10));
+        assert_true((uint64_t) sw.st_size < (512U << 10) + 64 * 1024);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.last_error, -ENOSPC);
+        assert_true(st.db_bytes + st.wal_bytes <= (4U << 20) + 64 * 1024);
+
+        sqlite3_finalize(q);
+        exec_ok(reader, "COMMIT");
+        assert_int_equal(sqlite3_close(reader), SQLITE_OK);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(stat(wal, &sw), 0);
+        assert_true((uint64_t) sw.st_size <= (512U << 10));
+        assert_int_equal(store_check(s), 0);
+        s = store_free(s);
+        remove_db(p);
+}
+
+/* The cutoff of a prune pass, by the rules of store.h. */
+static void test_retention_cutoff(void **state) {
+        const uint64_t R = 90 * 86400 * SEC, NOW = T0 + 400 * 86400 * SEC, Y = 365 * 86400 * SEC;
+        const uint64_t S = STORE_CUTOFF_SLACK_USEC;
+
+        (void) state;
+        /* First pass: the stored time bounds it; an empty history does not. */
+        assert_true(store_retention_cutoff(NOW - R, R, NOW, true, 0, 0) == NOW - R);
+        assert_true(store_retention_cutoff(NOW + 10 * Y - R, R, NOW, true, 0, 0) == NOW - R);
+        assert_true(store_retention_cutoff(NOW - R, R, 0, true, 0, 0) == NOW - R);
+        assert_true(store_retention_cutoff(NOW - R, R, R / 2, true, 0, 0) == 0);
+        /* Later passes: no faster than the time that passed. */
+        assert_true(store_retention_cutoff(NOW - R + 3600 * SEC, R, NOW, false, NOW - R,
+                                           3600 * SEC) == NOW - R + 3600 * SEC);
+        assert_true(store_retention_cutoff(NOW + 10 * Y - R, R, NOW, false, NOW - R, 3600 * SEC) ==
+                    NOW - R + 3600 * SEC + S);
+        /* A clock set back: the cutoff stays. */
+        assert_true(store_retention_cutoff(NOW - Y - R, R, NOW, false, NOW - R, 3600 * SEC) ==
+                    NOW - R);
+        /* No overflow. */
+        assert_true(store_retention_cutoff(UINT64_MAX - 1, R, NOW, false, UINT64_MAX - 10,
+                                           UINT64_MAX / 2) == UINT64_MAX - 1);
+}
+
+/* Pruning never takes a present unit's newest change, takes a gone unit whole, and takes old
+ * "database" events like the rest. */
+static void test_prune_keeps_newest(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        Change *h = NULL;
+        StoreStats st;
+        uint64_t deleted = 0, last = 0;
+        size_t n;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        assert_int_equal(store_last_time(s, &last), 0);
+        assert_int_equal(last, 0);
+        for (unsigned i = 0; i < 3; i++) {
+                make_score(&f, "a.service", T0 + i * SEC, 50 + i, i);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
+                make_score(&f, "b.service", T0 + i * SEC, 20 + i, i);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
+        }
+        assert_int_equal(store_unit_gone(s, "b.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
+                         1);
+        assert_int_equal(store_add_notice(s, T0 + 4 * SEC, "something happened"), 0);
+        assert_int_equal(store_last_time(s, &last), 0);
+        assert_int_equal(last, T0 + 4 * SEC);
+        /* A clock ten years ahead would prune "everything". */
+        assert_int_equal(store_prune(s, T0 + 10ULL * 365 * 86400 * SEC, &deleted), 0);
+        /* a: 2 of 3; b: 4 rows and the unit; the notice */
+        assert_int_equal(deleted, 2 + 4 + 1 + 1);
+        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(h[0].time_usec, T0 + 2 * SEC);
+        assert_int_equal(h[0].exposure, 52);
+        changes_free(h, n);
+        assert_int_equal(store_history(s, "b.service", 0, 0, 10, &h, &n), -ENOENT);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.notice_usec, 0);
+        assert_string_equal(st.notice, "");
+        /* Bad notices. */
+        assert_int_equal(store_add_notice(s, T0, ""), -EINVAL);
+        assert_int_equal(store_add_notice(s, 0, "x"), -EINVAL);
+        assert_int_equal(store_add_notice(s, T0, "line\nbreak"), -EINVAL);
+        assert_int_equal(store_add_notice(s, T0, "bad \xff utf-8"), -EINVAL);
+        char big[STORE_MESSAGE_MAX + 2];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = 0;
+        assert_int_equal(store_add_notice(s, T0, big), -EINVAL);
+        big[STORE_MESSAGE_MAX] = 0;
+        assert_int_equal(store_add_notice(s, T0, big), 0);
+        assert_int_equal(store_add_notice(s, T0, "déjà vu — ok"), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_memory),
@@ -913,6 +1261,12 @@ int main(void) {
                 cmocka_unit_test(test_readonly_concurrent),
                 cmocka_unit_test(test_crash),
                 cmocka_unit_test(test_tmpfs_full),
+                cmocka_unit_test(test_busy),
+                cmocka_unit_test(test_corrupt_at_open),
+                cmocka_unit_test(test_corrupt_while_open),
+                cmocka_unit_test(test_wal_budget),
+                cmocka_unit_test(test_retention_cutoff),
+                cmocka_unit_test(test_prune_keeps_newest),
         };
 
         init_names();
