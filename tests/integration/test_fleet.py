@@ -412,10 +412,19 @@ def test_real_fleet(fleet, exposured, browser):
             assert h["systemd_version"].split(".")[0].split("~")[0] == str(fh.version)
 
         # every service of every host, as its container's systemd-analyze scores it
-        units = {u["unit"] for u in d.json("/api/v1/fleet/units")["units"]}
+        # (the units page reads the recorded series when the rules are loaded: a unit the
+        # fixture installed last may follow one rule evaluation later, so wait for it)
+        oracles = {fh.instance: fh.oracle() for fh in fleet.hosts}
+        want_units = set().union(*oracles.values())
+        deadline = time.monotonic() + 60
+        while True:
+            units = {u["unit"] for u in d.json("/api/v1/fleet/units")["units"]}
+            if want_units <= units or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         for fh in fleet.hosts:
-            oracle = fh.oracle()
-            assert set(oracle) <= units
+            oracle = oracles[fh.instance]
+            assert set(oracle) <= units, sorted(set(oracle) - units)
             for u in fleet_fixtures.FLEET_UNITS + sorted(oracle)[:8]:
                 want = fh.oracle([u])[u] if u not in oracle else oracle[u]
                 rows = d.json("/api/v1/fleet/units/" + q(u))["hosts"]
