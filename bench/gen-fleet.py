@@ -5,14 +5,18 @@
     bench/gen-fleet.py --out DIR [--hosts 1000] [--services 200] [--hours 24] [--step 900]
 
 DIR/data becomes a TSDB (`promtool tsdb create-blocks-from openmetrics`) that a real Prometheus
-can serve. What is in it, per host: the series a real exposured exports (exposured_host_info, up,
-exposured_up, exposured_last_scan_timestamp_seconds, exposured_units{predicate} x 7) and per
-service exposured_unit_exposure, exposured_unit_predicate and exposured_regressions_total.
+can serve: the history. DIR/current.prom is the fleet's current state as one exposition (text
+format 0.0.4, every series with its own job and instance labels): bench-fleet.py serves it on
+loopback and has Prometheus scrape it (honor_labels), so the current state is live in
+Prometheus' head, recording rules can write, and instant queries at "now" find every series.
+(Samples written into blocks ahead of time would not do: the head refuses any sample older than
+the newest block, so recording rules could not write.) What is in it, per host: the series a real
+exposured exports (exposured_host_info, up, exposured_up, exposured_last_scan_timestamp_seconds,
+exposured_units{predicate} x 7) and per service exposured_unit_exposure,
+exposured_unit_predicate and exposured_regressions_total.
 
-Time: `--hours` of history at `--step` seconds (the issue's "24 h at a 15-minute step"), then a
-"current" stretch from 10 minutes ago to --live-minutes ahead at a 4-minute step, so that
-instant queries at "now" find every series fresh (Prometheus looks back 5 minutes) for the whole
-benchmark run. The future samples are the trick that makes a static TSDB look live.
+Time: `--hours` of history up to 10 minutes ago at `--step` seconds (the issue's "24 h at a
+15-minute step").
 
 The fleet: host i runs systemd 247, 252, 257 or 262 (i mod 4); service s has a base exposure
 between 1.0 and 9.9; every fifth service drifts (its exposure depends on the host); about 1 % of
@@ -150,6 +154,29 @@ def write_window(fleet, path, lo, hi):
     return True
 
 
+def write_current(fleet, path):
+    """The last time point as an exposition without timestamps (scraped by bench-fleet.py)."""
+    one = Fleet(fleet.hosts, fleet.services, fleet.times)
+    tmp = path + ".om"
+    write_window(one, tmp, fleet.times[-1], fleet.times[-1] + 1)
+    with open(tmp, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as out:
+        for line in src:
+            if line.startswith("#"):
+                # 0.0.4: the info family becomes a gauge, the counter is named with _total
+                if line.startswith("# TYPE"):
+                    _, _, name, kind = line.split()
+                    if kind == "info":
+                        line = "# TYPE %s_info gauge\n" % name
+                    elif kind == "counter":
+                        line = "# TYPE %s_total counter\n" % name
+                elif line.startswith("# EOF"):
+                    continue
+                out.write(line)
+            else:
+                out.write(line.rsplit(" ", 1)[0] + "\n")
+    os.unlink(tmp)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -157,13 +184,11 @@ def main():
     ap.add_argument("--services", type=int, default=200)
     ap.add_argument("--hours", type=float, default=24)
     ap.add_argument("--step", type=int, default=900)
-    ap.add_argument("--live-minutes", type=int, default=60)
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
 
     now = int(time.time())
-    times = sorted(set(list(range(now - int(a.hours * 3600), now - 600, a.step)) +
-                       list(range(now - 600, now + a.live_minutes * 60 + 1, 240))))
+    times = list(range(now - 600 - int(a.hours * 3600), now - 600 + 1, a.step))
     fleet = Fleet(a.hosts, a.services, times)
     os.makedirs(a.out, exist_ok=True)
     data = os.path.join(a.out, "data")
@@ -194,8 +219,9 @@ def main():
              time.strftime("%H:%M", time.gmtime(times[-1])), n_series,
              sum(r[0] for r in results), sum(r[1] for r in results) / 1e9,
              time.monotonic() - t_start, data))
+    write_current(fleet, os.path.join(a.out, "current.prom"))
     with open(os.path.join(a.out, "fleet.json"), "w", encoding="utf-8") as f:
-        f.write('{"hosts": %d, "services": %d, "generated": %d, "live_until": %d}\n'
+        f.write('{"hosts": %d, "services": %d, "generated": %d, "history_until": %d}\n'
                 % (a.hosts, a.services, now, times[-1]))
 
 

@@ -16,7 +16,7 @@ Use:
 
 Everything started here is stopped at the end whatever happens: daemons and Prometheus die with
 this process (PR_SET_PDEATHSIG), containers are powered off (containers.py's hooks). Tests that
-change a container's units undo it (remove_units). Standard library only.
+change a container's units undo it (remove_units). Standard library and python3-yaml.
 """
 
 import glob
@@ -32,6 +32,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import yaml
 
 import containers
 import oracle
@@ -105,8 +106,10 @@ class Prometheus:
     """The Debian package's prometheus on a free loopback port, on its own data directory.
 
     scrape_targets: ["127.0.0.1:PORT", ...] for job JOB (none: a server for a TSDB written by
-    promtool). rule_files: copied into its directory. data_dir: an existing TSDB to serve
-    (it is not deleted at stop). alertmanager: "127.0.0.1:PORT" or None."""
+    promtool). rule_files: copied into its directory, every group at the global (1 s)
+    evaluation interval: a group's own `interval:` (15m for the costly fleet rules) would leave
+    a test waiting for its first evaluation. data_dir: an existing TSDB to serve (it is not
+    deleted at stop). alertmanager: "127.0.0.1:PORT" or None."""
 
     def __init__(self, scrape_targets=(), rule_files=(), data_dir=None, alertmanager=None,
                  external_labels=None, retention="30d", extra_args=()):
@@ -117,7 +120,12 @@ class Prometheus:
         self.rules = []
         for f in rule_files:
             dst = os.path.join(self.dir, os.path.basename(f))
-            shutil.copy(f, dst)
+            with open(f, encoding="utf-8") as src:
+                doc = yaml.safe_load(src)
+            for g in doc["groups"]:
+                g.pop("interval", None)
+            with open(dst, "w", encoding="utf-8") as out:
+                yaml.safe_dump(doc, out, sort_keys=False)
             self.rules.append(dst)
         self.data_dir = data_dir or os.path.join(self.dir, "data")
         self.alertmanager = alertmanager

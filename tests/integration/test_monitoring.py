@@ -345,7 +345,7 @@ def tsdb():
         # Rules evaluate every second; recorded series feed other rules: wait for two rounds.
         def evaluated():
             groups = p.api("rules")["groups"]
-            return len(groups) == 2 and all(
+            return len(groups) == 3 and all(
                 r["health"] == "ok" and r.get("lastEvaluation", "0001").startswith("20")
                 for g in groups for r in g["rules"])
         wait_until(evaluated, 60, 0.5, "every rule to evaluate")
