@@ -38,7 +38,7 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test deps-integration install uninstall \
+.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test deps-integration deps-deb deb install uninstall \
         clean regen-golden bench lint
 
 all: $(BUILD)/exposured
@@ -51,6 +51,9 @@ deps-test:
 
 deps-integration:
 	@tools/deps.sh build test integration
+
+deps-deb:
+	@tools/deps.sh build test deb
 
 ifeq ($(V),1)
 Q :=
@@ -196,6 +199,12 @@ uninstall:
 		$(patsubst units/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(SYSUSERS)) \
 		$(DESTDIR)$(MANDIR)/man8/exposured.8
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# Debian packages (debian/, tools/build-deb.sh): exposured_VERSION_ARCH.deb and its -dbgsym in
+# build/deb/, built from a copy of the tree in that directory (dpkg-buildpackage writes into the
+# parent of the tree it builds, which in a fresh CI clone may not be writable), then lintian.
+deb: deps-deb
+	tools/build-deb.sh -o $(BUILD)/deb
 
 # Static checks of the units, the man page and the scripts. The service's own offline exposure
 # must stay at or below 1.0 (--threshold is in tenths). Offline, systemd-analyze loads the file
