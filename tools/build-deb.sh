@@ -25,9 +25,12 @@ shift $((OPTIND - 1))
 
 top=$(pwd)
 v=$(tools/check-version.sh)
-rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# Only what an earlier run left there: OUTDIR may hold other things.
+rm -rf "$out"/exposured-[0-9]*/
+rm -f "$out"/exposured_*.deb "$out"/exposured-dbgsym_*.deb "$out"/exposured_*.buildinfo \
+        "$out"/exposured_*.changes "$out/build.log" "$out/lintian.log"
 src="$out/exposured-${version:-$v}"
 mkdir "$src"
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
