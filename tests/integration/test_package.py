@@ -1,0 +1,334 @@
+# SPDX-License-Identifier: MIT
+"""The Debian package's whole life, in a fresh Debian 12 (bookworm) root, never the host's /.
+
+tools/build-deb.sh builds the package twice from this tree: as it is, and as a newer version
+(-V VERSION+test1, the tree itself untouched). A debootstrapped minimal bookworm root, cached in
+/var/cache/exposured-tests/roots/bookworm like the other roots (containers.ensure_root) and seen
+through a throwaway overlay (--volatile=overlay), is booted with systemd-nspawn. It shares the
+host's network, so apt resolves the package's dependencies from the archive the root was
+bootstrapped from; for the same reason the socket listens on a free port chosen here, set by an
+administrator's drop-in (/etc/systemd/system/exposured.socket.d/), which the package must not
+touch. In order, as an administrator would do it:
+  install (apt-get install ./exposured_V.deb): the user exists, exposured.socket is enabled and
+      active, the service is not running; the first request starts it; its scores agree with
+      `systemd-analyze security` in the same container; its own exposure is at most 1.0.
+  upgrade to the newer build: the new binary serves, the history database and an edited
+      conffile are kept.
+  apt-get remove: socket and service stopped, database, configuration and user kept.
+  apt-get purge: database, configuration, user and group gone.
+  reinstall: works again from scratch.
+EXPOSURED_DEB_DIR: a directory that already holds both builds (exposured_V_ARCH.deb and
+exposured_V+test1_ARCH.deb, in it or below it), to skip the builds. The container is powered off at the end of the
+module whatever happens (containers.py hooks).
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import containers  # noqa: E402
+import oracle  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SUITE = "bookworm"
+EXPOSURE_BAR = 1.0
+BUILD_TIMEOUT = 1800
+APT_TIMEOUT = 900
+DROPIN = "/etc/systemd/system/exposured.socket.d/50-test-port.conf"
+
+
+def _version():
+    r = subprocess.run(["tools/check-version.sh"], cwd=TOP, capture_output=True, text=True,
+                       check=True)
+    return r.stdout.strip()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _build(out, version=None):
+    cmd = ["tools/build-deb.sh", "-o", out] + (["-V", version] if version else [])
+    # The unit tests are make check-unit's business; here it is the packaging that is tested.
+    env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2")
+    r = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True, env=env, check=False,
+                       timeout=BUILD_TIMEOUT)
+    if r.returncode != 0:
+        pytest.fail("%s: exit %d\n%s" % (" ".join(cmd), r.returncode, r.stderr[-4000:]))
+
+
+def _deb(directory, version):
+    found = glob.glob(os.path.join(directory, "**", "exposured_%s_*.deb" % version),
+                      recursive=True)
+    if len(found) != 1:
+        pytest.fail("expected one exposured_%s_*.deb in %s, found %s"
+                    % (version, directory, found))
+    return found[0]
+
+
+class Box:
+    """The booted container, the two packages and the port; helpers for the phases."""
+
+    def __init__(self, c, old, new, port):
+        self.c = c
+        self.old = old          # (version, host path of the .deb)
+        self.new = new
+        self.port = port
+
+    def run(self, *argv, check=True, timeout=120):
+        return self.c.run(list(argv), check=check, timeout=timeout)
+
+    def apt(self, *args):
+        return self.run("apt-get", "-y", "-q", "-o", "Dpkg::Use-Pty=0", *args,
+                        timeout=APT_TIMEOUT)
+
+    def install(self, deb):
+        """apt-get install the package from a file copied into the container."""
+        dst = "/var/tmp/" + os.path.basename(deb[1])
+        shutil.copyfile(deb[1], self.c.path(dst))
+        os.chmod(self.c.path(dst), 0o644)
+        return self.apt("install", dst)
+
+    def show(self, unit, *props):
+        r = self.run("systemctl", "show", "-p", ",".join(props), unit)
+        return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+
+    def state(self, unit):
+        return self.show(unit, "ActiveState")["ActiveState"]
+
+    def http(self, path, timeout=60):
+        """GET http://127.0.0.1:PORT/PATH (the container shares the host's network)."""
+        url = "http://127.0.0.1:%d%s" % (self.port, path)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8", "replace")
+
+    def json(self, path):
+        code, body = self.http(path)
+        assert code == 200, (path, code, body[:500])
+        return json.loads(body)
+
+    def refused(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5):
+                return False
+        except ConnectionRefusedError:
+            return True
+
+    def exists(self, path):
+        return os.path.lexists(self.c.path(path))
+
+    def journal(self):
+        return self.run("journalctl", "--no-pager", "-o", "cat", "-b", "-u",
+                        "exposured.service", "-u", "exposured.socket").stdout
+
+    def wait_for(self, what, pred, timeout=120):
+        deadline = time.monotonic() + timeout
+        while True:
+            v = pred()
+            if v:
+                return v
+            if time.monotonic() > deadline:
+                pytest.fail("timed out waiting for %s; journal:\n%s"
+                            % (what, self.journal()[-3000:]))
+            time.sleep(0.3)
+
+    def wait_ready(self):
+        """After a request: the service is up and its first full scan is stored (READY=1)."""
+        self.wait_for("READY=1", lambda: self.state("exposured.service") != "activating")
+        s = self.show("exposured.service", "ActiveState", "SubState", "TriggeredBy")
+        assert (s["ActiveState"], s["SubState"]) == ("active", "running"), s
+        assert s["TriggeredBy"] == "exposured.socket", s
+
+    def package_version(self):
+        r = self.run("dpkg-query", "-W", "-f", "${db:Status-Abbrev}${Version}", "exposured",
+                     check=False)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def box():
+    reason = containers.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    for tool in ("dpkg-buildpackage", "lintian", "dh", "debootstrap"):
+        if shutil.which(tool) is None:
+            pytest.skip("%s is not installed (tools/deps.sh deb)" % tool)
+    v = _version()
+    newer = v + "+test1"
+    given = os.environ.get("EXPOSURED_DEB_DIR")
+    out = given or tempfile.mkdtemp(prefix="exposured-deb-")
+    c = None
+    try:
+        if not given:
+            _build(out + "/old")
+            _build(out + "/new", newer)
+            old, new = (v, _deb(out + "/old", v)), (newer, _deb(out + "/new", newer))
+        else:
+            old, new = (v, _deb(out, v)), (newer, _deb(out, newer))
+        c = containers.Container(SUITE, containers.unique_name("package"))
+        c.boot()
+        b = Box(c, old, new, _free_port())
+        # The administrator's drop-in, before the package exists: it must survive everything.
+        os.makedirs(os.path.dirname(c.path(DROPIN)), exist_ok=True)
+        with open(c.path(DROPIN), "w", encoding="utf-8") as f:
+            f.write("[Socket]\nListenStream=\nListenStream=127.0.0.1:%d\n" % b.port)
+        b.apt("update")
+        yield b
+    finally:
+        if c is not None:
+            c.poweroff()
+        if not given:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def test_install(box):
+    b = box
+    assert b.package_version() is None
+    assert b.run("getent", "passwd", "exposured", check=False).returncode == 2
+    # The libraries are not in a minimal root: apt fetches them from the archive.
+    assert b.run("dpkg-query", "-W", "libmicrohttpd12", check=False).returncode != 0
+    b.install(b.old)
+    assert b.run("dpkg-query", "-W", "libmicrohttpd12", "libjson-c5").returncode == 0
+    assert b.package_version() == "ii " + b.old[0]
+    # The user from the package's sysusers.d file, applied by postinst.
+    pw = b.run("getent", "passwd", "exposured").stdout.strip().split(":")
+    assert int(pw[2]) < 1000 and pw[5] == "/var/lib/exposured" and pw[6] == "/usr/sbin/nologin"
+    assert b.run("getent", "group", "exposured").returncode == 0
+    # The package's units are vendor files: nothing of it under /etc/systemd but the enablement
+    # symlink, next to the administrator's drop-in.
+    assert b.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
+    etc = b.run("find", "/etc/systemd/system", "-name", "*exposured*").stdout.split()
+    assert sorted(etc) == ["/etc/systemd/system/exposured.socket.d",
+                           "/etc/systemd/system/sockets.target.wants/exposured.socket"], etc
+    s = b.show("exposured.socket", "ActiveState", "FragmentPath", "Listen")
+    assert s["ActiveState"] == "active", s
+    assert s["FragmentPath"] == "/lib/systemd/system/exposured.socket", s
+    assert s["Listen"] == "127.0.0.1:%d (Stream)" % b.port, s
+    assert b.state("exposured.service") == "inactive"
+    assert not b.exists("/var/lib/exposured")
+    r = b.run("dpkg-query", "-W", "-f", "${Conffiles}", "exposured")
+    assert r.stdout.split()[0] == "/etc/exposured/exposured.conf", r.stdout
+
+
+def test_first_request_scores(box):
+    """The first request starts the service; its scores are systemd-analyze's."""
+    b = box
+    assert b.state("exposured.service") == "inactive"
+    status = b.json("/api/v1/status")
+    b.wait_ready()
+    assert status["version"] == b.old[0], status
+    s = b.show("exposured.service", "User", "NRestarts", "MainPID")
+    assert s["User"] == "exposured" and s["NRestarts"] == "0", s
+    units = ["exposured.service", "systemd-journald.service", "systemd-logind.service",
+             "dbus.service"]
+    rc, reports, err = oracle.analyze_named(b.c, units)
+    assert rc == 0 and [r["unit"] for r in reports] == units, err
+    for rep in reports:
+        ours = b.json("/api/v1/units/" + rep["unit"])
+        assert "%.1f" % ours["exposure"] == rep["exposure"], (rep["unit"], ours["exposure"])
+        assert ours["predicate"] == rep["predicate"], rep["unit"]
+    theirs = float(reports[0]["exposure"])
+    assert theirs <= EXPOSURE_BAR, "exposured.service %.1f > %.1f" % (theirs, EXPOSURE_BAR)
+    r = b.run("systemd-analyze", "security", "--no-pager",
+              "--threshold=%d" % (EXPOSURE_BAR * 10), "exposured.service", check=False)
+    assert r.returncode == 0, r.stdout[-2000:]
+    st = os.stat(b.c.path("/var/lib/exposured/exposured.db"))
+    assert str(st.st_uid) == b.run("id", "-u", "exposured").stdout.strip()
+    oracle.SUMMARY.append("package: exposured.service %.1f online in a fresh bookworm root"
+                          % theirs)
+
+
+def test_upgrade_keeps_history_and_conffile(box):
+    b = box
+    assert b.json("/api/v1/status")["version"] == b.old[0]
+    before = b.json("/api/v1/units/exposured.service/history")["history"]
+    assert before, "no history for exposured.service"
+    conf = b.c.path("/etc/exposured/exposured.conf")
+    with open(conf, "a", encoding="utf-8") as f:
+        f.write("retention = 30d\n")
+    with open(conf, encoding="utf-8") as f:
+        edited = f.read()
+    old_pid = b.show("exposured.service", "MainPID")["MainPID"]
+    b.install(b.new)
+    assert b.package_version() == "ii " + b.new[0]
+    with open(conf, encoding="utf-8") as f:
+        assert f.read() == edited
+    assert not glob.glob(conf + ".dpkg-*") and not glob.glob(conf + ".ucf-*")
+    assert b.state("exposured.socket") == "active"
+    # postinst restarts the socket, and with it the service that Requires= it (try-restart):
+    # the new binary serves, from the same database.
+    assert b.show("exposured.service", "MainPID")["MainPID"] not in (old_pid, "0")
+    status = b.json("/api/v1/status")
+    b.wait_ready()
+    assert status["version"] == b.new[0], status
+    after = b.json("/api/v1/units/exposured.service/history")["history"]
+    rows = {json.dumps(x, sort_keys=True) for x in after}
+    assert all(json.dumps(x, sort_keys=True) in rows for x in before), (before, after)
+    assert b.exists(DROPIN)
+
+
+def test_remove_keeps_data(box):
+    b = box
+    assert b.state("exposured.service") == "active"
+    b.apt("remove", "exposured")
+    assert b.package_version() == "rc " + b.new[0]
+    assert b.state("exposured.service") == "inactive"
+    assert b.state("exposured.socket") == "inactive"
+    assert b.refused()
+    assert b.exists("/var/lib/exposured/exposured.db")
+    with open(b.c.path("/etc/exposured/exposured.conf"), encoding="utf-8") as f:
+        assert f.read().endswith("retention = 30d\n")
+    assert b.run("getent", "passwd", "exposured").returncode == 0
+    assert not b.exists("/usr/bin/exposured")
+    assert not b.exists("/lib/systemd/system/exposured.socket")
+
+
+def test_purge_removes_everything(box):
+    b = box
+    b.apt("purge", "exposured")
+    assert b.package_version() is None
+    for path in ("/var/lib/exposured", "/etc/exposured",
+                 "/etc/systemd/system/sockets.target.wants/exposured.socket"):
+        assert not b.exists(path), path
+    assert b.run("getent", "passwd", "exposured", check=False).returncode == 2
+    assert b.run("getent", "group", "exposured", check=False).returncode == 2
+    assert b.exists(DROPIN)     # the administrator's, not the package's
+
+
+def test_reinstall(box):
+    b = box
+    b.install(b.new)
+    assert b.package_version() == "ii " + b.new[0]
+    assert b.run("getent", "passwd", "exposured").returncode == 0
+    assert b.state("exposured.socket") == "active"
+    assert b.state("exposured.service") == "inactive"
+    with open(b.c.path("/etc/exposured/exposured.conf"), encoding="utf-8") as f:
+        assert "retention = 30d" not in f.read()
+    status = b.json("/api/v1/status")
+    b.wait_ready()
+    assert status["version"] == b.new[0]
+    history = b.json("/api/v1/units/exposured.service/history")["history"]
+    assert history, "no history after reinstall"
+    errors = b.run("journalctl", "--no-pager", "-o", "cat", "-b", "-p", "err", "-u",
+                   "exposured.service").stdout
+    assert errors.strip() == "", errors
+    assert not re.search(r"exposured.*(SIGSYS|core-dump|Permission denied)",
+                         b.run("journalctl", "--no-pager", "-b").stdout)
