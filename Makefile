@@ -50,7 +50,7 @@ deps-test:
 	@tools/deps.sh build test
 
 deps-integration:
-	@tools/deps.sh build test integration
+	@tools/deps.sh build test integration deb
 
 deps-deb:
 	@tools/deps.sh build test deb
