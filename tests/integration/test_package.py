@@ -9,6 +9,7 @@ host's network, so apt resolves the package's dependencies from the archive the 
 bootstrapped from; for the same reason the socket listens on a free port chosen here, set by an
 administrator's drop-in (/etc/systemd/system/exposured.socket.d/), which the package must not
 touch. In order, as an administrator would do it:
+  the -dbgsym package matches the binary's build ID.
   install (apt-get install ./exposured_V.deb): the user exists, exposured.socket is enabled and
       active, the service is not running; the first request starts it; its scores agree with
       `systemd-analyze security` in the same container; its own exposure is at most 1.0.
@@ -17,6 +18,7 @@ touch. In order, as an administrator would do it:
   apt-get remove: socket and service stopped, database, configuration and user kept.
   apt-get purge: database, configuration, user and group gone.
   reinstall: works again from scratch.
+  the README's TLS and token recipe, with the drop-in example the package ships.
 EXPOSURED_DEB_DIR: a directory that already holds both builds (exposured_V_ARCH.deb and
 exposured_V+test1_ARCH.deb, in it or below it), to skip the builds. The container is powered off at the end of the
 module whatever happens (containers.py hooks).
@@ -26,8 +28,10 @@ import glob
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,6 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import containers  # noqa: E402
 import oracle  # noqa: E402
+from test_tls import openssl_pki  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUITE = "bookworm"
@@ -111,11 +116,19 @@ class Box:
     def state(self, unit):
         return self.show(unit, "ActiveState")["ActiveState"]
 
-    def http(self, path, timeout=60):
-        """GET http://127.0.0.1:PORT/PATH (the container shares the host's network)."""
-        url = "http://127.0.0.1:%d%s" % (self.port, path)
+    def http(self, path, timeout=60, cafile=None, token=None):
+        """GET http://127.0.0.1:PORT/PATH (the container shares the host's network), or
+        https://localhost:PORT/PATH checked against cafile, with a bearer token if given."""
+        if cafile:
+            url = "https://localhost:%d%s" % (self.port, path)
+            ctx = ssl.create_default_context(cafile=cafile)
+        else:
+            url, ctx = "http://127.0.0.1:%d%s" % (self.port, path), None
+        req = urllib.request.Request(url)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
                 return r.status, r.read().decode("utf-8")
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode("utf-8", "replace")
@@ -197,6 +210,27 @@ def box():
             c.poweroff()
         if not given:
             shutil.rmtree(out, ignore_errors=True)
+
+
+def test_dbgsym(box):
+    """The -dbgsym package holds the debug info of exactly the shipped binary (its build ID)."""
+    deb = box.old[1]
+    dbgsym = deb.replace("/exposured_", "/exposured-dbgsym_")
+    assert os.path.exists(dbgsym), dbgsym
+    tmp = tempfile.mkdtemp(prefix="exposured-dbgsym-")
+    try:
+        subprocess.run(["dpkg-deb", "-x", deb, tmp + "/pkg"], check=True)
+        subprocess.run(["dpkg-deb", "-x", dbgsym, tmp + "/dbg"], check=True)
+        notes = subprocess.run(["readelf", "-n", tmp + "/pkg/usr/bin/exposured"],
+                               capture_output=True, text=True, check=True).stdout
+        build_id = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+        debug = "%s/dbg/usr/lib/debug/.build-id/%s/%s.debug" % (tmp, build_id[:2], build_id[2:])
+        assert os.path.getsize(debug) > 0
+        r = subprocess.run(["readelf", "-S", tmp + "/pkg/usr/bin/exposured"],
+                           capture_output=True, text=True, check=True)
+        assert ".debug_info" not in r.stdout    # stripped: the debug info is in -dbgsym
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_install(box):
@@ -332,3 +366,35 @@ def test_reinstall(box):
     assert errors.strip() == "", errors
     assert not re.search(r"exposured.*(SIGSYS|core-dump|Permission denied)",
                          b.run("journalctl", "--no-pager", "-b").stdout)
+
+
+def test_tls_and_token(box):
+    """The README's recipe for Prometheus: key, certificate and token in /etc/exposured, the
+    packaged drop-in example in /etc/systemd/system/exposured.service.d/, restart the socket."""
+    b = box
+    assert b.state("exposured.service") == "active"
+    pki = tempfile.mkdtemp(prefix="exposured-pkg-tls-")
+    try:
+        key, cert = openssl_pki(pki)
+        token = secrets.token_hex(32)
+        with open(pki + "/token", "w", encoding="ascii") as f:
+            f.write(token + "\n")
+        for src, name, mode in ((key, "tls.key", 0o600), (cert, "tls.crt", 0o644),
+                                (pki + "/token", "token", 0o600)):
+            shutil.copyfile(src, b.c.path("/etc/exposured/" + name))
+            os.chmod(b.c.path("/etc/exposured/" + name), mode)
+        b.run("install", "-D", "-m", "0644", "/usr/share/exposured/exposured-tls.conf.example",
+              "/etc/systemd/system/exposured.service.d/tls.conf")
+        b.run("systemctl", "daemon-reload")
+        b.run("systemctl", "restart", "exposured.socket")
+        # The restart of the socket restarted the service, now with its credentials.
+        b.wait_ready()
+        code, body = b.http("/api/v1/status", cafile=cert, token=token)
+        assert code == 200 and json.loads(body)["version"] == b.new[0], (code, body)
+        assert b.http("/api/v1/status", cafile=cert)[0] == 401
+        assert b.http("/metrics", cafile=cert, token=token + "x")[0] == 401
+        with pytest.raises(OSError):    # plain HTTP to an HTTPS socket: no answer
+            b.http("/api/v1/status", timeout=5)
+        assert "HTTPS with the certificate" in b.journal()
+    finally:
+        shutil.rmtree(pki, ignore_errors=True)
