@@ -8,8 +8,8 @@ through a throwaway overlay (--volatile=overlay), is booted with systemd-nspawn.
 host's network, so apt resolves the package's dependencies from the archive the root was
 bootstrapped from; for the same reason the socket listens on a free port chosen here, set by an
 administrator's drop-in (/etc/systemd/system/exposured.socket.d/), which the package must not
-touch. In order, as an administrator would do it:
-  the -dbgsym package matches the binary's build ID.
+touch. First the version's single source (no container) and the -dbgsym package (it matches
+the binary's build ID); then in order, as an administrator would do it:
   install (apt-get install ./exposured_V.deb): the user exists, exposured.socket is enabled and
       active, the service is not running; the first request starts it; its scores agree with
       `systemd-analyze security` in the same container; its own exposure is at most 1.0.
@@ -210,6 +210,49 @@ def box():
             c.poweroff()
         if not given:
             shutil.rmtree(out, ignore_errors=True)
+
+
+def test_version_has_one_source():
+    """daemon/version.h is the version; debian/changelog must agree (checked by
+    tools/check-version.sh in make deb and debian/rules); tools/bump-version.sh moves both."""
+    with open(TOP + "/daemon/version.h", encoding="utf-8") as f:
+        v = re.search(r'^#define EXPOSURED_VERSION "(.*)"$', f.read(), re.M).group(1)
+    assert _version() == v
+    tmp = tempfile.mkdtemp(prefix="exposured-version-")
+    try:
+        for rel in ("daemon/version.h", "debian/changelog", "tools/check-version.sh",
+                    "tools/bump-version.sh"):
+            os.makedirs(os.path.dirname(os.path.join(tmp, rel)), exist_ok=True)
+            shutil.copy2(os.path.join(TOP, rel), os.path.join(tmp, rel))
+
+        def tool(*argv):
+            return subprocess.run(list(argv), cwd=tmp, capture_output=True, text=True,
+                                  check=False)
+        with open(tmp + "/daemon/version.h", encoding="utf-8") as f:
+            header = f.read()
+        with open(tmp + "/daemon/version.h", "w", encoding="utf-8") as f:
+            f.write(header.replace('"%s"' % v, '"99.0"'))
+        r = tool("tools/check-version.sh")
+        assert r.returncode == 1 and "version.h says 99.0 but debian/changelog says '%s'" % v \
+            in r.stderr, r.stderr
+        with open(tmp + "/daemon/version.h", "w", encoding="utf-8") as f:
+            f.write(header)
+        r = tool("tools/bump-version.sh", "0.0.1")
+        assert r.returncode == 1 and "not newer" in r.stderr, r.stderr
+        r = tool("tools/bump-version.sh", "1.0 beta")
+        assert r.returncode == 1 and "is not a version" in r.stderr, r.stderr
+        r = tool("tools/bump-version.sh", v + ".1", "Testing.")
+        assert r.returncode == 0 and r.stdout.strip() == v + ".1", r.stderr
+        assert tool("tools/check-version.sh").returncode == 0
+        if shutil.which("dpkg-parsechangelog"):
+            r = tool("dpkg-parsechangelog", "-S", "Version")
+            assert r.stdout.strip() == v + ".1", r.stderr
+            r = tool("dpkg-parsechangelog", "-S", "Changes")
+            assert "Testing." in r.stdout
+            r = tool("dpkg-parsechangelog", "-o", "1", "-c", "1", "-S", "Version")
+            assert r.stdout.strip() == v, r.stderr    # the old entry is still there
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_dbgsym(box):
