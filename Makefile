@@ -151,8 +151,10 @@ clean:
 # Every units/*.service and units/*.socket is installed, and monitoring/ as it is.
 SYSTEMD_PC = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
 BINDIR = $(PREFIX)/bin
-UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystemunitdir),/usr/lib/systemd/system),$(PREFIX)/lib/systemd/system)
-SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,sysusersdir),/usr/lib/sysusers.d),$(PREFIX)/lib/sysusers.d)
+UNITDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystemunitdir), \
+        /usr/lib/systemd/system),$(PREFIX)/lib/systemd/system))
+SYSUSERSDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,sysusersdir), \
+        /usr/lib/sysusers.d),$(PREFIX)/lib/sysusers.d))
 DATADIR = $(PREFIX)/share/exposured
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured

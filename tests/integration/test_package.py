@@ -20,8 +20,8 @@ the binary's build ID); then in order, as an administrator would do it:
   reinstall: works again from scratch.
   the README's TLS and token recipe, with the drop-in example the package ships.
 EXPOSURED_DEB_DIR: a directory that already holds both builds (exposured_V_ARCH.deb and
-exposured_V+test1_ARCH.deb, in it or below it), to skip the builds. The container is powered off at the end of the
-module whatever happens (containers.py hooks).
+exposured_V+test1_ARCH.deb, in it or below it), to skip the builds. The container is powered off
+at the end of the module whatever happens (containers.py hooks).
 """
 
 import glob
