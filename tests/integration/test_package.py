@@ -350,6 +350,7 @@ def test_upgrade_keeps_history_and_conffile(box):
         assert f.read() == edited
     assert not glob.glob(conf + ".dpkg-*") and not glob.glob(conf + ".ucf-*")
     assert b.state("exposured.socket") == "active"
+    assert b.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
     # postinst restarts the socket, and with it the service that Requires= it (try-restart):
     # the new binary serves, from the same database.
     assert b.show("exposured.service", "MainPID")["MainPID"] not in (old_pid, "0")
@@ -396,6 +397,7 @@ def test_reinstall(box):
     assert b.package_version() == "ii " + b.new[0]
     assert b.run("getent", "passwd", "exposured").returncode == 0
     assert b.state("exposured.socket") == "active"
+    assert b.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
     assert b.state("exposured.service") == "inactive"
     with open(b.c.path("/etc/exposured/exposured.conf"), encoding="utf-8") as f:
         assert "retention = 30d" not in f.read()
