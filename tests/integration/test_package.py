@@ -301,6 +301,14 @@ def test_install(box):
     assert s["Listen"] == "127.0.0.1:%d (Stream)" % b.port, s
     assert b.state("exposured.service") == "inactive"
     assert not b.exists("/var/lib/exposured")
+    # Any other unit the package ships (other modes) is installed disabled and not started.
+    shipped = b.run("dpkg-query", "-L", "exposured").stdout.split()
+    others = [os.path.basename(f) for f in shipped if f.startswith("/lib/systemd/system/") and
+              f.endswith((".service", ".socket")) and
+              os.path.basename(f) not in ("exposured.service", "exposured.socket")]
+    for unit in others:
+        r = b.run("systemctl", "is-enabled", unit, check=False)
+        assert r.stdout.strip() == "disabled" and b.state(unit) == "inactive", unit
     r = b.run("dpkg-query", "-W", "-f", "${Conffiles}", "exposured")
     assert r.stdout.split()[0] == "/etc/exposured/exposured.conf", r.stdout
 
