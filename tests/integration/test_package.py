@@ -330,6 +330,14 @@ def test_first_request_scores(box):
         ours = b.json("/api/v1/units/" + rep["unit"])
         assert "%.1f" % ours["exposure"] == rep["exposure"], (rep["unit"], ours["exposure"])
         assert ours["predicate"] == rep["predicate"], rep["unit"]
+    # And every service of the container, as systemd-analyze lists them (oneshots aside).
+    rc, rows, err = oracle.analyze_all(b.c)
+    assert rc == 0 and len(rows) >= 10, err
+    ours = {u["unit"]: u for u in b.json("/api/v1/units")["units"] if not u["oneshot"]}
+    assert sorted(ours) == sorted(r["unit"] for r in rows)
+    for r in rows:
+        assert ("%.1f" % ours[r["unit"]]["exposure"], ours[r["unit"]]["predicate"]) == \
+            (r["exposure"], r["predicate"]), r["unit"]
     theirs = float(reports[0]["exposure"])
     assert theirs <= EXPOSURE_BAR, "exposured.service %.1f > %.1f" % (theirs, EXPOSURE_BAR)
     r = b.run("systemd-analyze", "security", "--no-pager",
@@ -337,8 +345,8 @@ def test_first_request_scores(box):
     assert r.returncode == 0, r.stdout[-2000:]
     st = os.stat(b.c.path("/var/lib/exposured/exposured.db"))
     assert str(st.st_uid) == b.run("id", "-u", "exposured").stdout.strip()
-    oracle.SUMMARY.append("package: exposured.service %.1f online in a fresh bookworm root"
-                          % theirs)
+    oracle.SUMMARY.append("package: exposured.service %.1f online in a fresh bookworm root; "
+                          "%d services agree with systemd-analyze" % (theirs, len(rows)))
 
 
 def test_upgrade_keeps_history_and_conffile(box):
