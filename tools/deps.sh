@@ -12,9 +12,9 @@ pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
         prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
         python3-prometheus-client python3-yaml iproute2"
-# make deb (systemd: `pkg-config systemd` for the unit directories; binutils: readelf, for
+# make deb (systemd: `pkg-config systemd` for the unit directories; binutils (readelf) and git for
 # tests/integration/test_package.py, which also needs the integration group).
-pkgs_deb="debhelper dpkg-dev lintian systemd binutils"
+pkgs_deb="debhelper dpkg-dev lintian systemd binutils git"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The Debian package's whole life, in a fresh Debian 12 (bookworm) root, never the host's /.
 
-tools/build-deb.sh builds the package twice from this tree: as it is, and as a newer version
-(-V VERSION+test1, the tree itself untouched). A debootstrapped minimal bookworm root, cached in
+The packages are built as CI builds them: `make deb` in a fresh clone of HEAD (uncommitted
+changes are not in it), as an unprivileged user (nobody), in a directory whose parent is not
+writable; then, in the same clone, a newer version (tools/build-deb.sh -V VERSION+test1). A debootstrapped minimal bookworm root, cached in
 /var/cache/exposured-tests/roots/bookworm like the other roots (containers.ensure_root) and seen
 through a throwaway overlay (--volatile=overlay), is booted with systemd-nspawn. It shares the
 host's network, so apt resolves the package's dependencies from the archive the root was
@@ -67,14 +68,34 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _build(out, version=None):
-    cmd = ["tools/build-deb.sh", "-o", out] + (["-V", version] if version else [])
+def _build(out):
+    """Build both packages as CI would: `make deb` in a fresh clone of HEAD (so uncommitted
+    changes are not in them), by an unprivileged user, in a directory whose parent it cannot
+    write; then the newer build from the same clone. Returns the clone's build/deb."""
+    os.chmod(out, 0o755)        # mkdtemp's 0700 would keep nobody out
+    parent = os.path.join(out, "ro")
+    clone = os.path.join(parent, "exposured")
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", TOP, clone], check=True,
+                   capture_output=True)
+    head = subprocess.run(["git", "-C", TOP, "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    subprocess.run(["git", "-C", clone, "checkout", "-q", head], check=True)
+    home = os.path.join(out, "home")
+    os.makedirs(home)
+    subprocess.run(["chown", "-R", "nobody", clone, home], check=True)
+    os.chmod(parent, 0o555)
     # The unit tests are make check-unit's business; here it is the packaging that is tested.
-    env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2")
-    r = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True, env=env, check=False,
-                       timeout=BUILD_TIMEOUT)
-    if r.returncode != 0:
-        pytest.fail("%s: exit %d\n%s" % (" ".join(cmd), r.returncode, r.stderr[-4000:]))
+    env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2", HOME=home)
+    for cmd in (["make", "deb"], ["tools/build-deb.sh", "-o", "build/deb/new", "-V",
+                                  _version() + "+test1"]):
+        r = subprocess.run(["runuser", "-u", "nobody", "--"] + cmd, cwd=clone,
+                           capture_output=True, text=True, env=env, check=False,
+                           timeout=BUILD_TIMEOUT)
+        if r.returncode != 0:
+            pytest.fail("%s: exit %d\n%s%s" % (" ".join(cmd), r.returncode, r.stdout[-2000:],
+                                                 r.stderr[-4000:]))
+    assert os.listdir(parent) == ["exposured"]     # nothing written beside the clone
+    return os.path.join(clone, "build/deb")
 
 
 def _deb(directory, version):
@@ -181,21 +202,17 @@ def box():
     reason = containers.skip_reason()
     if reason:
         pytest.skip(reason)
-    for tool in ("dpkg-buildpackage", "lintian", "dh", "debootstrap"):
+    for tool in ("dpkg-buildpackage", "lintian", "dh", "debootstrap", "git", "runuser"):
         if shutil.which(tool) is None:
-            pytest.skip("%s is not installed (tools/deps.sh deb)" % tool)
+            pytest.skip("%s is not installed (tools/deps.sh deb integration)" % tool)
     v = _version()
     newer = v + "+test1"
     given = os.environ.get("EXPOSURED_DEB_DIR")
     out = given or tempfile.mkdtemp(prefix="exposured-deb-")
     c = None
     try:
-        if not given:
-            _build(out + "/old")
-            _build(out + "/new", newer)
-            old, new = (v, _deb(out + "/old", v)), (newer, _deb(out + "/new", newer))
-        else:
-            old, new = (v, _deb(out, v)), (newer, _deb(out, newer))
+        debs = given or _build(out)
+        old, new = (v, _deb(debs, v)), (newer, _deb(debs, newer))
         c = containers.Container(SUITE, containers.unique_name("package"))
         c.boot()
         b = Box(c, old, new, _free_port())
@@ -209,6 +226,8 @@ def box():
         if c is not None:
             c.poweroff()
         if not given:
+            if os.path.isdir(out + "/ro"):
+                os.chmod(out + "/ro", 0o755)
             shutil.rmtree(out, ignore_errors=True)
 
 
