@@ -38,8 +38,8 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test deps-integration deps-deb deb install uninstall \
-        clean regen-golden bench lint
+.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test \
+        deps-integration deps-deb deb install uninstall clean regen-golden bench lint
 
 all: $(BUILD)/exposured
 
