@@ -148,13 +148,16 @@ clean:
 # (/lib/systemd/system on Debian 12, /usr/lib/systemd/system where /usr is merged), any other
 # PREFIX uses PREFIX/lib/..., which systemd searches for /usr/local and nothing else. The only
 # file in /etc is the example configuration, installed when there is none.
-# Every units/*.service and units/*.socket is installed, and monitoring/ as it is.
+# Every units/*.service and units/*.socket is installed, and monitoring/ as it is. The preset
+# (units/exposured.preset) keeps a first boot from enabling more than the socket.
 SYSTEMD_PC = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
 BINDIR = $(PREFIX)/bin
 UNITDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystemunitdir), \
         /usr/lib/systemd/system),$(PREFIX)/lib/systemd/system))
 SYSUSERSDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,sysusersdir), \
         /usr/lib/sysusers.d),$(PREFIX)/lib/sysusers.d))
+PRESETDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystempresetdir), \
+        /usr/lib/systemd/system-preset),$(PREFIX)/lib/systemd/system-preset))
 DATADIR = $(PREFIX)/share/exposured
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
@@ -173,13 +176,14 @@ SYSTEMD_SEARCHED = /lib/systemd/system /usr/lib/systemd/system /usr/local/lib/sy
 install: all
 	install -D -m 0755 $(BUILD)/exposured $(DESTDIR)$(BINDIR)/exposured
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(PRESETDIR)
 	set -e; for u in $(filter %.service,$(UNITS)); do \
 		sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) $$u \
 			> $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
 		mv $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	install -m 0644 $(filter %.socket,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 units/exposured.preset $(DESTDIR)$(PRESETDIR)/90-exposured.preset
 	set -e; for s in $(SYSUSERS); do n=$${s##*/}; \
 		install -m 0644 $$s $(DESTDIR)$(SYSUSERSDIR)/$${n%.sysusers}.conf; done
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/
@@ -199,7 +203,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exposured $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(patsubst units/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(SYSUSERS)) \
-		$(DESTDIR)$(MANDIR)/man8/exposured.8
+		$(DESTDIR)$(PRESETDIR)/90-exposured.preset $(DESTDIR)$(MANDIR)/man8/exposured.8
 	rm -rf $(DESTDIR)$(DATADIR)
 
 # Debian packages (debian/, tools/build-deb.sh): exposured_VERSION_ARCH.deb and its -dbgsym in

@@ -50,6 +50,9 @@ UNITDIRS = {"/usr/local": "/usr/local/lib/systemd/system",
 SYSUSERSDIRS = {"/usr/local": "/usr/local/lib/sysusers.d",
                 "/usr": _systemd_pc("sysusersdir", "/usr/lib/sysusers.d"),
                 "/opt/exposured": "/opt/exposured/lib/sysusers.d"}
+PRESETDIRS = {"/usr/local": "/usr/local/lib/systemd/system-preset",
+              "/usr": _systemd_pc("systemdsystempresetdir", "/usr/lib/systemd/system-preset"),
+              "/opt/exposured": "/opt/exposured/lib/systemd/system-preset"}
 
 
 def installed_files(prefix):
@@ -64,6 +67,7 @@ def installed_files(prefix):
     return sorted(p.lstrip("/") for p in units + examples + monitoring + [
         "/etc/exposured/exposured.conf",
         SYSUSERSDIRS[prefix] + "/exposured.conf",
+        PRESETDIRS[prefix] + "/90-exposured.preset",
         prefix + "/bin/exposured",
         prefix + "/share/man/man8/exposured.8",
     ])
