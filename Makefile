@@ -38,8 +38,8 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test deps-integration install uninstall \
-        clean regen-golden bench lint
+.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test \
+        deps-integration deps-deb deb install uninstall clean regen-golden bench lint
 
 all: $(BUILD)/exposured
 
@@ -50,7 +50,10 @@ deps-test:
 	@tools/deps.sh build test
 
 deps-integration:
-	@tools/deps.sh build test integration
+	@tools/deps.sh build test integration deb
+
+deps-deb:
+	@tools/deps.sh build test deb
 
 ifeq ($(V),1)
 Q :=
@@ -140,42 +143,74 @@ clean:
 	rm -rf $(BUILD)
 
 # Installation. DESTDIR for staging, PREFIX for the layout (unit files point at $(PREFIX)/bin).
+# Units and the sysusers file go where systemd looks for a vendor's files, never into /etc, which
+# is the administrator's (systemd.unit(5), sysusers.d(5)): PREFIX=/usr asks `pkg-config systemd`
+# (/lib/systemd/system on Debian 12, /usr/lib/systemd/system where /usr is merged), any other
+# PREFIX uses PREFIX/lib/..., which systemd searches for /usr/local and nothing else. The only
+# file in /etc is the example configuration, installed when there is none.
+# Every units/*.service and units/*.socket is installed, and monitoring/ as it is. The preset
+# (units/exposured.preset) keeps a first boot from enabling more than the socket.
+SYSTEMD_PC = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
 BINDIR = $(PREFIX)/bin
-UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)
-SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,/etc/sysusers.d)
+UNITDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystemunitdir), \
+        /usr/lib/systemd/system),$(PREFIX)/lib/systemd/system))
+SYSUSERSDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,sysusersdir), \
+        /usr/lib/sysusers.d),$(PREFIX)/lib/sysusers.d))
+PRESETDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystempresetdir), \
+        /usr/lib/systemd/system-preset),$(PREFIX)/lib/systemd/system-preset))
 DATADIR = $(PREFIX)/share/exposured
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
 
+UNITS := $(sort $(wildcard units/*.service units/*.socket))
+SYSUSERS := $(sort $(wildcard units/*.sysusers))
+EXAMPLES := $(sort $(wildcard units/*.example units/*.rules.yml))
+MONITORING := $(sort $(shell find monitoring -type f 2>/dev/null))
+
 # The service runs in its own root directory that has /usr in it: a BINDIR elsewhere is added.
 UNIT_BIND = $(if $(filter /usr/%,$(BINDIR)),,-e 's#^BindReadOnlyPaths=.*#& $(BINDIR)#')
+# systemd's unit and sysusers search paths outside /etc and /run (systemd.unit(5)).
+SYSTEMD_SEARCHED = /lib/systemd/system /usr/lib/systemd/system /usr/local/lib/systemd/system \
+        /usr/lib/sysusers.d /usr/local/lib/sysusers.d
 
 install: all
 	install -D -m 0755 $(BUILD)/exposured $(DESTDIR)$(BINDIR)/exposured
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
-	sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) units/exposured.service \
-		> $(DESTDIR)$(UNITDIR)/exposured.service
-	install -m 0644 units/exposured.socket $(DESTDIR)$(UNITDIR)/exposured.socket
-	sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' units/exposured-fleet.service \
-		> $(DESTDIR)$(UNITDIR)/exposured-fleet.service
-	install -m 0644 units/exposured.sysusers $(DESTDIR)$(SYSUSERSDIR)/exposured.conf
-	install -m 0644 $(wildcard units/*.example) $(wildcard units/*.rules.yml) $(DESTDIR)$(DATADIR)/
-	install -d -m 0755 $(DESTDIR)$(DATADIR)/monitoring
-	install -m 0644 $(wildcard monitoring/*) $(DESTDIR)$(DATADIR)/monitoring/
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(PRESETDIR)
+	set -e; for u in $(filter %.service,$(UNITS)); do \
+		sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) $$u \
+			> $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
+		mv $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	install -m 0644 $(filter %.socket,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 units/exposured.preset $(DESTDIR)$(PRESETDIR)/90-exposured.preset
+	set -e; for s in $(SYSUSERS); do n=$${s##*/}; \
+		install -m 0644 $$s $(DESTDIR)$(SYSUSERSDIR)/$${n%.sysusers}.conf; done
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/
+	set -e; for f in $(MONITORING); do install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/$$f; done
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
-		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }
+		install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf
 	@test -n "$(DESTDIR)" || echo "Installed. To start: systemd-sysusers && systemctl daemon-reload" \
 		"&& systemctl enable --now exposured.socket"
+	@test -n "$(filter $(UNITDIR),$(SYSTEMD_SEARCHED))" -a \
+		-n "$(filter $(SYSUSERSDIR),$(SYSTEMD_SEARCHED))" || echo "Note: $(UNITDIR) and" \
+		"$(SYSUSERSDIR) are not in systemd's search paths: systemd-sysusers" \
+		"$(SYSUSERSDIR)/exposured.conf && systemctl link $(UNITDIR)/exposured.service" \
+		"$(UNITDIR)/exposured.socket"
 
 # Keeps /etc/exposured/exposured.conf (it may hold local changes) and /var/lib/exposured.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/exposured $(DESTDIR)$(UNITDIR)/exposured.service \
-		$(DESTDIR)$(UNITDIR)/exposured.socket $(DESTDIR)$(SYSUSERSDIR)/exposured.conf \
-		$(DESTDIR)$(UNITDIR)/exposured-fleet.service \
-		$(DESTDIR)$(MANDIR)/man8/exposured.8
+	rm -f $(DESTDIR)$(BINDIR)/exposured $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(patsubst units/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(SYSUSERS)) \
+		$(DESTDIR)$(PRESETDIR)/90-exposured.preset $(DESTDIR)$(MANDIR)/man8/exposured.8
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# Debian packages (debian/, tools/build-deb.sh): exposured_VERSION_ARCH.deb and its -dbgsym in
+# build/deb/, built from a copy of the tree in that directory (dpkg-buildpackage writes into the
+# parent of the tree it builds, which in a fresh CI clone may not be writable), then lintian.
+deb: deps-deb
+	tools/build-deb.sh -o $(BUILD)/deb
 
 # Static checks of the units, the man page and the scripts. The service's own offline exposure
 # must stay at or below 1.0 (--threshold is in tenths). Offline, systemd-analyze loads the file

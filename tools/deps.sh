@@ -1,7 +1,7 @@
 #!/bin/sh
 # shellcheck disable=SC2034 # the pkgs_* lists are read through eval
 # Make sure the Debian packages a make target needs are installed.
-# Usage: tools/deps.sh GROUP...   (groups: build test integration)
+# Usage: tools/deps.sh GROUP...   (groups: build test integration deb sanitize valgrind)
 # As root it installs what is missing with apt-get; otherwise it prints the exact apt-get line and
 # fails, so that `make check` never runs half its tests silently.
 set -eu
@@ -12,6 +12,9 @@ pkgs_test="libcmocka-dev"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
         prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
         python3-prometheus-client python3-yaml iproute2"
+# make deb (systemd: `pkg-config systemd` for the unit directories; binutils (readelf) and git for
+# tests/integration/test_package.py, which also needs the integration group).
+pkgs_deb="debhelper dpkg-dev lintian systemd binutils git"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
 

@@ -37,6 +37,8 @@ SUITES = {
                            "debootstrap": "bookworm",
                            "backports": ["systemd", "systemd-sysv", "libsystemd0",
                                          "libsystemd-shared"]},
+    # A fresh Debian 12 root for test_package.py (the .deb installed with apt; not the host's /).
+    "bookworm": {"version": 252, "volatile": "overlay", "env": {}},
     "trixie": {"version": 257, "volatile": "overlay", "env": {}},
     "sid": {"version": 262, "volatile": "overlay",
             "env": {"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"}},

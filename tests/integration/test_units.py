@@ -35,60 +35,42 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 PORT = 9573
 EXPOSURE_BAR = 1.0      # exposured.service must never score above this (online, systemd 252)
 
-# What `make install` puts where, relative to DESTDIR, for PREFIX=/usr/local and PREFIX=/usr.
-INSTALLED = {
-    "/usr/local": [
-        "etc/exposured/exposured.conf",
-        "etc/systemd/system/exposured-fleet.service",
-        "etc/systemd/system/exposured.service",
-        "etc/systemd/system/exposured.socket",
-        "etc/sysusers.d/exposured.conf",
-        "usr/local/bin/exposured",
-        "usr/local/share/exposured/exposured-fleet-credentials.conf.example",
-        "usr/local/share/exposured/exposured-fleet-network.conf.example",
-        "usr/local/share/exposured/exposured-listen.conf.example",
-        "usr/local/share/exposured/exposured-tls.conf.example",
-        "usr/local/share/exposured/exposured.rules.yml",
-        "usr/local/share/exposured/monitoring/alertmanager.yml",
-        "usr/local/share/exposured/monitoring/exposured-fleet.rules.yml",
-        "usr/local/share/exposured/monitoring/grafana-exposured-fleet.json",
-        "usr/local/share/man/man8/exposured.8",
-    ],
-    "/usr": [
-        "etc/exposured/exposured.conf",
-        "usr/bin/exposured",
-        "usr/lib/systemd/system/exposured-fleet.service",
-        "usr/lib/systemd/system/exposured.service",
-        "usr/lib/systemd/system/exposured.socket",
-        "usr/lib/sysusers.d/exposured.conf",
-        "usr/share/exposured/exposured-fleet-credentials.conf.example",
-        "usr/share/exposured/exposured-fleet-network.conf.example",
-        "usr/share/exposured/exposured-listen.conf.example",
-        "usr/share/exposured/exposured-tls.conf.example",
-        "usr/share/exposured/exposured.rules.yml",
-        "usr/share/exposured/monitoring/alertmanager.yml",
-        "usr/share/exposured/monitoring/exposured-fleet.rules.yml",
-        "usr/share/exposured/monitoring/grafana-exposured-fleet.json",
-        "usr/share/man/man8/exposured.8",
-    ],
-    "/opt/exposured": [
-        "etc/exposured/exposured.conf",
-        "etc/systemd/system/exposured-fleet.service",
-        "etc/systemd/system/exposured.service",
-        "etc/systemd/system/exposured.socket",
-        "etc/sysusers.d/exposured.conf",
-        "opt/exposured/bin/exposured",
-        "opt/exposured/share/exposured/exposured-fleet-credentials.conf.example",
-        "opt/exposured/share/exposured/exposured-fleet-network.conf.example",
-        "opt/exposured/share/exposured/exposured-listen.conf.example",
-        "opt/exposured/share/exposured/exposured-tls.conf.example",
-        "opt/exposured/share/exposured/exposured.rules.yml",
-        "opt/exposured/share/exposured/monitoring/alertmanager.yml",
-        "opt/exposured/share/exposured/monitoring/exposured-fleet.rules.yml",
-        "opt/exposured/share/exposured/monitoring/grafana-exposured-fleet.json",
-        "opt/exposured/share/man/man8/exposured.8",
-    ],
-}
+
+def _systemd_pc(var, default):
+    r = subprocess.run(["pkg-config", "--variable=" + var, "systemd"], capture_output=True,
+                       text=True, check=False)
+    return (r.stdout.strip() if r.returncode == 0 else "") or default
+
+
+# Where `make install` puts units and the sysusers file: PREFIX/lib/..., for /usr what
+# `pkg-config systemd` says. Never /etc/systemd or /etc/sysusers.d (the administrator's).
+UNITDIRS = {"/usr/local": "/usr/local/lib/systemd/system",
+            "/usr": _systemd_pc("systemdsystemunitdir", "/usr/lib/systemd/system"),
+            "/opt/exposured": "/opt/exposured/lib/systemd/system"}
+SYSUSERSDIRS = {"/usr/local": "/usr/local/lib/sysusers.d",
+                "/usr": _systemd_pc("sysusersdir", "/usr/lib/sysusers.d"),
+                "/opt/exposured": "/opt/exposured/lib/sysusers.d"}
+PRESETDIRS = {"/usr/local": "/usr/local/lib/systemd/system-preset",
+              "/usr": _systemd_pc("systemdsystempresetdir", "/usr/lib/systemd/system-preset"),
+              "/opt/exposured": "/opt/exposured/lib/systemd/system-preset"}
+
+
+def installed_files(prefix):
+    """What `make install` puts where, relative to DESTDIR: every units/*.service and *.socket
+    and all of monitoring/ that the tree has (other branches add some), and these."""
+    names = os.listdir(TOP + "/units")
+    units = [UNITDIRS[prefix] + "/" + n for n in names if n.endswith((".service", ".socket"))]
+    examples = [prefix + "/share/exposured/" + n for n in names
+                if n.endswith((".example", ".rules.yml"))]
+    monitoring = [prefix + "/share/exposured/monitoring/" + f
+                  for f in files_under(TOP + "/monitoring")]
+    return sorted(p.lstrip("/") for p in units + examples + monitoring + [
+        "/etc/exposured/exposured.conf",
+        SYSUSERSDIRS[prefix] + "/exposured.conf",
+        PRESETDIRS[prefix] + "/90-exposured.preset",
+        prefix + "/bin/exposured",
+        prefix + "/share/man/man8/exposured.8",
+    ])
 
 
 def make(*args, check=True):
@@ -120,9 +102,11 @@ def stage(prefix):
 def test_install_uninstall(prefix):
     dest = stage(prefix)
     try:
-        assert files_under(dest) == INSTALLED[prefix]
+        files = files_under(dest)
+        assert files == installed_files(prefix)
+        assert not [f for f in files if f.startswith(("etc/systemd", "etc/sysusers.d"))]
         bindir = prefix + "/bin"
-        unitdir = "/usr/lib/systemd/system" if prefix == "/usr" else "/etc/systemd/system"
+        unitdir = UNITDIRS[prefix]
         with open(dest + unitdir + "/exposured.service", encoding="utf-8") as f:
             unit = f.read()
         assert re.findall(r"^ExecStart=(.*)$", unit, re.M) == [bindir + "/exposured run"]
