@@ -9,8 +9,8 @@
  * from the set, a "~" system-call list removes from an allow list and adds to a deny list, an
  * empty assignment resets), then unit_patch_contexts() (DynamicUser= implies User=, PrivateTmp=,
  * RemoveIPC=, ProtectSystem=strict, ProtectHome=read-only, NoNewPrivileges=, RestrictSUIDSGID=;
- * PrivateDevices= turns DevicePolicy=auto into closed; ProtectClock= adds "char-rtc r" to a device
- * ACL that is in force). The lines are written so that the result does not depend on what the
+ * PrivateDevices= turns DevicePolicy=auto into closed; a device ACL in force gains the loop and
+ * device-mapper nodes for RootImage= and "char-rtc r" for ProtectClock=). The lines are written so that the result does not depend on what the
  * unit file said before: "~" forms and resets where a plain assignment would merge. */
 #include <assert.h>
 #include <errno.h>
@@ -56,6 +56,7 @@ static const char *const af_names[] = {
         [45] = "AF_MCTP",
 };
 #define N_AFS (sizeof(af_names) / sizeof(af_names[0]))
+#define N_IMAGE_DEVICES 5
 
 /* The system-call groups of the two SystemCallFilter= lines. */
 static const SyscallGroupId filter_basic[] = {
@@ -108,6 +109,10 @@ unsigned plan_action_slot(PlanAction a) {
         }
 }
 
+typedef struct Frac {
+        uint64_t badness, weight;
+} Frac;
+
 /* What every line of one plan_unit() call does, worked out once from the unit's properties: the
  * line text (NULL: not proposed) and the property values it leads to. */
 typedef struct Prepared {
@@ -119,12 +124,21 @@ typedef struct Prepared {
         uint64_t caps;
         IPPrefix *deny;
         size_t n_deny;
-        DeviceAllowEntry *devices_rtc;     /* the ACL with "char-rtc r" added, or NULL */
-        size_t n_devices_rtc;
+        DeviceAllowEntry *devices;         /* scratch: the ACL with the loader's additions */
         char *dynamic_user;                /* the User= DynamicUser= derives from the name */
+
+        /* The search's fast path: the table without its system-call group rows, and those rows'
+         * share of the sums for each of the three filters a plan can leave (the unit's own,
+         * basic, full). The formula's sums are sums over rows, so the two parts add up to
+         * exactly what score_unit() gives for the whole table. */
+        Assessor *rows;
+        ScoreTable rest;
+        Frac syscalls[3];
+        bool fast;
 } Prepared;
 
 static void prepared_done(Prepared *pp) {
+        free(pp->rows);
         for (size_t i = 0; i < _PLAN_ACTION_MAX; i++) {
                 free(pp->lines[i]);
                 strv_free(pp->families[i]);
@@ -132,7 +146,7 @@ static void prepared_done(Prepared *pp) {
         strv_free(pp->filter_basic);
         strv_free(pp->filter_full);
         free(pp->deny);
-        free(pp->devices_rtc);
+        free(pp->devices);
         free(pp->dynamic_user);
 }
 
@@ -220,11 +234,10 @@ static void prepare_families(Prepared *pp, PlanAction a, char *const *keep) {
                         return; /* nothing to take away */
                 }
         } else {
-                /* No list, or a deny list: a plain list would only shorten a deny list, so reset
-                 * first. */
-                if (p->restrict_address_families)
-                        buf_puts(&b, "RestrictAddressFamilies=\n");
-                buf_puts(&b, "RestrictAddressFamilies=");
+                /* No allow list: reset first. A plain list only shortens a deny list, and the
+                 * manager reports an emptied deny list ("~AF_UNIX" then "AF_UNIX", or "~none")
+                 * like no list at all, though the loader still treats it as a deny list. */
+                buf_puts(&b, "RestrictAddressFamilies=\nRestrictAddressFamilies=");
                 for (char *const *i = keep; *i; i++) {
                         if (i != keep)
                                 buf_putc(&b, ' ');
@@ -337,6 +350,8 @@ static void prepare_caps(Prepared *pp) {
         pp->lines[PLAN_CAPABILITY_BOUNDING_SET] = buf_steal(&b);
         pp->caps = p->capability_bounding_set & ~drop;
 }
+
+static void prepare_fast(Prepared *pp);
 
 static bool has_ip_sockets(const PlanRuntime *rt) {
         return rt && (rt->families & ((UINT64_C(1) << AF_INET_NR) | (UINT64_C(1) << AF_INET6_NR)));
@@ -456,14 +471,10 @@ static void prepare(const PlanInput *in, Prepared *pp) {
         pp->deny[p->n_ip_address_deny] = (IPPrefix) { .family = 2 /* AF_INET */ };
         pp->deny[p->n_ip_address_deny + 1] = (IPPrefix) { .family = 10 /* AF_INET6 */ };
 
-        pp->n_devices_rtc = p->n_device_allow + 1;
-        pp->devices_rtc = xcalloc(pp->n_devices_rtc, sizeof(DeviceAllowEntry));
-        if (p->n_device_allow > 0)
-                memcpy(pp->devices_rtc, p->device_allow,
-                       p->n_device_allow * sizeof(DeviceAllowEntry));
-        pp->devices_rtc[p->n_device_allow] = (DeviceAllowEntry) { "char-rtc", "r" };
+        pp->devices = xcalloc(p->n_device_allow + N_IMAGE_DEVICES + 1, sizeof(DeviceAllowEntry));
 
         pp->dynamic_user = dynamic_user_name(p->id);
+        prepare_fast(pp);
 }
 
 /* One line's assignment, on a shallow copy w of the unit's properties. String fields point at
@@ -599,9 +610,16 @@ static void apply(const Prepared *pp, PlanAction a, UnitProps *w) {
         }
 }
 
-static bool has_rtc(const UnitProps *w) {
-        for (size_t i = 0; i < w->n_device_allow; i++)
-                if (streq_ptr(w->device_allow[i].path, "char-rtc"))
+/* The entries unit_patch_contexts() adds to a device ACL in force for RootImage=. */
+static const DeviceAllowEntry image_devices[] = {
+        { "/dev/loop-control", "rw" }, { "/dev/mapper/control", "rw" },
+        { "block-loop", "rwm" }, { "block-blkext", "rwm" }, { "block-device-mapper", "rwm" },
+};
+static const DeviceAllowEntry rtc_device = { "char-rtc", "r" };
+
+static bool has_device(const DeviceAllowEntry *l, size_t n, const char *path) {
+        for (size_t i = 0; i < n; i++)
+                if (streq_ptr(l[i].path, path))
                         return true;
         return false;
 }
@@ -622,12 +640,22 @@ static void patch(const Prepared *pp, UnitProps *w) {
         }
         if (w->private_devices && (isempty(w->device_policy) || streq(w->device_policy, "auto")))
                 w->device_policy = "closed";
-        if (w->protect_clock && !has_rtc(w) &&
-            ((!isempty(w->device_policy) && !streq(w->device_policy, "auto")) ||
-             w->n_device_allow > 0)) {
-                /* devices_rtc extends the unit's own ACL; a plan never changes the ACL else. */
-                w->device_allow = pp->devices_rtc;
-                w->n_device_allow = pp->n_devices_rtc;
+        /* "Only add these if needed, as they imply that everything else is blocked." */
+        if ((!isempty(w->device_policy) && !streq(w->device_policy, "auto")) ||
+            w->n_device_allow > 0) {
+                DeviceAllowEntry *l = pp->devices;
+                size_t n = w->n_device_allow;
+
+                if (n > 0)
+                        memcpy(l, w->device_allow, n * sizeof(DeviceAllowEntry));
+                if (w->root_image)
+                        for (size_t i = 0; i < N_IMAGE_DEVICES; i++)
+                                if (!has_device(l, n, image_devices[i].path))
+                                        l[n++] = image_devices[i];
+                if (w->protect_clock && !has_device(l, n, rtc_device.path))
+                        l[n++] = rtc_device;
+                w->device_allow = l;
+                w->n_device_allow = n;
         }
 }
 
@@ -689,18 +717,71 @@ static bool frac_less(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
         return a * d < c * b;
 }
 
-typedef struct Frac {
-        uint64_t badness, weight;
-} Frac;
-
 static int frac_of(const Prepared *pp, const PlanAction *chosen, size_t n, Frac *ret) {
+        UnitProps w = *pp->in->props;
+        unsigned filter = 0;
         ScoreReport r;
-        int k = evaluate(pp, chosen, n, &r);
+        int k;
 
+        if (!pp->fast) {
+                k = evaluate(pp, chosen, n, &r);
+                if (k < 0)
+                        return k;
+                *ret = (Frac) { r.badness_sum, r.weight_sum };
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                apply(pp, chosen[i], &w);
+                if (chosen[i] == PLAN_SYSTEM_CALL_FILTER_BASIC)
+                        filter = 1;
+                else if (chosen[i] == PLAN_SYSTEM_CALL_FILTER_FULL)
+                        filter = 2;
+        }
+        patch(pp, &w);
+        k = score_unit(&pp->rest, NULL, &w, &r);
         if (k < 0)
                 return k;
-        *ret = (Frac) { r.badness_sum, r.weight_sum };
+        *ret = (Frac) { r.badness_sum + pp->syscalls[filter].badness,
+                        r.weight_sum + pp->syscalls[filter].weight };
         return 0;
+}
+
+/* Split the table for frac_of()'s fast path. Without it (a table of system-call rows only)
+ * every evaluation scores the whole table. */
+static void prepare_fast(Prepared *pp) {
+        const ScoreTable *t = pp->in->table;
+        static const PlanAction filters[3] = { _PLAN_ACTION_INVALID,
+                                               PLAN_SYSTEM_CALL_FILTER_BASIC,
+                                               PLAN_SYSTEM_CALL_FILTER_FULL };
+        size_t n = 0;
+
+        pp->rows = xcalloc(t->n_rows, sizeof(Assessor));
+        for (size_t i = 0; i < t->n_rows; i++)
+                if (t->rows[i].assess != assess_system_call_filter)
+                        pp->rows[n++] = t->rows[i];
+        if (n == 0 || n == t->n_rows)
+                return;
+        pp->rest = *t;
+        pp->rest.rows = pp->rows;
+        pp->rest.n_rows = n;
+        for (size_t f = 0; f < 3; f++) {
+                ScoreReport r;
+
+                if (evaluate(pp, &filters[f], f > 0, &r) < 0)
+                        return;
+                pp->syscalls[f] = (Frac) {};
+                for (size_t i = 0; i < r.n_checks; i++) {
+                        const ScoreCheck *c = r.checks + i;
+
+                        if (c->assessor->assess != assess_system_call_filter ||
+                            c->badness == BADNESS_NA)
+                                continue;
+                        pp->syscalls[f].badness += c->badness * c->weight / c->range +
+                                                   !!(c->badness * c->weight % c->range);
+                        pp->syscalls[f].weight += c->weight;
+                }
+        }
+        pp->fast = true;
 }
 
 static bool slot_used(const PlanAction *chosen, size_t n, PlanAction a) {
@@ -710,57 +791,77 @@ static bool slot_used(const PlanAction *chosen, size_t n, PlanAction a) {
         return false;
 }
 
+#define LOOKAHEAD_FIRST 4
+
+static bool frac_le(Frac a, Frac b) {
+        return !frac_less(b.badness, b.weight, a.badness, a.weight);
+}
+
 /* The best next action after chosen[0..n), or _PLAN_ACTION_INVALID when none lowers the exposure.
- * With lookahead an action is valued by the best pair it starts (itself then any other), which
- * finds the lines that pay off only together (DynamicUser= making RemoveIPC= applicable, a
- * closed device policy and ProtectClock=) and steps around a line that a later one makes moot. */
+ * Greedy: the action that lowers it most (among equals the lower risk, then table order). With
+ * lookahead the LOOKAHEAD_FIRST best of them are valued by the best pair each starts (itself then
+ * any other action), which finds lines that pay off only together (DynamicUser= making RemoveIPC=
+ * applicable, ProtectClock= and a closed device policy) and steps around a line that a later one
+ * makes moot. Only a few are tried so that a plan costs a few times a greedy one. */
 static int pick(const Prepared *pp, PlanAction *chosen, size_t n, const PlanOptions *o,
                 Frac current, bool lookahead, PlanAction *ret) {
+        Frac self[_PLAN_ACTION_MAX], value[_PLAN_ACTION_MAX];
+        bool cand[_PLAN_ACTION_MAX] = {}, looked[_PLAN_ACTION_MAX] = {};
         PlanAction best = _PLAN_ACTION_INVALID;
-        Frac best_value = current, best_self = current;
         int k;
 
         for (PlanAction a = 0; a < _PLAN_ACTION_MAX; a++) {
-                Frac self, value;
-
                 if (!possible(pp, a, o->max_risk) || slot_used(chosen, n, a))
                         continue;
                 chosen[n] = a;
-                k = frac_of(pp, chosen, n + 1, &self);
+                k = frac_of(pp, chosen, n + 1, &self[a]);
                 if (k < 0)
                         return k;
-                value = self;
-                if (lookahead)
-                        for (PlanAction b = 0; b < _PLAN_ACTION_MAX; b++) {
-                                Frac pair;
+                /* Only actions that lower the exposure themselves. */
+                cand[a] = frac_less(self[a].badness, self[a].weight, current.badness,
+                                    current.weight);
+                value[a] = self[a];
+        }
 
-                                if (!possible(pp, b, o->max_risk) ||
-                                    slot_used(chosen, n + 1, b))
-                                        continue;
-                                chosen[n + 1] = b;
-                                k = frac_of(pp, chosen, n + 2, &pair);
-                                if (k < 0)
-                                        return k;
-                                if (frac_less(pair.badness, pair.weight, value.badness,
-                                              value.weight))
-                                        value = pair;
-                        }
-                /* Only actions that lower the exposure themselves; among equals the one that
-                 * gains more alone, then the lower risk (the table order breaks the rest). */
-                if (!frac_less(self.badness, self.weight, current.badness, current.weight))
-                        continue;
-                if (best < 0 ||
-                    frac_less(value.badness, value.weight, best_value.badness, best_value.weight) ||
-                    (!frac_less(best_value.badness, best_value.weight, value.badness,
-                                value.weight) &&
-                     (frac_less(self.badness, self.weight, best_self.badness, best_self.weight) ||
-                      (!frac_less(best_self.badness, best_self.weight, self.badness,
-                                  self.weight) &&
-                       plan_risk_table[a].risk < plan_risk_table[best].risk)))) {
-                        best = a;
-                        best_value = value;
-                        best_self = self;
+        for (unsigned round = 0; lookahead && round < LOOKAHEAD_FIRST; round++) {
+                PlanAction top = _PLAN_ACTION_INVALID;
+
+                /* The next best by its own gain that was not looked ahead from yet. */
+                for (PlanAction a = 0; a < _PLAN_ACTION_MAX; a++)
+                        if (cand[a] && !looked[a] &&
+                            (top < 0 || frac_less(self[a].badness, self[a].weight,
+                                                  self[top].badness, self[top].weight)))
+                                top = a;
+                if (top < 0)
+                        break;
+                looked[top] = true;
+                chosen[n] = top;
+                for (PlanAction b = 0; b < _PLAN_ACTION_MAX; b++) {
+                        Frac pair;
+
+                        if (!possible(pp, b, o->max_risk) || slot_used(chosen, n + 1, b))
+                                continue;
+                        chosen[n + 1] = b;
+                        k = frac_of(pp, chosen, n + 2, &pair);
+                        if (k < 0)
+                                return k;
+                        if (frac_less(pair.badness, pair.weight, value[top].badness,
+                                      value[top].weight))
+                                value[top] = pair;
                 }
+        }
+
+        for (PlanAction a = 0; a < _PLAN_ACTION_MAX; a++) {
+                if (!cand[a])
+                        continue;
+                if (best < 0 || frac_less(value[a].badness, value[a].weight, value[best].badness,
+                                          value[best].weight) ||
+                    (frac_le(value[a], value[best]) && frac_le(value[best], value[a]) &&
+                     (frac_less(self[a].badness, self[a].weight, self[best].badness,
+                                self[best].weight) ||
+                      (frac_le(self[a], self[best]) && frac_le(self[best], self[a]) &&
+                       plan_risk_table[a].risk < plan_risk_table[best].risk))))
+                        best = a;
         }
         *ret = best;
         return 0;

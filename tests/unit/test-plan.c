@@ -311,7 +311,8 @@ static void test_runtime(void **state) {
         s = find_step(&p, PLAN_ADDRESS_FAMILIES_IP);
         assert_non_null(s);
         assert_int_equal(s->action, PLAN_ADDRESS_FAMILIES_SEEN);
-        assert_string_equal(s->line, "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6");
+        assert_string_equal(s->line, "RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX "
+                                     "AF_INET AF_INET6");
         assert_true(s->checked);
         s = find_step(&p, PLAN_CAPABILITY_BOUNDING_SET);
         assert_non_null(s);
