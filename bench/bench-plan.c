@@ -8,7 +8,8 @@
  *    choice of at most K actions, one per directive (the scorer on each). K = 10 is searched only
  *    for units with at most MAX10 directives that can gain (the search is C(n, 10) evaluations).
  * plan.c is included so that the search reuses its prepared state (no allocation per evaluation).
- * Build: see bench/README. Usage: bench-plan [HOST-UNITS] [MAX10] */
+ * Build: see bench/README. Usage: bench-plan [HOST-UNITS] [MAX10] [STRIDE] (the quality part
+ * takes every STRIDE-th fixture) */
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -68,14 +69,15 @@ static size_t load(const char *dir, Fixture **ret) {
         return n;
 }
 
-static double plan_time(const Fixture *f, size_t n, size_t count, PlanRisk risk, bool look) {
+static double plan_time(const Fixture *f, size_t n, size_t count, PlanRisk risk, bool look,
+                        size_t steps) {
         uint64_t t0 = now_monotonic_usec();
 
         for (size_t i = 0; i < count; i++) {
                 const Fixture *x = &f[i % n];
                 PlanInput in = { .table = score_table_for_version(x->version),
                                  .props = &x->props };
-                PlanOptions o = { .max_risk = risk, .lookahead = look };
+                PlanOptions o = { .max_risk = risk, .lookahead = look, .max_steps = steps };
                 Plan p;
 
                 if (plan_unit(&in, &o, &p) < 0)
@@ -126,31 +128,36 @@ static unsigned exposure_of(Frac f) {
 int main(int argc, char *argv[]) {
         size_t host = argc > 1 ? strtoul(argv[1], NULL, 10) : 500;
         size_t max10 = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
+        size_t stride = argc > 3 ? strtoul(argv[3], NULL, 10) : 1;
         static const size_t ks[] = { 3, 5, 10 };
         char dir[4096];
         Fixture *f;
         size_t n;
 
         snprintf(dir, sizeof dir, "%s/tests/fixtures", getenv("TOP") ?: ".");
+        setvbuf(stdout, NULL, _IOLBF, 0);
         n = load(dir, &f);
         printf("%zu fixtures\n", n);
 
         for (PlanRisk risk = 0; risk < _PLAN_RISK_MAX; risk += 2)
                 for (int look = 0; look < 2; look++) {
-                        double one = plan_time(f, n, n * 4, risk, look) / (double) (n * 4);
-                        double all = plan_time(f, n, host, risk, look);
+                        double one = plan_time(f, n, n * 4, risk, look, 0) / (double) (n * 4);
+                        double all = plan_time(f, n, host, risk, look, 0);
 
                         printf("time --max-risk=%-6s %-10s %8.1f us per unit, %zu units "
                                "%8.1f ms\n", plan_risk_to_string(risk),
                                look ? "look-ahead" : "greedy", one, host, all / 1000.0);
                 }
 
+        printf("time fleet view (safe, at most 5 lines, look-ahead): %zu units %8.1f ms\n", host,
+               plan_time(f, n, host, PLAN_RISK_SAFE, true, 5) / 1000.0);
+
         for (PlanRisk risk = 0; risk < _PLAN_RISK_MAX; risk += 2)
                 for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
                         size_t k = ks[ki], units = 0, opt_g = 0, opt_l = 0;
                         uint64_t gap_g = 0, gap_l = 0, max_g = 0, max_l = 0, evals = 0;
 
-                        for (size_t i = 0; i < n; i++) {
+                        for (size_t i = 0; i < n; i += stride ? stride : 1) {
                                 PlanInput in = { .table = score_table_for_version(f[i].version),
                                                  .props = &f[i].props };
                                 PlanAction acts[_PLAN_ACTION_MAX];

@@ -210,6 +210,19 @@ static int get_strv(sd_bus *bus, const char *unit, const char *property, char **
         return r < 0 ? r : 0;
 }
 
+static int get_unit_strv(sd_bus *bus, const char *unit, const char *property, char ***ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = bus_scan_unit_path(unit, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path,
+                                     "org.freedesktop.systemd1.Unit", property, &error, ret);
+        return r < 0 ? r : 0;
+}
+
 static int get_string(sd_bus *bus, const char *unit, const char *property, char **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
@@ -429,7 +442,8 @@ static int write_out(Buf *out) {
 
 static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         _cleanup_(bus_scan_freep) BusScan *scan = NULL;
-        _cleanup_(strv_freep) char **names = NULL, **state = NULL, **cache = NULL, **logs = NULL;
+        _cleanup_(strv_freep) char **names = NULL, **state = NULL, **cache = NULL, **logs = NULL,
+                **dropins = NULL;
         _cleanup_free_ char *name = NULL, *shown = NULL;
         PlanRuntime runtime;
         bool have_runtime = false;
@@ -473,6 +487,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         (void) get_strv(bus, name, "StateDirectory", &state);
         (void) get_strv(bus, name, "CacheDirectory", &cache);
         (void) get_strv(bus, name, "LogsDirectory", &logs);
+        (void) get_unit_strv(bus, name, "DropInPaths", &dropins);
         if (a->runtime) {
                 r = inspect_runtime(bus, name, &runtime);
                 if (r < 0)
@@ -505,10 +520,11 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
                 buf_puts(&out, d ? d : "");
         } else if (a->json) {
                 r = render_plan_json(u->props.id ? u->props.id : name, &plan, a->max_risk,
-                                     a->pretty, &out);
+                                     plan_dropin_name(dropins), a->pretty, &out);
                 buf_putc(&out, '\n');
         } else
-                render_plan_text(u->props.id ? u->props.id : name, &plan, a->max_risk, &out);
+                render_plan_text(u->props.id ? u->props.id : name, &plan, a->max_risk,
+                                 plan_dropin_name(dropins), &out);
         plan_done(&plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to render the plan: %m");

@@ -29,10 +29,23 @@ static void put_printable(Buf *out, const char *s) {
         }
 }
 
-static void put_dropin_path(Buf *out, const char *unit) {
+const char *plan_dropin_name(char *const *paths) {
+        const char *name = PLAN_DROPIN_NAME;
+
+        for (char *const *i = paths; i && *i; i++) {
+                const char *base = strrchr(*i, '/') ? strrchr(*i, '/') + 1 : *i;
+
+                if (strcmp(base, PLAN_DROPIN_NAME) > 0 && !streq(base, PLAN_DROPIN_NAME_LAST))
+                        name = PLAN_DROPIN_NAME_LAST;
+        }
+        return name;
+}
+
+static void put_dropin_path(Buf *out, const char *unit, const char *name) {
         buf_puts(out, PLAN_DROPIN_DIR);
         put_printable(out, unit);
-        buf_puts(out, ".d/" PLAN_DROPIN_NAME);
+        buf_puts(out, ".d/");
+        buf_puts(out, name ? name : PLAN_DROPIN_NAME);
 }
 
 static void put_padded(Buf *out, const char *s, size_t width) {
@@ -43,7 +56,8 @@ static void put_padded(Buf *out, const char *s, size_t width) {
                 buf_putc(out, ' ');
 }
 
-void render_plan_text(const char *unit, const Plan *p, PlanRisk max_risk, Buf *out) {
+void render_plan_text(const char *unit, const Plan *p, PlanRisk max_risk, const char *dropin_name,
+                      Buf *out) {
         _cleanup_free_ char *dropin = NULL;
         size_t width = strlen("LINE");
 
@@ -112,11 +126,11 @@ void render_plan_text(const char *unit, const Plan *p, PlanRisk max_risk, Buf *o
         /* The drop-in, as a command that writes it: unit names have no quotes or spaces. */
         dropin = plan_dropin(p);
         buf_puts(out, "\nDrop-in ");
-        put_dropin_path(out, unit);
+        put_dropin_path(out, unit, dropin_name);
         buf_puts(out, ", to apply as root:\n\nmkdir -p '" PLAN_DROPIN_DIR);
         put_printable(out, unit);
         buf_puts(out, ".d'\ncat > '");
-        put_dropin_path(out, unit);
+        put_dropin_path(out, unit, dropin_name);
         buf_puts(out, "' <<'EOF'\n");
         buf_puts(out, dropin);
         buf_puts(out, "EOF\nsystemctl daemon-reload && systemctl restart '");
@@ -162,7 +176,8 @@ static int emit(json_object *o, bool pretty, Buf *out) {
         return 0;
 }
 
-static json_object *plan_object(const char *unit, const Plan *p, PlanRisk max_risk) {
+static json_object *plan_object(const char *unit, const Plan *p, PlanRisk max_risk,
+                                const char *dropin_name) {
         _cleanup_free_ char *dropin = plan_dropin(p);
         json_object *o = json_object_new_object(), *steps = json_object_new_array();
         Buf path = {};
@@ -193,14 +208,16 @@ static json_object *plan_object(const char *unit, const Plan *p, PlanRisk max_ri
         add(o, "dropin", jstr(dropin));
         buf_puts(&path, PLAN_DROPIN_DIR);
         buf_puts(&path, unit);
-        buf_puts(&path, ".d/" PLAN_DROPIN_NAME);
+        buf_puts(&path, ".d/");
+        buf_puts(&path, dropin_name ? dropin_name : PLAN_DROPIN_NAME);
         add(o, "dropin_path", jstr(path.data));
         buf_done(&path);
         return o;
 }
 
-int render_plan_json(const char *unit, const Plan *p, PlanRisk max_risk, bool pretty, Buf *out) {
-        _cleanup_json_ json_object *o = plan_object(unit, p, max_risk);
+int render_plan_json(const char *unit, const Plan *p, PlanRisk max_risk, const char *dropin_name,
+                     bool pretty, Buf *out) {
+        _cleanup_json_ json_object *o = plan_object(unit, p, max_risk, dropin_name);
 
         return emit(o, pretty, out);
 }
@@ -254,7 +271,8 @@ int render_plan_fleet_json(const PlanFleetEntry *e, size_t n, bool pretty, Buf *
         return emit(a, pretty, out);
 }
 
-void render_plan_html(const char *unit, const Plan *p, PlanRisk max_risk, Buf *out) {
+void render_plan_html(const char *unit, const Plan *p, PlanRisk max_risk, const char *dropin_name,
+                      Buf *out) {
         _cleanup_free_ char *dropin = plan_dropin(p);
 
         buf_puts(out, "<section id=\"plan\"><h2>Fix plan</h2>\n");
@@ -292,7 +310,9 @@ void render_plan_html(const char *unit, const Plan *p, PlanRisk max_risk, Buf *o
         }
         buf_puts(out, "</tbody></table>\n<p>Drop-in <code>" PLAN_DROPIN_DIR);
         render_html_escape(out, unit);
-        buf_puts(out, ".d/" PLAN_DROPIN_NAME "</code>, then <code>systemctl daemon-reload</code>:"
+        buf_puts(out, ".d/");
+        buf_puts(out, dropin_name ? dropin_name : PLAN_DROPIN_NAME);
+        buf_puts(out, "</code>, then <code>systemctl daemon-reload</code>:"
                       "</p>\n<pre class=\"dropin\">");
         render_html_escape(out, dropin);
         buf_puts(out, "</pre></section>\n");

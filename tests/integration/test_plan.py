@@ -88,11 +88,8 @@ def planned(container):
     try:
         yield p
     finally:
+        _clear_dropins(p)
         for d in p.dropins:
-            try:
-                os.unlink(container.path("/etc/systemd/system/%s/%s" % (d, DROPIN)))
-            except FileNotFoundError:
-                pass
             try:
                 os.rmdir(container.path("/etc/systemd/system/" + d))
             except OSError:
@@ -121,21 +118,26 @@ def _plan_all(exposured, p, risk):
     return plans
 
 
-def _write_dropin(p, name, lines):
+def _write_dropin(p, name, lines, dropin_path):
+    """Write lines where the plan says (dropin_path: 50-exposured.conf, or zz-exposured.conf
+    for a unit with a drop-in that sorts after that)."""
     d = name + ".d"
+    assert dropin_path in ("/etc/systemd/system/%s/%s" % (d, x)
+                           for x in (DROPIN, "zz-exposured.conf")), dropin_path
     path = p.c.path("/etc/systemd/system/" + d)
     os.makedirs(path, exist_ok=True)
     p.dropins.add(d)
-    with open(os.path.join(path, DROPIN), "w", encoding="utf-8") as f:
+    with open(p.c.path(dropin_path), "w", encoding="utf-8") as f:
         f.write("[Service]\n" + "".join(l + "\n" for l in lines))
 
 
 def _clear_dropins(p):
     for d in p.dropins:
-        try:
-            os.unlink(p.c.path("/etc/systemd/system/%s/%s" % (d, DROPIN)))
-        except FileNotFoundError:
-            pass
+        for x in (DROPIN, "zz-exposured.conf"):
+            try:
+                os.unlink(p.c.path("/etc/systemd/system/%s/%s" % (d, x)))
+            except FileNotFoundError:
+                pass
 
 
 @pytest.mark.parametrize("risk", ["breaks", "safe"])
@@ -164,7 +166,7 @@ def test_plan_exact(planned, exposured, risk):
             lines = []
             for s in plans[n]["steps"][:k]:
                 lines += s["line"].split("\n")
-            _write_dropin(p, n, lines)
+            _write_dropin(p, n, lines, plans[n]["dropin_path"])
         c.daemon_reload()
         rc, reports, err = oracle.analyze_named(c, todo)
         theirs = {r["unit"]: r["exposure"] for r in reports}
@@ -189,6 +191,10 @@ def test_plan_exact(planned, exposured, risk):
         "compared with systemd-analyze, %d differences"
         % (c.version, risk, len(plans), n_steps, longest, compared, len(diffs)))
     assert not diffs, "%d differences:\n%s" % (len(diffs), "\n".join(diffs[:40]))
+    # xt-dropin.service has 50-harden.conf, which would be read after 50-exposured.conf.
+    if unitgen.PREFIX + "dropin.service" in plans:
+        assert plans[unitgen.PREFIX + "dropin.service"]["dropin_path"].endswith(
+            "/zz-exposured.conf")
     assert compared > 1000 if risk == "breaks" else compared > 300
 
 

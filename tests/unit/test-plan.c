@@ -409,10 +409,10 @@ static void test_at_best(void **state) {
         assert_int_equal(plan_unit(&in, &o, &p), 0);
         assert_int_equal(p.n_steps, 0);
         assert_null(plan_dropin(&p));
-        render_plan_text("web.service", &p, PLAN_RISK_SAFE, &b);
+        render_plan_text("web.service", &p, PLAN_RISK_SAFE, NULL, &b);
         text = buf_steal(&b);
         assert_non_null(strstr(text, "web.service is already at its best"));
-        assert_int_equal(render_plan_json("web.service", &p, PLAN_RISK_SAFE, false, &b), 0);
+        assert_int_equal(render_plan_json("web.service", &p, PLAN_RISK_SAFE, NULL, false, &b), 0);
         json = buf_steal(&b);
         assert_non_null(strstr(json, "\"steps\":[]"));
         assert_non_null(strstr(json, "\"dropin\":null"));
@@ -438,24 +438,39 @@ static void test_render(void **state) {
         dropin = plan_dropin(&p);
         assert_true(startswith(dropin, "[Service]\n"));
         assert_true(endswith(dropin, "\n"));
-        render_plan_text(u.id, &p, o.max_risk, &b);
+        render_plan_text(u.id, &p, o.max_risk, NULL, &b);
         text = buf_steal(&b);
         assert_non_null(strstr(text, "STEP  LINE"));
         assert_non_null(strstr(text, "/etc/systemd/system/we<b>.service.d/50-exposured.conf"));
         assert_non_null(strstr(text, "systemctl daemon-reload"));
-        assert_int_equal(render_plan_json(u.id, &p, o.max_risk, false, &b), 0);
+        assert_int_equal(render_plan_json(u.id, &p, o.max_risk, NULL, false, &b), 0);
         json = buf_steal(&b);
         assert_non_null(strstr(json, "\"unit\":\"we<b>.service\""));
         assert_non_null(strstr(json, "\"risk\":\""));
         assert_non_null(strstr(json, "\"checked\":false"));
         assert_non_null(strstr(json, "\"dropin\":\"[Service]\\n"));
-        render_plan_html(u.id, &p, o.max_risk, &b);
+        render_plan_html(u.id, &p, o.max_risk, NULL, &b);
         html = buf_steal(&b);
         assert_non_null(strstr(html, "we&lt;b&gt;.service"));
         assert_null(strstr(html, "we<b>"));
         assert_non_null(strstr(html, "<pre class=\"dropin\">[Service]"));
         plan_done(&p);
         unit_props_done(&u);
+
+        /* The drop-in goes last when another one would be read after it. */
+        {
+                char *none[] = { NULL }, *early[] = { "/etc/systemd/system/x.service.d/10-a.conf",
+                                                      NULL },
+                     *late[] = { "/usr/lib/systemd/system/x.service.d/50-harden.conf", NULL },
+                     *ours[] = { "/etc/systemd/system/x.service.d/50-exposured.conf",
+                                 "/etc/systemd/system/x.service.d/zz-exposured.conf", NULL };
+
+                assert_string_equal(plan_dropin_name(NULL), "50-exposured.conf");
+                assert_string_equal(plan_dropin_name(none), "50-exposured.conf");
+                assert_string_equal(plan_dropin_name(early), "50-exposured.conf");
+                assert_string_equal(plan_dropin_name(late), "zz-exposured.conf");
+                assert_string_equal(plan_dropin_name(ours), "50-exposured.conf");
+        }
 }
 
 static void test_bad_input(void **state) {
