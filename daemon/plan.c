@@ -459,10 +459,14 @@ static void prepare(const PlanInput *in, Prepared *pp) {
                                                   : "SystemCallArchitectures=native");
         }
 
-        prepare_filter(pp, PLAN_SYSTEM_CALL_FILTER_BASIC, filter_basic,
-                       sizeof(filter_basic) / sizeof(filter_basic[0]), &pp->filter_basic);
-        prepare_filter(pp, PLAN_SYSTEM_CALL_FILTER_FULL, filter_full,
-                       sizeof(filter_full) / sizeof(filter_full[0]), &pp->filter_full);
+        /* A table without system-call groups (a test's) gets no filter line. */
+        if (t->syscall_groups) {
+                prepare_filter(pp, PLAN_SYSTEM_CALL_FILTER_BASIC, filter_basic,
+                               sizeof(filter_basic) / sizeof(filter_basic[0]),
+                               &pp->filter_basic);
+                prepare_filter(pp, PLAN_SYSTEM_CALL_FILTER_FULL, filter_full,
+                               sizeof(filter_full) / sizeof(filter_full[0]), &pp->filter_full);
+        }
 
         pp->n_deny = p->n_ip_address_deny + 2;
         pp->deny = xcalloc(pp->n_deny, sizeof(IPPrefix));
@@ -879,6 +883,10 @@ int plan_unit(const PlanInput *in, const PlanOptions *o, Plan *ret) {
         if (!in || !in->table || !in->props || !o || !ret || o->max_risk < 0 ||
             o->max_risk >= _PLAN_RISK_MAX)
                 return -EINVAL;
+        /* A table that cannot score (rows without assessors, as in a renderer's test data). */
+        for (size_t i = 0; i < in->table->n_rows; i++)
+                if (!in->table->rows[i].assess)
+                        return -EINVAL;
 
         prepare(in, &pp);
         k = evaluate(&pp, NULL, 0, &r);
