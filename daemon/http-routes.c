@@ -12,6 +12,8 @@
 #include "embed.h"
 #include "http-routes.h"
 #include "log.h"
+#include "plan.h"
+#include "render-plan.h"
 #include "util.h"
 
 static const char *const args_none[] = { NULL };
@@ -98,6 +100,27 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
         if (!u)
                 return;
         if (render_json_unit(ctx->state, u, o, &resp->body) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+}
+
+/* The unit's fix plan (plan.c) at the default class, may-break. The daemon knows neither the
+ * unit's State/Cache/Logs directories nor its processes: `exposured suggest` does. */
+static void h_api_plan(void *userdata, const Request *req, const char *param, Response *resp) {
+        HttpContext *ctx = userdata;
+        const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_JSON, resp);
+        PlanOptions o = { .max_risk = PLAN_RISK_MAY_BREAK, .lookahead = true };
+        Plan plan;
+        int r;
+
+        (void) req;
+        if (!u)
+                return;
+        PlanInput in = { .table = u->report.table, .props = &u->props };
+        if (plan_unit(&in, &o, &plan) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "cannot plan this unit");
+        r = render_plan_json(u->id, &plan, o.max_risk, NULL, false, &resp->body);
+        plan_done(&plan);
+        if (r < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
 }
 
@@ -399,6 +422,7 @@ static const HttpRoute routes[] = {
         { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_none },
         { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },
         { "/api/v1/units/*/history", HTTP_FORMAT_JSON, h_api_history, args_history },
+        { "/api/v1/units/*/plan", HTTP_FORMAT_JSON, h_api_plan, args_none },
         { "/api/v1/events", HTTP_FORMAT_JSON, h_api_events, args_events },
         { "/api/v1/status", HTTP_FORMAT_JSON, h_api_status, args_none },
 };

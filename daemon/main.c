@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* exposured: entry point. Picks the subcommand and hands over to it: run (the daemon, also the
  * default), scan (one-shot scoring), history and events (the stored history), fleet (the fleet
- * dashboard over Prometheus). */
+ * dashboard over Prometheus), suggest (fix plans). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "cmd-history.h"
 #include "cmd-run.h"
 #include "cmd-scan.h"
+#include "cmd-suggest.h"
 #include "util.h"
 #include "version.h"
 
@@ -20,7 +21,8 @@ static int usage(void) {
                "  scan       Score services once, like systemd-analyze security\n"
                "  history    Show one unit's stored changes\n"
                "  events     Show regressions, improvements and other events\n"
-               "  fleet      Serve the fleet dashboard from Prometheus\n\n"
+               "  fleet      Serve the fleet dashboard from Prometheus\n"
+               "  suggest    Propose unit-file lines that lower a service's exposure\n\n"
                "  exposured COMMAND --help shows a command's options.\n"
                "  --version  Show the version\n");
         return EXIT_SUCCESS;
@@ -36,6 +38,7 @@ int main(int argc, char *argv[]) {
                 { "history", cmd_history },
                 { "events", cmd_events },
                 { "fleet", cmd_fleet },
+                { "suggest", cmd_suggest },
         };
 
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))

@@ -324,6 +324,15 @@ static void test_api(void **state) {
         assert_int_equal(r.status, 200);
         reply_done(&r);
 
+        /* The fix plan route: the fixture's table has no assessors, so the planner refuses
+         * (its plans are tested in test-plan.c and tests/integration/test_plan.py). */
+        get(f, "GET", "/api/v1/units/a%5Cx2db.service/plan", NULL, &r);
+        assert_json_error(&r, 500);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units/nope.service/plan", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+
         get(f, "GET", "/api/v1/units/nope.service", NULL, &r);
         assert_json_error(&r, 404);
         reply_done(&r);
