@@ -342,7 +342,18 @@ static void h_unit_page(void *userdata, const Request *req, const char *param,
                         n = 0;
                 }
         }
-        render_html_unit(ctx->state, u, o, rows, n, &resp->body);
+        /* The fix plan above the checks, at the API's class (may-break): a unit the planner
+         * cannot plan is shown without it. */
+        PlanOptions po = { .max_risk = PLAN_RISK_MAY_BREAK, .lookahead = true };
+        PlanInput in = { .table = u->report.table, .props = &u->props };
+        Plan plan;
+        Buf section = {};
+        if (plan_unit(&in, &po, &plan) >= 0) {
+                render_plan_html(u->id, &plan, po.max_risk, NULL, &section);
+                plan_done(&plan);
+        }
+        render_html_unit(ctx->state, u, o, rows, n, section.data, &resp->body);
+        buf_done(&section);
         resp->content_type = HTTP_CT_HTML;
         changes_free(rows, n);
 }

@@ -388,7 +388,7 @@ static int cmp_check_order(const void *a, const void *b) {
 }
 
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
-                      const Change *rows, size_t n_rows, Buf *out) {
+                      const Change *rows, size_t n_rows, const char *plan_section, Buf *out) {
         const ScoreReport *r = &u->report;
         Buf b = {}, d = {};
 
@@ -426,6 +426,8 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         if (n_rows == 0)
                 buf_puts(&b, "<figcaption>No history recorded yet.</figcaption>");
         buf_puts(&b, "</figure>\n");
+        if (plan_section)
+                buf_puts(&b, plan_section);
 
         buf_puts(&b, "<h2>Checks</h2>\n<table class=\"checks sortable\" id=\"checks\"><thead><tr>"
                      "<th data-key=\"verdict\">Verdict</th><th data-key=\"name\">Check</th>"

@@ -163,8 +163,10 @@ typedef struct Sparkline {
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
                            const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out);
+/* plan_section: the unit's "Fix plan" section, already rendered (render_plan_html()), shown
+ * above the checks; NULL for none. */
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
-                      const Change *rows, size_t n_rows, Buf *out);
+                      const Change *rows, size_t n_rows, const char *plan_section, Buf *out);
 void render_html_events(const RenderOptions *o, const Change *rows, size_t n, bool have_store,
                         Buf *out);
 /* Emit the embedded page frame template_name (web/page.html, web/fleet.html) around body: the

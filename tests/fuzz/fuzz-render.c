@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         DashboardQuery q = { .text = desc.data, .min_predicate = _PREDICATE_INVALID };
         render_html_dashboard(s, &o, &q, NULL, NULL, 0, &out);
         buf_clear(&out);
-        render_html_unit(s, u, &o, NULL, 0, &out);
+        render_html_unit(s, u, &o, NULL, 0, NULL, &out);
         buf_clear(&out);
         render_html_escape(&out, id.data);
         if (memchr(out.data ? out.data : "", '<', out.len))

@@ -97,12 +97,12 @@ static void test_unit_page(void **state) {
 
         for (size_t i = 0; i < s->n_units; i++) {
                 buf_clear(&b);
-                render_html_unit(s, s->units[i], &o, i % 2 ? rows : NULL, i % 2, &b);
+                render_html_unit(s, s->units[i], &o, i % 2 ? rows : NULL, i % 2, NULL, &b);
                 check_markup(b.data);
                 assert_non_null(strstr(b.data, "<svg class=\"chart\""));
         }
         buf_clear(&b);
-        render_html_unit(s, state_find_unit(s, "svc-0003.service"), &o, NULL, 0, &b);
+        render_html_unit(s, state_find_unit(s, "svc-0003.service"), &o, NULL, 0, NULL, &b);
         assert_non_null(strstr(b.data, "<code class=\"fix\">PrivateNetwork=yes</code>"));
         assert_null(strstr(b.data, "ProtectSystem=strict</code>")); /* passing: no fix */
         assert_non_null(strstr(b.data, "Service has access to the host&#39;s network"));
