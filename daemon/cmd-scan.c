@@ -39,7 +39,8 @@
  * Text output: without UNIT, UNIT EXPOSURE PREDICATE (+ TYPE with --all); with UNIT, each unit's
  * check table and overall line exactly as `systemd-analyze security UNIT` prints them (bytes equal
  * on a pipe; render_text_scan_unit()), then, for two or more units, the one-line table.
- * Colour only on a terminal and never with $NO_COLOR set. Errors: one line on stderr each, exit status 1. The exit status is also 1
+ * Colour only on a terminal and never with $NO_COLOR set. Errors: one line on stderr each, exit
+ * status 1 (2 for a usage error, cli.h). The exit status is also 1
  * when a unit's exposure is above --threshold (0..100, tenths, as systemd-analyze).
  *
  * --security-policy=FILE takes systemd-analyze's policy format (policy.h). Without it, the default
@@ -62,11 +63,13 @@
 
 #include "bus-scan.h"
 #include "cleanup.h"
+#include "cli.h"
 #include "log.h"
 #include "policy.h"
 #include "render.h"
 #include "cmd-scan.h"
 #include "util.h"
+#include "version.h"
 
 #define UNIT_NAME_MAX 256
 #define VALID_UNIT_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
@@ -211,6 +214,7 @@ static void help(void) {
         printf("Usage: exposured scan [OPTIONS] [UNIT...]\n\n"
                "Score the sandboxing of services like `systemd-analyze security`, once.\n\n"
                "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
                "     --json[=short|pretty|off]  One JSON array of units and their checks\n"
                "     --threshold=N          Exit 1 when a unit's exposure is above N (0..100,\n"
                "                            in tenths: 50 means 5.0)\n"
@@ -244,6 +248,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 ARG_TIMEOUT,
                 ARG_STATS,
                 ARG_BUS,
+                ARG_VERSION_INFO,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -256,6 +261,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "stats", no_argument, NULL, ARG_STATS },
                 { "bus", required_argument, NULL, ARG_BUS },
+                { "version", no_argument, NULL, ARG_VERSION_INFO },
                 {}
         };
         uint64_t v;
@@ -319,6 +325,9 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 case ARG_STATS:
                         a->stats = true;
                         break;
+                case ARG_VERSION_INFO:
+                        printf("exposured %s\n", EXPOSURED_VERSION);
+                        return 0;
                 case ARG_BUS:
                         if (isempty(optarg))
                                 return log_error_errno(EINVAL, "--bus= needs a D-Bus address");
@@ -550,7 +559,7 @@ int cmd_scan(int argc, char *argv[]) {
         log_set_target("stderr");
         r = parse_args(argc, argv, &a);
         if (r <= 0)
-                return r < 0 ? 1 : 0;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
         if (mangle_args(a.units, &names, &template) < 0)
                 return 1;
