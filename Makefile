@@ -144,6 +144,7 @@ BINDIR = $(PREFIX)/bin
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,/etc/systemd/system)
 SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,/etc/sysusers.d)
 DATADIR = $(PREFIX)/share/exposured
+CATALOGDIR = $(PREFIX)/lib/systemd/catalog
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
 
@@ -164,6 +165,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/monitoring
 	install -m 0644 $(wildcard monitoring/*) $(DESTDIR)$(DATADIR)/monitoring/
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
+	install -D -m 0644 catalog/exposured.catalog $(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		{ test ! -e units/exposured.conf || install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf; }
 	@test -n "$(DESTDIR)" || echo "Installed. To start: systemd-sysusers && systemctl daemon-reload" \
@@ -174,7 +176,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exposured $(DESTDIR)$(UNITDIR)/exposured.service \
 		$(DESTDIR)$(UNITDIR)/exposured.socket $(DESTDIR)$(SYSUSERSDIR)/exposured.conf \
 		$(DESTDIR)$(UNITDIR)/exposured-fleet.service \
-		$(DESTDIR)$(MANDIR)/man8/exposured.8
+		$(DESTDIR)$(MANDIR)/man8/exposured.8 $(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	rm -rf $(DESTDIR)$(DATADIR)
 
 # Static checks of the units, the man page and the scripts. The service's own offline exposure
