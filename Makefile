@@ -159,6 +159,7 @@ SYSUSERSDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,sysu
 PRESETDIR ?= $(strip $(if $(filter /usr,$(PREFIX)),$(or $(call SYSTEMD_PC,systemdsystempresetdir), \
         /usr/lib/systemd/system-preset),$(PREFIX)/lib/systemd/system-preset))
 DATADIR = $(PREFIX)/share/exposured
+CATALOGDIR = $(PREFIX)/lib/systemd/catalog
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
 
@@ -189,6 +190,7 @@ install: all
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/
 	set -e; for f in $(MONITORING); do install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/$$f; done
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
+	install -D -m 0644 catalog/exposured.catalog $(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf
 	@test -n "$(DESTDIR)" || echo "Installed. To start: systemd-sysusers && systemctl daemon-reload" \
@@ -203,7 +205,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exposured $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(patsubst units/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(SYSUSERS)) \
-		$(DESTDIR)$(PRESETDIR)/90-exposured.preset $(DESTDIR)$(MANDIR)/man8/exposured.8
+		$(DESTDIR)$(PRESETDIR)/90-exposured.preset $(DESTDIR)$(MANDIR)/man8/exposured.8 \
+		$(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	rm -rf $(DESTDIR)$(DATADIR)
 
 # Debian packages (debian/, tools/build-deb.sh): exposured_VERSION_ARCH.deb and its -dbgsym in

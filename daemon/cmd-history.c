@@ -10,70 +10,81 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cmd-history.h"
+#include "cmd-scan.h"
 #include "config.h"
 #include "log.h"
 #include "render.h"
 #include "store.h"
+#include "time-parse.h"
 #include "util.h"
+#include "version.h"
 
 #define DEFAULT_LIMIT 100
 
 int cmd_history_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = { { "s", 1000000ULL },
-                      { "m", 60000000ULL },
-                      { "h", 3600000000ULL },
-                      { "d", 86400000000ULL },
-                      { "w", 604800000000ULL } };
-        uint64_t n;
-        struct tm tm = {};
-        const char *end;
-
-        if (isempty(s))
-                return -EINVAL;
-        if (s[0] == '@') {
-                if (parse_uint(s + 1, UINT64_MAX / 1000000ULL, &n) < 0)
-                        return -EINVAL;
-                *ret = n * 1000000ULL;
-                return 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-                size_t l = strlen(s), k = strlen(units[i].suffix);
-                char num[24];
-                if (l <= k || l - k >= sizeof num || !endswith(s, units[i].suffix))
-                        continue;
-                memcpy(num, s, l - k);
-                num[l - k] = 0;
-                if (parse_uint(num, UINT64_MAX / units[i].usec, &n) < 0)
-                        return -EINVAL;
-                n *= units[i].usec;
-                *ret = n > now_usec ? 0 : now_usec - n;
-                return 0;
-        }
-        end = strptime(s, "%Y-%m-%d", &tm);
-        if (end && *end == 'T')
-                end = strptime(end + 1, "%H:%M", &tm);
-        if (end && *end == ':')
-                end = strptime(end + 1, "%S", &tm);
-        if (!end || *end)
-                return -EINVAL;
-        time_t t = timegm(&tm);
-        if (t < 0)
-                return -EINVAL;
-        *ret = (uint64_t) t * 1000000ULL;
-        return 0;
+        return time_parse_timestamp(s, now_usec, ret);
 }
 
 typedef struct Args {
-        const char *db, *config, *unit, *kinds;
+        const char *db, *config, *kinds;
+        char *unit; /* mangled, owned */
         uint64_t since, until;
         uint64_t limit;
         bool json;
 } Args;
 
+static void help(bool history) {
+        if (history)
+                printf("Usage: exposured history [OPTIONS] UNIT\n\n"
+                       "Show one unit's stored exposure changes, newest first.\n\n");
+        else
+                printf("Usage: exposured events [OPTIONS]\n\n"
+                       "Show regressions, improvements and other events, newest first.\n\n");
+        printf("  -h --help            Show this help\n"
+               "     --version         Show the version\n"
+               "     --since=TIME      Only rows at or after TIME\n"
+               "     --until=TIME      Only rows before TIME\n"
+               "     --limit=N         At most N rows (1..%u, default %u)\n"
+               "     --json            One JSON array\n"
+               "     --db=PATH         The database (default: the config file's db)\n"
+               "     --config=PATH     The config file (default %s)\n",
+               STORE_ROWS_MAX, DEFAULT_LIMIT, CONFIG_PATH_DEFAULT);
+        if (!history)
+                printf("     --unit=UNIT       Only this unit's events\n"
+                       "     --kind=KIND,...   Only these kinds (%s)\n",
+                       "regression, improvement, ...; see exposured(8)");
+        printf("\nTIME is a systemd.time(7) timestamp: \"2026-12-01 10:00\", yesterday, -1h,\n"
+               "\"2 days ago\", @UNIX-SECONDS. UNIT is mangled like systemctl: dbus is\n"
+               "dbus.service.\n");
+}
+
+/* Usage errors: one line, exit status 2 (EXIT_USAGE). */
+static int unknown_option(char **argv, bool history) {
+        if (optopt > 0 && optopt < 0x100)
+                return log_error_errno(EINVAL, "Unknown option: -%c (see exposured %s --help)",
+                                       optopt, history ? "history" : "events");
+        return log_error_errno(EINVAL, "Unknown or incomplete option: %s (see exposured %s "
+                                       "--help)", argv[optind - 1],
+                               history ? "history" : "events");
+}
+
+/* The unit name as systemctl mangles it, the same rule as `exposured scan` ("dbus" ->
+ * "dbus.service"). */
+static int set_unit(Args *a, const char *arg) {
+        char *m;
+        int r;
+
+        r = cmd_scan_mangle_unit_name(arg, &m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to mangle unit name '%s'.", arg);
+        free(a->unit);
+        a->unit = m;
+        return 0;
+}
+
+/* Returns 1 to go on, 0 after --help/--version, <0 on a usage error (logged). */
 static int parse_args(int argc, char **argv, bool history, Args *a) {
         static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
                                               { "config", required_argument, NULL, 'c' },
@@ -84,14 +95,22 @@ static int parse_args(int argc, char **argv, bool history, Args *a) {
                                               { "unit", required_argument, NULL, 'U' },
                                               { "kind", required_argument, NULL, 'k' },
                                               { "help", no_argument, NULL, 'h' },
+                                              { "version", no_argument, NULL, 'V' },
                                               {} };
         uint64_t now = now_realtime_usec();
-        int c;
+        int c, r;
 
         *a = (Args){ .limit = DEFAULT_LIMIT };
         optind = 0;
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
                 switch (c) {
+                case 'h':
+                        help(history);
+                        return 0;
+                case 'V':
+                        printf("exposured %s\n", EXPOSURED_VERSION);
+                        return 0;
                 case 'd':
                         a->db = optarg;
                         break;
@@ -103,45 +122,45 @@ static int parse_args(int argc, char **argv, bool history, Args *a) {
                         break;
                 case 'U':
                         if (history)
-                                goto usage;
-                        a->unit = optarg;
+                                return unknown_option(argv, history);
+                        r = set_unit(a, optarg);
+                        if (r < 0)
+                                return r;
                         break;
                 case 'k':
                         if (history)
-                                goto usage;
+                                return unknown_option(argv, history);
                         a->kinds = optarg;
                         break;
                 case 's':
                 case 'u':
-                        if (cmd_history_parse_time(optarg, now,
-                                                   c == 's' ? &a->since : &a->until) < 0) {
-                                log_error("Invalid time '%s'.", optarg);
-                                return -EINVAL;
-                        }
+                        r = time_parse_timestamp(optarg, now, c == 's' ? &a->since : &a->until);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to parse --%s= timestamp '%s' "
+                                                          "(see systemd.time(7)).",
+                                                       c == 's' ? "since" : "until", optarg);
                         break;
                 case 'l':
-                        if (parse_uint(optarg, STORE_ROWS_MAX, &a->limit) < 0 || a->limit == 0) {
-                                log_error("--limit= must be 1..%u.", STORE_ROWS_MAX);
-                                return -EINVAL;
-                        }
+                        if (parse_uint(optarg, STORE_ROWS_MAX, &a->limit) < 0 || a->limit == 0)
+                                return log_error_errno(EINVAL, "Failed to parse --limit= '%s' "
+                                                               "(expected 1..%u).",
+                                                       optarg, STORE_ROWS_MAX);
                         break;
                 default:
-                        goto usage;
+                        return unknown_option(argv, history);
                 }
         if (history) {
                 if (optind + 1 != argc)
-                        goto usage;
-                a->unit = argv[optind];
+                        return log_error_errno(EINVAL, "%s (see exposured history --help).",
+                                               optind == argc ? "Missing UNIT"
+                                                              : "Too many arguments");
+                r = set_unit(a, argv[optind]);
+                if (r < 0)
+                        return r;
         } else if (optind != argc)
-                goto usage;
-        return 0;
-usage:
-        (void) fprintf(stderr, history ? "Usage: exposured history UNIT [--since=T] [--until=T] "
-                                         "[--limit=N] [--json] [--db=PATH] [--config=PATH]\n"
-                                       : "Usage: exposured events [--unit=UNIT] [--kind=K,...] "
-                                         "[--since=T] [--until=T] [--limit=N] [--json] [--db=PATH] "
-                                         "[--config=PATH]\n");
-        return -EINVAL;
+                return log_error_errno(EINVAL, "Too many arguments (see exposured events "
+                                               "--help).");
+        return 1;
 }
 
 static int open_store(const Args *a, Store **ret) {
@@ -179,31 +198,42 @@ static int run(int argc, char **argv, bool history) {
         Args a;
         int r;
 
-        if (parse_args(argc, argv, history, &a) < 0)
-                return 2;
+        r = parse_args(argc, argv, history, &a);
+        if (r <= 0) {
+                free(a.unit);
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        }
         if (a.kinds) {
                 _cleanup_free_ char *copy = xstrdup(a.kinds);
                 char *save = NULL;
                 for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
                         EventKind ek = event_kind_from_string(k);
                         if (ek < 0 || ek == EVENT_NONE) {
-                                log_error("Unknown event kind '%s'.", k);
-                                return 2;
+                                log_error("Unknown event kind '%s' (see exposured events --help).",
+                                          k);
+                                free(a.unit);
+                                return EXIT_USAGE;
                         }
                         kinds |= EVENT_KIND_MASK(ek);
                 }
         }
-        if (open_store(&a, &s) < 0)
-                return 1;
-        r = history ? store_history(s, a.unit, a.since, a.until, a.limit, &c, &n)
-                    : store_events(s, a.unit, kinds, a.since, a.until, a.limit, &c, &n);
+        r = open_store(&a, &s);
+        if (r >= 0)
+                r = history ? store_history(s, a.unit, a.since, a.until, a.limit, &c, &n)
+                            : store_events(s, a.unit, kinds, a.since, a.until, a.limit, &c, &n);
+        if (r < 0 && !s) {
+                free(a.unit);
+                return EXIT_FAILURE;
+        }
         if (r == -ENOENT) {
                 log_error("No history for unit '%s'.", a.unit);
-                return 1;
+                free(a.unit);
+                return EXIT_FAILURE;
         }
+        free(a.unit);
         if (r < 0) {
                 log_error_errno(r, "Failed to read the database: %m");
-                return 1;
+                return EXIT_FAILURE;
         }
         if (a.json)
                 r = render_json_changes(c, n, &out);
@@ -215,9 +245,9 @@ static int run(int argc, char **argv, bool history) {
         buf_done(&out);
         if (r < 0 || fflush(stdout) != 0) {
                 log_error("Failed to write the output.");
-                return 1;
+                return EXIT_FAILURE;
         }
-        return 0;
+        return EXIT_SUCCESS;
 }
 
 int cmd_history(int argc, char **argv) {

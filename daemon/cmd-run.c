@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "manager.h"
@@ -22,7 +23,8 @@ static void help(void) {
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (repeatable)\n"
                "     --log-level=LEVEL   err, warning, notice, info, debug\n"
                "  -n --check-config      Validate the configuration, print it, and exit\n"
-               "  -h --help              Show this help\n",
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n",
                CONFIG_PATH_DEFAULT);
 }
 
@@ -42,6 +44,7 @@ int cmd_run(int argc, char **argv) {
                 { "log-level", required_argument, NULL, 'L' },
                 { "check-config", no_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         _cleanup_(config_freep) Config *config = config_new();
@@ -52,6 +55,8 @@ int cmd_run(int argc, char **argv) {
         ConfigError e = {};
         int c, r;
 
+        optind = 0;
+        opterr = 0;
         while ((c = getopt_long(argc, argv, "c:nh", options, NULL)) >= 0)
                 switch (c) {
                 case 'c':
@@ -73,12 +78,21 @@ int cmd_run(int argc, char **argv) {
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
+                case 'V':
+                        printf("exposured %s\n", EXPOSURED_VERSION);
+                        return EXIT_SUCCESS;
                 default:
-                        return EXIT_FAILURE;
+                        if (optopt > 0 && optopt < 0x100)
+                                log_error("Unknown option: -%c (see exposured run --help)",
+                                          optopt);
+                        else
+                                log_error("Unknown or incomplete option: %s (see exposured run "
+                                          "--help)", argv[optind - 1]);
+                        return EXIT_USAGE;
                 }
         if (optind < argc) {
-                log_error("Unexpected argument '%s'.", argv[optind]);
-                return EXIT_FAILURE;
+                log_error("Unexpected argument '%s' (see exposured run --help).", argv[optind]);
+                return EXIT_USAGE;
         }
 
         /* The default config file may be absent; one named with --config must exist. */

@@ -36,8 +36,11 @@
  * systemd < 250 has no --json and no json_field: for those tables json_field carries the v250 key
  * (the key --security-policy files use), so policies and consumers work the same everywhere.
  *
- * Text output: UNIT EXPOSURE PREDICATE (+ TYPE with --all); colour only on a terminal and never
- * with $NO_COLOR set. Errors: one line on stderr each, exit status 1. The exit status is also 1
+ * Text output: without UNIT, UNIT EXPOSURE PREDICATE (+ TYPE with --all); with UNIT, each unit's
+ * check table and overall line exactly as `systemd-analyze security UNIT` prints them (bytes equal
+ * on a pipe; render_text_scan_unit()), then, for two or more units, the one-line table.
+ * Colour only on a terminal and never with $NO_COLOR set. Errors: one line on stderr each, exit
+ * status 1 (2 for a usage error, cli.h). The exit status is also 1
  * when a unit's exposure is above --threshold (0..100, tenths, as systemd-analyze).
  *
  * --security-policy=FILE takes systemd-analyze's policy format (policy.h). Without it, the default
@@ -49,6 +52,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +63,13 @@
 
 #include "bus-scan.h"
 #include "cleanup.h"
+#include "cli.h"
 #include "log.h"
 #include "policy.h"
 #include "render.h"
 #include "cmd-scan.h"
 #include "util.h"
+#include "version.h"
 
 #define UNIT_NAME_MAX 256
 #define VALID_UNIT_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
@@ -196,6 +203,7 @@ typedef struct ScanArgs {
         bool json, pretty, all, stats;
         unsigned threshold;            /* tenths */
         const char *policy_path;       /* NULL: the default lookup */
+        const char *bus_address;       /* NULL: $DBUS_SYSTEM_BUS_ADDRESS or the system bus */
         unsigned systemd_version;      /* 0: the manager's */
         unsigned in_flight;            /* 0: the default */
         uint64_t timeout_usec;
@@ -206,6 +214,7 @@ static void help(void) {
         printf("Usage: exposured scan [OPTIONS] [UNIT...]\n\n"
                "Score the sandboxing of services like `systemd-analyze security`, once.\n\n"
                "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
                "     --json[=short|pretty|off]  One JSON array of units and their checks\n"
                "     --threshold=N          Exit 1 when a unit's exposure is above N (0..100,\n"
                "                            in tenths: 50 means 5.0)\n"
@@ -215,9 +224,14 @@ static void help(void) {
                "     --all                  Also oneshot services (marked)\n"
                "     --max-in-flight=N      Pending D-Bus calls at most (1..%u, default %u)\n"
                "     --timeout=SEC          Per-call D-Bus timeout (default %u)\n"
+               "     --bus=ADDRESS          Talk to the manager on this D-Bus address (e.g.\n"
+               "                            unix:path=/proc/PID/root/run/dbus/system_bus_socket\n"
+               "                            for a container)\n"
                "     --stats                Print call statistics to stderr\n\n"
-               "Without UNIT: every loaded long-running service, as systemd-analyze lists them.\n"
-               "The bus is $DBUS_SYSTEM_BUS_ADDRESS or the system bus.\n",
+               "Without UNIT: every loaded long-running service, as systemd-analyze lists them,\n"
+               "one line each. With UNIT: each unit's check table and overall exposure, as\n"
+               "`systemd-analyze security UNIT` prints them.\n"
+               "The bus is --bus=, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n",
                BUS_SCAN_IN_FLIGHT_MAX, BUS_SCAN_IN_FLIGHT_DEFAULT,
                BUS_SCAN_TIMEOUT_DEFAULT_USEC / 1000000U);
 }
@@ -233,6 +247,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 ARG_IN_FLIGHT,
                 ARG_TIMEOUT,
                 ARG_STATS,
+                ARG_BUS,
+                ARG_VERSION_INFO,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -244,6 +260,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 { "max-in-flight", required_argument, NULL, ARG_IN_FLIGHT },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "stats", no_argument, NULL, ARG_STATS },
+                { "bus", required_argument, NULL, ARG_BUS },
+                { "version", no_argument, NULL, ARG_VERSION_INFO },
                 {}
         };
         uint64_t v;
@@ -306,6 +324,14 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                         break;
                 case ARG_STATS:
                         a->stats = true;
+                        break;
+                case ARG_VERSION_INFO:
+                        printf("exposured %s\n", EXPOSURED_VERSION);
+                        return 0;
+                case ARG_BUS:
+                        if (isempty(optarg))
+                                return log_error_errno(EINVAL, "--bus= needs a D-Bus address");
+                        a->bus_address = optarg;
                         break;
                 default:
                         if (optopt > 0 && optopt < 0x100)
@@ -446,10 +472,68 @@ static int report_score_error(const ScoreTable *t, const ScoreOverride *o, const
                                unit);
 }
 
-static bool use_color(void) {
-        const char *term = getenv("TERM");
+/* Terminal styling as systemd-analyze decides it: colour on a terminal unless $NO_COLOR or
+ * TERM=dumb; UTF-8 glyphs when the locale's charset is UTF-8, or when it is C/POSIX only because
+ * nothing was set (systemd's is_locale_utf8()); emoji only on a terminal (a pipe gets the ASCII
+ * smileys, as systemd-analyze prints them there). */
+static TextStyle text_style(void) {
+        const char *term = getenv("TERM"), *ctype;
+        bool tty = isatty(STDOUT_FILENO), dumb = term && streq(term, "dumb");
+        TextStyle st = { .color = tty && !getenv("NO_COLOR") && !dumb };
 
-        return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && streq(term, "dumb"));
+        ctype = setlocale(LC_CTYPE, "");
+        if (!ctype || streq(nl_langinfo(CODESET), "UTF-8"))
+                st.utf8 = true;
+        else
+                st.utf8 = (streq(ctype, "C") || streq(ctype, "POSIX")) && !getenv("LC_ALL") &&
+                          !getenv("LC_CTYPE") && !getenv("LANG");
+        st.emoji = st.utf8 && tty && !dumb && !(term && streq(term, "linux"));
+        return st;
+}
+
+/* --bus=ADDRESS: a client connection to that bus (Hello() included), else the system bus. */
+static int open_bus(const char *address, sd_bus **ret) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!address)
+                return sd_bus_default_system(ret);
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_bus_client(bus, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* The text output: the one-line table for the listing; for named units each unit's check table
+ * and overall line, blocks separated by an empty line, and with two or more units the one-line
+ * table after them, as systemd-analyze prints its overview (without its HAPPY column). */
+static void render_text(const ScanEntry *entries, size_t n, const ScoreOverride *overrides,
+                        const ScanArgs *a, Buf *out) {
+        TextStyle st = text_style();
+
+        if (!*a->units) {
+                render_text_scan(entries, n, st.color, a->all, out);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (i > 0)
+                        buf_putc(out, '\n');
+                render_text_scan_unit(&entries[i], overrides, &st, out);
+        }
+        if (n >= 2) {
+                buf_putc(out, '\n');
+                render_text_scan(entries, n, st.color, false, out);
+        }
 }
 
 int cmd_scan(int argc, char *argv[]) {
@@ -475,16 +559,19 @@ int cmd_scan(int argc, char *argv[]) {
         log_set_target("stderr");
         r = parse_args(argc, argv, &a);
         if (r <= 0)
-                return r < 0 ? 1 : 0;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
         if (mangle_args(a.units, &names, &template) < 0)
                 return 1;
         if (load_policy(&a, &policy) < 0)
                 return 1;
 
-        r = sd_bus_default_system(&bus);
+        r = open_bus(a.bus_address, &bus);
         if (r < 0) {
-                log_error_errno(r, "Failed to connect to the system bus: %m");
+                if (a.bus_address)
+                        log_error_errno(r, "Failed to connect to bus '%s': %m", a.bus_address);
+                else
+                        log_error_errno(r, "Failed to connect to the system bus: %m");
                 return 1;
         }
         r = sd_event_default(&event);
@@ -590,7 +677,7 @@ int cmd_scan(int argc, char *argv[]) {
         if (a.json)
                 render_json_scan(entries, n, overrides, a.pretty, &out);
         else if (n > 0 || !failed)
-                render_text_scan(entries, n, use_color(), a.all, &out);
+                render_text(entries, n, overrides, &a, &out);
         out_text = buf_steal(&out);
         if (fputs(out_text, stdout) == EOF || fflush(stdout) != 0) {
                 log_error_errno(errno, "Failed to write the output: %m");

@@ -86,8 +86,9 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return -e;
 }
 
-void log_struct_internal(int level, const char *message_id, const char *message,
-                         const char *const *fields) {
+void log_struct_with_location(const char *file, int line, const char *func, int level,
+                              const char *message_id, const char *message,
+                              const char *const *fields) {
         if (level > max_level)
                 return;
         if (!use_journal()) {
@@ -100,16 +101,20 @@ void log_struct_internal(int level, const char *message_id, const char *message,
         while (fields && fields[n])
                 n++;
         struct iovec *iov = xcalloc(n + 3, sizeof(struct iovec));
-        char *m = NULL, *p = NULL, *id = NULL;
+        char *m = NULL, *p = NULL, *id = NULL, f[512], l[32];
         if (asprintf(&m, "MESSAGE=%s", message) < 0 || asprintf(&p, "PRIORITY=%i", level) < 0 ||
             asprintf(&id, "MESSAGE_ID=%s", message_id) < 0)
                 abort();
+        (void) snprintf(f, sizeof f, "CODE_FILE=%s", file);
+        (void) snprintf(l, sizeof l, "CODE_LINE=%d", line);
         iov[0] = (struct iovec) { m, strlen(m) };
         iov[1] = (struct iovec) { p, strlen(p) };
         iov[2] = (struct iovec) { id, strlen(id) };
         for (size_t i = 0; i < n; i++)
                 iov[3 + i] = (struct iovec) { (void *) (uintptr_t) fields[i], strlen(fields[i]) };
-        (void) sd_journal_sendv(iov, (int) n + 3);
+        /* The _with_location call: plain sd_journal_sendv() is a macro that would record this
+         * file and line for every event. */
+        (void) sd_journal_sendv_with_location(f, l, func, iov, (int) n + 3);
         free(iov);
         free(m);
         free(p);

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <syslog.h>
 
-/* MESSAGE_IDs of key events (systemd-id128 new). Keep this list in sync with the README. */
-#define LOG_MESSAGE_REGRESSION "c1f7a5a7f0b44f7d9e3c1e0a6b2d4c11"
-#define LOG_MESSAGE_IMPROVEMENT "4b0e2e3f9a6c4d1e8f7a5b3c2d1e0f22"
-#define LOG_MESSAGE_FIRST_SCORE "9d8c7b6a5f4e4d3c2b1a0f9e8d7c6b33"
-#define LOG_MESSAGE_NEW_EXPOSED "5e6f7a8b9c0d4e1f2a3b4c5d6e7f8a44"
-#define LOG_MESSAGE_MIGRATION "2a3b4c5d6e7f4a8b9c0d1e2f3a4b5c55"
+/* MESSAGE_IDs of key events, generated with `systemd-id128 new`. Each has an entry in
+ * catalog/exposured.catalog (`journalctl -x`; tests/unit/test-log.c checks both lists agree).
+ * Keep this list in sync with the README. */
+#define LOG_MESSAGE_REGRESSION "bb1c841a4f8a43799190cea8482e4daa"
+#define LOG_MESSAGE_IMPROVEMENT "9dc14f16a3ec4f4a88e42c437a92e87c"
+#define LOG_MESSAGE_FIRST_SCORE "24d1249da35c4207b172455a0a777993"
+#define LOG_MESSAGE_NEW_EXPOSED "39d548dde9dd4fbdb8d570dd5aa82b82"
+#define LOG_MESSAGE_MIGRATION "b4b11b2e33d940228f617019dc1a495b"
 #define LOG_MESSAGE_DATABASE "54178c8fb91c482a9eb51e3048ae4e55" /* store_add_notice() events */
 
 void log_set_max_level(int level);
@@ -27,9 +29,13 @@ void log_set_target(const char *target);
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Structured event: extra fields are "KEY=value" strings, NULL-terminated. */
-void log_struct_internal(int level, const char *message_id, const char *message,
-                         const char *const *fields);
+/* Structured event: extra fields are "KEY=value" strings, NULL-terminated. The journal entry's
+ * CODE_FILE/CODE_LINE/CODE_FUNC are the caller's (the macro passes them). */
+void log_struct_with_location(const char *file, int line, const char *func, int level,
+                              const char *message_id, const char *message,
+                              const char *const *fields);
+#define log_struct_internal(level, message_id, message, fields) \
+        log_struct_with_location(__FILE__, __LINE__, __func__, level, message_id, message, fields)
 
 #define log_full_errno(level, error, ...) \
         log_internal(level, error, __FILE__, __LINE__, __func__, __VA_ARGS__)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd-fleet.h"
 #include "cmd-history.h"
 #include "cmd-run.h"
@@ -24,7 +25,9 @@ static int usage(void) {
                "  fleet      Serve the fleet dashboard from Prometheus\n"
                "  suggest    Propose unit-file lines that lower a service's exposure\n\n"
                "  exposured COMMAND --help shows a command's options.\n"
-               "  --version  Show the version\n");
+               "  --version  Show the version\n\n"
+               "Exit status: 0 success, 1 failure (or, for scan, a unit above --threshold),\n"
+               "2 usage error.\n");
         return EXIT_SUCCESS;
 }
 
@@ -51,8 +54,8 @@ int main(int argc, char *argv[]) {
                 for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                         if (streq(argv[1], commands[i].name))
                                 return commands[i].main(argc - 1, argv + 1);
-                fprintf(stderr, "Unknown command '%s'. See 'exposured --help'.\n", argv[1]);
-                return EXIT_FAILURE;
+                fprintf(stderr, "Unknown command '%s' (see exposured --help).\n", argv[1]);
+                return EXIT_USAGE;
         }
         /* No command: run the daemon, options included (`exposured --db=...`). */
         return cmd_run(argc, argv);

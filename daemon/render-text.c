@@ -90,6 +90,202 @@ void render_text_scan(const ScanEntry *entries, size_t n, bool color, bool show_
         }
 }
 
+/* ---- the per-check table of `exposured scan UNIT` ----
+ *
+ * systemd-analyze security UNIT prints its table with format-table.c: a header row, then one row
+ * per check sorted by DESCRIPTION descending, ties by NAME ascending (table_set_sort(3, 1) plus
+ * table_set_reverse(3)); columns separated by one space, each padded to its widest cell, the
+ * EXPOSURE column right-aligned; the last column is not padded when empty. A check without a
+ * description (a partial badness without its own text) has an empty cell, sorted as below.
+ * Without a terminal the table is as wide as its cells; on one systemd-analyze pipes into its
+ * pager, which keeps the width too: we never shrink or ellipsize. */
+
+typedef struct CheckRow {
+        size_t index;     /* 0 for the header, else 1 + the check's table index */
+        const char *desc; /* NULL: an empty cell */
+} CheckRow;
+
+static int cmp_index(size_t a, size_t b) {
+        return a < b ? -1 : a > b;
+}
+
+/* format-table's table_data_compare() for sort columns (3 reversed, 1): the header stays first,
+ * then DESCRIPTION descending, NAME ascending, then the order the rows were added in. Empty
+ * descriptions differ by version (measured over the generated units, unitgen.py):
+ *   - up to at least 257 an empty cell has no ordering against a string: format-table falls back
+ *     to the order the cells were added in, and reverses that result like column 3's. This is not
+ *     a total order, so the result depends on the sort algorithm: glibc's qsort, a merge sort of
+ *     exactly the shape below (the same order for all 869 generated units on 252 and 257);
+ *   - 262 sorts empty descriptions before every other row (a total order).
+ * The 262 rule is used with the table for 262 and later; 258..261 were not measured. */
+static int check_row_compare(const CheckRow *a, const CheckRow *b, const ScoreReport *r) {
+        bool empty_first = r->table->version_min >= 262;
+        int c;
+
+        if (a->index == 0 || b->index == 0)
+                return a->index == b->index ? 0 : a->index == 0 ? -1 : 1;
+        if (!a->desc != !b->desc) {
+                if (empty_first)
+                        return a->desc ? 1 : -1;
+                return -cmp_index(a->index, b->index);
+        }
+        if (!a->desc && !empty_first)
+                return -cmp_index(a->index, b->index); /* no order between two empty cells */
+        if (a->desc) {
+                c = strcmp(a->desc, b->desc);
+                if (c != 0)
+                        return -c;
+        }
+        c = strcmp(r->checks[a->index - 1].assessor->id, r->checks[b->index - 1].assessor->id);
+        if (c != 0)
+                return c;
+        return cmp_index(a->index, b->index);
+}
+
+/* glibc's msort_with_tmp(): split n/2 | n - n/2, sort both, merge taking the left on <= 0. The
+ * header is one of the sorted elements, as in format-table: it shifts every split. */
+static void merge_sort(CheckRow *v, size_t n, CheckRow *tmp, const ScoreReport *r) {
+        size_t n1 = n / 2, i = 0, j = n1, k = 0;
+
+        if (n <= 1)
+                return;
+        merge_sort(v, n1, tmp, r);
+        merge_sort(v + n1, n - n1, tmp, r);
+        while (i < n1 && j < n)
+                tmp[k++] = check_row_compare(&v[i], &v[j], r) <= 0 ? v[i++] : v[j++];
+        while (i < n1)
+                tmp[k++] = v[i++];
+        memcpy(v, tmp, k * sizeof(CheckRow));
+}
+
+/* Display width of text as render_text_escape() prints it: UTF-8 continuation bytes take no
+ * column (wide characters are not expected in check descriptions). */
+static size_t text_width(const char *s) {
+        size_t n = 0;
+
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                if (c < 0x20 || c == 0x7f)
+                        n += 4;
+                else if ((c & 0xc0) != 0x80)
+                        n++;
+        }
+        return n;
+}
+
+static void pad(Buf *out, size_t shown, size_t width) {
+        for (; shown < width; shown++)
+                buf_putc(out, ' ');
+}
+
+/* systemd's special glyphs (glyph-util.c), UTF-8 and ASCII. */
+static const char *const smiley[_PREDICATE_MAX][2] = {
+        [PREDICATE_PERFECT] = { ":-]", "\xf0\x9f\x98\x87" },
+        [PREDICATE_SAFE] = { ":-}", "\xf0\x9f\x98\x80" },
+        [PREDICATE_OK] = { ":-)", "\xf0\x9f\x99\x82" },
+        [PREDICATE_MEDIUM] = { ":-|", "\xf0\x9f\x98\x90" },
+        [PREDICATE_EXPOSED] = { ":-(", "\xf0\x9f\x99\x81" },
+        [PREDICATE_UNSAFE] = { ":-{", "\xf0\x9f\x98\xa8" },
+        [PREDICATE_DANGEROUS] = { ":-[", "\xf0\x9f\xa4\xa2" },
+};
+
+#define GREY "\x1b[0;38;5;245m"
+#define NORMAL "\x1b[0m"
+
+/* A header cell: underlined on a terminal, the column separator included, as format-table. */
+static void header_cell(Buf *out, const TextStyle *style, const char *s, size_t width,
+                        bool separator) {
+        if (style->color)
+                buf_puts(out, NORMAL "\x1b[0;4m");
+        if (separator)
+                buf_putc(out, ' ');
+        buf_puts(out, s);
+        pad(out, strlen(s), width);
+        if (style->color)
+                buf_puts(out, NORMAL);
+}
+
+void render_text_scan_unit(const ScanEntry *e, const ScoreOverride *overrides,
+                           const TextStyle *style, Buf *out) {
+        const ScoreReport *r = &e->report;
+        const char *check = style->utf8 ? "\xe2\x9c\x93" : "+";
+        const char *cross = style->utf8 ? "\xe2\x9c\x97" : "-";
+        CheckRow rows[SCORE_ROWS_MAX + 1], tmp[SCORE_ROWS_MAX + 1];
+        Buf descs[SCORE_ROWS_MAX] = {};
+        size_t w_name = strlen("NAME"), w_desc = strlen("DESCRIPTION");
+        const char *c = style->color ? predicate_color(r->predicate) : NULL;
+        char t[8];
+
+        rows[0] = (CheckRow) {};
+        for (size_t i = 0; i < r->n_checks; i++) {
+                score_check_describe(r, i, overrides, &descs[i]);
+                rows[i + 1] = (CheckRow) { i + 1, descs[i].len ? descs[i].data : NULL };
+                w_name = MAX(w_name, text_width(r->checks[i].assessor->id));
+                w_desc = MAX(w_desc, text_width(descs[i].data));
+        }
+        merge_sort(rows, r->n_checks + 1, tmp, r);
+
+        header_cell(out, style, " ", 1, false);
+        header_cell(out, style, "NAME", w_name, true);
+        header_cell(out, style, "DESCRIPTION", w_desc, true);
+        header_cell(out, style, "EXPOSURE", strlen("EXPOSURE"), true);
+        buf_putc(out, '\n');
+
+        for (size_t k = 1; k <= r->n_checks; k++) {
+                const ScoreCheck *ch = &r->checks[rows[k].index - 1];
+                bool na = ch->badness == BADNESS_NA;
+
+                if (na)
+                        buf_puts(out, style->color ? GREY " " NORMAL : " ");
+                else {
+                        if (style->color)
+                                buf_puts(out, ch->badness == 0 ? "\x1b[0;1;32m"
+                                                               : "\x1b[0;1;31m");
+                        buf_puts(out, ch->badness == 0 ? check : cross);
+                        if (style->color)
+                                buf_puts(out, "\x1b[0m");
+                }
+                buf_putc(out, ' ');
+                (void) render_text_escape(out, ch->assessor->id, NULL);
+                pad(out, text_width(ch->assessor->id), w_name);
+                buf_putc(out, ' ');
+                (void) render_text_escape(out, rows[k].desc, NULL);
+                pad(out, text_width(rows[k].desc), w_desc);
+                buf_putc(out, ' ');
+                if (ch->exposure) {
+                        render_format_tenths(ch->exposure, t);
+                        pad(out, strlen(t), strlen("EXPOSURE"));
+                        buf_puts(out, t);
+                } else if (style->color) {
+                        /* format-table pads an empty cell when it is coloured (grey). */
+                        buf_puts(out, GREY);
+                        pad(out, 0, strlen("EXPOSURE"));
+                        buf_puts(out, NORMAL);
+                }
+                buf_putc(out, '\n');
+        }
+        for (size_t i = 0; i < r->n_checks; i++)
+                buf_done(&descs[i]);
+
+        buf_puts(out, style->utf8 ? "\n\xe2\x86\x92 " : "\n-> ");
+        if (style->color)
+                buf_puts(out, "\x1b[0;1;39m");
+        buf_puts(out, "Overall exposure level for ");
+        (void) render_text_escape(out, e->unit, NULL);
+        if (style->color)
+                buf_puts(out, "\x1b[0m");
+        buf_puts(out, ": ");
+        if (c)
+                buf_puts(out, c);
+        buf_printf(out, "%s %s", render_format_tenths(r->exposure, t),
+                   predicate_to_string(r->predicate));
+        if (style->color)
+                buf_puts(out, "\x1b[0m");
+        buf_putc(out, ' ');
+        buf_puts(out, smiley[r->predicate][style->emoji]);
+        buf_puts(out, "\n");
+}
+
 /* Database text: control characters and the backslash (so that an escape is never ambiguous). */
 static void put_db(Buf *out, const char *s) {
         (void) render_text_escape(out, s, "\\");

@@ -139,6 +139,17 @@ size_t render_text_escape(Buf *out, const char *s, const char *also);
 /* The UNIT/EXPOSURE/PREDICATE table of `exposured scan`. color adds ANSI colour to the predicate;
  * show_type adds a TYPE column that marks oneshot services (for --all). */
 void render_text_scan(const ScanEntry *entries, size_t n, bool color, bool show_type, Buf *out);
+/* How a terminal table may look: ANSI colour, UTF-8 glyphs (check marks, arrow), emoji. */
+typedef struct TextStyle {
+        bool color;
+        bool utf8;
+        bool emoji;
+} TextStyle;
+/* What `systemd-analyze security UNIT` prints for one unit: the per-check table (NAME,
+ * DESCRIPTION, EXPOSURE; its order, widths and glyphs, see render-text.c), an empty line and the
+ * "Overall exposure level" line. overrides as for render_json_scan(). */
+void render_text_scan_unit(const ScanEntry *e, const ScoreOverride *overrides,
+                           const TextStyle *style, Buf *out);
 /* The table of `exposured history` (with_unit false) and `exposured events` (with_unit true):
  * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new); database text
  * escaped (control characters and '\' as \xNN). */

@@ -21,9 +21,9 @@ import pytest
 import containers
 
 # MESSAGE_IDs of daemon/log.h, copied: the tests check the daemon against them.
-MSG_REGRESSION = "c1f7a5a7f0b44f7d9e3c1e0a6b2d4c11"
-MSG_IMPROVEMENT = "4b0e2e3f9a6c4d1e8f7a5b3c2d1e0f22"
-MSG_NEW_EXPOSED = "5e6f7a8b9c0d4e1f2a3b4c5d6e7f8a44"
+MSG_REGRESSION = "bb1c841a4f8a43799190cea8482e4daa"
+MSG_IMPROVEMENT = "9dc14f16a3ec4f4a88e42c437a92e87c"
+MSG_NEW_EXPOSED = "39d548dde9dd4fbdb8d570dd5aa82b82"
 
 # In the container: where the binary is copied (the host's /usr is shared, /run is the
 # container's own tmpfs) and where its state lives.

@@ -142,6 +142,8 @@ def test_regression_and_improvement(box, daemon):
     assert e["EXPOSURED_CAUSE"] == "reload", e
     assert set(e["EXPOSURED_CHECKS"].split()) == {"+" + n for n in flipped}, e
     assert int(e["PRIORITY"]) == 4 and unit in e["MESSAGE"], e
+    # The caller's location, not log.c's.
+    assert e.get("CODE_FILE") == "daemon/manager.c" and e.get("CODE_FUNC"), e
 
     # Restore it: an improvement back to the first score.
     t_usec = int(time.time() * 1e6)

@@ -15,6 +15,7 @@
 
 #include "cmd-history.h"
 #include "store.h"
+#include "event.h"
 #include "util.h"
 
 #define T0 1700000000000000ULL
@@ -32,7 +33,7 @@ static void test_parse_time(void **state) {
         assert_int_equal(t, T0);
         assert_int_equal(cmd_history_parse_time("2023-11-14", 0, &t), 0);
         assert_int_equal(t, 1699920000ULL * 1000000);
-        const char *bad[] = { "", "x", "2h30", "@-1", "2023-13-01", "2023-11-14 junk", "5y", "d" };
+        const char *bad[] = { "", "x", "2h30", "@-1", "2023-13-01", "2023-11-14 junk", "5q", "d" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 assert_int_equal(cmd_history_parse_time(bad[i], T0, &t), -EINVAL);
 }
@@ -145,7 +146,7 @@ static void test_output(void **state) {
         char *b3[] = { "events", dbarg, "--kind=none", NULL };
         char *b4[] = { "history", dbarg, "nope.service", NULL };
         char *b5[] = { "history", "--db=/nonexistent/x.db", "nope.service", NULL };
-        char *b6[] = { "events", dbarg, "--since=yesterday", NULL };
+        char *b6[] = { "events", dbarg, "--since=yesterdayx", NULL };
         assert_int_equal(capture(cmd_history, b1, &out), 2);
         free(out);
         assert_int_equal(capture(cmd_history, b2, &out), 2);
@@ -157,6 +158,46 @@ static void test_output(void **state) {
         assert_int_equal(capture(cmd_history, b5, &out), 1);
         free(out);
         assert_int_equal(capture(cmd_events, b6, &out), 2);
+        free(out);
+
+        /* systemd.time(7) timestamps (test-time-parse.c has the grammar). */
+        char *t1[] = { "events", dbarg, "--since=2023-11-14 22:13:21 UTC", "--until=now", NULL };
+        assert_int_equal(capture(cmd_events, t1, &out), 0);
+        assert_non_null(strstr(out, "regression"));
+        assert_null(strstr(out, "startup"));
+        free(out);
+        char *t2[] = { "events", dbarg, "--since=-1h", NULL };
+        assert_int_equal(capture(cmd_events, t2, &out), 0);
+        assert_null(strstr(out, "regression")); /* T0 is long ago */
+        free(out);
+
+        /* Unit names are mangled as by scan and systemctl: "dbus" is dbus.service. */
+        sc.unit = "dbus.service";
+        sc.time_usec = T0 + 2000000;
+        sc.kind = EVENT_NONE;
+        assert_int_equal(store_add_score(s, &sc), 1);
+        char *m1[] = { "history", dbarg, "dbus", NULL };
+        assert_int_equal(capture(cmd_history, m1, &out), 0);
+        assert_non_null(strstr(out, "2023-11-14T22:13:22Z"));
+        free(out);
+        char *m2[] = { "events", dbarg, "--unit=dbus", "--kind=gone,regression", NULL };
+        assert_int_equal(capture(cmd_events, m2, &out), 0);
+        assert_null(strstr(out, "evil"));
+        free(out);
+
+        /* --help and --version: stdout, exit 0. */
+        char *v1[] = { "history", "--help", NULL };
+        assert_int_equal(capture(cmd_history, v1, &out), 0);
+        assert_true(startswith(out, "Usage: exposured history [OPTIONS] UNIT\n"));
+        assert_non_null(strstr(out, "systemd.time(7)"));
+        free(out);
+        char *v2[] = { "events", "-h", NULL };
+        assert_int_equal(capture(cmd_events, v2, &out), 0);
+        assert_true(startswith(out, "Usage: exposured events [OPTIONS]\n"));
+        free(out);
+        char *v3[] = { "events", "--version", NULL };
+        assert_int_equal(capture(cmd_events, v3, &out), 0);
+        assert_true(startswith(out, "exposured "));
         free(out);
 
         s = store_free(s);

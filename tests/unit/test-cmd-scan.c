@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for `exposured scan`'s pure parts (cmd-scan.c and its encoders, render_json_scan() and
- * render_text_scan()): unit-name mangling and template instances as
+ * render_text_scan(), render_text_scan_unit()): unit-name mangling and template instances as
  * systemd-analyze does them, the JSON contract (keys, JSON types, null rules, number format,
  * escaping) and the text table (alignment, colour only on request, escaping). Reports come from
  * the real scorer on hand-made UnitProps. */
@@ -289,6 +289,91 @@ static void test_table(void **state) {
         unit_props_done(&p);
 }
 
+/* The description cell of a table line (display columns d0..e0), trimmed; multi-byte characters
+ * (marks, the ellipsis) count as one column. */
+static void desc_of(const char *line, size_t d0, size_t e0, char *ret, size_t n) {
+        size_t col = 0, len = 0;
+
+        for (const char *c = line; *c; c++) {
+                if (((unsigned char) *c & 0xc0) == 0x80)
+                        continue;
+                if (col >= d0 && col < e0) {
+                        assert_true(len + 1 < n);
+                        ret[len++] = *c;
+                }
+                col++;
+        }
+        while (len > 0 && ret[len - 1] == ' ')
+                len--;
+        ret[len] = 0;
+}
+
+/* `scan UNIT`'s check table: the layout the integration test (test_scan_text.py) compares with
+ * systemd-analyze byte for byte, pinned here without a bus. */
+static void test_unit_table(void **state) {
+        ScanEntry e = { .unit = "x\x1b.service" };
+        TextStyle plain = { .utf8 = true }, ascii = {}, color = { true, true, true };
+        _cleanup_free_ char *text = NULL;
+        char prev[256] = "", cur[256];
+        size_t d0, e0, n_lines = 0;
+        UnitProps p;
+        Buf out = {};
+
+        (void) state;
+        unit_props_init(&p);
+        p.protect_proc = xstrdup("noaccess"); /* partial badness: an empty description */
+        assert_int_equal(score_unit(score_table_for_version(262), NULL, &p, &e.report), 0);
+
+        render_text_scan_unit(&e, NULL, &plain, &out);
+        text = buf_steal(&out);
+        assert_null(strchr(text, '\x1b'));
+        assert_true(startswith(text, "  NAME "));
+        d0 = (size_t) (strstr(text, "DESCRIPTION") - text);
+        e0 = (size_t) (strstr(text, "EXPOSURE") - text);
+        assert_true(d0 > strlen("  CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)"));
+        /* 262 puts the empty description first, then descriptions descending. */
+        assert_true(startswith(strchr(text, '\n') + 1, "\xe2\x9c\x97 ProtectProc= "));
+        for (char *l = strtok(strchr(text, '\n') + 1, "\n"); l; l = strtok(NULL, "\n")) {
+                if (startswith(l, "\xe2\x86\x92 ")) {
+                        char want[128];
+
+                        (void) snprintf(want, sizeof(want), "\xe2\x86\x92 Overall exposure level "
+                                        "for x\\x1b.service: %u.%u %s :-%c", e.report.exposure / 10,
+                                        e.report.exposure % 10,
+                                        predicate_to_string(e.report.predicate),
+                                        e.report.predicate == PREDICATE_UNSAFE ? '{' : '?');
+                        assert_string_equal(l, want);
+                        break;
+                }
+                n_lines++;
+                /* Rows with a description: the EXPOSURE column right-aligned at e0, or the line
+                 * ends after the separator when it is empty. */
+                if (n_lines == 1)
+                        continue;
+                desc_of(l, d0, e0, cur, sizeof(cur));
+                assert_true(strcmp(prev, cur) >= 0 || n_lines == 2);
+                memcpy(prev, cur, sizeof(cur));
+        }
+        assert_int_equal(n_lines, e.report.n_checks);
+
+        render_text_scan_unit(&e, NULL, &ascii, &out);
+        assert_non_null(strstr(out.data, "\n- ProtectProc= "));
+        assert_non_null(strstr(out.data, "\n\n-> Overall exposure level for x\\x1b.service: "));
+        /* No check marks, crosses or arrows; the "~…" in a NAME is systemd's literal text. */
+        assert_null(strstr(out.data, "\xe2\x9c"));
+        assert_null(strstr(out.data, "\xe2\x86"));
+        buf_clear(&out);
+
+        render_text_scan_unit(&e, NULL, &color, &out);
+        assert_true(startswith(out.data, "\x1b[0m\x1b[0;4m \x1b[0m\x1b[0m\x1b[0;4m NAME "));
+        assert_non_null(strstr(out.data, "\n\x1b[0;1;31m\xe2\x9c\x97\x1b[0m ProtectProc= "));
+        assert_non_null(strstr(out.data, "\x1b[0;1;39mOverall exposure level for x\\x1b.service"
+                                         "\x1b[0m: \x1b[0;1;31m"));
+        assert_non_null(strstr(out.data, " \xf0\x9f\x98\xa8\n")); /* UNSAFE's emoji */
+        buf_done(&out);
+        unit_props_done(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mangle),
@@ -296,6 +381,7 @@ int main(void) {
                 cmocka_unit_test(test_json_contract),
                 cmocka_unit_test(test_json_empty),
                 cmocka_unit_test(test_table),
+                cmocka_unit_test(test_unit_table),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

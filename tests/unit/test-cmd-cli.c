@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* The conventions every verb shares (cli.h, exposured(8)): --help prints usage on stdout and
+ * exits 0, --version prints "exposured VERSION" and exits 0, an unknown option is one line on
+ * stderr ("Unknown ... (see exposured VERB --help)") and exit status 2. Runs the real entry
+ * points; none of these paths touches the bus or a database. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "cmd-history.h"
+#include "cmd-run.h"
+#include "cmd-scan.h"
+#include "util.h"
+#include "version.h"
+
+/* f(argv) with stdout and stderr captured. */
+static int capture(int (*f)(int, char **), char **argv, char **ret_out, char **ret_err) {
+        char po[] = "/tmp/test-cli-out-XXXXXX", pe[] = "/tmp/test-cli-err-XXXXXX";
+        int fo = mkstemp(po), fe = mkstemp(pe), so = dup(STDOUT_FILENO), se = dup(STDERR_FILENO);
+        int argc = 0, r;
+
+        assert_true(fo >= 0 && fe >= 0 && so >= 0 && se >= 0);
+        while (argv[argc])
+                argc++;
+        (void) fflush(stdout);
+        (void) fflush(stderr);
+        assert_true(dup2(fo, STDOUT_FILENO) >= 0 && dup2(fe, STDERR_FILENO) >= 0);
+        r = f(argc, argv);
+        (void) fflush(stdout);
+        (void) fflush(stderr);
+        assert_true(dup2(so, STDOUT_FILENO) >= 0 && dup2(se, STDERR_FILENO) >= 0);
+        close(so);
+        close(se);
+        for (int i = 0; i < 2; i++) {
+                int fd = i ? fe : fo;
+                off_t len = lseek(fd, 0, SEEK_END);
+                char *buf = xcalloc(1, (size_t) len + 1);
+
+                assert_int_equal(pread(fd, buf, (size_t) len, 0), len);
+                close(fd);
+                *(i ? ret_err : ret_out) = buf;
+        }
+        unlink(po);
+        unlink(pe);
+        return r;
+}
+
+static struct {
+        char verb[8];
+        int (*f)(int, char **);
+} verbs[] = {
+        { "run", cmd_run },
+        { "scan", cmd_scan },
+        { "history", cmd_history },
+        { "events", cmd_events },
+};
+
+static void test_help_version(void **state) {
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char *out, *err, want[64];
+                char help[] = "--help", version[] = "--version";
+                char *h[] = { verbs[i].verb, help, NULL };
+                char *v[] = { verbs[i].verb, version, NULL };
+
+                assert_int_equal(capture(verbs[i].f, h, &out, &err), EXIT_SUCCESS);
+                assert_true(startswith(out, "Usage: exposured "));
+                assert_non_null(strstr(out, "--version"));
+                assert_string_equal(err, "");
+                free(out);
+                free(err);
+
+                assert_int_equal(capture(verbs[i].f, v, &out, &err), EXIT_SUCCESS);
+                (void) snprintf(want, sizeof(want), "exposured %s\n", EXPOSURED_VERSION);
+                assert_string_equal(out, want);
+                assert_string_equal(err, "");
+                free(out);
+                free(err);
+        }
+}
+
+static void test_usage_errors(void **state) {
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char *out, *err, want[160];
+                char bad[] = "--no-such-option";
+                char *a[] = { verbs[i].verb, bad, NULL };
+
+                assert_int_equal(capture(verbs[i].f, a, &out, &err), EXIT_USAGE);
+                assert_string_equal(out, "");
+                (void) snprintf(want, sizeof(want), "Unknown or incomplete option: "
+                                "--no-such-option (see exposured %s --help)\n", verbs[i].verb);
+                assert_string_equal(err, want);
+                free(out);
+                free(err);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_help_version),
+                cmocka_unit_test(test_usage_errors),
+        };
+        (void) setenv("LOG_TARGET", "stderr", 1);
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
