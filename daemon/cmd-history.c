@@ -12,12 +12,12 @@
 
 #include "cli.h"
 #include "cmd-history.h"
-#include "cmd-scan.h"
 #include "config.h"
 #include "log.h"
 #include "render.h"
 #include "store.h"
 #include "time-parse.h"
+#include "unit-name.h"
 #include "util.h"
 #include "version.h"
 
@@ -76,7 +76,7 @@ static int set_unit(Args *a, const char *arg) {
         char *m;
         int r;
 
-        r = cmd_scan_mangle_unit_name(arg, &m);
+        r = unit_name_mangle(arg, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to mangle unit name '%s'.", arg);
         free(a->unit);

@@ -68,134 +68,9 @@
 #include "policy.h"
 #include "render.h"
 #include "cmd-scan.h"
+#include "unit-name.h"
 #include "util.h"
 #include "version.h"
-
-#define UNIT_NAME_MAX 256
-#define VALID_UNIT_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
-
-/* ---- unit names (systemd's src/basic/unit-name.c rules) ---- */
-
-static bool unit_type_valid(const char *t) {
-        static const char *const types[] = {
-                "service", "socket", "target", "device", "mount", "automount",
-                "swap", "timer", "path", "slice", "scope",
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(types); i++)
-                if (streq(t, types[i]))
-                        return true;
-        return false;
-}
-
-typedef enum NameKind {
-        NAME_PLAIN = 1 << 0,
-        NAME_INSTANCE = 1 << 1,
-        NAME_TEMPLATE = 1 << 2,
-        NAME_ANY = NAME_PLAIN | NAME_INSTANCE | NAME_TEMPLATE,
-} NameKind;
-
-static bool unit_name_valid(const char *n, NameKind kinds) {
-        const char *e, *at = NULL;
-
-        if (isempty(n) || strlen(n) >= UNIT_NAME_MAX)
-                return false;
-        e = strrchr(n, '.');
-        if (!e || e == n || !unit_type_valid(e + 1))
-                return false;
-        for (const char *i = n; i < e; i++) {
-                if (*i == '@' && !at)
-                        at = i;
-                if (*i != '@' && !strchr(VALID_UNIT_CHARS, *i))
-                        return false;
-        }
-        if (at == n)
-                return false;
-        if ((kinds & NAME_PLAIN) && !at)
-                return true;
-        if ((kinds & NAME_INSTANCE) && at && e > at + 1)
-                return true;
-        if ((kinds & NAME_TEMPLATE) && at && e == at + 1)
-                return true;
-        return false;
-}
-
-bool cmd_scan_unit_name_valid(const char *n) {
-        return unit_name_valid(n, NAME_ANY);
-}
-
-/* Would unit_name_from_path() accept this absolute path? It simplifies "//" and "/./" away and
- * refuses ".." components (path_is_normalized()). */
-static bool path_convertible(const char *p) {
-        size_t n = strlen(p);
-
-        if (n >= 4096)
-                return false;
-        for (const char *c = p; *c;) {
-                size_t len;
-
-                while (*c == '/')
-                        c++;
-                len = strcspn(c, "/");
-                if (len == 2 && c[0] == '.' && c[1] == '.')
-                        return false;
-                c += len;
-        }
-        return true;
-}
-
-int cmd_scan_mangle_unit_name(const char *arg, char **ret) {
-        Buf b = {};
-
-        if (isempty(arg))
-                return -EINVAL;
-        if (unit_name_valid(arg, NAME_ANY)) {
-                *ret = xstrdup(arg);
-                return 0;
-        }
-
-        /* A path names a device or a mount unit; the exact escaped name does not matter here
-         * (it is never a service, and the caller refuses non-services naming the argument). */
-        if (arg[0] == '/' && path_convertible(arg)) {
-                buf_puts(&b, "-");
-                buf_puts(&b, startswith(arg, "/dev/") || startswith(arg, "/sys/") ? ".device"
-                                                                                  : ".mount");
-                *ret = buf_steal(&b);
-                return 0;
-        }
-
-        for (const char *c = arg; *c; c++) {
-                if (*c == '/')
-                        buf_putc(&b, '-');
-                else if (*c == '@' || strchr(VALID_UNIT_CHARS, *c))
-                        buf_putc(&b, *c);
-                else
-                        buf_printf(&b, "\\x%02x", (unsigned) (unsigned char) *c);
-        }
-        if (!unit_name_valid(b.data, NAME_ANY))
-                buf_puts(&b, ".service");
-        if (!unit_name_valid(b.data, NAME_ANY)) {
-                buf_done(&b);
-                return -EINVAL;
-        }
-        *ret = buf_steal(&b);
-        return 0;
-}
-
-int cmd_scan_template_instance(const char *name, unsigned systemd_version, char **ret) {
-        const char *at;
-        Buf b = {};
-
-        *ret = NULL;
-        if (!unit_name_valid(name, NAME_TEMPLATE))
-                return 0;
-        at = strchr(name, '@');
-        buf_append(&b, name, (size_t) (at - name) + 1);
-        buf_puts(&b, systemd_version >= 257 ? "test_instance" : "test-instance");
-        buf_puts(&b, at + 1);
-        *ret = buf_steal(&b);
-        return 1;
-}
 
 /* ---- the command ---- */
 
@@ -404,7 +279,7 @@ static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
                 _cleanup_free_ char *m = NULL, *p = printable(*u);
                 int r;
 
-                r = cmd_scan_mangle_unit_name(*u, &m);
+                r = unit_name_mangle(*u, &m);
                 if (r < 0) {
                         strv_free(names);
                         return log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
@@ -414,7 +289,7 @@ static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
                         return log_error_errno(EINVAL, "Unit %s is not a service unit, refusing.",
                                                p);
                 }
-                if (unit_name_valid(m, NAME_TEMPLATE))
+                if (unit_name_is_template(m))
                         *ret_template = true;
                 strv_push(&names, m);
         }
@@ -597,7 +472,7 @@ int cmd_scan(int argc, char *argv[]) {
                 for (char **i = names; *i; i++) {
                         char *inst;
 
-                        if (cmd_scan_template_instance(*i, running, &inst) > 0) {
+                        if (unit_name_template_instance(*i, running, &inst) > 0) {
                                 free(*i);
                                 *i = inst;
                         }

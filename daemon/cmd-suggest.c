@@ -22,8 +22,8 @@
 #include "log.h"
 #include "plan.h"
 #include "render-plan.h"
-#include "cmd-scan.h"
 #include "score.h"
+#include "unit-name.h"
 #include "util.h"
 
 #define FLEET_STEPS 5
@@ -455,7 +455,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         int r;
 
         shown = printable(a->unit);
-        r = cmd_scan_mangle_unit_name(a->unit, &name);
+        r = unit_name_mangle(a->unit, &name);
         if (r < 0)
                 return log_error_errno(r, "Invalid unit name '%s'.", shown);
         if (!endswith(name, ".service"))

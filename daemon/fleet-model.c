@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "fleet-model.h"
-#include "cmd-scan.h"
 #include "util.h"
 
 #define REGRESSION_STEP_MIN 15U

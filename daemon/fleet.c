@@ -18,7 +18,7 @@
 #include "prom-client.h"
 #include "render-fleet.h"
 #include "render.h"
-#include "cmd-scan.h"
+#include "unit-name.h"
 #include "util.h"
 
 #define QUERIES_MAX 8
@@ -111,7 +111,7 @@ const char *fleet_query_check(const FleetQuery *q, uint64_t now, uint64_t *ret_s
         if (q->page < 0 || q->page >= _FLEET_PAGE_MAX)
                 return "no such page";
         if (q->page == FLEET_PAGE_UNIT || q->page == FLEET_PAGE_DIFF) {
-                if (!q->unit || !cmd_scan_unit_name_valid(q->unit))
+                if (!q->unit || !unit_name_is_valid(q->unit))
                         return "unit: not a valid unit name";
                 if (q->a && !instance_valid(q->a))
                         return "a: not a valid instance";

@@ -19,12 +19,13 @@
 #include "cleanup.h"
 #include "render.h"
 #include "cmd-scan.h"
+#include "unit-name.h"
 #include "util.h"
 
 static void mangles_to(const char *arg, const char *expected) {
         _cleanup_free_ char *m = NULL;
 
-        assert_int_equal(cmd_scan_mangle_unit_name(arg, &m), 0);
+        assert_int_equal(unit_name_mangle(arg, &m), 0);
         assert_string_equal(m, expected);
 }
 
@@ -49,21 +50,21 @@ static void test_mangle(void **state) {
         mangles_to("a\\x2db", "a\\x2db.service");        /* already escaped: kept */
         /* Paths name devices and mounts: never services. */
         m = NULL;
-        assert_int_equal(cmd_scan_mangle_unit_name("/dev/sda", &m), 0);
+        assert_int_equal(unit_name_mangle("/dev/sda", &m), 0);
         assert_false(endswith(m, ".service"));
         free(m);
-        assert_int_equal(cmd_scan_mangle_unit_name("/home", &m), 0);
+        assert_int_equal(unit_name_mangle("/home", &m), 0);
         assert_false(endswith(m, ".service"));
         free(m);
         /* ...unless unit_name_from_path() refuses them (".." components): then escaped. */
         mangles_to("/a/../b", "-a-..-b.service");
 
-        assert_int_equal(cmd_scan_mangle_unit_name("", &m), -EINVAL);
-        assert_int_equal(cmd_scan_mangle_unit_name("@foo", &m), -EINVAL);
+        assert_int_equal(unit_name_mangle("", &m), -EINVAL);
+        assert_int_equal(unit_name_mangle("@foo", &m), -EINVAL);
         mangles_to(".service", ".service.service");
         memset(longname, 'a', sizeof(longname) - 1);
         longname[sizeof(longname) - 1] = 0;
-        assert_int_equal(cmd_scan_mangle_unit_name(longname, &m), -EINVAL);
+        assert_int_equal(unit_name_mangle(longname, &m), -EINVAL);
         longname[247] = 0; /* 247 + ".service" = 255 < UNIT_NAME_MAX */
         {
                 Buf b = {};
@@ -75,25 +76,25 @@ static void test_mangle(void **state) {
         }
         longname[247] = 'a';
         longname[248] = 0; /* 248 + ".service" = 256: too long */
-        assert_int_equal(cmd_scan_mangle_unit_name(longname, &m), -EINVAL);
+        assert_int_equal(unit_name_mangle(longname, &m), -EINVAL);
 }
 
 static void test_template_instance(void **state) {
         char *i = NULL;
 
         (void) state;
-        assert_int_equal(cmd_scan_template_instance("getty@.service", 252, &i), 1);
+        assert_int_equal(unit_name_template_instance("getty@.service", 252, &i), 1);
         assert_string_equal(i, "getty@test-instance.service");
         free(i);
-        assert_int_equal(cmd_scan_template_instance("getty@.service", 256, &i), 1);
+        assert_int_equal(unit_name_template_instance("getty@.service", 256, &i), 1);
         assert_string_equal(i, "getty@test-instance.service");
         free(i);
-        assert_int_equal(cmd_scan_template_instance("getty@.service", 257, &i), 1);
+        assert_int_equal(unit_name_template_instance("getty@.service", 257, &i), 1);
         assert_string_equal(i, "getty@test_instance.service");
         free(i);
-        assert_int_equal(cmd_scan_template_instance("getty@tty1.service", 257, &i), 0);
+        assert_int_equal(unit_name_template_instance("getty@tty1.service", 257, &i), 0);
         assert_null(i);
-        assert_int_equal(cmd_scan_template_instance("dbus.service", 252, &i), 0);
+        assert_int_equal(unit_name_template_instance("dbus.service", 252, &i), 0);
         assert_null(i);
 }
 
