@@ -38,7 +38,7 @@ WEB := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 TEST_HELPERS := $(filter-out tests/unit/test-%.c,$(wildcard tests/unit/*.c))
 
-.PHONY: all run check check-valgrind fuzz check-unit check-integration deps deps-test \
+.PHONY: all run check check-valgrind fuzz fuzz-ci check-unit check-integration deps deps-test \
         deps-integration deps-deb deb install uninstall clean regen-golden bench lint
 
 all: $(BUILD)/exposured
@@ -135,6 +135,22 @@ fuzz: deps-test
 		clang $(WARN) -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
 		-DFUZZ_LIBFUZZER -Idaemon -Ibuild/fuzz -Itests/unit $(PKG_CFLAGS) -o build/fuzz/$$t \
 		tests/fuzz/$$t.c $(TEST_HELPERS) build/fuzz/libexposured.a $(PKG_LIBS); done
+
+# CI's fuzz step: builds the libFuzzer targets, then runs each for FUZZ_SECONDS on a temporary
+# copy of its corpus (the tree is never written), -timeout=10 so a hang is a finding too. A crash,
+# sanitizer report, leak or hang fails the step; its input is kept in build/fuzz/findings/ (add
+# it to the corpus once fixed). Takes (number of targets) x FUZZ_SECONDS, plus the build.
+FUZZ_SECONDS ?= 20
+fuzz-ci: fuzz
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; mkdir -p build/fuzz/findings; \
+	for t in $(FUZZ_TARGETS); do c=$${t#fuzz-}; mkdir -p "$$tmp/$$c" "$$tmp/$$c.out"; \
+		cp tests/fuzz/corpus/$$c/* "$$tmp/$$c/"; echo "  FUZZ    $$t $(FUZZ_SECONDS)s"; \
+		if ! (cd "$$tmp/$$c.out" && $(CURDIR)/build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=10 -print_final_stats=1 -artifact_prefix="$$tmp/$$c.out/" "$$tmp/$$c" \
+			>"$$tmp/$$c.log" 2>&1); then \
+			tail -n 60 "$$tmp/$$c.log"; cp "$$tmp/$$c.out"/* build/fuzz/findings/ 2>/dev/null || :; \
+			echo "fuzz-ci: $$t failed; input(s) in build/fuzz/findings/" >&2; exit 1; fi; \
+		grep -h '^stat::number_of_executed_units' "$$tmp/$$c.log" | sed "s/^/        $$t /"; done
 
 regen-golden: all
 	tests/regen-golden.sh $(BUILD)/exposured
