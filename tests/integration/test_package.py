@@ -86,6 +86,10 @@ def _build(out):
     os.chmod(parent, 0o555)
     # The unit tests are make check-unit's business; here it is the packaging that is tested.
     env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2", HOME=home)
+    # Under `make SANITIZE=1 check` the caller's make variables would reach the package build
+    # through MAKEFLAGS (and move its output to another BUILD): a package is built plainly.
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(k, None)
     for cmd in (["make", "deb"], ["tools/build-deb.sh", "-o", "build/deb/new", "-V",
                                   _version() + "+test1"]):
         r = subprocess.run(["runuser", "-u", "nobody", "--"] + cmd, cwd=clone,
