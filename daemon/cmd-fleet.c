@@ -39,14 +39,6 @@ static void help(void) {
                FLEET_CONFIG_PATH_DEFAULT);
 }
 
-static int config_fail(const char *source, const ConfigError *e, int r) {
-        if (e->line > 0)
-                log_error("%s:%u: %s", source, e->line, e->message ? e->message : "invalid");
-        else
-                log_error("%s: %s", source, e->message ? e->message : strerror(-r));
-        return EXIT_FAILURE;
-}
-
 /* A token source -> the token (credential_free() it), or NULL for none; a named source is
  * required. Logs. */
 static int load_token(const char *key, const char *source, char **ret) {
@@ -189,7 +181,7 @@ int cmd_fleet(int argc, char **argv) {
         r = fleet_config_load(config, config_path, !config_given, &e);
         if (r < 0) {
                 buf_done(&listen);
-                r = config_fail(config_path, &e, r);
+                r = config_error_log(config_path, &e, r);
                 config_error_done(&e);
                 return r;
         }
@@ -205,7 +197,7 @@ int cmd_fleet(int argc, char **argv) {
                 r = fleet_config_validate(config, &e);
         buf_done(&listen);
         if (r < 0) {
-                r = config_fail("command line", &e, r);
+                r = config_error_log("command line", &e, r);
                 config_error_done(&e);
                 return r;
         }

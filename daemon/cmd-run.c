@@ -28,14 +28,6 @@ static void help(void) {
                CONFIG_PATH_DEFAULT);
 }
 
-static int config_fail(const char *source, const ConfigError *e, int r) {
-        if (e->line > 0)
-                log_error("%s:%u: %s", source, e->line, e->message ? e->message : "invalid");
-        else
-                log_error("%s: %s", source, e->message ? e->message : strerror(-r));
-        return EXIT_FAILURE;
-}
-
 int cmd_run(int argc, char **argv) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
@@ -98,7 +90,7 @@ int cmd_run(int argc, char **argv) {
         /* The default config file may be absent; one named with --config must exist. */
         r = config_load(config, config_path, !config_given, &e);
         if (r < 0) {
-                r = config_fail(config_path, &e, r);
+                r = config_error_log(config_path, &e, r);
                 config_error_done(&e);
                 return r;
         }
@@ -120,7 +112,7 @@ int cmd_run(int argc, char **argv) {
         if (r >= 0)
                 r = config_validate(config, &e);
         if (r < 0) {
-                r = config_fail("command line", &e, r);
+                r = config_error_log("command line", &e, r);
                 config_error_done(&e);
                 return r;
         }

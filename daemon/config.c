@@ -951,3 +951,11 @@ char *config_format(const Config *c) {
         }
         return buf_steal(&b);
 }
+
+int config_error_log(const char *source, const ConfigError *e, int r) {
+        if (e->line > 0)
+                log_error("%s:%u: %s", source, e->line, e->message ? e->message : "invalid");
+        else
+                log_error("%s: %s", source, e->message ? e->message : strerror(-r));
+        return EXIT_FAILURE;
+}

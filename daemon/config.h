@@ -71,6 +71,9 @@ typedef struct ConfigError {
 } ConfigError;
 
 void config_error_done(ConfigError *e);
+/* Log e as "SOURCE:LINE: problem" (or "SOURCE: problem" when it has no line; r is the -errno
+ * for that case) for the verbs that read a configuration. Returns EXIT_FAILURE. */
+int config_error_log(const char *source, const ConfigError *e, int r);
 
 /* A Config holding the defaults. Allocation aborts on OOM. */
 Config *config_new(void);
