@@ -50,6 +50,9 @@ UNITDIRS = {"/usr/local": "/usr/local/lib/systemd/system",
 SYSUSERSDIRS = {"/usr/local": "/usr/local/lib/sysusers.d",
                 "/usr": _systemd_pc("sysusersdir", "/usr/lib/sysusers.d"),
                 "/opt/exposured": "/opt/exposured/lib/sysusers.d"}
+CATALOGDIRS = {"/usr/local": "/usr/local/lib/systemd/catalog",
+               "/usr": "/usr/lib/systemd/catalog",
+               "/opt/exposured": "/opt/exposured/lib/systemd/catalog"}
 PRESETDIRS = {"/usr/local": "/usr/local/lib/systemd/system-preset",
               "/usr": _systemd_pc("systemdsystempresetdir", "/usr/lib/systemd/system-preset"),
               "/opt/exposured": "/opt/exposured/lib/systemd/system-preset"}
@@ -68,6 +71,7 @@ def installed_files(prefix):
         "/etc/exposured/exposured.conf",
         SYSUSERSDIRS[prefix] + "/exposured.conf",
         PRESETDIRS[prefix] + "/90-exposured.preset",
+        CATALOGDIRS[prefix] + "/exposured.catalog",
         prefix + "/bin/exposured",
         prefix + "/share/man/man8/exposured.8",
     ])
