@@ -44,6 +44,8 @@ void unit_props_done(UnitProps *p) {
         free(p->id);
         free(p->load_state);
         free(p->fragment_path);
+        strv_free(p->drop_in_paths);
+        free(p->source_path);
         free(p->description);
         free(p->type);
         free(p->notify_access);

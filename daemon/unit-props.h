@@ -35,12 +35,17 @@ typedef struct UnitProps {
         char *id;           /* Id, e.g. "foo.service" */
         char *load_state;   /* LoadState: "loaded", "not-found", "masked", ... */
         char *fragment_path;
+        char **drop_in_paths;  /* DropInPaths: NULL-terminated, NULL when none */
+        char *source_path;     /* SourcePath: what a generator made the unit from, or NULL */
+        bool need_daemon_reload; /* NeedDaemonReload: the files changed since they were loaded */
         char *description;  /* Description= (for display only; never scored) */
         bool default_dependencies;
 
         /* org.freedesktop.systemd1.Service: service properties */
         char *type;          /* Type: "simple", "oneshot", ... */
         char *notify_access; /* NotifyAccess */
+        uint32_t main_pid;   /* MainPID: 0 when there is no main process */
+        uint64_t exec_main_start_usec; /* ExecMainStartTimestamp (CLOCK_REALTIME), 0 = never */
 
         /* exec context */
         char *user;          /* User (NULL when unset) */

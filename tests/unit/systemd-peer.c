@@ -158,6 +158,13 @@ static int reply_unit_call(SystemdPeer *p, sd_bus_message *call) {
                 return sd_bus_reply_method_return(call, "v", "b", 1);
         if (streq(prop, "FragmentPath"))
                 return sd_bus_reply_method_return(call, "v", "s", u ? "/etc/systemd/system/x" : "");
+        /* The blame properties (blame-read.h): no drop-ins, no source, loaded as on disk. */
+        if (streq(prop, "DropInPaths"))
+                return sd_bus_reply_method_return(call, "v", "as", 0);
+        if (streq(prop, "SourcePath"))
+                return sd_bus_reply_method_return(call, "v", "s", "");
+        if (streq(prop, "NeedDaemonReload"))
+                return sd_bus_reply_method_return(call, "v", "b", 0);
         return sd_bus_reply_method_errorf(call, "org.freedesktop.DBus.Error.UnknownProperty",
                                           "No property %s", prop);
 }

@@ -95,6 +95,13 @@ static int reply_unit_call(sd_bus_message *call) {
                 (void) snprintf(fragment, sizeof(fragment), "/etc/systemd/system/%s", name);
                 return sd_bus_reply_method_return(call, "v", "s", fragment);
         }
+        /* The blame properties (blame-read.h): no drop-ins, no source, loaded as on disk. */
+        if (streq(prop, "DropInPaths"))
+                return sd_bus_reply_method_return(call, "v", "as", 0);
+        if (streq(prop, "SourcePath"))
+                return sd_bus_reply_method_return(call, "v", "s", "");
+        if (streq(prop, "NeedDaemonReload"))
+                return sd_bus_reply_method_return(call, "v", "b", 0);
         return sd_bus_reply_method_errorf(call, "org.freedesktop.DBus.Error.UnknownProperty",
                                           "No property %s", prop);
 }

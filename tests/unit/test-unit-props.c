@@ -133,7 +133,10 @@ static void test_every_row(void **state) {
         put(m, "Description", "s", "A \"quoted\" unit");
         put(m, "DeviceAllow", "a(ss)", 2, "/dev/null", "rw", "char-rtc", "r");
         put(m, "DevicePolicy", "s", "closed");
+        put(m, "DropInPaths", "as", 2, "/etc/systemd/system/x.service.d/a.conf",
+            "/run/systemd/system.control/x.service.d/50-b.conf");
         put(m, "DynamicUser", "b", 1);
+        put(m, "ExecMainStartTimestamp", "t", UINT64_C(1795000000123456));
         put(m, "FragmentPath", "s", "/etc/systemd/system/x.service");
         /* a(iayu) cannot go through appendv with byte arrays; build it by hand below. */
         put(m, "IPEgressFilterPath", "as", 1, "/sys/fs/bpf/egress");
@@ -142,7 +145,9 @@ static void test_every_row(void **state) {
         put(m, "KeyringMode", "s", "private");
         put(m, "LoadState", "s", "loaded");
         put(m, "LockPersonality", "b", 1);
+        put(m, "MainPID", "u", (uint32_t) 4242);
         put(m, "MemoryDenyWriteExecute", "b", 1);
+        put(m, "NeedDaemonReload", "b", 1);
         put(m, "NoNewPrivileges", "b", 1);
         put(m, "NotifyAccess", "s", "main");
         put(m, "PrivateDevices", "b", 1);
@@ -167,6 +172,7 @@ static void test_every_row(void **state) {
         put(m, "RestrictSUIDSGID", "b", 1);
         put(m, "RootDirectory", "s", "/srv/root");
         put(m, "RootImage", "s", "/srv/img.raw");
+        put(m, "SourcePath", "s", "/etc/fstab");
         put(m, "SupplementaryGroups", "as", 2, "adm", "audio");
         put(m, "SystemCallArchitectures", "as", 1, "native");
         put(m, "SystemCallFilter", "(bas)", 0, 3, "reboot:EPERM", "swapon", "mount:1");
@@ -215,7 +221,10 @@ static void test_every_row(void **state) {
         assert_string_equal(p.device_allow[1].path, "char-rtc");
         assert_string_equal(p.device_allow[1].permissions, "r");
         assert_string_equal(p.device_policy, "closed");
+        assert_int_equal(strv_length(p.drop_in_paths), 2);
+        assert_string_equal(p.drop_in_paths[1], "/run/systemd/system.control/x.service.d/50-b.conf");
         assert_true(p.dynamic_user);
+        assert_int_equal(p.exec_main_start_usec, UINT64_C(1795000000123456));
         assert_string_equal(p.fragment_path, "/etc/systemd/system/x.service");
         assert_int_equal(p.n_ip_address_allow, 1);
         assert_int_equal(p.ip_address_allow[0].family, AF_INET);
@@ -230,7 +239,9 @@ static void test_every_row(void **state) {
         assert_string_equal(p.keyring_mode, "private");
         assert_string_equal(p.load_state, "loaded");
         assert_true(p.lock_personality);
+        assert_int_equal(p.main_pid, 4242);
         assert_true(p.memory_deny_write_execute);
+        assert_true(p.need_daemon_reload);
         assert_true(p.no_new_privileges);
         assert_string_equal(p.notify_access, "main");
         assert_true(p.private_devices);
@@ -257,6 +268,7 @@ static void test_every_row(void **state) {
         assert_true(p.restrict_suid_sgid);
         assert_string_equal(p.root_directory, "/srv/root");
         assert_string_equal(p.root_image, "/srv/img.raw");
+        assert_string_equal(p.source_path, "/etc/fstab");
         assert_int_equal(strv_length(p.supplementary_groups), 2);
         assert_string_equal(p.supplementary_groups[1], "audio");
         assert_int_equal(strv_length(p.system_call_architectures), 1);
@@ -499,7 +511,9 @@ static void test_stops_after_dict(void **state) {
  * scan reads the Service interface with GetAll and these with Get). */
 static void test_map_interfaces(void **state) {
         static const char *const unit_iface[] = { "DefaultDependencies", "Description",
-                                                  "FragmentPath", "Id", "LoadState" };
+                                                  "DropInPaths", "FragmentPath", "Id",
+                                                  "LoadState", "NeedDaemonReload",
+                                                  "SourcePath" };
         const BusPropMap *map;
         size_t n, n_unit = 0;
 
