@@ -64,6 +64,9 @@ void changes_free(Change *c, size_t n) {
                 for (size_t k = 0; k < c[i].n_checks; k++)
                         free(c[i].checks[k].check);
                 free(c[i].checks);
+                if (c[i].blame)
+                        blame_record_done(c[i].blame);
+                free(c[i].blame);
         }
         free(c);
 }

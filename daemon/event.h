@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blame.h"
 #include "score.h"
 
 /* Why a scan or a single rescore happened. */
@@ -74,6 +75,7 @@ typedef struct Change {
         char *message;                          /* DATABASE events: what happened; else NULL */
         ChangeCheck *checks;                    /* the checks whose badness changed */
         size_t n_checks;
+        BlameRecord *blame;                     /* what changed in its files (blame.h), or NULL */
 } Change;
 
 /* Free an array of n changes and everything they own; accepts NULL. */

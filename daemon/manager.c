@@ -14,6 +14,8 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
+#include "blame-read.h"
+#include "blame.h"
 #include "bus-scan.h"
 #include "bus-watch.h"
 #include "classify.h"
@@ -249,9 +251,10 @@ static void count_regressions_24h(Manager *m) {
 /* The journal entry of a change that matters: regressions and improvements carry a fixed
  * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
 static void log_change(const UnitState *old, int before, const UnitState *u,
-                       EventKind kind, Cause cause) {
+                       EventKind kind, Cause cause, const BlameRecord *blame) {
         char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
-        Buf flipped = {}, fields_flipped = {}, msg = {};
+        char fields_reason[64], fields_live[64], fields_running[64], running[8];
+        Buf flipped = {}, fields_flipped = {}, msg = {}, summary = {}, fields_blame = {};
         const char *id;
         int level;
 
@@ -302,6 +305,21 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
         buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
         buf_puts(&fields_flipped, flipped.data ? flipped.data : "");
 
+        /* Blame: which file and line (EXPOSURED_BLAME, EXPOSURED_REASON), and whether the new
+         * configuration already runs (EXPOSURED_LIVE: yes, or no with the running exposure in
+         * EXPOSURED_RUNNING, or not-running). */
+        render_blame_summary(&summary, blame, 3);
+        buf_puts(&fields_blame, "EXPOSURED_BLAME=");
+        buf_puts(&fields_blame, summary.data ? summary.data : "");
+        (void) snprintf(fields_reason, sizeof fields_reason, "EXPOSURED_REASON=%s",
+                        blame_reason_to_string(blame->reason) ?: "");
+        int run = unit_state_running(u);
+        (void) render_format_tenths(run > 0 ? (unsigned) run : 0, running);
+        (void) snprintf(fields_live, sizeof fields_live, "EXPOSURED_LIVE=%s",
+                        run < 0 ? "not-running" : unit_state_restart_pending(u) ? "no" : "yes");
+        (void) snprintf(fields_running, sizeof fields_running, "EXPOSURED_RUNNING=%s",
+                        run >= 0 ? running : "");
+
         if (kind == EVENT_NEW_EXPOSED)
                 buf_printf(&msg, "New service '%s' is exposed: %s %s", u->id, exp,
                            predicate_to_string(u->report.predicate));
@@ -311,13 +329,24 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
                            before >= 0 ? prev : "-", exp,
                            predicate_to_string(u->report.predicate),
                            flipped.len ? "; checks " : "", flipped.data ? flipped.data : "");
+        if (kind != EVENT_NEW_EXPOSED) {
+                buf_printf(&msg, "; %s", summary.data ? summary.data : "");
+                if (unit_state_restart_pending(u))
+                        buf_printf(&msg, "; not live: restart pending, running with exposure %s",
+                                   running);
+                else if (run >= 0)
+                        buf_puts(&msg, "; already live");
+        }
 
         const char *fields[] = { fields_unit, fields_exp, fields_prev, fields_cause,
-                                 fields_flipped.data, NULL };
+                                 fields_flipped.data, fields_blame.data, fields_reason,
+                                 fields_live, fields_running, NULL };
         log_struct_internal(level, id, msg.data, fields);
         buf_done(&flipped);
         buf_done(&fields_flipped);
         buf_done(&msg);
+        buf_done(&summary);
+        buf_done(&fields_blame);
 }
 
 /* ---- persistence ---- */
@@ -362,6 +391,7 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
                         .scorer_version = SCORER_VERSION,
                         .cause = cause,
                         .kind = classify_change(&rules, &old, &new).kind,
+                        .blame = u->blame,
                 };
                 r = store_add_score(m->store, &sc);
                 if (r < 0) {
@@ -636,6 +666,68 @@ static void inherit(Manager *m, UnitState *u, const UnitState *old) {
         }
 }
 
+/* Read u's unit files (blame-read.h) and decide what its main process runs with. Files that
+ * changed on disk but are not loaded yet (NeedDaemonReload=yes) do not describe the scored
+ * configuration: for a file the previous snapshot had, its content then stands until a reload.
+ * A file the manager lists anew, or one of `systemctl set-property` (which the manager writes and
+ * applies itself, and which on 252 sets NeedDaemonReload=yes when the unit has other drop-ins),
+ * is read as it is. The running process is identified by its start time: one that existed at
+ * the previous scan (same ExecMainStartTimestamp) keeps the exposure it was started with,
+ * however the configuration changed since; a process started since is taken to run the current
+ * configuration (a restart right after a daemon-reload, before our scan, is the common case; a
+ * restart just before a change, both between two scans, is the limit: it is then shown as
+ * running the new configuration). A systemd upgrade rescores both. */
+static void read_files(Manager *m, UnitState *u, const UnitState *prev, Cause cause) {
+        uint64_t start = u->props.main_pid > 0 ? u->props.exec_main_start_usec : 0;
+
+        (void) blame_read_files(m->config->os_root, &u->props, prev ? &prev->files : NULL,
+                                &u->files);
+        for (size_t i = 0; u->props.need_daemon_reload && prev && i < u->files.n_files; i++) {
+                BlameFile *f = &u->files.files[i];
+                const BlameFile *old = blame_files_find(&prev->files, f->path);
+                if (!old || blame_path_is_runtime(f->path))
+                        continue;
+                blame_file_done(f);
+                blame_file_copy(old, f);
+        }
+
+        u->running_start_usec = start;
+        if (prev && unit_state_running(prev) >= 0 && prev->running_start_usec == start &&
+            !(cause == CAUSE_SYSTEMD_UPGRADE && !unit_state_restart_pending(prev)))
+                u->running_exposure = prev->running_exposure;
+        else
+                u->running_exposure = (int) u->report.exposure;
+}
+
+/* What changed in u's files since its previous score (prev in memory; su, the database's row,
+ * after a restart: then only the versions can explain it), into *ret and u->blame. */
+static void blame_change(Manager *m, UnitState *u, const UnitState *prev, const StoreUnit *su,
+                         bool first, Cause cause, BlameRecord *ret) {
+        BlameContext ctx = {
+                .first = first,
+                .old_known = prev != NULL,
+                .systemd_changed = prev ? cause == CAUSE_SYSTEMD_UPGRADE
+                                        : su && su->systemd_version &&
+                                                  !streq_ptr(su->systemd_version,
+                                                             m->state.systemd_version),
+                .scorer_changed = !prev && su && su->scorer_version &&
+                                  !streq(su->scorer_version, SCORER_VERSION),
+                .running_exposure = unit_state_running(u),
+        };
+        Buf b = {};
+
+        blame_diff(prev ? &prev->files : NULL, &u->files, &ctx, ret);
+        /* `systemctl set-property` takes only cgroup settings, which the manager applies to the
+         * running unit at once: such a change is live without a restart (unless one was already
+         * pending: what runs then is not known exactly, the older exposure stays). */
+        if (ret->reason == BLAME_REASON_RUNTIME && prev && unit_state_running(u) >= 0 &&
+            !unit_state_restart_pending(prev))
+                u->running_exposure = ret->running_exposure = (int) u->report.exposure;
+        blame_encode(ret, &b);
+        free(u->blame);
+        u->blame = buf_steal(&b);
+}
+
 /* Judge u's new score against the unit's previous one, before anything is stored: what we held
  * (prev), else its memo if it left during this run, else the database's row at start-up (a unit
  * that comes back is a change, as its store row says). Counts and logs the event. baseline: the
@@ -651,7 +743,7 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
         ClassifyScore new = { .exposure = (int) u->report.exposure, .verdicts = nv };
         ClassifyScore old = { .exposure = -1 };
         const UnitMemo *memo;
-        const StoreUnit *su;
+        const StoreUnit *su = NULL;
         bool returned = false;
 
         new.n_verdicts = store_verdicts_from_report(&u->report, nv);
@@ -674,15 +766,20 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
         state_forget_gone(&m->state, u->id);
 
         Classification c = classify_change(&rules, &old, &new);
-        if (!c.changed && !returned)
+        _cleanup_(blame_record_done) BlameRecord blame = { .running_exposure = -1 };
+        read_files(m, u, prev, cause);
+        if (!c.changed && !returned) {
+                u->blame = prev && prev->blame ? xstrdup(prev->blame) : NULL;
                 return;
+        }
+        blame_change(m, u, prev, su, old.exposure < 0, cause, &blame);
         u->last_change_usec = now;
         if (c.kind == EVENT_REGRESSION) {
                 u->regressions++;
                 m->regressions_24h++;
         } else if (c.kind == EVENT_IMPROVEMENT)
                 u->improvements++;
-        log_change(prev, old.exposure, u, c.kind, cause);
+        log_change(prev, old.exposure, u, c.kind, cause, &blame);
 }
 
 /* A unit left: mark it gone in the store (history kept) and remember it for its return. */

@@ -387,6 +387,66 @@ static int cmp_check_order(const void *a, const void *b) {
         return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The unit page's changes: each stored change with what changed in the unit's files
+ * (blame.h), newest first, at most UNIT_CHANGES_MAX. */
+#define UNIT_CHANGES_MAX 20
+static void blame_rows(Buf *b, const RenderOptions *o, const Change *rows, size_t n) {
+        Buf line = {};
+        size_t shown = 0;
+
+        for (size_t i = 0; i < n && shown == 0; i++)
+                shown += rows[i].blame != NULL;
+        if (shown == 0)
+                return;
+        buf_puts(b, "<h2>Changes</h2>\n<table class=\"changes\" id=\"changes\"><thead><tr>"
+                    "<th>When</th><th>Event</th><th class=\"num\">Exposure</th>"
+                    "<th>What changed</th></tr></thead><tbody>\n");
+        for (size_t i = 0; i < n && i < UNIT_CHANGES_MAX; i++) {
+                const Change *c = &rows[i];
+                const BlameRecord *bl = c->blame;
+                const char *k = event_kind_to_string(c->kind);
+
+                buf_puts(b, "<tr><td>");
+                ago(b, c->time_usec, o->now_usec);
+                buf_printf(b, "</td><td class=\"ev-%s\">%s</td><td class=\"num\">", k ? k : "x",
+                           k ? k : "?");
+                if (c->previous >= 0 && c->exposure >= 0) {
+                        render_tenths(b, (unsigned) c->previous);
+                        buf_puts(b, " \xe2\x86\x92 ");
+                }
+                if (c->exposure >= 0)
+                        render_tenths(b, (unsigned) c->exposure);
+                buf_puts(b, "</td><td class=\"blame\">");
+                if (bl && bl->n_lines > 0) {
+                        buf_puts(b, "<ul>");
+                        for (size_t j = 0; j < bl->n_lines; j++) {
+                                buf_clear(&line);
+                                render_blame_line(&line, &bl->lines[j]);
+                                buf_puts(b, "<li><code>");
+                                render_html_escape(b, line.data);
+                                buf_puts(b, "</code></li>");
+                        }
+                        if (bl->n_lines_omitted > 0)
+                                buf_printf(b, "<li>and %llu more lines</li>",
+                                           (unsigned long long) bl->n_lines_omitted);
+                        buf_puts(b, "</ul>");
+                } else if (bl) {
+                        buf_clear(&line);
+                        render_blame_summary(&line, bl, 0);
+                        render_html_escape(b, line.data);
+                }
+                if (bl && bl->running_exposure >= 0 && c->exposure >= 0 &&
+                    bl->running_exposure != c->exposure) {
+                        buf_puts(b, "<p class=\"not-live\">not live then: running with exposure ");
+                        render_tenths(b, (unsigned) bl->running_exposure);
+                        buf_puts(b, " until a restart</p>");
+                }
+                buf_puts(b, "</td></tr>\n");
+        }
+        buf_puts(b, "</tbody></table>\n");
+        buf_done(&line);
+}
+
 void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o,
                       const Change *rows, size_t n_rows, const char *plan_section, Buf *out) {
         const ScoreReport *r = &u->report;
@@ -408,7 +468,21 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         buf_printf(&b, " &middot; %u failed checks", render_failed_checks(r));
         if (u->oneshot)
                 buf_puts(&b, " &middot; Type=oneshot (systemd-analyze skips it)");
-        buf_puts(&b, "</p>\n<dl class=\"facts\">");
+        buf_puts(&b, "</p>\n");
+        if (unit_state_restart_pending(u)) {
+                buf_puts(&b, "<p class=\"alert restart-pending\">restart pending: running with "
+                             "exposure ");
+                render_tenths(&b, (unsigned) u->running_exposure);
+                buf_puts(&b, " (configured ");
+                render_tenths(&b, r->exposure);
+                buf_puts(&b, "): the main process was started before the change and keeps its "
+                             "old sandbox until the service restarts</p>\n");
+        }
+        if (u->props.need_daemon_reload)
+                buf_puts(&b, "<p class=\"alert reload-pending\">Its unit files changed on disk "
+                             "since the manager loaded them (NeedDaemonReload=yes): the score is "
+                             "of the loaded configuration until a daemon-reload</p>\n");
+        buf_puts(&b, "<dl class=\"facts\">");
         if (u->props.fragment_path) {
                 buf_puts(&b, "<dt>Unit file</dt><dd><code>");
                 render_html_escape(&b, u->props.fragment_path);
@@ -426,6 +500,7 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         if (n_rows == 0)
                 buf_puts(&b, "<figcaption>No history recorded yet.</figcaption>");
         buf_puts(&b, "</figure>\n");
+        blame_rows(&b, o, rows, n_rows);
         if (plan_section)
                 buf_puts(&b, plan_section);
 

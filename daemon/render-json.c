@@ -103,6 +103,12 @@ static json_object *unit_summary(const UnitState *u) {
         add(o, "improvements", json_object_new_int64((int64_t) u->improvements));
         add_time(o, "first_seen", "first_seen_usec", u->first_seen_usec);
         add_time(o, "last_change", "last_change_usec", u->last_change_usec);
+        /* Configured vs running (state.h): the main process runs with running_exposure. */
+        add(o, "restart_pending", json_object_new_boolean(unit_state_restart_pending(u)));
+        add(o, "running_exposure", unit_state_running(u) >= 0
+                                           ? jtenths((unsigned) unit_state_running(u))
+                                           : NULL);
+        add(o, "need_daemon_reload", json_object_new_boolean(u->props.need_daemon_reload));
         return o;
 }
 
@@ -199,6 +205,82 @@ static json_object *jexposure(int tenths) {
         return tenths >= 0 ? jtenths((unsigned) tenths) : NULL;
 }
 
+static const char *const blame_op_names[_BLAME_OP_MAX] = {
+        [BLAME_OP_SAME] = "same",
+        [BLAME_OP_ADDED] = "added",
+        [BLAME_OP_REMOVED] = "removed",
+        [BLAME_OP_CHANGED] = "changed",
+};
+
+static json_object *jop(BlameOp op) {
+        return jstr(op >= 0 && op < _BLAME_OP_MAX ? blame_op_names[op] : NULL);
+}
+
+/* A change's blame (blame.h): {reason, summary, files: [...], lines: [...], running_exposure,
+ * live}. live: the new configuration runs (true), waits for a restart (false), no main process
+ * (null). */
+static json_object *blame_object(const BlameRecord *b, int exposure) {
+        json_object *j = json_object_new_object(), *files, *lines;
+        Buf summary = {};
+
+        if (!j)
+                return NULL;
+        add(j, "reason", jstr(blame_reason_to_string(b->reason)));
+        render_blame_summary(&summary, b, 3);
+        add(j, "summary", jstr(summary.data ? summary.data : ""));
+        buf_done(&summary);
+        files = json_object_new_array_ext((int) b->n_files);
+        lines = json_object_new_array_ext((int) b->n_lines);
+        add(j, "files", files);
+        add(j, "lines", lines);
+        if (!files || !lines) {
+                json_putp(&j);
+                return NULL;
+        }
+        for (size_t i = 0; i < b->n_files; i++) {
+                const BlameFileChange *f = &b->files[i];
+                json_object *o = json_object_new_object();
+                if (!o || json_object_array_add(files, o) < 0) {
+                        json_putp(&o);
+                        json_putp(&j);
+                        return NULL;
+                }
+                add(o, "path", jstr(f->path));
+                add(o, "change", jop(f->op));
+                add(o, "error", f->error < 0 ? jstr(strerror(-f->error)) : NULL);
+                add(o, "size", f->error < 0 ? NULL : json_object_new_int64((int64_t) f->size));
+                if (f->error == 0)
+                        add_time(o, "mtime", "mtime_usec", f->mtime_usec);
+                add(o, "sha256", f->sha256[0] ? jstr(f->sha256) : NULL);
+        }
+        for (size_t i = 0; i < b->n_lines; i++) {
+                const BlameLine *l = &b->lines[i];
+                json_object *o = json_object_new_object();
+                Buf text = {};
+                if (!o || json_object_array_add(lines, o) < 0) {
+                        json_putp(&o);
+                        json_putp(&j);
+                        return NULL;
+                }
+                add(o, "change", jop(l->op));
+                add(o, "path", jstr(l->path));
+                add(o, "section", jstr(l->section));
+                add(o, "key", jstr(l->key));
+                add(o, "old", l->old_value ? jstr(l->old_value) : NULL);
+                add(o, "new", l->new_value ? jstr(l->new_value) : NULL);
+                render_blame_line(&text, l);
+                add(o, "text", jstr(text.data));
+                buf_done(&text);
+        }
+        add(j, "files_omitted", json_object_new_int64((int64_t) b->n_files_omitted));
+        add(j, "lines_omitted", json_object_new_int64((int64_t) b->n_lines_omitted));
+        add(j, "running_exposure", jexposure(b->running_exposure));
+        add(j, "live", b->running_exposure < 0 || exposure < 0
+                               ? NULL
+                               : json_object_new_boolean(b->running_exposure == exposure));
+        return j;
+}
+
 static json_object *change_object(const Change *c, ChangeKeys keys) {
         json_object *j = json_object_new_object(), *checks;
         Buf detail = {};
@@ -215,6 +297,14 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
                 add(j, "previous", jexposure(c->previous));
         add(j, "exposure", jexposure(c->exposure));
         add(j, "predicate", jstr(predicate_to_string(c->predicate)));
+        if (c->blame) {
+                json_object *b = blame_object(c->blame, c->exposure);
+                if (!b) {
+                        json_putp(&j);
+                        return NULL;
+                }
+                add(j, "blame", b);
+        }
         if (keys & KEYS_EVENT) {
                 render_change_detail(&detail, c);
                 add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);

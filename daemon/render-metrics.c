@@ -39,6 +39,8 @@ enum {
         F_PREDICATE,
         F_FAILED,
         F_REGRESSIONS,
+        F_RESTART_PENDING,
+        F_RUNNING,
         F_CHECK,
         _F_MAX,
 };
@@ -69,6 +71,13 @@ static const Family families[_F_MAX] = {
                        "Number of applicable checks the service fails (badness > 0)." },
         [F_REGRESSIONS] = { "exposured_regressions_total", COUNTER,
                             "Times the exposure of the service went up." },
+        [F_RESTART_PENDING] = { "exposured_unit_restart_pending", GAUGE,
+                                "1 when the service's main process was started before its "
+                                "current configuration and runs with another exposure "
+                                "(exposured_unit_running_exposure) until a restart, else 0." },
+        [F_RUNNING] = { "exposured_unit_running_exposure", GAUGE,
+                        "Exposure of the configuration the service's main process was started "
+                        "with; services with a main process only." },
         [F_CHECK] = { "exposured_unit_check_exposure", GAUGE,
                       "Exposure contributed by one check of the service (the EXPOSURE column of "
                       "systemd-analyze security); applicable checks only." },
@@ -284,6 +293,23 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                 unit_label(out, "exposured_regressions_total", s->units[i]);
                 buf_puts(out, "} ");
                 render_uint(out, s->units[i]->regressions);
+                buf_putc(out, '\n');
+        }
+
+        header(out, &families[F_RESTART_PENDING], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                const UnitState *u = s->units[i];
+                unit_label(out, "exposured_unit_restart_pending", u);
+                buf_puts(out, unit_state_restart_pending(u) ? "} 1\n" : "} 0\n");
+        }
+
+        header(out, &families[F_RUNNING], fmt);
+        for (size_t i = 0; i < s->n_units; i++) {
+                if (unit_state_running(s->units[i]) < 0)
+                        continue;
+                unit_label(out, "exposured_unit_running_exposure", s->units[i]);
+                buf_puts(out, "} ");
+                render_tenths(out, (unsigned) s->units[i]->running_exposure);
                 buf_putc(out, '\n');
         }
 

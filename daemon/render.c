@@ -264,6 +264,76 @@ void render_change_detail(Buf *out, const Change *c) {
                 buf_puts(out, c->message);
 }
 
+void render_blame_line(Buf *out, const BlameLine *l) {
+        buf_puts(out, l->key);
+        buf_putc(out, '=');
+        switch (l->op) {
+        case BLAME_OP_CHANGED:
+                buf_puts(out, l->old_value ? l->old_value : "");
+                buf_puts(out, " \xe2\x86\x92 "); /* U+2192, the arrow */
+                buf_puts(out, l->new_value ? l->new_value : "");
+                buf_puts(out, " in ");
+                break;
+        case BLAME_OP_ADDED:
+                buf_puts(out, l->new_value ? l->new_value : "");
+                buf_puts(out, " added in ");
+                break;
+        default:
+                buf_puts(out, l->old_value ? l->old_value : "");
+                buf_puts(out, " removed from ");
+                break;
+        }
+        buf_puts(out, l->path);
+        if (l->op == BLAME_OP_REMOVED && l->new_value) {
+                buf_puts(out, " (now ");
+                buf_puts(out, l->new_value);
+                buf_putc(out, ')');
+        }
+}
+
+void render_blame_summary(Buf *out, const BlameRecord *r, size_t max_lines) {
+        size_t n_files = 0;
+
+        for (size_t i = 0; i < r->n_lines && i < max_lines; i++) {
+                if (i > 0)
+                        buf_puts(out, "; ");
+                render_blame_line(out, &r->lines[i]);
+        }
+        if (r->n_lines > max_lines || r->n_lines_omitted > 0)
+                buf_printf(out, "; and %llu more",
+                           (unsigned long long) (r->n_lines > max_lines ? r->n_lines - max_lines
+                                                                        : 0) +
+                                   (unsigned long long) r->n_lines_omitted);
+        if (r->n_lines > 0)
+                return;
+        for (size_t i = 0; i < r->n_files; i++) {
+                const BlameFileChange *f = &r->files[i];
+                if (f->op == BLAME_OP_SAME)
+                        continue;
+                buf_puts(out, n_files++ ? "; " : "");
+                buf_puts(out, f->path);
+                buf_puts(out, f->op == BLAME_OP_ADDED     ? " added"
+                              : f->op == BLAME_OP_REMOVED ? " removed"
+                                                          : " changed (no directive)");
+        }
+        if (n_files > 0)
+                return;
+        switch (r->reason) {
+        case BLAME_REASON_SYSTEMD_UPGRADE:
+                buf_puts(out, "no unit file changed: systemd was upgraded");
+                break;
+        case BLAME_REASON_SCORER_UPGRADE:
+                buf_puts(out, "no unit file changed: exposured's scorer was upgraded");
+                break;
+        case BLAME_REASON_FIRST:
+                buf_puts(out, "first score");
+                break;
+        default:
+                buf_puts(out, "no unit file changed that exposured could compare");
+                break;
+        }
+}
+
 unsigned render_failed_checks(const ScoreReport *r) {
         unsigned n = 0;
         for (size_t i = 0; i < r->n_checks && i < SCORE_ROWS_MAX; i++)

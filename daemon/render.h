@@ -67,6 +67,14 @@ int render_parse_time(const char *s, uint64_t *ret_usec);
 /* Append what an upgrade event changed: "252.38-1 -> 257.9-1" (SYSTEMD_UPGRADE), "scorer 0.9"
  * (SCORER_UPGRADE); nothing for any other kind. Not escaped: the caller escapes for its format. */
 void render_change_detail(Buf *out, const Change *c);
+/* One directive line of a blame record as the history shows it: "ProtectSystem=strict → no in
+ * PATH", "PrivateTmp=yes added in PATH", "ProtectSystem=no removed from PATH (now strict)". Not
+ * escaped: the caller escapes for its format. */
+void render_blame_line(Buf *out, const BlameLine *l);
+/* A record in one line (the journal's message and field): its first max_lines directive lines
+ * joined by "; " and how many more; with no line, the files added, removed or changed; with no
+ * file either, why the score moved (an upgrade, a first score, or nothing comparable). */
+void render_blame_summary(Buf *out, const BlameRecord *r, size_t max_lines);
 /* Number of checks that failed (badness > 0 and applicable). */
 unsigned render_failed_checks(const ScoreReport *r);
 /* "pass", "fail" or "na". */

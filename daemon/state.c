@@ -12,6 +12,8 @@ UnitState *unit_state_free(UnitState *u) {
                 return NULL;
         free(u->id);
         unit_props_done(&u->props);
+        blame_files_done(&u->files);
+        free(u->blame);
         free(u);
         return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blame.h"
 #include "host-info.h"
 #include "score.h"
 #include "unit-props.h"
@@ -22,7 +23,27 @@ typedef struct UnitState {
         uint64_t regressions;       /* regression events counted (persisted in the DB) */
         uint64_t improvements;
         int stored_exposure;        /* what the database holds for it (tenths), -1: nothing */
+        BlameFiles files;           /* its unit files as this scan read them (blame-read.h); with
+                                     * NeedDaemonReload=yes the previous scan's, which match what
+                                     * the manager loaded */
+        char *blame;                /* the stored text (blame.h) of its last change, or NULL */
+        /* Configured vs running: the exposure its main process was started with (tenths) and
+         * that process's ExecMainStartTimestamp, which identifies it across scans (0: no main
+         * process; read them with unit_state_running()). */
+        int running_exposure;
+        uint64_t running_start_usec;
 } UnitState;
+
+/* The exposure u's main process runs with (tenths), or -1 when it has none. */
+static inline int unit_state_running(const UnitState *u) {
+        return u->running_start_usec > 0 ? u->running_exposure : -1;
+}
+
+/* Its main process runs with another exposure than the configured one: a restart is pending. */
+static inline bool unit_state_restart_pending(const UnitState *u) {
+        int r = unit_state_running(u);
+        return r >= 0 && r != (int) u->report.exposure;
+}
 
 /* What is kept of a unit that left (UnitRemoved, or absent from a rescan) while the daemon runs:
  * enough to classify its score when it comes back (systemd unloads inactive units and loads them

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blame.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "embed.h"
@@ -54,14 +55,14 @@
         "SELECT * FROM (" \
         " SELECT * FROM (" \
         "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure," \
-        "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL" \
+        "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL, c.blame" \
         "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
         "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
         "        AND (?4 IS NULL OR u.name = ?4)" \
         "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)" \
         " UNION ALL" \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
-        "        p.systemd, NULL, NULL" \
+        "        p.systemd, NULL, NULL, NULL" \
         " FROM versions v" \
         " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
         " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
@@ -69,7 +70,7 @@
         " WHERE ?4 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2 AND v.first_seen < ?3" \
         " UNION ALL" \
         " SELECT * FROM (" \
-        "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message" \
+        "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message, NULL" \
         "  FROM notices n WHERE ?4 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2 AND n.time < ?3" \
         "  ORDER BY n.time DESC, n.id DESC LIMIT ?5)" \
         ") ORDER BY time DESC, unit DESC LIMIT ?5"
@@ -130,7 +131,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
                              " WHERE id = ?1",
         [STMT_UNIT_GONE] = "UPDATE units SET gone = ?2, last_change = ?2 WHERE id = ?1",
         [STMT_CHANGE_INSERT] = "INSERT INTO changes (unit, time, kind, cause, before, exposure,"
-                               " predicate, version, checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               " predicate, version, checks, blame)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [STMT_CHECK_ALL] = "SELECT id, name FROM checks",
         [STMT_CHECK_GET] = "SELECT id FROM checks WHERE name = ?",
         [STMT_CHECK_INSERT] = "INSERT INTO checks (name) VALUES (?)",
@@ -145,7 +147,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
                          " ORDER BY u.name",
         [STMT_HISTORY] =
                 "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
-                " v.systemd, v.scorer, NULL, c.checks, NULL"
+                " v.systemd, v.scorer, NULL, c.checks, NULL, c.blame"
                 " FROM changes c JOIN units u ON u.id = c.unit"
                 " JOIN versions v ON v.id = c.version"
                 " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
@@ -921,7 +923,8 @@ static bool score_valid(const StoreScore *sc) {
             !kind_of_score(sc->kind) ||
             !name_valid(sc->systemd_version, VERSION_MAX_LEN) ||
             !name_valid(sc->scorer_version, VERSION_MAX_LEN) ||
-            sc->n_verdicts > STORE_VERDICTS_MAX || (sc->n_verdicts > 0 && !sc->verdicts))
+            sc->n_verdicts > STORE_VERDICTS_MAX || (sc->n_verdicts > 0 && !sc->verdicts) ||
+            (sc->blame && strlen(sc->blame) > BLAME_TEXT_MAX))
                 return false;
         for (size_t i = 0; i < sc->n_verdicts; i++)
                 if (!name_valid(sc->verdicts[i].check, CHECK_MAX_LEN) ||
@@ -970,7 +973,7 @@ static int unit_get(Store *s, const char *name, UnitRow *ret) {
 
 static int change_insert(Store *s, int64_t unit, uint64_t time_usec, EventKind kind,
                          Cause cause, int before, int exposure, int predicate, int64_t version,
-                         const uint8_t *checks, size_t n_checks) {
+                         const uint8_t *checks, size_t n_checks, const char *blame) {
         sqlite3_stmt *q = stmt(s, STMT_CHANGE_INSERT);
         int r;
 
@@ -981,7 +984,8 @@ static int change_insert(Store *s, int64_t unit, uint64_t time_usec, EventKind k
                     0 ||
             (r = predicate < 0 ? store_errno(sqlite3_bind_null(q, 7)) : bind_int(q, 7, predicate)) <
                     0 ||
-            (r = bind_int(q, 8, version)) < 0 || (r = bind_blob(q, 9, checks, n_checks)) < 0) {
+            (r = bind_int(q, 8, version)) < 0 || (r = bind_blob(q, 9, checks, n_checks)) < 0 ||
+            (r = bind_text(q, 10, blame)) < 0) {
                 (void) sqlite3_clear_bindings(q);
                 return r;
         }
@@ -1080,7 +1084,7 @@ static int add_score(Store *s, const StoreScore *sc) {
         /* A first score stores no checks: its whole vector is the unit's row (store.c header). */
         r = change_insert(s, old.id, sc->time_usec, kind, sc->cause,
                           first ? -1 : (int) old.exposure, (int) sc->exposure, sc->predicate,
-                          version, first ? NULL : chg_blob, chg_len);
+                          version, first ? NULL : chg_blob, chg_len, sc->blame);
         if (r < 0)
                 return r;
         return 1;
@@ -1118,7 +1122,7 @@ static int unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause
 
         /* The GONE row keeps the version of the unit's last score. */
         r = change_insert(s, old.id, time_usec, EVENT_GONE, cause, (int) old.exposure, -1, -1,
-                          old.version, NULL, 0);
+                          old.version, NULL, 0, NULL);
         return r < 0 ? r : 1;
 }
 
@@ -1308,6 +1312,15 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, s
                         .systemd_version_before = column_strdup(q, 9),
                         .message = column_strdup(q, 11),
                 };
+                /* A blame text this binary cannot read (damaged, or a newer format) is left
+                 * out of the row, not an error of the whole query. */
+                if (sqlite3_column_type(q, 12) == SQLITE_TEXT) {
+                        BlameRecord b;
+                        if (blame_decode((const char *) sqlite3_column_text(q, 12), &b) >= 0) {
+                                c->blame = xmalloc(sizeof(BlameRecord));
+                                *c->blame = b;
+                        }
+                }
                 r = decode_entries(sqlite3_column_blob(q, 10), (size_t) sqlite3_column_bytes(q, 10),
                                    3, v, nb, ELEMENTSOF(v), &n_v);
                 if (r < 0)

@@ -89,6 +89,7 @@ typedef struct StoreScore {
         const char *scorer_version;   /* which scorer/table produced it */
         Cause cause;
         EventKind kind; /* what the change means, from classify_change() */
+        const char *blame; /* blame_encode() text of what changed in its files, or NULL */
 } StoreScore;
 
 /* Persist a score if it differs from the unit's last persisted one (exposure or any verdict), or

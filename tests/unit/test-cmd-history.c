@@ -67,7 +67,7 @@ static void test_output(void **state) {
         Store *s = NULL;
         StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
         StoreScore sc = { "evil\\x1b.service", T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
-                          CAUSE_STARTUP, EVENT_NONE };
+                          CAUSE_STARTUP, EVENT_NONE, NULL };
 
         (void) state;
         assert_non_null(mkdtemp(dir));
