@@ -294,6 +294,24 @@ def test_scores_match_oracle(installed):
         assert ours["predicate"] == rep["predicate"], rep["unit"]
 
 
+def test_blame_reads_unit_files(installed):
+    """The sandboxed daemon reads the unit files it blames (fragment, drop-ins) through its
+    read-only binds: each unit's first history row lists them with the hash sha256sum prints."""
+    i = installed
+    code, _ = i.http("/api/v1/status")
+    assert code == 200
+    for unit in ("exposured.service", "systemd-journald.service", "dbus.service"):
+        code, body = i.http("/api/v1/units/%s/history" % unit)
+        assert code == 200, body
+        first = json.loads(body)["history"][-1]
+        files = first["blame"]["files"]
+        assert first["blame"]["reason"] == "first" and files, first
+        for f in files:
+            assert f["error"] is None, (unit, f)
+            out = i.c.run(["sha256sum", f["path"]]).stdout.split()[0]
+            assert f["sha256"] == out, (unit, f)
+
+
 def test_exposure_bar(installed):
     """exposured.service: at most 1.0, and below every other service the container has."""
     i = installed
