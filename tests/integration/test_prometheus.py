@@ -159,6 +159,8 @@ def test_scrape_query_and_regression_alert(prometheus, daemon, web_container):
         alerts = wait_until(firing, 20, 0.5, "ServiceExposureRegressed to fire")
         assert alerts[0]["labels"]["severity"] == "warning"
         assert HARD_UNIT in alerts[0]["annotations"]["summary"]
+        # The service was not restarted: the weaker configuration is not live yet.
+        assert alerts[0]["annotations"]["live"].startswith("no:"), alerts[0]["annotations"]
         # Only the weakened service regressed.
         others = [a["labels"].get("unit") for a in p.api("alerts")["alerts"]
                   if a["labels"]["alertname"] == "ServiceExposureRegressed"
