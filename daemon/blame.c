@@ -212,22 +212,31 @@ bool blame_path_is_runtime(const char *path) {
 
 /* ---- diff ---- */
 
-static char *value_dup(const char *v) {
-        size_t n;
+/* A copy of at most max bytes of v (cut at a UTF-8 character boundary, "..." marking the cut),
+ * or NULL for NULL. */
+static char *bounded_dup(const char *v, size_t max) {
+        size_t n, cut;
 
         if (!v)
                 return NULL;
         n = strlen(v);
-        if (n <= BLAME_VALUE_MAX)
+        if (n <= max)
                 return xstrdup(v);
-        /* Cut at a UTF-8 character boundary, then mark the cut. */
-        size_t cut = BLAME_VALUE_MAX;
+        cut = max;
         while (cut > 0 && ((unsigned char) v[cut] & 0xc0) == 0x80)
                 cut--;
         char *s = xmalloc(cut + 4);
         memcpy(s, v, cut);
         memcpy(s + cut, "...", 4);
         return s;
+}
+
+static char *value_dup(const char *v) {
+        return bounded_dup(v, BLAME_VALUE_MAX);
+}
+
+static char *path_dup(const char *p) {
+        return bounded_dup(p, BLAME_PATH_MAX);
 }
 
 static void add_file(BlameRecord *r, BlameOp op, const BlameFile *f) {
@@ -240,7 +249,7 @@ static void add_file(BlameRecord *r, BlameOp op, const BlameFile *f) {
         BlameFileChange *c = &r->files[r->n_files++];
         *c = (BlameFileChange) {
                 .op = op,
-                .path = xstrdup(f->path),
+                .path = path_dup(f->path),
                 .error = f->error,
                 .size = f->size,
                 .mtime_usec = f->mtime_usec,
@@ -259,9 +268,9 @@ static void add_line(BlameRecord *r, BlameOp op, const char *path, const BlameDi
                 r->lines = xcalloc(BLAME_LINES_MAX, sizeof(BlameLine));
         r->lines[r->n_lines++] = (BlameLine) {
                 .op = op,
-                .path = xstrdup(path),
-                .section = xstrdup(d->section),
-                .key = xstrdup(d->key),
+                .path = path_dup(path),
+                .section = value_dup(d->section),
+                .key = value_dup(d->key),
                 .old_value = value_dup(old_value),
                 .new_value = value_dup(new_value),
         };
@@ -358,10 +367,18 @@ void blame_diff(const BlameFiles *old, const BlameFiles *new, const BlameContext
                 diff_lines(&r, old, new, o, NULL);
         }
 
+        /* A unit made only of runtime files (a transient unit, created again under the same
+         * name) whose older files are not known changed at run time too. */
+        bool all_runtime = new->n_files > 0;
+        for (size_t i = 0; i < new->n_files; i++)
+                all_runtime = all_runtime && blame_path_is_runtime(new->files[i].path);
+
         if (ctx->first)
                 r.reason = BLAME_REASON_FIRST;
         else if (changed)
                 r.reason = only_runtime ? BLAME_REASON_RUNTIME : BLAME_REASON_FILES;
+        else if (!known && all_runtime && !ctx->systemd_changed && !ctx->scorer_changed)
+                r.reason = BLAME_REASON_RUNTIME;
         else if (ctx->systemd_changed)
                 r.reason = BLAME_REASON_SYSTEMD_UPGRADE;
         else if (ctx->scorer_changed)

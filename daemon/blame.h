@@ -28,9 +28,14 @@
 /* Bounds: per record, and per file read. */
 #define BLAME_FILES_MAX 16U        /* files listed per record (the rest counted) */
 #define BLAME_LINES_MAX 24U        /* directive lines per record (the rest counted) */
-#define BLAME_VALUE_MAX 256U       /* bytes of a value kept in a record (longer: cut, "...") */
+#define BLAME_VALUE_MAX 256U       /* bytes of a key, section or value kept in a record (longer:
+                                    * cut, "...") */
+#define BLAME_PATH_MAX 4096U       /* bytes of a path kept in a record (PATH_MAX) */
 #define BLAME_DIRECTIVES_MAX 4096U /* directives parsed per file (the rest ignored) */
-#define BLAME_TEXT_MAX 65536U      /* bytes of a stored record (blame_decode() refuses more) */
+/* Bytes of a stored record: the bounds above keep blame_encode() below it (16 files and 24 lines
+ * of the longest paths and values, every byte escaped, need about 380 KiB; a real change a few
+ * hundred bytes); blame_decode() refuses more. */
+#define BLAME_TEXT_MAX (512U * 1024U)
 
 typedef struct BlameDirective {
         char *section; /* "Service" */
@@ -147,8 +152,9 @@ bool blame_path_is_runtime(const char *path);
 /* Compare the older snapshot with the newer one into *ret (released with blame_record_done()):
  * every file of new (added, changed or same), then those only old had (removed), at most
  * BLAME_FILES_MAX; the directive lines of the changed, added and removed files, at most
- * BLAME_LINES_MAX; the reason (ctx: first, else files or runtime when a file changed, else an
- * upgrade, else unknown). old may be NULL (not known). */
+ * BLAME_LINES_MAX; the reason (ctx: first, else files or runtime when a file changed, else
+ * runtime for a unit of runtime files only (transient) with no older snapshot, else an upgrade,
+ * else unknown). old may be NULL (not known). */
 void blame_diff(const BlameFiles *old, const BlameFiles *new, const BlameContext *ctx,
                 BlameRecord *ret);
 void blame_record_done(BlameRecord *r);

@@ -242,6 +242,13 @@ static void test_runtime_and_reasons(void **state) {
         blame_record_done(&r);
         blame_files_done(&o);
         blame_files_done(&n);
+
+        /* A transient unit made again (its older files not known): a runtime change. */
+        snap(&n, 1, "/run/systemd/transient/t.service", "[Service]\nExecStart=/bin/true\n");
+        blame_diff(NULL, &n, &(BlameContext) { .running_exposure = -1 }, &r);
+        assert_int_equal(r.reason, BLAME_REASON_RUNTIME);
+        blame_record_done(&r);
+        blame_files_done(&n);
 }
 
 static void test_bounds(void **state) {
