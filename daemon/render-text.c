@@ -307,6 +307,34 @@ static void put_badness(Buf *out, uint64_t b) {
                 render_uint(out, b);
 }
 
+/* What changed in the unit's files (blame.h), one indented line each under the change's row; a
+ * first score (its files, nothing to compare) adds none. */
+static void put_blame(Buf *out, const BlameRecord *b) {
+        Buf line = {};
+
+        if (!b || b->reason == BLAME_REASON_FIRST)
+                return;
+        for (size_t k = 0; k < b->n_lines; k++) {
+                buf_clear(&line);
+                render_blame_line(&line, &b->lines[k]);
+                buf_puts(out, "    ");
+                put_db(out, line.data);
+                buf_putc(out, '\n');
+        }
+        if (b->n_lines == 0 || b->n_lines_omitted > 0) {
+                buf_clear(&line);
+                if (b->n_lines == 0)
+                        render_blame_summary(&line, b, 0);
+                else
+                        buf_printf(&line, "and %llu more lines",
+                                   (unsigned long long) b->n_lines_omitted);
+                buf_puts(out, "    ");
+                put_db(out, line.data);
+                buf_putc(out, '\n');
+        }
+        buf_done(&line);
+}
+
 void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out) {
         buf_printf(out, "%-20s %s%-16s %-13s %-7s %-7s %s\n", "TIME",
                    with_unit ? "UNIT                 " : "", "KIND", "CAUSE", "BEFORE", "AFTER",
@@ -342,5 +370,6 @@ void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out) {
                         put_badness(out, c[i].checks[k].new_badness);
                 }
                 buf_putc(out, '\n');
+                put_blame(out, c[i].blame);
         }
 }

@@ -159,8 +159,9 @@ typedef struct TextStyle {
 void render_text_scan_unit(const ScanEntry *e, const ScoreOverride *overrides,
                            const TextStyle *style, Buf *out);
 /* The table of `exposured history` (with_unit false) and `exposured events` (with_unit true):
- * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new); database text
- * escaped (control characters and '\' as \xNN). */
+ * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new), then, indented,
+ * what changed in the unit's files (render_blame_line()); database text escaped (control
+ * characters and '\' as \xNN). */
 void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out);
 
 /* ---- render-html.c ---- */

@@ -193,6 +193,10 @@ def test_dropin_added_restart_pending(box, daemon, browser):
     assert e["EXPOSURED_RUNNING"] == before, e
     assert text in e["MESSAGE"] and "restart pending" in e["MESSAGE"], e
 
+    # The CLI's history shows the same line under the change.
+    rc, out, err = daemon.cli("history", UNIT)
+    assert rc == 0 and "\n    %s\n" % text in out, (out, err)
+
     pending = page_text(browser, daemon, ".restart-pending")
     assert len(pending) == 1, pending
     assert "restart pending: running with exposure %s (configured %s)" % (before, after) \

@@ -16,6 +16,7 @@
 
 #include "blame.h"
 #include "cleanup.h"
+#include "render.h"
 #include "util.h"
 
 static void hex_of(const char *s, size_t n, char ret[static SHA256_HEX_SIZE]) {
@@ -345,6 +346,56 @@ static void test_encode_roundtrip(void **state) {
         assert_int_equal(blame_decode(NULL, &d), -EBADMSG);
 }
 
+/* The text the history shows: the unit page's lines, the journal's summary, the CLI's table. */
+static void test_render(void **state) {
+        BlameRecord r;
+        Buf b = {};
+        Change c = { .unit = (char *) "x.service", .kind = EVENT_REGRESSION, .previous = 20,
+                     .exposure = 50, .blame = &r };
+        (void) state;
+
+        assert_int_equal(blame_decode("v1\nr\tfiles\np\t20\n"
+                                      "l\t~\t/etc/o.conf\tService\tProtectSystem\tstrict\tno\n"
+                                      "l\t+\t/etc/o.conf\tService\tPrivateTmp\t\\0\tyes\n"
+                                      "l\t-\t/etc/a\\nb\tService\tUser\ta\tb\n"
+                                      "o\t0\t5\n",
+                                      &r),
+                         0);
+        render_blame_line(&b, &r.lines[0]);
+        assert_string_equal(b.data, "ProtectSystem=strict \xe2\x86\x92 no in /etc/o.conf");
+        buf_clear(&b);
+        render_blame_line(&b, &r.lines[1]);
+        assert_string_equal(b.data, "PrivateTmp=yes added in /etc/o.conf");
+        buf_clear(&b);
+        render_blame_line(&b, &r.lines[2]);
+        assert_string_equal(b.data, "User=a removed from /etc/a\nb (now b)");
+        buf_clear(&b);
+        render_blame_summary(&b, &r, 1);
+        assert_string_equal(b.data, "ProtectSystem=strict \xe2\x86\x92 no in /etc/o.conf; and 7 more");
+        buf_clear(&b);
+        render_text_changes(&c, 1, true, &b);
+        assert_non_null(strstr(b.data, "\n    ProtectSystem=strict \xe2\x86\x92 no in /etc/o.conf\n"));
+        /* The newline in the path is escaped: one row stays one line. */
+        assert_non_null(strstr(b.data, "\n    User=a removed from /etc/a\\x0ab (now b)\n"));
+        assert_non_null(strstr(b.data, "\n    and 5 more lines\n"));
+        blame_record_done(&r);
+
+        /* No line: the files, else the reason. */
+        assert_int_equal(blame_decode("v1\nr\tsystemd-upgrade\np\t-1\n"
+                                      "f\t=\t/etc/x.service\t1\t2\t\t0\n", &r), 0);
+        buf_clear(&b);
+        render_blame_summary(&b, &r, 3);
+        assert_string_equal(b.data, "no unit file changed: systemd was upgraded");
+        blame_record_done(&r);
+        assert_int_equal(blame_decode("v1\nr\tfiles\np\t-1\n"
+                                      "f\t+\t/etc/x.service.d/a.conf\t1\t2\t\t0\n", &r), 0);
+        buf_clear(&b);
+        render_blame_summary(&b, &r, 3);
+        assert_string_equal(b.data, "/etc/x.service.d/a.conf added");
+        blame_record_done(&r);
+        buf_done(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sha256),
@@ -354,6 +405,7 @@ int main(void) {
                 cmocka_unit_test(test_runtime_and_reasons),
                 cmocka_unit_test(test_bounds),
                 cmocka_unit_test(test_encode_roundtrip),
+                cmocka_unit_test(test_render),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
