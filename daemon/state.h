@@ -32,6 +32,7 @@ typedef struct UnitState {
          * process; read them with unit_state_running()). */
         int running_exposure;
         uint64_t running_start_usec;
+        bool unstored;              /* the database's row may differ: the next persist writes it */
 } UnitState;
 
 /* The exposure u's main process runs with (tenths), or -1 when it has none. */
