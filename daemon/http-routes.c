@@ -14,10 +14,12 @@
 #include "log.h"
 #include "plan.h"
 #include "render-plan.h"
+#include "unit-name.h"
 #include "util.h"
 
 static const char *const args_none[] = { NULL };
-static const char *const args_dashboard[] = { "q", "predicate", "sort", NULL };
+static const char *const args_dashboard[] = { "q", "predicate", "sort", "page", "limit", NULL };
+static const char *const args_units[] = { "limit", "cursor", NULL };
 static const char *const args_history[] = { "since", "until", "limit", NULL };
 static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
 
@@ -85,8 +87,26 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
                         Response *resp) {
         HttpContext *ctx = userdata;
         const RenderOptions ro = request_options(ctx), *o = &ro;
-        (void) req, (void) param;
-        if (render_json_units(ctx->state, o, &resp->body) < 0)
+        UnitsPage p = { .limit = RENDER_UNITS_DEFAULT };
+        const char *v;
+        uint64_t limit;
+
+        (void) param;
+        if ((v = http_request_arg(req, "limit"))) {
+                if (parse_uint(v, RENDER_UNITS_MAX, &limit) < 0 || limit == 0)
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "limit: expected an integer from 1 to 5000");
+                p.limit = (size_t) limit;
+        }
+        /* A cursor is the last unit id of a page (render.h): anything that cannot be one is a
+         * client's mistake, not an empty page. */
+        if ((v = http_request_arg(req, "cursor"))) {
+                if (!unit_name_is_valid(v))
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "cursor: expected the next_cursor of a page");
+                p.cursor = v;
+        }
+        if (render_json_units_page(ctx->state, o, &p, &resp->body) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
 }
 
@@ -260,8 +280,9 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
         Sparkline *sparks = NULL;
         Change **spark_rows = NULL; /* what to free: Sparkline.rows is const */
         Change *events = NULL;
-        size_t n_events = 0;
+        size_t n_events = 0, *page = NULL, n_page = 0, n_match, pg;
         const char *v;
+        uint64_t x;
 
         (void) param;
         dq.text = http_request_arg(req, "q");
@@ -283,12 +304,29 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                         return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
                                                   "unknown sort order");
         }
+        /* A page past the end shows the last one (a filter may have shrunk the list). */
+        if ((v = http_request_arg(req, "page")) && !isempty(v)) {
+                if (parse_uint(v, SIZE_MAX, &x) < 0 || x == 0)
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                                  "page: expected a positive integer");
+                dq.page = (size_t) x;
+        }
+        if ((v = http_request_arg(req, "limit")) && !isempty(v)) {
+                if (parse_uint(v, RENDER_DASHBOARD_MAX, &x) < 0 || x == 0)
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                                  "limit: expected an integer from 1 to 1000");
+                dq.per_page = (size_t) x;
+        }
 
         if (get_store(ctx) && s->n_units > 0) {
-                /* One indexed query per unit; a failing store leaves the sparklines flat. */
+                /* One indexed query per unit of the page shown (at most RENDER_DASHBOARD_MAX,
+                 * however many units); a failing store leaves the sparklines flat. */
+                page = xcalloc(s->n_units, sizeof(*page));
+                render_dashboard_select(s, &dq, page, &n_page, &n_match, &pg);
                 sparks = xcalloc(s->n_units, sizeof(*sparks));
                 spark_rows = xcalloc(s->n_units, sizeof(*spark_rows));
-                for (size_t i = 0; i < s->n_units; i++) {
+                for (size_t k = 0; k < n_page; k++) {
+                        size_t i = page[k];
                         HistoryQuery q = {
                                 .unit = s->units[i]->id,
                                 .since_usec = o->now_usec > 30 * 86400 * UINT64_C(1000000) ?
@@ -320,6 +358,7 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                         changes_free(spark_rows[i], sparks[i].n);
         free(spark_rows);
         free(sparks);
+        free(page);
         changes_free(events, n_events);
 }
 
@@ -430,7 +469,7 @@ static const HttpRoute routes[] = {
         { "/events", HTTP_FORMAT_HTML, h_events_page, args_events },
         { "/static/*", HTTP_FORMAT_TEXT, http_route_static, args_none },
         { "/metrics", HTTP_FORMAT_TEXT, h_metrics, args_none },
-        { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_none },
+        { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_units },
         { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },
         { "/api/v1/units/*/history", HTTP_FORMAT_JSON, h_api_history, args_history },
         { "/api/v1/units/*/plan", HTTP_FORMAT_JSON, h_api_plan, args_none },

@@ -192,7 +192,7 @@ static bool contains_ci(const char *hay, const char *needle) {
 
 typedef struct Row {
         const UnitState *u;
-        const Sparkline *spark;
+        size_t index; /* in State.units */
 } Row;
 
 static int cmp_rows(const void *a, const void *b, void *userdata) {
@@ -275,14 +275,89 @@ static void summary(Buf *b, const State *s, const RenderOptions *o) {
         buf_puts(b, "</ul></section>\n");
 }
 
+static const char *const dashboard_sorts[] = { "exposure", "name", "change" };
+
+static size_t dashboard_per_page(const DashboardQuery *q) {
+        if (q->per_page == 0)
+                return RENDER_DASHBOARD_DEFAULT;
+        return q->per_page < RENDER_DASHBOARD_MAX ? q->per_page : RENDER_DASHBOARD_MAX;
+}
+
+void render_dashboard_select(const State *s, const DashboardQuery *q, size_t *ret_idx,
+                             size_t *ret_n, size_t *ret_match, size_t *ret_page) {
+        Row *v = xcalloc(s->n_units ? s->n_units : 1, sizeof(*v));
+        DashboardQuery qc = *q; /* qsort_r wants a mutable pointer */
+        size_t n = 0, per = dashboard_per_page(q), pages, pg, first, k;
+
+        for (size_t i = 0; i < s->n_units; i++) {
+                const UnitState *u = s->units[i];
+                if (q->min_predicate >= 0 && u->report.predicate < q->min_predicate)
+                        continue;
+                if (!isempty(q->text) && !contains_ci(u->id, q->text) &&
+                    !contains_ci(u->props.description, q->text))
+                        continue;
+                v[n++] = (Row) { u, i };
+        }
+        qsort_r(v, n, sizeof(*v), cmp_rows, &qc);
+        pages = n == 0 ? 1 : (n + per - 1) / per;
+        pg = q->page == 0 ? 1 : q->page < pages ? q->page : pages;
+        first = (pg - 1) * per;
+        for (k = 0; first + k < n && k < per; k++)
+                ret_idx[k] = v[first + k].index;
+        *ret_n = k;
+        *ret_match = n;
+        *ret_page = pg;
+        free(v);
+}
+
+/* href of dashboard page pg with q's filters: "/?q=...&amp;page=N" (escaped for an attribute). */
+static void dashboard_href(Buf *b, const DashboardQuery *q, size_t pg) {
+        buf_puts(b, "/?q=");
+        render_url_encode(b, q->text ? q->text : "");
+        buf_puts(b, "&amp;predicate=");
+        if (q->min_predicate >= 0)
+                buf_puts(b, predicate_to_string(q->min_predicate));
+        buf_printf(b, "&amp;sort=%s", dashboard_sorts[q->sort]);
+        if (q->per_page != 0)
+                buf_printf(b, "&amp;limit=%zu", dashboard_per_page(q));
+        buf_printf(b, "&amp;page=%zu", pg);
+}
+
+/* First / previous / "page x of y" / next / last: plain links, no JS needed. */
+static void pager(Buf *b, const DashboardQuery *q, size_t pg, size_t pages) {
+        static const struct { const char *label, *rel; } links[] = {
+                { "\xc2\xab First", NULL }, { "\xe2\x80\xb9 Previous", "prev" },
+                { "Next \xe2\x80\xba", "next" }, { "Last \xc2\xbb", NULL },
+        };
+        size_t to[] = { 1, pg - 1, pg + 1, pages };
+
+        if (pages <= 1)
+                return;
+        buf_puts(b, "<nav class=\"pager\" aria-label=\"Pages\">");
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                bool off = i < 2 ? pg == 1 : pg == pages;
+                if (i == 2)
+                        buf_printf(b, "<span class=\"page\">Page %zu of %zu</span> ", pg, pages);
+                if (off) {
+                        buf_printf(b, "<span class=\"off\">%s</span> ", links[i].label);
+                        continue;
+                }
+                buf_puts(b, "<a href=\"");
+                dashboard_href(b, q, to[i]);
+                buf_puts(b, "\"");
+                if (links[i].rel)
+                        buf_printf(b, " rel=\"%s\"", links[i].rel);
+                buf_printf(b, ">%s</a> ", links[i].label);
+        }
+        buf_puts(b, "</nav>\n");
+}
+
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
                            const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out) {
-        static const char *const sorts[] = { "exposure", "name", "change" };
         Buf b = {};
-        Row *v = xcalloc(s->n_units, sizeof(*v));
-        DashboardQuery qc = *q; /* qsort_r wants a mutable pointer */
-        size_t n = 0, shown;
+        size_t *idx = xcalloc(s->n_units ? s->n_units : 1, sizeof(*idx));
+        size_t n, n_match, pg, per = dashboard_per_page(q), first;
 
         summary(&b, s, o);
 
@@ -298,25 +373,25 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                            q->min_predicate == p ? " selected" : "", predicate_to_string(p));
         }
         buf_puts(&b, "</select></label> <label>Sort <select name=\"sort\" id=\"sort\">");
-        for (size_t i = 0; i < ELEMENTSOF(sorts); i++)
-                buf_printf(&b, "<option value=\"%s\"%s>%s</option>", sorts[i],
-                           (size_t) q->sort == i ? " selected" : "", sorts[i]);
-        buf_puts(&b, "</select></label> <button type=\"submit\">Apply</button></form>\n");
+        for (size_t i = 0; i < ELEMENTSOF(dashboard_sorts); i++)
+                buf_printf(&b, "<option value=\"%s\"%s>%s</option>", dashboard_sorts[i],
+                           (size_t) q->sort == i ? " selected" : "", dashboard_sorts[i]);
+        buf_puts(&b, "</select></label> ");
+        if (q->per_page != 0)
+                /* a chosen page size survives Apply; the page itself starts over at 1 */
+                buf_printf(&b, "<input type=\"hidden\" name=\"limit\" value=\"%zu\">", per);
+        buf_puts(&b, "<button type=\"submit\">Apply</button></form>\n");
 
-        for (size_t i = 0; i < s->n_units; i++) {
-                const UnitState *u = s->units[i];
-                if (q->min_predicate >= 0 && u->report.predicate < q->min_predicate)
-                        continue;
-                if (!isempty(q->text) && !contains_ci(u->id, q->text) &&
-                    !contains_ci(u->props.description, q->text))
-                        continue;
-                v[n++] = (Row) { u, sparks ? &sparks[i] : NULL };
-        }
-        qsort_r(v, n, sizeof(*v), cmp_rows, &qc);
-        shown = n;
-
-        buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu of %zu services.</p>\n",
-                   shown, s->n_units);
+        render_dashboard_select(s, q, idx, &n, &n_match, &pg);
+        first = (pg - 1) * per;
+        if (n_match > n)
+                buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu-%zu of %zu matching "
+                               "(%zu services).</p>\n", first + 1, first + n, n_match,
+                           s->n_units);
+        else
+                buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu of %zu "
+                               "services.</p>\n", n_match, s->n_units);
+        pager(&b, q, pg, n_match == 0 ? 1 : (n_match + per - 1) / per);
         buf_puts(&b, "<table class=\"units sortable\" id=\"units\"><thead><tr>"
                      "<th data-key=\"name\">Service</th>"
                      "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
@@ -325,8 +400,8 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                      "<th data-key=\"change\">Last change</th>"
                      "<th>Trend</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < n; i++) {
-                const UnitState *u = v[i].u;
-                const Sparkline *sp = v[i].spark;
+                const UnitState *u = s->units[idx[i]];
+                const Sparkline *sp = sparks ? &sparks[idx[i]] : NULL;
                 unsigned failed = render_failed_checks(&u->report);
                 buf_puts(&b, "<tr data-unit=\"");
                 render_html_escape(&b, u->id);
@@ -352,6 +427,7 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                 buf_puts(&b, "</td></tr>\n");
         }
         buf_puts(&b, "</tbody></table>\n");
+        pager(&b, q, pg, n_match == 0 ? 1 : (n_match + per - 1) / per);
 
         buf_puts(&b, "<section class=\"feed\"><h2>Recent regressions</h2>\n");
         if (n_events > 0)
@@ -362,7 +438,7 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
 
         page(out, "Services", &b);
         buf_done(&b);
-        free(v);
+        free(idx);
 }
 
 typedef struct CheckOrder {

@@ -112,21 +112,42 @@ static json_object *unit_summary(const UnitState *u) {
         return o;
 }
 
-int render_json_units(const State *s, const RenderOptions *o, Buf *out) {
+size_t render_units_page_start(const State *s, const UnitsPage *p) {
+        size_t i;
+
+        if (!p->cursor)
+                return 0;
+        i = state_lower_bound(s, p->cursor);
+        if (i < s->n_units && streq(s->units[i]->id, p->cursor))
+                i++; /* the cursor's own unit was on the page before */
+        return i;
+}
+
+int render_json_units_page(const State *s, const RenderOptions *o, const UnitsPage *p, Buf *out) {
+        size_t start = render_units_page_start(s, p), n = s->n_units - start;
         _cleanup_json_ json_object *root = json_object_new_object();
-        json_object *arr = json_object_new_array_ext((int) s->n_units);
+        json_object *arr;
 
         (void) o;
+        if (n > p->limit)
+                n = p->limit;
+        arr = json_object_new_array_ext((int) n);
         if (!root || !arr) {
                 json_putp(&arr);
                 return -ENOMEM;
         }
         add(root, "units", arr);
-        for (size_t i = 0; i < s->n_units; i++)
+        for (size_t i = start; i < start + n; i++)
                 if (json_object_array_add(arr, unit_summary(s->units[i])) < 0)
                         return -ENOMEM;
         add(root, "count", json_object_new_int64((int64_t) s->n_units));
+        add(root, "next_cursor", start + n < s->n_units && n > 0 ?
+                                         jstr(s->units[start + n - 1]->id) : NULL);
         return emit(root, out);
+}
+
+int render_json_units(const State *s, const RenderOptions *o, Buf *out) {
+        return render_json_units_page(s, o, &(UnitsPage) { .limit = SIZE_MAX }, out);
 }
 
 static const char *na_reason(NotApplicable na) {

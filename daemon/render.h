@@ -98,8 +98,26 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat f, Buf
 
 /* ---- render-json.c (json-c only; bytes appended to out, compact) ---- */
 
-/* {"units":[{unit, description, exposure, predicate, failed_checks, ...}], "count": n} */
+/* {"units":[{unit, description, exposure, predicate, failed_checks, ...}], "count": n,
+ * "next_cursor": null}: every unit. */
 int render_json_units(const State *s, const RenderOptions *o, Buf *out);
+
+/* /api/v1/units?limit=&cursor=: at most limit units in id order, starting after the unit id
+ * cursor (NULL: from the first). The cursor is the last id of the page before: units that come or
+ * go between two requests neither shift nor repeat the rest (a unit present throughout is listed
+ * exactly once). */
+#define RENDER_UNITS_DEFAULT 1000
+#define RENDER_UNITS_MAX 5000
+typedef struct UnitsPage {
+        const char *cursor; /* a unit id, or NULL */
+        size_t limit;       /* 1..RENDER_UNITS_MAX, or SIZE_MAX for every unit */
+} UnitsPage;
+
+/* The index of the page's first unit in s->units. */
+size_t render_units_page_start(const State *s, const UnitsPage *p);
+/* {"units": [the page], "count": n (all units), "next_cursor": the last id of the page when more
+ * units follow, else null}. */
+int render_json_units_page(const State *s, const RenderOptions *o, const UnitsPage *p, Buf *out);
 /* Every check of one unit. */
 int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o, Buf *out);
 /* {"unit": "...", "history": [rows, newest first]} */
@@ -171,10 +189,23 @@ typedef struct DashboardQuery {
         const char *text;        /* substring filter on unit id/description, or NULL */
         Predicate min_predicate; /* show units at or above this predicate; _PREDICATE_INVALID=all */
         enum { SORT_EXPOSURE, SORT_NAME, SORT_CHANGE } sort;
+        size_t page;             /* 1-based page of the matching rows (past the end: the last);
+                                  * 0 = 1 */
+        size_t per_page;         /* rows per page, 1..RENDER_DASHBOARD_MAX; 0 = the default */
 } DashboardQuery;
 
+/* Dashboard rows per page: the page and its sparklines cost this much, however many units. */
+#define RENDER_DASHBOARD_DEFAULT 200
+#define RENDER_DASHBOARD_MAX 1000
+
+/* The page the dashboard shows for q: the indices into s->units of its rows, in the page's order
+ * (ret_idx has room for s->n_units), their number in *ret_n, the number of units matching the
+ * filters in *ret_match and the page number shown (q's, clamped to 1..last) in *ret_page. */
+void render_dashboard_select(const State *s, const DashboardQuery *q, size_t *ret_idx,
+                             size_t *ret_n, size_t *ret_match, size_t *ret_page);
+
 /* Per-unit sparkline input for the dashboard: sparks[i] are the history rows of s->units[i]
- * (newest first), or n 0 when unknown. sparks may be NULL. */
+ * (newest first), or n 0 when unknown (only the shown page's are read). sparks may be NULL. */
 typedef struct Sparkline {
         const Change *rows;
         size_t n;
