@@ -380,6 +380,12 @@ static void test_persist_and_inherit(void **state) {
         assert_int_equal(history(f->db, "a.service", EVENT_GONE), 1);
 }
 
+static bool stored_again(void *userdata) {
+        const Fixture *f = userdata;
+        const UnitState *a = unit(f, "a.service"), *b = unit(f, "b.service");
+        return a && b && !a->unstored && !b->unstored;
+}
+
 static bool stored(void *userdata) {
         const Fixture *f = userdata;
         const UnitState *a = unit(f, "a.service");
@@ -423,6 +429,101 @@ static void test_database_returns(void **state) {
                 (void) snprintf(to, sizeof to, "%s/h.db%s", f->dir, suffixes[i]);
                 (void) rename(from, to);
         }
+}
+
+static size_t history_rows(const char *db, const char *id) {
+        _cleanup_(store_freep) Store *s = NULL;
+        Change *h = NULL;
+        size_t n = 0;
+
+        OK(store_open_readonly(db, &s));
+        OK(store_history(s, id, 0, 0, 100, &h, &n));
+        changes_free(h, n);
+        return n;
+}
+
+/* persist() writes only the units whose score may differ from their row (issue 12): writes that
+ * fail (another writer holds the lock) lose nothing, two units changed meanwhile both reach the
+ * database when it is writable again, and the units that did not change get no row. */
+static void test_persist_after_failed_writes(void **state) {
+        Fixture *f = *state;
+        _cleanup_(store_freep) Store *other = NULL;
+
+        systemd_peer_add_unit(&f->peer, "a.service", true);
+        systemd_peer_add_unit(&f->peer, "b.service", true);
+        systemd_peer_add_unit(&f->peer, "c.service", true);
+        start_manager(f, 90);
+        assert_int_equal(history_rows(f->db, "c.service"), 1);
+
+        capture_start(f);
+        OK(store_open(f->db, &other));
+        OK(store_begin(other)); /* BEGIN IMMEDIATE: the daemon's writes fail with -EBUSY */
+        systemd_peer_find_unit(&f->peer, "a.service")->private_network = false;
+        systemd_peer_job_removed(&f->peer, "a.service");
+        wait_scans(f, 2);
+        systemd_peer_run_for(f->event, 1100 * MSEC); /* b is read at most once a second */
+        systemd_peer_find_unit(&f->peer, "b.service")->private_network = false;
+        systemd_peer_job_removed(&f->peer, "b.service");
+        wait_scans(f, 3);
+        assert_int_equal(unit(f, "a.service")->regressions, 1);
+        assert_int_equal(unit(f, "b.service")->regressions, 1);
+        assert_true(unit(f, "a.service")->unstored);
+        assert_true(unit(f, "b.service")->unstored);
+        assert_false(unit(f, "c.service")->unstored);
+        assert_int_equal(history(f->db, "a.service", EVENT_REGRESSION), 0);
+
+        store_rollback(other); /* the lock goes: the retry timer catches up */
+        other = store_free(other);
+        assert_true(systemd_peer_run_until(f->event, stored_again, f, 5 * SEC));
+        free(capture_end(f));
+        assert_int_equal(history(f->db, "a.service", EVENT_REGRESSION), 1);
+        assert_int_equal(history(f->db, "b.service", EVENT_REGRESSION), 1);
+        assert_int_equal(history_rows(f->db, "c.service"), 1);
+        assert_false(unit(f, "a.service")->unstored);
+        assert_false(unit(f, "b.service")->unstored);
+}
+
+/* A full rescan of 60 units (ListUnits in the peer's order, not sorted): each is matched with
+ * its previous state (counters kept), one changed unit gets one row and the rest none, a unit that
+ * is no longer listed is gone. */
+static void test_full_rescan_many_units(void **state) {
+        Fixture *f = *state;
+        char name[32];
+
+        for (unsigned i = 0; i < 60; i++) {
+                (void) snprintf(name, sizeof name, "u%03u.service", (i * 7) % 60);
+                systemd_peer_add_unit(&f->peer, name, true);
+        }
+        start_manager(f, 90);
+        assert_int_equal(state_of(f)->n_units, 60);
+        systemd_peer_find_unit(&f->peer, "u050.service")->private_network = false;
+        systemd_peer_remove_unit(&f->peer, "u007.service");
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, 2);
+        assert_int_equal(state_of(f)->n_units, 59);
+        assert_null(unit(f, "u007.service"));
+        assert_int_equal(unit(f, "u050.service")->regressions, 1);
+        assert_int_equal(history(f->db, "u050.service", EVENT_REGRESSION), 1);
+        assert_int_equal(history(f->db, "u007.service", EVENT_GONE), 1);
+        for (unsigned i = 0; i < 60; i += 3) {
+                (void) snprintf(name, sizeof name, "u%03u.service", i);
+                if (i == 50 || i == 7)
+                        continue;
+                assert_int_equal(history_rows(f->db, name), 1);
+                assert_int_equal(unit(f, name)->regressions, 0);
+                assert_false(unit(f, name)->unstored);
+        }
+        /* A second regression of the same unit: the counter was carried over, not reset. */
+        systemd_peer_find_unit(&f->peer, "u050.service")->private_network = true;
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, 3);
+        systemd_peer_find_unit(&f->peer, "u050.service")->private_network = false;
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, 4);
+        assert_int_equal(unit(f, "u050.service")->regressions, 2);
+        assert_int_equal(unit(f, "u050.service")->improvements, 1);
+        assert_int_equal(history_rows(f->db, "u050.service"), 4);
+        assert_int_equal(history_rows(f->db, "u051.service"), 1);
 }
 
 /* Issue 16: reading a unit PID 1 does not have makes it load the name and announce it again with
@@ -489,6 +590,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_persist_and_inherit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_database_returns, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_read_loop, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_persist_after_failed_writes, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_full_rescan_many_units, setup, teardown),
         };
         log_set_target("stderr");
         return cmocka_run_group_tests(tests, NULL, NULL);
