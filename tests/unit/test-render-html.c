@@ -41,6 +41,13 @@ static void check_markup(const char *html) {
         assert_null(strstr(html, "onerror=alert(1)>"));
 }
 
+static size_t count_str(const char *hay, const char *needle) {
+        size_t n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
 static void test_dashboard(void **state) {
         State *s = fixture_state_new(10, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
@@ -84,6 +91,65 @@ static void test_dashboard(void **state) {
         assert_non_null(strstr(b.data, "Showing 0 of"));
         buf_done(&b);
         free(sp);
+        fixture_state_free(s);
+}
+
+/* Pages of the dashboard: bounded rows, page links that keep the filters (escaped), a page past
+ * the end shows the last one, and the rows of all pages are every matching unit once. */
+static void test_dashboard_pages(void **state) {
+        State *s = fixture_state_new(45, false);
+        RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
+        DashboardQuery q = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_NAME,
+                             .per_page = 20 };
+        size_t idx[45], n, n_match, pg;
+        bool seen[45] = {};
+        Buf b = {};
+        (void) state;
+
+        for (q.page = 1; q.page <= 3; q.page++) {
+                render_dashboard_select(s, &q, idx, &n, &n_match, &pg);
+                assert_int_equal(n_match, 45);
+                assert_int_equal(pg, q.page);
+                assert_int_equal(n, q.page < 3 ? 20 : 5);
+                for (size_t k = 0; k < n; k++) {
+                        assert_false(seen[idx[k]]);
+                        seen[idx[k]] = true;
+                        if (k > 0) /* sorted by name */
+                                assert_true(strcmp(s->units[idx[k - 1]]->id,
+                                                   s->units[idx[k]]->id) < 0);
+                }
+        }
+        for (size_t i = 0; i < 45; i++)
+                assert_true(seen[i]);
+        q.page = 99;
+        render_dashboard_select(s, &q, idx, &n, &n_match, &pg);
+        assert_int_equal(pg, 3);
+        assert_int_equal(n, 5);
+
+        /* the middle page: both ways linked, filters kept in the links */
+        q = (DashboardQuery) { .text = "svc&\"", .min_predicate = _PREDICATE_INVALID,
+                               .sort = SORT_CHANGE, .page = 2, .per_page = 1 };
+        for (size_t i = 0; i < 3; i++) {
+                free(s->units[i]->props.description);
+                s->units[i]->props.description = xstrdup("svc&\" matching");
+        }
+        render_html_dashboard(s, &o, &q, NULL, NULL, 0, &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "Showing 2-2 of 3 matching (45 services)."));
+        assert_non_null(strstr(b.data, "Page 2 of 3"));
+        assert_non_null(strstr(b.data, "<a href=\"/?q=svc%26%22&amp;predicate=&amp;sort=change"
+                                       "&amp;limit=1&amp;page=1\" rel=\"prev\">"));
+        assert_non_null(strstr(b.data, "&amp;page=3\" rel=\"next\">"));
+        assert_non_null(strstr(b.data, "<input type=\"hidden\" name=\"limit\" value=\"1\">"));
+        assert_int_equal(count_str(b.data, "<tr data-unit="), 1);
+
+        /* the default page size, everything on one page: no pager */
+        buf_clear(&b);
+        q = (DashboardQuery) { .min_predicate = PREDICATE_PERFECT };
+        render_html_dashboard(s, &o, &q, NULL, NULL, 0, &b);
+        assert_null(strstr(b.data, "class=\"pager\""));
+        assert_null(strstr(b.data, "name=\"limit\""));
+        buf_done(&b);
         fixture_state_free(s);
 }
 
@@ -139,6 +205,7 @@ static void test_svg(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dashboard),
+                cmocka_unit_test(test_dashboard_pages),
                 cmocka_unit_test(test_unit_page),
                 cmocka_unit_test(test_svg),
         };

@@ -66,6 +66,66 @@ static void test_units(void **state) {
         fixture_state_free(s);
 }
 
+/* /api/v1/units?limit=&cursor=: pages in id order that add up to every unit exactly once, a
+ * next_cursor on every page but the last, and a cursor that survives its unit leaving. */
+static void test_units_pages(void **state) {
+        State *s = fixture_state_new(25, false);
+        RenderOptions o = { .version = "0.1" };
+        char *cursor = NULL;
+        size_t seen = 0, pages = 0;
+        Buf b = {};
+        (void) state;
+
+        do {
+                UnitsPage p = { .cursor = cursor, .limit = 10 };
+                json_object *j, *units, *next;
+
+                buf_clear(&b);
+                assert_int_equal(render_json_units_page(s, &o, &p, &b), 0);
+                j = parse_strict(&b);
+                units = get(j, "units");
+                assert_int_equal(json_object_get_int(get(j, "count")), 25);
+                for (size_t i = 0; i < json_object_array_length(units); i++) {
+                        const char *id = json_object_get_string(
+                                get(json_object_array_get_idx(units, i), "unit"));
+                        assert_string_equal(id, s->units[seen + i]->id);
+                }
+                seen += json_object_array_length(units);
+                next = get(j, "next_cursor");
+                free(cursor);
+                cursor = next ? xstrdup(json_object_get_string(next)) : NULL;
+                if (cursor)
+                        assert_string_equal(cursor, s->units[seen - 1]->id);
+                json_object_put(j);
+                pages++;
+        } while (cursor);
+        assert_int_equal(seen, 25);
+        assert_int_equal(pages, 3);
+
+        /* exactly a page's worth left: that page is the last (no empty page after it) */
+        UnitsPage p = { .cursor = s->units[14]->id, .limit = 10 };
+        buf_clear(&b);
+        assert_int_equal(render_json_units_page(s, &o, &p, &b), 0);
+        assert_non_null(strstr(b.data, "\"next_cursor\":null"));
+
+        /* the cursor's unit left between two requests: the next page starts after its name */
+        UnitState *gone = state_take(s, s->units[9]->id);
+        p = (UnitsPage) { .cursor = gone->id, .limit = 1 };
+        assert_int_equal(render_units_page_start(s, &p), 9);
+        unit_state_free(gone);
+        /* a cursor past every unit, and before every unit */
+        p.cursor = "zzz.service";
+        assert_int_equal(render_units_page_start(s, &p), s->n_units);
+        p.cursor = "a.service";
+        assert_int_equal(render_units_page_start(s, &p), 0);
+        /* every unit, the old call */
+        buf_clear(&b);
+        assert_int_equal(render_json_units(s, &o, &b), 0);
+        assert_non_null(strstr(b.data, "\"count\":24,\"next_cursor\":null"));
+        buf_done(&b);
+        fixture_state_free(s);
+}
+
 static void test_unit(void **state) {
         State *s = fixture_state_new(8, false);
         RenderOptions o = {};
@@ -271,6 +331,7 @@ static void test_real_report_vs_golden(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_units),
+                cmocka_unit_test(test_units_pages),
                 cmocka_unit_test(test_unit),
                 cmocka_unit_test(test_history_events_error),
                 cmocka_unit_test(test_status),
