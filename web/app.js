@@ -42,6 +42,7 @@
         const pred = document.getElementById("predicate");
         const shown = document.getElementById("shown");
         const order = ["PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS"];
+        const paged = document.querySelector("nav.pager") !== null;
         if (!units) return;
 
         function applyFilter() {
@@ -56,8 +57,10 @@
                         row.classList.toggle("hidden", !ok);
                         if (ok) n++;
                 });
+                // On one page of several, the live filter sees this page's rows only.
                 if (shown)
-                        shown.textContent = "Showing " + n + " of " + rows.length + " services.";
+                        shown.textContent = "Showing " + n + " of " + rows.length +
+                                (paged ? " services on this page." : " services.");
         }
         if (filter) filter.addEventListener("input", applyFilter);
         if (pred) pred.addEventListener("change", applyFilter);
@@ -78,11 +81,21 @@
                 row.classList.add("changed");
         }
 
-        function refresh() {
-                fetch("/api/v1/units", { headers: { Accept: "application/json" } })
+        // Every unit, page by page (the API's largest page; next_cursor until null).
+        function fetchUnits(cursor, byId) {
+                const q = "?limit=5000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+                return fetch("/api/v1/units" + q, { headers: { Accept: "application/json" } })
                         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
                         .then((data) => {
-                                const byId = new Map(data.units.map((u) => [u.unit, u]));
+                                data.units.forEach((u) => byId.set(u.unit, u));
+                                return data.next_cursor ? fetchUnits(data.next_cursor, byId)
+                                                        : byId;
+                        });
+        }
+
+        function refresh() {
+                fetchUnits(null, new Map())
+                        .then((byId) => {
                                 Array.from(units.tBodies[0].rows).forEach((row) => {
                                         const u = byId.get(row.dataset.unit);
                                         if (u) updateRow(row, u);

@@ -194,3 +194,71 @@ def test_events_page(browser, daemon):
     assert not problems, problems
     no_alert(browser)
     assert injected(browser) == []
+
+
+def walk_pages(d, url):
+    """Follow the pager's Next links from url (real clicks on plain links): the units of every
+    page in order, and the "Page i of n" texts seen."""
+    problems = load(d, url)
+    assert not problems, problems
+    units, labels = [], []
+    while True:
+        units += [r["unit"] for r in rows(d)]
+        labels.append(d.find_element(By.CSS_SELECTOR, "nav.pager .page").text)
+        nxt = d.find_elements(By.CSS_SELECTOR, "nav.pager a[rel=next]")
+        if not nxt:
+            break
+        before = d.current_url
+        nxt[0].click()
+        wait_until(lambda: d.current_url != before and
+                   d.execute_script("return document.readyState") == "complete", 20, 0.1,
+                   "the next page")
+        assert not console_problems(d)
+    return units, labels
+
+
+def api_names(daemon, text=""):
+    return sorted(u["unit"] for u in daemon.get("/api/v1/units").json()["units"]
+                  if text in (u["unit"] + " " + (u.get("description") or "")).lower())
+
+
+def test_dashboard_pages(browser, daemon):
+    """The dashboard in pages (issue 12): ?limit=10 pages through every unit exactly once by its
+    Next links, each page at most 10 rows; a filter and the page size survive paging and the
+    Apply button; a page past the end shows the last one."""
+    d = browser
+    for _ in range(3):  # a unit of the container may come or go meanwhile: then walk again
+        want = api_names(daemon)
+        units, labels = walk_pages(d, daemon.base + "/?sort=name&limit=10")
+        if units == want or units == api_names(daemon):
+            break
+    assert units == want
+    n = (len(want) + 9) // 10
+    assert n >= 3
+    assert labels == ["Page %d of %d" % (i + 1, n) for i in range(n)]
+    assert d.find_elements(By.CSS_SELECTOR, "nav.pager a[rel=prev]")
+    assert injected(d) == []
+
+    # The filter and the page size are kept by the links.
+    want = api_names(daemon, "web-")
+    units, labels = walk_pages(d, daemon.base + "/?q=web-&sort=name&limit=2")
+    assert units == want and len(labels) == (len(want) + 1) // 2 >= 2
+    shown = d.find_element(By.ID, "shown").text
+    assert shown.endswith("of %d matching (%d services)." % (len(want), len(api_names(daemon))))
+
+    # Apply (the form, no script needed) keeps the page size and starts at page 1.
+    box = d.find_element(By.ID, "filter")
+    box.clear()
+    box.send_keys("web-weak")
+    before = d.current_url
+    d.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    wait_until(lambda: d.current_url != before, 20, 0.1, "the filtered page")
+    assert "limit=2" in d.current_url and "page=" not in d.current_url
+    assert [r["unit"] for r in rows(d)] == [WEAK_UNIT]
+    assert not d.find_elements(By.CSS_SELECTOR, "nav.pager")
+
+    # Past the end: the last page, linked back.
+    assert not load(d, daemon.base + "/?sort=name&limit=10&page=9999")
+    assert d.find_element(By.CSS_SELECTOR, "nav.pager .page").text == "Page %d of %d" % (n, n)
+    assert not d.find_elements(By.CSS_SELECTOR, "nav.pager a[rel=next]")
+    no_alert(d)

@@ -279,6 +279,20 @@ BAD_QUERIES = [
     "/api/v1/events?unit=%00",
     "/api/v1/events?unit=%zz",
     "/api/v1/units?foo=bar",
+    "/api/v1/units?limit=0",
+    "/api/v1/units?limit=5001",
+    "/api/v1/units?limit=abc",
+    "/api/v1/units?limit=",
+    "/api/v1/units?limit=-1",
+    "/api/v1/units?cursor=",
+    "/api/v1/units?cursor=not%20a%20unit",
+    "/api/v1/units?cursor=%2Fetc%2Fpasswd",
+    "/api/v1/units?limit=1&limit=2",
+    "/?page=0",
+    "/?page=x",
+    "/?page=-1",
+    "/?limit=0",
+    "/?limit=1001",
     "/api/v1/units/web-weak.service/history?until=nope",
     "/api/v1/units/web-weak.service/history?limit=",
     "/?sort=evil",
@@ -314,3 +328,48 @@ def test_post_with_body_and_garbage(daemon):
     status, _, _ = raw(daemon, b"GET /metrics HTTP/9.9\r\n\r\n")
     assert status == 505
     assert_serves_on(daemon)
+
+
+def units_page(daemon, limit, cursor=None):
+    path = "/api/v1/units?limit=%d" % limit
+    if cursor is not None:
+        path += "&cursor=" + quote_unit(cursor)
+    r = daemon.get(path)
+    assert r.status == 200, (r.status, r.body[:200])
+    return r.json()
+
+
+def test_units_pages_by_cursor(daemon):
+    """/api/v1/units?limit=&cursor=: pages in unit-name order that add up to the whole list
+    exactly once; next_cursor is the last name of a page and null on the last one; a cursor
+    naming no unit (one that left) continues after that name."""
+    whole = daemon.get("/api/v1/units").json()
+    names = [u["unit"] for u in whole["units"]]
+    assert names == sorted(names) and len(names) > 20
+    assert whole["next_cursor"] is None and whole["count"] == len(names)
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        j = units_page(daemon, 7, cursor)
+        assert 1 <= len(j["units"]) <= 7 and j["count"] == len(names)
+        seen += [u["unit"] for u in j["units"]]
+        pages += 1
+        cursor = j["next_cursor"]
+        if cursor is None:
+            break
+        assert cursor == seen[-1]
+    assert seen == names
+    assert pages == (len(names) + 6) // 7
+
+    # The units after a name that is not (or no longer) loaded: byte order, as the daemon's.
+    gone = "web-gone.service"
+    j = units_page(daemon, 3, gone)
+    assert [u["unit"] for u in j["units"]] == [n for n in names if n > gone][:3]
+    # The escaped template instance as a cursor (percent-encoded backslash) and the last name.
+    j = units_page(daemon, 2, ESCAPED_UNIT)
+    assert [u["unit"] for u in j["units"]] == [n for n in names if n > ESCAPED_UNIT][:2]
+    j = units_page(daemon, 5, names[-1])
+    assert j["units"] == [] and j["next_cursor"] is None
+    # The largest page holds them all.
+    j = units_page(daemon, 5000)
+    assert [u["unit"] for u in j["units"]] == names and j["next_cursor"] is None
