@@ -155,6 +155,18 @@ fuzz-ci: fuzz
 regen-golden: all
 	tests/regen-golden.sh $(BUILD)/exposured
 
+# Benchmarks, never part of check: `make bench` (root; boots a systemd container with 10,000
+# generated services, about half an hour on 2 shared cores) prints the tables of bench/README.md's
+# "scale" section. BENCH_ARGS goes to bench/bench-scale.py (--units 2000 --no-year: quicker).
+$(BUILD)/bench/bench-store: bench/bench-store.c $(BUILD)/libexposured.a $(HDRS)
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libexposured.a $(PKG_LIBS)
+
+bench: all $(BUILD)/bench/bench-store
+	/usr/bin/python3 bench/bench-scale.py --exposured $(BUILD)/exposured \
+		--bench-store $(BUILD)/bench/bench-store $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 
