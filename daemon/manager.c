@@ -356,13 +356,14 @@ static void notify_ready(Manager *m);
 static void check_clock(Manager *m);
 static void store_recovered(Manager *m);
 
-/* Hand every unit whose row may differ (UnitState.unstored) to the store and record the scan, in one
- * transaction. The store persists only what differs from its rows; a unit that judge() found
+/* Hand every unit whose row may differ (UnitState.unstored) to the store and record the scan, in
+ * one transaction. The store persists only what differs from its rows; a unit that judge() found
  * unchanged since a stored score is not even asked about, so one unit's change costs one row, not
  * a read of every unit's (at 10,000 units that was ~10,000 SELECTs per change). The flags are
- * cleared only on commit, so after a failed write the next call records what was lost. Each row's kind is classified against what the
- * database holds (stored_exposure), which is the previous score unless writes failed in between:
- * the journal and the counters were told at scan time (judge()), this only files the record. */
+ * cleared only on commit, so after a failed write the next call records what was lost. Each row's
+ * kind is classified against what the database holds (stored_exposure), which is the previous
+ * score unless writes failed in between: the journal and the counters were told at scan time
+ * (judge()), this only files the record. */
 static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
         StoreVerdict verdicts[SCORE_ROWS_MAX];
         uint64_t now = now_realtime_usec(), n_changes = 0;
