@@ -224,6 +224,38 @@ int main(int argc, char *argv[]) {
         if (store_commit(st) < 0)
                 return 1;
         queries(st, names, n_units, now, "after an upgrade rescored all: ");
+
+        /* What persist() cost before issue 12 on every scan, a one-unit rescan included: every
+         * unit handed to the store, none changed (now only the units judge() saw change). */
+        {
+                uint64_t t_all[5], w = 0;
+                for (size_t k = 0; k < ELEMENTSOF(t_all); k++) {
+                        uint64_t a = now_monotonic_usec();
+                        if (store_begin(st) < 0)
+                                return 1;
+                        for (size_t i = 0; i < n_units; i++) {
+                                StoreScore sc = {
+                                        .unit = names[i], .time_usec = now + k + 1,
+                                        .exposure = 99, .predicate = predicate_from_exposure(99),
+                                        .verdicts = base, .n_verdicts = n_v,
+                                        .systemd_version = "257.9-1",
+                                        .scorer_version = SCORER_VERSION,
+                                        .cause = CAUSE_PERIODIC,
+                                };
+                                r = store_add_score(st, &sc);
+                                if (r < 0)
+                                        return 1;
+                                w += (uint64_t) r;
+                        }
+                        if (store_commit(st) < 0)
+                                return 1;
+                        t_all[k] = now_monotonic_usec() - a;
+                }
+                stats("every unit handed to the store unchanged (persist() before)", t_all,
+                      ELEMENTSOF(t_all));
+                if (w != 0)
+                        fprintf(stderr, "unexpected: %" PRIu64 " rows written\n", w);
+        }
         {
                 StoreStats ss;
                 uint64_t a = now_monotonic_usec();
