@@ -99,9 +99,10 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
                 p.limit = (size_t) limit;
         }
         /* A cursor is the last unit id of a page (render.h): anything that cannot be one is a
-         * client's mistake, not an empty page. */
+         * client's mistake, not an empty page. (Ids come from PID 1 and are valid unit names;
+         * one we hold is taken whatever it looks like, so that no page can end a listing.) */
         if ((v = http_request_arg(req, "cursor"))) {
-                if (!unit_name_is_valid(v))
+                if (!unit_name_is_valid(v) && !state_find_unit(ctx->state, v))
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
                                                   "cursor: expected the next_cursor of a page");
                 p.cursor = v;
