@@ -105,7 +105,8 @@ int render_json_units(const State *s, const RenderOptions *o, Buf *out);
 /* /api/v1/units?limit=&cursor=: at most limit units in id order, starting after the unit id
  * cursor (NULL: from the first). The cursor is the last id of the page before: units that come or
  * go between two requests neither shift nor repeat the rest (a unit present throughout is listed
- * exactly once). */
+ * exactly once). PID 1's ids are valid unit names, plain ASCII, so the JSON cursor is the id itself
+ * (one with invalid UTF-8, which PID 1 never sends, would come back sanitized and not match). */
 #define RENDER_UNITS_DEFAULT 1000
 #define RENDER_UNITS_MAX 5000
 typedef struct UnitsPage {

@@ -346,6 +346,34 @@ static void test_api(void **state) {
         assert_json_error(&r, 404);
         reply_done(&r);
 
+        /* Pages: limit and a cursor, also one that is no valid unit name but a unit we hold
+         * (a listing never ends at it); out of range or no unit at all: 400. */
+        get(f, "GET", "/api/v1/units?limit=2", NULL, &r);
+        assert_int_equal(r.status, 200);
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "units")), 2);
+        assert_string_equal(json_object_get_string(json_object_object_get(j, "next_cursor")),
+                            f->state->units[1]->id);
+        json_object_put(j);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units?limit=1&cursor=sp%20ace%26amp.service", NULL, &r);
+        assert_int_equal(r.status, 200);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units?limit=5000&cursor=svc-0019.service", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "\"next_cursor\":null"));
+        reply_done(&r);
+        static const char *const bad_pages[] = {
+                "/api/v1/units?limit=0", "/api/v1/units?limit=5001", "/api/v1/units?limit=x",
+                "/api/v1/units?cursor=", "/api/v1/units?cursor=sp%20ace.service",
+                "/api/v1/units?cursor=..%2Fetc", NULL,
+        };
+        for (size_t i = 0; bad_pages[i]; i++) {
+                get(f, "GET", bad_pages[i], NULL, &r);
+                assert_json_error(&r, 400);
+                reply_done(&r);
+        }
+
         get(f, "GET", "/api/v1/status", NULL, &r);
         assert_int_equal(r.status, 200);
         j = json_tokener_parse(r.body);
@@ -444,6 +472,15 @@ static void test_bad_params(void **state) {
         reply_done(&r);
         get(f, "GET", "/?sort=evil", NULL, &r);
         assert_int_equal(r.status, 400);
+        reply_done(&r);
+        get(f, "GET", "/?page=0", NULL, &r);
+        assert_int_equal(r.status, 400);
+        reply_done(&r);
+        get(f, "GET", "/?limit=1001", NULL, &r);
+        assert_int_equal(r.status, 400);
+        reply_done(&r);
+        get(f, "GET", "/?limit=5&page=99999999999", NULL, &r);
+        assert_int_equal(r.status, 200); /* the last page */
         reply_done(&r);
 }
 
