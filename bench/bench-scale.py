@@ -68,10 +68,13 @@ def unit_files(n):
 
 
 def reload(c):
-    """daemon-reload without systemctl's 25 s D-Bus timeout: with 10,000 units on a busy machine
-    PID 1 may take longer to reply. Returns the seconds it took."""
+    """daemon-reload, as Manager.Reload() through busctl with a 15-minute timeout: with 10,000
+    units on a busy machine PID 1 may take longer to reply than systemctl waits (25 s, or 6 min
+    for reloads on 252). Returns the seconds it took."""
     t = time.monotonic()
-    c.run(["env", "SYSTEMD_BUS_TIMEOUT=900", "systemctl", "daemon-reload"], timeout=900)
+    c.run(["busctl", "--timeout=900", "call", "org.freedesktop.systemd1",
+           "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "Reload"],
+          timeout=960)
     return time.monotonic() - t
 
 
