@@ -26,6 +26,15 @@ static const char *const event_kind_names[_EVENT_KIND_MAX] = {
         [EVENT_SYSTEMD_UPGRADE] = "systemd-upgrade",
         [EVENT_SCORER_UPGRADE] = "scorer-upgrade",
         [EVENT_DATABASE] = "database",
+        [EVENT_OVER_POLICY] = "over-policy",
+        [EVENT_WITHIN_POLICY] = "back-within-policy",
+        [EVENT_WAIVER_EXPIRED] = "waiver-expired",
+};
+
+static const char *const policy_status_names[_POLICY_STATUS_MAX] = {
+        [POLICY_UNMANAGED] = "unmanaged",
+        [POLICY_OK] = "ok",
+        [POLICY_OVER] = "over-policy",
 };
 
 /* The index of s in names[0..n), or -EINVAL. */
@@ -50,6 +59,14 @@ const char *event_kind_to_string(EventKind k) {
 
 EventKind event_kind_from_string(const char *s) {
         return (EventKind) lookup(event_kind_names, _EVENT_KIND_MAX, s);
+}
+
+const char *policy_status_to_string(PolicyStatus s) {
+        return s >= 0 && s < _POLICY_STATUS_MAX ? policy_status_names[s] : NULL;
+}
+
+PolicyStatus policy_status_from_string(const char *s) {
+        return (PolicyStatus) lookup(policy_status_names, _POLICY_STATUS_MAX, s);
 }
 
 void changes_free(Change *c, size_t n) {

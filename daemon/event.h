@@ -6,6 +6,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,9 +37,22 @@ typedef enum EventKind {
         EVENT_SYSTEMD_UPGRADE, /* "systemd-upgrade": a new systemd version (no unit) */
         EVENT_SCORER_UPGRADE,  /* "scorer-upgrade": a new scorer with the same systemd (no unit) */
         EVENT_DATABASE,        /* "database": about the history itself (no unit), see message */
+        EVENT_OVER_POLICY,     /* "over-policy": the unit went over its policy (unit-policy.h) */
+        EVENT_WITHIN_POLICY,   /* "back-within-policy": back within its policy */
+        EVENT_WAIVER_EXPIRED,  /* "waiver-expired": an accept= of its policy expired */
         _EVENT_KIND_MAX,
         _EVENT_KIND_INVALID = -EINVAL,
 } EventKind;
+
+/* A unit's standing against the admin's policy (unit-policy.h): no rule matches it; within
+ * every rule that matches; above a ceiling or failing a check no rule accepts. */
+typedef enum PolicyStatus {
+        POLICY_UNMANAGED, /* "unmanaged" */
+        POLICY_OK,        /* "ok" */
+        POLICY_OVER,      /* "over-policy" */
+        _POLICY_STATUS_MAX,
+        _POLICY_STATUS_INVALID = -EINVAL,
+} PolicyStatus;
 
 /* A set of kinds, as store_events() takes it. */
 #define EVENT_KIND_MASK(k) (1U << (k))
@@ -50,6 +64,8 @@ const char *cause_to_string(Cause c);
 Cause cause_from_string(const char *s);
 const char *event_kind_to_string(EventKind k);
 EventKind event_kind_from_string(const char *s);
+const char *policy_status_to_string(PolicyStatus s);
+PolicyStatus policy_status_from_string(const char *s);
 
 /* A check's badness in a change where the check was not in that table (new to it, or gone). */
 #define BADNESS_ABSENT (UINT64_MAX - 1)
@@ -67,13 +83,18 @@ typedef struct Change {
         uint64_t time_usec;  /* CLOCK_REALTIME */
         EventKind kind;
         Cause cause;
-        int previous;        /* tenths, 0..100; -1 for a first score or an upgrade event */
+        int previous;        /* tenths, 0..100; -1 for a first score or an upgrade event; for
+                              * policy events the ceiling in force (-1: none) */
         int exposure;        /* tenths, 0..100; -1 for GONE or an upgrade event */
         Predicate predicate; /* _PREDICATE_INVALID where exposure is -1 */
         char *systemd_version, *scorer_version; /* may be NULL */
         char *systemd_version_before;           /* upgrade events: the previous one; else NULL */
         char *message;                          /* DATABASE events: what happened; else NULL */
-        ChangeCheck *checks;                    /* the checks whose badness changed */
+        bool broke_policy;   /* a score change that took the unit over its policy (an
+                              * OVER_POLICY event was stored with it, 1 us later) */
+        ChangeCheck *checks; /* the checks whose badness changed; for OVER_POLICY the failing
+                              * checks no waiver covers, for WAIVER_EXPIRED the check whose
+                              * waiver expired (old_badness BADNESS_ABSENT) */
         size_t n_checks;
         BlameRecord *blame;                     /* what changed in its files (blame.h), or NULL */
 } Change;
