@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager.h"
 #include "cmd-run.h"
+#include "unit-policy.h"
 #include "util.h"
 #include "version.h"
 
@@ -22,10 +23,12 @@ static void help(void) {
                "     --db=PATH           History database (overrides the config's db)\n"
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (repeatable)\n"
                "     --log-level=LEVEL   err, warning, notice, info, debug\n"
-               "  -n --check-config      Validate the configuration, print it, and exit\n"
+               "     --policy-dir=DIR    Unit policy files DIR/*.conf (default %s)\n"
+               "  -n --check-config      Validate the configuration and the unit policy, print\n"
+               "                         the configuration, and exit\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n",
-               CONFIG_PATH_DEFAULT);
+               CONFIG_PATH_DEFAULT, POLICY_DIR_DEFAULT);
 }
 
 int cmd_run(int argc, char **argv) {
@@ -35,6 +38,7 @@ int cmd_run(int argc, char **argv) {
                 { "listen", required_argument, NULL, 'l' },
                 { "log-level", required_argument, NULL, 'L' },
                 { "check-config", no_argument, NULL, 'n' },
+                { "policy-dir", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -42,6 +46,7 @@ int cmd_run(int argc, char **argv) {
         _cleanup_(config_freep) Config *config = config_new();
         _cleanup_(manager_freep) Manager *m = NULL;
         const char *config_path = CONFIG_PATH_DEFAULT, *db = NULL, *log_level = NULL;
+        const char *policy_dir = POLICY_DIR_DEFAULT;
         _cleanup_(strv_freep) char **listen = NULL;
         bool check = false, config_given = false;
         ConfigError e = {};
@@ -66,6 +71,9 @@ int cmd_run(int argc, char **argv) {
                         break;
                 case 'n':
                         check = true;
+                        break;
+                case 'P':
+                        policy_dir = optarg;
                         break;
                 case 'h':
                         help();
@@ -119,8 +127,22 @@ int cmd_run(int argc, char **argv) {
         log_set_max_level(config->log_level);
 
         if (check) {
-                _cleanup_free_ char *text = config_format(config);
+                _cleanup_(unit_policy_freep) UnitPolicy *p = NULL;
+                _cleanup_free_ char *text = NULL;
+                PolicyError pe = {};
+
+                /* The policy as the daemon would read it: FILE:LINE for the first problem. */
+                r = unit_policy_load_dir(policy_dir, &p, &pe);
+                if (r < 0) {
+                        _cleanup_free_ char *msg = policy_error_format(&pe);
+                        policy_error_done(&pe);
+                        log_error("%s", msg);
+                        return EXIT_FAILURE;
+                }
+                text = config_format(config);
                 fputs(text, stdout);
+                printf("# unit policy: %zu rules in %zu files from %s\n", p->n_rules,
+                       strv_length(p->files), policy_dir);
                 return EXIT_SUCCESS;
         }
 
@@ -128,5 +150,8 @@ int cmd_run(int argc, char **argv) {
         r = manager_new(TAKE_PTR(config), &m);
         if (r < 0)
                 return EXIT_FAILURE;
+        /* A broken policy is no reason not to watch: it is logged, /api/v1/status and /metrics
+         * say so, and a reload with the file fixed picks it up. */
+        (void) manager_load_policy(m, policy_dir);
         return manager_run(m);
 }

@@ -14,6 +14,7 @@ static const char *const cause_names[_CAUSE_MAX] = {
         [CAUSE_UNIT_REMOVED] = "unit-removed",
         [CAUSE_SYSTEMD_UPGRADE] = "systemd-upgrade",
         [CAUSE_PERIODIC] = "periodic",
+        [CAUSE_POLICY] = "policy",
 };
 
 static const char *const event_kind_names[_EVENT_KIND_MAX] = {

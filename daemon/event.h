@@ -22,6 +22,7 @@ typedef enum Cause {
         CAUSE_UNIT_REMOVED,    /* "unit-removed" */
         CAUSE_SYSTEMD_UPGRADE, /* "systemd-upgrade": the manager's version (and so the table) */
         CAUSE_PERIODIC,        /* "periodic" */
+        CAUSE_POLICY,          /* "policy": the unit policy was reloaded, or a waiver expired */
         _CAUSE_MAX,
         _CAUSE_INVALID = -EINVAL,
 } Cause;

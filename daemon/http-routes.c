@@ -18,7 +18,7 @@
 #include "util.h"
 
 static const char *const args_none[] = { NULL };
-static const char *const args_dashboard[] = { "q", "predicate", "sort", "page", "limit", NULL };
+static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort", "page", "limit", NULL };
 static const char *const args_units[] = { "limit", "cursor", NULL };
 static const char *const args_history[] = { "since", "until", "limit", NULL };
 static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
@@ -293,6 +293,13 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                 dq.min_predicate = predicate_from_string(v);
                 if (dq.min_predicate < 0)
                         return http_respond_error(resp, HTTP_FORMAT_HTML, 400, "unknown predicate");
+        }
+        if ((v = http_request_arg(req, "policy")) && !isempty(v)) {
+                dq.policy = policy_status_from_string(v);
+                dq.by_policy = true;
+                if (dq.policy < 0)
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                                  "unknown policy status");
         }
         if ((v = http_request_arg(req, "sort")) && !isempty(v)) {
                 if (streq(v, "exposure"))

@@ -16,6 +16,10 @@
 #define LOG_MESSAGE_NEW_EXPOSED "39d548dde9dd4fbdb8d570dd5aa82b82"
 #define LOG_MESSAGE_MIGRATION "b4b11b2e33d940228f617019dc1a495b"
 #define LOG_MESSAGE_DATABASE "54178c8fb91c482a9eb51e3048ae4e55" /* store_add_notice() events */
+#define LOG_MESSAGE_OVER_POLICY "6864af5c157f4db495ea6c2df569e4f9"    /* unit-policy.h */
+#define LOG_MESSAGE_WITHIN_POLICY "66ac8597ab784e2e900f630585add692"
+#define LOG_MESSAGE_WAIVER_EXPIRED "147b39b2e90043be9dc4edb1b1769463"
+#define LOG_MESSAGE_POLICY_LOAD "a59bc4b913164644a4875ed7a25fc66e" /* loaded, or kept on error */
 
 void log_set_max_level(int level);
 int log_get_max_level(void);

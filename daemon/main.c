@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd-baseline.h"
 #include "cmd-fleet.h"
 #include "cmd-history.h"
 #include "cmd-run.h"
@@ -23,7 +24,8 @@ static int usage(void) {
                "  history    Show one unit's stored changes\n"
                "  events     Show regressions, improvements and other events\n"
                "  fleet      Serve the fleet dashboard from Prometheus\n"
-               "  suggest    Propose unit-file lines that lower a service's exposure\n\n"
+               "  suggest    Propose unit-file lines that lower a service's exposure\n"
+               "  baseline   Print a unit policy that accepts today's state exactly\n\n"
                "  exposured COMMAND --help shows a command's options.\n"
                "  --version  Show the version\n\n"
                "Exit status: 0 success, 1 failure (or, for scan, a unit above --threshold),\n"
@@ -42,6 +44,7 @@ int main(int argc, char *argv[]) {
                 { "events", cmd_events },
                 { "fleet", cmd_fleet },
                 { "suggest", cmd_suggest },
+                { "baseline", cmd_baseline },
         };
 
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))

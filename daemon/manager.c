@@ -31,6 +31,7 @@
 #include "score.h"
 #include "state.h"
 #include "store.h"
+#include "unit-policy.h"
 #include "util.h"
 #include "version.h"
 
@@ -43,8 +44,18 @@
 /* Unit reads refused by the budget (rescan-limit.h) are covered by one full rescan this much later
  * (at most one per period, however long the storm). */
 #define STORM_RESCAN_USEC (30 * USEC_PER_SEC)
+/* Policy events waiting for the database are kept up to this many (the journal has them all). */
+#define POLICY_PENDING_MAX 4096U
 /* Requests wait at most this long for the first scan before being answered anyway. */
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
+
+/* A policy event waiting for the store: ev's unit and checks point into unit and checks (owned);
+ * the check names are the score table's (static). */
+typedef struct PendingPolicyEvent {
+        StorePolicyEvent ev;
+        char *unit;
+        StorePolicyCheck *checks;
+} PendingPolicyEvent;
 
 struct Manager {
         Config *config;
@@ -90,6 +101,18 @@ struct Manager {
         bool ready;                /* READY=1 sent */
         bool first_scan_done;
         uint64_t regressions_24h;  /* for STATUS= */
+
+        /* the unit policy (unit-policy.h) */
+        char *policy_dir;
+        UnitPolicy *policy;        /* in force; NULL: none loaded */
+        char *policy_error;        /* the last load's FILE:LINE: message, or NULL */
+        char **policy_over;        /* units over policy (strv): in memory, from the store at
+                                    * start-up, so a restart does not report them again */
+        bool policy_over_loaded;
+        PendingPolicyEvent *policy_pending; /* events waiting for the store */
+        size_t n_policy_pending;
+        sd_event_source *policy_timer; /* the next waiver expiry (CLOCK_REALTIME) */
+        sd_event_source *sighup;
 };
 
 static const ScoreTable *manager_table(Manager *m) {
@@ -251,9 +274,11 @@ static void count_regressions_24h(Manager *m) {
 /* The journal entry of a change that matters: regressions and improvements carry a fixed
  * MESSAGE_ID and the unit, the exposures and the checks that flipped as fields. */
 static void log_change(const UnitState *old, int before, const UnitState *u,
-                       EventKind kind, Cause cause, const BlameRecord *blame) {
+                       EventKind kind, Cause cause, const BlameRecord *blame,
+                       bool broke_policy) {
         char exp[8], prev[8], fields_unit[512], fields_exp[32], fields_prev[32], fields_cause[64];
         char fields_reason[64], fields_live[64], fields_running[64], running[8];
+        char fields_policy[64];
         Buf flipped = {}, fields_flipped = {}, msg = {}, summary = {}, fields_blame = {};
         const char *id;
         int level;
@@ -302,6 +327,11 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
                         before >= 0 ? prev : "");
         (void) snprintf(fields_cause, sizeof fields_cause, "EXPOSURED_CAUSE=%s",
                         cause_to_string(cause));
+        /* Where the unit stands against its policy after the change, and whether this change
+         * took it over (unit-policy.h). */
+        (void) snprintf(fields_policy, sizeof fields_policy, "EXPOSURED_POLICY=%s%s",
+                        policy_status_to_string(u->policy.status),
+                        broke_policy ? " broke" : "");
         buf_puts(&fields_flipped, "EXPOSURED_CHECKS=");
         buf_puts(&fields_flipped, flipped.data ? flipped.data : "");
 
@@ -337,10 +367,12 @@ static void log_change(const UnitState *old, int before, const UnitState *u,
                 else if (run >= 0)
                         buf_puts(&msg, "; already live");
         }
+        if (broke_policy)
+                buf_puts(&msg, "; over policy");
 
         const char *fields[] = { fields_unit, fields_exp, fields_prev, fields_cause,
                                  fields_flipped.data, fields_blame.data, fields_reason,
-                                 fields_live, fields_running, NULL };
+                                 fields_live, fields_running, fields_policy, NULL };
         log_struct_internal(level, id, msg.data, fields);
         buf_done(&flipped);
         buf_done(&fields_flipped);
@@ -355,6 +387,321 @@ static void store_failed(Manager *m, int r);
 static void notify_ready(Manager *m);
 static void check_clock(Manager *m);
 static void store_recovered(Manager *m);
+
+/* ---- the unit policy ---- */
+
+static void strv_remove(char **l, const char *s) {
+        size_t n = strv_length(l);
+        for (size_t i = 0; i < n; i++)
+                if (streq(l[i], s)) {
+                        free(l[i]);
+                        l[i] = l[n - 1];
+                        l[n - 1] = NULL;
+                        return;
+                }
+}
+
+static void policy_pending_clear(Manager *m) {
+        for (size_t i = 0; i < m->n_policy_pending; i++) {
+                free(m->policy_pending[i].unit);
+                free(m->policy_pending[i].checks);
+        }
+        m->n_policy_pending = 0;
+}
+
+/* Queue an event for the store; time_usec holds its offset from the time of the write (so that a
+ * unit's events and its score change of the same scan get distinct times, see store.h). */
+static void policy_queue(Manager *m, const UnitState *u, EventKind kind, Cause cause,
+                         uint64_t offset, const StorePolicyCheck *checks, size_t n) {
+        if (m->n_policy_pending >= POLICY_PENDING_MAX) {
+                log_warning("Too many policy events waiting for the database; dropping the one "
+                            "of '%s' from the history (the journal has it), ignoring.", u->id);
+                return;
+        }
+        if ((m->n_policy_pending & 63) == 0)
+                m->policy_pending = xrealloc(m->policy_pending, (m->n_policy_pending + 64) *
+                                                                        sizeof(PendingPolicyEvent));
+        PendingPolicyEvent *pe = &m->policy_pending[m->n_policy_pending++];
+        StorePolicyCheck *c = NULL;
+        if (n > 0) {
+                c = xcalloc(n, sizeof(StorePolicyCheck));
+                memcpy(c, checks, n * sizeof(StorePolicyCheck));
+        }
+        pe->unit = xstrdup(u->id);
+        pe->checks = c;
+        pe->ev = (StorePolicyEvent) {
+                .unit = pe->unit,
+                .time_usec = offset,
+                .kind = kind,
+                .cause = cause,
+                .ceiling = u->policy.ceiling,
+                .exposure = u->report.exposure,
+                .predicate = u->report.predicate,
+                .checks = c,
+                .n_checks = n,
+        };
+}
+
+/* Write the queued events at base_usec + their offsets, inside the caller's transaction. */
+static int policy_store_pending(Manager *m, uint64_t base_usec) {
+        for (size_t i = 0; i < m->n_policy_pending; i++) {
+                StorePolicyEvent ev = m->policy_pending[i].ev;
+                ev.time_usec = base_usec + ev.time_usec;
+                int r = store_add_policy_event(m->store, &ev);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void policy_rule_text(const PolicyRule *r, char buf[static PATH_MAX + 16]) {
+        if (!r)
+                (void) snprintf(buf, PATH_MAX + 16, "-");
+        else
+                (void) snprintf(buf, PATH_MAX + 16, "%s:%u", r->file, r->line);
+}
+
+static void log_policy_event(const UnitState *u, EventKind kind, Cause cause,
+                             const char *checks, const PolicyRule *rule) {
+        char exp[8], ceil[8], f_unit[512], f_exp[32], f_ceil[32], f_cause[64];
+        char where[PATH_MAX + 16], f_rule[PATH_MAX + 48];
+        Buf f_checks = {}, msg = {};
+        const char *id;
+        int level;
+
+        (void) render_format_tenths(u->report.exposure, exp);
+        if (u->policy.ceiling >= 0)
+                (void) render_format_tenths((unsigned) u->policy.ceiling, ceil);
+        else
+                (void) snprintf(ceil, sizeof ceil, "none");
+        policy_rule_text(rule, where);
+        switch (kind) {
+        case EVENT_OVER_POLICY:
+                id = LOG_MESSAGE_OVER_POLICY;
+                level = LOG_WARNING;
+                buf_printf(&msg, "'%s' went over policy: exposure %s, ceiling %s", u->id, exp,
+                           ceil);
+                if (!isempty(checks))
+                        buf_printf(&msg, "; checks not accepted: %s", checks);
+                break;
+        case EVENT_WITHIN_POLICY:
+                id = LOG_MESSAGE_WITHIN_POLICY;
+                level = LOG_NOTICE;
+                buf_printf(&msg, "'%s' is back within policy: exposure %s, ceiling %s", u->id,
+                           exp, ceil);
+                break;
+        default:
+                id = LOG_MESSAGE_WAIVER_EXPIRED;
+                level = LOG_WARNING;
+                buf_printf(&msg, "Waiver of '%s' for %s expired (%s, expires=%s), no longer "
+                           "accepted", u->id, checks, where,
+                           rule && rule->expires ? rule->expires : "");
+                break;
+        }
+        buf_printf(&msg, " (rule %s, cause %s).", where, cause_to_string(cause));
+        (void) snprintf(f_unit, sizeof f_unit, "EXPOSURED_UNIT=%s", u->id);
+        (void) snprintf(f_exp, sizeof f_exp, "EXPOSURED_EXPOSURE=%s", exp);
+        (void) snprintf(f_ceil, sizeof f_ceil, "EXPOSURED_CEILING=%s", ceil);
+        (void) snprintf(f_cause, sizeof f_cause, "EXPOSURED_CAUSE=%s", cause_to_string(cause));
+        (void) snprintf(f_rule, sizeof f_rule, "EXPOSURED_POLICY_RULE=%s", where);
+        buf_printf(&f_checks, "EXPOSURED_CHECKS=%s", checks ? checks : "");
+        const char *fields[] = { f_unit, f_exp, f_ceil, f_cause, f_rule, f_checks.data, NULL };
+        log_struct_internal(level, id, msg.data, fields);
+        buf_done(&f_checks);
+        buf_done(&msg);
+}
+
+/* Report what u's new verdict (u->policy, against m->policy) changed against its previous one
+ * (prev, computed against prev_policy over a report of prev_table; NULL: none in memory):
+ * waivers that expired, going over policy, coming back within it. Journal now, store queued. */
+static void policy_report(Manager *m, UnitState *u, const PolicyVerdict *prev,
+                          const ScoreTable *prev_table, const UnitPolicy *prev_policy,
+                          Cause cause) {
+        const PolicyVerdict *v = &u->policy;
+        const PolicyRule *first = unit_policy_verdict_rule(m->policy, v, false);
+        bool was_over = strv_contains(m->policy_over, u->id);
+        uint64_t offset = 3;
+
+        if (prev && prev_policy && prev_table == u->report.table)
+                for (size_t i = 0; i < u->report.n_checks; i++) {
+                        bool pe = false, ne = false;
+                        const PolicyRule *pr = unit_policy_waiver(prev_policy, prev, i, &pe);
+                        const PolicyRule *nr = unit_policy_waiver(m->policy, v, i, &ne);
+                        if (!pr || pe || !nr || !ne)
+                                continue;
+                        const ScoreCheck *c = &u->report.checks[i];
+                        StorePolicyCheck sc = {
+                                .check = c->assessor->id,
+                                .badness = c->badness == BADNESS_NA ? 0 : c->badness,
+                        };
+                        log_policy_event(u, EVENT_WAIVER_EXPIRED, cause, c->assessor->id, nr);
+                        policy_queue(m, u, EVENT_WAIVER_EXPIRED, cause, offset++, &sc, 1);
+                }
+
+        if (v->status == POLICY_OVER && !was_over) {
+                StorePolicyCheck checks[SCORE_ROWS_MAX];
+                size_t n = 0;
+                Buf text = {};
+                for (size_t i = 0; v->allow_list && i < u->report.n_checks; i++) {
+                        const ScoreCheck *c = &u->report.checks[i];
+                        bool expired = false;
+                        if (!unit_policy_check_fails(c) ||
+                            (unit_policy_waiver(m->policy, v, i, &expired) && !expired))
+                                continue;
+                        checks[n++] = (StorePolicyCheck) { c->assessor->id, c->badness };
+                        if (text.len)
+                                buf_putc(&text, ' ');
+                        buf_puts(&text, c->assessor->id);
+                }
+                log_policy_event(u, EVENT_OVER_POLICY, cause, text.data,
+                                 v->over_ceiling ? unit_policy_verdict_rule(m->policy, v, true)
+                                                 : first);
+                policy_queue(m, u, EVENT_OVER_POLICY, cause, 1, checks, n);
+                strv_push(&m->policy_over, u->id);
+                buf_done(&text);
+        } else if (v->status == POLICY_OK && was_over) {
+                log_policy_event(u, EVENT_WITHIN_POLICY, cause, NULL, first);
+                policy_queue(m, u, EVENT_WITHIN_POLICY, cause, 2, NULL, 0);
+                strv_remove(m->policy_over, u->id);
+        }
+}
+
+static int on_policy_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Arm the timer for the earliest waiver expiry ahead of any unit. */
+static void policy_arm_timer(Manager *m) {
+        uint64_t next = 0;
+        int r;
+
+        m->policy_timer = sd_event_source_disable_unref(m->policy_timer);
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                uint64_t t = m->state.units[i]->policy.next_expiry_usec;
+                if (t > 0 && (next == 0 || t < next))
+                        next = t;
+        }
+        if (next == 0)
+                return;
+        r = sd_event_add_time(m->event, &m->policy_timer, CLOCK_REALTIME, next,
+                              USEC_PER_SEC / 10, on_policy_timer, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the waiver expiry timer: %m");
+}
+
+/* Without a scan: the events go to the store at once, when it takes writes. */
+static void policy_flush(Manager *m) {
+        int r;
+
+        if (m->n_policy_pending == 0 || !m->store || m->store_failing)
+                return;
+        r = store_begin(m->store);
+        if (r >= 0)
+                r = policy_store_pending(m, now_realtime_usec());
+        if (r >= 0)
+                r = store_commit(m->store);
+        else
+                store_rollback(m->store);
+        if (r < 0) {
+                store_failed(m, r);
+                return;
+        }
+        policy_pending_clear(m);
+}
+
+/* Judge every unit again (the policy changed, or a waiver expired). old: the policy the units'
+ * verdicts were computed with (still valid). */
+static void policy_reevaluate(Manager *m, const UnitPolicy *old, Cause cause) {
+        uint64_t now = now_realtime_usec();
+
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                UnitState *u = m->state.units[i];
+                PolicyVerdict prev = u->policy;
+                unit_policy_evaluate(m->policy, u->id, &u->report, now, &u->policy);
+                policy_report(m, u, &prev, u->report.table, old, cause);
+        }
+        policy_flush(m);
+        policy_arm_timer(m);
+}
+
+static int on_policy_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) usec;
+        policy_reevaluate(m, m->policy, CAUSE_POLICY);
+        update_status(m);
+        return 0;
+}
+
+static void policy_info_update(Manager *m, bool loaded) {
+        PolicyInfo *pi = &m->state.policy_info;
+
+        pi->dir = m->policy_dir;
+        pi->error = m->policy_error;
+        m->state.policy = m->policy;
+        if (loaded) {
+                pi->loaded = true;
+                pi->loaded_usec = now_realtime_usec();
+                pi->n_files = strv_length(m->policy->files);
+                pi->n_rules = m->policy->n_rules;
+        }
+}
+
+/* (Re)read the policy. A broken file keeps the policy in force and says so (journal,
+ * /api/v1/status, /metrics). Returns 0 or the -errno of the failed load. */
+static int policy_load(Manager *m) {
+        _cleanup_(unit_policy_freep) UnitPolicy *p = NULL;
+        PolicyError e = {};
+        char f_dir[PATH_MAX + 32];
+        int r;
+
+        (void) snprintf(f_dir, sizeof f_dir, "EXPOSURED_POLICY_DIR=%s", m->policy_dir);
+        m->state.policy_info.n_loads++;
+        r = unit_policy_load_dir(m->policy_dir, &p, &e);
+        if (r < 0) {
+                _cleanup_free_ char *text = policy_error_format(&e), *msg = NULL;
+                policy_error_done(&e);
+                free(m->policy_error);
+                m->policy_error = TAKE_PTR(text);
+                m->state.policy_info.error_usec = now_realtime_usec();
+                m->state.policy_info.n_failures++;
+                if (asprintf(&msg, "%s; %s", m->policy_error,
+                             m->policy ? "keeping the unit policy in force"
+                                       : "no unit policy in force, every unit unmanaged") < 0)
+                        abort();
+                const char *fields[] = { f_dir, NULL };
+                log_struct_internal(LOG_ERR, LOG_MESSAGE_POLICY_LOAD, msg, fields);
+                policy_info_update(m, false);
+                return r;
+        }
+        UnitPolicy *old = m->policy;
+        m->policy = TAKE_PTR(p);
+        free(m->policy_error);
+        m->policy_error = NULL;
+        policy_info_update(m, true);
+        {
+                char msg[PATH_MAX + 128];
+                (void) snprintf(msg, sizeof msg, "Unit policy loaded from '%s': %zu rules in %zu "
+                                "files.", m->policy_dir, m->policy->n_rules,
+                                strv_length(m->policy->files));
+                const char *fields[] = { f_dir, NULL };
+                log_struct_internal(LOG_INFO, LOG_MESSAGE_POLICY_LOAD, msg, fields);
+        }
+        policy_reevaluate(m, old, CAUSE_POLICY);
+        unit_policy_free(old);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) si;
+        /* No RELOADING=1/READY=1: with Type=notify (not notify-reload, systemd >= 253) the
+         * ExecReload= kill is the reload job, and a READY=1 racing its exit fails the job. The
+         * reload is quick and /api/v1/status tells when it happened (policy.loads, loaded_at). */
+        (void) policy_load(m);
+        update_status(m);
+        return 0;
+}
+
 
 /* Hand every unit whose row may differ (UnitState.unstored) to the store and record the scan, in
  * one transaction. The store persists only what differs from its rows; a unit that judge() found
@@ -405,6 +752,11 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
                 }
                 n_changes += (uint64_t) r;
         }
+        r = policy_store_pending(m, now);
+        if (r < 0) {
+                store_rollback(m->store);
+                return r;
+        }
         r = store_add_scan(m->store, &(StoreScan) {
                 .time_usec = now,
                 .duration_usec = duration_usec,
@@ -426,6 +778,7 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
                 m->state.units[i]->unstored = false;
         }
         m->db_baseline = false;
+        policy_pending_clear(m);
         return 0;
 }
 
@@ -481,6 +834,22 @@ static int setup_store(Manager *m) {
         }
         if (m->prune_boot_usec == 0 && store_last_time(m->store, &m->last_stored_usec) < 0)
                 m->last_stored_usec = 0;
+        /* Which units the history last saw go over policy: they are not reported again. Once:
+         * a database opened late or reset knows less than we do by then. */
+        if (!m->policy_over_loaded) {
+                char **over = NULL;
+                r = store_policy_over_units(m->store, &over);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read which units are over policy: %m, "
+                                          "ignoring.");
+                else {
+                        for (char **o = over; o && *o; o++)
+                                if (!strv_contains(m->policy_over, *o))
+                                        strv_push(&m->policy_over, *o);
+                        strv_free(over);
+                }
+                m->policy_over_loaded = true;
+        }
         return 0;
 }
 
@@ -774,6 +1143,11 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
         }
         state_forget_gone(&m->state, u->id);
 
+        unit_policy_evaluate(m->policy, u->id, &u->report, now, &u->policy);
+        bool broke = u->policy.status == POLICY_OVER && !strv_contains(m->policy_over, u->id);
+        policy_report(m, u, prev ? &prev->policy : NULL, prev ? prev->report.table : NULL,
+                      m->policy, cause);
+
         Classification c = classify_change(&rules, &old, &new);
         /* The same exposure and checks as a score the database already holds (prev's, stored):
          * nothing for persist() to write. Anything else is left to the store to compare. */
@@ -791,7 +1165,7 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
                 m->regressions_24h++;
         } else if (c.kind == EVENT_IMPROVEMENT)
                 u->improvements++;
-        log_change(prev, old.exposure, u, c.kind, cause, &blame);
+        log_change(prev, old.exposure, u, c.kind, cause, &blame, broke && c.changed);
 }
 
 /* A unit left: mark it gone in the store (history kept) and remember it for its return. */
@@ -959,6 +1333,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 m->first_scan_done = true;
         if (m->first_scan_done && (r >= 0 || m->store))
                 notify_ready(m);
+        policy_arm_timer(m);
         count_regressions_24h(m);
         check_clock(m);
         update_status(m);
@@ -1270,10 +1645,14 @@ int manager_new(Config *config, Manager **ret) {
         (void) sigemptyset(&ss);
         (void) sigaddset(&ss, SIGTERM);
         (void) sigaddset(&ss, SIGINT);
+        (void) sigaddset(&ss, SIGHUP);
         (void) sigprocmask(SIG_BLOCK, &ss, NULL);
         r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_signal, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, &m->sigint, SIGINT, on_signal, m);
+        /* SIGHUP (ExecReload=, `systemctl reload`): read the unit policy again. */
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
@@ -1289,6 +1668,12 @@ int manager_start(Manager *m) {
                 return r;
         update_status(m);
         return 0;
+}
+
+int manager_load_policy(Manager *m, const char *dir) {
+        free(m->policy_dir);
+        m->policy_dir = xstrdup(dir);
+        return policy_load(m);
 }
 
 void manager_set_bus_connect(Manager *m, BusWatchConnect connect, void *userdata) {
@@ -1323,6 +1708,7 @@ Manager *manager_free(Manager *m) {
         /* reverse order of manager_new() */
         m->scan = bus_scan_free(m->scan);
         m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
+        m->policy_timer = sd_event_source_disable_unref(m->policy_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);
         m->prune_timer = sd_event_source_disable_unref(m->prune_timer);
         m->coalesce_timer = sd_event_source_disable_unref(m->coalesce_timer);
@@ -1334,12 +1720,19 @@ Manager *manager_free(Manager *m) {
         m->token = credential_free(m->token);
         m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);
+        m->sighup = sd_event_source_disable_unref(m->sighup);
         m->sigint = sd_event_source_disable_unref(m->sigint);
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
         m->event = sd_event_unref(m->event);
         strv_free(m->pending_units);
         rescan_limit_done(&m->limit);
         state_done(&m->state);
+        policy_pending_clear(m);
+        free(m->policy_pending);
+        strv_free(m->policy_over);
+        m->policy = unit_policy_free(m->policy);
+        free(m->policy_error);
+        free(m->policy_dir);
         config_free(m->config);
         free(m);
         return NULL;

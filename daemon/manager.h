@@ -30,6 +30,10 @@ int manager_new(Config *config, Manager **ret);
 /* Connect to the bus (the first full scan follows on the event loop). manager_run() does this;
  * tests call it and drive the loop themselves. Returns 0 or a logged -errno. */
 int manager_start(Manager *m);
+/* Read the unit policy (unit-policy.h) from dir, and again from there on every SIGHUP. A broken
+ * file is logged as FILE:LINE and leaves the policy in force as it was (none at first: every unit
+ * unmanaged). Without this call there is no policy. Returns 0 or the logged -errno. */
+int manager_load_policy(Manager *m, const char *dir);
 /* Run the event loop until SIGTERM/SIGINT. Returns the exit status for main(). */
 int manager_run(Manager *m);
 /* For tests: open bus connections with connect instead of the system bus (before the start). */

@@ -293,6 +293,8 @@ void render_dashboard_select(const State *s, const DashboardQuery *q, size_t *re
                 const UnitState *u = s->units[i];
                 if (q->min_predicate >= 0 && u->report.predicate < q->min_predicate)
                         continue;
+                if (q->by_policy && u->policy.status != q->policy)
+                        continue;
                 if (!isempty(q->text) && !contains_ci(u->id, q->text) &&
                     !contains_ci(u->props.description, q->text))
                         continue;
@@ -317,6 +319,8 @@ static void dashboard_href(Buf *b, const DashboardQuery *q, size_t pg) {
         buf_puts(b, "&amp;predicate=");
         if (q->min_predicate >= 0)
                 buf_puts(b, predicate_to_string(q->min_predicate));
+        if (q->by_policy)
+                buf_printf(b, "&amp;policy=%s", policy_status_to_string(q->policy));
         buf_printf(b, "&amp;sort=%s", dashboard_sorts[q->sort]);
         if (q->per_page != 0)
                 buf_printf(b, "&amp;limit=%zu", dashboard_per_page(q));
@@ -352,6 +356,24 @@ static void pager(Buf *b, const DashboardQuery *q, size_t pg, size_t pages) {
         buf_puts(b, "</nav>\n");
 }
 
+/* A unit's policy status, with the ceiling when it has one: "over-policy (max 7.5)". */
+static void policy_badge(Buf *b, const PolicyVerdict *v) {
+        const char *st = policy_status_to_string(v->status);
+
+        buf_printf(b, "<span class=\"pol pol-%s\">%s</span>", st ? st : "x", st ? st : "?");
+        if (policy_verdict_ceiling(v) >= 0) {
+                buf_puts(b, " <span class=\"ceiling\">max ");
+                render_tenths(b, (unsigned) v->ceiling);
+                buf_puts(b, "</span>");
+        }
+}
+
+/* "FILE:LINE" of a rule, escaped. */
+static void rule_where(Buf *b, const PolicyRule *r) {
+        render_html_escape(b, r->file);
+        buf_printf(b, ":%u", r->line);
+}
+
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
                            const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out) {
@@ -372,6 +394,12 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                 buf_printf(&b, "<option value=\"%s\"%s>%s</option>", predicate_to_string(p),
                            q->min_predicate == p ? " selected" : "", predicate_to_string(p));
         }
+        buf_puts(&b, "</select></label> <label>Policy <select name=\"policy\" id=\"policy\">"
+                     "<option value=\"\">any</option>");
+        for (PolicyStatus p = 0; p < _POLICY_STATUS_MAX; p++)
+                buf_printf(&b, "<option value=\"%s\"%s>%s</option>", policy_status_to_string(p),
+                           q->by_policy && q->policy == p ? " selected" : "",
+                           policy_status_to_string(p));
         buf_puts(&b, "</select></label> <label>Sort <select name=\"sort\" id=\"sort\">");
         for (size_t i = 0; i < ELEMENTSOF(dashboard_sorts); i++)
                 buf_printf(&b, "<option value=\"%s\"%s>%s</option>", dashboard_sorts[i],
@@ -397,6 +425,7 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                      "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
                      "<th>Predicate</th>"
                      "<th data-key=\"failed\" class=\"num\">Failed checks</th>"
+                     "<th data-key=\"policy\">Policy</th>"
                      "<th data-key=\"change\">Last change</th>"
                      "<th>Trend</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < n; i++) {
@@ -406,9 +435,10 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                 buf_puts(&b, "<tr data-unit=\"");
                 render_html_escape(&b, u->id);
                 buf_printf(&b, "\" data-exposure=\"%u\" data-failed=\"%u\" data-change=\"%llu\" "
-                               "data-predicate=\"%d\"><td>",
+                               "data-predicate=\"%d\" data-policy=\"%s\"><td>",
                            u->report.exposure, failed, (unsigned long long) u->last_change_usec,
-                           (int) u->report.predicate);
+                           (int) u->report.predicate,
+                           policy_status_to_string(u->policy.status));
                 unit_link(&b, u->id);
                 if (u->props.description) {
                         buf_puts(&b, "<div class=\"desc\">");
@@ -419,7 +449,9 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                 render_tenths(&b, u->report.exposure);
                 buf_puts(&b, "</td><td class=\"pred\">");
                 badge(&b, u->report.predicate);
-                buf_printf(&b, "</td><td class=\"num\">%u</td><td>", failed);
+                buf_printf(&b, "</td><td class=\"num\">%u</td><td class=\"policy\">", failed);
+                policy_badge(&b, &u->policy);
+                buf_puts(&b, "</td><td>");
                 ago(&b, u->last_change_usec, o->now_usec);
                 buf_puts(&b, "</td><td>");
                 render_svg_sparkline(sp ? sp->rows : NULL, sp ? sp->n : 0,
@@ -528,7 +560,6 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         const ScoreReport *r = &u->report;
         Buf b = {}, d = {};
 
-        (void) s;
         buf_puts(&b, "<h1 class=\"unit\">");
         render_html_escape(&b, u->id);
         buf_puts(&b, "</h1>\n");
@@ -568,8 +599,27 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
         ago(&b, u->first_seen_usec, o->now_usec);
         buf_puts(&b, "</dd><dt>Last change</dt><dd>");
         ago(&b, u->last_change_usec, o->now_usec);
-        buf_printf(&b, "</dd><dt>Regressions</dt><dd>%llu</dd></dl>\n",
+        buf_printf(&b, "</dd><dt>Regressions</dt><dd>%llu</dd>",
                    (unsigned long long) u->regressions);
+        /* Where it stands against the unit policy, and by which rule. */
+        buf_puts(&b, "<dt>Policy</dt><dd id=\"policy\">");
+        policy_badge(&b, &u->policy);
+        const PolicyRule *pr = unit_policy_verdict_rule(s ? s->policy : NULL, &u->policy, true);
+        if (pr) {
+                buf_puts(&b, " <span class=\"note\">(max_exposure from ");
+                rule_where(&b, pr);
+                buf_puts(&b, ")</span>");
+        } else if ((pr = unit_policy_verdict_rule(s ? s->policy : NULL, &u->policy, false))) {
+                buf_puts(&b, " <span class=\"note\">(");
+                rule_where(&b, pr);
+                buf_puts(&b, ")</span>");
+        }
+        if (u->policy.over_ceiling)
+                buf_puts(&b, " &middot; exposure above max_exposure");
+        if (u->policy.n_unaccepted > 0)
+                buf_printf(&b, " &middot; %u failing checks not accepted",
+                           u->policy.n_unaccepted);
+        buf_puts(&b, "</dd></dl>\n");
 
         buf_puts(&b, "<h2>Exposure history</h2>\n<figure>");
         render_svg_chart(rows, n_rows, r->exposure, o->now_usec, &b);
@@ -584,7 +634,7 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
                      "<th data-key=\"verdict\">Verdict</th><th data-key=\"name\">Check</th>"
                      "<th data-key=\"weight\" class=\"num\">Weight</th>"
                      "<th data-key=\"exposure\" class=\"num\">Exposure</th>"
-                     "<th>Description</th><th>Fix</th></tr></thead><tbody>\n");
+                     "<th>Description</th><th>Fix</th><th>Policy</th></tr></thead><tbody>\n");
         /* What to fix first comes first: failing checks by what they add to the exposure, then
          * the passing ones, then the not applicable ones, each in table order. */
         CheckOrder order[SCORE_ROWS_MAX];
@@ -617,6 +667,25 @@ void render_html_unit(const State *s, const UnitState *u, const RenderOptions *o
                         buf_puts(&b, "<code class=\"fix\">");
                         render_html_escape(&b, c->assessor->fix);
                         buf_puts(&b, "</code>");
+                }
+                buf_puts(&b, "</td><td class=\"accepted\">");
+                bool expired = false;
+                const PolicyRule *w = unit_policy_waiver(s ? s->policy : NULL, &u->policy, i,
+                                                         &expired);
+                if (w) {
+                        /* accepted (with reason and expiry), or a waiver that expired */
+                        buf_printf(&b, "<span class=\"%s\">%s</span> ",
+                                   expired ? "waiver-expired" : "waiver",
+                                   expired ? "waiver expired" : "accepted");
+                        render_html_escape(&b, w->reason ? w->reason : "");
+                        if (w->expires) {
+                                buf_puts(&b, expired ? " <span class=\"note\">(expired " : " <span class=\"note\">(until ");
+                                render_html_escape(&b, w->expires);
+                                buf_puts(&b, ")</span>");
+                        }
+                        buf_puts(&b, " <span class=\"note\">");
+                        rule_where(&b, w);
+                        buf_puts(&b, "</span>");
                 }
                 buf_puts(&b, "</td></tr>\n");
         }

@@ -109,6 +109,40 @@ static json_object *unit_summary(const UnitState *u) {
                                            ? jtenths((unsigned) unit_state_running(u))
                                            : NULL);
         add(o, "need_daemon_reload", json_object_new_boolean(u->props.need_daemon_reload));
+        add(o, "policy", jstr(policy_status_to_string(u->policy.status)));
+        add(o, "max_exposure", policy_verdict_ceiling(&u->policy) >= 0
+                                                      ? jtenths((unsigned) u->policy.ceiling)
+                                                      : NULL);
+        return o;
+}
+
+static json_object *jrule(const PolicyRule *r) {
+        char buf[4096];
+        if (!r)
+                return NULL;
+        (void) snprintf(buf, sizeof buf, "%s:%u", r->file, r->line);
+        return jstr(buf);
+}
+
+/* The unit's standing against the policy (unit-policy.h), for its detail object. */
+static json_object *unit_policy_object(const State *s, const UnitState *u) {
+        const PolicyVerdict *v = &u->policy;
+        const UnitPolicy *p = s ? s->policy : NULL;
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        add(o, "status", jstr(policy_status_to_string(v->status)));
+        add(o, "max_exposure",
+            policy_verdict_ceiling(v) >= 0 ? jtenths((unsigned) v->ceiling) : NULL);
+        add(o, "max_exposure_rule",
+            jrule(unit_policy_verdict_rule(p, v, true)));
+        add(o, "rule", jrule(unit_policy_verdict_rule(p, v, false)));
+        add(o, "over_max_exposure", json_object_new_boolean(v->over_ceiling));
+        add(o, "allow_list", json_object_new_boolean(v->allow_list));
+        add(o, "checks_not_accepted", json_object_new_int((int) v->n_unaccepted));
+        if (v->next_expiry_usec > 0)
+                add_time(o, "next_expiry", "next_expiry_usec", v->next_expiry_usec);
         return o;
 }
 
@@ -169,9 +203,9 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
         json_object *checks;
         Buf d = {};
 
-        (void) s;
         if (!root)
                 return -ENOMEM;
+        add(root, "policy_detail", unit_policy_object(s, u));
         add(root, "fragment_path", jstr(u->props.fragment_path));
         add(root, "load_state", jstr(u->props.load_state));
         add(root, "type", jstr(u->props.type));
@@ -203,6 +237,21 @@ int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o,
                 add(j, "na_reason", jstr(na_reason(c->na)));
                 add(j, "exposure", na ? NULL : jtenths(c->exposure));
                 add(j, "fix", jstr(a && !na && c->badness > 0 ? a->fix : NULL));
+                /* A waiver of the policy covering this check: in force, or expired. */
+                bool expired = false;
+                const PolicyRule *w = unit_policy_waiver(s ? s->policy : NULL, &u->policy, i,
+                                                         &expired);
+                json_object *acc = NULL;
+                if (w && (acc = json_object_new_object())) {
+                        add(acc, "reason", jstr(w->reason));
+                        add(acc, "expires", jstr(w->expires));
+                        if (w->expires_usec > 0)
+                                add(acc, "expires_usec",
+                                    json_object_new_int64((int64_t) w->expires_usec));
+                        add(acc, "expired", json_object_new_boolean(expired));
+                        add(acc, "rule", jrule(w));
+                }
+                add(j, "accepted", acc);
         }
         buf_done(&d);
         return emit(root, out);
@@ -315,7 +364,11 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
         if (keys & KEYS_PROVENANCE)
                 add(j, "cause", jstr(cause_to_string(c->cause)));
         if (keys & KEYS_EVENT)
-                add(j, "previous", jexposure(c->previous));
+                add(j, "previous", jexposure(c->kind == EVENT_OVER_POLICY ||
+                                                             c->kind == EVENT_WITHIN_POLICY ||
+                                                             c->kind == EVENT_WAIVER_EXPIRED
+                                                     ? -1
+                                                     : c->previous));
         add(j, "exposure", jexposure(c->exposure));
         add(j, "predicate", jstr(predicate_to_string(c->predicate)));
         if (c->blame) {
@@ -326,6 +379,19 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
                 }
                 add(j, "blame", b);
         }
+        bool policy_kind = c->kind == EVENT_OVER_POLICY || c->kind == EVENT_WITHIN_POLICY ||
+                           c->kind == EVENT_WAIVER_EXPIRED;
+        if (keys & KEYS_EVENT && policy_kind) {
+                /* policy events: the ceiling in force and the checks concerned (event.h) */
+                json_object *names = json_object_new_array_ext((int) c->n_checks);
+                add(j, "max_exposure", jexposure(c->previous));
+                for (size_t k = 0; names && k < c->n_checks; k++)
+                        (void) json_object_array_add(names, jstr(c->checks[k].check));
+                add(j, "policy_checks", names);
+        } else if (keys & KEYS_EVENT && c->kind != EVENT_DATABASE &&
+                   c->kind != EVENT_SYSTEMD_UPGRADE && c->kind != EVENT_SCORER_UPGRADE)
+                /* a regression (or another score change) that took the unit over policy */
+                add(j, "broke_policy", json_object_new_boolean(c->broke_policy));
         if (keys & KEYS_EVENT) {
                 render_change_detail(&detail, c);
                 add(j, "detail", detail.len > 0 ? jstr(detail.data) : NULL);
@@ -438,6 +504,38 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         add_time(root, "last_scan", "last_scan_usec", s->last_scan_usec);
         add(root, "scan_duration_usec", json_object_new_int64((int64_t) s->scan_duration_usec));
         add_time(root, "started", "started_usec", s->start_usec);
+        {
+                /* The unit policy: what is in force, and whether the last (re)load failed (then
+                 * the policy before it stays in force). */
+                const PolicyInfo *pi = &s->policy_info;
+                json_object *pol = json_object_new_object(), *by = json_object_new_object();
+                size_t n[_POLICY_STATUS_MAX] = {};
+                if (!pol || !by) {
+                        json_putp(&pol);
+                        json_putp(&by);
+                        return -ENOMEM;
+                }
+                add(root, "policy", pol);
+                add(pol, "dir", jstr(pi->dir));
+                add(pol, "loaded", json_object_new_boolean(pi->loaded));
+                add(pol, "ok", json_object_new_boolean(pi->loaded && !pi->error));
+                if (pi->loaded)
+                        add_time(pol, "loaded_at", "loaded_at_usec", pi->loaded_usec);
+                add(pol, "files", json_object_new_int64((int64_t) pi->n_files));
+                add(pol, "rules", json_object_new_int64((int64_t) pi->n_rules));
+                add(pol, "error", jstr(pi->error));
+                if (pi->error)
+                        add_time(pol, "error_at", "error_at_usec", pi->error_usec);
+                add(pol, "loads", json_object_new_int64((int64_t) pi->n_loads));
+                add(pol, "failures", json_object_new_int64((int64_t) pi->n_failures));
+                for (size_t i = 0; i < s->n_units; i++)
+                        if (s->units[i]->policy.status >= 0 &&
+                            s->units[i]->policy.status < _POLICY_STATUS_MAX)
+                                n[s->units[i]->policy.status]++;
+                add(pol, "units", by);
+                for (PolicyStatus k = 0; k < _POLICY_STATUS_MAX; k++)
+                        add(by, policy_status_to_string(k), json_object_new_int64((int64_t) n[k]));
+        }
         db = json_object_new_object();
         if (!db)
                 return -ENOMEM;

@@ -42,6 +42,11 @@ enum {
         F_RESTART_PENDING,
         F_RUNNING,
         F_CHECK,
+        F_POLICY_STATUS,
+        F_POLICY_CEILING,
+        F_POLICY_UNITS,
+        F_POLICY_LOAD,
+        F_POLICY_RULES,
         _F_MAX,
 };
 
@@ -81,6 +86,21 @@ static const Family families[_F_MAX] = {
         [F_CHECK] = { "exposured_unit_check_exposure", GAUGE,
                       "Exposure contributed by one check of the service (the EXPOSURE column of "
                       "systemd-analyze security); applicable checks only." },
+        /* The unit policy (unit-policy.h). Series: one status per unit, one ceiling per unit
+         * that has one, three counts, two about the policy: at most 2 * units + 5. */
+        [F_POLICY_STATUS] = { "exposured_unit_policy_status", GAUGE,
+                              "Standing of the service against the unit policy (ok, "
+                              "over-policy, unmanaged): one series per unit, value 1." },
+        [F_POLICY_CEILING] = { "exposured_unit_policy_max_exposure", GAUGE,
+                               "The exposure the unit policy accepts for the service "
+                               "(max_exposure=); only services that have one." },
+        [F_POLICY_UNITS] = { "exposured_units_by_policy", GAUGE,
+                             "Number of watched services per policy status." },
+        [F_POLICY_LOAD] = { "exposured_policy_load_ok", GAUGE,
+                            "1 when the last (re)load of the unit policy worked, 0 when it "
+                            "failed (the policy before it stays in force; see /api/v1/status)." },
+        [F_POLICY_RULES] = { "exposured_policy_rules", GAUGE,
+                             "Rules in the unit policy in force." },
 };
 
 const char *metrics_content_type(MetricsFormat f) {
@@ -329,6 +349,40 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                                 buf_putc(out, '\n');
                         }
                 }
+        }
+
+        {
+                size_t n[_POLICY_STATUS_MAX] = {};
+
+                header(out, &families[F_POLICY_STATUS], fmt);
+                for (size_t i = 0; i < s->n_units; i++) {
+                        const char *st = policy_status_to_string(s->units[i]->policy.status);
+                        if (!st)
+                                continue;
+                        n[s->units[i]->policy.status]++;
+                        unit_label(out, "exposured_unit_policy_status", s->units[i]);
+                        buf_puts(out, ",status=\"");
+                        buf_puts(out, st);
+                        buf_puts(out, "\"} 1\n");
+                }
+                header(out, &families[F_POLICY_CEILING], fmt);
+                for (size_t i = 0; i < s->n_units; i++) {
+                        if (policy_verdict_ceiling(&s->units[i]->policy) < 0)
+                                continue;
+                        unit_label(out, "exposured_unit_policy_max_exposure", s->units[i]);
+                        buf_puts(out, "} ");
+                        render_tenths(out, (unsigned) s->units[i]->policy.ceiling);
+                        buf_putc(out, '\n');
+                }
+                header(out, &families[F_POLICY_UNITS], fmt);
+                for (PolicyStatus k = 0; k < _POLICY_STATUS_MAX; k++)
+                        buf_printf(out, "exposured_units_by_policy{status=\"%s\"} %zu\n",
+                                   policy_status_to_string(k), n[k]);
+                header(out, &families[F_POLICY_LOAD], fmt);
+                buf_printf(out, "exposured_policy_load_ok %d\n", s->policy_info.error ? 0 : 1);
+                header(out, &families[F_POLICY_RULES], fmt);
+                buf_printf(out, "exposured_policy_rules %zu\n",
+                           s->policy ? s->policy->n_rules : (size_t) 0);
         }
 
         if (fmt == METRICS_OPENMETRICS)

@@ -262,6 +262,24 @@ void render_change_detail(Buf *out, const Change *c) {
                 buf_puts(out, c->scorer_version);
         } else if (c->kind == EVENT_DATABASE && c->message)
                 buf_puts(out, c->message);
+        else if (c->kind == EVENT_OVER_POLICY || c->kind == EVENT_WITHIN_POLICY ||
+                 c->kind == EVENT_WAIVER_EXPIRED) {
+                /* Policy events: "previous" holds the ceiling (event.h), checks the failing
+                 * checks no waiver covers, or the check whose waiver expired. */
+                if (c->kind == EVENT_WAIVER_EXPIRED)
+                        buf_puts(out, "waiver expired:");
+                else if (c->previous >= 0) {
+                        buf_puts(out, "max_exposure ");
+                        render_tenths(out, (unsigned) c->previous);
+                } else
+                        buf_puts(out, "no max_exposure");
+                if (c->kind == EVENT_OVER_POLICY && c->n_checks > 0)
+                        buf_puts(out, "; not accepted:");
+                for (size_t i = 0; c->kind != EVENT_WITHIN_POLICY && i < c->n_checks; i++) {
+                        buf_putc(out, ' ');
+                        buf_puts(out, c->checks[i].check);
+                }
+        }
 }
 
 void render_blame_line(Buf *out, const BlameLine *l) {

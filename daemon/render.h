@@ -189,6 +189,8 @@ void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out);
 typedef struct DashboardQuery {
         const char *text;        /* substring filter on unit id/description, or NULL */
         Predicate min_predicate; /* show units at or above this predicate; _PREDICATE_INVALID=all */
+        bool by_policy;          /* show only the units whose policy status is policy */
+        PolicyStatus policy;
         enum { SORT_EXPOSURE, SORT_NAME, SORT_CHANGE } sort;
         size_t page;             /* 1-based page of the matching rows (past the end: the last);
                                   * 0 = 1 */

@@ -11,6 +11,7 @@
 #include "blame.h"
 #include "host-info.h"
 #include "score.h"
+#include "unit-policy.h"
 #include "unit-props.h"
 
 typedef struct UnitState {
@@ -33,6 +34,7 @@ typedef struct UnitState {
         int running_exposure;
         uint64_t running_start_usec;
         bool unstored;              /* the database's row may differ: the next persist writes it */
+        PolicyVerdict policy;       /* against State.policy (valid while that policy is) */
 } UnitState;
 
 /* The exposure u's main process runs with (tenths), or -1 when it has none. */
@@ -72,6 +74,8 @@ typedef struct State {
         uint64_t scan_duration_usec;/* duration of the last completed scan */
         uint64_t n_scans;           /* completed scans since start */
         uint64_t start_usec;        /* CLOCK_REALTIME when the daemon started */
+        const UnitPolicy *policy;   /* the policy in force (owned by the manager), or NULL */
+        PolicyInfo policy_info;     /* its loading (strings owned by the manager) */
         UnitMemo *gone;             /* units that left, sorted by id, at most STATE_GONE_MAX */
         size_t n_gone;
         uint64_t gone_seq;

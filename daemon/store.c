@@ -48,6 +48,12 @@
 #define ENC_ABSENT 0
 #define ENC_NA 1
 
+/* A score change that took its unit over its policy: the OVER_POLICY row written with it, at its
+ * time + 1 us (store_add_policy_event()); a primary key lookup. */
+#define SQL_BROKE_POLICY \
+        "EXISTS (SELECT 1 FROM changes b WHERE b.unit = c.unit AND b.time = c.time + 1" \
+        " AND b.kind = 9 AND c.kind <= 5)"
+
 /* The events of the changes table plus one per versions row after the first (upgrades). ?1 kinds
  * mask, ?2 since, ?3 until, ?4 unit or NULL, ?5 limit. The inner LIMIT lets SQLite walk the
  * partial index newest first instead of sorting every event in the range. */
@@ -55,14 +61,15 @@
         "SELECT * FROM (" \
         " SELECT * FROM (" \
         "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure," \
-        "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL, c.blame" \
+        "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL, c.blame, " \
+        SQL_BROKE_POLICY \
         "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
         "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
         "        AND (?4 IS NULL OR u.name = ?4)" \
         "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)" \
         " UNION ALL" \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
-        "        p.systemd, NULL, NULL, NULL" \
+        "        p.systemd, NULL, NULL, NULL, 0" \
         " FROM versions v" \
         " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
         " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
@@ -70,7 +77,8 @@
         " WHERE ?4 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2 AND v.first_seen < ?3" \
         " UNION ALL" \
         " SELECT * FROM (" \
-        "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message, NULL" \
+        "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message, NULL," \
+        "         0" \
         "  FROM notices n WHERE ?4 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2 AND n.time < ?3" \
         "  ORDER BY n.time DESC, n.id DESC LIMIT ?5)" \
         ") ORDER BY time DESC, unit DESC LIMIT ?5"
@@ -80,6 +88,8 @@ _Static_assert(CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
 _Static_assert(EVENT_REGRESSION == 1 && EVENT_IMPROVEMENT == 2, "0002-events.sql");
 _Static_assert(EVENT_SYSTEMD_UPGRADE == 6 && EVENT_SCORER_UPGRADE == 7, "SQL_EVENTS");
 _Static_assert(EVENT_DATABASE == 8, "SQL_EVENTS, sql/0003-notices.sql");
+_Static_assert(EVENT_OVER_POLICY == 9 && EVENT_WITHIN_POLICY == 10 && EVENT_RESCORED == 5,
+               "SQL_BROKE_POLICY, STMT_POLICY_OVER");
 
 typedef enum StmtId {
         STMT_BEGIN,
@@ -111,6 +121,7 @@ typedef enum StmtId {
         STMT_NOTICE_LAST,
         STMT_PRUNE_NOTICES,
         STMT_LAST_TIME,
+        STMT_POLICY_OVER,
         _STMT_MAX,
 } StmtId;
 
@@ -147,7 +158,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
                          " ORDER BY u.name",
         [STMT_HISTORY] =
                 "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
-                " v.systemd, v.scorer, NULL, c.checks, NULL, c.blame"
+                " v.systemd, v.scorer, NULL, c.checks, NULL, c.blame, " SQL_BROKE_POLICY
                 " FROM changes c JOIN units u ON u.id = c.unit"
                 " JOIN versions v ON v.id = c.version"
                 " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
@@ -177,6 +188,11 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_LAST_TIME] = "SELECT max(coalesce((SELECT max(time) FROM scans), 0),"
                            " coalesce((SELECT max(time) FROM notices), 0),"
                            " coalesce((SELECT max(last_change) FROM units), 0))",
+        /* Present units whose last policy event (9 over, 10 back within) is "over". */
+        [STMT_POLICY_OVER] = "SELECT u.name FROM units u WHERE u.gone IS NULL AND"
+                             " (SELECT c.kind FROM changes c WHERE c.unit = u.id"
+                             "  AND c.kind IN (9, 10) ORDER BY c.time DESC LIMIT 1) = 9"
+                             " ORDER BY u.name",
 };
 
 typedef struct CheckName {
@@ -1162,6 +1178,77 @@ static int add_scan(Store *s, const StoreScan *scan) {
         return step_done(q);
 }
 
+static bool kind_of_policy(EventKind k) {
+        return k == EVENT_OVER_POLICY || k == EVENT_WITHIN_POLICY || k == EVENT_WAIVER_EXPIRED;
+}
+
+static int add_policy_event(Store *s, const StorePolicyEvent *ev) {
+        uint8_t blob[STORE_VERDICTS_MAX * 3 * VARINT_MAX];
+        size_t len = 0;
+        UnitRow u;
+        int r;
+
+        r = unit_get(s, ev->unit, &u);
+        if (r < 0)
+                return r;
+        if (u.id == 0)
+                return 0; /* not stored yet: nothing to hang the event on (not an error, which
+                           * would abort the caller's batch) */
+        for (size_t i = 0; i < ev->n_checks; i++) {
+                int64_t id = 0;
+                r = check_id(s, ev->checks[i].check, &id);
+                if (r < 0)
+                        return r;
+                len += put_varint(blob + len, (uint64_t) id);
+                len += put_varint(blob + len, badness_encode(BADNESS_ABSENT));
+                len += put_varint(blob + len, badness_encode(ev->checks[i].badness));
+        }
+        /* The unit's version: the event judges its last score. */
+        r = change_insert(s, u.id, ev->time_usec, ev->kind, ev->cause, ev->ceiling,
+                          (int) ev->exposure, ev->predicate, u.version, len ? blob : NULL, len,
+                          NULL);
+        return r < 0 ? r : 1;
+}
+
+int store_add_policy_event(Store *s, const StorePolicyEvent *ev) {
+        bool own;
+        int r;
+
+        assert(s);
+        if (!ev || !name_valid(ev->unit, NAME_MAX_LEN) || ev->time_usec == 0 ||
+            ev->time_usec > INT64_MAX || !kind_of_policy(ev->kind) || ev->cause < 0 ||
+            ev->cause >= _CAUSE_MAX || ev->exposure > 100 || ev->ceiling > 100 ||
+            ev->predicate < 0 || ev->predicate >= _PREDICATE_MAX ||
+            ev->n_checks > STORE_VERDICTS_MAX || (ev->n_checks > 0 && !ev->checks))
+                return -EINVAL;
+        for (size_t i = 0; i < ev->n_checks; i++)
+                if (!name_valid(ev->checks[i].check, CHECK_MAX_LEN) ||
+                    ev->checks[i].badness > STORE_BADNESS_MAX)
+                        return -EINVAL;
+        r = write_begin(s, &own);
+        if (r < 0)
+                return r;
+        return write_end(s, own, add_policy_event(s, ev));
+}
+
+int store_policy_over_units(Store *s, char ***ret) {
+        _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_POLICY_OVER);
+        _cleanup_(strv_freep) char **l = NULL;
+        int rc;
+
+        assert(s);
+        assert(ret);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+                const char *name = (const char *) sqlite3_column_text(q, 0);
+                if (name)
+                        strv_push(&l, name);
+        }
+        if (rc != SQLITE_DONE)
+                return store_errno(rc);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int store_add_scan(Store *s, const StoreScan *scan) {
         bool own;
         int r;
@@ -1311,6 +1398,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, s
                         .scorer_version = column_strdup(q, 8),
                         .systemd_version_before = column_strdup(q, 9),
                         .message = column_strdup(q, 11),
+                        .broke_policy = sqlite3_column_int(q, 13) != 0,
                 };
                 /* A blame text this binary cannot read (damaged, or a newer format) is left
                  * out of the row, not an error of the whole query. */

@@ -103,6 +103,32 @@ int store_add_score(Store *s, const StoreScore *score);
 /* Mark a unit gone (keeps its history) with a GONE row. 1 marked, 0 unknown or already gone. */
 int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause);
 
+/* A policy event (unit-policy.h): OVER_POLICY, WITHIN_POLICY or WAIVER_EXPIRED of a unit, stored
+ * as a row of its history with kind and time as given, ceiling in the "previous" column (-1: none), the unit's exposure, and checks (the failing checks
+ * no waiver covers, or the check whose waiver expired, with their badness). An OVER_POLICY row at
+ * a score change's time + 1 us marks that change as the one that broke the policy
+ * (Change.broke_policy). Returns 1, 0 when the store has no row of the unit (nothing written), or
+ * -errno (-EEXIST when the unit has a row at that time). */
+typedef struct StorePolicyCheck {
+        const char *check;
+        uint64_t badness;       /* 0..STORE_BADNESS_MAX */
+} StorePolicyCheck;
+typedef struct StorePolicyEvent {
+        const char *unit;
+        uint64_t time_usec;
+        EventKind kind;
+        Cause cause;
+        int ceiling;            /* tenths, -1: none */
+        unsigned exposure;
+        Predicate predicate;
+        const StorePolicyCheck *checks;
+        size_t n_checks;
+} StorePolicyEvent;
+int store_add_policy_event(Store *s, const StorePolicyEvent *ev);
+/* The present units whose last stored policy event says they went over policy (and none says
+ * they came back): the state a restarted daemon continues from. *ret is a strv (NULL: none). */
+int store_policy_over_units(Store *s, char ***ret);
+
 typedef struct StoreScan {
         uint64_t time_usec; /* unique */
         uint64_t duration_usec;

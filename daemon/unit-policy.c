@@ -517,6 +517,15 @@ const PolicyRule *unit_policy_waiver(const UnitPolicy *p, const PolicyVerdict *v
         return &p->rules[w - 1];
 }
 
+const PolicyRule *unit_policy_verdict_rule(const UnitPolicy *p, const PolicyVerdict *v,
+                                           bool ceiling) {
+        int i = ceiling ? v->ceiling_rule : v->first_rule;
+
+        if (!p || v->status == POLICY_UNMANAGED || i < 0 || (size_t) i >= p->n_rules)
+                return NULL;
+        return &p->rules[i];
+}
+
 /* ---- the baseline ---- */
 
 void unit_policy_format_baseline(const PolicyBaselineUnit *units, size_t n, const char *comment,

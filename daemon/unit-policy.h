@@ -119,6 +119,16 @@ typedef struct PolicyVerdict {
         uint16_t waiver[SCORE_ROWS_MAX];
 } PolicyVerdict;
 
+/* The ceiling of a verdict, -1 for none; safe on a zeroed verdict (which is "unmanaged"). */
+static inline int policy_verdict_ceiling(const PolicyVerdict *v) {
+        return v->status == POLICY_UNMANAGED ? -1 : v->ceiling;
+}
+
+/* The rule that set the verdict's ceiling (ceiling true), or its first matching rule; NULL when
+ * none, or when p is not the policy v was computed with (out of range). */
+const PolicyRule *unit_policy_verdict_rule(const UnitPolicy *p, const PolicyVerdict *v,
+                                           bool ceiling);
+
 /* True when pattern (a rule's) matches the unit name. */
 bool unit_policy_match(const PolicyRule *rule, const char *unit);
 

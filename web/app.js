@@ -40,6 +40,7 @@
         const units = document.getElementById("units");
         const filter = document.getElementById("filter");
         const pred = document.getElementById("predicate");
+        const policy = document.getElementById("policy");
         const shown = document.getElementById("shown");
         const order = ["PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS"];
         const paged = document.querySelector("nav.pager") !== null;
@@ -48,12 +49,14 @@
         function applyFilter() {
                 const text = filter ? filter.value.toLowerCase() : "";
                 const min = pred && pred.value ? order.indexOf(pred.value) : -1;
+                const pol = policy && policy.value ? policy.value : "";
                 const rows = Array.from(units.tBodies[0].rows);
                 let n = 0;
                 rows.forEach((row) => {
                         const name = row.cells[0].textContent.toLowerCase();
                         const ok = (!text || name.includes(text)) &&
-                                Number(row.dataset.predicate) >= min;
+                                Number(row.dataset.predicate) >= min &&
+                                (!pol || row.dataset.policy === pol);
                         row.classList.toggle("hidden", !ok);
                         if (ok) n++;
                 });
@@ -64,9 +67,17 @@
         }
         if (filter) filter.addEventListener("input", applyFilter);
         if (pred) pred.addEventListener("change", applyFilter);
+        if (policy && policy.tagName === "SELECT") policy.addEventListener("change", applyFilter);
 
         // Put a unit's new score into its row (text only) and mark the row as changed.
         function updateRow(row, u) {
+                const pcell = row.querySelector(".pol");
+                if (pcell && u.policy && row.dataset.policy !== u.policy) {
+                        pcell.textContent = u.policy;
+                        pcell.className = "pol pol-" + u.policy;
+                        row.dataset.policy = u.policy;
+                        row.classList.add("changed");
+                }
                 const cell = row.querySelector(".exposure");
                 const text = u.exposure.toFixed(1);
                 if (!cell || cell.textContent === text) return;

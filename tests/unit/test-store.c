@@ -1249,6 +1249,89 @@ static void test_prune_keeps_newest(void **state) {
         assert_int_equal(store_add_notice(s, T0, "déjà vu — ok"), 0);
 }
 
+/* Policy events: rows of the unit's history and the events, with the ceiling in "previous" and
+ * the checks concerned; the OVER_POLICY row 1 us after a regression marks it broke_policy; the
+ * units last seen over policy; bad input refused; unknown units write nothing. */
+static void test_policy_events(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        StorePolicyCheck checks[] = { { "PrivateNetwork=", 1 }, { "Check3=", 2 } };
+        Change *e = NULL;
+        char **over = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        make_score(&f, "b.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        make_score(&f, "a.service", T0 + SEC, 80, 1);
+        f.sc.kind = EVENT_REGRESSION;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        StorePolicyEvent ev = {
+                .unit = "a.service", .time_usec = T0 + SEC + 1, .kind = EVENT_OVER_POLICY,
+                .cause = CAUSE_UNIT_CHANGED, .ceiling = 70, .exposure = 80,
+                .predicate = PREDICATE_EXPOSED, .checks = checks, .n_checks = 2,
+        };
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        /* b: over, then back within */
+        ev.unit = "b.service";
+        ev.time_usec = T0 + 2 * SEC;
+        ev.n_checks = 0;
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        ev.kind = EVENT_WITHIN_POLICY;
+        ev.time_usec = T0 + 3 * SEC;
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        ev.kind = EVENT_WAIVER_EXPIRED;
+        ev.time_usec = T0 + 4 * SEC;
+        ev.ceiling = -1;
+        ev.checks = checks;
+        ev.n_checks = 1;
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        /* the same time twice, a unit never stored, bad kinds and values */
+        assert_int_equal(store_add_policy_event(s, &ev), -EEXIST);
+        ev.unit = "never.service";
+        assert_int_equal(store_add_policy_event(s, &ev), 0);
+        ev.unit = "b.service";
+        ev.kind = EVENT_REGRESSION;
+        assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
+        ev.kind = EVENT_OVER_POLICY;
+        ev.exposure = 101;
+        assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
+
+        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(n, 5);
+        assert_int_equal(e[0].kind, EVENT_WAIVER_EXPIRED);
+        assert_int_equal(e[0].previous, -1);
+        assert_int_equal(e[0].n_checks, 1);
+        assert_string_equal(e[0].checks[0].check, "PrivateNetwork=");
+        assert_int_equal(e[0].checks[0].old_badness, BADNESS_ABSENT);
+        assert_int_equal(e[0].checks[0].new_badness, 1);
+        assert_int_equal(e[1].kind, EVENT_WITHIN_POLICY);
+        assert_int_equal(e[2].kind, EVENT_OVER_POLICY);
+        assert_string_equal(e[2].unit, "b.service");
+        assert_int_equal(e[3].kind, EVENT_OVER_POLICY);
+        assert_int_equal(e[3].previous, 70);
+        assert_int_equal(e[3].exposure, 80);
+        assert_int_equal(e[3].n_checks, 2);
+        assert_int_equal(e[4].kind, EVENT_REGRESSION);
+        assert_true(e[4].broke_policy);
+        for (size_t i = 0; i < 4; i++)
+                assert_false(e[i].broke_policy);
+        changes_free(e, n);
+
+        /* only these kinds */
+        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_OVER_POLICY), 0, 0, 100, &e,
+                                      &n), 0);
+        assert_int_equal(n, 2);
+        changes_free(e, n);
+        assert_int_equal(store_policy_over_units(s, &over), 0);
+        assert_int_equal(strv_length(over), 1);
+        assert_string_equal(over[0], "a.service");
+        strv_free(over);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_memory),
@@ -1270,6 +1353,7 @@ int main(void) {
                 cmocka_unit_test(test_wal_budget),
                 cmocka_unit_test(test_retention_cutoff),
                 cmocka_unit_test(test_prune_keeps_newest),
+                cmocka_unit_test(test_policy_events),
         };
 
         init_names();
