@@ -53,7 +53,14 @@ FLEET = {
               "units": {"nginx.service": [(None, 5.0), (-30 * MIN, 7.3)],
                         "sshd.service": [(None, 9.6)], "cron.service": [(None, 9.6)],
                         "a\\x2db.service": [(None, 2.1)]},
-              "regressions": {"nginx.service": [(None, 0), (-30 * MIN, 1)]}},
+              "regressions": {"nginx.service": [(None, 0), (-30 * MIN, 1)]},
+              # a unit policy: cron is over it (ServiceOverPolicy), sshd accepted at 9.6 (so
+              # neither is ServiceUnsafe's), the others unmanaged; its last reload failed
+              # (ExposuredPolicyBroken)
+              "policy": {"nginx.service": "unmanaged", "sshd.service": "ok",
+                         "cron.service": "over-policy", "a\\x2db.service": "unmanaged"},
+              "policy_max": {"sshd.service": 9.6, "cron.service": 9.0},
+              "policy_broken": True},
     "charlie": {"instance": "10.0.0.3:9573", "systemd": "257.9-1~deb13u1", "os": "13",
                 # sshd regressed three hours ago (7.9 -> 8.1): in the 24 h counts, not alerting
                 "units": {"nginx.service": [(None, 4.2)],
@@ -140,6 +147,15 @@ def openmetrics(t0):
             add("exposured_units", "gauge", "exposured_units", dict(hl, predicate=p),
                 [(t, sum(1 for x in exposures(h, t).values() if predicate(x) == p))
                  for t in seen])
+        if "policy" in d:
+            add("exposured_policy_load_ok", "gauge", "exposured_policy_load_ok", hl,
+                [(t, 0 if d.get("policy_broken") else 1) for t in seen])
+        for u, st in d.get("policy", {}).items():
+            add("exposured_unit_policy_status", "gauge", "exposured_unit_policy_status",
+                dict(hl, unit=u, status=st), [(t, 1) for t in seen])
+        for u, x in d.get("policy_max", {}).items():
+            add("exposured_unit_policy_max_exposure", "gauge",
+                "exposured_unit_policy_max_exposure", dict(hl, unit=u), [(t, x) for t in seen])
         for u, changes in d["units"].items():
             add("exposured_unit_exposure", "gauge", "exposured_unit_exposure", dict(hl, unit=u),
                 [(t, at(changes, t)) for t in seen])
@@ -204,7 +220,16 @@ def expected():
     regressed = {(h, u): x for h, d in cur.items() for u, x in d.items()
                  if any(since is not None and -HOUR < since <= 0
                         for since, _ in FLEET[h].get("regressions", {}).get(u, []))}
-    unsafe = {(h, u): x for h, d in cur.items() for u, x in d.items() if x >= 9.0}
+    def managed(h, u):
+        return FLEET[h].get("policy", {}).get(u, "unmanaged") != "unmanaged"
+
+    # the exposure alerts leave the services a policy manages to ServiceOverPolicy
+    regressed = {k: x for k, x in regressed.items() if not managed(*k)}
+    unsafe = {(h, u): x for h, d in cur.items() for u, x in d.items()
+              if x >= 9.0 and not managed(h, u)}
+    over_policy = {(h, u): cur[h][u] for h in cur
+                   for u, st in FLEET[h].get("policy", {}).items() if st == "over-policy"}
+    policy_broken = [h for h in cur if FLEET[h].get("policy_broken")]
     drifting = {k: v for k, v in vspread.items() if v > 0}
     regressed_24h = {(h, u): approx(at(c, 0) - at(c, -HISTORY))
                      for h in cur for u, c in FLEET[h].get("regressions", {}).items()
@@ -221,6 +246,9 @@ def expected():
     e[rule("ServiceExposureRegressed")] = {key(dict(hn[h], unit=u)): x
                                            for (h, u), x in regressed.items()}
     e[rule("ServiceUnsafe")] = {key(dict(hn[h], unit=u)): x for (h, u), x in unsafe.items()}
+    e[rule("ServiceOverPolicy")] = {key(dict(hn[h], unit=u)): x
+                                    for (h, u), x in over_policy.items()}
+    e[rule("ExposuredPolicyBroken")] = {key(hn[h]): 0 for h in policy_broken}
     e[rule("ExposuredScanStale")] = {key(hn[h]): lambda v: v > HOUR for h in stale}
 
     # monitoring/exposured-fleet.rules.yml
