@@ -106,8 +106,9 @@ struct Manager {
         char *policy_dir;
         UnitPolicy *policy;        /* in force; NULL: none loaded */
         char *policy_error;        /* the last load's FILE:LINE: message, or NULL */
-        char **policy_over;        /* units over policy (strv): in memory, from the store at
-                                    * start-up, so a restart does not report them again */
+        char **policy_over;        /* units over policy (strv, sorted): in memory, from the store
+                                    * at start-up, so a restart does not report them again */
+        size_t n_policy_over;
         bool policy_over_loaded;
         PendingPolicyEvent *policy_pending; /* events waiting for the store */
         size_t n_policy_pending;
@@ -390,15 +391,44 @@ static void store_recovered(Manager *m);
 
 /* ---- the unit policy ---- */
 
-static void strv_remove(char **l, const char *s) {
-        size_t n = strv_length(l);
-        for (size_t i = 0; i < n; i++)
-                if (streq(l[i], s)) {
-                        free(l[i]);
-                        l[i] = l[n - 1];
-                        l[n - 1] = NULL;
-                        return;
-                }
+/* m->policy_over is kept sorted, so that judging 10,000 units does not cost 10,000 string
+ * compares each: the index of the first entry >= id. */
+static size_t over_lower_bound(const Manager *m, const char *id) {
+        size_t lo = 0, hi = m->n_policy_over;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(m->policy_over[mid], id) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static bool policy_was_over(const Manager *m, const char *id) {
+        size_t i = over_lower_bound(m, id);
+        return i < m->n_policy_over && streq(m->policy_over[i], id);
+}
+
+static void policy_set_over(Manager *m, const char *id, bool over) {
+        size_t i = over_lower_bound(m, id);
+        bool have = i < m->n_policy_over && streq(m->policy_over[i], id);
+
+        if (over == have)
+                return;
+        if (over) {
+                m->policy_over = xrealloc(m->policy_over, (m->n_policy_over + 2) * sizeof(char *));
+                memmove(m->policy_over + i + 1, m->policy_over + i,
+                        (m->n_policy_over - i) * sizeof(char *));
+                m->policy_over[i] = xstrdup(id);
+                m->n_policy_over++;
+        } else {
+                free(m->policy_over[i]);
+                memmove(m->policy_over + i, m->policy_over + i + 1,
+                        (m->n_policy_over - i - 1) * sizeof(char *));
+                m->n_policy_over--;
+        }
+        m->policy_over[m->n_policy_over] = NULL; /* a strv still (strv_free()) */
 }
 
 static void policy_pending_clear(Manager *m) {
@@ -519,7 +549,7 @@ static void policy_report(Manager *m, UnitState *u, const PolicyVerdict *prev,
                           Cause cause) {
         const PolicyVerdict *v = &u->policy;
         const PolicyRule *first = unit_policy_verdict_rule(m->policy, v, false);
-        bool was_over = strv_contains(m->policy_over, u->id);
+        bool was_over = policy_was_over(m, u->id);
         uint64_t offset = 3;
 
         if (prev && prev_policy && prev_table == u->report.table)
@@ -557,12 +587,12 @@ static void policy_report(Manager *m, UnitState *u, const PolicyVerdict *prev,
                                  v->over_ceiling ? unit_policy_verdict_rule(m->policy, v, true)
                                                  : first);
                 policy_queue(m, u, EVENT_OVER_POLICY, cause, 1, checks, n);
-                strv_push(&m->policy_over, u->id);
+                policy_set_over(m, u->id, true);
                 buf_done(&text);
         } else if (v->status == POLICY_OK && was_over) {
                 log_policy_event(u, EVENT_WITHIN_POLICY, cause, NULL, first);
                 policy_queue(m, u, EVENT_WITHIN_POLICY, cause, 2, NULL, 0);
-                strv_remove(m->policy_over, u->id);
+                policy_set_over(m, u->id, false);
         }
 }
 
@@ -844,8 +874,7 @@ static int setup_store(Manager *m) {
                                           "ignoring.");
                 else {
                         for (char **o = over; o && *o; o++)
-                                if (!strv_contains(m->policy_over, *o))
-                                        strv_push(&m->policy_over, *o);
+                                policy_set_over(m, *o, true);
                         strv_free(over);
                 }
                 m->policy_over_loaded = true;
@@ -1144,7 +1173,7 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
         state_forget_gone(&m->state, u->id);
 
         unit_policy_evaluate(m->policy, u->id, &u->report, now, &u->policy);
-        bool broke = u->policy.status == POLICY_OVER && !strv_contains(m->policy_over, u->id);
+        bool broke = u->policy.status == POLICY_OVER && !policy_was_over(m, u->id);
         policy_report(m, u, prev ? &prev->policy : NULL, prev ? prev->report.table : NULL,
                       m->policy, cause);
 
