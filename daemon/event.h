@@ -60,6 +60,12 @@ typedef enum PolicyStatus {
 /* Every kind but NONE: what "events" means when no kind is asked for. */
 #define EVENT_KINDS_DEFAULT ((1U << _EVENT_KIND_MAX) - 2U)
 
+/* The policy events (OVER_POLICY, WITHIN_POLICY, WAIVER_EXPIRED): their Change.previous is the
+ * ceiling, not an exposure before (see Change). */
+static inline bool event_kind_is_policy(EventKind k) {
+        return k == EVENT_OVER_POLICY || k == EVENT_WITHIN_POLICY || k == EVENT_WAIVER_EXPIRED;
+}
+
 /* The names; NULL / _*_INVALID when out of range or unknown. */
 const char *cause_to_string(Cause c);
 Cause cause_from_string(const char *s);

@@ -236,7 +236,7 @@ static void event_rows(Buf *b, const RenderOptions *o, const Change *rows, size_
                         render_html_escape(b, detail.data);
                 }
                 buf_puts(b, "</td><td class=\"num\">");
-                if (e->previous >= 0 && e->exposure >= 0) {
+                if (e->previous >= 0 && e->exposure >= 0 && !event_kind_is_policy(e->kind)) {
                         render_tenths(b, (unsigned) e->previous);
                         buf_puts(b, " \xe2\x86\x92 ");
                 }

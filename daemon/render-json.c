@@ -364,11 +364,7 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
         if (keys & KEYS_PROVENANCE)
                 add(j, "cause", jstr(cause_to_string(c->cause)));
         if (keys & KEYS_EVENT)
-                add(j, "previous", jexposure(c->kind == EVENT_OVER_POLICY ||
-                                                             c->kind == EVENT_WITHIN_POLICY ||
-                                                             c->kind == EVENT_WAIVER_EXPIRED
-                                                     ? -1
-                                                     : c->previous));
+                add(j, "previous", jexposure(event_kind_is_policy(c->kind) ? -1 : c->previous));
         add(j, "exposure", jexposure(c->exposure));
         add(j, "predicate", jstr(predicate_to_string(c->predicate)));
         if (c->blame) {
@@ -379,9 +375,7 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
                 }
                 add(j, "blame", b);
         }
-        bool policy_kind = c->kind == EVENT_OVER_POLICY || c->kind == EVENT_WITHIN_POLICY ||
-                           c->kind == EVENT_WAIVER_EXPIRED;
-        if (keys & KEYS_EVENT && policy_kind) {
+        if (keys & KEYS_EVENT && event_kind_is_policy(c->kind)) {
                 /* policy events: the ceiling in force and the checks concerned (event.h) */
                 json_object *names = json_object_new_array_ext((int) c->n_checks);
                 add(j, "max_exposure", jexposure(c->previous));

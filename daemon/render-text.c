@@ -353,8 +353,20 @@ void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out) {
                         put_db(out, c[i].unit ? c[i].unit : "-");
                         buf_printf(out, "%*s", (int) (c[i].unit && len < 20 ? 20 - len : 1), "");
                 }
+                bool policy = event_kind_is_policy(c[i].kind);
                 buf_printf(out, "%-16s %-13s %-7s %-7s", kind ? kind : "?", cause ? cause : "?",
-                           exposure_text(c[i].previous, p), exposure_text(c[i].exposure, e));
+                           exposure_text(policy ? -1 : c[i].previous, p),
+                           exposure_text(c[i].exposure, e));
+                if (policy) {
+                        /* the ceiling and the checks concerned, as the API's detail says them */
+                        Buf d = {};
+                        render_change_detail(&d, &c[i]);
+                        buf_putc(out, ' ');
+                        put_db(out, d.data ? d.data : "");
+                        buf_done(&d);
+                        buf_putc(out, '\n');
+                        continue;
+                }
                 if (c[i].systemd_version_before) {
                         buf_puts(out, " systemd ");
                         put_db(out, c[i].systemd_version_before);

@@ -262,8 +262,7 @@ void render_change_detail(Buf *out, const Change *c) {
                 buf_puts(out, c->scorer_version);
         } else if (c->kind == EVENT_DATABASE && c->message)
                 buf_puts(out, c->message);
-        else if (c->kind == EVENT_OVER_POLICY || c->kind == EVENT_WITHIN_POLICY ||
-                 c->kind == EVENT_WAIVER_EXPIRED) {
+        else if (event_kind_is_policy(c->kind)) {
                 /* Policy events: "previous" holds the ceiling (event.h), checks the failing
                  * checks no waiver covers, or the check whose waiver expired. */
                 if (c->kind == EVENT_WAIVER_EXPIRED)

@@ -269,6 +269,11 @@ def test_weakening_goes_over_policy_and_back(daemon):
     assert regj and regj[-1]["EXPOSURED_POLICY"] == "over-policy broke"
     rc, out, err = daemon.cli("events", "--kind=over-policy")
     assert rc == 0 and UNIT in out, err
+    line = [x for x in out.splitlines() if UNIT in x][0]
+    assert "max_exposure %.1f; not accepted:" % ev[0]["max_exposure"] in line
+    assert "PrivateNetwork=" in line
+    status, body, _ = daemon.api.get("/events?kind=over-policy")
+    assert status == 200 and "max_exposure %.1f" % ev[0]["max_exposure"] in body.decode()
 
     # restored: back within policy
     t1 = now_usec()
