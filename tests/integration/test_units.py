@@ -352,6 +352,52 @@ def test_follows_changes_under_sandbox(installed):
         i.c.remove_units([unit])
 
 
+def test_policy_reload_under_sandbox(installed):
+    """The sandboxed daemon reads /etc/exposured/policy.d, and `systemctl reload` (the shipped
+    ExecReload=, under the unit's own sandbox) makes it read it again; a broken file is kept
+    out with its FILE:LINE."""
+    i = installed
+    d = i.c.path("/etc/exposured/policy.d")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "50-units-test.conf")
+
+    def policy():
+        code, body = i.http("/api/v1/status")
+        assert code == 200
+        return json.loads(body)["policy"]
+
+    def unit_status():
+        return json.loads(i.http("/api/v1/units/exposured.service")[1])["policy"]
+
+    def reload():
+        before = policy()["loads"]
+        i.run("systemctl", "reload", "exposured.service")
+        i.wait_for("the policy reload", lambda: policy()["loads"] > before)
+        return policy()
+
+    try:
+        assert i.http("/api/v1/status")[0] == 200
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("[exposured.service]\nmax_exposure = 0.0\n")
+        st = reload()
+        assert st["ok"] and st["rules"] == 1 and st["dir"] == "/etc/exposured/policy.d", st
+        assert unit_status() == "over-policy"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("[exposured.service]\nmax_exposure = 10.0\n")
+        assert reload()["ok"] and unit_status() == "ok"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("[exposured.service]\nmax_exposure = nope\n")
+        st = reload()
+        assert st["ok"] is False and st["error"].startswith(
+            "/etc/exposured/policy.d/50-units-test.conf:2: "), st
+        assert unit_status() == "ok"
+        assert i.show("exposured.service", "ActiveState")["ActiveState"] == "active"
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        i.run("systemctl", "reload", "exposured.service", check=False)
+
+
 def test_watchdog(installed):
     """With WatchdogSec=2s the daemon keeps pinging: still the same process 8 s later."""
     i = installed
