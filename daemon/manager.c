@@ -708,12 +708,25 @@ static int policy_load(Manager *m) {
         m->policy_error = NULL;
         policy_info_update(m, true);
         {
-                char msg[PATH_MAX + 128];
-                (void) snprintf(msg, sizeof msg, "Unit policy loaded from '%s': %zu rules in %zu "
-                                "files.", m->policy_dir, m->policy->n_rules,
-                                strv_length(m->policy->files));
+                /* Waivers that expired before this load are not events (nothing changed while we
+                 * watched), but an admin reading the log should know they no longer count. */
+                char msg[PATH_MAX + 192];
+                uint64_t now = now_realtime_usec();
+                size_t expired = 0;
+                for (size_t i = 0; i < m->policy->n_rules; i++)
+                        if (m->policy->rules[i].expires_usec > 0 &&
+                            now >= m->policy->rules[i].expires_usec)
+                                expired++;
+                int k = snprintf(msg, sizeof msg, "Unit policy loaded from '%s': %zu rules in %zu "
+                                 "files", m->policy_dir, m->policy->n_rules,
+                                 strv_length(m->policy->files));
+                if (k > 0 && (size_t) k < sizeof msg)
+                        (void) snprintf(msg + k, sizeof msg - (size_t) k, expired ?
+                                        "; the waivers of %zu rules are past their expires= and "
+                                        "do not count." : ".", expired);
                 const char *fields[] = { f_dir, NULL };
-                log_struct_internal(LOG_INFO, LOG_MESSAGE_POLICY_LOAD, msg, fields);
+                log_struct_internal(expired ? LOG_WARNING : LOG_INFO, LOG_MESSAGE_POLICY_LOAD,
+                                    msg, fields);
         }
         policy_reevaluate(m, old, CAUSE_POLICY);
         unit_policy_free(old);

@@ -396,9 +396,12 @@ def test_malformed_policy_file_line_and_nothing_changes(daemon):
         assert st["error"].startswith("%s:%d: " % (path, line)) and what in st["error"], st
         assert statuses(daemon) == before
 
-    # fixed: loaded, the error gone
+    # fixed: loaded, the error gone; the load says that 10-web.conf's waiver is past
     write_policy(c, "20-broken.conf", "[%s]\nmax_exposure = 10.0\n" % OTHER)
+    t1 = now_usec()
     st = reload_policy(daemon)
+    j = F.wait_for(lambda: journal_since(daemon, MSG_POLICY_LOAD, t1), DEADLINE, "journal")
+    assert "the waivers of 1 rules are past their expires=" in j[-1]["MESSAGE"], j[-1]["MESSAGE"]
     assert st["ok"] and st["error"] is None and st["rules"] == old["rules"] + 1
     assert statuses(daemon)[OTHER] == "ok"
     assert metric(daemon, "exposured_policy_load_ok") == "1"
