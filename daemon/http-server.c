@@ -434,6 +434,11 @@ static void body_unref(void *cls) {
         free(sb);
 }
 
+/* MHD's free callback for a body of the render cache's (HttpBody): this response's reference. */
+static void cached_body_release(void *cls) {
+        http_body_unref(cls);
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value) {
         (void) kind;
@@ -445,7 +450,8 @@ static enum MHD_Result add_header(struct MHD_Response *r, const char *name, cons
         return MHD_add_response_header(r, name, value);
 }
 
-/* Build and queue resp on c (a large body is shared, see SharedBody). */
+/* Build and queue resp on c (a cached body is sent by reference; another large body is shared,
+ * see SharedBody). */
 static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *resp) {
         struct MHD_Response *r;
         enum MHD_Result ok;
@@ -455,7 +461,13 @@ static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *
                 r = MHD_create_response_from_buffer(resp->static_size,
                                                     (void *) (uintptr_t) resp->static_body,
                                                     MHD_RESPMEM_PERSISTENT);
-        else if (resp->body.len >= HTTP_SHARED_BODY_MIN) {
+        else if (resp->shared) {
+                HttpBody *b = http_body_ref(resp->shared);
+                r = MHD_create_response_from_buffer_with_free_callback_cls(b->size, b->data,
+                                                                           cached_body_release, b);
+                if (!r)
+                        http_body_unref(b);
+        } else if (resp->body.len >= HTTP_SHARED_BODY_MIN) {
                 SharedBody *sb = body_share(s, &resp->body);
                 r = MHD_create_response_from_buffer_with_free_callback_cls(sb->size, sb->data,
                                                                            body_unref, sb);

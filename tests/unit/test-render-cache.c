@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The render cache: generations, expiry, LRU and the byte budget (render-cache.c), and the host
+ * routes answering from it (http-routes.c): one render per State generation, the same shared
+ * body for every request of it, a fresh render after any change a reader can see. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http-fixture.h"
+#include "http-routes.h"
+#include "render-cache.h"
+#include "util.h"
+
+static HttpBody *body_of(const char *text) {
+        Buf b = {};
+        buf_puts(&b, text);
+        return http_body_new(&b);
+}
+
+static void test_generation_and_expiry(void **state) {
+        RenderCache c = {};
+        HttpBody *b = body_of("hello");
+        const RenderCacheEntry *e;
+
+        (void) state;
+        assert_null(render_cache_get(&c, "k", 1, 0));
+        assert_int_equal(render_cache_put(&c, "k", 1, 0, "text/plain", b), 1);
+        assert_int_equal(b->refs, 2);
+        e = render_cache_get(&c, "k", 1, 123);
+        assert_non_null(e);
+        assert_ptr_equal(e->body, b);
+        assert_string_equal(e->content_type, "text/plain");
+        /* another generation: a miss, and the stale entry is dropped */
+        assert_null(render_cache_get(&c, "k", 2, 123));
+        assert_int_equal(b->refs, 1);
+        assert_int_equal(c.bytes, 0);
+
+        /* expiry */
+        assert_int_equal(render_cache_put(&c, "k", 2, 1000, "text/plain", b), 1);
+        assert_non_null(render_cache_get(&c, "k", 2, 999));
+        assert_null(render_cache_get(&c, "k", 2, 1000));
+        assert_int_equal(c.hits, 2);
+        assert_int_equal(c.misses, 3);
+
+        /* replacing a key drops the old body's reference */
+        assert_int_equal(render_cache_put(&c, "k", 3, 0, "a", b), 1);
+        HttpBody *b2 = body_of("other");
+        assert_int_equal(render_cache_put(&c, "k", 3, 0, "b", b2), 1);
+        assert_int_equal(b->refs, 1);
+        assert_ptr_equal(render_cache_get(&c, "k", 3, 0)->body, b2);
+        render_cache_done(&c);
+        assert_int_equal(b2->refs, 1);
+        http_body_unref(b);
+        http_body_unref(b2);
+}
+
+static void test_lru_and_bounds(void **state) {
+        RenderCache c = {};
+        HttpBody *bodies[RENDER_CACHE_SLOTS + 1];
+        char key[16], longkey[RENDER_CACHE_KEY_MAX + 1];
+
+        (void) state;
+        for (size_t i = 0; i <= RENDER_CACHE_SLOTS; i++) {
+                bodies[i] = body_of("x");
+                (void) snprintf(key, sizeof key, "k%zu", i);
+                assert_int_equal(render_cache_put(&c, key, 1, 0, "t", bodies[i]), 1);
+                if (i == 0)
+                        continue;
+                /* keep k0 the most recently used: k1 is then the oldest */
+                assert_non_null(render_cache_get(&c, "k0", 1, 0));
+        }
+        /* RENDER_CACHE_SLOTS + 1 keys: the least recently used (k1) went */
+        assert_null(render_cache_get(&c, "k1", 1, 0));
+        assert_int_equal(bodies[1]->refs, 1);
+        assert_non_null(render_cache_get(&c, "k0", 1, 0));
+        (void) snprintf(key, sizeof key, "k%d", RENDER_CACHE_SLOTS);
+        assert_non_null(render_cache_get(&c, key, 1, 0));
+
+        /* a key too long is not cached */
+        memset(longkey, 'a', sizeof longkey - 1);
+        longkey[sizeof longkey - 1] = 0;
+        assert_int_equal(render_cache_put(&c, longkey, 1, 0, "t", bodies[1]), 0);
+        assert_int_equal(bodies[1]->refs, 1);
+        render_cache_done(&c);
+        for (size_t i = 0; i <= RENDER_CACHE_SLOTS; i++) {
+                assert_int_equal(bodies[i]->refs, 1);
+                http_body_unref(bodies[i]);
+        }
+}
+
+/* The byte budget: two bodies of more than half of it cannot both stay. */
+static void test_byte_budget(void **state) {
+        RenderCache c = {};
+        Buf b = {};
+        HttpBody *big1, *big2, *huge;
+
+        (void) state;
+        for (size_t i = 0; i < RENDER_CACHE_BYTES_MAX / 2 + 1; i++)
+                buf_putc(&b, 'a');
+        big1 = http_body_new(&b);
+        for (size_t i = 0; i < RENDER_CACHE_BYTES_MAX / 2 + 1; i++)
+                buf_putc(&b, 'b');
+        big2 = http_body_new(&b);
+        assert_int_equal(render_cache_put(&c, "one", 1, 0, "t", big1), 1);
+        assert_int_equal(render_cache_put(&c, "two", 1, 0, "t", big2), 1);
+        assert_true(c.bytes <= RENDER_CACHE_BYTES_MAX);
+        assert_null(render_cache_get(&c, "one", 1, 0));
+        assert_non_null(render_cache_get(&c, "two", 1, 0));
+        assert_int_equal(big1->refs, 1);
+
+        for (size_t i = 0; i < RENDER_CACHE_BYTES_MAX + 1; i++)
+                buf_putc(&b, 'c');
+        huge = http_body_new(&b);
+        assert_int_equal(render_cache_put(&c, "huge", 1, 0, "t", huge), 0);
+        assert_int_equal(huge->refs, 1);
+        render_cache_done(&c);
+        http_body_unref(big1);
+        http_body_unref(big2);
+        http_body_unref(huge);
+}
+
+/* path may end in one "?key=value" */
+static void request(HttpContext *ctx, const char *path, const char *accept, Response *resp) {
+        char p[256], *q, *eq;
+        Request req;
+
+        (void) snprintf(p, sizeof p, "%s", path);
+        q = strchr(p, '?');
+        if (q)
+                *q++ = 0;
+        http_request_init(&req, "GET", p);
+        if (q) {
+                eq = strchr(q, '=');
+                assert_non_null(eq);
+                *eq = 0;
+                http_request_add_arg(&req, q, eq + 1);
+        }
+        req.accept = accept;
+        http_response_reset(resp);
+        http_dispatch(&http_host_routes, &(HttpAccess) {}, ctx, &req, resp);
+        http_request_done(&req);
+}
+
+/* The routes with a cache: /metrics is rendered once per generation and every request of it
+ * gets the same body; any State change (state_put) renders again; formats are separate. */
+static void test_routes_cached(void **state) {
+        State *s = fixture_state_new(20, false);
+        RenderCache cache = {};
+        HttpContext ctx = { .state = s, .cache = &cache, .render = { .version = "t" } };
+        Response r1 = {}, r2 = {}, r3 = {};
+        HttpBody *first;
+
+        (void) state;
+        request(&ctx, "/metrics", NULL, &r1);
+        assert_int_equal(r1.status, 200);
+        assert_non_null(r1.shared);
+        assert_string_equal(r1.content_type, "text/plain; version=0.0.4; charset=utf-8");
+        first = r1.shared;
+        request(&ctx, "/metrics", NULL, &r2);
+        assert_ptr_equal(r2.shared, first);   /* the same bytes, not a copy */
+        assert_int_equal(first->refs, 3);     /* cache + two responses */
+        assert_true(r2.vary_accept);
+        assert_int_equal(cache.hits, 1);
+        assert_int_equal(cache.misses, 1);
+
+        /* OpenMetrics is another body */
+        request(&ctx, "/metrics", "application/openmetrics-text", &r3);
+        assert_ptr_not_equal(r3.shared, first);
+        assert_non_null(strstr(r3.shared->data, "# EOF"));
+
+        /* a unit changes: the next scrape renders the new State */
+        UnitState *u = state_take(s, "svc-0003.service");
+        assert_non_null(u);
+        request(&ctx, "/metrics", NULL, &r2);
+        assert_ptr_not_equal(r2.shared, first);
+        assert_null(strstr(r2.shared->data, "svc-0003.service"));
+        assert_non_null(strstr(first->data, "svc-0003.service"));
+        assert_int_equal(first->refs, 1);     /* only r1 still sends the old one */
+        (void) state_put(s, u);
+        request(&ctx, "/metrics", NULL, &r2);
+        assert_non_null(strstr(r2.shared->data, "svc-0003.service"));
+
+        /* a change the manager signals itself (bus down) */
+        request(&ctx, "/api/v1/units", NULL, &r2);
+        assert_string_equal(r2.content_type, "application/json");
+        request(&ctx, "/metrics", NULL, &r2);
+        assert_non_null(strstr(r2.shared->data, "exposured_up 1"));
+        s->bus_up = false;
+        state_changed(s);
+        request(&ctx, "/metrics", NULL, &r2);
+        assert_non_null(strstr(r2.shared->data, "exposured_up 0"));
+
+        /* the dashboard without a filter is cached; with one it is rendered every time */
+        uint64_t misses = cache.misses;
+        request(&ctx, "/", NULL, &r2);
+        request(&ctx, "/", NULL, &r3);
+        assert_ptr_equal(r2.shared, r3.shared);
+        assert_int_equal(cache.misses, misses + 1);
+        request(&ctx, "/?q=svc", NULL, &r3);
+        assert_int_equal(r3.status, 200);
+        assert_null(r3.shared);
+        assert_non_null(strstr(r3.body.data, "svc-0001.service"));
+        /* errors are never cached */
+        request(&ctx, "/?sort=nope", NULL, &r3);
+        assert_int_equal(r3.status, 400);
+        assert_null(r3.shared);
+
+        http_response_done(&r1);
+        http_response_done(&r2);
+        http_response_done(&r3);
+        render_cache_done(&cache);
+        fixture_state_free(s);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_generation_and_expiry),
+                cmocka_unit_test(test_lru_and_bounds),
+                cmocka_unit_test(test_byte_budget),
+                cmocka_unit_test(test_routes_cached),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
