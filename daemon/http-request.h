@@ -93,6 +93,7 @@ typedef struct Response {
         const char *www_authenticate;  /* static; the WWW-Authenticate header of a 401 */
         char *set_cookie;              /* owned; a Set-Cookie header (the login session) */
         bool vary_accept;
+        unsigned retry_after;          /* seconds for a Retry-After header (429), 0: none */
         HttpDeferFunc defer;           /* set by the server before dispatch, else NULL: how */
         void *defer_userdata;          /* http_response_defer() suspends the connection */
         HttpDeferred *deferred;        /* set by http_response_defer() */

@@ -91,7 +91,8 @@ static bool fd_is_loopback(int fd) {
 typedef struct Conn {
         struct Conn *prev, *next;
         int fd;                  /* MHD's; we only shutdown() it to evict */
-        unsigned char peer[8];   /* IPv4 address, or the /64 of an IPv6 one (v4-mapped: v4) */
+        unsigned char peer[HTTP_PEER_KEY_MAX]; /* IPv4 address, or the /64 of an IPv6 one
+                                                * (v4-mapped: v4) */
         size_t peer_len;         /* 0: no per-address limit (AF_UNIX: a proxy on this host) */
         bool loopback;           /* arrived on a loopback address: keep the Host check */
         bool reading;            /* reading a request head (or idle between requests) */
@@ -140,6 +141,7 @@ struct HttpServer {
         sd_event_source *deadline_timer;
         SharedBody *bodies; /* bodies in flight */
         HttpSessions *sessions; /* browser logins, with a token only */
+        HttpLoginLimit *login_limit; /* failed logins per address, with a token only */
         HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
@@ -167,7 +169,7 @@ static uint64_t now_usec(HttpServer *s) {
 
 /* The address a per-client limit counts: IPv4, or IPv6 cut to its /64 (one host usually has a
  * whole /64: counting single addresses would let it open 2^64 connections). */
-static size_t peer_key(const struct sockaddr *sa, unsigned char key[static 8]) {
+static size_t peer_key(const struct sockaddr *sa, unsigned char key[static HTTP_PEER_KEY_MAX]) {
         if (!sa)
                 return 0;
         if (sa->sa_family == AF_INET) {
@@ -185,6 +187,21 @@ static size_t peer_key(const struct sockaddr *sa, unsigned char key[static 8]) {
                 return 8;
         }
         return 0;
+}
+
+/* A counted address for the log: "192.0.2.1" or "2001:db8:1:2::/64". Static buffer: for one
+ * log line. */
+static const char *peer_text(const HttpLoginFailures *f) {
+        static char text[INET6_ADDRSTRLEN + 4];
+        struct in6_addr a6 = {};
+
+        if (f->peer_len == 4)
+                return inet_ntop(AF_INET, f->peer, text, sizeof text) ?: "?";
+        memcpy(&a6, f->peer, f->peer_len);
+        if (!inet_ntop(AF_INET6, &a6, text, sizeof text - 3))
+                return "?";
+        memcpy(text + strlen(text), "/64", 4);
+        return text;
 }
 
 /* Close c without waiting for MHD's idle timeout: after shutdown() the socket reads EOF, which
@@ -503,6 +520,11 @@ static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *
                 (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+        if (resp->retry_after > 0) {
+                char v[16];
+                (void) snprintf(v, sizeof v, "%u", resp->retry_after);
+                (void) add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+        }
         if (resp->set_cookie)
                 (void) add_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
 
@@ -538,6 +560,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (conn) {
                 conn->reading = false; /* the head is complete */
                 access.loopback_only = conn->loopback;
+                access.peer = conn->peer;
+                access.peer_len = conn->peer_len;
         }
         access.now_usec = now_usec(s);
 
@@ -595,6 +619,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 http_dispatch(s->routes, &access, s->userdata, &req, resp);
         }
 
+        if (s->login_limit && s->login_limit->just_blocked) {
+                /* Once per address and window (http-access.h): a guessing client, or a
+                 * misconfigured scraper, is worth the administrator's eye. */
+                const HttpLoginFailures *f = s->login_limit->just_blocked;
+                log_warning("%u failed logins from %s within %" PRIu64 " s: %s",
+                            HTTP_LOGIN_FAILURES_MAX, peer_text(f),
+                            HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC,
+                            http_peer_is_loopback(f->peer, f->peer_len) ?
+                                    "a local user or a local scraper with a wrong token (loopback "
+                                    "is never refused: all local clients share it)." :
+                                    "its logins are refused (429) for the rest of that time.");
+                s->login_limit->just_blocked = NULL;
+        }
         if (resp->deferred) {
                 MHD_suspend_connection(c);
                 http_request_done(&req);
@@ -772,6 +809,8 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
                 s->sessions = xcalloc(1, sizeof(HttpSessions));
                 s->access.sessions = s->sessions;
                 s->access.secure = s->tls;
+                s->login_limit = xcalloc(1, sizeof(HttpLoginLimit));
+                s->access.login_limit = s->login_limit;
         }
         s->per_ip_limit = config->per_ip_limit ? config->per_ip_limit : HTTP_PER_IP_DEFAULT;
         s->readers_limit = config->readers_limit ? config->readers_limit :
@@ -877,6 +916,7 @@ HttpServer *http_server_free(HttpServer *s) {
                 explicit_bzero(s->sessions, sizeof *s->sessions);
                 free(s->sessions);
         }
+        free(s->login_limit);
         free(s->listeners);
         http_response_done(&s->resp);
         sd_event_unref(s->event);
