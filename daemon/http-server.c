@@ -812,10 +812,16 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
                 s->login_limit = xcalloc(1, sizeof(HttpLoginLimit));
                 s->access.login_limit = s->login_limit;
         }
+        const unsigned total = config->connection_limit ? config->connection_limit :
+                                                          HTTP_CONNECTIONS_DEFAULT;
+        /* neither limit can be more than the total (max_connections = 8 with the default 16
+         * per address is 8 per address) */
         s->per_ip_limit = config->per_ip_limit ? config->per_ip_limit : HTTP_PER_IP_DEFAULT;
-        s->readers_limit = config->readers_limit ? config->readers_limit :
-                (config->connection_limit ? config->connection_limit :
-                                            HTTP_CONNECTIONS_DEFAULT) / 2;
+        if (s->per_ip_limit > total)
+                s->per_ip_limit = total;
+        s->readers_limit = config->readers_limit ? config->readers_limit : total / 2;
+        if (s->readers_limit > total)
+                s->readers_limit = total;
         if (s->readers_limit == 0)
                 s->readers_limit = 1;
         s->head_deadline_usec = (uint64_t) (config->head_deadline_sec ? config->head_deadline_sec :

@@ -1223,6 +1223,10 @@ int manager_new(Config *config, Manager **ret) {
                 .use_listen_fds = true,
                 .only_listen_fds = config->n_listen == 0, /* listen = (empty) */
                 .connection_limit = config->max_connections,
+                .per_ip_limit = config->max_connections_per_address,
+                .readers_limit = config->max_reading_connections,
+                .head_deadline_sec = (unsigned) (config->request_head_timeout_usec / USEC_PER_SEC),
+                .timeout_sec = (unsigned) (config->idle_timeout_usec / USEC_PER_SEC),
                 .tls_key = tls_key,
                 .tls_certificate = tls_cert,
                 .token = m->token,

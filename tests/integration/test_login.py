@@ -7,7 +7,8 @@ session on the server (the old cookie replayed is refused); scripts still need t
 Failed logins are limited per client address: from a non-loopback address (in a network
 namespace of the test's own) the sixth wrong token within a minute gets 429 with Retry-After and
 from then on even the right one does, logged once; loopback is counted and logged but never
-refused (every local client shares it).
+refused (every local client shares it). A token file others can read is warned about at start
+(and still served: refusing would turn a loose chmod into an outage).
 """
 
 import os
@@ -283,3 +284,27 @@ def test_failed_logins_limited(netns_daemon):
     assert len(local) == 1 and "loopback is never refused" in local[0], log
     assert TOKEN not in d.log(400) and "guess-" not in d.log(400)
     assert d.alive()
+
+
+@pytest.mark.parametrize("mode,who", [(0o644, "everyone"), (0o640, "its group")])
+def test_readable_token_warned(exposured, web_container, mode, who):
+    d = TokenDaemon(exposured, web_container)
+    path = os.path.join(d.dir, "token")
+    os.chmod(path, mode)
+    d.start()
+    try:
+        want = "token_file: '%s' is readable by %s (mode %04o): chmod 0600 it" % (path, who, mode)
+        assert want in d.log(200), d.log(200)
+        assert TOKEN not in d.log(200)
+        # served all the same, with the token
+        assert d.get("/api/v1/status").status == 200
+        assert http_request(d.base + "/api/v1/status").status == 401
+    finally:
+        d.stop()
+    # and a private one is not warned about
+    os.chmod(path, 0o600)
+    d.start()
+    try:
+        assert "is readable by" not in d.log(400)   # start() began a new log
+    finally:
+        d.stop()
