@@ -114,6 +114,14 @@ typedef struct SharedBody {
         char *data;
 } SharedBody;
 
+/* A budget for a kind of log line that clients can trigger: lines this window, and how many
+ * were left out. */
+typedef struct LogBudget {
+        uint64_t start;      /* CLOCK_MONOTONIC of the window; 0: none yet */
+        unsigned n;          /* lines logged in it */
+        unsigned suppressed; /* lines left out in it */
+} LogBudget;
+
 /* ---- MHD glue ---- */
 
 typedef struct Listener {
@@ -142,6 +150,7 @@ struct HttpServer {
         SharedBody *bodies; /* bodies in flight */
         HttpSessions *sessions; /* browser logins, with a token only */
         HttpLoginLimit *login_limit; /* failed logins per address, with a token only */
+        LogBudget login_warnings;    /* our warnings about them (log_login_blocked()) */
         HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
@@ -202,6 +211,39 @@ static const char *peer_text(const HttpLoginFailures *f) {
                 return "?";
         memcpy(text + strlen(text), "/64", 4);
         return text;
+}
+
+/* Our own lines about what clients do are a flood a client controls: one per address reaching the
+ * failed-login limit would be 65,536 a minute from one IPv6 /48. At most
+ * HTTP_LOGIN_WARNINGS_BURST a window, then one line saying the rest are not logged, and the
+ * count of those in the next window's first line: journald's own rate limit (per service) would
+ * otherwise drop our other messages, the regressions among them. */
+static void log_login_blocked(HttpServer *s, const HttpLoginFailures *f, uint64_t now) {
+        LogBudget *b = &s->login_warnings;
+
+        if (b->start == 0 || now >= b->start + HTTP_LOGIN_WINDOW_USEC) {
+                if (b->suppressed > 0)
+                        log_warning("%u more addresses reached the failed-login limit in the "
+                                    "last %" PRIu64 " s; they were refused but not logged.",
+                                    b->suppressed, HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC);
+                *b = (LogBudget) { .start = now };
+        }
+        if (b->n >= HTTP_LOGIN_WARNINGS_BURST) {
+                if (b->suppressed++ == 0)
+                        log_warning("More addresses reach the failed-login limit: not logging "
+                                    "them for the rest of %" PRIu64 " s.",
+                                    HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC);
+                return;
+        }
+        b->n++;
+        /* Once per address and window (http-access.h): a guessing client, or a misconfigured
+         * scraper, is worth the administrator's eye. */
+        log_warning("%u failed logins from %s within %" PRIu64 " s: %s", HTTP_LOGIN_FAILURES_MAX,
+                    peer_text(f), HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC,
+                    http_peer_is_loopback(f->peer, f->peer_len) ?
+                            "a local user or a local scraper with a wrong token (loopback is "
+                            "never refused: all local clients share it)." :
+                            "its logins are refused (429) for the rest of that time.");
 }
 
 /* Close c without waiting for MHD's idle timeout: after shutdown() the socket reads EOF, which
@@ -620,16 +662,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
 
         if (s->login_limit && s->login_limit->just_blocked) {
-                /* Once per address and window (http-access.h): a guessing client, or a
-                 * misconfigured scraper, is worth the administrator's eye. */
-                const HttpLoginFailures *f = s->login_limit->just_blocked;
-                log_warning("%u failed logins from %s within %" PRIu64 " s: %s",
-                            HTTP_LOGIN_FAILURES_MAX, peer_text(f),
-                            HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC,
-                            http_peer_is_loopback(f->peer, f->peer_len) ?
-                                    "a local user or a local scraper with a wrong token (loopback "
-                                    "is never refused: all local clients share it)." :
-                                    "its logins are refused (429) for the rest of that time.");
+                log_login_blocked(s, s->login_limit->just_blocked, access.now_usec);
                 s->login_limit->just_blocked = NULL;
         }
         if (resp->deferred) {

@@ -37,6 +37,8 @@
 #define HTTP_HEAD_DEADLINE_SEC_DEFAULT 10 /* whole request head, from accept (or the end of the
                                            * previous response) to its last header line */
 #define HTTP_SHARED_BODY_MIN 4096     /* bodies this large are shared between connections */
+#define HTTP_LOGIN_WARNINGS_BURST 10  /* "failed logins from ADDRESS" lines per window; the rest
+                                       * are counted in one line */
 
 typedef struct HttpServerConfig {
         const ListenAddress *listen; /* addresses to bind (borrowed; port 0 = any free port),

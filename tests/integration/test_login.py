@@ -173,6 +173,7 @@ def test_login_refuses_cross_site_posts(token_daemon):
 # -- failed logins, from a non-loopback address -------------------------------------------------
 
 NS_ADDR = "10.213.8.1"      # only in the daemon's own network namespace
+MANY_ADDRS = ["10.213.8.%d" % i for i in range(10, 24)]   # 14 more there
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -188,8 +189,9 @@ class NetnsTokenDaemon(TokenDaemon):
 
     def start(self, timeout=60):
         log = open(self.log_path, "wb")
-        script = ("ip link set lo up && ip addr add %s/32 dev lo && exec \"$0\" \"$@\""
-                  % NS_ADDR)
+        script = "ip link set lo up && ip addr add %s/32 dev lo && " % NS_ADDR
+        script += "".join("ip addr add %s/32 dev lo && " % a for a in MANY_ADDRS)
+        script += 'exec "$0" "$@"'
         self.proc = subprocess.Popen(
             ["unshare", "--net", "sh", "-c", script, self.exposured, "run", "-c", self.conf,
              "--db=" + os.path.join(self.dir, "db"), "--listen=%s:%d" % (NS_ADDR, self.port),
@@ -205,10 +207,13 @@ class NetnsTokenDaemon(TokenDaemon):
             self.stop()
             raise
 
-    def curl(self, addr, path, token=None, form=None):
-        """(status, headers, body) of a request from inside the namespace to addr."""
+    def curl(self, addr, path, token=None, form=None, source=None):
+        """(status, headers, body) of a request from inside the namespace to addr (from
+        source, an address of the namespace, if given)."""
         cmd = ["nsenter", "--target", str(self.proc.pid), "--net", "curl", "-sS",
                "--max-time", "20", "-D", "-", "-o", "-"]
+        if source:
+            cmd += ["--interface", source]
         if token is not None:
             cmd += ["-H", "Authorization: Bearer " + token]
         if form is not None:
@@ -308,3 +313,26 @@ def test_readable_token_warned(exposured, web_container, mode, who):
         assert "is readable by" not in d.log(400)   # start() began a new log
     finally:
         d.stop()
+
+
+def test_failed_login_warnings_bounded(exposured, web_container):
+    """Our own warnings are a flood the clients control (one per address reaching the limit;
+    IPv6 gives an attacker 65,536 /64s in a /48): 14 addresses reaching the limit in a minute
+    make 10 warnings and one line saying the rest are not logged."""
+    if shutil.which("unshare") is None or shutil.which("nsenter") is None or \
+       shutil.which("curl") is None or shutil.which("ip") is None:
+        pytest.skip("unshare, nsenter, curl and ip are needed")
+    d = NetnsTokenDaemon(exposured, web_container).start()
+    try:
+        for a in MANY_ADDRS:
+            for i in range(5):
+                assert d.curl(NS_ADDR, "/metrics", token="guess-%d" % i, source=a)[0] == 401
+            assert d.curl(NS_ADDR, "/metrics", token=TOKEN, source=a)[0] == 429
+        log = d.log(400).splitlines()
+        per_address = [l for l in log if re.search(r"failed logins from 10\.213\.8\.\d+ ", l)]
+        more = [l for l in log if "More addresses reach the failed-login limit" in l]
+        assert len(per_address) == 10, per_address
+        assert len(more) == 1, log[-20:]
+        assert d.alive()
+    finally:
+        stop(d.proc)
