@@ -217,12 +217,75 @@ static void test_routes_cached(void **state) {
         fixture_state_free(s);
 }
 
+/* The spark line of unit id in a dashboard page (borrowed into buf), or NULL. */
+static const char *spark_of(const char *page, const char *id, char *buf, size_t size) {
+        const char *row = strstr(page, id), *svg, *end;
+
+        if (!row || !(svg = strstr(row, "<svg class=\"spark\"")) || !(end = strstr(svg, "</svg>")))
+                return NULL;
+        (void) snprintf(buf, size, "%.*s", (int) (end - svg), svg);
+        return buf;
+}
+
+/* A filtered dashboard loads the sparklines of the units it shows (and only those): the line of
+ * a unit with history is the same as on the unfiltered page, not flat. */
+static void test_filtered_sparklines(void **state) {
+        State *s = fixture_state_new(20, false);
+        Store *st = NULL;
+        HttpContext ctx = { .state = s, .store = &st, .render = { .version = "t" } };
+        UnitState *u = state_find_unit(s, "svc-0003.service");
+        Response all = {}, one = {};
+        char a[2048], b[2048], flat[2048];
+        uint64_t now = now_realtime_usec();
+        Buf f = {};
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &st), 0);
+        assert_int_equal(store_begin(st), 0);
+        for (unsigned c = 0; c < 3; c++) {
+                StoreVerdict v[SCORE_ROWS_MAX];
+                StoreScore sc = {
+                        .unit = u->id,
+                        .time_usec = now - (3 - c) * UINT64_C(86400000000),
+                        .exposure = c == 2 ? u->report.exposure : 20 + 30 * c,
+                        .predicate = PREDICATE_MEDIUM,
+                        .verdicts = v,
+                        .n_verdicts = store_verdicts_from_report(&u->report, v),
+                        .systemd_version = "252",
+                        .scorer_version = "1",
+                        .kind = c == 0 ? EVENT_NONE : EVENT_REGRESSION,
+                };
+                assert_int_equal(store_add_score(st, &sc), 1);
+        }
+        assert_int_equal(store_commit(st), 0);
+
+        request(&ctx, "/", NULL, &all);
+        request(&ctx, "/?q=svc-0003", NULL, &one);
+        assert_int_equal(one.status, 200);
+        assert_non_null(strstr(one.body.data, "Showing 1 of 20 services."));
+        assert_non_null(spark_of(all.body.data, ">svc-0003.service<", a, sizeof a));
+        assert_non_null(spark_of(one.body.data, ">svc-0003.service<", b, sizeof b));
+        render_svg_sparkline(NULL, 0, u->report.exposure, now, &f);
+        (void) snprintf(flat, sizeof flat, "%.*s", (int) (strstr(f.data, "</svg>") - f.data),
+                        f.data);
+        assert_string_not_equal(b, flat);
+        /* the points end at "now", which moved between the two requests by a few us at most:
+         * compare up to the last point */
+        assert_memory_equal(a, b, strlen(flat) / 2);
+        buf_done(&f);
+        http_response_done(&all);
+        http_response_done(&one);
+        store_free(st);
+        fixture_state_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_generation_and_expiry),
                 cmocka_unit_test(test_lru_and_bounds),
                 cmocka_unit_test(test_byte_budget),
                 cmocka_unit_test(test_routes_cached),
+                cmocka_unit_test(test_filtered_sparklines),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
