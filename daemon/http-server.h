@@ -17,7 +17,10 @@
  * address, and while still sending their request head (a deadline for the whole head, and a cap
  * on connections in that state that evicts the oldest); response bodies of HTTP_SHARED_BODY_MIN
  * bytes or more are shared, refcounted, between the connections sending the same bytes, so slow
- * readers cost a connection's buffers, not a copy of the body each. */
+ * readers cost a connection's buffers, not a copy of the body each; a handler's Response.shared
+ * (the render cache's HttpBody) is sent by reference without a copy at all. With a token, failed
+ * logins are limited per address (http-access.h) and the warnings about them are bounded
+ * (HTTP_LOGIN_WARNINGS_BURST a window). */
 #pragma once
 
 #include <stdbool.h>
