@@ -39,7 +39,8 @@ const RenderCacheEntry *render_cache_get(RenderCache *c, const char *key, uint64
                                          uint64_t now_usec) {
         RenderCacheEntry *e = slot_find(c, key);
 
-        if (e && (e->generation != generation || (e->expires_usec && now_usec >= e->expires_usec))) {
+        if (e && (e->generation != generation ||
+                  (e->expires_usec && now_usec >= e->expires_usec))) {
                 slot_drop(c, e);
                 e = NULL;
         }
