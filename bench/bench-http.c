@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A real HttpServer over N synthetic units for load tests with wrk:
- *     bench-http [N] [PORT] [SECONDS] [hostile] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
+ *     bench-http [N] [PORT] [SECONDS] [WORD...] &  wrk -t1 -c8 -d10s http://127.0.0.1:PORT/metrics
+ * WORDs: "hostile" (add the units with escapes, quotes, newlines, bad UTF-8), "per-check"
+ * (per_check_metrics = yes), "nocache" (render every request, as before the render cache).
  * Runs the same sd-event loop as the daemon and exits after SECONDS. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,14 +56,24 @@ int main(int argc, char *argv[]) {
         unsigned seconds = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 30;
         ListenAddress l = fixture_listen("127.0.0.1",
                                          (uint16_t) (argc > 2 ? strtoul(argv[2], NULL, 10) : 0));
-        HttpServerConfig config = { .listen = &l, .n_listen = 1 };
-        /* A 4th argument "hostile" adds the units with escapes, quotes, newlines, bad UTF-8. */
-        State *s = fixture_state_new(n, argc > 4 && streq(argv[4], "hostile"));
+        /* wrk connects from one address: room for its -c100 (the daemon's defaults are 64 in all
+         * and 16 per address, which would refuse most of them at accept) */
+        HttpServerConfig config = { .listen = &l, .n_listen = 1, .connection_limit = 256,
+                                    .per_ip_limit = 256, .readers_limit = 256 };
+        bool hostile = false, per_check = false, nocache = false;
+        for (int i = 4; i < argc; i++) {
+                hostile = hostile || streq(argv[i], "hostile");
+                per_check = per_check || streq(argv[i], "per-check");
+                nocache = nocache || streq(argv[i], "nocache");
+        }
+        State *s = fixture_state_new(n, hostile);
         Store *st = NULL;
         if (store_open(":memory:", &st) < 0)
                 return 1;
         fill(st, s, 12);
-        HttpContext ctx = { .state = s, .store = &st, .render = { .version = "bench" } };
+        RenderCache cache = {};
+        HttpContext ctx = { .state = s, .store = &st, .cache = nocache ? NULL : &cache,
+                            .render = { .version = "bench", .per_check_metrics = per_check } };
         sd_event *e = NULL;
         HttpServer *server = NULL;
         int r;
@@ -70,13 +82,17 @@ int main(int argc, char *argv[]) {
             http_server_new(e, &config, &http_host_routes, &ctx, &server) < 0)
                 return 1;
         fixture_listen_done(&l);
-        printf("listening on 127.0.0.1:%d with %zu units for %u s\n", http_server_port(server, 0),
-               s->n_units, seconds);
+        printf("listening on 127.0.0.1:%d with %zu units for %u s%s%s\n",
+               http_server_port(server, 0), s->n_units, seconds, per_check ? ", per-check" : "",
+               nocache ? ", no render cache" : "");
         fflush(stdout);
         (void) sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, seconds * UINT64_C(1000000), 0,
                                           on_quit, NULL);
         r = sd_event_loop(e);
         http_server_free(server);
+        printf("render cache: %llu hits, %llu misses\n", (unsigned long long) cache.hits,
+               (unsigned long long) cache.misses);
+        render_cache_done(&cache);
         sd_event_unref(e);
         store_free(st);
         fixture_state_free(s);

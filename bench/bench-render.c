@@ -5,6 +5,7 @@
  * unit (history for the dashboard's sparklines and the events feed). No sockets: wrk against
  * bench-http measures those.
  * Build: see bench/README. Usage: bench-render [N] [ITERATIONS] [CHANGES] */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,9 @@ static void request(HttpContext *ctx, const char *path, size_t iters) {
                 http_request_done(&req);
         }
         t = now_monotonic_usec() - t0;
-        printf("dispatch %-32s %8.1f us %9zu bytes (HTTP %u)\n", path, (double) t / (double) iters,
-               resp.body.len, status);
+        printf("dispatch %-32s %8.1f us %9zu bytes (HTTP %u)%s\n", path,
+               (double) t / (double) iters, resp.shared ? resp.shared->size : resp.body.len,
+               status, ctx->cache ? " cached" : "");
         http_response_done(&resp);
 }
 
@@ -127,6 +129,19 @@ int main(int argc, char *argv[]) {
         request(&ctx, "/api/v1/events?limit=1000", iters / 10 + 1);
         request(&ctx, "/", iters / 10 + 1);
         request(&ctx, "/units/svc-0003.service", iters);
+
+        /* The daemon's way (render-cache.h): one render per State generation, then the same
+         * shared body for every request (each row: its first request renders, the rest hit). */
+        RenderCache cache = {};
+        ctx.cache = &cache;
+        request(&ctx, "/metrics", iters);
+        request(&ctx, "/api/v1/units", iters);
+        request(&ctx, "/", iters / 10 + 1);
+        ctx.render.per_check_metrics = true;
+        state_changed(s);
+        request(&ctx, "/metrics", iters);
+        printf("cache: %" PRIu64 " hits, %" PRIu64 " misses\n", cache.hits, cache.misses);
+        render_cache_done(&cache);
         store_free(st);
         fixture_state_free(s);
         return 0;

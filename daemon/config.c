@@ -35,6 +35,8 @@
 #define RESCAN_INTERVAL_MIN USEC_PER_MINUTE
 #define RESCAN_INTERVAL_MAX USEC_PER_WEEK
 #define CONNECTIONS_MAX 4096U
+#define HEAD_TIMEOUT_MAX (UINT64_C(5) * USEC_PER_MINUTE)
+#define IDLE_TIMEOUT_MAX USEC_PER_HOUR
 #define VERSION_LEN_MAX 64U
 #define DB_MAX_BYTES_MIN (1024ULL * 1024ULL)
 #define DB_RETRY_MIN USEC_PER_SEC
@@ -355,6 +357,51 @@ static int p_max_connections(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
+static int p_per_address(Config *c, const char *v, ConfigError *e) {
+        uint64_t n;
+        if (parse_uint(v, CONNECTIONS_MAX, &n) < 0 || n == 0) {
+                set_error(e, 0, "max_connections_per_address: expected 1 to %u", CONNECTIONS_MAX);
+                return -EINVAL;
+        }
+        c->max_connections_per_address = (unsigned) n;
+        return 0;
+}
+
+static int p_reading(Config *c, const char *v, ConfigError *e) {
+        uint64_t n = 0;
+        if (!streq(v, "auto") && (parse_uint(v, CONNECTIONS_MAX, &n) < 0 || n == 0)) {
+                set_error(e, 0, "max_reading_connections: expected auto or 1 to %u",
+                          CONNECTIONS_MAX);
+                return -EINVAL;
+        }
+        c->max_reading_connections = (unsigned) n;
+        return 0;
+}
+
+/* Whole seconds from 1 s to max (the HTTP server counts seconds). */
+static int parse_seconds(const char *key, const char *v, uint64_t max, uint64_t *ret,
+                         ConfigError *e) {
+        uint64_t u;
+        if (parse_duration(v, long_units, ELEMENTSOF(long_units), 0, &u) < 0 ||
+            u < USEC_PER_SEC || u > max) {
+                set_error(e, 0, "%s: expected 1s to %" PRIu64 "%s with a unit", key,
+                          max % USEC_PER_HOUR == 0 ? max / USEC_PER_HOUR : max / USEC_PER_MINUTE,
+                          max % USEC_PER_HOUR == 0 ? "h" : "m");
+                return -EINVAL;
+        }
+        *ret = u;
+        return 0;
+}
+
+static int p_head_timeout(Config *c, const char *v, ConfigError *e) {
+        return parse_seconds("request_head_timeout", v, HEAD_TIMEOUT_MAX,
+                             &c->request_head_timeout_usec, e);
+}
+
+static int p_idle_timeout(Config *c, const char *v, ConfigError *e) {
+        return parse_seconds("idle_timeout", v, IDLE_TIMEOUT_MAX, &c->idle_timeout_usec, e);
+}
+
 static int p_log_level(Config *c, const char *v, ConfigError *e) {
         int l = log_level_from_string(v);
         if (l < 0) {
@@ -592,6 +639,25 @@ static void f_max_connections(const Config *c, Buf *b) {
         buf_printf(b, "%u", c->max_connections);
 }
 
+static void f_per_address(const Config *c, Buf *b) {
+        buf_printf(b, "%u", c->max_connections_per_address);
+}
+
+static void f_reading(const Config *c, Buf *b) {
+        if (c->max_reading_connections == 0)
+                buf_puts(b, "auto");
+        else
+                buf_printf(b, "%u", c->max_reading_connections);
+}
+
+static void f_head_timeout(const Config *c, Buf *b) {
+        format_duration(b, c->request_head_timeout_usec, false);
+}
+
+static void f_idle_timeout(const Config *c, Buf *b) {
+        format_duration(b, c->idle_timeout_usec, false);
+}
+
 static void f_threshold(const Config *c, Buf *b) {
         buf_printf(b, "%u.%u", c->new_unit_threshold / 10, c->new_unit_threshold % 10);
 }
@@ -655,12 +721,16 @@ static const Key keys[] = {
         { "db", p_db, f_db },
         { "db_max_size", p_db_max_size, f_db_max_size },
         { "db_retry", p_db_retry, f_db_retry },
+        { "idle_timeout", p_idle_timeout, f_idle_timeout },
         { "listen", p_listen, f_listen },
         { "log_level", p_log_level, f_log_level },
         { "max_connections", p_max_connections, f_max_connections },
+        { "max_connections_per_address", p_per_address, f_per_address },
+        { "max_reading_connections", p_reading, f_reading },
         { "new_unit_threshold", p_threshold, f_threshold },
         { "os_root", p_os_root, f_os_root },
         { "per_check_metrics", p_per_check_metrics, f_per_check_metrics },
+        { "request_head_timeout", p_head_timeout, f_head_timeout },
         { "rescan_coalesce", p_coalesce, f_coalesce },
         { "rescan_interval", p_interval, f_interval },
         { "retention", p_retention, f_retention },
@@ -702,6 +772,10 @@ Config *config_new(void) {
         c->rescan_coalesce_usec = 500 * USEC_PER_MSEC;
         c->rescan_interval_usec = USEC_PER_HOUR;
         c->max_connections = 64;
+        c->max_connections_per_address = 16;
+        c->max_reading_connections = 0;
+        c->request_head_timeout_usec = 10 * USEC_PER_SEC;
+        c->idle_timeout_usec = 15 * USEC_PER_SEC;
         c->log_level = LOG_INFO;
         c->db_retry_usec = 30 * USEC_PER_SEC;
         c->tls = CONFIG_AUTO;

@@ -46,6 +46,13 @@ typedef struct Config {
         uint64_t rescan_coalesce_usec;
         uint64_t rescan_interval_usec; /* periodic full rescan; 0 = off */
         unsigned max_connections;
+        /* HTTP limits against hostile clients (http-server.h; the server never lets one exceed
+         * max_connections): */
+        unsigned max_connections_per_address; /* per IPv4 address or IPv6 /64 */
+        unsigned max_reading_connections;     /* still sending a request head; 0 = auto: half
+                                               * of max_connections */
+        uint64_t request_head_timeout_usec;   /* the whole head must arrive within it */
+        uint64_t idle_timeout_usec;           /* a connection with nothing to do is closed */
         int log_level;          /* LOG_ERR..LOG_DEBUG */
         char *systemd_version;  /* override of the manager's Version; NULL = ask it */
         unsigned systemd_major; /* its leading number; 0 when not overridden */

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "http-access.h"
 #include "util.h"
@@ -119,6 +120,91 @@ static bool bearer_matches(const char *token, const char *authorization) {
         return token_matches(token, given);
 }
 
+/* ---- failed logins ---- */
+
+static bool window_live(const HttpLoginFailures *f, uint64_t now) {
+        return f->peer_len > 0 && now < f->window_usec + HTTP_LOGIN_WINDOW_USEC;
+}
+
+/* The slot of peer, or -1. */
+static ssize_t failures_index(const HttpLoginLimit *l, const unsigned char *peer,
+                              size_t peer_len) {
+        if (!l || peer_len == 0 || peer_len > HTTP_PEER_KEY_MAX)
+                return -1;
+        for (size_t i = 0; i < HTTP_LOGIN_LIMIT_SLOTS; i++) {
+                const HttpLoginFailures *f = &l->slots[i];
+                if (f->peer_len == peer_len && memcmp(f->peer, peer, peer_len) == 0)
+                        return (ssize_t) i;
+        }
+        return -1;
+}
+
+bool http_peer_is_loopback(const unsigned char *peer, size_t peer_len) {
+        static const unsigned char zero[HTTP_PEER_KEY_MAX] = {};
+
+        if (peer_len == 4)
+                return peer[0] == 127;
+        return peer_len == HTTP_PEER_KEY_MAX && memcmp(peer, zero, peer_len) == 0;
+}
+
+unsigned http_login_retry_after(const HttpLoginLimit *l, const unsigned char *peer,
+                                size_t peer_len, uint64_t now_usec) {
+        ssize_t i = failures_index(l, peer, peer_len);
+        const HttpLoginFailures *f = i >= 0 ? &l->slots[i] : NULL;
+        uint64_t end;
+
+        if (!f || !window_live(f, now_usec) || f->failures < HTTP_LOGIN_FAILURES_MAX)
+                return 0;
+        end = f->window_usec + HTTP_LOGIN_WINDOW_USEC;
+        return (unsigned) ((end - now_usec + 999999) / 1000000);
+}
+
+void http_login_failed(HttpLoginLimit *l, const unsigned char *peer, size_t peer_len,
+                       uint64_t now_usec) {
+        ssize_t i = failures_index(l, peer, peer_len);
+        HttpLoginFailures *f = i >= 0 ? &l->slots[i] : NULL;
+
+        if (!l || peer_len == 0 || peer_len > HTTP_PEER_KEY_MAX)
+                return;
+        if (!f) {
+                /* a free slot or an expired window, else the oldest window */
+                f = &l->slots[0];
+                for (size_t k = 0; k < HTTP_LOGIN_LIMIT_SLOTS; k++) {
+                        HttpLoginFailures *c = &l->slots[k];
+                        if (!window_live(c, now_usec)) {
+                                f = c;
+                                break;
+                        }
+                        if (c->window_usec < f->window_usec)
+                                f = c;
+                }
+                *f = (HttpLoginFailures) { .peer_len = peer_len, .window_usec = now_usec };
+                memcpy(f->peer, peer, peer_len);
+        }
+        if (!window_live(f, now_usec)) {
+                f->failures = 0;
+                f->window_usec = now_usec;
+        }
+        if (f->failures < HTTP_LOGIN_FAILURES_MAX && ++f->failures == HTTP_LOGIN_FAILURES_MAX)
+                l->just_blocked = f;
+}
+
+/* 429 for a client over the limit (the token it sent is never looked at), loopback excepted. */
+static bool login_refused(const HttpAccess *a, HttpFormat format, Response *resp) {
+        unsigned retry = http_login_retry_after(a->login_limit, a->peer, a->peer_len,
+                                                a->now_usec);
+        if (retry == 0 || http_peer_is_loopback(a->peer, a->peer_len))
+                return false;
+        http_respond_error(resp, format, 429, "too many failed logins from this address: "
+                                              "try again later (see Retry-After)");
+        resp->retry_after = retry;
+        return true;
+}
+
+static void login_failed(const HttpAccess *a) {
+        http_login_failed(a->login_limit, a->peer, a->peer_len, a->now_usec);
+}
+
 /* ---- browser sessions ---- */
 
 static int unhex_digit(char c) {
@@ -210,7 +296,10 @@ bool http_access_check(const HttpAccess *a, const Request *req, Response *resp) 
                 resp->www_authenticate = "Bearer realm=\"exposured\"";
                 return false;
         }
+        if (a->token && login_refused(a, HTTP_FORMAT_JSON, resp))
+                return false;
         if (a->token && !bearer_matches(a->token, req->authorization)) {
+                login_failed(a);
                 http_respond_error(resp, HTTP_FORMAT_JSON, 401, "invalid token");
                 resp->www_authenticate = "Bearer realm=\"exposured\", error=\"invalid_token\"";
                 return false;
@@ -326,6 +415,8 @@ void http_access_login(const HttpAccess *a, const Request *req, bool post, const
                 return redirect(resp, HTTP_LOGIN_PATH);
         }
 
+        if (login_refused(a, HTTP_FORMAT_HTML, resp))
+                return;
         char *given = NULL;
         bool ok = http_form_value(body, body_len, "token", &given) >= 0 &&
                   token_matches(a->token, given);
@@ -333,8 +424,10 @@ void http_access_login(const HttpAccess *a, const Request *req, bool post, const
                 explicit_bzero(given, strlen(given));
                 free(given);
         }
-        if (!ok)
+        if (!ok) {
+                login_failed(a);
                 return page(resp, 401, page_wrong, sizeof page_wrong - 1);
+        }
 
         /* a free or expired slot, else the one that expires first */
         HttpSession *slot = &a->sessions->slots[0];

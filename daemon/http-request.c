@@ -2,7 +2,9 @@
 /* Requests and responses: percent-decoding of the path (per segment) and of query arguments,
  * with every client-controlled length bounded; error responses in the format a route's clients
  * expect. Must never include microhttpd.h, log, or do I/O: tests and fuzzers drive it directly. */
+#include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,12 +150,40 @@ int http_form_value(const char *body, size_t len, const char *key, char **ret) {
 
 /* ---- responses ---- */
 
+HttpBody *http_body_new(Buf *b) {
+        HttpBody *body = xcalloc(1, sizeof *body);
+
+        body->refs = 1;
+        body->size = b->len;
+        /* A Buf has up to twice the room it needs: give the rest back (mremap for big ones). */
+        body->data = xrealloc(buf_steal(b), body->size + 1);
+        return body;
+}
+
+HttpBody *http_body_ref(HttpBody *b) {
+        assert(b->refs > 0 && b->refs < UINT_MAX);
+        b->refs++;
+        return b;
+}
+
+HttpBody *http_body_unref(HttpBody *b) {
+        if (!b)
+                return NULL;
+        assert(b->refs > 0);
+        if (--b->refs > 0)
+                return NULL;
+        free(b->data);
+        free(b);
+        return NULL;
+}
+
 void http_response_reset(Response *resp) {
         Buf body = resp->body;
 
         free(resp->location);
         free(resp->etag);
         free(resp->set_cookie);
+        http_body_unref(resp->shared);
         buf_clear(&body);
         *resp = (Response) { .body = body };
 }
@@ -173,6 +203,7 @@ void http_response_done(Response *resp) {
 void http_respond_error(Response *resp, HttpFormat f, unsigned status, const char *msg) {
         buf_clear(&resp->body);
         resp->static_body = NULL;
+        resp->shared = http_body_unref(resp->shared);
         resp->status = status;
         if (f == HTTP_FORMAT_JSON) {
                 resp->content_type = HTTP_CT_JSON;

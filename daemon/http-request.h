@@ -57,6 +57,23 @@ typedef struct Request {
         const char *error_message;             /* static text for error */
 } Request;
 
+/* An immutable response body shared by reference: the render cache (render-cache.h) holds one
+ * reference, every response being sent holds another (the server drops it from libmicrohttpd's
+ * free callback), so N readers of the same render hold one copy and the cache never frees bytes
+ * that a slow reader is still being sent. One thread: plain counts. */
+typedef struct HttpBody {
+        unsigned refs;
+        size_t size;
+        char *data;   /* NUL-terminated (data[size] == 0) */
+} HttpBody;
+
+/* A body taking b's bytes (b is left empty, its memory gone), with one reference. */
+HttpBody *http_body_new(Buf *b);
+/* One more reference; returns b. */
+HttpBody *http_body_ref(HttpBody *b);
+/* Drop one reference, freeing the body with the last. Accepts NULL, returns NULL. */
+HttpBody *http_body_unref(HttpBody *b);
+
 typedef struct HttpDeferred HttpDeferred;
 struct Response;
 typedef HttpDeferred *(*HttpDeferFunc)(struct Response *resp, void *userdata);
@@ -66,6 +83,8 @@ typedef struct Response {
         const char *content_type;      /* static string */
         Buf body;
         const void *static_body;       /* when set, sent instead of body; lives forever */
+        HttpBody *shared;              /* when set, sent instead of body: a reference resp owns
+                                        * (dropped by http_response_reset()) */
         size_t static_size;
         const char *cache_control;     /* static; NULL = "no-store" */
         const char *allow;             /* static; the Allow header of a 405 */
@@ -74,6 +93,7 @@ typedef struct Response {
         const char *www_authenticate;  /* static; the WWW-Authenticate header of a 401 */
         char *set_cookie;              /* owned; a Set-Cookie header (the login session) */
         bool vary_accept;
+        unsigned retry_after;          /* seconds for a Retry-After header (429), 0: none */
         HttpDeferFunc defer;           /* set by the server before dispatch, else NULL: how */
         void *defer_userdata;          /* http_response_defer() suspends the connection */
         HttpDeferred *deferred;        /* set by http_response_defer() */

@@ -71,16 +71,47 @@ static const UnitState *find_unit(HttpContext *ctx, const char *id, HttpFormat f
         return u;
 }
 
+/* ---- the render cache (render-cache.h): one render per State generation ---- */
+
+/* Answer resp from the cache when it holds key for the current generation. */
+static bool cache_answer(HttpContext *ctx, const char *key, Response *resp) {
+        const RenderCacheEntry *e;
+
+        if (!ctx->cache)
+                return false;
+        e = render_cache_get(ctx->cache, key, ctx->state->generation, now_monotonic_usec());
+        if (!e)
+                return false;
+        resp->shared = http_body_ref(e->body);
+        resp->content_type = e->content_type;
+        return true;
+}
+
+/* After a successful render into resp->body: keep it under key (ttl_usec 0: for the whole
+ * generation) and send it from there, so this response and the cache share one copy. */
+static void cache_keep(HttpContext *ctx, const char *key, uint64_t ttl_usec, Response *resp) {
+        if (!ctx->cache || resp->status != 200 || resp->body.len == 0)
+                return;
+        resp->shared = http_body_new(&resp->body);
+        (void) render_cache_put(ctx->cache, key, ctx->state->generation,
+                                ttl_usec ? now_monotonic_usec() + ttl_usec : 0,
+                                resp->content_type, resp->shared);
+}
+
 static void h_metrics(void *userdata, const Request *req, const char *param,
                       Response *resp) {
         HttpContext *ctx = userdata;
-        const RenderOptions ro = request_options(ctx), *o = &ro;
         MetricsFormat f = metrics_format_from_accept(req->accept);
+        const char *key = f == METRICS_OPENMETRICS ? "metrics:openmetrics" : "metrics:text";
 
         (void) param;
+        resp->vary_accept = true;
+        if (cache_answer(ctx, key, resp))
+                return;
+        const RenderOptions ro = request_options(ctx), *o = &ro;
         render_metrics(ctx->state, o, f, &resp->body);
         resp->content_type = metrics_content_type(f);
-        resp->vary_accept = true;
+        cache_keep(ctx, key, 0, resp);
 }
 
 static void h_api_units(void *userdata, const Request *req, const char *param,
@@ -90,8 +121,11 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
         UnitsPage p = { .limit = RENDER_UNITS_DEFAULT };
         const char *v;
         uint64_t limit;
+        bool first_page = req->n_args == 0; /* the common request: cached */
 
         (void) param;
+        if (first_page && cache_answer(ctx, "api:units", resp))
+                return;
         if ((v = http_request_arg(req, "limit"))) {
                 if (parse_uint(v, RENDER_UNITS_MAX, &limit) < 0 || limit == 0)
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
@@ -109,6 +143,8 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
         }
         if (render_json_units_page(ctx->state, o, &p, &resp->body) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        resp->content_type = HTTP_CT_JSON;
+        cache_keep(ctx, "api:units", 0, resp);
 }
 
 static void h_api_unit(void *userdata, const Request *req, const char *param,
@@ -122,6 +158,7 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
                 return;
         if (render_json_unit(ctx->state, u, o, &resp->body) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        resp->content_type = HTTP_CT_JSON;
 }
 
 /* The unit's fix plan (plan.c) at the default class, may-break. The daemon knows neither the
@@ -143,6 +180,7 @@ static void h_api_plan(void *userdata, const Request *req, const char *param, Re
         plan_done(&plan);
         if (r < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        resp->content_type = HTTP_CT_JSON;
 }
 
 /* ---- the store's rows, for the renderers ---- */
@@ -204,6 +242,8 @@ static void h_api_history(void *userdata, const Request *req, const char *param,
         }
         if (render_json_history(param, rows, n, &resp->body) < 0)
                 http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        else
+                resp->content_type = HTTP_CT_JSON;
         changes_free(rows, n);
 }
 
@@ -232,6 +272,8 @@ static void h_api_events(void *userdata, const Request *req, const char *param,
         }
         if (render_json_events(rows, n, &resp->body) < 0)
                 http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        else
+                resp->content_type = HTTP_CT_JSON;
         changes_free(rows, n);
 }
 
@@ -270,6 +312,7 @@ static void h_api_status(void *userdata, const Request *req, const char *param,
         }
         if (render_json_status(ctx->state, o, &st, &resp->body) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "out of memory");
+        resp->content_type = HTTP_CT_JSON;
 }
 
 static void h_dashboard(void *userdata, const Request *req, const char *param,
@@ -284,6 +327,7 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
         size_t n_events = 0, *page = NULL, n_page = 0, n_match, pg;
         const char *v;
         uint64_t x;
+        char key[96];
 
         (void) param;
         dq.text = http_request_arg(req, "q");
@@ -325,6 +369,16 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                                                   "limit: expected an integer from 1 to 1000");
                 dq.per_page = (size_t) x;
         }
+        /* Cached without a filter text only (the common page, its reloads and its pages):
+         * predicate and sort are from closed sets, page and limit numbers (the slots are few
+         * and least-recently-used: a client asking for every page number only churns them). */
+        key[0] = 0;
+        if (isempty(dq.text))
+                (void) snprintf(key, sizeof key, "dashboard:%d:%d:%zu:%zu:%d",
+                                (int) dq.min_predicate, (int) dq.sort, dq.page, dq.per_page,
+                                get_store(ctx) != NULL);
+        if (key[0] && cache_answer(ctx, key, resp))
+                return;
 
         if (get_store(ctx) && s->n_units > 0) {
                 /* One indexed query per unit of the page shown (at most RENDER_DASHBOARD_MAX,
@@ -361,6 +415,8 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
         }
         render_html_dashboard(s, o, &dq, sparks, events, n_events, &resp->body);
         resp->content_type = HTTP_CT_HTML;
+        if (key[0])
+                cache_keep(ctx, key, HTTP_DASHBOARD_CACHE_USEC, resp);
         if (spark_rows)
                 for (size_t i = 0; i < s->n_units; i++)
                         changes_free(spark_rows[i], sparks[i].n);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "http-dispatch.h"
+#include "render-cache.h"
 #include "render.h"
 #include "state.h"
 #include "store.h"
@@ -15,6 +16,7 @@
 #define HTTP_DASHBOARD_SPARK_ROWS 50 /* history rows per sparkline */
 #define HTTP_DASHBOARD_EVENTS 10     /* regressions shown on the dashboard */
 #define HTTP_UNIT_CHART_ROWS 500     /* history rows in a unit's chart */
+#define HTTP_DASHBOARD_CACHE_USEC (1 * UINT64_C(1000000)) /* its "x min ago" and chart ends */
 #define HTTP_DB_STATS_USEC (10 * UINT64_C(1000000)) /* /api/v1/status reuses store_stats() */
 
 /* What the handlers read (the userdata of http_host_routes); filled by the manager, which owns
@@ -23,11 +25,16 @@
  * &manager->store), read at every request, so the owner may open, close and reopen its database
  * at any time; store or *store NULL means no database: the history endpoints then answer 503 and
  * the pages render without history. render.now_usec is ignored: each request uses the current
- * time. The db_* fields are the handlers' own cache (zero them at first). */
+ * time. The db_* fields are the handlers' own cache (zero them at first). cache, when set (owned
+ * by the caller, outliving the server), keeps the bodies of /metrics, /api/v1/units and the
+ * argument-less dashboard per State.generation (so whoever changes the State must move it, see
+ * state.h), the dashboard for at most HTTP_DASHBOARD_CACHE_USEC (it shows ages); NULL renders
+ * every request. */
 typedef struct HttpContext {
         const State *state;
         Store *const *store;
         RenderOptions render;
+        RenderCache *cache;
 
         StoreStats db_stats;        /* internal: last store_stats() ... */
         int db_stats_error;         /* ... its result ... */

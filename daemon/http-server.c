@@ -91,7 +91,8 @@ static bool fd_is_loopback(int fd) {
 typedef struct Conn {
         struct Conn *prev, *next;
         int fd;                  /* MHD's; we only shutdown() it to evict */
-        unsigned char peer[8];   /* IPv4 address, or the /64 of an IPv6 one (v4-mapped: v4) */
+        unsigned char peer[HTTP_PEER_KEY_MAX]; /* IPv4 address, or the /64 of an IPv6 one
+                                                * (v4-mapped: v4) */
         size_t peer_len;         /* 0: no per-address limit (AF_UNIX: a proxy on this host) */
         bool loopback;           /* arrived on a loopback address: keep the Host check */
         bool reading;            /* reading a request head (or idle between requests) */
@@ -112,6 +113,14 @@ typedef struct SharedBody {
         size_t size;
         char *data;
 } SharedBody;
+
+/* A budget for a kind of log line that clients can trigger: lines this window, and how many
+ * were left out. */
+typedef struct LogBudget {
+        uint64_t start;      /* CLOCK_MONOTONIC of the window; 0: none yet */
+        unsigned n;          /* lines logged in it */
+        unsigned suppressed; /* lines left out in it */
+} LogBudget;
 
 /* ---- MHD glue ---- */
 
@@ -140,6 +149,8 @@ struct HttpServer {
         sd_event_source *deadline_timer;
         SharedBody *bodies; /* bodies in flight */
         HttpSessions *sessions; /* browser logins, with a token only */
+        HttpLoginLimit *login_limit; /* failed logins per address, with a token only */
+        LogBudget login_warnings;    /* our warnings about them (log_login_blocked()) */
         HttpDeferred *deferred; /* answers not sent yet (http_response_defer()) */
 };
 
@@ -167,7 +178,7 @@ static uint64_t now_usec(HttpServer *s) {
 
 /* The address a per-client limit counts: IPv4, or IPv6 cut to its /64 (one host usually has a
  * whole /64: counting single addresses would let it open 2^64 connections). */
-static size_t peer_key(const struct sockaddr *sa, unsigned char key[static 8]) {
+static size_t peer_key(const struct sockaddr *sa, unsigned char key[static HTTP_PEER_KEY_MAX]) {
         if (!sa)
                 return 0;
         if (sa->sa_family == AF_INET) {
@@ -185,6 +196,54 @@ static size_t peer_key(const struct sockaddr *sa, unsigned char key[static 8]) {
                 return 8;
         }
         return 0;
+}
+
+/* A counted address for the log: "192.0.2.1" or "2001:db8:1:2::/64". Static buffer: for one
+ * log line. */
+static const char *peer_text(const HttpLoginFailures *f) {
+        static char text[INET6_ADDRSTRLEN + 4];
+        struct in6_addr a6 = {};
+
+        if (f->peer_len == 4)
+                return inet_ntop(AF_INET, f->peer, text, sizeof text) ?: "?";
+        memcpy(&a6, f->peer, f->peer_len);
+        if (!inet_ntop(AF_INET6, &a6, text, sizeof text - 3))
+                return "?";
+        memcpy(text + strlen(text), "/64", 4);
+        return text;
+}
+
+/* Our own lines about what clients do are a flood a client controls: one per address reaching the
+ * failed-login limit would be 65,536 a minute from one IPv6 /48. At most
+ * HTTP_LOGIN_WARNINGS_BURST a window, then one line saying the rest are not logged, and the
+ * count of those in the next window's first line: journald's own rate limit (per service) would
+ * otherwise drop our other messages, the regressions among them. */
+static void log_login_blocked(HttpServer *s, const HttpLoginFailures *f, uint64_t now) {
+        LogBudget *b = &s->login_warnings;
+
+        if (b->start == 0 || now >= b->start + HTTP_LOGIN_WINDOW_USEC) {
+                if (b->suppressed > 0)
+                        log_warning("%u more addresses reached the failed-login limit in the "
+                                    "last %" PRIu64 " s; they were refused but not logged.",
+                                    b->suppressed, HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC);
+                *b = (LogBudget) { .start = now };
+        }
+        if (b->n >= HTTP_LOGIN_WARNINGS_BURST) {
+                if (b->suppressed++ == 0)
+                        log_warning("More addresses reach the failed-login limit: not logging "
+                                    "them for the rest of %" PRIu64 " s.",
+                                    HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC);
+                return;
+        }
+        b->n++;
+        /* Once per address and window (http-access.h): a guessing client, or a misconfigured
+         * scraper, is worth the administrator's eye. */
+        log_warning("%u failed logins from %s within %" PRIu64 " s: %s", HTTP_LOGIN_FAILURES_MAX,
+                    peer_text(f), HTTP_LOGIN_WINDOW_USEC / USEC_PER_SEC,
+                    http_peer_is_loopback(f->peer, f->peer_len) ?
+                            "a local user or a local scraper with a wrong token (loopback is "
+                            "never refused: all local clients share it)." :
+                            "its logins are refused (429) for the rest of that time.");
 }
 
 /* Close c without waiting for MHD's idle timeout: after shutdown() the socket reads EOF, which
@@ -434,6 +493,11 @@ static void body_unref(void *cls) {
         free(sb);
 }
 
+/* MHD's free callback for a body of the render cache's (HttpBody): this response's reference. */
+static void cached_body_release(void *cls) {
+        http_body_unref(cls);
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value) {
         (void) kind;
@@ -445,7 +509,8 @@ static enum MHD_Result add_header(struct MHD_Response *r, const char *name, cons
         return MHD_add_response_header(r, name, value);
 }
 
-/* Build and queue resp on c (a large body is shared, see SharedBody). */
+/* Build and queue resp on c (a cached body is sent by reference; another large body is shared,
+ * see SharedBody). */
 static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *resp) {
         struct MHD_Response *r;
         enum MHD_Result ok;
@@ -455,7 +520,13 @@ static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *
                 r = MHD_create_response_from_buffer(resp->static_size,
                                                     (void *) (uintptr_t) resp->static_body,
                                                     MHD_RESPMEM_PERSISTENT);
-        else if (resp->body.len >= HTTP_SHARED_BODY_MIN) {
+        else if (resp->shared) {
+                HttpBody *b = http_body_ref(resp->shared);
+                r = MHD_create_response_from_buffer_with_free_callback_cls(b->size, b->data,
+                                                                           cached_body_release, b);
+                if (!r)
+                        http_body_unref(b);
+        } else if (resp->body.len >= HTTP_SHARED_BODY_MIN) {
                 SharedBody *sb = body_share(s, &resp->body);
                 r = MHD_create_response_from_buffer_with_free_callback_cls(sb->size, sb->data,
                                                                            body_unref, sb);
@@ -491,6 +562,11 @@ static enum MHD_Result queue(HttpServer *s, struct MHD_Connection *c, Response *
                 (void) add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp->www_authenticate);
         if (resp->vary_accept)
                 (void) add_header(r, MHD_HTTP_HEADER_VARY, "Accept");
+        if (resp->retry_after > 0) {
+                char v[16];
+                (void) snprintf(v, sizeof v, "%u", resp->retry_after);
+                (void) add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+        }
         if (resp->set_cookie)
                 (void) add_header(r, MHD_HTTP_HEADER_SET_COOKIE, resp->set_cookie);
 
@@ -526,6 +602,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (conn) {
                 conn->reading = false; /* the head is complete */
                 access.loopback_only = conn->loopback;
+                access.peer = conn->peer;
+                access.peer_len = conn->peer_len;
         }
         access.now_usec = now_usec(s);
 
@@ -583,6 +661,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 http_dispatch(s->routes, &access, s->userdata, &req, resp);
         }
 
+        if (s->login_limit && s->login_limit->just_blocked) {
+                log_login_blocked(s, s->login_limit->just_blocked, access.now_usec);
+                s->login_limit->just_blocked = NULL;
+        }
         if (resp->deferred) {
                 MHD_suspend_connection(c);
                 http_request_done(&req);
@@ -760,11 +842,19 @@ int http_server_new(sd_event *event, const HttpServerConfig *config, const HttpR
                 s->sessions = xcalloc(1, sizeof(HttpSessions));
                 s->access.sessions = s->sessions;
                 s->access.secure = s->tls;
+                s->login_limit = xcalloc(1, sizeof(HttpLoginLimit));
+                s->access.login_limit = s->login_limit;
         }
+        const unsigned total = config->connection_limit ? config->connection_limit :
+                                                          HTTP_CONNECTIONS_DEFAULT;
+        /* neither limit can be more than the total (max_connections = 8 with the default 16
+         * per address is 8 per address) */
         s->per_ip_limit = config->per_ip_limit ? config->per_ip_limit : HTTP_PER_IP_DEFAULT;
-        s->readers_limit = config->readers_limit ? config->readers_limit :
-                (config->connection_limit ? config->connection_limit :
-                                            HTTP_CONNECTIONS_DEFAULT) / 2;
+        if (s->per_ip_limit > total)
+                s->per_ip_limit = total;
+        s->readers_limit = config->readers_limit ? config->readers_limit : total / 2;
+        if (s->readers_limit > total)
+                s->readers_limit = total;
         if (s->readers_limit == 0)
                 s->readers_limit = 1;
         s->head_deadline_usec = (uint64_t) (config->head_deadline_sec ? config->head_deadline_sec :
@@ -865,6 +955,7 @@ HttpServer *http_server_free(HttpServer *s) {
                 explicit_bzero(s->sessions, sizeof *s->sessions);
                 free(s->sessions);
         }
+        free(s->login_limit);
         free(s->listeners);
         http_response_done(&s->resp);
         sd_event_unref(s->event);

@@ -17,7 +17,10 @@
  * address, and while still sending their request head (a deadline for the whole head, and a cap
  * on connections in that state that evicts the oldest); response bodies of HTTP_SHARED_BODY_MIN
  * bytes or more are shared, refcounted, between the connections sending the same bytes, so slow
- * readers cost a connection's buffers, not a copy of the body each. */
+ * readers cost a connection's buffers, not a copy of the body each; a handler's Response.shared
+ * (the render cache's HttpBody) is sent by reference without a copy at all. With a token, failed
+ * logins are limited per address (http-access.h) and the warnings about them are bounded
+ * (HTTP_LOGIN_WARNINGS_BURST a window). */
 #pragma once
 
 #include <stdbool.h>
@@ -37,6 +40,8 @@
 #define HTTP_HEAD_DEADLINE_SEC_DEFAULT 10 /* whole request head, from accept (or the end of the
                                            * previous response) to its last header line */
 #define HTTP_SHARED_BODY_MIN 4096     /* bodies this large are shared between connections */
+#define HTTP_LOGIN_WARNINGS_BURST 10  /* "failed logins from ADDRESS" lines per window; the rest
+                                       * are counted in one line */
 
 typedef struct HttpServerConfig {
         const ListenAddress *listen; /* addresses to bind (borrowed; port 0 = any free port),

@@ -63,6 +63,7 @@ struct Manager {
         Store *store;              /* NULL while the database cannot be opened */
         HttpServer *http;
         HttpContext http_ctx;      /* what http_host_routes' handlers read (served by http) */
+        RenderCache render_cache;  /* rendered bodies per state generation (http_ctx.cache) */
         char *token;               /* the bearer token (wiped on free), or NULL */
         BusWatch *watch;
         HostInfoQuery *host_query; /* the last identity read (host-info.h) */
@@ -1354,6 +1355,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         m->state.last_scan_usec = now;
         m->state.scan_duration_usec = st->elapsed_usec;
         m->state.n_scans++;
+        state_changed(&m->state); /* the full scan replaced the unit array wholesale */
         m->scan = bus_scan_free(m->scan);
 
         for (size_t j = 0; j < n_old; j++)
@@ -1427,6 +1429,7 @@ static void on_host_info(HostInfoQuery *q, int machine_id_error, int hostnamed_e
         Manager *m = userdata;
         (void) q;
 
+        state_changed(&m->state); /* the host's identity is in /metrics and the API */
         if (machine_id_error < 0)
                 log_warning_errno(machine_id_error, "Failed to get the manager's machine ID: %m, "
                                   "ignoring.");
@@ -1461,6 +1464,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
         switch (ev) {
         case WATCH_CONNECTED:
                 m->state.bus_up = true;
+                state_changed(&m->state);
                 refresh_host_info(m);
                 request_full(m, m->first_scan_done ? CAUSE_RELOAD : CAUSE_STARTUP);
                 update_status(m);
@@ -1473,6 +1477,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 }
                 m->host_query = host_info_query_free(m->host_query);
                 m->state.bus_up = false;
+                state_changed(&m->state);
                 update_status(m);
                 break;
         case WATCH_RELOADED:
@@ -1635,6 +1640,10 @@ int manager_new(Config *config, Manager **ret) {
                 .use_listen_fds = true,
                 .only_listen_fds = config->n_listen == 0, /* listen = (empty) */
                 .connection_limit = config->max_connections,
+                .per_ip_limit = config->max_connections_per_address,
+                .readers_limit = config->max_reading_connections,
+                .head_deadline_sec = (unsigned) (config->request_head_timeout_usec / USEC_PER_SEC),
+                .timeout_sec = (unsigned) (config->idle_timeout_usec / USEC_PER_SEC),
                 .tls_key = tls_key,
                 .tls_certificate = tls_cert,
                 .token = m->token,
@@ -1643,6 +1652,7 @@ int manager_new(Config *config, Manager **ret) {
         m->http_ctx = (HttpContext) {
                 .state = &m->state,
                 .store = &m->store, /* read per request: sees a reopened database */
+                .cache = &m->render_cache,
                 .render = { .version = EXPOSURED_VERSION,
                             .per_check_metrics = config->per_check_metrics },
         };
@@ -1759,6 +1769,7 @@ Manager *manager_free(Manager *m) {
         m->host_query = host_info_query_free(m->host_query);
         m->watch = bus_watch_free(m->watch);
         m->http = http_server_free(m->http);
+        render_cache_done(&m->render_cache);
         m->token = credential_free(m->token);
         m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);

@@ -27,7 +27,8 @@ void state_done(State *s) {
         free(s->gone);
         free(s->systemd_version);
         host_info_done(&s->host);
-        *s = (State) {};
+        /* the generation goes on: a cache must never take the emptied State for an old one */
+        *s = (State) { .generation = s->generation + 1 };
 }
 
 size_t state_lower_bound(const State *s, const char *id) {
@@ -44,6 +45,8 @@ size_t state_lower_bound(const State *s, const char *id) {
 
 UnitState *state_put(State *s, UnitState *u) {
         size_t i = state_lower_bound(s, u->id);
+
+        state_changed(s);
         if (i < s->n_units && streq(s->units[i]->id, u->id)) {
                 UnitState *old = s->units[i];
                 s->units[i] = u;
@@ -61,6 +64,7 @@ UnitState *state_take(State *s, const char *id) {
         if (i >= s->n_units || !streq(s->units[i]->id, id))
                 return NULL;
         UnitState *u = s->units[i];
+        state_changed(s);
         memmove(s->units + i, s->units + i + 1, (s->n_units - i - 1) * sizeof(UnitState *));
         s->n_units--;
         return u;

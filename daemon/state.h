@@ -79,11 +79,20 @@ typedef struct State {
         UnitMemo *gone;             /* units that left, sorted by id, at most STATE_GONE_MAX */
         size_t n_gone;
         uint64_t gone_seq;
+        uint64_t generation;        /* moves on every change a reader could see: state_put() and
+                                     * state_take() move it, other writers call state_changed()
+                                     * (the render cache keys on it, render-cache.h) */
 } State;
+
+/* Note that s changed in a way its readers can see (anything but the memos of gone units). */
+static inline void state_changed(State *s) {
+        s->generation++;
+}
 
 /* Free a unit (its id and props); accepts NULL, returns NULL. */
 UnitState *unit_state_free(UnitState *u);
-/* Free every unit, memo and the version string; leaves *s zeroed (an empty State). */
+/* Free every unit, memo and the version string; leaves *s empty (zeroed but for a new
+ * generation). */
 void state_done(State *s);
 /* The index of the first unit whose id is >= id (strcmp), n_units when there is none. */
 size_t state_lower_bound(const State *s, const char *id);

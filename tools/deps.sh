@@ -1,7 +1,7 @@
 #!/bin/sh
 # shellcheck disable=SC2034 # the pkgs_* lists are read through eval
 # Make sure the Debian packages a make target needs are installed.
-# Usage: tools/deps.sh GROUP...   (groups: build test integration deb sanitize valgrind)
+# Usage: tools/deps.sh GROUP...   (groups: build test integration deb sanitize valgrind bench)
 # As root it installs what is missing with apt-get; otherwise it prints the exact apt-get line and
 # fails, so that `make check` never runs half its tests silently.
 set -eu
@@ -17,6 +17,8 @@ pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pyt
 pkgs_deb="debhelper dpkg-dev lintian systemd binutils git"
 pkgs_sanitize="clang"
 pkgs_valgrind="valgrind"
+# bench/ (not part of any check): wrk for bench-http, node_exporter for bench-http.py
+pkgs_bench="wrk prometheus-node-exporter"
 
 want=""
 for g in "$@"; do

@@ -41,6 +41,10 @@ static void test_defaults(void **state) {
         assert_int_equal(c->new_unit_threshold, 90);
         assert_false(c->per_check_metrics);
         assert_int_equal(c->max_connections, 64);
+        assert_int_equal(c->max_connections_per_address, 16);
+        assert_int_equal(c->max_reading_connections, 0);
+        assert_int_equal(c->request_head_timeout_usec, 10ULL * 1000000);
+        assert_int_equal(c->idle_timeout_usec, 15ULL * 1000000);
         assert_int_equal(c->log_level, LOG_INFO);
         assert_int_equal(c->db_retry_usec, 30ULL * 1000000);
         assert_null(c->systemd_version);
@@ -67,6 +71,10 @@ static void test_keys(void **state) {
                                "systemd_version = 257.9-1\n"
                                "db_max_size = 64M\n"
                                "db_retry = 2m\n"
+                               "max_connections_per_address = 4\n"
+                               "max_reading_connections = 100\n"
+                               "request_head_timeout = 5m\n"
+                               "idle_timeout = 1h\n"
                                "\n",
                                &e),
                          0);
@@ -88,6 +96,15 @@ static void test_keys(void **state) {
         assert_int_equal(c->systemd_major, 257);
         assert_int_equal(c->db_max_bytes, 64ULL << 20);
         assert_int_equal(c->db_retry_usec, 120ULL * 1000000);
+        assert_int_equal(c->max_connections_per_address, 4);
+        assert_int_equal(c->max_reading_connections, 100);
+        assert_int_equal(c->request_head_timeout_usec, 300ULL * 1000000);
+        assert_int_equal(c->idle_timeout_usec, 3600ULL * 1000000);
+        assert_int_equal(parse(c, "max_reading_connections = auto\nrequest_head_timeout = 1s",
+                               &e),
+                         0);
+        assert_int_equal(c->max_reading_connections, 0);
+        assert_int_equal(c->request_head_timeout_usec, 1000000);
 
         /* Empty listen: socket activation only; threshold bounds; bare coalesce is ms. */
         assert_int_equal(parse(c,
@@ -139,6 +156,16 @@ static void test_errors(void **state) {
                 { "max_connections = 0", 1, "max_connections:" },
                 { "max_connections = 4097", 1, "max_connections:" },
                 { "max_connections = 1x", 1, "max_connections:" },
+                { "max_connections_per_address = 0", 1, "max_connections_per_address:" },
+                { "max_connections_per_address = 4097", 1, "max_connections_per_address:" },
+                { "\nmax_reading_connections = 0", 2, "max_reading_connections: expected auto" },
+                { "max_reading_connections = 5000", 1, "max_reading_connections:" },
+                { "request_head_timeout = 0", 1, "request_head_timeout: expected 1s to 5m" },
+                { "request_head_timeout = 10", 1, "request_head_timeout:" },
+                { "request_head_timeout = 6m", 1, "request_head_timeout:" },
+                { "request_head_timeout = 500ms", 1, "request_head_timeout:" },
+                { "idle_timeout = 2h", 1, "idle_timeout: expected 1s to 1h" },
+                { "idle_timeout = 0s", 1, "idle_timeout:" },
                 { "log_level = loud", 1, "log_level:" },
                 { "systemd_version = v252", 1, "systemd_version:" },
                 { "systemd_version = 252 1", 1, "systemd_version:" },
