@@ -414,36 +414,33 @@ static const char *const switch_names[_CONFIG_SWITCH_MAX] = {
         [CONFIG_AUTO] = "auto",
 };
 
-static int parse_switch(const char *v, ConfigSwitch *ret) {
+int config_parse_switch(const char *key, const char *v, ConfigSwitch *ret, ConfigError *e) {
         int b;
 
         if (streq(v, "auto"))
                 return *ret = CONFIG_AUTO, 0;
         b = parse_bool(v);
-        if (b < 0)
+        if (b < 0) {
+                set_error(e, 0, "%s: expected auto, yes or no", key);
                 return -EINVAL;
+        }
         *ret = b ? CONFIG_YES : CONFIG_NO;
         return 0;
 }
 
+const char *config_switch_to_string(ConfigSwitch s) {
+        return s >= 0 && s < _CONFIG_SWITCH_MAX ? switch_names[s] : "auto";
+}
+
 static int p_tls(Config *c, const char *v, ConfigError *e) {
-        if (parse_switch(v, &c->tls) < 0) {
-                set_error(e, 0, "tls: expected auto, yes or no");
-                return -EINVAL;
-        }
-        return 0;
+        return config_parse_switch("tls", v, &c->tls, e);
 }
 
 static int p_token(Config *c, const char *v, ConfigError *e) {
-        if (parse_switch(v, &c->token) < 0) {
-                set_error(e, 0, "token: expected auto, yes or no");
-                return -EINVAL;
-        }
-        return 0;
+        return config_parse_switch("token", v, &c->token, e);
 }
 
-/* A credential name or an absolute path (credential_source_valid()). */
-static int parse_source(const char *key, const char *v, char **field, ConfigError *e) {
+int config_parse_source(const char *key, const char *v, char **field, ConfigError *e) {
         if (!credential_source_valid(v)) {
                 _cleanup_free_ char *sh = shown(v);
                 set_error(e, 0,
@@ -458,15 +455,15 @@ static int parse_source(const char *key, const char *v, char **field, ConfigErro
 }
 
 static int p_tls_key(Config *c, const char *v, ConfigError *e) {
-        return parse_source("tls_key", v, &c->tls_key, e);
+        return config_parse_source("tls_key", v, &c->tls_key, e);
 }
 
 static int p_tls_certificate(Config *c, const char *v, ConfigError *e) {
-        return parse_source("tls_certificate", v, &c->tls_certificate, e);
+        return config_parse_source("tls_certificate", v, &c->tls_certificate, e);
 }
 
 static int p_token_file(Config *c, const char *v, ConfigError *e) {
-        return parse_source("token_file", v, &c->token_file, e);
+        return config_parse_source("token_file", v, &c->token_file, e);
 }
 
 /* A Host name as a client sends it, without the port: a DNS name, a dotted IPv4 address or a
@@ -484,13 +481,13 @@ static bool host_valid(const char *h) {
         return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
 }
 
-static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
+int config_parse_allowed_hosts(const char *v, char ***hosts, ConfigError *e) {
         char **l = NULL;
         size_t n = 0;
         const char *p = v;
 
         if (streq(v, "auto")) {
-                c->allowed_hosts = strv_free(c->allowed_hosts);
+                *hosts = strv_free(*hosts);
                 return 0;
         }
         while (*p) {
@@ -525,9 +522,13 @@ static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
                 set_error(e, 0, "allowed_hosts: expected auto, * or a list of host names");
                 return -EINVAL;
         }
-        strv_free(c->allowed_hosts);
-        c->allowed_hosts = l;
+        strv_free(*hosts);
+        *hosts = l;
         return 0;
+}
+
+static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
+        return config_parse_allowed_hosts(v, &c->allowed_hosts, e);
 }
 
 /* ---- formatting: each key's value as config_format() writes it ---- */
@@ -547,14 +548,18 @@ static void format_duration(Buf *b, uint64_t u, bool short_unit) {
                 buf_printf(b, "%" PRIu64 "s", u / USEC_PER_SEC);
 }
 
-static void f_allowed_hosts(const Config *c, Buf *b) {
-        if (!c->allowed_hosts)
+void config_format_allowed_hosts(char *const *hosts, Buf *b) {
+        if (!hosts)
                 buf_puts(b, "auto");
-        for (char **h = c->allowed_hosts; h && *h; h++) {
-                if (h != c->allowed_hosts)
+        for (char *const *h = hosts; h && *h; h++) {
+                if (h != hosts)
                         buf_putc(b, ' ');
                 buf_puts(b, *h);
         }
+}
+
+static void f_allowed_hosts(const Config *c, Buf *b) {
+        config_format_allowed_hosts(c->allowed_hosts, b);
 }
 
 static void f_db(const Config *c, Buf *b) {
@@ -623,7 +628,7 @@ static void f_systemd_version(const Config *c, Buf *b) {
 }
 
 static void f_tls(const Config *c, Buf *b) {
-        buf_puts(b, switch_names[c->tls]);
+        buf_puts(b, config_switch_to_string(c->tls));
 }
 
 static void f_tls_certificate(const Config *c, Buf *b) {
@@ -635,7 +640,7 @@ static void f_tls_key(const Config *c, Buf *b) {
 }
 
 static void f_token(const Config *c, Buf *b) {
-        buf_puts(b, switch_names[c->token]);
+        buf_puts(b, config_switch_to_string(c->token));
 }
 
 static void f_token_file(const Config *c, Buf *b) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "cleanup.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/exposured/exposured.conf"
@@ -101,6 +102,18 @@ int config_validate(const Config *c, ConfigError *ret_error);
 int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n,
                         ConfigError *ret_error);
 void listen_addresses_free(ListenAddress *l, size_t n);
+
+/* The access keys every program mode's listener has (docs/http.md), parsed by the same rules
+ * everywhere. Pure; 0, or -EINVAL with a message naming key. */
+/* auto, or a boolean (parse_bool()) as yes/no. */
+int config_parse_switch(const char *key, const char *v, ConfigSwitch *ret, ConfigError *e);
+const char *config_switch_to_string(ConfigSwitch s);
+/* A credential name or an absolute path (credential_source_valid()) into *field (replaced). */
+int config_parse_source(const char *key, const char *v, char **field, ConfigError *e);
+/* allowed_hosts: "auto" (*hosts = NULL) or up to CONFIG_HOSTS_MAX names, lower-cased, into
+ * *hosts (a strv, replaced); and back in the same syntax. */
+int config_parse_allowed_hosts(const char *v, char ***hosts, ConfigError *e);
+void config_format_allowed_hosts(char *const *hosts, Buf *b);
 
 /* The effective configuration in the file's own syntax (for --check-config). Returns a string
  * the caller frees; it parses back to the same Config. */

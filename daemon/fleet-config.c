@@ -177,6 +177,22 @@ static int p_token(FleetConfig *c, const char *v, ConfigError *e) {
         return parse_source("token", v, &c->token, e);
 }
 
+static int p_tls(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_switch("tls", v, &c->tls, e);
+}
+
+static int p_tls_key(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_source("tls_key", v, &c->tls_key, e);
+}
+
+static int p_tls_certificate(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_source("tls_certificate", v, &c->tls_certificate, e);
+}
+
+static int p_allowed_hosts(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_allowed_hosts(v, &c->allowed_hosts, e);
+}
+
 static int p_host_url(FleetConfig *c, const char *v, ConfigError *e) {
         if (strlen(v) > URL_MAX || !render_fleet_host_url_valid(v)) {
                 set_error(e, "host_url: expected an http:// or https:// URL with only "
@@ -248,6 +264,7 @@ typedef struct Key {
 } Key;
 
 static const Key keys[] = {
+        { "allowed_hosts", p_allowed_hosts },
         { "cache", p_cache },
         { "host_url", p_host_url },
         { "hosts_ca", p_hosts_ca },
@@ -261,6 +278,9 @@ static const Key keys[] = {
         { "prometheus_token", p_prometheus_token },
         { "query_timeout", p_query_timeout },
         { "stale_after", p_stale_after },
+        { "tls", p_tls },
+        { "tls_certificate", p_tls_certificate },
+        { "tls_key", p_tls_key },
         { "token", p_token },
 };
 
@@ -278,6 +298,9 @@ FleetConfig *fleet_config_new(void) {
         c->stale_after_usec = 2 * 3600 * USEC_PER_SEC;
         c->cache_usec = 10 * USEC_PER_SEC;
         c->log_level = LOG_INFO;
+        c->tls = CONFIG_AUTO;
+        c->tls_key = xstrdup("tls.key");
+        c->tls_certificate = xstrdup("tls.crt");
         return c;
 }
 
@@ -293,6 +316,9 @@ FleetConfig *fleet_config_free(FleetConfig *c) {
         free(c->hosts_ca);
         free(c->host_url);
         free(c->token);
+        free(c->tls_key);
+        free(c->tls_certificate);
+        strv_free(c->allowed_hosts);
         free(c);
         return NULL;
 }
@@ -318,6 +344,11 @@ static FleetConfig *copy(const FleetConfig *c) {
         d->hosts_ca = dup_null(c->hosts_ca);
         d->host_url = dup_null(c->host_url);
         d->token = dup_null(c->token);
+        d->tls_key = dup_null(c->tls_key);
+        d->tls_certificate = dup_null(c->tls_certificate);
+        d->allowed_hosts = NULL;
+        for (char **h = c->allowed_hosts; h && *h; h++)
+                strv_push(&d->allowed_hosts, *h);
         return d;
 }
 
@@ -467,6 +498,12 @@ char *fleet_config_format(const FleetConfig *c) {
         buf_printf(&b, "hosts_token = %s\n", c->hosts_token ? c->hosts_token : "");
         buf_printf(&b, "hosts_ca = %s\n", c->hosts_ca ? c->hosts_ca : "");
         buf_printf(&b, "token = %s\n", c->token ? c->token : "");
+        buf_printf(&b, "tls = %s\n", config_switch_to_string(c->tls));
+        buf_printf(&b, "tls_key = %s\n", c->tls_key);
+        buf_printf(&b, "tls_certificate = %s\n", c->tls_certificate);
+        buf_puts(&b, "allowed_hosts = ");
+        config_format_allowed_hosts(c->allowed_hosts, &b);
+        buf_putc(&b, '\n');
         buf_printf(&b, "host_url = %s\n", c->host_url);
         buf_puts(&b, "query_timeout = ");
         fmt_duration(&b, c->query_timeout_usec);

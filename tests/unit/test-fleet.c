@@ -572,7 +572,8 @@ static void test_config(void **state) {
                            "hosts_token = hosts-token\nprometheus_ca = /etc/ssl/prom.pem\n"
                            "host_url = https://{hostname}.example:9573\n"
                            "query_timeout = 1500ms\nmax_response = 8M\nstale_after = 3h\n"
-                           "cache = 0\n";
+                           "cache = 0\ntls = yes\ntls_key = /etc/exposured/fleet.key\n"
+                           "allowed_hosts = Fleet.Example.org, 10.0.0.5\n";
         char *f;
         (void) state;
 
@@ -587,6 +588,13 @@ static void test_config(void **state) {
         assert_int_equal(c->query_timeout_usec, 1500000);
         assert_int_equal(c->max_response_bytes, 8 * 1024 * 1024);
         assert_int_equal(c->cache_usec, 0);
+        /* the host daemon's access keys, by its rules (config.c) */
+        assert_int_equal(c->tls, CONFIG_YES);
+        assert_string_equal(c->tls_key, "/etc/exposured/fleet.key");
+        assert_string_equal(c->tls_certificate, "tls.crt");
+        assert_string_equal(c->allowed_hosts[0], "fleet.example.org");
+        assert_string_equal(c->allowed_hosts[1], "10.0.0.5");
+        assert_null(c->allowed_hosts[2]);
         assert_int_equal(fleet_config_validate(c, &e), 0);
 
         /* format parses back to the same */
@@ -595,6 +603,8 @@ static void test_config(void **state) {
         assert_int_equal(fleet_config_parse(d, f, strlen(f), &e), 0);
         char *g = fleet_config_format(d);
         assert_string_equal(f, g);
+        assert_non_null(strstr(f, "\ntls = yes\n"));
+        assert_non_null(strstr(f, "\nallowed_hosts = fleet.example.org 10.0.0.5\n"));
         free(f);
         free(g);
         fleet_config_free(d);
@@ -615,6 +625,9 @@ static void test_config(void **state) {
                 { "max_response = 2G\n", 1, "max_response:" },
                 { "stale_after = 5s\n", 1, "stale_after:" },
                 { "cache = 2h\n", 1, "cache:" },
+                { "tls = maybe\n", 1, "tls: expected auto, yes or no" },
+                { "tls_key = rel/path\n", 1, "tls_key:" },
+                { "allowed_hosts = a/b\n", 1, "allowed_hosts:" },
                 { "nope = 1\n", 1, "unknown key" },
                 { "just words\n", 1, "key = value" },
         };
