@@ -41,10 +41,9 @@
 #define DB_RETRY_MAX USEC_PER_HOUR
 #define SHOWN_MAX 64U /* characters of user text quoted in a message */
 
-static void set_error(ConfigError *e, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+#define set_error config_error_set
 
-static void set_error(ConfigError *e, unsigned line, const char *fmt, ...) {
+void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...) {
         va_list ap;
         char *m = NULL;
 
@@ -775,27 +774,17 @@ static const Key *key_find(const char *name) {
         return NULL;
 }
 
-/* Apply one key to c; messages get the line and the key's context. */
-static int apply(Config *c, const char *key, const char *value, unsigned line, ConfigError *e) {
+/* Apply one key to c (ConfigSyntax.apply). */
+static int apply(void *obj, const char *key, const char *value, ConfigError *e) {
+        Config *c = obj;
         const Key *k = key_find(key);
         int r;
 
-        if (!k) {
-                _cleanup_free_ char *sh = shown(key);
-                set_error(e, line, "unknown key '%s'", sh);
+        if (!k)
                 return -ENOENT;
-        }
-        for (const char *p = value; *p; p++)
-                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
-                        set_error(e, line, "%s: control character in value", k->name);
-                        return -EINVAL;
-                }
         r = k->parse(c, value, e);
-        if (r < 0) {
-                if (e)
-                        e->line = line;
+        if (r < 0)
                 return r;
-        }
         /* What config_format() writes back must parse again: "key = value" may be longer than
          * the line it came from ("key=value", a duration in other units, a size in bytes), so
          * the line limit is checked on the line as written back. */
@@ -804,27 +793,83 @@ static int apply(Config *c, const char *key, const char *value, unsigned line, C
         size_t n = b.len;
         buf_done(&b);
         if (n > CONFIG_LINE_MAX) {
-                set_error(e, line, "%s: value too long (more than %u bytes as 'key = value')",
+                set_error(e, 0, "%s: value too long (more than %u bytes as 'key = value')",
                           k->name, CONFIG_LINE_MAX);
                 return -EINVAL;
         }
         return r;
 }
 
+static void *copy_config(const void *c) {
+        return config_copy(c);
+}
+
+static void replace_config(void *dst, void *src) {
+        config_replace(dst, src);
+}
+
+static void free_config(void *c) {
+        config_free(c);
+}
+
+static const ConfigSyntax config_syntax = {
+        .apply = apply,
+        .copy = copy_config,
+        .replace = replace_config,
+        .free = free_config,
+};
+
 int config_set(Config *c, const char *key, const char *value, ConfigError *ret_error) {
-        _cleanup_(config_freep) Config *d = NULL;
+        return config_syntax_set(&config_syntax, c, key, value, ret_error);
+}
+
+int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error) {
+        return config_syntax_parse(&config_syntax, c, text, len, ret_error);
+}
+
+int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error) {
+        return config_syntax_load(&config_syntax, c, path, missing_ok, ret_error);
+}
+
+/* ---- the syntax every program mode's configuration shares ---- */
+
+/* One "key = value" through s->apply, on obj; messages get the line and the key. */
+static int syntax_apply(const ConfigSyntax *s, void *obj, const char *key, const char *value,
+                        unsigned line, ConfigError *e) {
         int r;
 
-        assert(c);
+        for (const char *p = value; *p; p++)
+                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
+                        _cleanup_free_ char *sh = shown(key);
+                        set_error(e, line, "%s: control character in value", sh);
+                        return -EINVAL;
+                }
+        r = s->apply(obj, key, value, e);
+        if (r == -ENOENT) {
+                _cleanup_free_ char *sh = shown(key);
+                set_error(e, line, "unknown key '%s'", sh);
+        } else if (r < 0 && e)
+                e->line = line;
+        return r;
+}
+
+int config_syntax_set(const ConfigSyntax *s, void *obj, const char *key, const char *value,
+                      ConfigError *ret_error) {
+        void *d;
+        int r;
+
+        assert(obj);
         if (!key || !value) {
                 set_error(ret_error, 0, "missing key or value");
                 return -EINVAL;
         }
-        d = config_copy(c);
-        r = apply(d, key, value, 0, ret_error);
-        if (r < 0)
+        d = s->copy(obj);
+        r = syntax_apply(s, d, key, value, 0, ret_error);
+        if (r < 0) {
+                s->free(d);
                 return r;
-        config_replace(c, TAKE_PTR(d));
+        }
+        s->replace(obj, d);
         return 0;
 }
 
@@ -838,66 +883,73 @@ static char *strip(char *s) {
         return s;
 }
 
-int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error) {
-        _cleanup_(config_freep) Config *d = NULL;
+int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size_t len,
+                        ConfigError *ret_error) {
+        void *d;
         unsigned line = 0;
         size_t off = 0;
-        int r;
+        int r = 0;
 
-        assert(c);
+        assert(obj);
         assert(text || len == 0);
         if (len > CONFIG_FILE_MAX) {
                 set_error(ret_error, 0, "file larger than %u bytes", CONFIG_FILE_MAX);
                 return -EFBIG;
         }
-        d = config_copy(c);
+        d = s->copy(obj);
 
-        while (off < len) {
+        while (off < len && r >= 0) {
                 const char *nl = memchr(text + off, '\n', len - off);
                 size_t n = nl ? (size_t) (nl - (text + off)) : len - off;
                 _cleanup_free_ char *buf = NULL;
-                char *s, *eq;
+                char *l, *eq;
 
                 line++;
                 if (n > CONFIG_LINE_MAX) {
                         set_error(ret_error, line, "line longer than %u bytes", CONFIG_LINE_MAX);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 if (memchr(text + off, 0, n)) {
                         set_error(ret_error, line, "NUL byte in line");
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 buf = xstrndup(text + off, n);
                 off += n + (nl ? 1 : 0);
                 if (n > 0 && buf[n - 1] == '\r')
                         buf[n - 1] = 0;
 
-                s = strip(buf);
-                if (*s == 0 || *s == '#')
+                l = strip(buf);
+                if (*l == 0 || *l == '#')
                         continue;
-                eq = strchr(s, '=');
+                eq = strchr(l, '=');
                 if (!eq) {
-                        _cleanup_free_ char *sh = shown(s);
+                        _cleanup_free_ char *sh = shown(l);
                         set_error(ret_error, line, "expected 'key = value', got '%s'", sh);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 *eq = 0;
-                r = apply(d, strip(s), strip(eq + 1), line, ret_error);
-                if (r < 0)
-                        return -EINVAL;
+                if (syntax_apply(s, d, strip(l), strip(eq + 1), line, ret_error) < 0)
+                        r = -EINVAL;
         }
-
-        config_replace(c, TAKE_PTR(d));
+        if (r < 0) {
+                s->free(d);
+                return r;
+        }
+        s->replace(obj, d);
         return 0;
 }
 
-int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error) {
+int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool missing_ok,
+                       ConfigError *ret_error) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         ssize_t n;
 
-        assert(c);
+        assert(obj);
         assert(path);
         /* Like a secret: no symlink, no FIFO or device that would hang or feed us forever. */
         fd = credential_open(path, NULL);
@@ -924,7 +976,7 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
                 set_error(ret_error, 0, "cannot read: %s", strerror(-r));
                 return r;
         }
-        return config_parse(c, data, len, ret_error);
+        return config_syntax_parse(s, obj, data, len, ret_error);
 }
 
 int config_validate(const Config *c, ConfigError *ret_error) {
