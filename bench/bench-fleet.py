@@ -182,14 +182,21 @@ def bench_prometheus(base, runs, unit, only=None):
 def record_regressions(prom_base, data, rules, meta, step, tmp):
     """Backfill the regressions feed's recording rule over the history, once (Prometheus only
     records from when its rules are loaded): `promtool tsdb create-blocks-from rules` against the
-    running server. The history has a sample every `step` seconds, so the rule runs at that
-    interval with that offset (the shipped one-minute pair, scaled to the data: the same
-    samples, one per rise). Returns True when blocks were written (restart Prometheus)."""
-    q = 'count(count_over_time(exposured_job:regressions:total{job="%s"}[%ds]))' % (
-        JOB, int(time.time()) - meta["history_until"] + 3600)
-    st, body, _ = get(prom_base + "/api/v1/query?query=" + urllib.parse.quote(q))
-    if st == 200 and json.loads(body)["data"]["result"]:
-        return False
+    running server, which loads the new blocks within a minute. The history has a sample every
+    `step` seconds, so the rule runs at that interval with that offset (the shipped one-minute
+    pair, scaled to the data: the same samples, one per rise), and Prometheus runs with a
+    lookback longer than the step (main()), so that each evaluation sees the latest sample."""
+    hist = int(meta.get("history_hours", 24) * 3600)
+    q = 'count_over_time(exposured_job:regressions:total{job="%s"}[%ds] @ %d)' % (
+        JOB, hist, meta["history_until"])
+
+    def recorded():
+        st, body, _ = get(prom_base + "/api/v1/query?query=" + urllib.parse.quote(q))
+        res = json.loads(body)["data"]["result"] if st == 200 else []
+        return res and float(res[0]["value"][1]) >= 0.9 * hist / step
+
+    if recorded():
+        return
     with open(rules, encoding="utf-8") as f:
         text = f.read()
     start = text.index("  - name: exposured-fleet-regressions")
@@ -201,16 +208,19 @@ def record_regressions(prom_base, data, rules, meta, step, tmp):
         f.write("groups:\n" + group)
     out = os.path.join(tmp, "recorded")
     t = time.monotonic()
-    hist = int(meta.get("history_hours", 24) * 3600)
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules",
                     "--start=%d" % (meta["history_until"] - hist),
                     "--end=%d" % (meta["history_until"] + 1), "--url=" + prom_base,
                     "--output-dir=" + out, only], check=True, timeout=3600)
-    for b in os.listdir(out):
+    blocks = os.listdir(out)
+    for b in blocks:
         os.rename(os.path.join(out, b), os.path.join(data, b))
-    print("(backfilled the regressions rule over the history in %.0f s)" % (time.monotonic() - t),
-          file=sys.stderr)
-    return True
+    while not recorded():
+        if time.monotonic() - t > 7200:
+            sys.exit("the backfilled blocks %s did not load" % blocks)
+        time.sleep(10)
+    print("(backfilled the regressions rule over the history in %.0f s: %d blocks)"
+          % (time.monotonic() - t, len(blocks)), file=sys.stderr)
 
 
 def load():
@@ -234,7 +244,7 @@ def has_fleet_mode(exposured):
     return r.returncode == 0 and "prometheus" in (r.stdout + r.stderr).lower()
 
 
-def bench_fleet(exposured, prom_base, runs, unit, logdir):
+def bench_fleet(exposured, prom_base, runs, unit, logdir, only=None):
     port = free_port()
     base = "http://127.0.0.1:%d" % port
     log = open(os.path.join(logdir, "fleet.log"), "wb")
@@ -254,6 +264,8 @@ def bench_fleet(exposured, prom_base, runs, unit, logdir):
                  ("unit across hosts JSON", "/api/v1/fleet/units/" + q, 2.0),
                  ("regressions", "/regressions?since=24h", 2.0),
                  ("regressions JSON", "/api/v1/fleet/regressions?since=24h", 2.0)]
+        if only:
+            paths = [p for p in paths if any(o in p[0] for o in only)]
         print("\n### exposured fleet (cache = 0: every request asks Prometheus)\n")
         print("| page | path | bytes | first | median | p95 | target | load |")
         print("|---|---|---|---|---|---|---|---|")
@@ -314,6 +326,8 @@ def main():
     ap.add_argument("--no-promql", action="store_true",
                     help="skip the Prometheus-alone tables (the regressions query alone can take "
                     "minutes at 1,000 hosts)")
+    ap.add_argument("--fleet-pages", default="",
+                    help="comma-separated names of exposured fleet's pages to time (default all)")
     ap.add_argument("--history-step", type=int, default=900,
                     help="gen-fleet.py's --step (for backfilling the regressions rule)")
     a = ap.parse_args()
@@ -341,16 +355,15 @@ def main():
            "--storage.tsdb.min-block-duration=2h",
            "--storage.tsdb.max-block-duration=2h",
            "--web.listen-address=127.0.0.1:%d" % port]
+    if a.history_step + 60 > 300:
+        # a history sample every 15 minutes reads as continuous (the default lookback is 5 m);
+        # the live feed is scraped every 30 s, so its answers are the same either way
+        cmd.append("--query.lookback-delta=%ds" % (a.history_step + 60))
     prom = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=plog, stderr=subprocess.STDOUT)
     try:
         wait_http(prom_base + "/-/ready", 600, prom, "prometheus")
-        if record_regressions(prom_base, os.path.join(a.data, "data"), rules, meta,
-                              a.history_step, tmp):
-            prom.terminate()
-            prom.wait(timeout=120)
-            prom = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=plog,
-                                    stderr=subprocess.STDOUT)
-            wait_http(prom_base + "/-/ready", 600, prom, "prometheus")
+        record_regressions(prom_base, os.path.join(a.data, "data"), rules, meta, a.history_step,
+                           tmp)
         # Wait for this run's data: the feed scraped (every host's current state) and the
         # recording rules evaluated on it (samples newer than our start).
         t, t_wall = time.monotonic(), time.time()
@@ -373,7 +386,8 @@ def main():
             bench_prometheus(prom_base, a.runs, a.unit,
                              [x.strip() for x in a.promql_pages.split(",") if x.strip()])
         if os.access(a.exposured, os.X_OK) and has_fleet_mode(a.exposured):
-            bench_fleet(a.exposured, prom_base, a.runs, a.unit, tmp)
+            bench_fleet(a.exposured, prom_base, a.runs, a.unit, tmp,
+                        [x.strip() for x in a.fleet_pages.split(",") if x.strip()])
         else:
             print("\n(%s has no `fleet` mode: only Prometheus was measured)" % a.exposured)
         print("\nprometheus RSS at the end: %.0f MB (peak %.0f MB)"
