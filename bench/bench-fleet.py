@@ -108,7 +108,7 @@ def page_queries(unit, since, step):
         # what the fleet daemon asks (daemon/fleet-model.c): the recorded rises of the window,
         # since when the rule has run, the hostnames
         "regressions (24 h)": [
-            "exposured_unit:regressions:rise1m%s[%ds]" % (sel, since),
+            "exposured_unit:regressions:rise5m%s[%ds]" % (sel, since),
             "min_over_time(timestamp(exposured_job:regressions:total%s)[%ds:60s])" % (sel, since),
             "exposured_host_info" + sel],
         # what it asks instead where the rule has not run through the window: every counter,
@@ -183,7 +183,7 @@ def record_regressions(prom_base, data, rules, meta, step, tmp):
     """Backfill the regressions feed's recording rule over the history, once (Prometheus only
     records from when its rules are loaded): `promtool tsdb create-blocks-from rules` against the
     running server, which loads the new blocks within a minute. The history has a sample every
-    `step` seconds, so the rule runs at that interval with that offset (the shipped one-minute
+    `step` seconds, so the rule runs at that interval with that offset (the shipped 5-minute
     pair, scaled to the data: the same samples, one per rise), and Prometheus runs with a
     lookback longer than the step (main()), so that each evaluation sees the latest sample."""
     hist = int(meta.get("history_hours", 24) * 3600)
@@ -201,8 +201,8 @@ def record_regressions(prom_base, data, rules, meta, step, tmp):
         text = f.read()
     start = text.index("  - name: exposured-fleet-regressions")
     end = text.index("  - name:", start + 1)
-    group = text[start:end].replace("interval: 1m", "interval: %ds" % step)
-    group = group.replace("offset 1m", "offset %ds" % step)
+    group = text[start:end].replace("interval: 5m", "interval: %ds" % step)
+    group = group.replace("offset 5m", "offset %ds" % step)
     only = os.path.join(tmp, "record.yml")
     with open(only, "w", encoding="utf-8") as f:
         f.write("groups:\n" + group)

@@ -671,13 +671,12 @@ void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_R
         Buf b = {};
 
         range = range ? range : 1;
-        rises = expr("", "exposured_unit:regressions:rise1m", job, NULL, "");
+        rises = expr("", "exposured_unit:regressions:rise5m", job, NULL, "");
         buf_printf(&b, "%s[%llus]", rises, (unsigned long long) range);
         ret[FLEET_RQ_RISES] = buf_steal(&b);
         ret[FLEET_RQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
         total = expr("timestamp(", "exposured_job:regressions:total", job, NULL, ")");
-        buf_printf(&b, "min_over_time(%s[%llus:%us])", total, (unsigned long long) range,
-                   FLEET_REGRESSION_RULE_SEC);
+        buf_printf(&b, "min_over_time(%s[%llus:60s])", total, (unsigned long long) range);
         ret[FLEET_RQ_RECORDED] = buf_steal(&b);
 }
 

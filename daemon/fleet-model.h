@@ -126,7 +126,7 @@ typedef enum FleetRegressionQuery {
 
 /* The interval of the rules group exposured-fleet-regressions, and the offset of its rise rule
  * (monitoring/exposured-fleet.rules.yml): the two must be equal. */
-#define FLEET_REGRESSION_RULE_SEC 60U
+#define FLEET_REGRESSION_RULE_SEC 300U
 
 typedef struct FleetRegression {
         char *instance, *hostname, *unit;
@@ -198,8 +198,8 @@ void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
                        char *ret_recorded[_FLEET_UQ_MAX]);
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
 /* Regressions: one instant query whatever the window. The recording rule
- * exposured_unit:regressions:rise1m records, once a minute, the counters that rose in that
- * minute and by how much: a sample only where there was a regression, so reading every sample
+ * exposured_unit:regressions:rise5m records, every 5 minutes, the counters that rose in those
+ * 5 minutes and by how much: a sample only where there was a regression, so reading every sample
  * of the window (FLEET_RQ_RISES: a range selector) costs what the fleet regressed, not what it
  * has. FLEET_RQ_RECORDED asks since when that rule has run in the window; where it has not
  * (rules not loaded, or loaded after the window began) the feed asks

@@ -665,9 +665,9 @@ void render_fleet_html_regressions(const FleetRegressions *r, const FleetStatus 
         buf_puts(&b, " (each within ");
         duration(&b, r->step);
         buf_puts(&b, " of the time shown, from ");
-        buf_puts(&b, r->recorded ? "the recorded series exposured_unit:regressions:rise1m)" :
+        buf_puts(&b, r->recorded ? "the recorded series exposured_unit:regressions:rise5m)" :
                                    "the raw counters: the recording rule "
-                                   "exposured_unit:regressions:rise1m has not run through the "
+                                   "exposured_unit:regressions:rise5m has not run through the "
                                    "window, and without it this feed is costly)");
         if (r->truncated)
                 buf_printf(&b, "; only the newest %u are listed", FLEET_ROWS_MAX);

@@ -63,7 +63,7 @@ SPAN, RECORDED_FOR = 3 * 3600, 3600
 REGRESSIONS = {
     0: {"nginx.service": [(1800, 1)]},
     3: {"nginx.service": [(1800, 1)]},
-    1: {"sshd.service": [(5400, 1), (660, 2)]},   # twice, once by two
+    1: {"sshd.service": [(5400, 1), (900, 2)]},   # twice, once by two
     2: {"cron.service": [(99999, 3)]},            # already 3 when first scraped: no rise
     6: {"dbus.service": [(9000, 1)]},
 }
@@ -218,14 +218,14 @@ def test_regressions(synthetic, since, window, source):
     fleet, prom, d = synthetic
     j = d.json("/api/v1/fleet/regressions?since=" + since)
     assert j["source"] == source
-    assert j["step_seconds"] == (60 if source == "recorded" else 15)
+    assert j["step_seconds"] == (300 if source == "recorded" else 15)
     want = expected_regressions(fleet, prom.end, window)
     assert len(want) >= 3
     got = [(r["instance"], r["unit"], r["time"], r["count"]) for r in j["regressions"]]
     assert [(g[0], g[1], g[3]) for g in got] == [(w[0], w[1], w[3]) for w in want], (got, want)
     for g, w in zip(got, want):
-        # the end of the step in which the counter rose: the recorded rises are at the samples'
-        # minutes exactly, the raw ones at the next multiple of the step
+        # the end of the step in which the counter rose: the rule's evaluation (every 5 minutes)
+        # or the subquery's step (15 s) after the sample
         assert 0 <= g[2] - w[2] < j["step_seconds"], (g, w)
     for r in j["regressions"]:
         assert r["hostname"] == fleet.hosts[r["instance"]]["hostname"]

@@ -384,7 +384,7 @@ static void test_regressions(void **state) {
                 res[i] = prom_result_free(res[i]);
 
         /* the rule began later than two intervals into the window, or never ran in it: raw */
-        PromResult *late = vector("{\"metric\":{\"job\":\"j\"},\"value\":[1400,\"1021\"]}");
+        PromResult *late = vector("{\"metric\":{\"job\":\"j\"},\"value\":[1400,\"1501\"]}");
         PromResult *none = vector("");
         assert_true(fleet_regressions_recorded(late, 901));
         assert_false(fleet_regressions_recorded(late, 900));
@@ -502,7 +502,7 @@ static void test_exprs(void **state) {
                 free(u[i]);
         fleet_regressions_exprs("j", 3600, r);
         assert_string_equal(r[FLEET_RQ_RISES],
-                            "exposured_unit:regressions:rise1m{job=\"j\"}[3600s]");
+                            "exposured_unit:regressions:rise5m{job=\"j\"}[3600s]");
         assert_string_equal(r[FLEET_RQ_RECORDED],
                             "min_over_time(timestamp(exposured_job:regressions:total{job=\"j\"})"
                             "[3600s:60s])");
