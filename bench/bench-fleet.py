@@ -208,10 +208,17 @@ def record_regressions(prom_base, data, rules, meta, step, tmp):
         f.write("groups:\n" + group)
     out = os.path.join(tmp, "recorded")
     t = time.monotonic()
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules",
-                    "--start=%d" % (meta["history_until"] - hist),
-                    "--end=%d" % (meta["history_until"] + 1), "--url=" + prom_base,
-                    "--output-dir=" + out, only], check=True, timeout=3600)
+    for attempt in range(3):
+        # a loaded Prometheus may answer one of promtool's range queries with 503: again (the
+        # blocks already written hold the same samples; Prometheus merges overlapping blocks)
+        if subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules",
+                           "--start=%d" % (meta["history_until"] - hist),
+                           "--end=%d" % (meta["history_until"] + 1), "--url=" + prom_base,
+                           "--output-dir=" + out, only], timeout=3600,
+                          check=False).returncode == 0:
+            break
+    else:
+        sys.exit("promtool could not backfill the regressions rule")
     blocks = os.listdir(out)
     for b in blocks:
         os.rename(os.path.join(out, b), os.path.join(data, b))
