@@ -73,7 +73,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int serve(const FleetConfig *config, const FleetSecrets *secrets, const char *token) {
+static int serve(const FleetConfig *config, const FleetSecrets *secrets, const char *token,
+                 char **tls_key, char **tls_cert) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(http_server_freep) HttpServer *server = NULL;
         _cleanup_(fleet_freep) Fleet *fleet = NULL;
@@ -102,8 +103,14 @@ static int serve(const FleetConfig *config, const FleetSecrets *secrets, const c
                 .n_listen = config->n_listen,
                 .use_listen_fds = true,
                 .token = token,
+                .tls_key = *tls_key,
+                .tls_certificate = *tls_cert,
+                .allowed_hosts = config->allowed_hosts,
         };
         r = http_server_new(event, &hc, &fleet_routes, fleet, &server);
+        /* MHD has its own copies now */
+        *tls_key = credential_free(*tls_key);
+        *tls_cert = credential_free(*tls_cert);
         if (r < 0)
                 return r;
         log_info("exposured fleet %s: Prometheus at '%s', job '%s'.", EXPOSURED_VERSION,
@@ -131,7 +138,7 @@ int cmd_fleet(int argc, char **argv) {
         };
         _cleanup_(fleet_config_freep) FleetConfig *config = fleet_config_new();
         _cleanup_(credential_freep) char *prometheus_token = NULL, *hosts_token = NULL;
-        _cleanup_(credential_freep) char *token = NULL;
+        _cleanup_(credential_freep) char *token = NULL, *tls_key = NULL, *tls_cert = NULL;
         _cleanup_free_ char *prometheus_ca = NULL, *hosts_ca = NULL;
         const char *config_path = FLEET_CONFIG_PATH_DEFAULT;
         const char *prometheus = NULL, *job = NULL, *log_level = NULL;
@@ -212,7 +219,9 @@ int cmd_fleet(int argc, char **argv) {
             load_token("hosts_token", config->hosts_token, &hosts_token) < 0 ||
             load_token("token", config->token, &token) < 0 ||
             load_ca("prometheus_ca", config->prometheus_ca, &prometheus_ca) < 0 ||
-            load_ca("hosts_ca", config->hosts_ca, &hosts_ca) < 0)
+            load_ca("hosts_ca", config->hosts_ca, &hosts_ca) < 0 ||
+            secrets_read_tls(config->tls, config->tls_key, config->tls_certificate, &tls_key,
+                             &tls_cert) < 0)
                 return EXIT_FAILURE;
         FleetSecrets secrets = {
                 .prometheus_token = prometheus_token,
@@ -220,5 +229,6 @@ int cmd_fleet(int argc, char **argv) {
                 .hosts_token = hosts_token,
                 .hosts_ca = hosts_ca,
         };
-        return serve(config, &secrets, token) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return serve(config, &secrets, token, &tls_key, &tls_cert) < 0 ? EXIT_FAILURE :
+                                                                          EXIT_SUCCESS;
 }

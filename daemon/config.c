@@ -43,10 +43,9 @@
 #define DB_RETRY_MAX USEC_PER_HOUR
 #define SHOWN_MAX 64U /* characters of user text quoted in a message */
 
-static void set_error(ConfigError *e, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+#define set_error config_error_set
 
-static void set_error(ConfigError *e, unsigned line, const char *fmt, ...) {
+void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...) {
         va_list ap;
         char *m = NULL;
 
@@ -461,36 +460,33 @@ static const char *const switch_names[_CONFIG_SWITCH_MAX] = {
         [CONFIG_AUTO] = "auto",
 };
 
-static int parse_switch(const char *v, ConfigSwitch *ret) {
+int config_parse_switch(const char *key, const char *v, ConfigSwitch *ret, ConfigError *e) {
         int b;
 
         if (streq(v, "auto"))
                 return *ret = CONFIG_AUTO, 0;
         b = parse_bool(v);
-        if (b < 0)
+        if (b < 0) {
+                set_error(e, 0, "%s: expected auto, yes or no", key);
                 return -EINVAL;
+        }
         *ret = b ? CONFIG_YES : CONFIG_NO;
         return 0;
 }
 
+const char *config_switch_to_string(ConfigSwitch s) {
+        return s >= 0 && s < _CONFIG_SWITCH_MAX ? switch_names[s] : "auto";
+}
+
 static int p_tls(Config *c, const char *v, ConfigError *e) {
-        if (parse_switch(v, &c->tls) < 0) {
-                set_error(e, 0, "tls: expected auto, yes or no");
-                return -EINVAL;
-        }
-        return 0;
+        return config_parse_switch("tls", v, &c->tls, e);
 }
 
 static int p_token(Config *c, const char *v, ConfigError *e) {
-        if (parse_switch(v, &c->token) < 0) {
-                set_error(e, 0, "token: expected auto, yes or no");
-                return -EINVAL;
-        }
-        return 0;
+        return config_parse_switch("token", v, &c->token, e);
 }
 
-/* A credential name or an absolute path (credential_source_valid()). */
-static int parse_source(const char *key, const char *v, char **field, ConfigError *e) {
+int config_parse_source(const char *key, const char *v, char **field, ConfigError *e) {
         if (!credential_source_valid(v)) {
                 _cleanup_free_ char *sh = shown(v);
                 set_error(e, 0,
@@ -505,15 +501,15 @@ static int parse_source(const char *key, const char *v, char **field, ConfigErro
 }
 
 static int p_tls_key(Config *c, const char *v, ConfigError *e) {
-        return parse_source("tls_key", v, &c->tls_key, e);
+        return config_parse_source("tls_key", v, &c->tls_key, e);
 }
 
 static int p_tls_certificate(Config *c, const char *v, ConfigError *e) {
-        return parse_source("tls_certificate", v, &c->tls_certificate, e);
+        return config_parse_source("tls_certificate", v, &c->tls_certificate, e);
 }
 
 static int p_token_file(Config *c, const char *v, ConfigError *e) {
-        return parse_source("token_file", v, &c->token_file, e);
+        return config_parse_source("token_file", v, &c->token_file, e);
 }
 
 /* A Host name as a client sends it, without the port: a DNS name, a dotted IPv4 address or a
@@ -531,13 +527,13 @@ static bool host_valid(const char *h) {
         return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
 }
 
-static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
+int config_parse_allowed_hosts(const char *v, char ***hosts, ConfigError *e) {
         char **l = NULL;
         size_t n = 0;
         const char *p = v;
 
         if (streq(v, "auto")) {
-                c->allowed_hosts = strv_free(c->allowed_hosts);
+                *hosts = strv_free(*hosts);
                 return 0;
         }
         while (*p) {
@@ -572,9 +568,13 @@ static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
                 set_error(e, 0, "allowed_hosts: expected auto, * or a list of host names");
                 return -EINVAL;
         }
-        strv_free(c->allowed_hosts);
-        c->allowed_hosts = l;
+        strv_free(*hosts);
+        *hosts = l;
         return 0;
+}
+
+static int p_allowed_hosts(Config *c, const char *v, ConfigError *e) {
+        return config_parse_allowed_hosts(v, &c->allowed_hosts, e);
 }
 
 /* ---- formatting: each key's value as config_format() writes it ---- */
@@ -594,14 +594,18 @@ static void format_duration(Buf *b, uint64_t u, bool short_unit) {
                 buf_printf(b, "%" PRIu64 "s", u / USEC_PER_SEC);
 }
 
-static void f_allowed_hosts(const Config *c, Buf *b) {
-        if (!c->allowed_hosts)
+void config_format_allowed_hosts(char *const *hosts, Buf *b) {
+        if (!hosts)
                 buf_puts(b, "auto");
-        for (char **h = c->allowed_hosts; h && *h; h++) {
-                if (h != c->allowed_hosts)
+        for (char *const *h = hosts; h && *h; h++) {
+                if (h != hosts)
                         buf_putc(b, ' ');
                 buf_puts(b, *h);
         }
+}
+
+static void f_allowed_hosts(const Config *c, Buf *b) {
+        config_format_allowed_hosts(c->allowed_hosts, b);
 }
 
 static void f_db(const Config *c, Buf *b) {
@@ -689,7 +693,7 @@ static void f_systemd_version(const Config *c, Buf *b) {
 }
 
 static void f_tls(const Config *c, Buf *b) {
-        buf_puts(b, switch_names[c->tls]);
+        buf_puts(b, config_switch_to_string(c->tls));
 }
 
 static void f_tls_certificate(const Config *c, Buf *b) {
@@ -701,7 +705,7 @@ static void f_tls_key(const Config *c, Buf *b) {
 }
 
 static void f_token(const Config *c, Buf *b) {
-        buf_puts(b, switch_names[c->token]);
+        buf_puts(b, config_switch_to_string(c->token));
 }
 
 static void f_token_file(const Config *c, Buf *b) {
@@ -844,27 +848,17 @@ static const Key *key_find(const char *name) {
         return NULL;
 }
 
-/* Apply one key to c; messages get the line and the key's context. */
-static int apply(Config *c, const char *key, const char *value, unsigned line, ConfigError *e) {
+/* Apply one key to c (ConfigSyntax.apply). */
+static int apply(void *obj, const char *key, const char *value, ConfigError *e) {
+        Config *c = obj;
         const Key *k = key_find(key);
         int r;
 
-        if (!k) {
-                _cleanup_free_ char *sh = shown(key);
-                set_error(e, line, "unknown key '%s'", sh);
+        if (!k)
                 return -ENOENT;
-        }
-        for (const char *p = value; *p; p++)
-                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
-                        set_error(e, line, "%s: control character in value", k->name);
-                        return -EINVAL;
-                }
         r = k->parse(c, value, e);
-        if (r < 0) {
-                if (e)
-                        e->line = line;
+        if (r < 0)
                 return r;
-        }
         /* What config_format() writes back must parse again: "key = value" may be longer than
          * the line it came from ("key=value", a duration in other units, a size in bytes), so
          * the line limit is checked on the line as written back. */
@@ -873,27 +867,83 @@ static int apply(Config *c, const char *key, const char *value, unsigned line, C
         size_t n = b.len;
         buf_done(&b);
         if (n > CONFIG_LINE_MAX) {
-                set_error(e, line, "%s: value too long (more than %u bytes as 'key = value')",
+                set_error(e, 0, "%s: value too long (more than %u bytes as 'key = value')",
                           k->name, CONFIG_LINE_MAX);
                 return -EINVAL;
         }
         return r;
 }
 
+static void *copy_config(const void *c) {
+        return config_copy(c);
+}
+
+static void replace_config(void *dst, void *src) {
+        config_replace(dst, src);
+}
+
+static void free_config(void *c) {
+        config_free(c);
+}
+
+static const ConfigSyntax config_syntax = {
+        .apply = apply,
+        .copy = copy_config,
+        .replace = replace_config,
+        .free = free_config,
+};
+
 int config_set(Config *c, const char *key, const char *value, ConfigError *ret_error) {
-        _cleanup_(config_freep) Config *d = NULL;
+        return config_syntax_set(&config_syntax, c, key, value, ret_error);
+}
+
+int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error) {
+        return config_syntax_parse(&config_syntax, c, text, len, ret_error);
+}
+
+int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error) {
+        return config_syntax_load(&config_syntax, c, path, missing_ok, ret_error);
+}
+
+/* ---- the syntax every program mode's configuration shares ---- */
+
+/* One "key = value" through s->apply, on obj; messages get the line and the key. */
+static int syntax_apply(const ConfigSyntax *s, void *obj, const char *key, const char *value,
+                        unsigned line, ConfigError *e) {
         int r;
 
-        assert(c);
+        for (const char *p = value; *p; p++)
+                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
+                        _cleanup_free_ char *sh = shown(key);
+                        set_error(e, line, "%s: control character in value", sh);
+                        return -EINVAL;
+                }
+        r = s->apply(obj, key, value, e);
+        if (r == -ENOENT) {
+                _cleanup_free_ char *sh = shown(key);
+                set_error(e, line, "unknown key '%s'", sh);
+        } else if (r < 0 && e)
+                e->line = line;
+        return r;
+}
+
+int config_syntax_set(const ConfigSyntax *s, void *obj, const char *key, const char *value,
+                      ConfigError *ret_error) {
+        void *d;
+        int r;
+
+        assert(obj);
         if (!key || !value) {
                 set_error(ret_error, 0, "missing key or value");
                 return -EINVAL;
         }
-        d = config_copy(c);
-        r = apply(d, key, value, 0, ret_error);
-        if (r < 0)
+        d = s->copy(obj);
+        r = syntax_apply(s, d, key, value, 0, ret_error);
+        if (r < 0) {
+                s->free(d);
                 return r;
-        config_replace(c, TAKE_PTR(d));
+        }
+        s->replace(obj, d);
         return 0;
 }
 
@@ -907,66 +957,73 @@ static char *strip(char *s) {
         return s;
 }
 
-int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error) {
-        _cleanup_(config_freep) Config *d = NULL;
+int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size_t len,
+                        ConfigError *ret_error) {
+        void *d;
         unsigned line = 0;
         size_t off = 0;
-        int r;
+        int r = 0;
 
-        assert(c);
+        assert(obj);
         assert(text || len == 0);
         if (len > CONFIG_FILE_MAX) {
                 set_error(ret_error, 0, "file larger than %u bytes", CONFIG_FILE_MAX);
                 return -EFBIG;
         }
-        d = config_copy(c);
+        d = s->copy(obj);
 
-        while (off < len) {
+        while (off < len && r >= 0) {
                 const char *nl = memchr(text + off, '\n', len - off);
                 size_t n = nl ? (size_t) (nl - (text + off)) : len - off;
                 _cleanup_free_ char *buf = NULL;
-                char *s, *eq;
+                char *l, *eq;
 
                 line++;
                 if (n > CONFIG_LINE_MAX) {
                         set_error(ret_error, line, "line longer than %u bytes", CONFIG_LINE_MAX);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 if (memchr(text + off, 0, n)) {
                         set_error(ret_error, line, "NUL byte in line");
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 buf = xstrndup(text + off, n);
                 off += n + (nl ? 1 : 0);
                 if (n > 0 && buf[n - 1] == '\r')
                         buf[n - 1] = 0;
 
-                s = strip(buf);
-                if (*s == 0 || *s == '#')
+                l = strip(buf);
+                if (*l == 0 || *l == '#')
                         continue;
-                eq = strchr(s, '=');
+                eq = strchr(l, '=');
                 if (!eq) {
-                        _cleanup_free_ char *sh = shown(s);
+                        _cleanup_free_ char *sh = shown(l);
                         set_error(ret_error, line, "expected 'key = value', got '%s'", sh);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 *eq = 0;
-                r = apply(d, strip(s), strip(eq + 1), line, ret_error);
-                if (r < 0)
-                        return -EINVAL;
+                if (syntax_apply(s, d, strip(l), strip(eq + 1), line, ret_error) < 0)
+                        r = -EINVAL;
         }
-
-        config_replace(c, TAKE_PTR(d));
+        if (r < 0) {
+                s->free(d);
+                return r;
+        }
+        s->replace(obj, d);
         return 0;
 }
 
-int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error) {
+int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool missing_ok,
+                       ConfigError *ret_error) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         ssize_t n;
 
-        assert(c);
+        assert(obj);
         assert(path);
         /* Like a secret: no symlink, no FIFO or device that would hang or feed us forever. */
         fd = credential_open(path, NULL);
@@ -993,7 +1050,7 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
                 set_error(ret_error, 0, "cannot read: %s", strerror(-r));
                 return r;
         }
-        return config_parse(c, data, len, ret_error);
+        return config_syntax_parse(s, obj, data, len, ret_error);
 }
 
 int config_validate(const Config *c, ConfigError *ret_error) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "cleanup.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/exposured/exposured.conf"
@@ -78,6 +79,9 @@ typedef struct ConfigError {
 } ConfigError;
 
 void config_error_done(ConfigError *e);
+/* Replace e's message (e may be NULL) and set its line. */
+void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 /* Log e as "SOURCE:LINE: problem" (or "SOURCE: problem" when it has no line; r is the -errno
  * for that case) for the verbs that read a configuration. Returns EXIT_FAILURE. */
 int config_error_log(const char *source, const ConfigError *e, int r);
@@ -108,6 +112,38 @@ int config_validate(const Config *c, ConfigError *ret_error);
 int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n,
                         ConfigError *ret_error);
 void listen_addresses_free(ListenAddress *l, size_t n);
+
+/* The file syntax every program mode's configuration shares (exposured.conf, fleet.conf): one
+ * engine reads the lines (comments, blank lines, CR, limits, control characters) and applies them
+ * all or nothing, through the mode's own key table behind apply. */
+typedef struct ConfigSyntax {
+        /* Apply one key to obj: 0, -ENOENT for an unknown key (the engine says so), or
+         * -EINVAL/-ERANGE with a message in e (the engine adds the line). */
+        int (*apply)(void *obj, const char *key, const char *value, ConfigError *e);
+        void *(*copy)(const void *obj);
+        void (*replace)(void *dst, void *src); /* move src's contents into dst; frees src */
+        void (*free)(void *obj);
+} ConfigSyntax;
+
+/* config_parse(), config_set() and config_load() for any configuration object. */
+int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size_t len,
+                        ConfigError *ret_error);
+int config_syntax_set(const ConfigSyntax *s, void *obj, const char *key, const char *value,
+                      ConfigError *ret_error);
+int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool missing_ok,
+                       ConfigError *ret_error);
+
+/* The access keys every program mode's listener has (docs/http.md), parsed by the same rules
+ * everywhere. Pure; 0, or -EINVAL with a message naming key. */
+/* auto, or a boolean (parse_bool()) as yes/no. */
+int config_parse_switch(const char *key, const char *v, ConfigSwitch *ret, ConfigError *e);
+const char *config_switch_to_string(ConfigSwitch s);
+/* A credential name or an absolute path (credential_source_valid()) into *field (replaced). */
+int config_parse_source(const char *key, const char *v, char **field, ConfigError *e);
+/* allowed_hosts: "auto" (*hosts = NULL) or up to CONFIG_HOSTS_MAX names, lower-cased, into
+ * *hosts (a strv, replaced); and back in the same syntax. */
+int config_parse_allowed_hosts(const char *v, char ***hosts, ConfigError *e);
+void config_format_allowed_hosts(char *const *hosts, Buf *b);
 
 /* The effective configuration in the file's own syntax (for --check-config). Returns a string
  * the caller frees; it parses back to the same Config. */

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* fleet.conf parsing (see fleet-config.h): a key table {name, parse, format}; lines are applied
- * to a copy that replaces the original only when every line parsed. */
+ * to a copy that replaces the original only when every line parsed, by config.c's engine
+ * (ConfigSyntax), which reads exposured.conf too. */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "credential.h"
@@ -29,22 +27,6 @@
 #define STALE_MIN (60 * USEC_PER_SEC)
 #define URL_MAX 2048U
 #define JOB_MAX 200U
-
-static void set_error(ConfigError *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_error(ConfigError *e, const char *fmt, ...) {
-        va_list ap;
-        char *m = NULL;
-
-        if (!e)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        free(e->message);
-        e->message = m;
-        e->line = 0;
-}
 
 /* "<n>ms", "<n>s", "<n>m", "<n>min", "<n>h", "<n>d"; a bare number is seconds. */
 static int parse_duration(const char *v, uint64_t *ret) {
@@ -108,7 +90,7 @@ static int p_prometheus(FleetConfig *c, const char *v, ConfigError *e) {
 
         if ((!startswith(v, "http://") && !startswith(v, "https://")) || n > URL_MAX ||
             strpbrk(v, " \"<>\\?#") || n <= strlen("http://")) {
-                set_error(e, "prometheus: expected an http:// or https:// URL without a query");
+                config_error_set(e, 0, "prometheus: expected an http:// or https:// URL without a query");
                 return -EINVAL;
         }
         replace(&c->prometheus, v);
@@ -125,7 +107,7 @@ static int p_listen(FleetConfig *c, const char *v, ConfigError *e) {
         if (r < 0)
                 return r;
         if (n == 0) {
-                set_error(e, "listen: expected ADDRESS:PORT");
+                config_error_set(e, 0, "listen: expected ADDRESS:PORT");
                 return -EINVAL;
         }
         listen_addresses_free(c->listen, c->n_listen);
@@ -136,7 +118,7 @@ static int p_listen(FleetConfig *c, const char *v, ConfigError *e) {
 
 static int p_job(FleetConfig *c, const char *v, ConfigError *e) {
         if (isempty(v) || strlen(v) > JOB_MAX) {
-                set_error(e, "job: expected a job name of 1 to %u characters", JOB_MAX);
+                config_error_set(e, 0, "job: expected a job name of 1 to %u characters", JOB_MAX);
                 return -EINVAL;
         }
         replace(&c->job, v);
@@ -150,7 +132,7 @@ static int parse_source(const char *key, const char *v, char **field, ConfigErro
                 return 0;
         }
         if (v[0] != '/' && !credential_name_valid(v)) {
-                set_error(e, "%s: expected a credential name or an absolute path", key);
+                config_error_set(e, 0, "%s: expected a credential name or an absolute path", key);
                 return -EINVAL;
         }
         replace(field, v);
@@ -177,9 +159,25 @@ static int p_token(FleetConfig *c, const char *v, ConfigError *e) {
         return parse_source("token", v, &c->token, e);
 }
 
+static int p_tls(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_switch("tls", v, &c->tls, e);
+}
+
+static int p_tls_key(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_source("tls_key", v, &c->tls_key, e);
+}
+
+static int p_tls_certificate(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_source("tls_certificate", v, &c->tls_certificate, e);
+}
+
+static int p_allowed_hosts(FleetConfig *c, const char *v, ConfigError *e) {
+        return config_parse_allowed_hosts(v, &c->allowed_hosts, e);
+}
+
 static int p_host_url(FleetConfig *c, const char *v, ConfigError *e) {
         if (strlen(v) > URL_MAX || !render_fleet_host_url_valid(v)) {
-                set_error(e, "host_url: expected an http:// or https:// URL with only "
+                config_error_set(e, 0, "host_url: expected an http:// or https:// URL with only "
                              "{instance} and {hostname} placeholders");
                 return -EINVAL;
         }
@@ -191,7 +189,7 @@ static int p_query_timeout(FleetConfig *c, const char *v, ConfigError *e) {
         uint64_t u;
 
         if (parse_duration(v, &u) < 0 || u < TIMEOUT_MIN || u > TIMEOUT_MAX) {
-                set_error(e, "query_timeout: expected 100ms to 300s");
+                config_error_set(e, 0, "query_timeout: expected 100ms to 300s");
                 return -EINVAL;
         }
         c->query_timeout_usec = u;
@@ -202,7 +200,7 @@ static int p_max_response(FleetConfig *c, const char *v, ConfigError *e) {
         uint64_t n;
 
         if (parse_size(v, &n) < 0 || n < RESPONSE_MIN || n > RESPONSE_MAX) {
-                set_error(e, "max_response: expected 4K to 1G");
+                config_error_set(e, 0, "max_response: expected 4K to 1G");
                 return -EINVAL;
         }
         c->max_response_bytes = (size_t) n;
@@ -213,7 +211,7 @@ static int p_stale_after(FleetConfig *c, const char *v, ConfigError *e) {
         uint64_t u;
 
         if (parse_duration(v, &u) < 0 || u < STALE_MIN) {
-                set_error(e, "stale_after: expected a duration of at least 1m");
+                config_error_set(e, 0, "stale_after: expected a duration of at least 1m");
                 return -EINVAL;
         }
         c->stale_after_usec = u;
@@ -224,7 +222,7 @@ static int p_cache(FleetConfig *c, const char *v, ConfigError *e) {
         uint64_t u;
 
         if (parse_duration(v, &u) < 0 || u > CACHE_MAX) {
-                set_error(e, "cache: expected 0 (off) to 1h");
+                config_error_set(e, 0, "cache: expected 0 (off) to 1h");
                 return -EINVAL;
         }
         c->cache_usec = u;
@@ -235,7 +233,7 @@ static int p_log_level(FleetConfig *c, const char *v, ConfigError *e) {
         int l = log_level_from_string(v);
 
         if (l < 0) {
-                set_error(e, "log_level: expected err, warning, notice, info or debug");
+                config_error_set(e, 0, "log_level: expected err, warning, notice, info or debug");
                 return -EINVAL;
         }
         c->log_level = l;
@@ -248,6 +246,7 @@ typedef struct Key {
 } Key;
 
 static const Key keys[] = {
+        { "allowed_hosts", p_allowed_hosts },
         { "cache", p_cache },
         { "host_url", p_host_url },
         { "hosts_ca", p_hosts_ca },
@@ -261,6 +260,9 @@ static const Key keys[] = {
         { "prometheus_token", p_prometheus_token },
         { "query_timeout", p_query_timeout },
         { "stale_after", p_stale_after },
+        { "tls", p_tls },
+        { "tls_certificate", p_tls_certificate },
+        { "tls_key", p_tls_key },
         { "token", p_token },
 };
 
@@ -278,6 +280,9 @@ FleetConfig *fleet_config_new(void) {
         c->stale_after_usec = 2 * 3600 * USEC_PER_SEC;
         c->cache_usec = 10 * USEC_PER_SEC;
         c->log_level = LOG_INFO;
+        c->tls = CONFIG_AUTO;
+        c->tls_key = xstrdup("tls.key");
+        c->tls_certificate = xstrdup("tls.crt");
         return c;
 }
 
@@ -293,6 +298,9 @@ FleetConfig *fleet_config_free(FleetConfig *c) {
         free(c->hosts_ca);
         free(c->host_url);
         free(c->token);
+        free(c->tls_key);
+        free(c->tls_certificate);
+        strv_free(c->allowed_hosts);
         free(c);
         return NULL;
 }
@@ -318,11 +326,17 @@ static FleetConfig *copy(const FleetConfig *c) {
         d->hosts_ca = dup_null(c->hosts_ca);
         d->host_url = dup_null(c->host_url);
         d->token = dup_null(c->token);
+        d->tls_key = dup_null(c->tls_key);
+        d->tls_certificate = dup_null(c->tls_certificate);
+        d->allowed_hosts = NULL;
+        for (char **h = c->allowed_hosts; h && *h; h++)
+                strv_push(&d->allowed_hosts, *h);
         return d;
 }
 
 /* Move src's contents into dst and free the src shell. */
-static void move_into(FleetConfig *dst, FleetConfig *src) {
+static void move_into(void *dst_obj, void *src_obj) {
+        FleetConfig *dst = dst_obj, *src = src_obj;
         FleetConfig *old = xmalloc(sizeof(*old));
 
         *old = *dst;
@@ -331,114 +345,44 @@ static void move_into(FleetConfig *dst, FleetConfig *src) {
         fleet_config_free(old);
 }
 
-static int apply(FleetConfig *c, const char *key, const char *value, ConfigError *e) {
-        for (const char *p = value; *p; p++)
-                if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
-                        set_error(e, "%s: control character in value", key);
-                        return -EINVAL;
-                }
+/* One key (ConfigSyntax.apply). */
+static int apply(void *obj, const char *key, const char *value, ConfigError *e) {
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(keys[i].name, key))
-                        return keys[i].parse(c, value, e);
-        set_error(e, "unknown key '%.64s'", key);
+                        return keys[i].parse(obj, value, e);
         return -ENOENT;
 }
 
-int fleet_config_set(FleetConfig *c, const char *key, const char *value, ConfigError *ret_error) {
-        _cleanup_(fleet_config_freep) FleetConfig *d = copy(c);
-        int r = apply(d, key, value, ret_error);
-
-        if (r < 0)
-                return r;
-        move_into(c, TAKE_PTR(d));
-        return 0;
+static void *copy_config(const void *c) {
+        return copy(c);
 }
 
-static char *strip(char *s) {
-        char *end;
+static void free_config(void *c) {
+        fleet_config_free(c);
+}
 
-        s += strspn(s, " \t");
-        end = s + strlen(s);
-        while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-                *--end = 0;
-        return s;
+static const ConfigSyntax syntax = {
+        .apply = apply,
+        .copy = copy_config,
+        .replace = move_into,
+        .free = free_config,
+};
+
+int fleet_config_set(FleetConfig *c, const char *key, const char *value, ConfigError *ret_error) {
+        return config_syntax_set(&syntax, c, key, value, ret_error);
 }
 
 int fleet_config_parse(FleetConfig *c, const char *text, size_t len, ConfigError *ret_error) {
-        _cleanup_(fleet_config_freep) FleetConfig *d = copy(c);
-        _cleanup_free_ char *t = xstrndup(text, len);
-        unsigned line = 0;
-
-        if (strlen(t) != len) {
-                set_error(ret_error, "NUL byte in the file");
-                return -EINVAL;
-        }
-        /* strsep, not strtok: empty lines count */
-        for (char *p = t, *l; (l = strsep(&p, "\n"));) {
-                char *eq, *key, *value;
-                int r;
-
-                line++;
-                l = strip(l);
-                if (!*l || *l == '#')
-                        continue;
-                eq = strchr(l, '=');
-                if (!eq) {
-                        set_error(ret_error, "expected key = value");
-                        if (ret_error)
-                                ret_error->line = line;
-                        return -EINVAL;
-                }
-                *eq = 0;
-                key = strip(l);
-                value = strip(eq + 1);
-                r = apply(d, key, value, ret_error);
-                if (r < 0) {
-                        if (ret_error)
-                                ret_error->line = line;
-                        return -EINVAL;
-                }
-        }
-        move_into(c, TAKE_PTR(d));
-        return 0;
+        return config_syntax_parse(&syntax, c, text, len, ret_error);
 }
 
 int fleet_config_load(FleetConfig *c, const char *path, bool missing_ok, ConfigError *ret_error) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        Buf b = {};
-        char chunk[4096];
-        ssize_t n;
-        int r;
-
-        if (fd < 0) {
-                if (errno == ENOENT && missing_ok)
-                        return 0;
-                r = -errno;
-                set_error(ret_error, "cannot open: %s", strerror(errno));
-                return r;
-        }
-        while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-                if (b.len + (size_t) n > CONFIG_FILE_MAX) {
-                        buf_done(&b);
-                        set_error(ret_error, "larger than %u bytes", CONFIG_FILE_MAX);
-                        return -EFBIG;
-                }
-                buf_append(&b, chunk, (size_t) n);
-        }
-        if (n < 0) {
-                r = -errno;
-                buf_done(&b);
-                set_error(ret_error, "cannot read: %s", strerror(-r));
-                return r;
-        }
-        r = fleet_config_parse(c, b.data ? b.data : "", b.len, ret_error);
-        buf_done(&b);
-        return r;
+        return config_syntax_load(&syntax, c, path, missing_ok, ret_error);
 }
 
 int fleet_config_validate(const FleetConfig *c, ConfigError *ret_error) {
         if (!c->prometheus) {
-                set_error(ret_error, "prometheus: not set (--prometheus=URL or the config key)");
+                config_error_set(ret_error, 0, "prometheus: not set (--prometheus=URL or the config key)");
                 return -EINVAL;
         }
         return 0;
@@ -467,6 +411,12 @@ char *fleet_config_format(const FleetConfig *c) {
         buf_printf(&b, "hosts_token = %s\n", c->hosts_token ? c->hosts_token : "");
         buf_printf(&b, "hosts_ca = %s\n", c->hosts_ca ? c->hosts_ca : "");
         buf_printf(&b, "token = %s\n", c->token ? c->token : "");
+        buf_printf(&b, "tls = %s\n", config_switch_to_string(c->tls));
+        buf_printf(&b, "tls_key = %s\n", c->tls_key);
+        buf_printf(&b, "tls_certificate = %s\n", c->tls_certificate);
+        buf_puts(&b, "allowed_hosts = ");
+        config_format_allowed_hosts(c->allowed_hosts, &b);
+        buf_putc(&b, '\n');
         buf_printf(&b, "host_url = %s\n", c->host_url);
         buf_puts(&b, "query_timeout = ");
         fmt_duration(&b, c->query_timeout_usec);

@@ -28,6 +28,12 @@ typedef struct FleetConfig {
         char *hosts_ca;            /* credential source or NULL */
         char *token;               /* credential source or NULL: the bearer token clients of
                                     * the fleet dashboard must send */
+        /* The listener's TLS and Host check: the host daemon's keys and rules (config.h,
+         * docs/http.md). */
+        ConfigSwitch tls;          /* auto: HTTPS when both TLS credentials exist */
+        char *tls_key;             /* PEM private key source */
+        char *tls_certificate;     /* PEM certificate (chain) source */
+        char **allowed_hosts;      /* strv, or NULL = auto */
         char *host_url;            /* template of a host's dashboard, render_fleet_host_url() */
         uint64_t query_timeout_usec;
         size_t max_response_bytes;

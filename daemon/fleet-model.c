@@ -368,17 +368,29 @@ static int cmp_regression(const void *a, const void *b) {
         return c ? c : strcmp(x->unit, y->unit);
 }
 
+bool fleet_regressions_recorded(const PromResult *probe, uint64_t since) {
+        /* The rule's first evaluation in the window comes at most one interval after its
+         * start; the probe's subquery (1 m steps) sees it at most one step later. */
+        for (size_t i = 0; probe && i < probe->n_samples; i++) {
+                double first = probe->samples[i].value;
+                if (first >= 0 && first <= (double) since + 2.0 * FLEET_REGRESSION_RULE_SEC)
+                        return true;
+        }
+        return false;
+}
+
 FleetRegressions *fleet_regressions_build(PromResult *const res[_FLEET_RQ_MAX], uint64_t since,
-                                          uint64_t step) {
+                                          uint64_t now) {
         FleetRegressions *r = xcalloc(1, sizeof(*r));
-        const PromResult *m = res[FLEET_RQ_INCREASES];
+        const PromResult *m = res[FLEET_RQ_RISES];
         PromResult *const info_res[1] = { res[FLEET_RQ_INFO] };
         size_t n_info = 0, cap = 0;
         const char **info = collect_keys(info_res, 1, "instance", &n_info);
         const char **hostname = xcalloc(n_info ? n_info : 1, sizeof(char *));
 
         r->since = since;
-        r->step = step;
+        r->recorded = fleet_regressions_recorded(res[FLEET_RQ_RECORDED], since);
+        r->step = r->recorded ? FLEET_REGRESSION_RULE_SEC : fleet_regressions_step(since, now);
         for (size_t i = 0; info_res[0] && i < info_res[0]->n_samples; i++) {
                 const PromSample *s = &info_res[0]->samples[i];
                 ssize_t k = key_index(info, n_info, prom_sample_label(s, "instance"));
@@ -652,61 +664,31 @@ void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_
         ret[FLEET_UHQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
 }
 
-/* (X - ((X offset D + 0) or (X * 0))) > 0: the rise of X over the last D seconds. Both sides of
- * the `or` lose the metric name (+ 0, * 0) so that they match label for label; a series that
- * did not exist D ago counts from 0 (the `or`); a reset makes the difference negative. */
-static char *rise(const char *x, uint64_t d) {
+/* The recorded rises in the window, the hostnames, and the time of the rule's first sample in
+ * the window (exposured_job:regressions:total, recorded with the rises, always present). */
+void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]) {
+        _cleanup_free_ char *rises = NULL, *total = NULL;
         Buf b = {};
 
-        buf_printf(&b, "(%s - ((%s offset %llus + 0) or (%s * 0))) > 0", x, x,
-                   (unsigned long long) d, x);
-        return buf_steal(&b);
-}
-
-void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]) {
-        _cleanup_free_ char *x = expr("", "exposured_regressions_total", job, NULL, "");
-
-        ret[FLEET_RQ_INCREASES] = rise(x, range ? range : 1);
+        range = range ? range : 1;
+        rises = expr("", "exposured_unit:regressions:rise5m", job, NULL, "");
+        buf_printf(&b, "%s[%llus]", rises, (unsigned long long) range);
+        ret[FLEET_RQ_RISES] = buf_steal(&b);
         ret[FLEET_RQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
+        total = expr("timestamp(", "exposured_job:regressions:total", job, NULL, ")");
+        buf_printf(&b, "min_over_time(%s[%llus:60s])", total, (unsigned long long) range);
+        ret[FLEET_RQ_RECORDED] = buf_steal(&b);
 }
 
-/* key's distinct values in found, as one RE2 alternation ("a|b\\.c"), at most max of them */
-static void alternation(const PromResult *found, const char *key, size_t max, Buf *out) {
-        PromResult *const res[1] = { (PromResult *) (uintptr_t) found };
-        size_t n = 0;
-        const char **keys = collect_keys(res, 1, key, &n);
+/* (X - X offset S > 0)[R:S]: at every multiple of S in the window, the rise of X over the S
+ * before. The steps tile the window, so each rise falls in exactly one; the subtraction
+ * matches label for label (both sides lose the name); a series without a sample S before (new,
+ * or back after more than the lookback) has no rise; a reset makes the difference negative. */
+char *fleet_regressions_raw_expr(const char *job, uint64_t range, uint64_t step) {
+        _cleanup_free_ char *x = expr("", "exposured_regressions_total", job, NULL, "");
+        Buf b = {};
 
-        for (size_t i = 0; i < n && i < max; i++) {
-                if (i)
-                        buf_putc(out, '|');
-                prom_regex_escape(out, keys[i]);
-        }
-        free(keys);
-}
-
-char *fleet_regressions_steps_expr(const char *job, uint64_t step, const PromResult *found) {
-        Buf b = {}, inst = {}, unit = {};
-        char *r;
-
-        if (!found || found->n_samples == 0)
-                return NULL;
-        alternation(found, "instance", FLEET_ROWS_MAX, &inst);
-        alternation(found, "unit", FLEET_ROWS_MAX, &unit);
-        if (!inst.data || !unit.data) {
-                buf_done(&inst);
-                buf_done(&unit);
-                return NULL;
-        }
-        buf_puts(&b, "exposured_regressions_total{job=");
-        prom_quote(&b, job);
-        buf_puts(&b, ",instance=~");
-        prom_quote(&b, inst.data);
-        buf_puts(&b, ",unit=~");
-        prom_quote(&b, unit.data);
-        buf_putc(&b, '}');
-        r = rise(b.data, step);
-        buf_done(&b);
-        buf_done(&inst);
-        buf_done(&unit);
-        return r;
+        buf_printf(&b, "(%s - %s offset %llus > 0)[%llus:%llus]", x, x, (unsigned long long) step,
+                   (unsigned long long) (range ? range : 1), (unsigned long long) step);
+        return buf_steal(&b);
 }

@@ -118,10 +118,15 @@ FleetUnitHosts *fleet_unit_hosts_build(const char *unit, PromResult *const res[_
 /* ---- regressions ---- */
 
 typedef enum FleetRegressionQuery {
-        FLEET_RQ_INCREASES, /* range query: fleet_regressions_expr() */
-        FLEET_RQ_INFO,      /* exposured_host_info{job} */
+        FLEET_RQ_RISES,    /* the rises: the recorded series, or the raw counters' subquery */
+        FLEET_RQ_INFO,     /* exposured_host_info{job} */
+        FLEET_RQ_RECORDED, /* since when the recording rule has run within the window */
         _FLEET_RQ_MAX,
 } FleetRegressionQuery;
+
+/* The interval of the rules group exposured-fleet-regressions, and the offset of its rise rule
+ * (monitoring/exposured-fleet.rules.yml): the two must be equal. */
+#define FLEET_REGRESSION_RULE_SEC 300U
 
 typedef struct FleetRegression {
         char *instance, *hostname, *unit;
@@ -133,15 +138,22 @@ typedef struct FleetRegressions {
         FleetRegression *rows; /* newest first */
         size_t n;
         bool truncated;        /* more than FLEET_ROWS_MAX */
+        bool recorded;         /* from the recorded series (else from the raw counters) */
         uint64_t since, step;  /* the window asked for, and its resolution in seconds */
 } FleetRegressions;
 
 FleetRegressions *fleet_regressions_free(FleetRegressions *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(FleetRegressions *, fleet_regressions_free);
+/* The feed over [since, now] from res: the recorded rises when fleet_regressions_recorded()
+ * says they cover the window, else (res[FLEET_RQ_RISES] then holds the answer of
+ * fleet_regressions_raw_expr()) the raw rises. */
 FleetRegressions *fleet_regressions_build(PromResult *const res[_FLEET_RQ_MAX], uint64_t since,
-                                          uint64_t step);
-/* The step of a regressions query over [since, now]: at least 15 s, at most 1000 steps. */
+                                          uint64_t now);
+/* The step of the raw regressions subquery over [since, now]: at least 15 s, at most 1000 steps. */
 uint64_t fleet_regressions_step(uint64_t since, uint64_t now);
+/* Whether the recording rule ran through all of [since, ...]: probe is the answer of
+ * res[FLEET_RQ_RECORDED] (the time of its first sample in the window). Pure. */
+bool fleet_regressions_recorded(const PromResult *probe, uint64_t since);
 
 /* ---- the difference of one unit on two hosts ---- */
 
@@ -185,16 +197,18 @@ void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
 void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
                        char *ret_recorded[_FLEET_UQ_MAX]);
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
-/* Regressions take two questions, so that Prometheus never walks every counter of the fleet
- * step by step. First, at now, which counters rose over the whole window (range seconds):
- * fleet_regressions_exprs() (two samples a counter). Then, for those only, how much each rose in
- * each step: fleet_regressions_steps_expr(), a range query whose answer the model reads. A rise
- * is counted against the value one step (or window) before; a series that appears counts from
- * 0; a counter reset is not a regression. */
+/* Regressions: one instant query whatever the window. The recording rule
+ * exposured_unit:regressions:rise5m records, every 5 minutes, the counters that rose in those
+ * 5 minutes and by how much: a sample only where there was a regression, so reading every sample
+ * of the window (FLEET_RQ_RISES: a range selector) costs what the fleet regressed, not what it
+ * has. FLEET_RQ_RECORDED asks since when that rule has run in the window; where it has not
+ * (rules not loaded, or loaded after the window began) the feed asks
+ * fleet_regressions_raw_expr() instead: the same rises computed from the raw counters step by
+ * step, exact to the step but costly across a large fleet. A rise is counted against the value
+ * one step (or one rule interval) before, so each is counted once; a counter reset is not a
+ * regression, nor is a counter that first appears above 0 (a daemon with older regressions). */
 void fleet_regressions_exprs(const char *job, uint64_t range, char *ret[_FLEET_RQ_MAX]);
-/* The range query for the counters in found (the first question's answer), or NULL when there
- * are none. At most FLEET_ROWS_MAX instances and units are named. */
-char *fleet_regressions_steps_expr(const char *job, uint64_t step, const PromResult *found);
+char *fleet_regressions_raw_expr(const char *job, uint64_t range, uint64_t step);
 
 /* Tenths from a Prometheus value: -ERANGE outside 0..10 or NaN. */
 int fleet_tenths(double v, unsigned *ret);

@@ -49,7 +49,7 @@ struct FleetJob {
         FleetPage page;
         bool json;
         char *unit, *a, *b, *key;
-        uint64_t now, since, step;
+        uint64_t now, since;
         size_t n_queries;
         char *raw[QUERIES_MAX];  /* asked when the recorded series asked first is empty */
         PromCall *calls[QUERIES_MAX];
@@ -60,7 +60,7 @@ struct FleetJob {
         int error;           /* first failure of the Prometheus stage */
         char *error_message;
         bool diff;           /* a second stage compares a and b */
-        bool steps_asked;    /* regressions: the second question was sent */
+        bool raw_asked;      /* regressions: the raw counters were asked (no recorded rises) */
         CurlFetch *host_fetch[2];
         Buf host_body[2];
         long host_status[2];
@@ -256,7 +256,7 @@ static void render_page(const FleetJob *j, PromResult *const *res, const FleetSt
         }
         case FLEET_PAGE_REGRESSIONS: {
                 _cleanup_(fleet_regressions_freep) FleetRegressions *rg =
-                        fleet_regressions_build(res, j->since, j->step);
+                        fleet_regressions_build(res, j->since, j->now);
                 if (j->json)
                         r = render_fleet_json_regressions(rg, st, &ans->body);
                 else
@@ -457,19 +457,18 @@ static void stage_done(FleetJob *j) {
         const char *inst[2] = { j->a, j->b };
         CurlDone cb[2] = { on_host_a, on_host_b };
 
-        if (j->page == FLEET_PAGE_REGRESSIONS && !j->error && !j->steps_asked) {
-                /* the counters that rose: now when, step by step, for those only */
-                _cleanup_free_ char *e = fleet_regressions_steps_expr(
-                        f->config->job, j->step, j->res[FLEET_RQ_INCREASES]);
+        if (j->page == FLEET_PAGE_REGRESSIONS && !j->error && !j->raw_asked &&
+            !fleet_regressions_recorded(j->res[FLEET_RQ_RECORDED], j->since)) {
+                /* the recording rule did not run through the window: the raw counters */
+                _cleanup_free_ char *e = fleet_regressions_raw_expr(
+                        f->config->job, j->now - j->since,
+                        fleet_regressions_step(j->since, j->now));
                 int r;
 
-                j->steps_asked = true;
-                j->res[FLEET_RQ_INCREASES] = prom_result_free(j->res[FLEET_RQ_INCREASES]);
-                if (!e)
-                        return job_finish(j);
-                r = prom_client_query_range(f->prom, e, j->since, j->now, j->step,
-                                            query_done[FLEET_RQ_INCREASES], j,
-                                            &j->calls[FLEET_RQ_INCREASES]);
+                j->raw_asked = true;
+                j->res[FLEET_RQ_RISES] = prom_result_free(j->res[FLEET_RQ_RISES]);
+                r = prom_client_query(f->prom, e, 0, query_done[FLEET_RQ_RISES], j,
+                                      &j->calls[FLEET_RQ_RISES]);
                 if (r < 0) {
                         job_fail(j, r, "cannot start the Prometheus query");
                         return job_finish(j);
@@ -602,8 +601,6 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
         j->now = now;
         j->since = since;
         j->diff = j->a && j->b;
-        if (q->page == FLEET_PAGE_REGRESSIONS)
-                j->step = fleet_regressions_step(since, now);
         j->done = done;
         j->userdata = userdata;
         j->n_queries = n_queries(q->page);

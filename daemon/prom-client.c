@@ -315,14 +315,6 @@ void prom_quote(Buf *out, const char *s) {
         buf_putc(out, '"');
 }
 
-void prom_regex_escape(Buf *out, const char *s) {
-        for (; *s; s++) {
-                if (strchr("\\.+*?()|[]{}^$", *s))
-                        buf_putc(out, '\\');
-                buf_putc(out, *s);
-        }
-}
-
 /* ---- the client ---- */
 
 struct PromClient {

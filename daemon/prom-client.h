@@ -71,9 +71,6 @@ int prom_parse_targets(const char *body, size_t size, PromResult **ret, char **r
 /* Append s as a PromQL double-quoted string literal ("..." with \\ \" \n \r \t escaped and
  * other control bytes as \xNN). Pure. */
 void prom_quote(Buf *out, const char *s);
-/* Append s escaped for an RE2 regular expression matching exactly s (every metacharacter gets a
- * backslash), NOT yet quoted: pass the whole regex through prom_quote(). Pure. */
-void prom_regex_escape(Buf *out, const char *s);
 
 /* ---- the client ---- */
 

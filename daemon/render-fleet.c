@@ -316,6 +316,7 @@ int render_fleet_json_regressions(const FleetRegressions *r, const FleetStatus *
                 return -ENOMEM;
         add(root, "since", json_object_new_int64((int64_t) r->since));
         add(root, "step_seconds", json_object_new_int64((int64_t) r->step));
+        add(root, "source", json_object_new_string(r->recorded ? "recorded" : "raw"));
         add(root, "truncated", json_object_new_boolean(r->truncated));
         arr = root_with_array(root, "regressions", r->n, st);
         if (!arr)
@@ -663,7 +664,11 @@ void render_fleet_html_regressions(const FleetRegressions *r, const FleetStatus 
         ago(&b, r->since, st->now);
         buf_puts(&b, " (each within ");
         duration(&b, r->step);
-        buf_puts(&b, " of the time shown)");
+        buf_puts(&b, " of the time shown, from ");
+        buf_puts(&b, r->recorded ? "the recorded series exposured_unit:regressions:rise5m)" :
+                                   "the raw counters: the recording rule "
+                                   "exposured_unit:regressions:rise5m has not run through the "
+                                   "window, and without it this feed is costly)");
         if (r->truncated)
                 buf_printf(&b, "; only the newest %u are listed", FLEET_ROWS_MAX);
         buf_puts(&b, ".</p>\n<table id=\"regressions\"><thead><tr><th>When</th><th>Host</th>"

@@ -76,40 +76,44 @@ static int check_pem(const char *key, const char *source, const char *pem, const
         return 0;
 }
 
-int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert) {
+int secrets_read_tls(ConfigSwitch tls, const char *key_source, const char *cert_source,
+                     char **ret_key, char **ret_cert) {
         _cleanup_(credential_freep) char *key = NULL, *cert = NULL;
         int rk, rc, r;
 
         *ret_key = *ret_cert = NULL;
-        if (c->tls == CONFIG_NO) {
+        if (tls == CONFIG_NO) {
                 log_info("HTTP without TLS (tls = no).");
                 return 0;
         }
-        rk = load_secret("tls_key", c->tls_key, c->tls, CREDENTIAL_PEM_MAX, true, &key);
+        rk = load_secret("tls_key", key_source, tls, CREDENTIAL_PEM_MAX, true, &key);
         if (rk < 0)
                 return rk;
-        rc = load_secret("tls_certificate", c->tls_certificate, c->tls, CREDENTIAL_PEM_MAX,
-                         false, &cert);
+        rc = load_secret("tls_certificate", cert_source, tls, CREDENTIAL_PEM_MAX, false, &cert);
         if (rc < 0)
                 return rc;
         if (rk == 0 && rc == 0) {
-                log_info("HTTP without TLS (tls = auto, no credential '%s').", c->tls_certificate);
+                log_info("HTTP without TLS (tls = auto, no credential '%s').", cert_source);
                 return 0;
         }
         if (rk == 0 || rc == 0)
                 return log_error_errno(ENOENT,
                                        "TLS: found '%s' but not '%s': give both or neither.",
-                                       rk ? c->tls_key : c->tls_certificate,
-                                       rk ? c->tls_certificate : c->tls_key);
-        r = check_pem("tls_key", c->tls_key, key, "PRIVATE KEY-----");
+                                       rk ? key_source : cert_source,
+                                       rk ? cert_source : key_source);
+        r = check_pem("tls_key", key_source, key, "PRIVATE KEY-----");
         if (r >= 0)
-                r = check_pem("tls_certificate", c->tls_certificate, cert, "CERTIFICATE-----");
+                r = check_pem("tls_certificate", cert_source, cert, "CERTIFICATE-----");
         if (r < 0)
                 return r;
-        log_info("HTTPS with the certificate '%s'.", c->tls_certificate);
+        log_info("HTTPS with the certificate '%s'.", cert_source);
         *ret_key = TAKE_PTR(key);
         *ret_cert = TAKE_PTR(cert);
         return 0;
+}
+
+int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert) {
+        return secrets_read_tls(c->tls, c->tls_key, c->tls_certificate, ret_key, ret_cert);
 }
 
 int secrets_read_token(const char *key, const char *source, ConfigSwitch mode, char **ret) {

@@ -12,6 +12,9 @@
  * of the two), -EFBIG, -ENODATA, -EBADMSG (not PEM, an encrypted key, a NUL byte), -EACCES, ...
  * Nothing is returned on error. */
 int secrets_load_tls(const Config *c, char **ret_key, char **ret_cert);
+/* The same for any program mode's keys tls, tls_key and tls_certificate (the two sources). */
+int secrets_read_tls(ConfigSwitch tls, const char *key_source, const char *cert_source,
+                     char **ret_key, char **ret_cert);
 
 /* Read the bearer token that c asks for: none with token = no, or with token = auto when its
  * credential is absent. On success *ret is the token (trailing newline stripped; free with

@@ -108,11 +108,13 @@ class Prometheus:
     scrape_targets: ["127.0.0.1:PORT", ...] for job JOB (none: a server for a TSDB written by
     promtool). rule_files: copied into its directory, every group at the global (1 s)
     evaluation interval: a group's own `interval:` (15m for the costly fleet rules) would leave
-    a test waiting for its first evaluation. data_dir: an existing TSDB to serve (it is not
+    a test waiting for its first evaluation. A group of at most 5 minutes keeps its own (the
+    regressions feed's rise must be evaluated at the interval its offset names) unless
+    every_second. data_dir: an existing TSDB to serve (it is not
     deleted at stop). alertmanager: "127.0.0.1:PORT" or None."""
 
     def __init__(self, scrape_targets=(), rule_files=(), data_dir=None, alertmanager=None,
-                 external_labels=None, retention="30d", extra_args=()):
+                 external_labels=None, retention="30d", extra_args=(), every_second=False):
         self.dir = tempfile.mkdtemp(prefix="exposured-fleet-prom-")
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -123,7 +125,8 @@ class Prometheus:
             with open(f, encoding="utf-8") as src:
                 doc = yaml.safe_load(src)
             for g in doc["groups"]:
-                g.pop("interval", None)
+                if every_second or g.get("interval", "1m") not in ("1m", "5m"):
+                    g.pop("interval", None)
             with open(dst, "w", encoding="utf-8") as out:
                 yaml.safe_dump(doc, out, sort_keys=False)
             self.rules.append(dst)

@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 import time
 
+import yaml
+
 import containers
 from web_fixtures import free_port, http_request, stop, wait_port, wait_until
 
@@ -117,6 +119,7 @@ class TsdbPrometheus:
         self.port = free_port()
         self.data = os.path.join(self.dir, "data")
         self.end = int(time.time())
+        self.start_time = self.end - span
         om = os.path.join(self.dir, "fleet.om")
         with open(om, "w", encoding="utf-8") as f:
             f.write(fleet.openmetrics(self.end, span, step))
@@ -148,6 +151,30 @@ class TsdbPrometheus:
     def stop(self):
         stop(self.proc)
         self.proc = None
+
+    def record(self, rules_file, group, start=None):
+        """Backfill one shipped rules group over the data, as Prometheus would have recorded it
+        had the rules been loaded from `start` (default: the data's beginning) on:
+        `promtool tsdb create-blocks-from rules` evaluates the group at its own interval
+        against this (running) server, then the server restarts to read the new blocks."""
+        with open(rules_file, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+        groups = [g for g in doc["groups"] if g["name"] == group]
+        assert groups, "no group %r in %s" % (group, rules_file)
+        only = os.path.join(self.dir, "record.yml")
+        with open(only, "w", encoding="utf-8") as f:
+            yaml.safe_dump({"groups": groups}, f, sort_keys=False)
+        out = os.path.join(self.dir, "recorded")
+        p = subprocess.run(["promtool", "tsdb", "create-blocks-from", "rules",
+                            "--start=%d" % (self.start_time if start is None else start),
+                            "--end=%d" % (self.end + 1), "--url=" + self.url,
+                            "--output-dir=" + out, only],
+                           capture_output=True, text=True, timeout=600, check=False)
+        assert p.returncode == 0, p.stdout + p.stderr
+        self.stop()
+        for block in os.listdir(out):
+            os.rename(os.path.join(out, block), os.path.join(self.data, block))
+        return self.start()
 
     def cleanup(self):
         self.stop()

@@ -35,6 +35,7 @@ pytest_plugins = ["fleet_fixtures"]
 HOSTILE = 'x<script>alert(1)</script>"\'&.service'   # in Prometheus, not a valid unit name
 HOSTILE_HOST = '<img src=x onerror=alert(1)>"\''
 ESCAPED = "sys-\\x2dfoo.service"
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCREENSHOTS = os.environ.get("FLEET_SCREENSHOTS", tempfile.gettempdir())
 
 
@@ -49,9 +50,23 @@ def synthetic_fleet():
             "hostname": HOSTILE_HOST if i == 5 else "web-%02d" % i, "systemd": ["247.3-7", "252.38-1", "257.9-1"][i % 3],
             "units": units, "last_scan_ago": 3 * 3600 if i == 7 else 120,
             "up": i != 11,
-            "regressions": {"nginx.service": [(1800, 1)]} if i in (0, 3) else {},
+            "regressions": REGRESSIONS.get(i, {}),
         }
     return fleet_tsdb.Fleet(hosts)
+
+
+# {host index: {unit: [(seconds before the data's end, by how much the counter rose)]}}: the
+# data spans 3 h; the recording rule of the regressions feed is backfilled over its last hour
+# only (as if the rules had been loaded then), so a window within that hour is read from the
+# recorded series and a longer one from the raw counters.
+SPAN, RECORDED_FOR = 3 * 3600, 3600
+REGRESSIONS = {
+    0: {"nginx.service": [(1800, 1)]},
+    3: {"nginx.service": [(1800, 1)]},
+    1: {"sshd.service": [(5400, 1), (900, 2)]},   # twice, once by two
+    2: {"cron.service": [(99999, 3)]},            # already 3 when first scraped: no rise
+    6: {"dbus.service": [(9000, 1)]},
+}
 
 
 class FleetDaemon:
@@ -103,7 +118,9 @@ def synthetic(exposured):
     if shutil.which("prometheus") is None or shutil.which("promtool") is None:
         pytest.skip("prometheus not installed (apt-get install prometheus)")
     fleet = synthetic_fleet()
-    prom = fleet_tsdb.TsdbPrometheus(fleet).start()
+    prom = fleet_tsdb.TsdbPrometheus(fleet, span=SPAN).start()
+    prom.record(os.path.join(TOP, "monitoring", "exposured-fleet.rules.yml"),
+                "exposured-fleet-regressions", start=prom.end - RECORDED_FOR)
     daemon = FleetDaemon(exposured, prom.url, "cache = 0\nquery_timeout = 5s\n"
                          "stale_after = 1h\n").start()
     try:
@@ -184,21 +201,41 @@ def test_unit_across_hosts(synthetic):
             assert h["url"] == "http://%s/units/%s" % (h["instance"], q(unit))
 
 
-def test_regressions(synthetic):
+def expected_regressions(fleet, end, window):
+    """[(instance, unit, time, count)] of the rises within window seconds of end, newest first."""
+    rows = [(inst, u, end - ago, n) for inst, h in fleet.hosts.items()
+            for u, events in h.get("regressions", {}).items() for ago, n in events
+            if ago <= window]
+    return sorted(rows, key=lambda r: (-r[2], r[0], r[1]))
+
+
+@pytest.mark.parametrize("since,window,source", [
+    ("50m", 3000, "recorded"),   # within the recorded hour: the recorded series
+    ("2h", 7200, "raw"),         # the rule started after the window did: the raw counters
+    ("3h", SPAN - 60, "raw"),
+])
+def test_regressions(synthetic, since, window, source):
     fleet, prom, d = synthetic
-    j = d.json("/api/v1/fleet/regressions?since=2h")
-    got = sorted((r["instance"], r["unit"]) for r in j["regressions"])
-    want = sorted((inst, u) for inst, h in fleet.hosts.items()
-                  for u in h.get("regressions", {}))
-    assert got == want
+    j = d.json("/api/v1/fleet/regressions?since=" + since)
+    assert j["source"] == source
+    assert j["step_seconds"] == (300 if source == "recorded" else 15)
+    want = expected_regressions(fleet, prom.end, window)
+    assert len(want) >= 3
+    got = [(r["instance"], r["unit"], r["time"], r["count"]) for r in j["regressions"]]
+    assert [(g[0], g[1], g[3]) for g in got] == [(w[0], w[1], w[3]) for w in want], (got, want)
+    for g, w in zip(got, want):
+        # the end of the step in which the counter rose: the rule's evaluation (every 5 minutes)
+        # or the subquery's step (15 s) after the sample
+        assert 0 <= g[2] - w[2] < j["step_seconds"], (g, w)
     for r in j["regressions"]:
-        # within one step of when the counter rose (1800 s before the data's end)
-        assert abs(r["time"] - (prom.end - 1800)) <= j["step_seconds"] + 60, r
-        assert r["count"] == 1
         assert r["hostname"] == fleet.hosts[r["instance"]]["hostname"]
-    times = [r["time"] for r in j["regressions"]]
-    assert times == sorted(times, reverse=True)
-    assert d.json("/api/v1/fleet/regressions?since=10m")["regressions"] == []
+    assert j["truncated"] is False
+
+
+def test_regressions_none(synthetic):
+    _, _, d = synthetic
+    j = d.json("/api/v1/fleet/regressions?since=10m")
+    assert j["regressions"] == [] and j["source"] == "recorded"
 
 
 @pytest.mark.parametrize("path,status,message", [
@@ -336,7 +373,7 @@ def injected(drv):
 
 
 def test_pages_in_chromium(synthetic, browser):
-    fleet, _, d = synthetic
+    fleet, prom, d = synthetic
     assert load(browser, d.base + "/") == []
     rows = browser.find_elements(By.CSS_SELECTOR, "#hosts tbody tr")
     assert len(rows) == len(fleet.hosts)
@@ -376,7 +413,8 @@ def test_pages_in_chromium(synthetic, browser):
     assert injected(browser) == []
 
     assert load(browser, d.base + "/regressions?since=2h") == []
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#regressions tbody tr")) == 2
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#regressions tbody tr")) == \
+        len(expected_regressions(fleet, prom.end, 7200))
     print("screenshot", shot(browser, "fleet-regressions.png"))
 
 

@@ -12,7 +12,8 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 promtool check rules "$here/../../units/exposured.rules.yml" \
         "$here/../../monitoring/exposured-fleet.rules.yml"
-cd "$here" && promtool test rules exposured.rules.test.yml exposured-fleet.rules.test.yml
+cd "$here" && promtool test rules exposured.rules.test.yml exposured-fleet.rules.test.yml \
+        exposured-fleet-regressions.rules.test.yml
 if [ $# -ge 1 ]; then
         curl -fsS "$1" | promtool check metrics
 fi

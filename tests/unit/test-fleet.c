@@ -174,9 +174,6 @@ static void test_quote(void **state) {
 
         prom_quote(&b, "a\"b\\c\nd\x01");
         assert_string_equal(b.data, "\"a\\\"b\\\\c\\nd\\x01\"");
-        buf_clear(&b);
-        prom_regex_escape(&b, "sys-\\x2d.service");
-        assert_string_equal(b.data, "sys-\\\\x2d\\.service");
         buf_done(&b);
 }
 
@@ -355,7 +352,7 @@ static void test_unit_hosts_and_escaping(void **state) {
 
 static void test_regressions(void **state) {
         PromResult *res[_FLEET_RQ_MAX] = {
-                [FLEET_RQ_INCREASES] = parse(
+                [FLEET_RQ_RISES] = parse(
                         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
                         "{\"metric\":{\"instance\":\"a:1\",\"unit\":\"x.service\"},"
                         "\"values\":[[1000,\"1\"],[1300,\"2\"],[500,\"1\"]]},"
@@ -365,11 +362,16 @@ static void test_regressions(void **state) {
                         "\"values\":[[1200,\"1\"]]}]}}"),
                 [FLEET_RQ_INFO] = vector("{\"metric\":{\"instance\":\"b:1\",\"hostname\":\"bee\"},"
                                          "\"value\":[1,\"1\"]}"),
+                /* the rule's first sample in the window: 60 s after its start */
+                [FLEET_RQ_RECORDED] = vector("{\"metric\":{\"job\":\"j\"},"
+                                             "\"value\":[1400,\"960\"]}"),
         };
-        FleetRegressions *r = fleet_regressions_build(res, 900, 60);
+        FleetRegressions *r = fleet_regressions_build(res, 900, 1400);
         (void) state;
 
         /* newest first; 500 is before since, 0.5 is not a rise, no instance: skipped */
+        assert_true(r->recorded);
+        assert_int_equal(r->step, FLEET_REGRESSION_RULE_SEC);
         assert_int_equal(r->n, 3);
         assert_int_equal(r->rows[0].time, 1300);
         assert_int_equal(r->rows[0].count, 2);
@@ -379,7 +381,23 @@ static void test_regressions(void **state) {
         assert_false(r->truncated);
         fleet_regressions_free(r);
         for (int i = 0; i < _FLEET_RQ_MAX; i++)
-                prom_result_free(res[i]);
+                res[i] = prom_result_free(res[i]);
+
+        /* the rule began later than two intervals into the window, or never ran in it: raw */
+        PromResult *late = vector("{\"metric\":{\"job\":\"j\"},\"value\":[1400,\"1501\"]}");
+        PromResult *none = vector("");
+        assert_true(fleet_regressions_recorded(late, 901));
+        assert_false(fleet_regressions_recorded(late, 900));
+        assert_false(fleet_regressions_recorded(none, 900));
+        assert_false(fleet_regressions_recorded(NULL, 900));
+        res[FLEET_RQ_RECORDED] = late;
+        r = fleet_regressions_build(res, 0, 86400);
+        assert_false(r->recorded);
+        assert_int_equal(r->step, 90);
+        assert_int_equal(r->n, 0);
+        fleet_regressions_free(r);
+        prom_result_free(late);
+        prom_result_free(none);
 
         assert_int_equal(fleet_regressions_step(0, 100), 15);
         assert_int_equal(fleet_regressions_step(0, 86400), 90);
@@ -483,26 +501,18 @@ static void test_exprs(void **state) {
         for (int i = 0; i < _FLEET_UHQ_MAX; i++)
                 free(u[i]);
         fleet_regressions_exprs("j", 3600, r);
-        assert_string_equal(r[FLEET_RQ_INCREASES],
-                            "(exposured_regressions_total{job=\"j\"} - "
-                            "((exposured_regressions_total{job=\"j\"} offset 3600s + 0) or "
-                            "(exposured_regressions_total{job=\"j\"} * 0))) > 0");
+        assert_string_equal(r[FLEET_RQ_RISES],
+                            "exposured_unit:regressions:rise5m{job=\"j\"}[3600s]");
+        assert_string_equal(r[FLEET_RQ_RECORDED],
+                            "min_over_time(timestamp(exposured_job:regressions:total{job=\"j\"})"
+                            "[3600s:60s])");
         for (int i = 0; i < _FLEET_RQ_MAX; i++)
                 free(r[i]);
-        /* the second question names only the counters that rose, regex-escaped */
-        PromResult *found = vector("{\"metric\":{\"instance\":\"a:1\",\"unit\":"
-                                   "\"sys-\\\\x2d.service\"},\"value\":[1,\"1\"]},"
-                                   "{\"metric\":{\"instance\":\"b:1\",\"unit\":"
-                                   "\"x.service\"},\"value\":[1,\"2\"]}");
-        char *e = fleet_regressions_steps_expr("j", 90, found);
-        assert_non_null(strstr(e, "exposured_regressions_total{job=\"j\",instance=~\"a:1|b:1\","
-                                  "unit=~\"sys-\\\\\\\\x2d\\\\.service|x\\\\.service\"}"));
-        assert_non_null(strstr(e, "offset 90s"));
+        char *e = fleet_regressions_raw_expr("j", 7200, 15);
+        assert_string_equal(e, "(exposured_regressions_total{job=\"j\"} - "
+                               "exposured_regressions_total{job=\"j\"} offset 15s > 0)"
+                               "[7200s:15s]");
         free(e);
-        prom_result_free(found);
-        PromResult *none = vector("");
-        assert_null(fleet_regressions_steps_expr("j", 90, none));
-        prom_result_free(none);
 }
 
 /* ---- parameters ---- */
@@ -562,7 +572,8 @@ static void test_config(void **state) {
                            "hosts_token = hosts-token\nprometheus_ca = /etc/ssl/prom.pem\n"
                            "host_url = https://{hostname}.example:9573\n"
                            "query_timeout = 1500ms\nmax_response = 8M\nstale_after = 3h\n"
-                           "cache = 0\n";
+                           "cache = 0\ntls = yes\ntls_key = /etc/exposured/fleet.key\n"
+                           "allowed_hosts = Fleet.Example.org, 10.0.0.5\n";
         char *f;
         (void) state;
 
@@ -577,6 +588,13 @@ static void test_config(void **state) {
         assert_int_equal(c->query_timeout_usec, 1500000);
         assert_int_equal(c->max_response_bytes, 8 * 1024 * 1024);
         assert_int_equal(c->cache_usec, 0);
+        /* the host daemon's access keys, by its rules (config.c) */
+        assert_int_equal(c->tls, CONFIG_YES);
+        assert_string_equal(c->tls_key, "/etc/exposured/fleet.key");
+        assert_string_equal(c->tls_certificate, "tls.crt");
+        assert_string_equal(c->allowed_hosts[0], "fleet.example.org");
+        assert_string_equal(c->allowed_hosts[1], "10.0.0.5");
+        assert_null(c->allowed_hosts[2]);
         assert_int_equal(fleet_config_validate(c, &e), 0);
 
         /* format parses back to the same */
@@ -585,6 +603,8 @@ static void test_config(void **state) {
         assert_int_equal(fleet_config_parse(d, f, strlen(f), &e), 0);
         char *g = fleet_config_format(d);
         assert_string_equal(f, g);
+        assert_non_null(strstr(f, "\ntls = yes\n"));
+        assert_non_null(strstr(f, "\nallowed_hosts = fleet.example.org 10.0.0.5\n"));
         free(f);
         free(g);
         fleet_config_free(d);
@@ -605,6 +625,9 @@ static void test_config(void **state) {
                 { "max_response = 2G\n", 1, "max_response:" },
                 { "stale_after = 5s\n", 1, "stale_after:" },
                 { "cache = 2h\n", 1, "cache:" },
+                { "tls = maybe\n", 1, "tls: expected auto, yes or no" },
+                { "tls_key = rel/path\n", 1, "tls_key:" },
+                { "allowed_hosts = a/b\n", 1, "allowed_hosts:" },
                 { "nope = 1\n", 1, "unknown key" },
                 { "just words\n", 1, "key = value" },
         };
