@@ -29,31 +29,33 @@
  *    system-call groups changed (score-syscalls.c).
  *
  * Derived from upstream's source (systemd-stable tags: src/analyze/analyze-security.c,
- * src/shared/seccomp-util.c), not run live. We select a table by the major version alone, but
- * the analyzer changed within point releases; each major is modelled at ONE release: the one a
- * long-term distribution ships where there is one, else the last stable point release.
+ * src/shared/seccomp-util.c), not run live. The analyzer changed within point releases, so a
+ * table covers a range of releases (major.point .. major.point); the boundaries are the tags at
+ * which analyze-security.c changed (TABLE() below, docs/versions.md). The system-call groups are
+ * per major, taken at ONE release: the one a long-term distribution ships where there is one,
+ * else the last stable point release (score_table_for_version() picks that release too).
  *  - v245 (245.4, Ubuntu 20.04): 78 rows (no ProtectProc=, ProcSubset=, CAP_BPF), total weight
  *    55425; CapabilityBoundingSet=~CAP_RAWIO; "whitelist"/"blacklist" in the SystemCallFilter and
  *    IPAddressDeny texts; no "(e.g. X is allowed)"; a deny list that includes the group scores 5;
  *    boot-phase text "option does not apply"; @debug without pidfd_getfd. Reproduces steps 0..4
  *    of a walk-through published on a 245 host; its step 5 gives 7.9 against a published 7.8
  *    (tests/fixtures/walkthrough/README.md).
- *  - v246 (246.0): v245 but CAP_SYS_RAWIO and "allow list"/"deny list". (245.8+ and 246.3+ score a
- *    deny list that includes the group 0, as 247 does: not modelled.)
+ *  - v246: v245 but CAP_SYS_RAWIO (renamed in 245.7 already) and "allow list"/"deny list".
+ *    245.8+ and 246.3+ score a deny list that includes the group 0, as 247 does.
  *  - v248 (248.13): the v247 rows (the sources differ only in the boot-phase text, which Debian's
  *    247.3 already prints as 248 does), with mount_setattr in @mount (a 248.x backport; it
  *    resolves with libseccomp 2.5.2 or later).
  *  - v249 (249.11, Ubuntu 22.04): v248 with the IPEgressFilterPath reader fixed (249.4) and
- *    mount_setattr in @mount. (249.12..249.17 invert the SystemCallFilter membership test, an
- *    upstream backport bug: not modelled.)
+ *    mount_setattr in @mount. 249.12+ (and 250.5..250.7, 251.0..251.2) invert the SystemCallFilter
+ *    membership test: the backport of an offline-path fix (systemd#22914) that is wrong online.
  *  - v250 (250.14): the v250 names (RestrictNamespaces=~user ...), ":errno" suffixes stripped
  *    (250.8), still 80 rows. v251 (251.20): v250 plus the ACL in the DeviceAllow text and v252's
  *    system-call groups.
  *  - v253 (253.26): the v252 table, as 254 is. CAP_BPF arrived in 255 and was backported to
  *    252.19, 253.13, 254.6; its two texts were swapped until 252.28, 253.22, 254.15, 255.9.
- *  - v255 (255.4, Ubuntu 24.04): v252 with the CAP_BPF texts swapped. v256, 258..261: the v257
- *    table (256.0's sources equal 255's but for that fix, assumed backported as on every other
- *    branch; 258..261 sit between 257 and 262, verified live with equal rows; they get 257's
+ *  - v255 (255.4, Ubuntu 24.04): v252 with the CAP_BPF texts swapped. 256.0 (the tag) still has
+ *    them swapped; the fix (systemd#33464, 2024-06-24) is assumed in 256.2+ (systemd-stable has
+ *    no later 256 tag). 256.2..261: the v257 table (258..261 sit between 257 and 262, verified live with equal rows; they get 257's
  *    groups, so if open_tree_attr entered @mount before 262, filters naming open_tree or
  *    open_tree_attr score differently there).
  * The "fix" field is ours: the unit-file line that makes the row pass, shown by the dashboard. */
