@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """`exposured scan UNIT...` text output against `systemd-analyze security UNIT...`, byte for byte.
 
-In each container (by default systemd 252 and 262; EXPOSURED_TEST_SUITES picks others) the
+In each container (every suite of the bench; EXPOSURED_TEST_SUITES picks some) the
 generated test units (unitgen.py) are installed; every loadable one and every service the
 container's systemd ships and loads is analyzed by the oracle inside the container (no pager,
 no debug columns, not a terminal, C.UTF-8) and by `exposured scan --bus=ADDRESS` on the host
