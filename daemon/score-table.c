@@ -194,20 +194,33 @@ static const Assessor rows_v252_28[] = {
         }
 #define ALL UINT_MAX
 
-/* The point-release boundaries are the systemd-stable tags where analyze-security.c changed
- * (docs/versions.md lists them); the system-call groups are per major (score-syscalls.c). */
-TABLE(t245_0, "245.0-245.6", 0, 0, 245, 6, rows_v245, syscall_groups_v245, BOOT_PHASE_V245,
+/* The point-release boundaries are the systemd-stable tags where analyze-security.c or the
+ * member lists of the checked groups in seccomp-util.c changed (docs/versions.md lists them):
+ * pidfd_getfd joined @debug in 245.6; mount_setattr joined @mount in 246.15, 247.8 and 248.4
+ * (249.0 has it); quotactl_fd (@privileged) and set_mempolicy_home_node (@resources) in 251.14,
+ * 252.8 and 253.2 (254.0 has them). */
+TABLE(t245_0, "245.0-245.5", 0, 0, 245, 5, rows_v245, syscall_groups_v245, BOOT_PHASE_V245,
       false, Q_V245 | Q_DENY5);
-TABLE(t245_7, "245.7", 245, 7, 245, 7, rows_v245_7, syscall_groups_v245, BOOT_PHASE_V245, false,
+TABLE(t245_6, "245.6", 245, 6, 245, 6, rows_v245, syscall_groups_v247, BOOT_PHASE_V245, false,
       Q_V245 | Q_DENY5);
-TABLE(t245_8, "245.8+", 245, 8, 245, ALL, rows_v245_7, syscall_groups_v245, BOOT_PHASE_V245,
+TABLE(t245_7, "245.7", 245, 7, 245, 7, rows_v245_7, syscall_groups_v247, BOOT_PHASE_V245, false,
+      Q_V245 | Q_DENY5);
+TABLE(t245_8, "245.8+", 245, 8, 245, ALL, rows_v245_7, syscall_groups_v247, BOOT_PHASE_V245,
       false, Q_V245);
 TABLE(t246_0, "246.0-246.2", 246, 0, 246, 2, rows_v246, syscall_groups_v247, BOOT_PHASE_V245,
       false, Q_V246 | Q_DENY5);
-TABLE(t246_3, "246.3+", 246, 3, 246, ALL, rows_v246, syscall_groups_v247, BOOT_PHASE_V245, false,
-      Q_V246);
-TABLE(t247, "247", 247, 0, 247, ALL, rows_v247, syscall_groups_v247, BOOT_PHASE_V247, false, 0);
-TABLE(t248, "248", 248, 0, 248, ALL, rows_v247, syscall_groups_v249, BOOT_PHASE_V247, false, 0);
+TABLE(t246_3, "246.3-246.14", 246, 3, 246, 14, rows_v246, syscall_groups_v247, BOOT_PHASE_V245,
+      false, Q_V246);
+TABLE(t246_15, "246.15+", 246, 15, 246, ALL, rows_v246, syscall_groups_v249, BOOT_PHASE_V245,
+      false, Q_V246);
+TABLE(t247_0, "247.0-247.7", 247, 0, 247, 7, rows_v247, syscall_groups_v247, BOOT_PHASE_V247,
+      false, 0);
+TABLE(t247_8, "247.8+", 247, 8, 247, ALL, rows_v247, syscall_groups_v249, BOOT_PHASE_V247, false,
+      0);
+TABLE(t248_0, "248.0-248.3", 248, 0, 248, 3, rows_v247, syscall_groups_v247, BOOT_PHASE_V247,
+      false, 0);
+TABLE(t248_4, "248.4+", 248, 4, 248, ALL, rows_v247, syscall_groups_v249, BOOT_PHASE_V247, false,
+      0);
 TABLE(t249_0, "249.0-249.3", 249, 0, 249, 3, rows_v249, syscall_groups_v249, BOOT_PHASE_V247,
       false, 0);
 TABLE(t249_4, "249.4-249.11", 249, 4, 249, 11, rows_v249_4, syscall_groups_v249, BOOT_PHASE_V247,
@@ -220,17 +233,23 @@ TABLE(t250_5, "250.5-250.7", 250, 5, 250, 7, rows_v250, syscall_groups_v249, BOO
       false, Q_INV);
 TABLE(t250_8, "250.8+", 250, 8, 250, ALL, rows_v250, syscall_groups_v249, BOOT_PHASE_V247, true,
       0);
-TABLE(t251_0, "251.0-251.2", 251, 0, 251, 2, rows_v251, syscall_groups_v252, BOOT_PHASE_V247,
+TABLE(t251_0, "251.0-251.2", 251, 0, 251, 2, rows_v251, syscall_groups_v249, BOOT_PHASE_V247,
       false, Q_INV);
-TABLE(t251_3, "251.3+", 251, 3, 251, ALL, rows_v251, syscall_groups_v252, BOOT_PHASE_V247, true,
-      0);
-TABLE(t252_0, "252.0-252.18", 252, 0, 252, 18, rows_v252, syscall_groups_v252, BOOT_PHASE_V247,
+TABLE(t251_3, "251.3-251.13", 251, 3, 251, 13, rows_v251, syscall_groups_v249, BOOT_PHASE_V247,
+      true, 0);
+TABLE(t251_14, "251.14+", 251, 14, 251, ALL, rows_v251, syscall_groups_v252, BOOT_PHASE_V247,
+      true, 0);
+TABLE(t252_0, "252.0-252.7", 252, 0, 252, 7, rows_v252, syscall_groups_v249, BOOT_PHASE_V247,
+      true, 0);
+TABLE(t252_8, "252.8-252.18", 252, 8, 252, 18, rows_v252, syscall_groups_v252, BOOT_PHASE_V247,
       true, 0);
 TABLE(t252_19, "252.19-252.27", 252, 19, 252, 27, rows_v252_19, syscall_groups_v252,
       BOOT_PHASE_V247, true, 0);
 TABLE(t252_28, "252.28+", 252, 28, 252, ALL, rows_v252_28, syscall_groups_v252, BOOT_PHASE_V247,
       true, 0);
-TABLE(t253_0, "253.0-253.12", 253, 0, 253, 12, rows_v252, syscall_groups_v252, BOOT_PHASE_V247,
+TABLE(t253_0, "253.0-253.1", 253, 0, 253, 1, rows_v252, syscall_groups_v249, BOOT_PHASE_V247,
+      true, 0);
+TABLE(t253_2, "253.2-253.12", 253, 2, 253, 12, rows_v252, syscall_groups_v252, BOOT_PHASE_V247,
       true, 0);
 TABLE(t253_13, "253.13-253.21", 253, 13, 253, 21, rows_v252_19, syscall_groups_v252,
       BOOT_PHASE_V247, true, 0);
@@ -254,10 +273,11 @@ TABLE(t262, "262+", 262, 0, UINT_MAX, ALL, rows_v252_28, syscall_groups_v262, BO
       true, 0);
 
 const ScoreTable *const score_tables[] = {
-        &t245_0,  &t245_7,  &t245_8,  &t246_0,  &t246_3,  &t247,    &t248,    &t249_0,
-        &t249_4,  &t249_12, &t250_0,  &t250_5,  &t250_8,  &t251_0,  &t251_3,  &t252_0,
-        &t252_19, &t252_28, &t253_0,  &t253_13, &t253_22, &t254_0,  &t254_6,  &t254_15,
-        &t255_0,  &t255_9,  &t256_0,  &t256_2,  &t262,
+        &t245_0,  &t245_6,  &t245_7,  &t245_8,  &t246_0,  &t246_3,  &t246_15, &t247_0,
+        &t247_8,  &t248_0,  &t248_4,  &t249_0,  &t249_4,  &t249_12, &t250_0,  &t250_5,
+        &t250_8,  &t251_0,  &t251_3,  &t251_14, &t252_0,  &t252_8,  &t252_19, &t252_28,
+        &t253_0,  &t253_2,  &t253_13, &t253_22, &t254_0,  &t254_6,  &t254_15, &t255_0,
+        &t255_9,  &t256_0,  &t256_2,  &t262,
 };
 const size_t score_tables_count = sizeof(score_tables) / sizeof(score_tables[0]);
 

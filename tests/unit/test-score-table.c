@@ -374,6 +374,22 @@ static void test_version_deltas(void **state) {
                 { R(251, 3), "SystemCallFilter=~@swap", "SystemCallFilter=read swapon\n", 9,
                   "System call allow list defined for service, and %G is included "
                   "(e.g. %S is allowed)", "swapon" },
+                /* group members backported in point releases */
+                { R(245, 5), "SystemCallFilter=~@debug", "SystemCallFilter=~lookup_dcookie "
+                  "perf_event_open ptrace\n", 5,
+                  "System call blacklist defined for service, and %G is included", NULL },
+                { R(245, 6), "SystemCallFilter=~@debug", "SystemCallFilter=~lookup_dcookie "
+                  "perf_event_open ptrace\n", 10,
+                  "System call blacklist defined for service, and %G is not included", NULL },
+                { R(252, 7), "SystemCallFilter=~@resources", "SystemCallFilter=~ioprio_set mbind "
+                  "migrate_pages move_pages sched_setaffinity sched_setattr sched_setparam "
+                  "sched_setscheduler set_mempolicy setpriority setrlimit\n", 0,
+                  "System call deny list defined for service, and %G is included", NULL },
+                { R(252, 8), "SystemCallFilter=~@resources", "SystemCallFilter=~ioprio_set mbind "
+                  "migrate_pages move_pages sched_setaffinity sched_setattr sched_setparam "
+                  "sched_setscheduler set_mempolicy setpriority setrlimit\n", 10,
+                  "System call deny list defined for service, and %G is not included "
+                  "(e.g. %S is allowed)", "set_mempolicy_home_node" },
                 { R(252, 19), "CapabilityBoundingSet=~CAP_BPF", "", 1,
                   NULL, NULL },
 #undef M

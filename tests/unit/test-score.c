@@ -767,10 +767,12 @@ static void test_table_choice(void **state) {
         } choices[] = {
                 { "252.39-1~deb12u1", 252, 39, "252.28+", SCORE_CHECKED_LIVE },
                 { "252.30-1", 252, 30, "252.28+", SCORE_CHECKED_LIVE },
-                { "252.5-2", 252, 5, "252.0-252.18", SCORE_CHECKED_SOURCE },
-                { "252", 252, 0, "252.0-252.18", SCORE_CHECKED_SOURCE },
+                { "252.5-2", 252, 5, "252.0-252.7", SCORE_CHECKED_SOURCE },
+                { "252", 252, 0, "252.0-252.7", SCORE_CHECKED_SOURCE },
+                { "252.12", 252, 12, "252.8-252.18", SCORE_CHECKED_SOURCE },
                 { "v252.19", 252, 19, "252.19-252.27", SCORE_CHECKED_SOURCE },
-                { "247.3-7+deb11u6", 247, 3, "247", SCORE_CHECKED_LIVE },
+                { "247.3-7+deb11u6", 247, 3, "247.0-247.7", SCORE_CHECKED_LIVE },
+                { "247.9", 247, 9, "247.8+", SCORE_CHECKED_SOURCE },
                 { "254.26-1~bpo12+1", 254, 26, "254.15+", SCORE_CHECKED_LIVE },
                 { "254.5-1", 254, 5, "254.0-254.5", SCORE_CHECKED_SOURCE },
                 { "253.26", 253, 26, "253.22+", SCORE_CHECKED_SOURCE },
@@ -781,10 +783,10 @@ static void test_table_choice(void **state) {
                 { "262.1-1", 262, 1, "262+", SCORE_CHECKED_LIVE },
                 { "263~rc1-1", 263, 0, "262+", SCORE_CHECKED_NEWER },
                 { "300.1", 300, 1, "262+", SCORE_CHECKED_NEWER },
-                { "219", 219, 0, "245.0-245.6", SCORE_CHECKED_OLDER },
-                { "245.4-4ubuntu3.24", 245, 4, "245.0-245.6", SCORE_CHECKED_SOURCE },
+                { "219", 219, 0, "245.0-245.5", SCORE_CHECKED_OLDER },
+                { "245.4-4ubuntu3.24", 245, 4, "245.0-245.5", SCORE_CHECKED_SOURCE },
                 { "249.11-0ubuntu3.12", 249, 11, "249.4-249.11", SCORE_CHECKED_SOURCE },
-                { "252.", 252, 0, "252.0-252.18", SCORE_CHECKED_SOURCE },
+                { "252.", 252, 0, "252.0-252.7", SCORE_CHECKED_SOURCE },
         };
         static const char *const bad[] = { "", "x252", "v", ".5", "99999999" };
 
