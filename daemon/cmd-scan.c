@@ -47,8 +47,9 @@
  * lookup of systemd-analyze runs on this machine (/etc/systemd, /run/systemd,
  * /usr/local/lib/systemd, /usr/lib/systemd: systemd-analyze-security.policy); when scanning a
  * container from the host, that is the host's policy, not the container's.
- * --systemd-version=V scores with the table of systemd V instead of the manager's version (the
- * template instance name still follows the running manager). */
+ * --systemd-version=V scores with the table of systemd V (a release such as 252.5; a bare major
+ * is the release docs/versions.md models it at, 252.39 for 252) instead of the manager's version (the template instance name still follows the
+ * running manager). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -79,7 +80,7 @@ typedef struct ScanArgs {
         unsigned threshold;            /* tenths */
         const char *policy_path;       /* NULL: the default lookup */
         const char *bus_address;       /* NULL: $DBUS_SYSTEM_BUS_ADDRESS or the system bus */
-        unsigned systemd_version;      /* 0: the manager's */
+        ScoreRelease systemd_version;  /* .major 0: the manager's */
         unsigned in_flight;            /* 0: the default */
         uint64_t timeout_usec;
         char **units;                  /* borrowed from argv */
@@ -173,10 +174,14 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                         a->policy_path = optarg;
                         break;
                 case ARG_VERSION:
-                        r = bus_scan_parse_version(optarg, &a->systemd_version);
-                        if (r < 0 || a->systemd_version == 0)
+                        r = score_release_parse(optarg, &a->systemd_version);
+                        if (r < 0 || a->systemd_version.major == 0)
                                 return log_error_errno(EINVAL, "Failed to parse systemd "
                                                                "version: %s", optarg);
+                        /* a bare major names its usual release (252: Debian 12's 252.39) */
+                        if (!strchr(optarg, '.'))
+                                a->systemd_version =
+                                        score_release_modelled(a->systemd_version.major);
                         break;
                 case ARG_ALL:
                         a->all = true;
@@ -424,7 +429,9 @@ int cmd_scan(int argc, char *argv[]) {
         _cleanup_(strv_freep) char **names = NULL;
         const BusScanUnit *units;
         const ScoreTable *table;
-        unsigned running = 0, version;
+        unsigned running = 0;
+        ScoreRelease release = {};
+        ScoreTableChoice choice;
         bool failed = false, template = false;
         size_t n_units, n = 0, bad_row;
         ScanArgs a;
@@ -483,13 +490,20 @@ int cmd_scan(int argc, char *argv[]) {
         if (run_scan(bus, event, &a, *a.units ? names : NULL, &scan) < 0)
                 return 1;
 
-        if (bus_scan_parse_version(bus_scan_version(scan), &running) < 0 && !a.systemd_version) {
+        if (score_release_parse(bus_scan_version(scan), &release) < 0 && !a.systemd_version.major) {
                 log_error("Cannot parse the service manager's version '%s'; use "
                           "--systemd-version=.", bus_scan_version(scan));
                 return 1;
         }
-        version = a.systemd_version ? a.systemd_version : running;
-        table = score_table_for_version(version);
+        /* The full release picks the table (252.5 and 252.39 differ: score-table.c). */
+        score_table_choose(a.systemd_version.major ? a.systemd_version : release, &choice);
+        table = choice.table;
+        if (choice.checked == SCORE_CHECKED_NEWER || choice.checked == SCORE_CHECKED_OLDER)
+                log_warning("systemd %u.%u is %s than every scoring table: scoring with the "
+                            "table for %s, which was not checked on it.", choice.release.major,
+                            choice.release.point,
+                            choice.checked == SCORE_CHECKED_NEWER ? "newer" : "older",
+                            table->name);
 
         overrides = xcalloc(table->n_rows, sizeof(ScoreOverride));
         r = policy_apply(policy, table, overrides, &bad_row);
@@ -563,10 +577,10 @@ int cmd_scan(int argc, char *argv[]) {
                 const BusScanStats *st = bus_scan_stats(scan);
 
                 fprintf(stderr, "scan: %zu units read, %zu scored, %" PRIu64 " calls, %" PRIu64
-                        " errors, peak %u in flight (limit %u), %.1f ms, systemd %s (table %u)\n",
+                        " errors, peak %u in flight (limit %u), %.1f ms, systemd %s (table %s, checked: %s)\n",
                         n_units, n, st->n_calls, st->n_errors, st->in_flight_peak,
                         st->in_flight_max, st->elapsed_usec / 1000.0, bus_scan_version(scan),
-                        version);
+                        table->name, score_checked_to_string(choice.checked));
         }
         return failed ? 1 : 0;
 }

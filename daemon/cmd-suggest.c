@@ -448,7 +448,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         PlanRuntime runtime;
         bool have_runtime = false;
         const BusScanUnit *u;
-        unsigned version;
+        ScoreRelease version;
         size_t n_units;
         Plan plan;
         Buf out = {};
@@ -479,7 +479,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
                 return log_error_errno(EINVAL, "Unit %s is masked.", shown);
         if (!streq_ptr(u->props.load_state, "loaded"))
                 return log_error_errno(EINVAL, "Unit %s is not loaded properly.", shown);
-        if (bus_scan_parse_version(bus_scan_version(scan), &version) < 0)
+        if (score_release_parse(bus_scan_version(scan), &version) < 0)
                 return log_error_errno(EINVAL, "Cannot parse the service manager's version '%s'.",
                                        bus_scan_version(scan));
 
@@ -497,7 +497,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         }
 
         PlanInput in = {
-                .table = score_table_for_version(version),
+                .table = score_table_for_release(version),
                 .props = &u->props,
                 .state_dirs = state,
                 .cache_dirs = cache,
@@ -548,17 +548,17 @@ static int suggest_fleet(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         _cleanup_free_ PlanFleetEntry *e = NULL;
         const BusScanUnit *units;
         const ScoreTable *table;
-        unsigned version;
+        ScoreRelease version;
         size_t n_units, n = 0;
         Buf out = {};
         int r = 0;
 
         if (run_scan(bus, event, NULL, &scan) < 0)
                 return -EIO;
-        if (bus_scan_parse_version(bus_scan_version(scan), &version) < 0)
+        if (score_release_parse(bus_scan_version(scan), &version) < 0)
                 return log_error_errno(EINVAL, "Cannot parse the service manager's version '%s'.",
                                        bus_scan_version(scan));
-        table = score_table_for_version(version);
+        table = score_table_for_release(version);
         units = bus_scan_units(scan, &n_units);
         e = xcalloc(n_units ? n_units : 1, sizeof(PlanFleetEntry));
         for (size_t i = 0; i < n_units; i++) {

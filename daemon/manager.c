@@ -117,9 +117,17 @@ struct Manager {
         sd_event_source *sighup;
 };
 
+/* The table for the configured override, else for the manager's full Version (the point release
+ * matters: score-table.c); remembered in the state for the status API and metrics. */
 static const ScoreTable *manager_table(Manager *m) {
-        unsigned v = m->config->systemd_major ? m->config->systemd_major : m->state.systemd_major;
-        return score_table_for_version(v);
+        const char *v = m->config->systemd_version ?: m->state.systemd_version;
+        ScoreRelease r = { .major = m->state.systemd_major };
+
+        (void) score_release_parse(v, &r);
+        if (m->config->systemd_version && !strchr(m->config->systemd_version, '.'))
+                r = score_release_modelled(r.major); /* "252": that major's usual release */
+        score_table_choose(r, &m->state.table_choice);
+        return m->state.table_choice.table;
 }
 
 static int cmp_store_unit(const void *key, const void *elem) {
@@ -1289,6 +1297,20 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 free(m->state.systemd_version);
                 m->state.systemd_version = xstrdup(version);
                 m->state.systemd_major = major;
+                if (!m->config->systemd_version) {
+                        const ScoreTable *t = manager_table(m);
+
+                        if (m->state.table_choice.checked == SCORE_CHECKED_NEWER ||
+                            m->state.table_choice.checked == SCORE_CHECKED_OLDER)
+                                log_warning("systemd '%s' is %s than every scoring table: scoring "
+                                            "with the table for %s, which was not checked on "
+                                            "it.", version,
+                                            m->state.table_choice.checked ==
+                                                            SCORE_CHECKED_NEWER
+                                                    ? "newer"
+                                                    : "older",
+                                            t->name);
+                }
         }
 
         /* score_result() moves each unit's props out of the scan, which is freed right after. */

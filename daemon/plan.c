@@ -171,13 +171,19 @@ static bool syscall_listed(char *const *l, const char *name) {
         return false;
 }
 
-static bool in_groups(const ScoreTable *t, const SyscallGroupId *g, size_t n,
-                         const char *entry) {
+/* The member of groups g that a filter entry names ("ptrace:EACCES" names ptrace), or NULL. */
+static const char *groups_member(const ScoreTable *t, const SyscallGroupId *g, size_t n,
+                                const char *entry) {
         for (size_t k = 0; k < n; k++)
                 for (const char *const *s = t->syscall_groups[g[k]].syscalls; *s; s++)
                         if (syscall_eq(entry, *s))
-                                return true;
-        return false;
+                                return *s;
+        return NULL;
+}
+
+static bool in_groups(const ScoreTable *t, const SyscallGroupId *g, size_t n,
+                         const char *entry) {
+        return groups_member(t, g, n, entry) != NULL;
 }
 
 /* The SystemCallFilter= line over groups g and the filter it leads to: an allow list loses the
@@ -203,8 +209,15 @@ static void prepare_filter(Prepared *pp, PlanAction a, const SyscallGroupId *g, 
                 if (!l)
                         l = xcalloc(1, sizeof(char *));
         } else {
-                for (char **i = p->system_call_filter; i && *i; i++)
-                        strv_push(&l, *i);
+                /* A later deny line sets the action of every call it names, replacing an earlier
+                 * ":errno" (seccomp_parse_syscall_filter(): hashmap_update() on -EEXIST), so a
+                 * member listed as "ptrace:EACCES" is listed as "ptrace" after the line. Only
+                 * tables that keep the suffix (245..250.7, 251.0..251.2) see the difference. */
+                for (char **i = p->system_call_filter; i && *i; i++) {
+                        const char *m = groups_member(t, g, n, *i);
+
+                        strv_push(&l, m ?: *i);
+                }
                 for (size_t k = 0; k < n; k++)
                         for (const char *const *s = t->syscall_groups[g[k]].syscalls; *s; s++)
                                 if (!syscall_listed(l, *s))

@@ -264,6 +264,14 @@ static void summary(Buf *b, const State *s, const RenderOptions *o) {
                 buf_puts(b, " on systemd ");
                 render_html_escape(b, s->systemd_version);
         }
+        if (s->table_choice.table) {
+                /* which table scored them, and how it was checked (docs/versions.md) */
+                buf_puts(b, " (scoring table ");
+                render_html_escape(b, s->table_choice.table->name);
+                buf_puts(b, ", checked: ");
+                render_html_escape(b, score_checked_to_string(s->table_choice.checked));
+                buf_puts(b, ")");
+        }
         buf_puts(b, ", last scan ");
         ago(b, s->last_scan_usec, o->now_usec);
         buf_puts(b, ".</p><ul class=\"counts\">");

@@ -485,6 +485,21 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         add(root, "version", jstr(o && o->version ? o->version : "unknown"));
         add(root, "systemd_version", jstr(s->systemd_version));
         add(root, "systemd_major", json_object_new_int((int) s->systemd_major));
+        if (s->table_choice.table) {
+                const ScoreTableChoice *c = &s->table_choice;
+                json_object *t = json_object_new_object();
+                char rel[32];
+
+                if (!t)
+                        return -ENOMEM;
+                add(root, "score_table", t);
+                snprintf(rel, sizeof rel, "%u.%u", c->release.major, c->release.point);
+                add(t, "release", jstr(rel));
+                add(t, "table", jstr(c->table->name));
+                add(t, "checked", jstr(score_checked_to_string(c->checked)));
+                add(t, "verified_live", json_object_new_boolean(c->checked == SCORE_CHECKED_LIVE));
+        } else
+                add(root, "score_table", NULL);
         add(root, "bus_up", json_object_new_boolean(s->bus_up));
         add(root, "units", json_object_new_int64((int64_t) s->n_units));
         preds = json_object_new_object();

@@ -31,6 +31,7 @@ enum {
         F_UP,
         F_BUILD_INFO,
         F_HOST_INFO,
+        F_SCORE_TABLE,
         F_SCANS,
         F_SCAN_DURATION,
         F_LAST_SCAN,
@@ -60,6 +61,11 @@ static const Family families[_F_MAX] = {
         [F_HOST_INFO] = { "exposured_host_info", INFO,
                           "Identity of the watched host (its manager's machine ID, hostname, "
                           "os-release ID and VERSION_ID, systemd version, kernel); always 1." },
+        [F_SCORE_TABLE] = { "exposured_score_table_info", INFO,
+                            "The scoring table in use: the systemd release it was chosen for, "
+                            "the releases it describes, and how it was checked (live, source, "
+                            "derived, or newer/older: an unknown version scored with the "
+                            "newest/oldest table); always 1." },
         [F_SCANS] = { "exposured_scans_total", COUNTER, "Completed full scans since start." },
         [F_SCAN_DURATION] = { "exposured_scan_duration_seconds", GAUGE,
                               "Duration of the last completed full scan." },
@@ -260,6 +266,21 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                         buf_putc(out, '"');
                 }
                 buf_puts(out, "} 1\n");
+        }
+
+        if (s->table_choice.table) {
+                const ScoreTableChoice *c = &s->table_choice;
+                char rel[32];
+
+                snprintf(rel, sizeof rel, "%u.%u", c->release.major, c->release.point);
+                header(out, &families[F_SCORE_TABLE], fmt);
+                buf_puts(out, "exposured_score_table_info{release=\"");
+                render_label_escape(out, rel);
+                buf_puts(out, "\",table=\"");
+                render_label_escape(out, c->table->name);
+                buf_puts(out, "\",checked=\"");
+                render_label_escape(out, score_checked_to_string(c->checked));
+                buf_puts(out, "\"} 1\n");
         }
 
         header(out, &families[F_SCANS], fmt);

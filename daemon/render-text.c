@@ -117,13 +117,25 @@ static int cmp_index(size_t a, size_t b) {
  *     a total order, so the result depends on the sort algorithm: glibc's qsort, a merge sort of
  *     exactly the shape below (the same order for all 869 generated units on 252 and 257);
  *   - 262 sorts empty descriptions before every other row (a total order).
- * The 262 rule is used with the table for 262 and later; 258..261 were not measured. */
+ * The 262 rule is used with the table for 262 and later; 258..261 were not measured.
+ * Before 250 the details table had no json_field column, so the same table_set_sort(3, 1) sorted
+ * by WEIGHT (descending, as a number), then NAME: 245..249 list the rows heaviest first (a total
+ * order, since names are unique; measured on 247, read from 245..249's analyze-security.c). */
 static int check_row_compare(const CheckRow *a, const CheckRow *b, const ScoreReport *r) {
         bool empty_first = r->table->version_min >= 262;
+        bool by_weight = r->table->version_max < 250;
         int c;
 
         if (a->index == 0 || b->index == 0)
                 return a->index == b->index ? 0 : a->index == 0 ? -1 : 1;
+        if (by_weight) {
+                const ScoreCheck *ca = &r->checks[a->index - 1], *cb = &r->checks[b->index - 1];
+
+                if (ca->weight != cb->weight)
+                        return ca->weight > cb->weight ? -1 : 1;
+                c = strcmp(ca->assessor->id, cb->assessor->id);
+                return c != 0 ? c : cmp_index(a->index, b->index);
+        }
         if (!a->desc != !b->desc) {
                 if (empty_first)
                         return a->desc ? 1 : -1;

@@ -8,7 +8,8 @@
  *   #if SINCE(v) ... #endif          a row the analyzer has from version v on (UNTIL(v): up to v)
  *   .id = SINCE(v) ? "new" : "old"   a rename, a quirk flag or a value that changed in v
  *   ONLY(v) ? ... : ...              a value only version v had
- * SINCE(v) and UNTIL(v) are constant expressions (score-table.c), so each table is a plain static
+ *   FROM(v, p), BEFORE(v, p)         within version v: from point release v.p on / before it
+ * SINCE(v) and the others are constant expressions (score-table.c), so each table is a plain static
  * array, selected at compile time; the scorer never sees the conditions. Every table's effective
  * rows are pinned by tests/golden/tables/vNNN.out. Sources and what was verified live:
  * score-table.c. */
@@ -273,7 +274,7 @@
                 .parameter = CAP(CAP_NET_ADMIN),
         },
         {
-                .id = SINCE(246) ? "CapabilityBoundingSet=~CAP_SYS_RAWIO"
+                .id = SINCE(246) || FROM(245, 7) ? "CapabilityBoundingSet=~CAP_SYS_RAWIO"
                                  : "CapabilityBoundingSet=~CAP_RAWIO",
                 .json_field = "CapabilityBoundingSet_CAP_SYS_RAWIO",
                 .description_good = "Service has no raw I/O access",
@@ -496,21 +497,26 @@
                 .assess = assess_capability_bounding_set,
                 .parameter = CAP(CAP_SYS_PACCT),
         },
-#if SINCE(252) /* and 252.19, 253.13, 254.6: see score-table.c */
+/* new in 255, backported to 252.19, 253.13 and 254.6 (systemd-stable tags) */
+#if SINCE(255) || FROM(254, 6) || FROM(253, 13) || FROM(252, 19)
+#define BPF_TEXTS_SWAPPED                                                                          \
+        (UNTIL(256) && !(FROM(256, 2) || FROM(255, 9) || FROM(254, 15) || FROM(253, 22) ||   \
+                         FROM(252, 28)))
         {
                 .id = "CapabilityBoundingSet=~CAP_BPF",
                 .json_field = "CapabilityBoundingSet_CAP_BPF",
-                /* swapped in 255.0..255.8 (so in Ubuntu 24.04's 255.4) */
-                .description_good = ONLY(255) ? "Service may load BPF programs"
-                                              : "Service may not load BPF programs",
-                .description_bad = ONLY(255) ? "Service may not load BPF programs"
-                                             : "Service may load BPF programs",
+                /* swapped until 252.28, 253.22, 254.15, 255.9 (so in Ubuntu 24.04's 255.4), 256.2 */
+                .description_good = BPF_TEXTS_SWAPPED ? "Service may load BPF programs"
+                                                      : "Service may not load BPF programs",
+                .description_bad = BPF_TEXTS_SWAPPED ? "Service may not load BPF programs"
+                                                     : "Service may load BPF programs",
                 .fix = "CapabilityBoundingSet=~CAP_BPF",
                 .weight = 25,
                 .range = 1,
                 .assess = assess_capability_bounding_set,
                 .parameter = CAP(CAP_BPF),
         },
+#undef BPF_TEXTS_SWAPPED
 #endif
         {
                 .id = "UMask=",
@@ -864,7 +870,7 @@
                 .weight = 1000,
                 .range = 10,
                 .assess = assess_ip_address,
-                .parameter = UNTIL(248) ? IP_QUIRK_V247_EGRESS : 0, /* fixed in 249.4 */
+                .parameter = UNTIL(248) || BEFORE(249, 4) ? IP_QUIRK_V247_EGRESS : 0,
         },
         {
                 .id = "DeviceAllow=",

@@ -153,23 +153,25 @@ static const char *const syscalls_mount_v262[] = {
                 [SYSCALL_GROUP_RESOURCES]     = { "@resources", resources },                       \
         }
 
-/* v245 (derived from source): @debug had no pidfd_getfd yet. */
+/* 245.0..245.5 (derived from source): @debug had no pidfd_getfd yet. */
 const SyscallGroup syscall_groups_v245[_SYSCALL_GROUP_MAX] =
         GROUP_SET(syscalls_debug_v245, syscalls_mount_v247, syscalls_privileged_v247,
                   syscalls_resources_v247);
 
-/* v247 (live); used for 246..248 too (derived: their sets differ from 247.3's only in members
- * x86-64 does not have, such as stime, or in point-release backports, see the header). */
+/* v247 (live); used for 245.6..248.3 too (derived: their sets differ from 247.3's only in
+ * members x86-64 does not have, such as stime; the point releases that backported members get
+ * the next set, score-table.c). */
 const SyscallGroup syscall_groups_v247[_SYSCALL_GROUP_MAX] =
         GROUP_SET(syscalls_debug, syscalls_mount_v247, syscalls_privileged_v247,
                   syscalls_resources_v247);
 
-/* v248..v250 (derived): v247's with mount_setattr in @mount. */
+/* 248.4..251.13, 252.0..252.7, 253.0..253.1 (and 246.15+, 247.8+) (derived): v247's with
+ * mount_setattr in @mount. */
 const SyscallGroup syscall_groups_v249[_SYSCALL_GROUP_MAX] =
         GROUP_SET(syscalls_debug, syscalls_mount_v252, syscalls_privileged_v247,
                   syscalls_resources_v247);
 
-/* v252 and v257 (live, diffed: identical); used for 251..261. */
+/* v252 and v257 (live, diffed: identical); used for 251.14+ and 252.8..261. */
 const SyscallGroup syscall_groups_v252[_SYSCALL_GROUP_MAX] =
         GROUP_SET(syscalls_debug, syscalls_mount_v252, syscalls_privileged_v252,
                   syscalls_resources_v252);

@@ -317,9 +317,11 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
                 return;
         }
 
-        /* syscall_names_in_filter(): the first member (definition order) that is allowed. */
+        /* syscall_names_in_filter(): the first member (definition order) that is allowed; with
+         * TABLE_QUIRK_FILTER_INVERTED the first one that is not. */
         for (const char *const *s = g->syscalls; *s; s++)
-                if (filter_contains(p->system_call_filter, *s, strip_errno) == allow) {
+                if ((filter_contains(p->system_call_filter, *s, strip_errno) == allow) !=
+                    !!(t->quirks & TABLE_QUIRK_FILTER_INVERTED)) {
                         offender = *s;
                         break;
                 }
@@ -328,8 +330,11 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
         wording = t->quirks & TABLE_QUIRK_WHITELIST    ? 2
                   : t->quirks & TABLE_QUIRK_FILTER_V246 ? 1
                                                         : 0;
-        /* v245 and v246 scored a deny list that includes the group 5 (of 10), later ones 0. */
-        result(ret, verdict == 3 && wording > 0 ? 5 : filter_badness[verdict],
+        /* 245.0..245.7 and 246.0..246.2 scored a deny list that includes the group 5 (of 10),
+         * later ones 0. */
+        result(ret,
+               verdict == 3 && (t->quirks & TABLE_QUIRK_DENY_INCLUDED_5) ? 5
+                                                                           : filter_badness[verdict],
                filter_texts[wording][verdict]);
         ret->offending = offender;
 }

@@ -117,8 +117,11 @@ struct Assessor {
 /* One scoring table: the assessor rows of a range of systemd versions, plus the data those rows
  * need that changed between versions (system-call groups, ...). Tables may share rows. */
 struct ScoreTable {
-        unsigned version_min;    /* first systemd version this table describes */
+        const char *name;        /* the releases it describes, e.g. "252.28+", "245.0-245.6" */
+        unsigned version_min;    /* first systemd version (major) this table describes */
         unsigned version_max;    /* last one (UINT_MAX for open-ended) */
+        unsigned point_min;      /* the first point release of version_min it describes */
+        unsigned point_max;      /* the last of version_max (UINT_MAX: all of them) */
         const Assessor *rows;
         size_t n_rows;
         const char *boot_phase_text; /* n/a text for DefaultDependencies=no rows */
@@ -132,12 +135,65 @@ struct ScoreTable {
 #define TABLE_QUIRK_WHITELIST UINT32_C(1)   /* v245: "whitelist"/"blacklist" in the texts of
                                              * SystemCallFilter= and IPAddressDeny= */
 #define TABLE_QUIRK_FILTER_V246 UINT32_C(2) /* v245, v246: SystemCallFilter= texts name no
-                                             * offending call, and a deny list that includes the
-                                             * group scores 5, not 0 */
+                                             * offending call */
+#define TABLE_QUIRK_DENY_INCLUDED_5 UINT32_C(4) /* 245.0..245.7, 246.0..246.2: a deny list that
+                                                 * includes the group scores 5, not 0 */
+#define TABLE_QUIRK_FILTER_INVERTED UINT32_C(8) /* 249.12+, 250.5..250.7, 251.0..251.2: the
+                                                 * membership test is inverted (a backported
+                                                 * fix of the offline path, systemd#22914) */
 
-/* The table for a systemd version (the leading number of the manager's Version property).
- * Versions older than the oldest table get the oldest one; newer get the newest. Never NULL. */
+/* A systemd release: "252.39-1~deb12u1" is 252.39. */
+typedef struct ScoreRelease {
+        unsigned major;
+        unsigned point;          /* 0 when the version names none ("252", "258~rc1") */
+} ScoreRelease;
+
+/* Pure: the release a version string names: optional 'v', the major, then optionally '.' and
+ * the point release; anything after that (a distribution's "-1~deb12u1", "~rc1") is ignored.
+ * Returns 0, or -EINVAL when there is no leading number or a number is above 1000000. */
+int score_release_parse(const char *version, ScoreRelease *ret);
+
+/* The table for a release. Releases older than the oldest table get the oldest one; newer get
+ * the newest. Never NULL. */
+const ScoreTable *score_table_for_release(ScoreRelease r);
+
+/* The table for a major version alone: the one of the release docs/versions.md models that major
+ * at (the release a long-term distribution ships, else the last stable one: 252 is 252.39). For
+ * callers that know no point release. Never NULL. */
 const ScoreTable *score_table_for_version(unsigned version);
+
+/* The release docs/versions.md models a major at (245 -> 245.4, 252 -> 252.39); a major without
+ * a model (before 245, after 262) gives major.0. For a version a person names by its major
+ * (--systemd-version=252, systemd_version = 252): they mean that major's usual table. */
+ScoreRelease score_release_modelled(unsigned major);
+
+/* How the table a release gets was checked (docs/versions.md). */
+typedef enum ScoreChecked {
+        SCORE_CHECKED_LIVE,    /* compared live with zero differences on a release it covers */
+        SCORE_CHECKED_SOURCE,  /* written from that release's upstream sources, not run */
+        SCORE_CHECKED_DERIVED, /* 258..261: between two live tables with equal rows, not run */
+        SCORE_CHECKED_NEWER,   /* newer than every known version: the newest table, unchecked */
+        SCORE_CHECKED_OLDER,   /* older than 245: the oldest table, unchecked */
+        _SCORE_CHECKED_MAX,
+        _SCORE_CHECKED_INVALID = -EINVAL,
+} ScoreChecked;
+
+/* "live", "source", "derived", "newer", "older"; NULL for out-of-range values. */
+const char *score_checked_to_string(ScoreChecked c);
+
+/* The newest systemd version a table was written for; later ones get its table. */
+#define SCORE_VERSION_NEWEST 262U
+#define SCORE_VERSION_OLDEST 245U
+
+/* The table a release is scored with, and how far to trust it. */
+typedef struct ScoreTableChoice {
+        const ScoreTable *table;
+        ScoreRelease release;
+        ScoreChecked checked;
+} ScoreTableChoice;
+
+/* Pure: choose the table for release r. */
+void score_table_choose(ScoreRelease r, ScoreTableChoice *ret);
 
 /* Per-row overrides from a --security-policy file, indexed like table->rows. A zero/NULL field
  * means "not overridden" except where has_* says otherwise. Owned by the caller. */

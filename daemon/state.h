@@ -68,6 +68,8 @@ typedef struct State {
         size_t n_units;
         char *systemd_version;      /* the manager's Version property, e.g. "252.38-1~deb12u1" */
         unsigned systemd_major;     /* 252 */
+        ScoreTableChoice table_choice; /* the table the units were last scored with, and how it
+                                        * was checked; .table NULL before the first score */
         HostInfo host;              /* the watched host's identity (host-info.h) */
         bool bus_up;                /* false while the bus connection is lost */
         uint64_t last_scan_usec;    /* CLOCK_REALTIME of the last completed scan */

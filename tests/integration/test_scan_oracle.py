@@ -325,3 +325,52 @@ def test_threshold(loaded, exposured):
                              % (n, names or "(all)", rc, our_rc, our_err.strip()[:200]))
     assert not wrong, "\n".join(wrong)
     assert seen == {0, 1}, "the thresholds should both pass and fail some units: %s" % seen
+
+
+# The table each suite's systemd is scored with (score-table.c), all verified live. A point
+# release that moves a suite into another table shows here first.
+SUITE_TABLES = {247: "247.0-247.7", 252: "252.28+", 254: "254.15+", 257: "256.2-261", 262: "262+"}
+
+
+def _stats(exposured, c, args):
+    r = subprocess.run([exposured, "scan", "--stats"] + list(args), env=c.host_env(),
+                       capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+                       encoding="utf-8", errors="replace", check=False)
+    return r.returncode, r.stderr
+
+
+def test_table_reported(container, exposured, tmp_path):
+    """scan --stats, the daemon's /api/v1/status and /metrics name the table that scored the host
+    and say it was verified live; a version newer than every table gets the newest one, flagged."""
+    import daemon_fixtures as F
+
+    c = container
+    version = c.run(["systemctl", "show", "-p", "Version", "--value"]).stdout.strip()
+    release = ".".join(version.split("-")[0].split("~")[0].split(".")[:2])
+    if "." not in release:
+        release += ".0"
+    table = SUITE_TABLES[c.version]
+
+    rc, err = _stats(exposured, c, ["systemd-journald.service"])
+    assert rc in (0, 1), err
+    assert "systemd %s (table %s, checked: live)" % (version, table) in err, err
+
+    rc, err = _stats(exposured, c, ["--systemd-version=263.1", "systemd-journald.service"])
+    assert rc in (0, 1), err
+    assert "(table 262+, checked: newer)" in err, err
+    assert "systemd 263.1 is newer than every scoring table: scoring with the table for 262+" \
+        in err, err
+
+    d = F.HostDaemon(c, exposured, str(tmp_path / "exposured.db"))
+    d.start(str(tmp_path / "daemon.log"))
+    try:
+        st = F.wait_for(lambda: (d.api.status() or {}).get("score_table"), 60,
+                        "a score_table in /api/v1/status")
+        assert st == {"release": release, "table": table, "checked": "live",
+                      "verified_live": True}, st
+        m = d.api.metrics()
+        key = 'exposured_score_table_info{release="%s",table="%s",checked="live"}' % (release,
+                                                                                      table)
+        assert m.get(key) == "1", sorted(k for k in m if "score_table" in k)
+    finally:
+        d.stop()

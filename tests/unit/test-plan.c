@@ -372,6 +372,41 @@ static void test_merged_lines(void **state) {
         unit_props_done(&u);
 }
 
+/* A later deny line sets the action of every call it names: "ptrace:EACCES" becomes "ptrace", so
+ * on a table that keeps ":errno" suffixes (247) the unit scores as if it had listed ptrace plain
+ * (measured live on 247: test_plan.py). */
+static void test_filter_replaces_errno(void **state) {
+        const PlanAction a = PLAN_SYSTEM_CALL_FILTER_FULL;
+        unsigned with_errno, plain, before;
+        UnitProps u, v;
+
+        (void) state;
+        base_unit(&u);
+        base_unit(&v);
+        u.system_call_filter_allow_list = v.system_call_filter_allow_list = false;
+        /* all of @debug, ptrace with its own errno */
+        for (size_t i = 0; i < 3; i++) {
+                static const char *const debug[] = { "lookup_dcookie", "perf_event_open",
+                                                     "pidfd_getfd" };
+                strv_push(&u.system_call_filter, debug[i]);
+                strv_push(&v.system_call_filter, debug[i]);
+        }
+        strv_push(&u.system_call_filter, "ptrace:EACCES");
+        strv_push(&v.system_call_filter, "ptrace");
+        PlanInput in_u = { .table = score_table_for_version(247), .props = &u };
+        PlanInput in_v = { .table = score_table_for_version(247), .props = &v };
+
+        assert_int_equal(plan_evaluate(&in_u, &a, 1, &with_errno, NULL, NULL, NULL), 0);
+        assert_int_equal(plan_evaluate(&in_v, &a, 1, &plain, NULL, NULL, NULL), 0);
+        assert_int_equal(with_errno, plain);
+        /* and the suffix did count before the line: the table keeps it */
+        assert_int_equal(plan_evaluate(&in_u, NULL, 0, &before, NULL, NULL, NULL), 0);
+        assert_int_equal(plan_evaluate(&in_v, NULL, 0, &plain, NULL, NULL, NULL), 0);
+        assert_true(before > plain);
+        unit_props_done(&u);
+        unit_props_done(&v);
+}
+
 static void test_at_best(void **state) {
         PlanOptions o = { .max_risk = PLAN_RISK_SAFE };
         _cleanup_free_ char *text = NULL, *json = NULL;
@@ -503,6 +538,7 @@ int main(void) {
                 cmocka_unit_test(test_values_follow_state),
                 cmocka_unit_test(test_runtime),
                 cmocka_unit_test(test_merged_lines),
+                cmocka_unit_test(test_filter_replaces_errno),
                 cmocka_unit_test(test_at_best),
                 cmocka_unit_test(test_render),
                 cmocka_unit_test(test_bad_input),

@@ -229,6 +229,33 @@ static void test_status(void **state) {
         assert_false(json_object_get_boolean(get(get(j, "database"), "ok")));
         assert_non_null(json_object_get_string(get(get(j, "database"), "error")));
         assert_int_equal(json_object_get_int(get(get(j, "predicates"), "PERFECT")), 1);
+        /* before the first score no table is chosen */
+        assert_true(json_object_object_get_ex(j, "score_table", NULL));
+        assert_null(get(j, "score_table"));
+        json_object_put(j);
+        buf_done(&b);
+
+        /* which table scored the host, and how it was checked */
+        ScoreRelease r;
+        assert_int_equal(score_release_parse(s->systemd_version, &r), 0);
+        score_table_choose(r, &s->table_choice);
+        assert_int_equal(render_json_status(s, &o, &st, &b), 0);
+        j = parse_strict(&b);
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "release")), "252.38");
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "table")), "252.28+");
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "checked")), "live");
+        assert_true(json_object_get_boolean(get(get(j, "score_table"), "verified_live")));
+        json_object_put(j);
+        buf_done(&b);
+
+        /* an unknown future version: the newest table, and it says so */
+        score_table_choose((ScoreRelease) { 263, 1 }, &s->table_choice);
+        assert_int_equal(render_json_status(s, &o, &st, &b), 0);
+        j = parse_strict(&b);
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "release")), "263.1");
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "table")), "262+");
+        assert_string_equal(json_object_get_string(get(get(j, "score_table"), "checked")), "newer");
+        assert_false(json_object_get_boolean(get(get(j, "score_table"), "verified_live")));
         json_object_put(j);
         buf_done(&b);
         fixture_state_free(s);

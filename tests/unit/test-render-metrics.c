@@ -140,6 +140,25 @@ static void set_host(State *s, const char *hostname) {
 
 /* exposured_host_info: one series, every label present (empty when unknown), values escaped,
  * an info family in OpenMetrics; absent until the identity is read. */
+static void test_score_table(void **state) {
+        State *s = fixture_state_new(1, false);
+        (void) state;
+
+        _cleanup_free_ char *before = render(s, METRICS_PROMETHEUS, false);
+        assert_null(strstr(before, "exposured_score_table_info"));
+
+        score_table_choose((ScoreRelease) { 252, 5 }, &s->table_choice);
+        _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, false);
+        check_families(t, METRICS_PROMETHEUS);
+        assert_non_null(strstr(t, "# TYPE exposured_score_table_info gauge\n"
+                                  "exposured_score_table_info{release=\"252.5\","
+                                  "table=\"252.0-252.7\",checked=\"source\"} 1\n"));
+        _cleanup_free_ char *om = render(s, METRICS_OPENMETRICS, false);
+        check_families(om, METRICS_OPENMETRICS);
+        assert_non_null(strstr(om, "# TYPE exposured_score_table info\n"));
+        fixture_state_free(s);
+}
+
 static void test_host_info(void **state) {
         State *s = fixture_state_new(3, false);
         (void) state;
@@ -241,6 +260,7 @@ int main(void) {
                 cmocka_unit_test(test_openmetrics),
                 cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_host_info),
+                cmocka_unit_test(test_score_table),
                 cmocka_unit_test(test_promtool),
                 cmocka_unit_test(test_openmetrics_parser),
         };

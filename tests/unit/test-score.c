@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <string.h>
@@ -690,8 +691,18 @@ static void test_tables(void **state) {
 
                 assert_true(t->n_rows > 0 && t->n_rows <= SCORE_ROWS_MAX);
                 assert_non_null(t->boot_phase_text);
-                if (k > 0)
-                        assert_int_equal(t->version_min, score_tables[k - 1]->version_max + 1);
+                /* the tables tile the releases: each starts right after the previous ends */
+                if (k > 0) {
+                        const ScoreTable *q = score_tables[k - 1];
+
+                        if (q->point_max == UINT_MAX) {
+                                assert_int_equal(t->version_min, q->version_max + 1);
+                                assert_int_equal(t->point_min, 0);
+                        } else {
+                                assert_int_equal(t->version_min, q->version_max);
+                                assert_int_equal(t->point_min, q->point_max + 1);
+                        }
+                }
                 for (size_t i = 0; i < t->n_rows; i++) {
                         const Assessor *a = t->rows + i;
 
@@ -738,11 +749,73 @@ static void test_tables(void **state) {
 
         assert_ptr_equal(score_table_for_version(0), score_tables[0]);
         assert_ptr_equal(score_table_for_version(245), score_tables[0]);
-        assert_ptr_equal(score_table_for_version(252), score_table_for_version(254));
+        /* 252.39 and 254.26 (the modelled releases) share their rows */
+        assert_true(score_table_for_version(252)->rows == score_table_for_version(254)->rows);
         assert_ptr_equal(score_table_for_version(257), score_table_for_version(261));
         assert_true(score_table_for_version(257)->rows == score_table_for_version(262)->rows);
         assert_ptr_equal(score_table_for_version(262), score_tables[score_tables_count - 1]);
         assert_ptr_equal(score_table_for_version(999), score_tables[score_tables_count - 1]);
+}
+
+/* Releases pick tables by point release, and say how each was checked (docs/versions.md). */
+static void test_table_choice(void **state) {
+        static const struct {
+                const char *version;
+                unsigned major, point;
+                const char *table;
+                ScoreChecked checked;
+        } choices[] = {
+                { "252.39-1~deb12u1", 252, 39, "252.28+", SCORE_CHECKED_LIVE },
+                { "252.30-1", 252, 30, "252.28+", SCORE_CHECKED_LIVE },
+                { "252.5-2", 252, 5, "252.0-252.7", SCORE_CHECKED_SOURCE },
+                { "252", 252, 0, "252.0-252.7", SCORE_CHECKED_SOURCE },
+                { "252.12", 252, 12, "252.8-252.18", SCORE_CHECKED_SOURCE },
+                { "v252.19", 252, 19, "252.19-252.27", SCORE_CHECKED_SOURCE },
+                { "247.3-7+deb11u6", 247, 3, "247.0-247.7", SCORE_CHECKED_LIVE },
+                { "247.9", 247, 9, "247.8+", SCORE_CHECKED_SOURCE },
+                { "254.26-1~bpo12+1", 254, 26, "254.15+", SCORE_CHECKED_LIVE },
+                { "254.5-1", 254, 5, "254.0-254.5", SCORE_CHECKED_SOURCE },
+                { "253.26", 253, 26, "253.22+", SCORE_CHECKED_SOURCE },
+                { "255.4-1ubuntu8", 255, 4, "255.0-255.8", SCORE_CHECKED_SOURCE },
+                { "257.13-1~deb13u1", 257, 13, "256.2-261", SCORE_CHECKED_LIVE },
+                { "256.7", 256, 7, "256.2-261", SCORE_CHECKED_SOURCE },
+                { "259.2-1", 259, 2, "256.2-261", SCORE_CHECKED_DERIVED },
+                { "262.1-1", 262, 1, "262+", SCORE_CHECKED_LIVE },
+                { "263~rc1-1", 263, 0, "262+", SCORE_CHECKED_NEWER },
+                { "300.1", 300, 1, "262+", SCORE_CHECKED_NEWER },
+                { "219", 219, 0, "245.0-245.5", SCORE_CHECKED_OLDER },
+                { "245.4-4ubuntu3.24", 245, 4, "245.0-245.5", SCORE_CHECKED_SOURCE },
+                { "249.11-0ubuntu3.12", 249, 11, "249.4-249.11", SCORE_CHECKED_SOURCE },
+                { "252.", 252, 0, "252.0-252.7", SCORE_CHECKED_SOURCE },
+        };
+        static const char *const bad[] = { "", "x252", "v", ".5", "99999999" };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+                ScoreRelease r;
+                ScoreTableChoice c;
+
+                assert_int_equal(score_release_parse(choices[i].version, &r), 0);
+                assert_int_equal(r.major, choices[i].major);
+                assert_int_equal(r.point, choices[i].point);
+                score_table_choose(r, &c);
+                if (!streq(c.table->name, choices[i].table) || c.checked != choices[i].checked)
+                        fail_msg("%s: got %s %s, want %s %s", choices[i].version, c.table->name,
+                                 score_checked_to_string(c.checked), choices[i].table,
+                                 score_checked_to_string(choices[i].checked));
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                ScoreRelease r = { 7, 7 };
+
+                assert_int_equal(score_release_parse(bad[i], &r), -EINVAL);
+                assert_int_equal(r.major, 7); /* written only on success */
+        }
+        assert_int_equal(score_release_parse(NULL, &(ScoreRelease) {}), -EINVAL);
+        assert_null(score_checked_to_string(_SCORE_CHECKED_MAX));
+        /* a bare major names its modelled release */
+        assert_int_equal(score_release_modelled(252).point, 39);
+        assert_int_equal(score_release_modelled(245).point, 4);
+        assert_int_equal(score_release_modelled(300).point, 0);
 
         /* the json_field with systemd's stray ')' must stay as systemd spells it */
         const ScoreTable *t = score_table_for_version(252);
@@ -920,6 +993,7 @@ int main(void) {
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_every_row_exercised),
                 cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_table_choice),
                 cmocka_unit_test(test_formula),
                 cmocka_unit_test(test_predicates),
                 cmocka_unit_test(test_overrides),
