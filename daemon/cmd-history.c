@@ -172,7 +172,7 @@ static int open_store(const Args *a, Store **ret) {
         if (!path) {
                 r = config_load(cfg, a->config ?: CONFIG_PATH_DEFAULT, !a->config, &e);
                 if (r < 0) {
-                        log_error("%s:%u: %s", a->config ?: CONFIG_PATH_DEFAULT, e.line, e.message);
+                        (void) config_error_log(a->config ?: CONFIG_PATH_DEFAULT, &e, r);
                         config_error_done(&e);
                         return r;
                 }
