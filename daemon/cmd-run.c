@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
+#include "config-check.h"
 #include "log.h"
 #include "manager.h"
 #include "cmd-run.h"
@@ -24,8 +25,9 @@ static void help(void) {
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (repeatable)\n"
                "     --log-level=LEVEL   err, warning, notice, info, debug\n"
                "     --policy-dir=DIR    Unit policy files DIR/*.conf (default %s)\n"
-               "  -n --check-config      Validate the configuration and the unit policy, print\n"
-               "                         the configuration, and exit\n"
+               "  -n --check-config      Validate the configuration and its drop-ins, the unit\n"
+               "                         policy, and that the credentials it needs reach the\n"
+               "                         service; print the configuration, and exit\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n",
                CONFIG_PATH_DEFAULT, POLICY_DIR_DEFAULT);
@@ -138,6 +140,14 @@ int cmd_run(int argc, char **argv) {
                         policy_error_done(&pe);
                         log_error("%s", msg);
                         return EXIT_FAILURE;
+                }
+                /* Beyond the text: the credentials that tls and token ask for must reach the
+                 * service, or every start fails and Restart= loops (config-check.h). */
+                r = config_check_start(config, &e);
+                if (r < 0) {
+                        r = config_error_log(config_path, &e, r);
+                        config_error_done(&e);
+                        return r;
                 }
                 text = config_format(config);
                 fputs(text, stdout);
