@@ -824,6 +824,23 @@ int store_open_readonly(const char *path, Store **ret) {
         return store_open_internal(path, true, ret);
 }
 
+uint64_t store_disk_bytes(const Store *s) {
+        uint64_t n = 0;
+
+        assert(s);
+        for (size_t i = 0; i < 2; i++) {
+                static const char *const suffix[] = { "", "-wal" };
+                _cleanup_free_ char *f = NULL;
+                struct stat st;
+
+                if (asprintf(&f, "%s%s", s->path, suffix[i]) < 0)
+                        abort();
+                if (stat(f, &st) >= 0 && S_ISREG(st.st_mode))
+                        n += (uint64_t) st.st_size;
+        }
+        return n;
+}
+
 Store *store_free(Store *s) {
         if (!s)
                 return NULL;

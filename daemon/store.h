@@ -59,6 +59,8 @@ int store_open_readonly(const char *path, Store **ret);
  * with the new name of the main file in *ret_moved_to (free() it), or -errno (nothing at path:
  * -ENOENT). */
 int store_quarantine(const char *path, uint64_t now_usec, char **ret_moved_to);
+/* Bytes the database takes on disk: its file plus its WAL (0 for ":memory:"). */
+uint64_t store_disk_bytes(const Store *s);
 /* Finalize everything and close; accepts NULL, returns NULL. */
 Store *store_free(Store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_free);
