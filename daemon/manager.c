@@ -1036,10 +1036,24 @@ static int on_serve_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void notify_ready(Manager *m) {
+        size_t n_oneshot = 0;
+
         if (m->ready)
                 return;
         serve(m);
         m->ready = true;
+        for (size_t i = 0; i < m->state.n_units; i++)
+                n_oneshot += m->state.units[i]->oneshot;
+        const ScoreTable *t = manager_table(m);
+        char range[32];
+        if (t->version_max == UINT_MAX)
+                (void) snprintf(range, sizeof range, "%u and later", t->version_min);
+        else
+                (void) snprintf(range, sizeof range, "%u-%u", t->version_min, t->version_max);
+        log_info("First scan done: %zu services (%zu of them Type=oneshot) of systemd %s, scored "
+                 "with the table of systemd %s; history %s.", m->state.n_units, n_oneshot,
+                 m->state.systemd_version ?: "(unknown)", range,
+                 m->store && !m->store_failing ? "stored" : "kept in memory (database failing)");
         (void) sd_notify(false, "READY=1");
 }
 

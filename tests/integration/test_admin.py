@@ -25,6 +25,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import containers  # noqa: E402
+import oracle  # noqa: E402
 import test_units  # noqa: E402
 
 EXPOSURED = "/usr/local/bin/exposured"
@@ -79,6 +80,15 @@ def test_first_boot_preset_watches(box):
     r = history_rows(i)
     assert r.returncode == 0 and '"unit":"exposured.service"' in r.stdout.replace(" ", ""), r
     assert state(i, "exposured.socket") == "active"
+    # The start-up line says what this instance is; the first scan's line follows.
+    log = i.journal("-u", "exposured.service")
+    assert ("exposured %s starting: scoring with the watched systemd's own table, HTTP on "
+            "127.0.0.1:9573 (passed by the service manager), database "
+            "'/var/lib/exposured/exposured.db'." % i.run(EXPOSURED, "--version").stdout.split()[1]
+            ) in log, log
+    assert re.search(r"First scan done: \d+ services \(\d+ of them Type=oneshot\) of systemd "
+                     r"252\S* scored with the table of systemd \d+\S*( and later)?; history "
+                     r"stored\.", log.replace(",", "")), log
 
 
 def test_enable_now_socket_starts_service(box):
@@ -239,3 +249,41 @@ def test_history_for_admin_group(box):
     r = i.run("systemd-analyze", "security", "--no-pager", "exposured.service")
     m = re.search(r"Overall exposure level for exposured.service: (\d+\.\d)", r.stdout)
     assert m and m.group(1) == UNIT_EXPOSURE, r.stdout[-500:]
+
+
+def metric(text, series):
+    m = re.search(r"^" + re.escape(series) + r" (\S+)$", text, re.M)
+    assert m, series
+    return float(m.group(1))
+
+
+def test_metrics_follow_systemd_analyze(box):
+    """exposured_units counts what `systemd-analyze security` lists, predicate by predicate;
+    oneshot services are labelled and counted apart; the database's health is exported."""
+    i = box
+    wait_active(i)
+    i.wait_for("READY=1", lambda: i.show("exposured.service", "StatusText")["StatusText"]
+               .startswith("Watching "), timeout=60)
+    rc, rows, err = oracle.analyze_all(i.c)
+    assert rc == 0, err
+    code, text = i.http("/metrics")
+    assert code == 200
+    theirs = {}
+    for r in rows:
+        theirs[r["predicate"]] = theirs.get(r["predicate"], 0) + 1
+    for p in ("PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS"):
+        assert metric(text, 'exposured_units{predicate="%s"}' % p) == theirs.get(p, 0), p
+    listed = {r["unit"] for r in rows}
+    units = re.findall(r'^exposured_unit_exposure\{unit="([^"]+)",oneshot="(true|false)"\} ',
+                       text, re.M)
+    assert {u for u, o in units if o == "false"} == listed
+    oneshots = {u for u, o in units if o == "true"}
+    assert oneshots and not oneshots & listed
+    assert sum(metric(text, 'exposured_oneshot_units{predicate="%s"}' % p) for p in
+               ("PERFECT", "SAFE", "OK", "MEDIUM", "EXPOSED", "UNSAFE", "DANGEROUS")) \
+        == len(oneshots)
+    assert metric(text, "exposured_database_write_ok") == 1
+    assert metric(text, "exposured_database_size_bytes") == sum(
+        os.path.getsize(i.c.path("/var/lib/exposured/exposured.db" + x)) for x in ("", "-wal"))
+    assert metric(text, "exposured_database_last_write_timestamp_seconds") > 1.7e9
+    assert metric(text, "exposured_database_errors_total") == 0
