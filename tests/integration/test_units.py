@@ -74,6 +74,7 @@ def installed_files(prefix):
         CATALOGDIRS[prefix] + "/exposured.catalog",
         prefix + "/bin/exposured",
         prefix + "/share/man/man8/exposured.8",
+        prefix + "/share/man/man5/exposured.conf.5",
     ])
 
 
