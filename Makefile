@@ -103,6 +103,7 @@ check-unit: deps-test
 		echo "== $$t"; TOP=$(CURDIR) LOG_TARGET=stderr $$t; done
 	@set -e; for d in $(FUZZ_DRIVERS); do c=tests/fuzz/corpus/$${d##*/fuzz-}; \
 		echo "== $$d $$c/"; LOG_TARGET=stderr $$d $$c/* >/dev/null; done
+	@echo "== tests/check-man.py" && /usr/bin/python3 tests/check-man.py $(BUILD)/exposured
 
 # Integration tests: real systemd in throwaway systemd-nspawn containers (root required).
 check-integration: deps-integration all
@@ -205,7 +206,8 @@ SYSTEMD_SEARCHED = /lib/systemd/system /usr/lib/systemd/system /usr/local/lib/sy
 install: all
 	install -D -m 0755 $(BUILD)/exposured $(DESTDIR)$(BINDIR)/exposured
 	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DATADIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(PRESETDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR) \
+		$(DESTDIR)$(PRESETDIR)
 	set -e; for u in $(filter %.service,$(UNITS)); do \
 		sed -e 's#/usr/local/bin/exposured#$(BINDIR)/exposured#' $(UNIT_BIND) $$u \
 			> $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
@@ -218,6 +220,7 @@ install: all
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/
 	set -e; for f in $(MONITORING); do install -D -m 0644 $$f $(DESTDIR)$(DATADIR)/$$f; done
 	install -m 0644 man/exposured.8 $(DESTDIR)$(MANDIR)/man8/exposured.8
+	install -m 0644 man/exposured.conf.5 $(DESTDIR)$(MANDIR)/man5/exposured.conf.5
 	install -D -m 0644 catalog/exposured.catalog $(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	test -e $(DESTDIR)$(CONFDIR)/exposured.conf || \
 		install -m 0644 units/exposured.conf $(DESTDIR)$(CONFDIR)/exposured.conf
@@ -234,6 +237,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/exposured $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(patsubst units/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(SYSUSERS)) \
 		$(DESTDIR)$(PRESETDIR)/90-exposured.preset $(DESTDIR)$(MANDIR)/man8/exposured.8 \
+		$(DESTDIR)$(MANDIR)/man5/exposured.conf.5 \
 		$(DESTDIR)$(CATALOGDIR)/exposured.catalog
 	rm -rf $(DESTDIR)$(DATADIR)
 
@@ -267,6 +271,10 @@ lint: all
 		{ cat $(LINT)/security-fleet.txt; exit 1; }
 	tail -n 1 $(LINT)/security-fleet.txt
 	groff -man -ww -z man/exposured.8
+	groff -man -ww -z man/exposured.conf.5
+	@set -e; for p in man/exposured.8 man/exposured.conf.5; do echo "man --warnings -l $$p"; \
+		w=$$(MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null); \
+		if [ -n "$$w" ]; then echo "$$w"; exit 1; fi; done
 	@if command -v shellcheck >/dev/null; then echo shellcheck tools/*.sh tests/*.sh; \
 		shellcheck tools/*.sh tests/*.sh; else echo "lint: shellcheck not installed; skipped"; fi
 

@@ -4,10 +4,12 @@
  * escape everything that came from the database). Limits are the store's (1..STORE_ROWS_MAX). */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -172,7 +174,7 @@ static int open_store(const Args *a, Store **ret) {
         if (!path) {
                 r = config_load(cfg, a->config ?: CONFIG_PATH_DEFAULT, !a->config, &e);
                 if (r < 0) {
-                        log_error("%s:%u: %s", a->config ?: CONFIG_PATH_DEFAULT, e.line, e.message);
+                        (void) config_error_log(a->config ?: CONFIG_PATH_DEFAULT, &e, r);
                         config_error_done(&e);
                         return r;
                 }
@@ -183,6 +185,33 @@ static int open_store(const Args *a, Store **ret) {
                 return log_error_errno(r,
                                        "Database '%s' has an older schema; start the daemon once "
                                        "to migrate it.",
+                                       path);
+        if (r == -EACCES) {
+                /* Name who may read it: the group of its directory (exposured(8), FILES). */
+                _cleanup_free_ char *dir = xstrdup(path);
+                struct stat st;
+                struct group *g;
+                char *slash = strrchr(dir, '/');
+
+                if (slash)
+                        *(slash == dir ? slash + 1 : slash) = 0;
+                if (slash && stat(dir, &st) >= 0 && (st.st_mode & 0050) == 0050 &&
+                    (g = getgrgid(st.st_gid)))
+                        return log_error_errno(r,
+                                               "Permission denied: cannot read the database "
+                                               "'%s': it is readable by root and the members of "
+                                               "group '%s' only (usermod -aG %s USER).",
+                                               path, g->gr_name, g->gr_name);
+                return log_error_errno(r, "Permission denied: cannot read the database '%s'.",
+                                       path);
+        }
+        if (r == -ENOENT)
+                return log_error_errno(r,
+                                       "Database '%s' does not exist (the daemon creates it when "
+                                       "it starts: systemctl status exposured.service).",
+                                       path);
+        if (r == -EBADMSG)
+                return log_error_errno(r, "'%s' is not an exposured database, or is damaged.",
                                        path);
         if (r < 0)
                 return log_error_errno(r, "Failed to open database '%s': %m", path);

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* `exposured run`: reads like the daemon's start-up sequence: options, config file, flags over
  * it, validation (and exit here for --check-config), then the manager and its event loop. */
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
+#include "config-check.h"
 #include "log.h"
 #include "manager.h"
 #include "cmd-run.h"
@@ -24,11 +31,54 @@ static void help(void) {
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (repeatable)\n"
                "     --log-level=LEVEL   err, warning, notice, info, debug\n"
                "     --policy-dir=DIR    Unit policy files DIR/*.conf (default %s)\n"
-               "  -n --check-config      Validate the configuration and the unit policy, print\n"
-               "                         the configuration, and exit\n"
+               "  -n --check-config      Validate the configuration and its drop-ins, the unit\n"
+               "                         policy, and that the credentials it needs reach the\n"
+               "                         service; print the configuration, and exit\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n",
                CONFIG_PATH_DEFAULT, POLICY_DIR_DEFAULT);
+}
+
+/* Where HTTP will listen, for the start-up line: the sockets the service manager passed in
+ * (exposured.socket), else the configured addresses, else nothing. Reads the environment only
+ * (sd_listen_fds(false) leaves it for the HTTP server). */
+static void describe_listeners(const Config *c, Buf *b) {
+        int n = sd_listen_fds(false);
+
+        if (n > 0) {
+                for (int i = 0; i < n; i++) {
+                        struct sockaddr_storage ss = {};
+                        socklen_t len = sizeof ss;
+                        char host[INET6_ADDRSTRLEN] = "?";
+                        int port = 0;
+
+                        buf_puts(b, i ? ", " : "");
+                        if (getsockname(SD_LISTEN_FDS_START + i, (struct sockaddr *) &ss, &len) < 0)
+                                buf_puts(b, "?");
+                        else if (ss.ss_family == AF_INET) {
+                                const struct sockaddr_in *a = (const struct sockaddr_in *) &ss;
+                                (void) inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+                                port = ntohs(a->sin_port);
+                                buf_printf(b, "%s:%d", host, port);
+                        } else if (ss.ss_family == AF_INET6) {
+                                const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) &ss;
+                                (void) inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+                                port = ntohs(a->sin6_port);
+                                buf_printf(b, "[%s]:%d", host, port);
+                        } else if (ss.ss_family == AF_UNIX)
+                                buf_puts(b, "a unix socket");
+                        else
+                                buf_printf(b, "a socket of family %d", ss.ss_family);
+                }
+                buf_puts(b, " (passed by the service manager)");
+                return;
+        }
+        for (size_t i = 0; i < c->n_listen; i++) {
+                buf_puts(b, i ? ", " : "");
+                buf_puts(b, c->listen[i].text);
+        }
+        if (c->n_listen == 0)
+                buf_puts(b, "nothing (listen is empty and no socket was passed in)");
 }
 
 int cmd_run(int argc, char **argv) {
@@ -139,6 +189,14 @@ int cmd_run(int argc, char **argv) {
                         log_error("%s", msg);
                         return EXIT_FAILURE;
                 }
+                /* Beyond the text: the credentials that tls and token ask for must reach the
+                 * service, or every start fails and Restart= loops (config-check.h). */
+                r = config_check_start(config, &e);
+                if (r < 0) {
+                        r = config_error_log(config_path, &e, r);
+                        config_error_done(&e);
+                        return r;
+                }
                 text = config_format(config);
                 fputs(text, stdout);
                 printf("# unit policy: %zu rules in %zu files from %s\n", p->n_rules,
@@ -146,7 +204,19 @@ int cmd_run(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
-        log_info("exposured %s starting, database '%s'.", EXPOSURED_VERSION, config->db);
+        /* One line that says what this instance is, as Debian's daemons print at start: the
+         * version, the scoring table, the listeners and the database. The first scan's summary
+         * follows when it is stored (manager.c). */
+        Buf l = {};
+        describe_listeners(config, &l);
+        if (config->systemd_version)
+                log_info("exposured %s starting: scoring with systemd %s's table (systemd_version), "
+                         "HTTP on %s, database '%s'.", EXPOSURED_VERSION, config->systemd_version,
+                         l.data, config->db);
+        else
+                log_info("exposured %s starting: scoring with the watched systemd's own table, "
+                         "HTTP on %s, database '%s'.", EXPOSURED_VERSION, l.data, config->db);
+        buf_done(&l);
         r = manager_new(TAKE_PTR(config), &m);
         if (r < 0)
                 return EXIT_FAILURE;

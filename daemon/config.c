@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Configuration parsing: a key table {name, parse, format}, all-or-nothing application (lines are
- * applied to a copy that replaces the original only when every line parsed), and cross-key
- * validation. Pure except config_load(), which only reads the file. Never logs: errors carry the
- * line and a message with any user text escaped. */
+ * applied to a copy that replaces the original only when every line of every file parsed), the
+ * origin (file, line) of every key, and cross-key validation. Pure except config_load(), which
+ * only reads the file and its drop-in directory. Never logs: errors carry the file, the line and
+ * a message with any user text escaped. */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -64,8 +66,17 @@ void config_error_done(ConfigError *e) {
         if (!e)
                 return;
         free(e->message);
+        free(e->file);
         e->message = NULL;
+        e->file = NULL;
         e->line = 0;
+}
+
+static void set_error_file(ConfigError *e, const char *file) {
+        if (!e)
+                return;
+        free(e->file);
+        e->file = file ? xstrdup(file) : NULL;
 }
 
 /* User text for a message: at most SHOWN_MAX bytes, anything but printable ASCII as \xNN. */
@@ -721,6 +732,8 @@ typedef struct Key {
 } Key;
 
 static const Key keys[] = {
+        /* Keep in step with exposured.conf(5) and units/exposured.conf: tests/check-man.py checks
+         * that every key is documented in both. */
         { "allowed_hosts", p_allowed_hosts, f_allowed_hosts },
         { "db", p_db, f_db },
         { "db_max_size", p_db_max_size, f_db_max_size },
@@ -745,6 +758,8 @@ static const Key keys[] = {
         { "token", p_token, f_token },
         { "token_file", p_token_file, f_token_file },
 };
+
+_Static_assert(ELEMENTSOF(keys) <= CONFIG_KEYS_MAX, "Config.origin has no room for every key");
 
 /* Append k's line as config_format() writes it ("key = value", or "key =" for an empty list),
  * without the newline. */
@@ -803,6 +818,7 @@ Config *config_free(Config *c) {
         free(c->token_file);
         free(c->os_root);
         strv_free(c->allowed_hosts);
+        strv_free(c->sources);
         free(c);
         return NULL;
 }
@@ -819,6 +835,9 @@ static Config *config_copy(const Config *c) {
         d->allowed_hosts = NULL;
         for (char **h = c->allowed_hosts; h && *h; h++)
                 strv_push(&d->allowed_hosts, *h);
+        d->sources = NULL;
+        for (char **f = c->sources; f && *f; f++)
+                strv_push(&d->sources, *f);
         d->listen = c->n_listen ? xcalloc(c->n_listen, sizeof(ListenAddress)) : NULL;
         for (size_t i = 0; i < c->n_listen; i++) {
                 d->listen[i] = c->listen[i];
@@ -837,6 +856,7 @@ static void config_replace(Config *dst, Config *src) {
         free(dst->token_file);
         free(dst->os_root);
         strv_free(dst->allowed_hosts);
+        strv_free(dst->sources);
         *dst = *src;
         free(src);
 }
@@ -848,8 +868,42 @@ static const Key *key_find(const char *name) {
         return NULL;
 }
 
-/* Apply one key to c (ConfigSyntax.apply). */
-static int apply(void *obj, const char *key, const char *value, ConfigError *e) {
+int config_origin(const Config *c, const char *key, const char **ret_file, unsigned *ret_line) {
+        const Key *k = key_find(key);
+        ConfigOrigin o;
+
+        assert(c);
+        if (!k)
+                return -ENOENT;
+        o = c->origin[k - keys];
+        if (o.source == CONFIG_SOURCE_FLAG)
+                return 2;
+        if (o.source == 0 && o.line == 0)
+                return 0;
+        if (ret_file)
+                *ret_file = o.source > 0 && o.source <= strv_length(c->sources)
+                                    ? c->sources[o.source - 1]
+                                    : NULL;
+        if (ret_line)
+                *ret_line = o.line;
+        return 1;
+}
+
+void config_error_at(const Config *c, const char *key, ConfigError *e) {
+        const char *file = NULL;
+        unsigned line = 0;
+
+        if (!e)
+                return;
+        if (config_origin(c, key, &file, &line) != 1)
+                file = NULL, line = 0;
+        set_error_file(e, file);
+        e->line = line;
+}
+
+/* Apply one key to c, recording where it came from (ConfigSyntax.apply). */
+static int apply(void *obj, const char *key, const char *value, uint32_t source, unsigned line,
+                 ConfigError *e) {
         Config *c = obj;
         const Key *k = key_find(key);
         int r;
@@ -871,7 +925,16 @@ static int apply(void *obj, const char *key, const char *value, ConfigError *e) 
                           k->name, CONFIG_LINE_MAX);
                 return -EINVAL;
         }
+        c->origin[k - keys] = (ConfigOrigin) { .source = source, .line = line };
         return r;
+}
+
+/* A file applied onto c (ConfigSyntax.add_source): its number in c->sources, from 1. */
+static uint32_t add_source(void *obj, const char *path) {
+        Config *c = obj;
+
+        strv_push(&c->sources, path);
+        return (uint32_t) strv_length(c->sources);
 }
 
 static void *copy_config(const void *c) {
@@ -888,6 +951,7 @@ static void free_config(void *c) {
 
 static const ConfigSyntax config_syntax = {
         .apply = apply,
+        .add_source = add_source,
         .copy = copy_config,
         .replace = replace_config,
         .free = free_config,
@@ -909,7 +973,7 @@ int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_e
 
 /* One "key = value" through s->apply, on obj; messages get the line and the key. */
 static int syntax_apply(const ConfigSyntax *s, void *obj, const char *key, const char *value,
-                        unsigned line, ConfigError *e) {
+                        uint32_t source, unsigned line, ConfigError *e) {
         int r;
 
         for (const char *p = value; *p; p++)
@@ -918,7 +982,7 @@ static int syntax_apply(const ConfigSyntax *s, void *obj, const char *key, const
                         set_error(e, line, "%s: control character in value", sh);
                         return -EINVAL;
                 }
-        r = s->apply(obj, key, value, e);
+        r = s->apply(obj, key, value, source, line, e);
         if (r == -ENOENT) {
                 _cleanup_free_ char *sh = shown(key);
                 set_error(e, line, "unknown key '%s'", sh);
@@ -938,7 +1002,7 @@ int config_syntax_set(const ConfigSyntax *s, void *obj, const char *key, const c
                 return -EINVAL;
         }
         d = s->copy(obj);
-        r = syntax_apply(s, d, key, value, 0, ret_error);
+        r = syntax_apply(s, d, key, value, CONFIG_SOURCE_FLAG, 0, ret_error);
         if (r < 0) {
                 s->free(d);
                 return r;
@@ -957,22 +1021,32 @@ static char *strip(char *s) {
         return s;
 }
 
-int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size_t len,
-                        ConfigError *ret_error) {
-        void *d;
+/* The value part of a line: a `#` at its start or after a space or tab begins a comment that
+ * runs to the end of the line ("db = /x.db  # note" is "/x.db"); any other `#` is part of the
+ * value ("/srv/a#1.db"). So a value can neither start with `#` nor contain " #": no key needs
+ * that (paths and credential names are the only free text), and exposured.conf(5) says so. */
+static char *strip_comment(char *v) {
+        for (char *p = v; *p; p++)
+                if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+                        *p = 0;
+                        break;
+                }
+        return v;
+}
+
+/* Apply text onto d (a copy the caller discards on error), recording source as the origin. */
+static int parse_text(const ConfigSyntax *s, void *d, const char *text, size_t len,
+                      uint32_t source, ConfigError *ret_error) {
         unsigned line = 0;
         size_t off = 0;
-        int r = 0;
 
-        assert(obj);
         assert(text || len == 0);
         if (len > CONFIG_FILE_MAX) {
                 set_error(ret_error, 0, "file larger than %u bytes", CONFIG_FILE_MAX);
                 return -EFBIG;
         }
-        d = s->copy(obj);
 
-        while (off < len && r >= 0) {
+        while (off < len) {
                 const char *nl = memchr(text + off, '\n', len - off);
                 size_t n = nl ? (size_t) (nl - (text + off)) : len - off;
                 _cleanup_free_ char *buf = NULL;
@@ -981,13 +1055,11 @@ int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size
                 line++;
                 if (n > CONFIG_LINE_MAX) {
                         set_error(ret_error, line, "line longer than %u bytes", CONFIG_LINE_MAX);
-                        r = -EINVAL;
-                        break;
+                        return -EINVAL;
                 }
                 if (memchr(text + off, 0, n)) {
                         set_error(ret_error, line, "NUL byte in line");
-                        r = -EINVAL;
-                        break;
+                        return -EINVAL;
                 }
                 buf = xstrndup(text + off, n);
                 off += n + (nl ? 1 : 0);
@@ -1001,13 +1073,24 @@ int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size
                 if (!eq) {
                         _cleanup_free_ char *sh = shown(l);
                         set_error(ret_error, line, "expected 'key = value', got '%s'", sh);
-                        r = -EINVAL;
-                        break;
+                        return -EINVAL;
                 }
                 *eq = 0;
-                if (syntax_apply(s, d, strip(l), strip(eq + 1), line, ret_error) < 0)
-                        r = -EINVAL;
+                if (syntax_apply(s, d, strip(l), strip(strip_comment(eq + 1)), source, line,
+                                 ret_error) < 0)
+                        return -EINVAL;
         }
+        return 0;
+}
+
+int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size_t len,
+                        ConfigError *ret_error) {
+        void *d;
+        int r;
+
+        assert(obj);
+        d = s->copy(obj);
+        r = parse_text(s, d, text, len, 0, ret_error);
         if (r < 0) {
                 s->free(d);
                 return r;
@@ -1016,27 +1099,29 @@ int config_syntax_parse(const ConfigSyntax *s, void *obj, const char *text, size
         return 0;
 }
 
-int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool missing_ok,
-                       ConfigError *ret_error) {
+/* Read one file (at most CONFIG_FILE_MAX + 1 bytes, so that a bigger one is caught) and apply it
+ * onto d. Errors name the file. */
+static int load_file(const ConfigSyntax *s, void *d, const char *path, bool missing_ok,
+                     ConfigError *e) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         ssize_t n;
+        int r;
 
-        assert(obj);
-        assert(path);
         /* Like a secret: no symlink, no FIFO or device that would hang or feed us forever. */
         fd = credential_open(path, NULL);
         if (fd < 0) {
-                int r = fd;
+                r = fd;
                 if (r == -ENOENT && missing_ok)
                         return 0;
                 if (r == -ELOOP)
-                        set_error(ret_error, 0, "cannot open: a symbolic link (give the file)");
+                        set_error(e, 0, "cannot open: a symbolic link (give the file)");
                 else if (r == -EISDIR || r == -EBADFD)
-                        set_error(ret_error, 0, "cannot open: not a regular file");
+                        set_error(e, 0, "cannot open: not a regular file");
                 else
-                        set_error(ret_error, 0, "cannot open: %s", strerror(-r));
+                        set_error(e, 0, "cannot open: %s", strerror(-r));
+                set_error_file(e, path);
                 return r;
         }
         data = xmalloc(CONFIG_FILE_MAX + 1);
@@ -1046,17 +1131,114 @@ int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool 
                         break;
         }
         if (n < 0) {
-                int r = -errno;
-                set_error(ret_error, 0, "cannot read: %s", strerror(-r));
+                r = -errno;
+                set_error(e, 0, "cannot read: %s", strerror(-r));
+                set_error_file(e, path);
                 return r;
         }
-        return config_syntax_parse(s, obj, data, len, ret_error);
+        r = parse_text(s, d, data, len, s->add_source ? s->add_source(d, path) : 0, e);
+        if (r < 0)
+                set_error_file(e, path);
+        return r;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* PATH.d/\*.conf, sorted by name (systemd's drop-in order: the file name decides, whatever the
+ * directory). A missing directory has none. */
+static int list_dropins(const char *dir, char ***ret, ConfigError *e) {
+        _cleanup_(strv_freep) char **names = NULL;
+        DIR *d;
+        struct dirent *de;
+        size_t n = 0;
+
+        d = opendir(dir);
+        if (!d) {
+                int r = -errno;
+                if (r == -ENOENT) {
+                        *ret = NULL;
+                        return 0;
+                }
+                set_error(e, 0, "cannot open drop-in directory: %s", strerror(-r));
+                set_error_file(e, dir);
+                return r;
+        }
+        while ((errno = 0, de = readdir(d))) {
+                if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
+                        continue;
+                if (n >= CONFIG_DROPINS_MAX) {
+                        (void) closedir(d);
+                        set_error(e, 0, "more than %u drop-ins", CONFIG_DROPINS_MAX);
+                        set_error_file(e, dir);
+                        return -E2BIG;
+                }
+                strv_push(&names, de->d_name);
+                n++;
+        }
+        if (errno != 0) {
+                int r = -errno;
+                (void) closedir(d);
+                set_error(e, 0, "cannot read drop-in directory: %s", strerror(-r));
+                set_error_file(e, dir);
+                return r;
+        }
+        (void) closedir(d);
+        if (n > 1)
+                qsort(names, n, sizeof(char *), name_cmp);
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+/* The file, then its drop-ins, all onto one copy: all or nothing over every file. */
+static int load_all(const ConfigSyntax *s, void *d, const char *path, bool missing_ok,
+                    ConfigError *e) {
+        _cleanup_(strv_freep) char **dropins = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = load_file(s, d, path, missing_ok, e);
+        if (r < 0)
+                return r;
+        if (asprintf(&dir, "%s.d", path) < 0)
+                abort();
+        r = list_dropins(dir, &dropins, e);
+        if (r < 0)
+                return r;
+        for (char **f = dropins; f && *f; f++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, *f) < 0)
+                        abort();
+                r = load_file(s, d, p, false, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int config_syntax_load(const ConfigSyntax *s, void *obj, const char *path, bool missing_ok,
+                       ConfigError *ret_error) {
+        void *d;
+        int r;
+
+        assert(obj);
+        assert(path);
+        d = s->copy(obj);
+        r = load_all(s, d, path, missing_ok, ret_error);
+        if (r < 0) {
+                s->free(d);
+                return r;
+        }
+        s->replace(obj, d);
+        return 0;
 }
 
 int config_validate(const Config *c, ConfigError *ret_error) {
         assert(c);
         if (isempty(c->db) || c->db[0] != '/') {
                 set_error(ret_error, 0, "db: expected an absolute file path");
+                config_error_at(c, "db", ret_error);
                 return -EINVAL;
         }
         for (size_t i = 0; i < c->n_listen; i++)
@@ -1064,10 +1246,15 @@ int config_validate(const Config *c, ConfigError *ret_error) {
                         if (streq(c->listen[i].text, c->listen[j].text)) {
                                 set_error(ret_error, 0, "listen: %s given twice",
                                           c->listen[i].text);
+                                config_error_at(c, "listen", ret_error);
                                 return -EINVAL;
                         }
         if (c->rescan_interval_usec != 0 && c->rescan_coalesce_usec >= c->rescan_interval_usec) {
                 set_error(ret_error, 0, "rescan_coalesce must be shorter than rescan_interval");
+                /* Name whichever of the two a file set last. */
+                config_error_at(c, "rescan_coalesce", ret_error);
+                if (!ret_error || !ret_error->file)
+                        config_error_at(c, "rescan_interval", ret_error);
                 return -EINVAL;
         }
         return 0;
@@ -1084,6 +1271,8 @@ char *config_format(const Config *c) {
 }
 
 int config_error_log(const char *source, const ConfigError *e, int r) {
+        if (e->file)
+                source = e->file;
         if (e->line > 0)
                 log_error("%s:%u: %s", source, e->line, e->message ? e->message : "invalid");
         else

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The configuration: /etc/exposured/exposured.conf, `key = value` lines, `#` comments, no
- * sections (format and keys: units/exposured.conf). Parsing is pure (text -> Config, no I/O, no
- * logging): a bad line yields its number and a message and changes nothing; the caller logs
- * "FILE:LINE: message". Command-line flags go through config_set(), so they get the same checks. */
+/* The configuration: /etc/exposured/exposured.conf, then its drop-ins
+ * /etc/exposured/exposured.conf.d/\*.conf in lexical order (a later line wins, as in systemd),
+ * `key = value` lines, `#` comments, no sections (format and keys: exposured.conf(5)). Parsing is
+ * pure (text -> Config, no I/O, no logging): a bad line yields its file, number and a message and
+ * changes nothing; the caller logs "FILE:LINE: message". Every key remembers the file and line
+ * that set it, so cross-key checks name them too. Command-line flags go through config_set(), so
+ * they get the same checks. */
 #pragma once
 
 #include <errno.h>
@@ -19,6 +22,8 @@
 #define CONFIG_LINE_MAX 4096U
 #define CONFIG_LISTEN_MAX 16U
 #define CONFIG_HOSTS_MAX 32U
+#define CONFIG_DROPINS_MAX 128U /* *.conf files read from one drop-in directory */
+#define CONFIG_KEYS_MAX 64U     /* room in Config.origin; config.c asserts the key table fits */
 
 /* yes / no / auto, for features that auto-enable when their credentials are present. */
 typedef enum ConfigSwitch {
@@ -36,6 +41,15 @@ typedef struct ListenAddress {
         struct sockaddr_storage addr;  /* AF_INET or AF_INET6, port 1-65535 */
         socklen_t addr_len;
 } ListenAddress;
+
+/* Where a key's value came from: line `line` of sources[source - 1]; source 0 with line 0 is the
+ * built-in default, source 0 with a line is unnamed text (config_parse()), CONFIG_SOURCE_FLAG a
+ * command-line flag (config_set()). */
+#define CONFIG_SOURCE_FLAG UINT32_MAX
+typedef struct ConfigOrigin {
+        uint32_t source;
+        uint32_t line;
+} ConfigOrigin;
 
 typedef struct Config {
         char *db;             /* absolute path */
@@ -70,20 +84,23 @@ typedef struct Config {
         char **allowed_hosts;   /* Host names accepted besides loopback ones (strv, lower case,
                                  * "*" = any); NULL = auto: loopback names only when every
                                  * listening socket is a loopback one, else any */
+        char **sources;         /* the files applied, in order (strv); NULL entries never */
+        ConfigOrigin origin[CONFIG_KEYS_MAX]; /* by key, in the key table's order */
 } Config;
 
 /* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O). */
 typedef struct ConfigError {
         unsigned line;
         char *message; /* owned; NULL when there is no error */
+        char *file;    /* owned; the file the line is in, when it is not the caller's source */
 } ConfigError;
 
 void config_error_done(ConfigError *e);
 /* Replace e's message (e may be NULL) and set its line. */
 void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-/* Log e as "SOURCE:LINE: problem" (or "SOURCE: problem" when it has no line; r is the -errno
- * for that case) for the verbs that read a configuration. Returns EXIT_FAILURE. */
+/* Log e as "FILE:LINE: problem" (FILE: e->file, else source; "FILE: problem" when it has no line;
+ * r is the -errno for that case) for the verbs that read a configuration. Returns EXIT_FAILURE. */
 int config_error_log(const char *source, const ConfigError *e, int r);
 
 /* A Config holding the defaults. Allocation aborts on OOM. */
@@ -99,11 +116,23 @@ int config_parse(Config *c, const char *text, size_t len, ConfigError *ret_error
  * for a bad value (message in *ret_error); c is unchanged on error. */
 int config_set(Config *c, const char *key, const char *value, ConfigError *ret_error);
 
-/* Read and parse a file onto c. A missing file is fine (-ENOENT is returned only when
- * missing_ok is false); files over CONFIG_FILE_MAX are -EFBIG. Errors as config_parse(). */
+/* Read and parse a file onto c, then the drop-ins PATH.d/\*.conf (names not starting with ".", at
+ * most CONFIG_DROPINS_MAX, applied in strcmp() order of their names, as systemd orders drop-ins).
+ * All or nothing over every file. A missing file is fine (-ENOENT is returned only when missing_ok
+ * is false), as is a missing drop-in directory; files over CONFIG_FILE_MAX are -EFBIG; symlinks,
+ * FIFOs and devices are refused. Errors as config_parse(), with ret_error->file naming the file. */
 int config_load(Config *c, const char *path, bool missing_ok, ConfigError *ret_error);
 
-/* Checks across keys (run after every source is applied). 0 or -EINVAL with a message. */
+/* Where key's value came from: 1 and the file (owned by c; NULL for unnamed text) and line when a
+ * file set it, 2 when a command-line flag did, 0 when it is the default; -ENOENT for an unknown
+ * key. ret_file and ret_line may be NULL. */
+int config_origin(const Config *c, const char *key, const char **ret_file, unsigned *ret_line);
+
+/* Copy key's origin into e (e->file and e->line) for a message about that key. */
+void config_error_at(const Config *c, const char *key, ConfigError *e);
+
+/* Checks across keys (run after every source is applied). 0 or -EINVAL with a message naming the
+ * file and line that set the offending key. */
 int config_validate(const Config *c, ConfigError *ret_error);
 
 /* Parse a `listen` value (ADDRESS:PORT items separated by spaces or commas, at most
@@ -114,12 +143,17 @@ int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n,
 void listen_addresses_free(ListenAddress *l, size_t n);
 
 /* The file syntax every program mode's configuration shares (exposured.conf, fleet.conf): one
- * engine reads the lines (comments, blank lines, CR, limits, control characters) and applies them
- * all or nothing, through the mode's own key table behind apply. */
+ * engine reads the file and then its drop-ins PATH.d/\*.conf (config_load()), the lines (comments,
+ * inline `#` comments, blank lines, CR, limits, control characters) and applies them all or
+ * nothing over every file, through the mode's own key table behind apply. */
 typedef struct ConfigSyntax {
         /* Apply one key to obj: 0, -ENOENT for an unknown key (the engine says so), or
          * -EINVAL/-ERANGE with a message in e (the engine adds the line). */
-        int (*apply)(void *obj, const char *key, const char *value, ConfigError *e);
+        int (*apply)(void *obj, const char *key, const char *value, uint32_t source,
+                     unsigned line, ConfigError *e);
+        /* A file is about to be applied onto obj: its origin number (from 1) for apply's source,
+         * or 0. NULL when obj does not record origins. */
+        uint32_t (*add_source)(void *obj, const char *path);
         void *(*copy)(const void *obj);
         void (*replace)(void *dst, void *src); /* move src's contents into dst; frees src */
         void (*free)(void *obj);

@@ -346,7 +346,10 @@ static void move_into(void *dst_obj, void *src_obj) {
 }
 
 /* One key (ConfigSyntax.apply). */
-static int apply(void *obj, const char *key, const char *value, ConfigError *e) {
+static int apply(void *obj, const char *key, const char *value, uint32_t source, unsigned line,
+                 ConfigError *e) {
+        (void) source;
+        (void) line;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(keys[i].name, key))
                         return keys[i].parse(obj, value, e);

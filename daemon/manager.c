@@ -825,6 +825,9 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
         r = store_commit(m->store);
         if (r < 0)
                 return r;
+        m->state.db = (DbHealth) { .known = true, .write_ok = true,
+                                   .size_bytes = store_disk_bytes(m->store),
+                                   .last_write_usec = now, .errors = m->state.db.errors };
         for (size_t i = 0; i < m->state.n_units; i++) {
                 m->state.units[i]->stored_exposure = (int) m->state.units[i]->report.exposure;
                 m->state.units[i]->unstored = false;
@@ -945,6 +948,8 @@ static void store_failed(Manager *m, int r) {
                         return;
                 }
         }
+        m->state.db.write_ok = false;
+        m->state.db.errors++;
         if (!m->store_failing) {
                 m->store_failing_usec = now_realtime_usec();
                 m->store_failing_error = r;
@@ -1040,10 +1045,24 @@ static int on_serve_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void notify_ready(Manager *m) {
+        size_t n_oneshot = 0;
+
         if (m->ready)
                 return;
         serve(m);
         m->ready = true;
+        for (size_t i = 0; i < m->state.n_units; i++)
+                n_oneshot += m->state.units[i]->oneshot;
+        const ScoreTable *t = manager_table(m);
+        char range[32];
+        if (t->version_max == UINT_MAX)
+                (void) snprintf(range, sizeof range, "%u and later", t->version_min);
+        else
+                (void) snprintf(range, sizeof range, "%u-%u", t->version_min, t->version_max);
+        log_info("First scan done: %zu services (%zu of them Type=oneshot) of systemd %s, scored "
+                 "with the table of systemd %s; history %s.", m->state.n_units, n_oneshot,
+                 m->state.systemd_version ?: "(unknown)", range,
+                 m->store && !m->store_failing ? "stored" : "kept in memory (database failing)");
         (void) sd_notify(false, "READY=1");
 }
 
@@ -1644,9 +1663,12 @@ int manager_new(Config *config, Manager **ret) {
 
         /* 1. the store: migrated before anything is served. A failure is not fatal: we watch and
          * serve from memory and retry. */
+        m->state.db = (DbHealth) { .known = true };
         r = open_store(m);
         if (r < 0)
                 store_failed(m, r);
+        else
+                m->state.db.write_ok = true; /* migrated: nothing failed yet */
 
         /* 2. HTTP: listening before READY=1. The key and certificate are wiped as soon as MHD has
          * handed them to GnuTLS (when this block ends). */

@@ -12,7 +12,14 @@
  * Counters: in 0.0.4 the family is named with its _total suffix; in OpenMetrics the family
  * (HELP/TYPE) drops it and the sample carries it (OpenMetrics 1.0 "Counter"). build_info is
  * TYPE info in OpenMetrics (family exposured_build, sample exposured_build_info), a gauge in
- * 0.0.4. */
+ * 0.0.4.
+ *
+ * Type=oneshot services: `systemd-analyze security` without arguments skips them, so the default
+ * view must too. Every per-unit series carries oneshot="true" or "false" (select
+ * {oneshot="false"} for systemd-analyze's set), and exposured_units counts that set only, with
+ * exposured_oneshot_units counting the others. The check label is the assessor's json_field
+ * (systemd-analyze --json's and --security-policy's stable key, "PrivateNetwork"), not the
+ * display name ("PrivateNetwork="), which systemd words differently across versions. */
 #include <string.h>
 
 #include "render.h"
@@ -36,6 +43,7 @@ enum {
         F_SCAN_DURATION,
         F_LAST_SCAN,
         F_UNITS,
+        F_ONESHOT_UNITS,
         F_EXPOSURE,
         F_PREDICATE,
         F_FAILED,
@@ -48,6 +56,10 @@ enum {
         F_POLICY_UNITS,
         F_POLICY_LOAD,
         F_POLICY_RULES,
+        F_DB_UP,
+        F_DB_SIZE,
+        F_DB_LAST_WRITE,
+        F_DB_ERRORS,
         _F_MAX,
 };
 
@@ -71,7 +83,12 @@ static const Family families[_F_MAX] = {
                               "Duration of the last completed full scan." },
         [F_LAST_SCAN] = { "exposured_last_scan_timestamp_seconds", GAUGE,
                           "Unix time of the last completed full scan (0 before the first)." },
-        [F_UNITS] = { "exposured_units", GAUGE, "Number of watched services per predicate." },
+        [F_UNITS] = { "exposured_units", GAUGE,
+                      "Number of watched services per predicate, as systemd-analyze security "
+                      "lists them (Type=oneshot services aside)." },
+        [F_ONESHOT_UNITS] = { "exposured_oneshot_units", GAUGE,
+                              "Number of watched Type=oneshot services per predicate (which "
+                              "systemd-analyze security skips when listing every service)." },
         [F_EXPOSURE] = { "exposured_unit_exposure", GAUGE,
                          "Overall exposure level of the service as systemd-analyze security "
                          "prints it, 0.0 (best) to 10.0 (worst)." },
@@ -91,7 +108,18 @@ static const Family families[_F_MAX] = {
                         "with; services with a main process only." },
         [F_CHECK] = { "exposured_unit_check_exposure", GAUGE,
                       "Exposure contributed by one check of the service (the EXPOSURE column of "
-                      "systemd-analyze security); applicable checks only." },
+                      "systemd-analyze security), check = its json_field; applicable checks "
+                      "only." },
+        [F_DB_UP] = { "exposured_database_write_ok", GAUGE,
+                      "1 while the history database is open and its last write succeeded, 0 "
+                      "while writes fail (the state is kept in memory and retried)." },
+        [F_DB_SIZE] = { "exposured_database_size_bytes", GAUGE,
+                        "Size of the history database file and its WAL after the last write." },
+        [F_DB_LAST_WRITE] = { "exposured_database_last_write_timestamp_seconds", GAUGE,
+                              "Unix time of the last successful write to the history database "
+                              "(0 before the first)." },
+        [F_DB_ERRORS] = { "exposured_database_errors_total", COUNTER,
+                          "Failed database opens and writes since start." },
         /* The unit policy (unit-policy.h). Series: one status per unit, one ceiling per unit
          * that has one, three counts, two about the policy: at most 2 * units + 5. */
         [F_POLICY_STATUS] = { "exposured_unit_policy_status", GAUGE,
@@ -211,7 +239,7 @@ static void unit_label(Buf *out, const char *name, const UnitState *u) {
         buf_puts(out, name);
         buf_puts(out, "{unit=\"");
         render_label_escape(out, u->id);
-        buf_putc(out, '"');
+        buf_puts(out, u->oneshot ? "\",oneshot=\"true\"" : "\",oneshot=\"false\"");
 }
 
 /* Seconds with microsecond precision, without trailing noise ("1.5", "0.000123"). */
@@ -296,11 +324,21 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
         seconds(out, s->last_scan_usec);
         buf_putc(out, '\n');
 
-        state_count_predicates(s, counts);
-        header(out, &families[F_UNITS], fmt);
-        for (Predicate p = 0; p < _PREDICATE_MAX; p++)
-                buf_printf(out, "exposured_units{predicate=\"%s\"} %zu\n", predicate_to_string(p),
-                           counts[p]);
+        for (int oneshot = 0; oneshot <= 1; oneshot++) {
+                const char *name = oneshot ? "exposured_oneshot_units" : "exposured_units";
+
+                memset(counts, 0, sizeof counts);
+                for (size_t i = 0; i < s->n_units; i++) {
+                        Predicate p = s->units[i]->report.predicate;
+                        if (s->units[i]->oneshot == (bool) oneshot && p >= 0 &&
+                            p < _PREDICATE_MAX)
+                                counts[p]++;
+                }
+                header(out, &families[oneshot ? F_ONESHOT_UNITS : F_UNITS], fmt);
+                for (Predicate p = 0; p < _PREDICATE_MAX; p++)
+                        buf_printf(out, "%s{predicate=\"%s\"} %zu\n", name,
+                                   predicate_to_string(p), counts[p]);
+        }
 
         header(out, &families[F_EXPOSURE], fmt);
         for (size_t i = 0; i < s->n_units; i++) {
@@ -364,7 +402,8 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                                         continue;
                                 unit_label(out, "exposured_unit_check_exposure", s->units[i]);
                                 buf_puts(out, ",check=\"");
-                                render_label_escape(out, c->assessor->id);
+                                render_label_escape(out, c->assessor->json_field
+                                                                 ?: c->assessor->id);
                                 buf_puts(out, "\"} ");
                                 render_tenths(out, c->exposure);
                                 buf_putc(out, '\n');
@@ -404,6 +443,23 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                 header(out, &families[F_POLICY_RULES], fmt);
                 buf_printf(out, "exposured_policy_rules %zu\n",
                            s->policy ? s->policy->n_rules : (size_t) 0);
+        }
+
+        /* The history database's health: an alert when it stops taking writes
+         * (units/exposured.rules.yml). Absent from a State that has no database (the tests). */
+        if (s->db.known) {
+                header(out, &families[F_DB_UP], fmt);
+                buf_printf(out, "exposured_database_write_ok %d\n", s->db.write_ok ? 1 : 0);
+                header(out, &families[F_DB_SIZE], fmt);
+                buf_printf(out, "exposured_database_size_bytes %llu\n",
+                           (unsigned long long) s->db.size_bytes);
+                header(out, &families[F_DB_LAST_WRITE], fmt);
+                buf_puts(out, "exposured_database_last_write_timestamp_seconds ");
+                seconds(out, s->db.last_write_usec);
+                buf_putc(out, '\n');
+                header(out, &families[F_DB_ERRORS], fmt);
+                buf_printf(out, "exposured_database_errors_total %llu\n",
+                           (unsigned long long) s->db.errors);
         }
 
         if (fmt == METRICS_OPENMETRICS)

@@ -63,6 +63,15 @@ typedef struct UnitMemo {
  * judged against the database's view at start-up, as after a restart). */
 #define STATE_GONE_MAX 4096U
 
+/* The history database's health, for /metrics (the manager keeps it current). */
+typedef struct DbHealth {
+        bool known;                 /* the daemon has a database (set at start-up) */
+        bool write_ok;              /* open and the last write succeeded */
+        uint64_t size_bytes;        /* file + WAL, after the last write */
+        uint64_t last_write_usec;   /* CLOCK_REALTIME of the last successful write; 0: none */
+        uint64_t errors;            /* failed opens and writes since start */
+} DbHealth;
+
 typedef struct State {
         UnitState **units;          /* sorted by id (strcmp), present units only */
         size_t n_units;
@@ -78,6 +87,7 @@ typedef struct State {
         uint64_t start_usec;        /* CLOCK_REALTIME when the daemon started */
         const UnitPolicy *policy;   /* the policy in force (owned by the manager), or NULL */
         PolicyInfo policy_info;     /* its loading (strings owned by the manager) */
+        DbHealth db;
         UnitMemo *gone;             /* units that left, sorted by id, at most STATE_GONE_MAX */
         size_t n_gone;
         uint64_t gone_seq;

@@ -667,6 +667,67 @@ static int migrate(Store *s) {
         return 0;
 }
 
+/* Permissions: the database files are as readable as their directory lets them be. A directory
+ * that grants its group r-x (StateDirectoryMode=0750 in exposured.service) makes the files 0640,
+ * so that the group's members (exposured(8): the group "exposured") can run `exposured history`;
+ * any other directory keeps them 0600. UMask=0077 stays in the unit (a group-readable UMask=
+ * raises the unit's exposure); SQLite gives the -wal and -shm files the main file's mode, and the
+ * WAL is kept after the last close (SQLITE_FCNTL_PERSIST_WAL), so that a read-only reader, which
+ * cannot create them in a directory it cannot write, finds them while the daemon is stopped. */
+static void apply_file_modes(const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        struct stat st;
+        mode_t mode;
+        char *slash;
+
+        if (path[0] != '/')
+                return; /* ":memory:", relative test paths: leave them alone */
+        dir = xstrdup(path);
+        slash = strrchr(dir, '/');
+        *(slash == dir ? slash + 1 : slash) = 0;
+        if (stat(dir, &st) < 0)
+                return;
+        mode = (st.st_mode & 0050) == 0050 ? 0640 : 0600;
+        for (size_t i = 0; i < 3; i++) {
+                static const char *const suffix[] = { "", "-wal", "-shm" };
+                _cleanup_free_ char *f = NULL;
+
+                if (asprintf(&f, "%s%s", path, suffix[i]) < 0)
+                        abort();
+                if (lstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0777) == mode ||
+                    st.st_uid != geteuid())
+                        continue;
+                if (chmod(f, mode) < 0)
+                        log_debug("Cannot chmod '%s' to %04o: %m", f, (unsigned) mode);
+        }
+}
+
+/* SQLITE_CANTOPEN says nothing of why. Ask the file system: the file or a directory on the way
+ * is missing (-ENOENT) or not ours to read (-EACCES), or the -shm/-wal files a reader needs are
+ * missing in a directory it cannot write (-EACCES too). */
+static int cantopen_errno(const char *path) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (size_t i = 0; i < 2; i++) {
+                static const char *const suffix[] = { "-shm", "-wal" };
+                _cleanup_free_ char *f = NULL;
+                _cleanup_close_ int sfd = -1;
+
+                if (asprintf(&f, "%s%s", path, suffix[i]) < 0)
+                        abort();
+                sfd = open(f, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (sfd < 0)
+                        return errno == ENOENT ? -EACCES : -errno;
+        }
+        return -ENOENT;
+}
+
 static int store_open_internal(const char *path, bool readonly, Store **ret) {
         _cleanup_(store_freep) Store *s = NULL;
         unsigned v;
@@ -687,9 +748,15 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
         if (rc != SQLITE_OK) {
                 log_debug("Cannot open '%s': %s", path,
                           s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-                return store_errno(rc);
+                r = store_errno(rc);
+                return r == -ENOENT ? cantopen_errno(path) : r;
         }
         (void) sqlite3_extended_result_codes(s->db, 1);
+        if (!readonly) {
+                int persist = 1;
+                apply_file_modes(path);
+                (void) sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        }
         (void) sqlite3_busy_timeout(s->db,
                                     readonly ? BUSY_TIMEOUT_READONLY_MS : STORE_BUSY_TIMEOUT_MS);
 
@@ -713,6 +780,8 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
 
         if (readonly) {
                 r = read_user_version(s->db, &v);
+                if (r == -ENOENT)
+                        r = cantopen_errno(path);
                 if (r < 0)
                         return r;
                 if (v > migrations_count())
@@ -723,6 +792,7 @@ static int store_open_internal(const char *path, bool readonly, Store **ret) {
                 r = migrate(s);
                 if (r < 0)
                         return r;
+                apply_file_modes(path); /* the -wal and -shm files exist now */
                 /* A file whose header is fine but whose pages are not: better found now, with
                  * nothing served from it yet, than at the first write that reads a bad page. */
                 r = quick_check(s->db);
@@ -752,6 +822,23 @@ int store_open(const char *path, Store **ret) {
 
 int store_open_readonly(const char *path, Store **ret) {
         return store_open_internal(path, true, ret);
+}
+
+uint64_t store_disk_bytes(const Store *s) {
+        uint64_t n = 0;
+
+        assert(s);
+        for (size_t i = 0; i < 2; i++) {
+                static const char *const suffix[] = { "", "-wal" };
+                _cleanup_free_ char *f = NULL;
+                struct stat st;
+
+                if (asprintf(&f, "%s%s", s->path, suffix[i]) < 0)
+                        abort();
+                if (stat(f, &st) >= 0 && S_ISREG(st.st_mode))
+                        n += (uint64_t) st.st_size;
+        }
+        return n;
 }
 
 Store *store_free(Store *s) {

@@ -25,7 +25,8 @@ typedef struct Store Store;
 #define STORE_BADNESS_MAX UINT32_MAX
 
 /* SQLITE_* -> -errno, once: BUSY/LOCKED -EBUSY, CONSTRAINT -EEXIST, NOMEM -ENOMEM, FULL -ENOSPC,
- * READONLY -EROFS, CANTOPEN -ENOENT, NOTADB/CORRUPT -EBADMSG, else -EIO. 0 for OK/ROW/DONE. */
+ * READONLY -EROFS, CANTOPEN -ENOENT (store_open*() look closer: -EACCES), NOTADB/CORRUPT
+ * -EBADMSG, else -EIO. 0 for OK/ROW/DONE. */
 int store_errno(int sqlite_rc);
 
 /* How long one statement of the daemon's store waits for another process's lock before failing
@@ -45,7 +46,10 @@ int store_errno(int sqlite_rc);
  * success. */
 int store_open(const char *path, Store **ret);
 /* Open an existing database read-only (the admin CLI, while the daemon runs: WAL readers do not
- * block the writer). Never migrates: -ESTALE when the schema is older than this binary. */
+ * block the writer). Never migrates: -ESTALE when the schema is older than this binary. The
+ * cause of a file that cannot be opened is told apart: -ENOENT (it or its directory is missing),
+ * -EACCES (not readable by the caller, or its -shm/-wal are missing and cannot be created),
+ * -EBADMSG (not a database). */
 int store_open_readonly(const char *path, Store **ret);
 /* Move a damaged database out of the way, with its -wal, -shm and -journal files, so that
  * store_open(path) starts a fresh one: path becomes "<path>.corrupt-YYYYMMDDTHHMMSSZ" (UTC, from
@@ -55,6 +59,8 @@ int store_open_readonly(const char *path, Store **ret);
  * with the new name of the main file in *ret_moved_to (free() it), or -errno (nothing at path:
  * -ENOENT). */
 int store_quarantine(const char *path, uint64_t now_usec, char **ret_moved_to);
+/* Bytes the database takes on disk: its file plus its WAL (0 for ":memory:"). */
+uint64_t store_disk_bytes(const Store *s);
 /* Finalize everything and close; accepts NULL, returns NULL. */
 Store *store_free(Store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_free);

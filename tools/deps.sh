@@ -8,7 +8,8 @@ set -eu
 
 pkgs_build="gcc make pkg-config libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjson-c-dev
         libcurl4-gnutls-dev"
-pkgs_test="libcmocka-dev"
+# python3: tests/check-man.py (check-unit); man-db (with groff-base): man --warnings (make lint).
+pkgs_test="libcmocka-dev python3 man-db"
 pkgs_integration="systemd systemd-container dbus debootstrap python3 python3-pytest sqlite3 curl
         prometheus prometheus-alertmanager chromium chromium-driver python3-selenium
         python3-prometheus-client python3-yaml iproute2"

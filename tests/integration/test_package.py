@@ -11,9 +11,10 @@ bootstrapped from; for the same reason the socket listens on a free port chosen 
 administrator's drop-in (/etc/systemd/system/exposured.socket.d/), which the package must not
 touch. First the version's single source (no container) and the -dbgsym package (it matches
 the binary's build ID); then in order, as an administrator would do it:
-  install (apt-get install ./exposured_V.deb): the user exists, exposured.socket is enabled and
-      active, the service is not running; the first request starts it; its scores agree with
-      `systemd-analyze security` in the same container; its own exposure is at most 1.0.
+  install (apt-get install ./exposured_V.deb): the user exists, exposured.socket and
+      exposured.service are enabled and active (the service watches from the start, no request
+      needed); its scores agree with `systemd-analyze security` in the same container; its own
+      exposure is at most 1.0.
   upgrade to the newer build: the new binary serves, the history database and an edited
       conffile are kept.
   apt-get remove: socket and service stopped, database, configuration and user kept.
@@ -317,13 +318,18 @@ def test_install(box):
     assert b.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
     etc = b.run("find", "/etc/systemd/system", "-name", "*exposured*").stdout.split()
     assert sorted(etc) == ["/etc/systemd/system/exposured.socket.d",
+                           "/etc/systemd/system/exposured.socket.wants",
+                           "/etc/systemd/system/exposured.socket.wants/exposured.service",
+                           "/etc/systemd/system/multi-user.target.wants/exposured.service",
                            "/etc/systemd/system/sockets.target.wants/exposured.socket"], etc
+    assert b.run("systemctl", "is-enabled", "exposured.service").stdout.strip() == "enabled"
     s = b.show("exposured.socket", "ActiveState", "FragmentPath", "Listen")
     assert s["ActiveState"] == "active", s
     assert s["FragmentPath"] == "/lib/systemd/system/exposured.socket", s
     assert s["Listen"] == "127.0.0.1:%d (Stream)" % b.port, s
-    assert b.state("exposured.service") == "inactive"
-    assert not b.exists("/var/lib/exposured")
+    # The service runs without a request (it watches from install and from every boot).
+    b.wait_for("the service", lambda: b.state("exposured.service") == "active")
+    assert b.exists("/var/lib/exposured/exposured.db")
     # Any other unit the package ships (other modes) is installed disabled and not started.
     shipped = b.run("dpkg-query", "-L", "exposured").stdout.split()
     others = [os.path.basename(f) for f in shipped if f.startswith("/lib/systemd/system/") and
@@ -337,9 +343,8 @@ def test_install(box):
 
 
 def test_first_request_scores(box):
-    """The first request starts the service; its scores are systemd-analyze's."""
+    """The running service answers on the socket; its scores are systemd-analyze's."""
     b = box
-    assert b.state("exposured.service") == "inactive"
     status = b.json("/api/v1/status")
     b.wait_ready()
     assert status["version"] == b.old[0], status
@@ -423,7 +428,9 @@ def test_purge_removes_everything(box):
     b.apt("purge", "exposured")
     assert b.package_version() is None
     for path in ("/var/lib/exposured", "/etc/exposured",
-                 "/etc/systemd/system/sockets.target.wants/exposured.socket"):
+                 "/etc/systemd/system/sockets.target.wants/exposured.socket",
+                 "/etc/systemd/system/multi-user.target.wants/exposured.service",
+                 "/etc/systemd/system/exposured.socket.wants/exposured.service"):
         assert not b.exists(path), path
     assert b.run("getent", "passwd", "exposured", check=False).returncode == 2
     assert b.run("getent", "group", "exposured", check=False).returncode == 2
@@ -437,7 +444,7 @@ def test_reinstall(box):
     assert b.run("getent", "passwd", "exposured").returncode == 0
     assert b.state("exposured.socket") == "active"
     assert b.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
-    assert b.state("exposured.service") == "inactive"
+    b.wait_for("the service", lambda: b.state("exposured.service") == "active")
     with open(b.c.path("/etc/exposured/exposured.conf"), encoding="utf-8") as f:
         assert "retention = 30d" not in f.read()
     status = b.json("/api/v1/status")

@@ -5,8 +5,8 @@
 the host sees STAGE/usr/local as its /usr/local (read-only bind) and gets STAGE/etc copied into
 its throwaway /etc. The container has its own network namespace (--private-network), so its
 127.0.0.1:9573 never clashes with anything on the host. Then, as an administrator would:
-systemd-sysusers, daemon-reload, start exposured.socket, and the first HTTP request starts the
-service under its full sandbox. Checked: scores agree with `systemd-analyze security` in the same
+systemd-sysusers, daemon-reload, enable --now exposured.socket (the first boot's preset already
+enabled it and the service, which runs from boot under its full sandbox). Checked: scores agree with `systemd-analyze security` in the same
 container, the database is written in /var/lib/exposured, the watchdog is fed, the daemon stops
 cleanly with nothing logged at error level, and the unit's own exposure stays at or below 1.0 and
 below every other service of the container. Also: install/uninstall file lists, `make lint`.
@@ -74,6 +74,7 @@ def installed_files(prefix):
         CATALOGDIRS[prefix] + "/exposured.catalog",
         prefix + "/bin/exposured",
         prefix + "/share/man/man8/exposured.8",
+        prefix + "/share/man/man5/exposured.conf.5",
     ])
 
 
@@ -229,16 +230,21 @@ def installed():
         shutil.rmtree(dest, ignore_errors=True)
 
 
-def test_socket_activation(installed):
+def test_boot_and_socket(installed):
+    """The first boot's preset enabled both units: the service runs from boot (no request made,
+    tests/integration/test_admin.py has the other ways in), on the socket's listener."""
     i = installed
     pw = i.run("getent", "passwd", "exposured").stdout.split(":")
     assert pw[0] == "exposured" and int(pw[2]) < 1000 and pw[6].strip() == "/usr/sbin/nologin"
-    assert i.show("exposured.service", "ActiveState")["ActiveState"] == "inactive"
-    assert i.run("systemctl", "is-enabled", "exposured.socket").stdout.strip() == "enabled"
+    for u in ("exposured.socket", "exposured.service"):
+        assert i.run("systemctl", "is-enabled", u).stdout.strip() == "enabled"
     assert os.path.islink(i.c.path("/etc/systemd/system/sockets.target.wants/exposured.socket"))
-    assert not os.path.exists(i.c.path("/var/lib/exposured"))
-    # The first connection starts the service. It is answered at once (HTTP is up before the
-    # first scan); READY=1 follows when the first full scan is stored.
+    assert os.path.islink(i.c.path("/etc/systemd/system/exposured.socket.wants/"
+                                   "exposured.service"))
+    i.wait_for("the service up from boot", lambda: i.show("exposured.service", "ActiveState")
+               ["ActiveState"] == "active")
+    # The socket's listener answers (HTTP is up before the first scan); READY=1 follows when the
+    # first full scan is stored.
     code, body = i.http("/api/v1/status")
     assert code == 200, body
     i.wait_for("READY=1", lambda: i.show("exposured.service", "ActiveState")["ActiveState"]
@@ -264,11 +270,13 @@ def test_socket_activation(installed):
     assert sorted(os.listdir(root + "/var/lib")) == ["exposured"]
     assert sorted(os.listdir(root + "/run")) == ["dbus", "exposured", "systemd"]
     assert not os.path.exists(root + "/home/") and not os.path.exists(root + "/srv")
-    # The history is in the state directory, private to the service user.
+    # The history is in the state directory, the service user's, readable by its group
+    # (test_admin.py: non-root history).
     st = os.stat(i.c.path("/var/lib/exposured"))
-    assert st.st_mode & 0o777 == 0o700 and str(st.st_uid) == pw[2]
+    assert st.st_mode & 0o777 == 0o750 and str(st.st_uid) == pw[2]
     db = i.c.path("/var/lib/exposured/exposured.db")
     assert os.path.getsize(db) > 0 and str(os.stat(db).st_uid) == pw[2]
+    assert os.stat(db).st_mode & 0o777 == 0o640
     status = json.loads(body)
     assert isinstance(status, dict)
     code, html = i.http("/")

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "../fuzz/fuzz-config.c"
 
 #include "buf.h"
+#include "read-file.h"
 #include "credential.h"
 #include "util.h"
 
@@ -318,6 +320,163 @@ static void test_example_file(void **state) {
         assert_int_equal(config_validate(c, &e), 0);
         _cleanup_free_ char *a = config_format(c), *b = config_format(d);
         assert_string_equal(a, b);
+        /* Every setting is there, commented out (as systemd ships its files), at its default:
+         * each "#key = value" line uncommented is exactly the default's line. */
+        _cleanup_free_ char *text = read_file(path, NULL);
+        assert_non_null(text);
+        unsigned found = 0;
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                assert_false(line[0] != '#' && line[0] != 0); /* nothing is set */
+                if (line[0] != '#' || line[1] == ' ' || line[1] == 0)
+                        continue;
+                _cleanup_(config_freep) Config *u = config_new();
+                assert_int_equal(parse(u, line + 1, &e), 0);
+                _cleanup_free_ char *uf = config_format(u);
+                assert_string_equal(uf, b);
+                assert_non_null(strstr(b, line + 1)); /* written as config_format() writes it */
+                found++;
+        }
+        unsigned n_keys = 0;
+        for (const char *p = b; (p = strchr(p, '\n')); p++)
+                n_keys++;
+        assert_int_equal(found, n_keys);
+}
+
+/* A `#` at the start of a value or after a blank starts a comment; any other `#` is data. */
+static void test_inline_comments(void **state) {
+        _cleanup_(config_freep) Config *c = config_new();
+        ConfigError e = {};
+
+        (void) state;
+        assert_int_equal(parse(c, "db = /x.db # note\nretention = 7d\t# a week\n", &e), 0);
+        assert_string_equal(c->db, "/x.db");
+        assert_int_equal(c->retention_usec, 7ULL * 86400 * 1000000);
+        assert_int_equal(parse(c, "db = /srv/a#1.db\ntoken_file = /etc/t#2\n", &e), 0);
+        assert_string_equal(c->db, "/srv/a#1.db");
+        assert_string_equal(c->token_file, "/etc/t#2");
+        assert_int_equal(parse(c, "db=/y.db#z  #  comment # more\n", &e), 0);
+        assert_string_equal(c->db, "/y.db#z");
+        /* A value that is only a comment is empty: an error for db, which names the line. */
+        assert_int_equal(parse(c, "\n\ndb = # nothing\n", &e), -EINVAL);
+        assert_int_equal(e.line, 3);
+        assert_non_null(strstr(e.message, "db:"));
+        config_error_done(&e);
+        assert_string_equal(c->db, "/y.db#z");
+        /* The empty listen list stays possible with a comment after it. */
+        assert_int_equal(parse(c, "listen =   # socket activation only\n", &e), 0);
+        assert_int_equal(c->n_listen, 0);
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* PATH.d/\*.conf after PATH, in strcmp() order of the names, later wins; errors name the drop-in
+ * and its line; all or nothing across the files; origins are kept for every key. */
+static void test_dropins(void **state) {
+        char tmp[] = "/tmp/test-config-dropins-XXXXXX";
+        char main_path[PATH_MAX], dir[PATH_MAX], p[PATH_MAX + 32];
+        ConfigError e = {};
+        const char *file = NULL;
+        unsigned line = 0;
+
+        (void) state;
+        assert_non_null(mkdtemp(tmp));
+        (void) snprintf(main_path, sizeof main_path, "%s/x.conf", tmp);
+        (void) snprintf(dir, sizeof dir, "%s/x.conf.d", tmp);
+
+        /* No main file and no directory: the defaults; a directory without a main file works. */
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, true, &e), 0);
+                assert_int_equal(config_origin(c, "db", NULL, NULL), 0);
+        }
+        assert_int_equal(mkdir(dir, 0755), 0);
+        (void) snprintf(p, sizeof p, "%s/50-b.conf", dir);
+        write_text(p, "# b\nretention = 2d\ndb = /b.db\n");
+        (void) snprintf(p, sizeof p, "%s/10-a.conf", dir);
+        write_text(p, "retention = 1d\nmax_connections = 5\n");
+        (void) snprintf(p, sizeof p, "%s/90-c.conf.disabled", dir); /* not *.conf: ignored */
+        write_text(p, "bogus\n");
+        (void) snprintf(p, sizeof p, "%s/.hidden.conf", dir);
+        write_text(p, "bogus\n");
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, true, &e), 0);
+                assert_int_equal(c->retention_usec, 2ULL * 86400 * 1000000);
+                assert_string_equal(c->db, "/b.db");
+                assert_int_equal(c->max_connections, 5);
+        }
+        write_text(main_path, "db = /main.db\nretention = 9d\nlog_level = debug\n");
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, false, &e), 0);
+                assert_string_equal(c->db, "/b.db"); /* drop-ins come after the main file */
+                assert_int_equal(c->retention_usec, 2ULL * 86400 * 1000000);
+                assert_int_equal(c->log_level, LOG_DEBUG);
+                assert_int_equal(config_origin(c, "db", &file, &line), 1);
+                assert_non_null(strstr(file, "/x.conf.d/50-b.conf"));
+                assert_int_equal(line, 3);
+                assert_int_equal(config_origin(c, "log_level", &file, &line), 1);
+                assert_string_equal(file, main_path);
+                assert_int_equal(line, 3);
+                assert_int_equal(config_origin(c, "max_connections", &file, &line), 1);
+                assert_non_null(strstr(file, "/10-a.conf"));
+                assert_int_equal(config_origin(c, "tls", NULL, NULL), 0);
+                assert_int_equal(config_origin(c, "no_such_key", NULL, NULL), -ENOENT);
+                assert_int_equal(config_set(c, "db", "/flag.db", &e), 0);
+                assert_int_equal(config_origin(c, "db", NULL, NULL), 2);
+        }
+        /* A bad line in a drop-in: its file and line, and nothing applied from any file. */
+        (void) snprintf(p, sizeof p, "%s/60-bad.conf", dir);
+        write_text(p, "\n\nretention = forever\n");
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, false, &e), -EINVAL);
+                assert_non_null(e.file);
+                assert_non_null(strstr(e.file, "/x.conf.d/60-bad.conf"));
+                assert_int_equal(e.line, 3);
+                assert_non_null(strstr(e.message, "retention:"));
+                assert_string_equal(c->db, "/var/lib/exposured/exposured.db");
+                config_error_done(&e);
+        }
+        assert_int_equal(unlink(p), 0);
+        /* Cross-key checks name the line that set the key. */
+        (void) snprintf(p, sizeof p, "%s/70-interval.conf", dir);
+        write_text(p, "\nrescan_interval = 1m\nrescan_coalesce = 60s\n");
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, false, &e), 0);
+                assert_int_equal(config_validate(c, &e), -EINVAL);
+                assert_non_null(strstr(e.file, "/70-interval.conf"));
+                assert_int_equal(e.line, 3);
+                config_error_done(&e);
+        }
+        assert_int_equal(unlink(p), 0);
+        /* A symlink is refused like the main file's, by name. */
+        (void) snprintf(p, sizeof p, "%s/80-link.conf", dir);
+        assert_int_equal(symlink(main_path, p), 0);
+        {
+                _cleanup_(config_freep) Config *c = config_new();
+                assert_int_equal(config_load(c, main_path, false, &e), -ELOOP);
+                assert_non_null(strstr(e.file, "/80-link.conf"));
+                config_error_done(&e);
+        }
+        assert_int_equal(unlink(p), 0);
+        const char *names[] = { "50-b.conf", "10-a.conf", "90-c.conf.disabled", ".hidden.conf" };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                (void) snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+                assert_int_equal(unlink(p), 0);
+        }
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(unlink(main_path), 0);
+        assert_int_equal(rmdir(tmp), 0);
 }
 
 static void test_corpus(void **state) {
@@ -520,6 +679,8 @@ int main(void) {
                 cmocka_unit_test(test_line_limit_roundtrip),
                 cmocka_unit_test(test_credential_sources),
                 cmocka_unit_test(test_listen_rules),
+                cmocka_unit_test(test_inline_comments),
+                cmocka_unit_test(test_dropins),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,7 +242,8 @@ static void test_metrics(void **state) {
                             "text/plain; version=0.0.4; charset=utf-8");
         assert_string_equal(header(&r, "Vary", h, sizeof h), "Accept");
         assert_non_null(strstr(r.body, "\nexposured_up 1\n"));
-        assert_non_null(strstr(r.body, "exposured_unit_exposure{unit=\"a\\\\x2db.service\"} "));
+        assert_non_null(strstr(r.body, "exposured_unit_exposure{unit=\"a\\\\x2db.service\","
+                                       "oneshot=\"false\"} "));
         assert_null(strstr(r.body, "# EOF"));
         reply_done(&r);
 

@@ -80,24 +80,85 @@ static void test_prometheus(void **state) {
         assert_non_null(strstr(t, "\nexposured_up 1\n"));
         assert_non_null(strstr(t, "\nexposured_scan_duration_seconds 0.123456\n"));
         assert_non_null(strstr(t, "\nexposured_last_scan_timestamp_seconds 1700000100.5\n"));
-        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"a\\\\x2db.service\"} "));
-        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"q\\\"uote'.service\"} "));
-        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"new\\nline.service\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"a\\\\x2db.service\",oneshot=\"false\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"q\\\"uote'.service\",oneshot=\"false\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"new\\nline.service\",oneshot=\"false\"} "));
         assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"bad\xef\xbf\xbd\xef\xbf\xbd"
-                                  "utf8.service\"} "));
-        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"getty@tty1.service\"} "));
+                                  "utf8.service\",oneshot=\"false\"} "));
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"getty@tty1.service\",oneshot=\"false\"} "));
         assert_null(strstr(t, "\nline.service"));
         /* svc-0000: everything passes -> 0.0, PERFECT; svc-0003: two checks fail. */
-        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"svc-0000.service\"} 0.0\n"));
-        assert_non_null(strstr(t, "exposured_unit_predicate{unit=\"svc-0000.service\","
+        assert_non_null(strstr(t, "exposured_unit_exposure{unit=\"svc-0000.service\",oneshot=\"false\"} 0.0\n"));
+        assert_non_null(strstr(t, "exposured_unit_predicate{unit=\"svc-0000.service\",oneshot=\"false\","
                                   "predicate=\"PERFECT\"} 1\n"));
-        assert_non_null(strstr(t, "exposured_unit_failed_checks{unit=\"svc-0003.service\"} 2\n"));
+        assert_non_null(strstr(t, "exposured_unit_failed_checks{unit=\"svc-0003.service\",oneshot=\"false\"} 2\n"));
         assert_non_null(strstr(t, "exposured_unit_check_exposure{unit=\"svc-0001.service\","
-                                  "check=\"PrivateNetwork=\"} 2.5\n"));
+                                  "oneshot=\"false\",check=\"PrivateNetwork\"} 2.5\n"));
         /* n/a checks are not exported */
         assert_null(strstr(t, "exposured_unit_check_exposure{unit=\"svc-0002.service\","
-                              "check=\"SupplementaryGroups=\"}"));
+                              "oneshot=\"false\",check=\"SupplementaryGroups\"}"));
         assert_non_null(strstr(t, "exposured_units{predicate=\"EXPOSED\"} "));
+        /* The check label is the json_field; no display name ("=") is exported. */
+        assert_null(strstr(t, "check=\"PrivateNetwork=\""));
+        fixture_state_free(s);
+}
+
+static size_t count_of(const char *t, const char *series) {
+        const char *p = strstr(t, series);
+        return p ? strtoul(p + strlen(series), NULL, 10) : (size_t) -1;
+}
+
+/* Oneshot services: labelled on every unit series, counted apart from systemd-analyze's set. */
+static void test_oneshot_and_database(void **state) {
+        State *s = fixture_state_new(5, true);
+        size_t all[_PREDICATE_MAX], n_oneshot = 0;
+        (void) state;
+
+        state_count_predicates(s, all);
+        for (size_t i = 0; i < s->n_units; i += 2, n_oneshot++)
+                s->units[i]->oneshot = true;
+        Predicate p0 = s->units[0]->report.predicate;
+        size_t oneshot_p0 = 0;
+        for (size_t i = 0; i < s->n_units; i++)
+                if (s->units[i]->oneshot && s->units[i]->report.predicate == p0)
+                        oneshot_p0++;
+        _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
+        check_families(t, METRICS_PROMETHEUS);
+        _cleanup_free_ char *k1 = NULL, *k2 = NULL, *u0 = NULL, *u1 = NULL;
+        assert_true(asprintf(&k1, "\nexposured_units{predicate=\"%s\"} ",
+                             predicate_to_string(p0)) > 0);
+        assert_true(asprintf(&k2, "\nexposured_oneshot_units{predicate=\"%s\"} ",
+                             predicate_to_string(p0)) > 0);
+        assert_int_equal(count_of(t, k2), oneshot_p0);
+        assert_int_equal(count_of(t, k1) + count_of(t, k2), all[p0]);
+        /* Two plain names (the fixture also has names that need escaping). */
+        size_t even = 0, odd = 1;
+        while (!startswith(s->units[even]->id, "svc-"))
+                even += 2;
+        while (!startswith(s->units[odd]->id, "svc-"))
+                odd += 2;
+        assert_true(asprintf(&u0, "exposured_unit_exposure{unit=\"%s\",oneshot=\"true\"} ",
+                             s->units[even]->id) > 0);
+        assert_true(asprintf(&u1, "exposured_unit_exposure{unit=\"%s\",oneshot=\"false\"} ",
+                             s->units[odd]->id) > 0);
+        assert_non_null(strstr(t, u0));
+        assert_non_null(strstr(t, u1));
+        assert_null(strstr(t, "exposured_database_"));
+
+        /* The database's health, once the daemon has one. */
+        s->db = (DbHealth) { .known = true, .write_ok = false, .size_bytes = 123456,
+                             .last_write_usec = 1700000200250000ULL, .errors = 3 };
+        _cleanup_free_ char *d = render(s, METRICS_PROMETHEUS, false);
+        check_families(d, METRICS_PROMETHEUS);
+        assert_non_null(strstr(d, "\nexposured_database_write_ok 0\n"));
+        assert_non_null(strstr(d, "\nexposured_database_size_bytes 123456\n"));
+        assert_non_null(strstr(d, "\nexposured_database_last_write_timestamp_seconds "
+                                  "1700000200.25\n"));
+        assert_non_null(strstr(d, "# TYPE exposured_database_errors_total counter\n"
+                                  "exposured_database_errors_total 3\n"));
+        _cleanup_free_ char *o = render(s, METRICS_OPENMETRICS, false);
+        check_families(o, METRICS_OPENMETRICS);
+        assert_non_null(strstr(o, "# TYPE exposured_database_errors counter\n"));
         fixture_state_free(s);
 }
 
@@ -257,6 +318,7 @@ static void test_openmetrics_parser(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prometheus),
+                cmocka_unit_test(test_oneshot_and_database),
                 cmocka_unit_test(test_openmetrics),
                 cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_host_info),

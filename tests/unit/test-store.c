@@ -1332,9 +1332,66 @@ static void test_policy_events(void **state) {
         strv_free(over);
 }
 
+static mode_t mode_of(const char *db, const char *suffix) {
+        _cleanup_free_ char *f = NULL;
+        struct stat st;
+
+        assert_true(asprintf(&f, "%s%s", db, suffix) > 0);
+        assert_int_equal(stat(f, &st), 0);
+        return st.st_mode & 0777;
+}
+
+/* The files are as readable as their directory lets them be: 0640 in a 0750 directory (the
+ * admin group reads history), 0600 in a 0700 one; the WAL and its index outlive the daemon's
+ * close, so that a reader who cannot create them finds them. Opening errors say their cause. */
+static void test_file_modes_and_open_errors(void **state) {
+        char *p = temp_db();
+        _cleanup_free_ char *dir = xstrdup(p);
+        Store *s = NULL;
+
+        (void) state;
+        *strrchr(dir, '/') = 0;
+        assert_int_equal(chmod(dir, 0750), 0);
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(mode_of(p, ""), 0640);
+        assert_int_equal(mode_of(p, "-wal"), 0640);
+        assert_int_equal(mode_of(p, "-shm"), 0640);
+        s = store_free(s);
+        assert_int_equal(mode_of(p, "-wal"), 0640); /* kept (SQLITE_FCNTL_PERSIST_WAL) */
+        assert_int_equal(mode_of(p, "-shm"), 0640);
+        /* An older 0600 set is opened up at the next start; a private directory closes it. */
+        assert_int_equal(chmod(p, 0600), 0);
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(mode_of(p, ""), 0640);
+        s = store_free(s);
+        assert_int_equal(chmod(dir, 0700), 0);
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(mode_of(p, ""), 0600);
+        assert_int_equal(mode_of(p, "-shm"), 0600);
+        s = store_free(s);
+        assert_int_equal(store_open_readonly(p, &s), 0);
+        s = store_free(s);
+
+        /* Missing: -ENOENT (file and directory); not a database: -EBADMSG. */
+        _cleanup_free_ char *missing = NULL, *junk = NULL;
+        assert_true(asprintf(&missing, "%s/nope.db", dir) > 0);
+        assert_int_equal(store_open_readonly(missing, &s), -ENOENT);
+        assert_int_equal(store_open_readonly("/nonexistent-dir/x.db", &s), -ENOENT);
+        assert_true(asprintf(&junk, "%s/junk.db", dir) > 0);
+        FILE *f = fopen(junk, "we");
+        assert_non_null(f);
+        assert_true(fputs("this is not a database, not at all, not even close.......\n", f) >= 0);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(store_open_readonly(junk, &s), -EBADMSG);
+        assert_null(s);
+        assert_int_equal(unlink(junk), 0);
+        remove_db(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_memory),
+                cmocka_unit_test(test_file_modes_and_open_errors),
                 cmocka_unit_test(test_migrate_from_every_version),
                 cmocka_unit_test(test_newer_schema_refused),
                 cmocka_unit_test(test_roundtrip_change_only),
