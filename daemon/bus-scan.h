@@ -4,7 +4,7 @@
  * /org/freedesktop/systemd1/unit/<label> one org.freedesktop.DBus.Properties.GetAll of the
  * org.freedesktop.systemd1.Service interface and one Properties.Get per Unit-interface property of
  * the map (bus-props.c) that ListUnits did not already report (a full scan takes Id, Description
- * and LoadState from ListUnits: 2 Gets a unit; named units: 5), merged into UnitProps. Not
+ * and LoadState from ListUnits: 5 Gets a unit; named units: 8), merged into UnitProps. Not
  * GetAll(""): that makes PID 1 serialize the whole Unit interface too (dependency lists,
  * conditions, timestamps, ...), which is as expensive as the Service interface from systemd 257
  * on (bench/README.md: 3x less wall and PID 1 time on 262, equal or better on 247 and 252). All
