@@ -84,6 +84,8 @@ struct Manager {
         UnitFiles files;           /* the stamps of the units held, and the search stamp */
         char **unit_path;          /* the manager's UnitPath at the last scan */
         char *features;            /* the manager's Features at the last scan */
+        uint64_t reload_stamp;     /* the search stamp at Reloading(true) ... */
+        bool have_reload_stamp;    /* ... until Reloading(false) */
         bool pending_incremental;  /* a reload whose changes the stamps can tell */
         Cause pending_incremental_cause;
         uint64_t last_request_usec; /* CLOCK_MONOTONIC of the last request (coalescing) */
@@ -227,14 +229,19 @@ static void request_full(Manager *m, Cause cause) {
 /* Reloading(false): a full rescan when anything but the units' own files may have changed (the
  * search stamp differs, or none is known yet), else an incremental one (unit-files.h). */
 static void request_reload(Manager *m, Cause cause) {
-        uint64_t stamp;
+        uint64_t stamp = unit_files_search_stamp(&m->files, m->unit_path);
+        bool known = m->files.have_search, during = m->have_reload_stamp &&
+                                                    m->reload_stamp != stamp;
 
-        if (!m->files.have_search) {
-                request_full(m, cause);
-                return;
-        }
-        stamp = unit_files_search_stamp(&m->files, m->unit_path);
-        if (stamp != m->files.search) {
+        /* Stamps are taken only around reloads: one taken at any other time could include files
+         * PID 1 has not loaded yet, and the reload that loads them would look like nothing
+         * changed. The one kept is the one from Reloading(true), before PID 1 read the files (as
+         * near as the signal's delivery gets): a change during the reload (or just after it,
+         * before this signal reached us) then shows as a change now and at the next reload. */
+        m->files.have_search = true;
+        m->have_reload_stamp = false;
+        if (!known || during || stamp != m->files.search) {
+                m->files.search = during ? m->reload_stamp : stamp;
                 log_debug("The unit search path, generator output or system.conf changed: full "
                           "rescan.");
                 request_full(m, cause);
@@ -1598,9 +1605,6 @@ static void start_scan(Manager *m) {
         if (m->pending_full) {
                 m->scan_cause = m->pending_full_cause;
                 m->scan_units = TAKE_PTR(m->pending_units);
-                /* Taken before the scan: a change from here on shows at the next reload. */
-                m->files.search = unit_files_search_stamp(&m->files, m->unit_path);
-                m->files.have_search = true;
         } else if (m->pending_incremental) {
                 m->scan_cause = m->pending_incremental_cause;
                 m->scan_units = TAKE_PTR(m->pending_units);
@@ -1678,6 +1682,10 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 m->host_query = host_info_query_free(m->host_query);
                 m->state.bus_up = false;
                 update_status(m);
+                break;
+        case WATCH_RELOADING:
+                m->reload_stamp = unit_files_search_stamp(&m->files, m->unit_path);
+                m->have_reload_stamp = true;
                 break;
         case WATCH_RELOADED:
                 refresh_host_info(m);
