@@ -299,6 +299,52 @@ static void test_listing(void **state) {
         peer_done(&p);
 }
 
+static bool only_a(const char *id, const char *load_state, void *userdata) {
+        unsigned *n = userdata;
+
+        (*n)++;
+        assert_non_null(load_state);
+        return streq(id, "a.service");
+}
+
+/* The incremental scan: every listed service is in the results, only those the filter wants
+ * are read; the others carry what ListUnits reported and no error. */
+static void test_filter(void **state) {
+        _cleanup_(bus_scan_freep) BusScan *s = NULL;
+        const BusScanUnit *u;
+        unsigned asked = 0;
+        Peer p;
+        size_t n;
+
+        (void) state;
+        peer_setup(&p, MODE_ANSWER);
+        strv_push(&p.listed, "z.service");
+        strv_push(&p.listed, "a.service");
+        strv_push(&p.listed, "missing.service");
+        OK(bus_scan_new(p.client, 0, 0, &s));
+        bus_scan_set_filter(s, only_a, &asked);
+        run(&p, s, NULL);
+
+        assert_int_equal(p.done_error, 0);
+        assert_int_equal(asked, 3);
+        u = bus_scan_units(s, &n);
+        assert_int_equal(n, 3);
+        assert_string_equal(u[0].name, "a.service");
+        assert_false(u[0].skipped);
+        assert_string_equal(u[0].props.type, "simple");
+        for (size_t i = 1; i < n; i++) {
+                assert_true(u[i].skipped);
+                assert_int_equal(u[i].error, 0);
+                assert_string_equal(u[i].props.id, u[i].name);
+                assert_null(u[i].props.type);
+        }
+        assert_string_equal(u[2].props.load_state, "loaded");
+        assert_int_equal(p.n_getall, 1);
+        assert_int_equal(p.n_get, calls_per_unit(true) - 1);
+        assert_int_equal(bus_scan_stats(s)->n_calls, 4 + calls_per_unit(true));
+        peer_done(&p);
+}
+
 /* The number of pending calls never exceeds the limit, and the pipeline does fill up to it. */
 static void test_in_flight_bound(void **state) {
         static const unsigned limits[] = { 1, 7, 64, BUS_SCAN_IN_FLIGHT_MAX };
@@ -587,6 +633,7 @@ static void test_helpers(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_listing),
+                cmocka_unit_test(test_filter),
                 cmocka_unit_test(test_in_flight_bound),
                 cmocka_unit_test(test_in_flight_clamp),
                 cmocka_unit_test(test_timeout),
