@@ -46,6 +46,11 @@ struct BusScan {
 
         sd_bus_slot *list_slot;
         sd_bus_slot *version_slot;
+        sd_bus_slot *features_slot, *unit_path_slot;
+        char *features;
+        char **unit_path;
+        BusScanFilterFunc filter;
+        void *filter_userdata;
         sd_event_source *stall_timer;  /* fires when no reply came for stall_usec */
         uint64_t stall_usec;
         bool started, listed, version_read, finished;
@@ -112,8 +117,12 @@ BusScan *bus_scan_free(BusScan *s) {
         free(s->gets);
         sd_bus_slot_unref(s->list_slot);
         sd_bus_slot_unref(s->version_slot);
+        sd_bus_slot_unref(s->features_slot);
+        sd_bus_slot_unref(s->unit_path_slot);
         sd_event_source_disable_unref(s->stall_timer);
         free(s->version);
+        free(s->features);
+        strv_free(s->unit_path);
         sd_bus_unref(s->bus);
         free(s);
         return NULL;
@@ -126,6 +135,19 @@ BusScanUnit *bus_scan_units(BusScan *s, size_t *ret_n) {
 
 const char *bus_scan_version(const BusScan *s) {
         return s->version;
+}
+
+const char *bus_scan_features(const BusScan *s) {
+        return s->features;
+}
+
+char *const *bus_scan_unit_path_list(const BusScan *s) {
+        return s->unit_path;
+}
+
+void bus_scan_set_filter(BusScan *s, BusScanFilterFunc filter, void *userdata) {
+        s->filter = filter;
+        s->filter_userdata = userdata;
 }
 
 const BusScanStats *bus_scan_stats(const BusScan *s) {
@@ -189,8 +211,8 @@ static void unit_failed(BusScan *s, BusScanUnit *u, int error, const sd_bus_erro
 }
 
 static void maybe_finish(BusScan *s) {
-        if (s->finished || !s->listed || !s->version_read || s->next < s->n_units * s->n_calls ||
-            s->in_flight > 0)
+        if (s->finished || !s->listed || !s->version_read || s->features_slot ||
+            s->unit_path_slot || s->next < s->n_units * s->n_calls || s->in_flight > 0)
                 return;
         s->finished = true;
         /* A unit with a failed call has its props unset, whatever its other calls returned. */
@@ -219,6 +241,8 @@ static void pump(BusScan *s) {
                 _cleanup_free_ char *path = NULL;
                 int r;
 
+                if (u->skipped)
+                        continue;
                 r = bus_scan_unit_path(u->name, &path);
                 if (r >= 0 && c == 0)
                         r = call_async(s, &s->pending[k].slot, path, PROPERTIES_IFACE, "GetAll",
@@ -288,6 +312,39 @@ static int on_version(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                         s->version = xstrdup(v);
         }
 
+        pump(s);
+        maybe_finish(s);
+        return 0;
+}
+
+/* Features ("s") and UnitPath ("as"): a failure leaves them NULL (a busy PID 1); the caller
+ * then treats them as unknown, which is not a scan error. */
+static int on_features(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusScan *s = userdata;
+        const char *v;
+
+        (void) ret_error;
+        s->features_slot = sd_bus_slot_unref(s->features_slot);
+        s->in_flight--;
+        progress(s);
+        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "v", "s", &v) >= 0)
+                s->features = xstrdup(v);
+        pump(s);
+        maybe_finish(s);
+        return 0;
+}
+
+static int on_unit_path(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusScan *s = userdata;
+        char **l = NULL;
+
+        (void) ret_error;
+        s->unit_path_slot = sd_bus_slot_unref(s->unit_path_slot);
+        s->in_flight--;
+        progress(s);
+        if (!sd_bus_message_is_method_error(m, NULL) &&
+            sd_bus_message_enter_container(m, 'v', "as") >= 0 && sd_bus_message_read_strv(m, &l) >= 0)
+                s->unit_path = l;
         pump(s);
         maybe_finish(s);
         return 0;
@@ -383,6 +440,9 @@ static int add_listed_units(BusScan *s, ListedUnit *l, size_t n) {
                 ids[i] = l[i].values[0];
         add_units(s, ids, n);
         for (size_t i = 0; i < n; i++)
+                s->units[i].skipped = s->filter && !s->filter(l[i].values[0], l[i].values[2],
+                                                              s->filter_userdata);
+        for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < ELEMENTSOF(list_units_props); j++) {
                         r = bus_props_set_string(&s->units[i].props, list_units_props[j],
                                                   l[i].values[j]);
@@ -433,7 +493,7 @@ static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
         (void) source;
         (void) usec;
         for (size_t k = 0; k < s->n_units * s->n_calls; k++)
-                if (s->pending[k].slot || k >= s->next) {
+                if (s->pending[k].slot || (k >= s->next && !s->units[k / s->n_calls].skipped)) {
                         s->pending[k].slot = sd_bus_slot_unref(s->pending[k].slot);
                         unit_failed(s, &s->units[k / s->n_calls], -ETIMEDOUT, &stalled);
                 }
@@ -442,6 +502,8 @@ static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
                 scan_failed(s, -ETIMEDOUT);
         s->list_slot = sd_bus_slot_unref(s->list_slot);
         s->version_slot = sd_bus_slot_unref(s->version_slot);
+        s->features_slot = sd_bus_slot_unref(s->features_slot);
+        s->unit_path_slot = sd_bus_slot_unref(s->unit_path_slot);
         s->listed = s->version_read = true;
         s->in_flight = 0;
         maybe_finish(s);
@@ -451,6 +513,8 @@ static int on_stall(sd_event_source *source, uint64_t usec, void *userdata) {
 /* Undo a start that could not queue its first calls: nothing may call done later. */
 static int start_failed(BusScan *s, int error) {
         s->version_slot = sd_bus_slot_unref(s->version_slot);
+        s->features_slot = sd_bus_slot_unref(s->features_slot);
+        s->unit_path_slot = sd_bus_slot_unref(s->unit_path_slot);
         s->list_slot = sd_bus_slot_unref(s->list_slot);
         s->stall_timer = sd_event_source_disable_unref(s->stall_timer);
         s->in_flight = 0;
@@ -485,6 +549,12 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
          * never called from inside bus_scan_start(). */
         r = call_async(s, &s->version_slot, SYSTEMD_PATH, PROPERTIES_IFACE, "Get", on_version, s,
                        MANAGER_IFACE, "Version");
+        if (r >= 0)
+                r = call_async(s, &s->features_slot, SYSTEMD_PATH, PROPERTIES_IFACE, "Get",
+                               on_features, s, MANAGER_IFACE, "Features");
+        if (r >= 0)
+                r = call_async(s, &s->unit_path_slot, SYSTEMD_PATH, PROPERTIES_IFACE, "Get",
+                               on_unit_path, s, MANAGER_IFACE, "UnitPath");
         if (r < 0)
                 return start_failed(s, r);
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* bus-scan: read the properties of many units from the systemd manager, fast and without blocking.
- * One scan = (optionally) ListUnits, the manager's Version property, then per unit on
+ * One scan = (optionally) ListUnits, the manager's Version, Features and UnitPath, then per unit on
  * /org/freedesktop/systemd1/unit/<label> one org.freedesktop.DBus.Properties.GetAll of the
  * org.freedesktop.systemd1.Service interface and one Properties.Get per Unit-interface property of
  * the map (bus-props.c) that ListUnits did not already report (a full scan takes Id, Description
- * and LoadState from ListUnits: 2 Gets a unit; named units: 5), merged into UnitProps. Not
+ * and LoadState from ListUnits: 5 Gets a unit; named units: 8), merged into UnitProps. Not
  * GetAll(""): that makes PID 1 serialize the whole Unit interface too (dependency lists,
  * conditions, timestamps, ...), which is as expensive as the Service interface from systemd 257
  * on (bench/README.md: 3x less wall and PID 1 time on 262, equal or better on 247 and 252). All
@@ -50,6 +50,8 @@ typedef struct BusScanUnit {
         char *error_message;  /* D-Bus error message of a failed call, or NULL */
         UnitProps props;      /* what the calls returned (LoadState tells whether the unit exists);
                                * unset (unit_props_init()) when error is set */
+        bool skipped;         /* the filter declined it: not read, props hold what ListUnits
+                               * reported (Id, Description, LoadState) */
 } BusScanUnit;
 
 typedef struct BusScanStats {
@@ -71,6 +73,13 @@ typedef void (*BusScanDoneFunc)(BusScan *s, int error, void *userdata);
  * method-call timeout (sd_bus_set_method_call_timeout(), 25 s unless changed). */
 int bus_scan_new(sd_bus *bus, unsigned in_flight, uint64_t timeout_usec, BusScan **ret);
 
+/* For a scan of the listed units (names NULL): read only the units for which filter(id,
+ * load_state, userdata) returns true; the others are in the results, marked skipped. Call before
+ * bus_scan_start(). This is the incremental rescan: one ListUnits shows what came and went, and
+ * only the units that may have changed cost PID 1 their calls. */
+typedef bool (*BusScanFilterFunc)(const char *id, const char *load_state, void *userdata);
+void bus_scan_set_filter(BusScan *s, BusScanFilterFunc filter, void *userdata);
+
 /* Start the scan. names NULL: ListUnits, keep the ids ending in ".service", sort them with strcmp
  * (the set `systemd-analyze security` starts from). Otherwise: exactly these unit names, in this
  * order, duplicates included; the first call on a unit that is not loaded makes the manager
@@ -85,6 +94,10 @@ int bus_scan_start(BusScan *s, char *const *names, BusScanDoneFunc done, void *u
 BusScanUnit *bus_scan_units(BusScan *s, size_t *ret_n);
 /* The manager's Version property ("252.39-1~deb12u2"), or NULL when it could not be read. */
 const char *bus_scan_version(const BusScan *s);
+/* The manager's Features and UnitPath properties (read with Version; a failed read of these is
+ * not a scan error): NULL when they could not be read. */
+const char *bus_scan_features(const BusScan *s);
+char *const *bus_scan_unit_path_list(const BusScan *s);
 const BusScanStats *bus_scan_stats(const BusScan *s);
 bool bus_scan_done(const BusScan *s);
 

@@ -106,8 +106,8 @@ static int on_reloading(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         }
         /* Reloading(true) starts a reload; the units are only consistent after Reloading(false). */
         w->reloading = active;
-        if (!active && w->connected)
-                emit(w, WATCH_RELOADED, NULL);
+        if (w->connected)
+                emit(w, active ? WATCH_RELOADING : WATCH_RELOADED, NULL);
         return 0;
 }
 

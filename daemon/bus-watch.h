@@ -24,6 +24,7 @@ typedef struct BusWatch BusWatch;
 typedef enum WatchEvent {
         WATCH_CONNECTED,      /* connected + subscribed (first time or after a loss): rescan all */
         WATCH_DISCONNECTED,   /* connection lost; a reconnect is scheduled */
+        WATCH_RELOADING,      /* Reloading(true): a reload starts (the units are not consistent) */
         WATCH_RELOADED,       /* Reloading(false): rescan all */
         WATCH_UNIT_NEW,       /* unit (any type; the owner filters) */
         WATCH_UNIT_REMOVED,   /* unit */

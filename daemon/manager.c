@@ -32,6 +32,7 @@
 #include "state.h"
 #include "store.h"
 #include "unit-policy.h"
+#include "unit-files.h"
 #include "util.h"
 #include "version.h"
 
@@ -46,6 +47,9 @@
 #define STORM_RESCAN_USEC (30 * USEC_PER_SEC)
 /* Policy events waiting for the database are kept up to this many (the journal has them all). */
 #define POLICY_PENDING_MAX 4096U
+/* A burst of requests (each one pushing the rescan timer out by rescan_coalesce) is scanned at
+ * the latest this many coalesce periods after its first request. */
+#define COALESCE_MAX_PERIODS 10
 /* Requests wait at most this long for the first scan before being answered anyway. */
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
@@ -72,7 +76,23 @@ struct Manager {
         /* the running scan, if any */
         BusScan *scan;
         bool scan_full;
+        bool scan_incremental;     /* a listed scan reading only what may have changed */
+        bool scan_verify;          /* a periodic full scan: differences are misses */
+        char **scan_units;         /* the unit requests this scan answers */
         Cause scan_cause;
+
+        /* incremental rescans (unit-files.h, docs/architecture.md "Change detection") */
+        UnitFiles files;           /* the stamps of the units held, and the search stamp */
+        char **unit_path;          /* the manager's UnitPath at the last scan */
+        char *features;            /* the manager's Features at the last scan */
+        uint64_t reload_stamp;     /* the search stamp at Reloading(true) ... */
+        bool have_reload_stamp;    /* ... until Reloading(false) */
+        bool pending_incremental;  /* a reload whose changes the stamps can tell */
+        Cause pending_incremental_cause;
+        uint64_t last_request_usec; /* CLOCK_MONOTONIC of the last request (coalescing) */
+        uint64_t last_scan_end_usec;
+        uint64_t burst_start_usec;  /* when the coalesce timer was first armed for this burst */
+        sd_event_source *sigusr1;
 
         /* work waiting for the next scan */
         bool pending_full;
@@ -154,32 +174,92 @@ static int on_coalesce_timer(sd_event_source *s, uint64_t usec, void *userdata) 
         return 0;
 }
 
+/* Fast first answer, bounded storms: a request after a quiet period (no request and no scan for
+ * rescan_coalesce) is scanned at once; a request that follows others closely waits until none
+ * came for rescan_coalesce (each pushes the timer out), but at most COALESCE_MAX_PERIODS of
+ * them after the burst's first, so a never-ending storm is still scanned now and then. Whatever
+ * arrives during a scan waits for the scan's end and then counts as a burst. */
 static void arm_coalesce(Manager *m) {
-        uint64_t delay = m->config->rescan_coalesce_usec, now = now_monotonic_usec();
+        uint64_t coalesce = m->config->rescan_coalesce_usec, now = now_monotonic_usec(), at;
+        bool quiet;
         int r;
 
-        if (m->scan || m->coalesce_timer)
+        if (m->scan)
                 return;
-        if (!m->pending_full && strv_length(m->pending_units) == 0)
+        if (!m->pending_full && !m->pending_incremental && strv_length(m->pending_units) == 0)
                 return;
-        /* A unit read less than RESCAN_UNIT_INTERVAL_USEC ago waits (a full scan does not). */
-        if (!m->pending_full)
+        if (!m->coalesce_timer)
+                m->burst_start_usec = now;
+        quiet = !m->coalesce_timer && now >= m->last_request_usec + coalesce &&
+                now >= m->last_scan_end_usec + coalesce;
+        at = quiet ? now : now + coalesce;
+        if (at > m->burst_start_usec + COALESCE_MAX_PERIODS * coalesce)
+                at = m->burst_start_usec + COALESCE_MAX_PERIODS * coalesce;
+        if (at < now)
+                at = now;
+        /* A unit read less than RESCAN_UNIT_INTERVAL_USEC ago waits (a listed scan does not). */
+        if (!m->pending_full && !m->pending_incremental)
                 for (char **id = m->pending_units; *id; id++) {
                         uint64_t t = rescan_limit_not_before(&m->limit, *id);
-                        if (t > now + delay)
-                                delay = t - now;
+                        if (t > at)
+                                at = t;
                 }
-        r = sd_event_add_time_relative(m->event, &m->coalesce_timer, CLOCK_MONOTONIC, delay,
-                                       1000, on_coalesce_timer, m);
+        if (m->coalesce_timer) {
+                r = sd_event_source_set_time(m->coalesce_timer, at);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->coalesce_timer, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time(m->event, &m->coalesce_timer, CLOCK_MONOTONIC, at, 1000,
+                                      on_coalesce_timer, m);
+                /* Below the bus's priority: "at once" still lets the signals already queued
+                 * (the rest of a burst) join the scan. */
+                if (r >= 0)
+                        r = sd_event_source_set_priority(m->coalesce_timer,
+                                                         SD_EVENT_PRIORITY_NORMAL + 1);
+        }
         if (r < 0)
                 log_error_errno(r, "Failed to arm the rescan timer: %m");
+}
+
+/* Every request goes through here: arm, then note the time (arm_coalesce() asks whether the
+ * previous request was long enough ago). */
+static void requested(Manager *m) {
+        arm_coalesce(m);
+        m->last_request_usec = now_monotonic_usec();
 }
 
 static void request_full(Manager *m, Cause cause) {
         if (!m->pending_full)
                 m->pending_full_cause = cause;
         m->pending_full = true;
-        arm_coalesce(m);
+        requested(m);
+}
+
+/* Reloading(false): a full rescan when anything but the units' own files may have changed (the
+ * search stamp differs, or none is known yet), else an incremental one (unit-files.h). */
+static void request_reload(Manager *m, Cause cause) {
+        uint64_t stamp = unit_files_search_stamp(&m->files, m->unit_path);
+        bool known = m->files.have_search, during = m->have_reload_stamp &&
+                                                    m->reload_stamp != stamp;
+
+        /* Stamps are taken only around reloads: one taken at any other time could include files
+         * PID 1 has not loaded yet, and the reload that loads them would look like nothing
+         * changed. The one kept is the one from Reloading(true), before PID 1 read the files (as
+         * near as the signal's delivery gets): a change during the reload (or just after it,
+         * before this signal reached us) then shows as a change now and at the next reload. */
+        m->files.have_search = true;
+        m->have_reload_stamp = false;
+        if (!known || during || stamp != m->files.search) {
+                m->files.search = during ? m->reload_stamp : stamp;
+                log_debug("The unit search path, generator output or system.conf changed: full "
+                          "rescan.");
+                request_full(m, cause);
+                return;
+        }
+        if (!m->pending_incremental)
+                m->pending_incremental_cause = cause;
+        m->pending_incremental = true;
+        requested(m);
 }
 
 static int on_storm_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -245,7 +325,7 @@ static void request_unit(Manager *m, const char *id, Cause cause, bool unit_new)
         if (!m->pending_units)
                 m->pending_units_cause = cause;
         strv_push(&m->pending_units, id);
-        arm_coalesce(m);
+        requested(m);
 }
 
 /* ---- notifications ---- */
@@ -1240,6 +1320,7 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
 
 /* A unit left: mark it gone in the store (history kept) and remember it for its return. */
 static void unit_left(Manager *m, UnitState *u, Cause cause, uint64_t now) {
+        unit_files_forget(&m->files, u->id);
         if (m->store)
                 (void) store_unit_gone(m->store, u->id, now, cause);
         state_remember_gone(&m->state, u);
@@ -1282,13 +1363,87 @@ static UnitState *find_sorted(UnitState *const *units, size_t n, const char *id)
         return NULL;
 }
 
+/* The same score: exposure and every check's badness (the table is the same: a version change
+ * is no miss). */
+static bool same_score(const ScoreReport *a, const ScoreReport *b) {
+        if (a->exposure != b->exposure || a->n_checks != b->n_checks)
+                return false;
+        for (size_t k = 0; k < a->n_checks; k++)
+                if (a->checks[k].assessor != b->checks[k].assessor ||
+                    a->checks[k].badness != b->checks[k].badness)
+                        return false;
+        return true;
+}
+
+/* A periodic full scan found what the incremental path had not: count it, say it (the full scan
+ * fixes it, as it fixes everything). prev NULL: a unit we did not hold; u NULL: one that left
+ * unannounced. */
+static void count_miss(Manager *m, const char *id, const UnitState *prev, const UnitState *u) {
+        char a[8] = "-", b[8] = "-";
+
+        if (prev)
+                (void) render_format_tenths(prev->report.exposure, a);
+        if (u)
+                (void) render_format_tenths(u->report.exposure, b);
+        m->state.n_rescan_misses++;
+        log_warning("Missed change of '%s' (held %s, now %s): the incremental rescans had not "
+                    "seen it; fixed by the periodic full rescan.", id, a, b);
+}
+
+/* The incremental scan's filter: read a listed unit when it is new, was asked for, or its
+ * files changed (unit-files.h); one we hold that is no longer loaded is read to confirm. */
+static bool want_read(const char *id, const char *load_state, void *userdata) {
+        Manager *m = userdata;
+        bool held = state_find_unit(&m->state, id);
+
+        if (!streq_ptr(load_state, "loaded"))
+                return held;
+        return !held || strv_contains(m->scan_units, id) || unit_files_changed(&m->files, id);
+}
+
+static bool strv_equal(char *const *a, char *const *b) {
+        size_t n = strv_length(a);
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+/* After a scan: the manager's Features and UnitPath. A change means the stamps do not describe
+ * what PID 1 loads any more: the next reload is a full rescan, and after an incremental scan one
+ * follows at once. Returns true when one is needed now. */
+static bool manager_changed(Manager *m, BusScan *scan, bool incremental) {
+        const char *features = bus_scan_features(scan);
+        char *const *unit_path = bus_scan_unit_path_list(scan);
+        bool changed = false;
+
+        if (features && !streq_ptr(features, m->features)) {
+                changed = m->features != NULL;
+                free(m->features);
+                m->features = xstrdup(features);
+        }
+        if (unit_path && !strv_equal(unit_path, m->unit_path)) {
+                /* The search stamp was taken over another path list. */
+                changed = changed || m->unit_path != NULL;
+                m->files.have_search = false;
+                strv_free(m->unit_path);
+                m->unit_path = NULL;
+                for (char *const *d = unit_path; *d; d++)
+                        strv_push(&m->unit_path, *d);
+        }
+        return changed && incremental;
+}
+
 static void on_scan_done(BusScan *scan, int error, void *userdata) {
         Manager *m = userdata;
         const BusScanStats stats = *bus_scan_stats(scan), *st = &stats;
         Cause cause = m->scan_cause;
-        bool full = m->scan_full;
+        bool full = m->scan_full, incremental = m->scan_incremental, verify = m->scan_verify;
+        bool version_changed = false, again = false;
         UnitState **old = NULL;
-        size_t n_old = 0, n;
+        size_t n_old = 0, n, n_read = 0;
         BusScanUnit *units;
         const char *version;
         uint64_t now = now_realtime_usec(), mono = now_monotonic_usec();
@@ -1300,6 +1455,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                  * connection is bus-watch's business (Disconnected); here we only try again. */
                 log_warning_errno(error, "Scan failed: %m; retrying.");
                 m->scan = bus_scan_free(m->scan);
+                m->scan_units = strv_free(m->scan_units);
                 if (full)
                         request_full(m, cause);
                 else
@@ -1313,6 +1469,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 (void) bus_scan_parse_version(version, &major);
                 if (m->state.systemd_version || persisted_by_other_versions(m, version))
                         cause = CAUSE_SYSTEMD_UPGRADE;
+                version_changed = m->state.systemd_version != NULL;
                 free(m->state.systemd_version);
                 m->state.systemd_version = xstrdup(version);
                 m->state.systemd_major = major;
@@ -1338,9 +1495,14 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
          * every unit is new, and none of them is news. */
         baseline = full && !m->first_scan_done && (!m->persisted || m->persisted->empty);
 
+        /* A new table scores differently: those are no misses. */
+        verify = verify && !version_changed;
+        again = manager_changed(m, scan, incremental) || (incremental && version_changed);
+
         if (full) {
                 /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
-                 * call failed keep their previous state rather than vanish. */
+                 * call failed keep their previous state rather than vanish, and so do the units
+                 * an incremental scan did not read. Both lists are sorted by id. */
                 old = m->state.units;
                 n_old = m->state.n_units;
                 m->state.units = NULL;
@@ -1349,9 +1511,18 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                  * move half the array for every unit of ListUnits' hash order). */
                 qsort(units, n, sizeof(BusScanUnit), cmp_scan_unit);
                 for (size_t i = 0; i < n; i++) {
-                        UnitState *u = score_result(m, &units[i]), *prev;
-                        const char *id = u ? u->id : units[i].name;
-                        prev = find_sorted(old, n_old, id);
+                        UnitState *prev = find_sorted(old, n_old, units[i].name), *u;
+
+                        if (units[i].skipped) {
+                                /* Not read: it stays (old[] keeps pointing at it, as below). */
+                                if (prev)
+                                        (void) state_put(&m->state, prev);
+                                continue;
+                        }
+                        n_read++;
+                        u = score_result(m, &units[i]);
+                        if (u && !streq(u->id, units[i].name))
+                                prev = find_sorted(old, n_old, u->id);
                         if (!u && units[i].error >= 0)
                                 /* Listed but not loaded: its UnitNew after our read is an
                                  * echo (rescan-limit.h). */
@@ -1359,26 +1530,38 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         if (!u && units[i].error < 0 && prev) {
                                 /* keep the old one: move it over (old[] keeps pointing at it, so
                                  * that find_sorted() still works; the loops below see it in the
-                                 * state and neither call it gone nor free it) */
+                                 * state and neither call it gone nor free it); read it again
+                                 * next time */
                                 (void) state_put(&m->state, prev);
+                                unit_files_invalidate(&m->files, prev->id);
                                 continue;
                         }
                         if (!u)
                                 continue;
+                        if (verify && !strv_contains(m->scan_units, u->id) && !m->storm_timer &&
+                            (prev ? !same_score(&prev->report, &u->report) : true))
+                                count_miss(m, u->id, prev, u);
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
                         judge(m, u, prev, cause, baseline, now);
+                        unit_files_record(&m->files, &u->props, false);
                         UnitState *dup = state_put(&m->state, u);
                         /* (two listed names with one Id; an old unit stays owned by old[]) */
                         if (dup && dup != find_sorted(old, n_old, dup->id))
                                 unit_state_free(dup);
                 }
+                for (size_t j = 0; verify && j < n_old; j++)
+                        if (!state_find_unit(&m->state, old[j]->id))
+                                count_miss(m, old[j]->id, old[j], NULL);
         } else {
                 old = xcalloc(n ? n : 1, sizeof(UnitState *));
                 for (size_t i = 0; i < n; i++) {
                         UnitState *u = score_result(m, &units[i]);
                         rescan_limit_record(&m->limit, units[i].name,
                                             !u && units[i].error >= 0, mono);
+                        n_read++;
+                        if (!u && units[i].error < 0)
+                                unit_files_invalidate(&m->files, units[i].name);
                         if (!u) {
                                 if (units[i].error >= 0)
                                         old[n_old++] = state_take(&m->state, units[i].name);
@@ -1388,6 +1571,7 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                         u->first_seen_usec = now;
                         inherit(m, u, prev);
                         judge(m, u, prev, cause, baseline, now);
+                        unit_files_record(&m->files, &u->props, false);
                         old[n_old++] = prev;
                         (void) state_put(&m->state, u);
                 }
@@ -1397,7 +1581,11 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         m->state.scan_duration_usec = st->elapsed_usec;
         m->state.n_scans++;
         state_changed(&m->state); /* the full scan replaced the unit array wholesale */
+        if (incremental)
+                m->state.n_incremental_scans++;
         m->scan = bus_scan_free(m->scan);
+        m->scan_units = strv_free(m->scan_units);
+        m->last_scan_end_usec = now_monotonic_usec();
 
         for (size_t j = 0; j < n_old; j++)
                 if (old[j] && !state_find_unit(&m->state, old[j]->id))
@@ -1422,8 +1610,17 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
         count_regressions_24h(m);
         check_clock(m);
         update_status(m);
-        log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
-                  (double) st->elapsed_usec / USEC_PER_SEC);
+        if (incremental)
+                log_debug("Incremental scan done: %zu of %zu units read, %" PRIu64 " calls, "
+                          "%.3fs.", n_read, n, st->n_calls,
+                          (double) st->elapsed_usec / USEC_PER_SEC);
+        else
+                log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
+                          (double) st->elapsed_usec / USEC_PER_SEC);
+        if (again) {
+                log_debug("The manager's version, features or unit path changed: full rescan.");
+                request_full(m, cause);
+        }
         arm_coalesce(m);
 }
 
@@ -1442,21 +1639,31 @@ static void start_scan(Manager *m) {
                 log_error_errno(r, "Failed to create a scan: %m");
                 return;
         }
-        m->scan_full = m->pending_full;
+        m->scan_full = m->pending_full || m->pending_incremental;
+        m->scan_incremental = !m->pending_full && m->pending_incremental;
+        m->scan_verify = m->pending_full && m->pending_full_cause == CAUSE_PERIODIC &&
+                         m->first_scan_done;
+        /* Whatever a full or incremental scan reads, it answers the unit requests too. */
+        m->scan_units = strv_free(m->scan_units);
         if (m->pending_full) {
                 m->scan_cause = m->pending_full_cause;
-                m->pending_full = false;
-                m->pending_units = strv_free(m->pending_units);
+                m->scan_units = TAKE_PTR(m->pending_units);
+        } else if (m->pending_incremental) {
+                m->scan_cause = m->pending_incremental_cause;
+                m->scan_units = TAKE_PTR(m->pending_units);
+                bus_scan_set_filter(scan, want_read, m);
         } else {
                 m->scan_cause = m->pending_units_cause;
                 names = TAKE_PTR(m->pending_units);
         }
+        m->pending_full = m->pending_incremental = false;
         r = bus_scan_start(scan, names, on_scan_done, m);
         strv_free(names);
         if (r < 0) {
                 /* Could not even queue the first call: the connection is broken. */
                 log_warning_errno(r, "Failed to start a scan: %m; reconnecting.");
                 m->pending_full = true;
+                m->scan_units = strv_free(m->scan_units);
                 bus_watch_reconnect(m->watch);
                 return;
         }
@@ -1514,6 +1721,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 /* The scan's connection is gone: drop it, rescan everything on reconnect. */
                 if (m->scan) {
                         m->scan = bus_scan_free(m->scan);
+                        m->scan_units = strv_free(m->scan_units);
                         m->pending_full = true;
                 }
                 m->host_query = host_info_query_free(m->host_query);
@@ -1521,9 +1729,13 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 state_changed(&m->state);
                 update_status(m);
                 break;
+        case WATCH_RELOADING:
+                m->reload_stamp = unit_files_search_stamp(&m->files, m->unit_path);
+                m->have_reload_stamp = true;
+                break;
         case WATCH_RELOADED:
                 refresh_host_info(m);
-                request_full(m, CAUSE_RELOAD);
+                request_reload(m, CAUSE_RELOAD);
                 break;
         case WATCH_UNIT_NEW:
                 /* A unit we already hold fresh data for is re-announced when a read of ours
@@ -1638,6 +1850,16 @@ static int on_periodic_timer(sd_event_source *s, uint64_t usec, void *userdata) 
         return 0;
 }
 
+/* SIGUSR1: the periodic full rescan now (it counts misses); for tests and for the curious. */
+static int on_sigusr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+        (void) si;
+        log_debug("SIGUSR1: full rescan, compared with what the incremental rescans kept.");
+        request_full(m, CAUSE_PERIODIC);
+        return 0;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         (void) s;
@@ -1655,6 +1877,7 @@ int manager_new(Config *config, Manager **ret) {
 
         m->config = config;
         m->state.start_usec = now_realtime_usec();
+        unit_files_set_root(&m->files, config->os_root);
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -1742,6 +1965,7 @@ int manager_new(Config *config, Manager **ret) {
         (void) sigaddset(&ss, SIGTERM);
         (void) sigaddset(&ss, SIGINT);
         (void) sigaddset(&ss, SIGHUP);
+        (void) sigaddset(&ss, SIGUSR1);
         (void) sigprocmask(SIG_BLOCK, &ss, NULL);
         r = sd_event_add_signal(m->event, &m->sigterm, SIGTERM, on_signal, m);
         if (r >= 0)
@@ -1749,6 +1973,8 @@ int manager_new(Config *config, Manager **ret) {
         /* SIGHUP (ExecReload=, `systemctl reload`): read the unit policy again. */
         if (r >= 0)
                 r = sd_event_add_signal(m->event, &m->sighup, SIGHUP, on_sighup, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigusr1, SIGUSR1, on_sigusr1, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch signals: %m");
 
@@ -1818,10 +2044,15 @@ Manager *manager_free(Manager *m) {
         m->persisted = store_current_free(m->persisted);
         m->store = store_free(m->store);
         m->sighup = sd_event_source_disable_unref(m->sighup);
+        m->sigusr1 = sd_event_source_disable_unref(m->sigusr1);
         m->sigint = sd_event_source_disable_unref(m->sigint);
         m->sigterm = sd_event_source_disable_unref(m->sigterm);
         m->event = sd_event_unref(m->event);
         strv_free(m->pending_units);
+        strv_free(m->scan_units);
+        strv_free(m->unit_path);
+        free(m->features);
+        unit_files_done(&m->files);
         rescan_limit_done(&m->limit);
         state_done(&m->state);
         policy_pending_clear(m);

@@ -512,6 +512,8 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         add(root, "scans", json_object_new_int64((int64_t) s->n_scans));
         add_time(root, "last_scan", "last_scan_usec", s->last_scan_usec);
         add(root, "scan_duration_usec", json_object_new_int64((int64_t) s->scan_duration_usec));
+        add(root, "incremental_scans", json_object_new_int64((int64_t) s->n_incremental_scans));
+        add(root, "rescan_misses", json_object_new_int64((int64_t) s->n_rescan_misses));
         add_time(root, "started", "started_usec", s->start_usec);
         {
                 /* The unit policy: what is in force, and whether the last (re)load failed (then

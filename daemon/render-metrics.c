@@ -41,6 +41,8 @@ enum {
         F_SCORE_TABLE,
         F_SCANS,
         F_SCAN_DURATION,
+        F_INCREMENTAL,
+        F_MISSES,
         F_LAST_SCAN,
         F_UNITS,
         F_ONESHOT_UNITS,
@@ -81,6 +83,12 @@ static const Family families[_F_MAX] = {
         [F_SCANS] = { "exposured_scans_total", COUNTER, "Completed full scans since start." },
         [F_SCAN_DURATION] = { "exposured_scan_duration_seconds", GAUGE,
                               "Duration of the last completed full scan." },
+        [F_INCREMENTAL] = { "exposured_incremental_scans_total", COUNTER,
+                            "Scans after a reload that read only the units whose files changed." },
+        [F_MISSES] = { "exposured_rescan_misses_total", COUNTER,
+                       "Units whose score a periodic full rescan found changed although the "
+                       "incremental rescans had not read them (each one is logged); 0 is the "
+                       "goal." },
         [F_LAST_SCAN] = { "exposured_last_scan_timestamp_seconds", GAUGE,
                           "Unix time of the last completed full scan (0 before the first)." },
         [F_UNITS] = { "exposured_units", GAUGE,
@@ -318,6 +326,14 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
         buf_puts(out, "exposured_scan_duration_seconds ");
         seconds(out, s->scan_duration_usec);
         buf_putc(out, '\n');
+
+        header(out, &families[F_INCREMENTAL], fmt);
+        buf_printf(out, "exposured_incremental_scans_total %llu\n",
+                   (unsigned long long) s->n_incremental_scans);
+
+        header(out, &families[F_MISSES], fmt);
+        buf_printf(out, "exposured_rescan_misses_total %llu\n",
+                   (unsigned long long) s->n_rescan_misses);
 
         header(out, &families[F_LAST_SCAN], fmt);
         buf_puts(out, "exposured_last_scan_timestamp_seconds ");

@@ -84,6 +84,9 @@ typedef struct State {
         uint64_t last_scan_usec;    /* CLOCK_REALTIME of the last completed scan */
         uint64_t scan_duration_usec;/* duration of the last completed scan */
         uint64_t n_scans;           /* completed scans since start */
+        uint64_t n_incremental_scans; /* ... of them incremental (after a reload) */
+        uint64_t n_rescan_misses;   /* changes a periodic full rescan found that the incremental
+                                     * rescans had not (each logged) */
         uint64_t start_usec;        /* CLOCK_REALTIME when the daemon started */
         const UnitPolicy *policy;   /* the policy in force (owned by the manager), or NULL */
         PolicyInfo policy_info;     /* its loading (strings owned by the manager) */

@@ -157,7 +157,8 @@ static int reply_unit_call(SystemdPeer *p, sd_bus_message *call) {
         if (streq(prop, "DefaultDependencies"))
                 return sd_bus_reply_method_return(call, "v", "b", 1);
         if (streq(prop, "FragmentPath"))
-                return sd_bus_reply_method_return(call, "v", "s", u ? "/etc/systemd/system/x" : "");
+                return sd_bus_reply_method_return(call, "v", "s",
+                                                  !u ? "" : p->fragment ?: "/etc/systemd/system/x");
         /* The blame properties (blame-read.h): no drop-ins, no source, loaded as on disk. */
         if (streq(prop, "DropInPaths"))
                 return sd_bus_reply_method_return(call, "v", "as", 0);

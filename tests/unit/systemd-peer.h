@@ -26,6 +26,10 @@ typedef struct SystemdPeer {
         PeerUnit units[PEER_UNITS_MAX];
         size_t n_units;
         bool announce_unknown;      /* a read of an unknown unit is answered with UnitNew */
+        const char *fragment;       /* FragmentPath of every known unit (NULL:
+                                     * /etc/systemd/system/x); a test that changes units between
+                                     * reloads points it at a file it rewrites, as a real edit
+                                     * would (the incremental rescans read changed files only) */
         bool refuse_subscribe;      /* Subscribe fails (the watcher must retry) */
         unsigned n_connects, n_subscribe, n_list_units, n_getall, n_get, n_announced;
         char *last_getall;          /* the unit of the last GetAll */

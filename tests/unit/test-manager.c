@@ -166,7 +166,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         Fixture *f = *state;
-        const char *files[] = { "h.db", "h.db-wal", "h.db-shm", "log" };
+        const char *files[] = { "h.db", "h.db-wal", "h.db-shm", "log", "unit" };
         char p[192];
 
         stop_manager(f);
@@ -483,17 +483,34 @@ static void test_persist_after_failed_writes(void **state) {
         assert_false(unit(f, "b.service")->unstored);
 }
 
+/* Rewrite path with new bytes (a new inode each time): what an edit of a unit file does. */
+static void edit(const char *path) {
+        static unsigned n;
+        char tmp[200];
+        FILE *fp;
+
+        (void) snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        fp = fopen(tmp, "w");
+        assert_non_null(fp);
+        assert_true(fprintf(fp, "[Service]\n# edit %u\n", n++) > 0);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(rename(tmp, path), 0);
+}
+
 /* A full rescan of 60 units (ListUnits in the peer's order, not sorted): each is matched with
  * its previous state (counters kept), one changed unit gets one row and the rest none, a unit that
  * is no longer listed is gone. */
 static void test_full_rescan_many_units(void **state) {
         Fixture *f = *state;
-        char name[32];
+        char name[32], fragment[160];
 
         for (unsigned i = 0; i < 60; i++) {
                 (void) snprintf(name, sizeof name, "u%03u.service", (i * 7) % 60);
                 systemd_peer_add_unit(&f->peer, name, true);
         }
+        (void) snprintf(fragment, sizeof fragment, "%s/unit", f->dir);
+        f->peer.fragment = fragment;
+        edit(fragment);
         start_manager(f, 90);
         assert_int_equal(state_of(f)->n_units, 60);
         systemd_peer_find_unit(&f->peer, "u050.service")->private_network = false;
@@ -515,9 +532,11 @@ static void test_full_rescan_many_units(void **state) {
         }
         /* A second regression of the same unit: the counter was carried over, not reset. */
         systemd_peer_find_unit(&f->peer, "u050.service")->private_network = true;
+        edit(fragment);
         systemd_peer_reloading(&f->peer, false);
         wait_scans(f, 3);
         systemd_peer_find_unit(&f->peer, "u050.service")->private_network = false;
+        edit(fragment);
         systemd_peer_reloading(&f->peer, false);
         wait_scans(f, 4);
         assert_int_equal(unit(f, "u050.service")->regressions, 2);
