@@ -438,6 +438,8 @@ def test_clean_stop_and_journal(installed):
     assert s["ActiveState"] == "inactive" and s["Result"] == "success", s
     assert s["ExecMainStatus"] == "0" and s["ExecMainCode"] == "1", s
     errors = i.journal("-p", "err", "-u", "exposured.service", "-u", "exposured.socket")
+    # test_policy_reload_under_sandbox breaks a policy file on purpose, in the same container.
+    errors = "\n".join(l for l in errors.splitlines() if "/50-units-test.conf:" not in l)
     assert errors.strip() == "", errors
     everything = i.journal()
     assert not re.search(r"exposured.*(SIGSYS|core-dump|Permission denied|seccomp)",
