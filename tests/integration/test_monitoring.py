@@ -67,7 +67,9 @@ FLEET = {
                           "sshd.service": [(None, 7.9), (-3 * HOUR, 8.1)]},
                 "regressions": {"sshd.service": [(None, 2), (-3 * HOUR, 3)]},
                 # lost its bus ten minutes ago: ExposuredBusLost
-                "bus_lost_since": -10 * MIN},
+                "bus_lost_since": -10 * MIN,
+                # its history database takes no writes: ExposuredDatabaseFailing
+                "db_failing": True},
     "delta": {"instance": "10.0.0.4:9573", "systemd": "247.3-7+deb11u6", "os": "11",
               "units": {"nginx.service": [(None, 5.0)], "sshd.service": [(None, 9.6)]},
               # down for twenty minutes: no exposured samples since, up = 0: ExposuredDown
@@ -147,6 +149,8 @@ def openmetrics(t0):
             add("exposured_units", "gauge", "exposured_units", dict(hl, predicate=p),
                 [(t, sum(1 for x in exposures(h, t).values() if predicate(x) == p))
                  for t in seen])
+        add("exposured_database_write_ok", "gauge", "exposured_database_write_ok", hl,
+            [(t, 0 if d.get("db_failing") else 1) for t in seen])
         if "policy" in d:
             add("exposured_policy_load_ok", "gauge", "exposured_policy_load_ok", hl,
                 [(t, 0 if d.get("policy_broken") else 1) for t in seen])
@@ -230,6 +234,7 @@ def expected():
     over_policy = {(h, u): cur[h][u] for h in cur
                    for u, st in FLEET[h].get("policy", {}).items() if st == "over-policy"}
     policy_broken = [h for h in cur if FLEET[h].get("policy_broken")]
+    db_failing = [h for h in cur if FLEET[h].get("db_failing")]
     drifting = {k: v for k, v in vspread.items() if v > 0}
     regressed_24h = {(h, u): approx(at(c, 0) - at(c, -HISTORY))
                      for h in cur for u, c in FLEET[h].get("regressions", {}).items()
@@ -249,6 +254,7 @@ def expected():
     e[rule("ServiceOverPolicy")] = {key(dict(hn[h], unit=u)): x
                                     for (h, u), x in over_policy.items()}
     e[rule("ExposuredPolicyBroken")] = {key(hn[h]): 0 for h in policy_broken}
+    e[rule("ExposuredDatabaseFailing")] = {key(hn[h]): 0 for h in db_failing}
     e[rule("ExposuredScanStale")] = {key(hn[h]): lambda v: v > HOUR for h in stale}
 
     # monitoring/exposured-fleet.rules.yml
