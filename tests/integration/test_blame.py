@@ -145,7 +145,11 @@ def journal_entry(d, unit, after_usec):
 
 
 def metric(d, name):
-    return d.api.metrics().get('%s{unit="%s"}' % (name, UNIT))
+    """The value of name{unit="UNIT", ...} (other labels, such as oneshot, whatever they are)."""
+    for k, v in d.api.metrics().items():
+        if k.startswith(name + "{") and ('unit="%s"' % UNIT) in k:
+            return v
+    return None
 
 
 def write_dropin(box, text):
