@@ -307,8 +307,16 @@ class HostDaemon:
 
     def start(self, log_path):
         self.log = open(log_path, "ab")
+        args = self.args
+        if not [a for a in args if a.startswith(("--config=", "-c"))]:
+            # The unit files the daemon stamps and blames are the container's (a test that
+            # brings its own config sets os_root itself).
+            conf = self.db_path + ".host.conf"
+            with open(conf, "w", encoding="utf-8") as f:
+                f.write("os_root = /proc/%d/root\n" % self.c.pid1)
+            args = ["--config=" + conf] + args
         self.proc = subprocess.Popen([self.exposured, "run", "--db=" + self.db_path,
-                                      "--listen=127.0.0.1:%d" % self.port] + self.args,
+                                      "--listen=127.0.0.1:%d" % self.port] + args,
                                      env=self.c.host_env(LOG_TARGET="stderr"),
                                      stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT)

@@ -66,7 +66,7 @@ def start_host(c, exposured, db, log, env=None):
     """A HostDaemon with db_retry = 1s, once its first scan is stored and it serves."""
     conf_path = db + ".conf"
     with open(conf_path, "w", encoding="utf-8") as f:
-        f.write("db_retry = 1s\n")
+        f.write("db_retry = 1s\nos_root = /proc/%d/root\n" % c.pid1)
     d = F.HostDaemon(_WithEnv(c, env or {}), exposured, db,
                      args=["--config=" + conf_path, "--log-level=debug"])
     d.start(log)

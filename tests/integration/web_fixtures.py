@@ -133,7 +133,9 @@ class Daemon:
         self.base = "http://127.0.0.1:%d" % self.port
         self.conf = os.path.join(self.dir, "exposured.conf")
         with open(self.conf, "w", encoding="utf-8") as f:
-            f.write("rescan_coalesce = 100ms\nlog_level = info\n" + extra_conf)
+            # os_root: the unit files the daemon stamps and blames are the container's.
+            f.write("rescan_coalesce = 100ms\nlog_level = info\nos_root = /proc/%d/root\n"
+                    % container.pid1 + extra_conf)
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.proc = None
 
