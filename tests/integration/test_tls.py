@@ -102,6 +102,9 @@ def tls_installed():
         inst.run("systemd-sysusers")
         inst.run("systemctl", "daemon-reload")
         inst.run("systemctl", "start", "exposured.socket")
+        # As the drop-in says: the service (enabled by the preset, started at this first boot)
+        # gets its credentials at its next start.
+        inst.run("systemctl", "restart", "exposured.service")
         yield inst
     finally:
         c.poweroff()
