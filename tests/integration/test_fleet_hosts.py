@@ -52,16 +52,20 @@ def test_host_info_names_each_container(fleet):
 
 
 def test_series_per_host(fleet):
-    """The documented cardinality (README "Fleet"): 13 host-level series plus 4 per service."""
+    """The documented cardinality (docs/fleet.md): 32 host-level series, plus 6 per service and
+    one more for each service with a main process (exposured_unit_running_exposure); no unit
+    policy here, so no exposured_unit_policy_max_exposure."""
     p = fleet.prometheus
     for h in fleet.hosts:
-        n_units = len(h.units())
+        units = h.api("/api/v1/units?limit=5000")["units"]
+        n_units = len(units)
+        n_running = sum(1 for u in units if u.get("running_exposure") is not None)
         total = p.values('count({instance="%s",__name__=~"exposured_[a-z_]+"})' % h.instance,
                          key=("instance",))
         per_unit = p.values('count({instance="%s",__name__=~"exposured_[a-z_]+",unit!=""})'
                             % h.instance, key=("instance",))
-        assert per_unit[""] == 4 * n_units, (h, per_unit, n_units)
-        assert total[""] - per_unit[""] == 13, (h, total, per_unit)
+        assert per_unit[""] == 6 * n_units + n_running, (h, per_unit, n_units, n_running)
+        assert total[""] - per_unit[""] == 32, (h, total, per_unit)
 
 
 def test_every_exposure_matches_the_oracle(fleet):
