@@ -737,6 +737,7 @@ static void policy_reevaluate(Manager *m, const UnitPolicy *old, Cause cause) {
                 unit_policy_evaluate(m->policy, u->id, &u->report, now, &u->policy);
                 policy_report(m, u, &prev, u->report.table, old, cause);
         }
+        state_changed(&m->state); /* statuses are in the API, the pages and /metrics */
         policy_flush(m);
         policy_arm_timer(m);
 }
@@ -756,6 +757,7 @@ static void policy_info_update(Manager *m, bool loaded) {
         pi->dir = m->policy_dir;
         pi->error = m->policy_error;
         m->state.policy = m->policy;
+        state_changed(&m->state); /* the policy's state is in /api/v1/status and /metrics */
         if (loaded) {
                 pi->loaded = true;
                 pi->loaded_usec = now_realtime_usec();
@@ -908,6 +910,7 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
         m->state.db = (DbHealth) { .known = true, .write_ok = true,
                                    .size_bytes = store_disk_bytes(m->store),
                                    .last_write_usec = now, .errors = m->state.db.errors };
+        state_changed(&m->state); /* the database health is in /metrics */
         for (size_t i = 0; i < m->state.n_units; i++) {
                 m->state.units[i]->stored_exposure = (int) m->state.units[i]->report.exposure;
                 m->state.units[i]->unstored = false;
@@ -1030,6 +1033,7 @@ static void store_failed(Manager *m, int r) {
         }
         m->state.db.write_ok = false;
         m->state.db.errors++;
+        state_changed(&m->state);
         if (!m->store_failing) {
                 m->store_failing_usec = now_realtime_usec();
                 m->store_failing_error = r;

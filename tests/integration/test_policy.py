@@ -162,8 +162,9 @@ def metric(d, name, **labels):
         n, _, rest = k.partition("{")
         if n != name:
             continue
-        got = ",".join(sorted(re.findall(r'[a-z_]+="[^"]*"', rest)))
-        if got == want:
+        # the labels asked for; others (oneshot=) whatever they are
+        got = set(re.findall(r'[a-z_]+="[^"]*"', rest))
+        if {w for w in want.split(",") if w} <= got:
             return v
     return None
 
