@@ -64,3 +64,21 @@ char *buf_steal(Buf *b) {
         *b = (Buf) {};
         return p;
 }
+
+char *buf_shown(const char *s) {
+        Buf b = {};
+        size_t i;
+
+        for (i = 0; s[i] && i < BUF_SHOWN_MAX; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
+                        buf_printf(&b, "\\x%02x", c);
+                else
+                        buf_putc(&b, (char) c);
+        }
+        if (s[i])
+                buf_puts(&b, "...");
+        if (!b.data)
+                buf_puts(&b, "");
+        return buf_steal(&b);
+}

@@ -43,7 +43,6 @@
 #define DB_MAX_BYTES_MIN (1024ULL * 1024ULL)
 #define DB_RETRY_MIN USEC_PER_SEC
 #define DB_RETRY_MAX USEC_PER_HOUR
-#define SHOWN_MAX 64U /* characters of user text quoted in a message */
 
 #define set_error config_error_set
 
@@ -77,23 +76,6 @@ static void set_error_file(ConfigError *e, const char *file) {
                 return;
         free(e->file);
         e->file = file ? xstrdup(file) : NULL;
-}
-
-/* User text for a message: at most SHOWN_MAX bytes, anything but printable ASCII as \xNN. */
-static char *shown(const char *s) {
-        Buf b = {};
-        size_t i;
-
-        for (i = 0; s[i] && i < SHOWN_MAX; i++) {
-                unsigned char c = (unsigned char) s[i];
-                if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
-                        buf_printf(&b, "\\x%02x", c);
-                else
-                        buf_putc(&b, (char) c);
-        }
-        if (s[i])
-                buf_puts(&b, "...");
-        return buf_steal(&b);
 }
 
 /* ---- value parsers ---- */
@@ -241,7 +223,7 @@ int config_parse_listen(const char *v, ListenAddress **ret, size_t *ret_n, Confi
                         l = xrealloc(l, (n + 1) * sizeof(ListenAddress));
                         if (parse_listen_one(p, len, &l[n]) < 0) {
                                 _cleanup_free_ char *t = xstrndup(p, len);
-                                _cleanup_free_ char *sh = shown(t);
+                                _cleanup_free_ char *sh = buf_shown(t);
                                 listen_free(l, n);
                                 set_error(e, 0,
                                           "listen: '%s' is not ADDRESS:PORT (numeric IPv4, or "
@@ -499,7 +481,7 @@ static int p_token(Config *c, const char *v, ConfigError *e) {
 
 int config_parse_source(const char *key, const char *v, char **field, ConfigError *e) {
         if (!credential_source_valid(v)) {
-                _cleanup_free_ char *sh = shown(v);
+                _cleanup_free_ char *sh = buf_shown(v);
                 set_error(e, 0,
                           "%s: '%s' is not a credential name (no '/') or an absolute path (both "
                           "UTF-8 without control characters)",
@@ -552,7 +534,7 @@ int config_parse_allowed_hosts(const char *v, char ***hosts, ConfigError *e) {
                 if (len > 0) {
                         _cleanup_free_ char *h = xstrndup(p, len);
                         if (n >= CONFIG_HOSTS_MAX || !host_valid(h)) {
-                                _cleanup_free_ char *sh = shown(h);
+                                _cleanup_free_ char *sh = buf_shown(h);
                                 strv_free(l);
                                 if (n >= CONFIG_HOSTS_MAX)
                                         set_error(e, 0, "allowed_hosts: more than %u names",
@@ -978,13 +960,13 @@ static int syntax_apply(const ConfigSyntax *s, void *obj, const char *key, const
 
         for (const char *p = value; *p; p++)
                 if (((unsigned char) *p < 0x20 && *p != '\t') || *p == 0x7f) {
-                        _cleanup_free_ char *sh = shown(key);
+                        _cleanup_free_ char *sh = buf_shown(key);
                         set_error(e, line, "%s: control character in value", sh);
                         return -EINVAL;
                 }
         r = s->apply(obj, key, value, source, line, e);
         if (r == -ENOENT) {
-                _cleanup_free_ char *sh = shown(key);
+                _cleanup_free_ char *sh = buf_shown(key);
                 set_error(e, line, "unknown key '%s'", sh);
         } else if (r < 0 && e)
                 e->line = line;
@@ -1071,7 +1053,7 @@ static int parse_text(const ConfigSyntax *s, void *d, const char *text, size_t l
                         continue;
                 eq = strchr(l, '=');
                 if (!eq) {
-                        _cleanup_free_ char *sh = shown(l);
+                        _cleanup_free_ char *sh = buf_shown(l);
                         set_error(ret_error, line, "expected 'key = value', got '%s'", sh);
                         return -EINVAL;
                 }

@@ -21,7 +21,6 @@
 #include "unit-policy.h"
 #include "util.h"
 
-#define SHOWN_MAX 64U /* characters of user text quoted in a message */
 
 static void set_error(PolicyError *e, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
@@ -60,25 +59,6 @@ char *policy_error_format(const PolicyError *e) {
         if (e->file)
                 buf_puts(&b, ": ");
         buf_puts(&b, e->message ? e->message : "unknown error");
-        return buf_steal(&b);
-}
-
-/* User text for a message: at most SHOWN_MAX bytes, anything but printable ASCII as \xNN. */
-static char *shown(const char *s) {
-        Buf b = {};
-        size_t i;
-
-        for (i = 0; s[i] && i < SHOWN_MAX; i++) {
-                unsigned char c = (unsigned char) s[i];
-                if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
-                        buf_printf(&b, "\\x%02x", c);
-                else
-                        buf_putc(&b, (char) c);
-        }
-        if (s[i])
-                buf_puts(&b, "...");
-        if (!b.data)
-                buf_puts(&b, "");
         return buf_steal(&b);
 }
 
@@ -254,14 +234,14 @@ static int section_start(Parser *ps, char *s, unsigned line) {
         char *name;
 
         if (n < 2 || s[n - 1] != ']') {
-                _cleanup_free_ char *sh = shown(s);
+                _cleanup_free_ char *sh = buf_shown(s);
                 set_error(ps->e, ps->file, line, "expected '[UNIT]', got '%s'", sh);
                 return -EINVAL;
         }
         s[n - 1] = 0;
         name = strip(s + 1);
         if (!pattern_valid(name)) {
-                _cleanup_free_ char *sh = shown(name);
+                _cleanup_free_ char *sh = buf_shown(name);
                 set_error(ps->e, ps->file, line, "'%s' is not a unit name or glob (letters, "
                           "digits, ':_.\\@-' and '*?[]!', at most %u bytes)", sh,
                           POLICY_PATTERN_MAX);
@@ -310,7 +290,7 @@ static int key_value(Parser *ps, const char *key, char *v, unsigned line, uint64
                         return -EINVAL;
                 q = parse_exposure(v, &r->max_exposure);
                 if (q < 0) {
-                        _cleanup_free_ char *sh = shown(v);
+                        _cleanup_free_ char *sh = buf_shown(v);
                         set_error(ps->e, ps->file, line, "max_exposure: '%s' is not an exposure "
                                   "0.0..10.0 (one decimal, as systemd-analyze prints it)", sh);
                         return -EINVAL;
@@ -325,7 +305,7 @@ static int key_value(Parser *ps, const char *key, char *v, unsigned line, uint64
                 }
                 for (char *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
                         if (!check_known(w)) {
-                                _cleanup_free_ char *sh = shown(w);
+                                _cleanup_free_ char *sh = buf_shown(w);
                                 set_error(ps->e, ps->file, line, "accept: unknown check '%s' "
                                           "(names as systemd-analyze security prints them, "
                                           "e.g. PrivateNetwork=)", sh);
@@ -362,14 +342,14 @@ static int key_value(Parser *ps, const char *key, char *v, unsigned line, uint64
                         return -EINVAL;
                 ps->expires_line = line;
                 if (parse_expiry(v, now_usec, &r->expires_usec) < 0) {
-                        _cleanup_free_ char *sh = shown(v);
+                        _cleanup_free_ char *sh = buf_shown(v);
                         set_error(ps->e, ps->file, line, "expires: '%s' is not a date "
                                   "(YYYY-MM-DD, YYYY-MM-DD HH:MM:SS[ZONE] or @SECONDS)", sh);
                         return -EINVAL;
                 }
                 r->expires = xstrdup(v);
         } else {
-                _cleanup_free_ char *sh = shown(key);
+                _cleanup_free_ char *sh = buf_shown(key);
                 set_error(ps->e, ps->file, line, "unknown key '%s' (known: max_exposure, "
                           "accept, reason, expires)", sh);
                 return -EINVAL;
@@ -415,7 +395,7 @@ static int parse_lines(Parser *ps, const char *text, size_t len, uint64_t now_us
                 }
                 eq = strchr(s, '=');
                 if (!eq) {
-                        _cleanup_free_ char *sh = shown(s);
+                        _cleanup_free_ char *sh = buf_shown(s);
                         set_error(ps->e, ps->file, line, "expected 'key = value' or '[UNIT]', "
                                   "got '%s'", sh);
                         return -EINVAL;
