@@ -27,5 +27,6 @@ char *buf_steal(Buf *b);
 
 #define BUF_SHOWN_MAX 64U /* bytes of user text quoted in a message */
 /* User text for a message (config and policy errors): at most BUF_SHOWN_MAX bytes of s, then
- * "..."; anything but printable ASCII, and the backslash and ', as \xNN. A new string, never NULL. */
+ * "..."; anything but printable ASCII, and the backslash and ', as \xNN. A new string, never
+ * NULL. */
 char *buf_shown(const char *s);
