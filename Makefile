@@ -110,7 +110,7 @@ check-integration: deps-integration all
 	@if [ "$$(id -u)" -ne 0 ]; then \
 		echo "check-integration: needs root to boot systemd-nspawn containers; skipped" >&2; \
 	else \
-		EXPOSURED=$(CURDIR)/$(BUILD)/exposured $(PYTEST) -p no:cacheprovider -ra tests/integration; \
+		EXPOSURED=$(CURDIR)/$(BUILD)/exposured $(PYTEST) -p no:cacheprovider -ra --durations=40 tests/integration; \
 	fi
 
 check: check-unit check-integration

@@ -18,7 +18,8 @@
 #include "util.h"
 
 static const char *const args_none[] = { NULL };
-static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort", "page", "limit", NULL };
+static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort", "page", "limit",
+                                               "oneshot", NULL };
 static const char *const args_units[] = { "limit", "cursor", NULL };
 static const char *const args_history[] = { "since", "until", "limit", NULL };
 static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
@@ -369,14 +370,21 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                                                   "limit: expected an integer from 1 to 1000");
                 dq.per_page = (size_t) x;
         }
+        if ((v = http_request_arg(req, "oneshot")) && !isempty(v)) {
+                int b = parse_bool(v);
+                if (b < 0)
+                        return http_respond_error(resp, HTTP_FORMAT_HTML, 400,
+                                                  "oneshot: expected yes or no");
+                dq.oneshot = b;
+        }
         /* Cached without a filter text only (the common page, its reloads and its pages):
          * predicate and sort are from closed sets, page and limit numbers (the slots are few
          * and least-recently-used: a client asking for every page number only churns them). */
         key[0] = 0;
         if (isempty(dq.text))
-                (void) snprintf(key, sizeof key, "dashboard:%d:%d:%zu:%zu:%d",
+                (void) snprintf(key, sizeof key, "dashboard:%d:%d:%zu:%zu:%d:%d",
                                 (int) dq.min_predicate, (int) dq.sort, dq.page, dq.per_page,
-                                get_store(ctx) != NULL);
+                                (int) dq.oneshot, get_store(ctx) != NULL);
         if (key[0] && cache_answer(ctx, key, resp))
                 return;
 

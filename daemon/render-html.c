@@ -251,15 +251,32 @@ static void event_rows(Buf *b, const RenderOptions *o, const Change *rows, size_
         buf_done(&detail);
 }
 
-static void summary(Buf *b, const State *s, const RenderOptions *o) {
-        size_t counts[_PREDICATE_MAX];
+/* The services the view counts: systemd-analyze's set, plus the oneshot ones when asked. */
+static size_t view_units(const State *s, const DashboardQuery *q) {
+        size_t n = 0;
 
-        state_count_predicates(s, counts);
+        for (size_t i = 0; i < s->n_units; i++)
+                n += q->oneshot || !s->units[i]->oneshot;
+        return n;
+}
+
+static void summary(Buf *b, const State *s, const RenderOptions *o, const DashboardQuery *q) {
+        size_t counts[_PREDICATE_MAX], more[_PREDICATE_MAX], n, n_oneshot;
+
+        n = state_count_predicates(s, false, counts);
+        n_oneshot = state_count_predicates(s, true, more);
+        if (q->oneshot)
+                for (Predicate p = 0; p < _PREDICATE_MAX; p++)
+                        counts[p] += more[p];
         buf_puts(b, "<section class=\"summary\">");
         if (!s->bus_up)
                 buf_puts(b, "<p class=\"alert\">The connection to the systemd manager is lost: "
                             "scores are stale.</p>");
-        buf_printf(b, "<p><strong>%zu</strong> services", s->n_units);
+        buf_printf(b, "<p><strong>%zu</strong> services", q->oneshot ? n + n_oneshot : n);
+        if (n_oneshot > 0)
+                buf_printf(b, q->oneshot ? " (%zu of them Type=oneshot)" :
+                                           " (and %zu Type=oneshot, which systemd-analyze "
+                                           "security skips, not counted)", n_oneshot);
         if (s->systemd_version) {
                 buf_puts(b, " on systemd ");
                 render_html_escape(b, s->systemd_version);
@@ -274,7 +291,7 @@ static void summary(Buf *b, const State *s, const RenderOptions *o) {
         }
         buf_puts(b, ", last scan ");
         ago(b, s->last_scan_usec, o->now_usec);
-        buf_puts(b, ".</p><ul class=\"counts\">");
+        buf_puts(b, ".</p><ul class=\"counts\" id=\"counts\">");
         for (Predicate p = _PREDICATE_MAX - 1; p >= 0; p--) {
                 buf_puts(b, "<li>");
                 badge(b, p);
@@ -299,6 +316,8 @@ void render_dashboard_select(const State *s, const DashboardQuery *q, size_t *re
 
         for (size_t i = 0; i < s->n_units; i++) {
                 const UnitState *u = s->units[i];
+                if (u->oneshot && !q->oneshot)
+                        continue;
                 if (q->min_predicate >= 0 && u->report.predicate < q->min_predicate)
                         continue;
                 if (q->by_policy && u->policy.status != q->policy)
@@ -330,6 +349,8 @@ static void dashboard_href(Buf *b, const DashboardQuery *q, size_t pg) {
         if (q->by_policy)
                 buf_printf(b, "&amp;policy=%s", policy_status_to_string(q->policy));
         buf_printf(b, "&amp;sort=%s", dashboard_sorts[q->sort]);
+        if (q->oneshot)
+                buf_puts(b, "&amp;oneshot=yes");
         if (q->per_page != 0)
                 buf_printf(b, "&amp;limit=%zu", dashboard_per_page(q));
         buf_printf(b, "&amp;page=%zu", pg);
@@ -387,9 +408,9 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
                            Buf *out) {
         Buf b = {};
         size_t *idx = xcalloc(s->n_units ? s->n_units : 1, sizeof(*idx));
-        size_t n, n_match, pg, per = dashboard_per_page(q), first;
+        size_t n, n_match, pg, per = dashboard_per_page(q), first, n_view = view_units(s, q);
 
-        summary(&b, s, o);
+        summary(&b, s, o, q);
 
         /* The filter form: works without JS (GET /?q=&predicate=&sort=), app.js filters live. */
         buf_puts(&b, "<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\">"
@@ -412,7 +433,9 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
         for (size_t i = 0; i < ELEMENTSOF(dashboard_sorts); i++)
                 buf_printf(&b, "<option value=\"%s\"%s>%s</option>", dashboard_sorts[i],
                            (size_t) q->sort == i ? " selected" : "", dashboard_sorts[i]);
-        buf_puts(&b, "</select></label> ");
+        buf_printf(&b, "</select></label> <label><input type=\"checkbox\" name=\"oneshot\" "
+                       "id=\"oneshot\" value=\"yes\"%s> Type=oneshot too</label> ",
+                   q->oneshot ? " checked" : "");
         if (q->per_page != 0)
                 /* a chosen page size survives Apply; the page itself starts over at 1 */
                 buf_printf(&b, "<input type=\"hidden\" name=\"limit\" value=\"%zu\">", per);
@@ -423,10 +446,10 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
         if (n_match > n)
                 buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu-%zu of %zu matching "
                                "(%zu services).</p>\n", first + 1, first + n, n_match,
-                           s->n_units);
+                           n_view);
         else
                 buf_printf(&b, "<p class=\"shown\" id=\"shown\">Showing %zu of %zu "
-                               "services.</p>\n", n_match, s->n_units);
+                               "services.</p>\n", n_match, n_view);
         pager(&b, q, pg, n_match == 0 ? 1 : (n_match + per - 1) / per);
         buf_puts(&b, "<table class=\"units sortable\" id=\"units\"><thead><tr>"
                      "<th data-key=\"name\">Service</th>"

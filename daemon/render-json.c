@@ -478,7 +478,7 @@ int render_json_error(const char *msg, Buf *out) {
 int render_json_status(const State *s, const RenderOptions *o, const StatusInfo *st, Buf *out) {
         _cleanup_json_ json_object *root = json_object_new_object();
         json_object *preds, *db;
-        size_t counts[_PREDICATE_MAX];
+        size_t counts[_PREDICATE_MAX], n_oneshot;
 
         if (!root)
                 return -ENOMEM;
@@ -505,10 +505,20 @@ int render_json_status(const State *s, const RenderOptions *o, const StatusInfo 
         preds = json_object_new_object();
         if (!preds)
                 return -ENOMEM;
+        /* "predicates" counts systemd-analyze's set, as exposured_units does; the Type=oneshot
+         * services it skips are counted apart ("units" is every watched service). */
         add(root, "predicates", preds);
-        state_count_predicates(s, counts);
+        (void) state_count_predicates(s, false, counts);
         for (Predicate p = 0; p < _PREDICATE_MAX; p++)
                 add(preds, predicate_to_string(p), json_object_new_int64((int64_t) counts[p]));
+        preds = json_object_new_object();
+        if (!preds)
+                return -ENOMEM;
+        add(root, "oneshot_predicates", preds);
+        n_oneshot = state_count_predicates(s, true, counts);
+        for (Predicate p = 0; p < _PREDICATE_MAX; p++)
+                add(preds, predicate_to_string(p), json_object_new_int64((int64_t) counts[p]));
+        add(root, "oneshot_units", json_object_new_int64((int64_t) n_oneshot));
         add(root, "scans", json_object_new_int64((int64_t) s->n_scans));
         add_time(root, "last_scan", "last_scan_usec", s->last_scan_usec);
         add(root, "scan_duration_usec", json_object_new_int64((int64_t) s->scan_duration_usec));

@@ -343,13 +343,7 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
         for (int oneshot = 0; oneshot <= 1; oneshot++) {
                 const char *name = oneshot ? "exposured_oneshot_units" : "exposured_units";
 
-                memset(counts, 0, sizeof counts);
-                for (size_t i = 0; i < s->n_units; i++) {
-                        Predicate p = s->units[i]->report.predicate;
-                        if (s->units[i]->oneshot == (bool) oneshot && p >= 0 &&
-                            p < _PREDICATE_MAX)
-                                counts[p]++;
-                }
+                (void) state_count_predicates(s, oneshot, counts);
                 header(out, &families[oneshot ? F_ONESHOT_UNITS : F_UNITS], fmt);
                 for (Predicate p = 0; p < _PREDICATE_MAX; p++)
                         buf_printf(out, "%s{predicate=\"%s\"} %zu\n", name,

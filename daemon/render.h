@@ -195,6 +195,8 @@ typedef struct DashboardQuery {
         size_t page;             /* 1-based page of the matching rows (past the end: the last);
                                   * 0 = 1 */
         size_t per_page;         /* rows per page, 1..RENDER_DASHBOARD_MAX; 0 = the default */
+        bool oneshot;            /* also the Type=oneshot services, which systemd-analyze security
+                                  * (and so the default view) skips */
 } DashboardQuery;
 
 /* Dashboard rows per page: the page and its sparklines cost this much, however many units. */

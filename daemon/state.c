@@ -84,13 +84,20 @@ UnitState *state_find_unit(const State *s, const char *id) {
         return u ? *u : NULL;
 }
 
-void state_count_predicates(const State *s, size_t ret_counts[static _PREDICATE_MAX]) {
+size_t state_count_predicates(const State *s, bool oneshot,
+                              size_t ret_counts[static _PREDICATE_MAX]) {
+        size_t n = 0;
+
         memset(ret_counts, 0, sizeof(size_t) * _PREDICATE_MAX);
         for (size_t i = 0; i < s->n_units; i++) {
                 Predicate p = s->units[i]->report.predicate;
+                if (s->units[i]->oneshot != oneshot)
+                        continue;
+                n++;
                 if (p >= 0 && p < _PREDICATE_MAX)
                         ret_counts[p]++;
         }
+        return n;
 }
 
 static size_t gone_lower_bound(const State *s, const char *id) {

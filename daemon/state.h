@@ -118,8 +118,10 @@ UnitState *state_put(State *s, UnitState *u);
 UnitState *state_take(State *s, const char *id);
 /* Binary search by id; NULL when absent. */
 UnitState *state_find_unit(const State *s, const char *id);
-/* Count present units by predicate (oneshot units included). */
-void state_count_predicates(const State *s, size_t ret_counts[static _PREDICATE_MAX]);
+/* Count present units by predicate: systemd-analyze's set (Type=oneshot services aside), or,
+ * with oneshot, the Type=oneshot services only. Returns the number counted. */
+size_t state_count_predicates(const State *s, bool oneshot,
+                              size_t ret_counts[static _PREDICATE_MAX]);
 /* Remember a unit that left (copies id and the fields of UnitMemo), replacing an earlier memo of
  * the same id and forgetting the oldest when STATE_GONE_MAX are held. */
 void state_remember_gone(State *s, const UnitState *u);

@@ -65,6 +65,9 @@
                         shown.textContent = "Showing " + n + " of " + rows.length +
                                 (paged ? " services on this page." : " services.");
         }
+        // Type=oneshot services are not in the page's rows: ask the server for them.
+        const oneshot = document.getElementById("oneshot");
+        if (oneshot) oneshot.addEventListener("change", () => oneshot.form.submit());
         if (filter) filter.addEventListener("input", applyFilter);
         if (pred) pred.addEventListener("change", applyFilter);
         if (policy && policy.tagName === "SELECT") policy.addEventListener("change", applyFilter);

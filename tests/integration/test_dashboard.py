@@ -92,9 +92,20 @@ def test_dashboard_rows_sort_filter(browser, daemon):
     problems = load(d, daemon.base + "/")
     assert not problems, problems
     no_alert(d)
-    api = {u["unit"]: u for u in daemon.get("/api/v1/units").json()["units"]}
+    every = {u["unit"]: u for u in daemon.get("/api/v1/units").json()["units"]}
+    # The default view is systemd-analyze security's set: Type=oneshot services aside.
+    api = {u: x for u, x in every.items() if not x["oneshot"]}
+    oneshot = sorted(u for u, x in every.items() if x["oneshot"])
+    assert oneshot, "the container has Type=oneshot services (systemd-*-setup)"
     got = rows(d)
     assert sorted(r["unit"] for r in got) == sorted(api)
+    counts = {li.text.split()[0]: int(li.text.split()[1])
+              for li in d.find_elements(By.CSS_SELECTOR, "#counts li")}
+    assert counts == {p: sum(1 for x in api.values() if x["predicate"] == p)
+                      for p in counts}, counts
+    status = daemon.get("/api/v1/status").json()
+    assert sum(status["predicates"].values()) == len(api)
+    assert status["oneshot_units"] == len(oneshot)
     for r in got:
         u = api[r["unit"]]
         assert (r["exposure"], r["predicate"]) == ("%.1f" % u["exposure"], u["predicate"]), r
@@ -145,6 +156,19 @@ def test_dashboard_rows_sort_filter(browser, daemon):
     assert all(r["hidden"] for r in rows(d))
     assert not console_problems(d)
     no_alert(d)
+
+    # Ticking "Type=oneshot too" asks the server for every service, and keeps the choice.
+    box.clear()
+    Select(d.find_element(By.ID, "predicate")).select_by_value("")
+    d.find_element(By.ID, "oneshot").click()
+    wait_until(lambda: "oneshot=yes" in d.current_url, 20, 0.1, "the oneshot view")
+    wait_until(lambda: d.execute_script("return document.readyState") == "complete", 20, 0.1,
+               "page load")
+    assert sorted(r["unit"] for r in rows(d)) == sorted(every)
+    assert d.find_element(By.ID, "oneshot").is_selected()
+    assert d.find_element(By.ID, "shown").text == "Showing %d of %d services." % (len(every),
+                                                                                 len(every))
+    assert not console_problems(d)
 
 
 def test_unit_page_markup_and_chart(browser, daemon, web_container):
@@ -218,8 +242,10 @@ def walk_pages(d, url):
 
 
 def api_names(daemon, text=""):
+    """The units the dashboard lists by default: systemd-analyze's set (no Type=oneshot)."""
     return sorted(u["unit"] for u in daemon.get("/api/v1/units").json()["units"]
-                  if text in (u["unit"] + " " + (u.get("description") or "")).lower())
+                  if not u["oneshot"] and
+                  text in (u["unit"] + " " + (u.get("description") or "")).lower())
 
 
 def test_dashboard_pages(browser, daemon):

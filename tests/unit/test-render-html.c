@@ -153,6 +153,44 @@ static void test_dashboard_pages(void **state) {
         fixture_state_free(s);
 }
 
+/* Type=oneshot services: the default view is systemd-analyze's set (rows, counts, "of N"); with
+ * oneshot they are shown and counted, and the page links keep the choice. */
+static void test_dashboard_oneshot(void **state) {
+        State *s = fixture_state_new(10, false);
+        RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
+        DashboardQuery q = { .min_predicate = _PREDICATE_INVALID, .sort = SORT_NAME };
+        size_t idx[10], n, n_match, pg;
+        Buf b = {};
+        (void) state;
+
+        s->units[2]->oneshot = s->units[7]->oneshot = true;
+        render_dashboard_select(s, &q, idx, &n, &n_match, &pg);
+        assert_int_equal(n_match, 8);
+        for (size_t k = 0; k < n; k++)
+                assert_false(s->units[idx[k]]->oneshot);
+        render_html_dashboard(s, &o, &q, NULL, NULL, 0, &b);
+        check_markup(b.data);
+        assert_int_equal(count_str(b.data, "<tr data-unit="), 8);
+        assert_non_null(strstr(b.data, "<strong>8</strong> services (and 2 Type=oneshot, which "
+                                       "systemd-analyze security skips, not counted)"));
+        assert_non_null(strstr(b.data, "Showing 8 of 8 services."));
+        assert_non_null(strstr(b.data, "value=\"yes\"> Type=oneshot too"));
+        assert_null(strstr(b.data, s->units[2]->id));
+
+        buf_clear(&b);
+        q.oneshot = true;
+        q.per_page = 4;
+        q.page = 2;
+        render_html_dashboard(s, &o, &q, NULL, NULL, 0, &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "<strong>10</strong> services (2 of them Type=oneshot)"));
+        assert_non_null(strstr(b.data, "Showing 5-8 of 10 matching (10 services)."));
+        assert_non_null(strstr(b.data, "&amp;oneshot=yes&amp;limit=4&amp;page=3\" rel=\"next\""));
+        assert_non_null(strstr(b.data, "value=\"yes\" checked> Type=oneshot too"));
+        buf_done(&b);
+        fixture_state_free(s);
+}
+
 static void test_unit_page(void **state) {
         State *s = fixture_state_new(4, true);
         RenderOptions o = { .now_usec = UINT64_C(1700003600000000) };
@@ -206,6 +244,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dashboard),
                 cmocka_unit_test(test_dashboard_pages),
+                cmocka_unit_test(test_dashboard_oneshot),
                 cmocka_unit_test(test_unit_page),
                 cmocka_unit_test(test_svg),
         };

@@ -35,7 +35,7 @@ static void test_empty(void **state) {
         assert_null(state_find_unit(&s, "a.service"));
         assert_null(state_take(&s, "a.service"));
         assert_int_equal(state_lower_bound(&s, "a.service"), 0);
-        state_count_predicates(&s, counts);
+        assert_int_equal(state_count_predicates(&s, false, counts), 0);
         for (size_t i = 0; i < _PREDICATE_MAX; i++)
                 assert_int_equal(counts[i], 0);
         state_done(&s);
@@ -166,12 +166,17 @@ static void test_many(void **state) {
         size_t counts[_PREDICATE_MAX], total = 0, want[_PREDICATE_MAX] = {};
         for (unsigned k = 1; k < 1000; k += 2)
                 want[k % _PREDICATE_MAX]++;
-        state_count_predicates(&s, counts);
+        assert_int_equal(state_count_predicates(&s, false, counts), 500);
         for (size_t i = 0; i < _PREDICATE_MAX; i++) {
                 assert_int_equal(counts[i], want[i]);
                 total += counts[i];
         }
         assert_int_equal(total, 500);
+        /* a oneshot unit leaves systemd-analyze's set and is counted apart */
+        s.units[0]->oneshot = true;
+        assert_int_equal(state_count_predicates(&s, false, counts), 499);
+        assert_int_equal(state_count_predicates(&s, true, counts), 1);
+        assert_int_equal(counts[s.units[0]->report.predicate], 1);
         state_done(&s);
 }
 
