@@ -10,14 +10,9 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "render-json.h"
 #include "render.h"
 #include "util.h"
-
-static inline void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 static bool is_ascii(const char *s) {
         for (; *s; s++)
@@ -26,8 +21,8 @@ static bool is_ascii(const char *s) {
         return true;
 }
 
-/* A string (NULL -> null), sanitized to valid UTF-8 (plain ASCII, the common case, directly). */
-static json_object *jstr(const char *s) {
+/* Plain ASCII, the common case, directly. */
+json_object *render_json_string(const char *s) {
         Buf b = {};
         json_object *j;
 
@@ -41,14 +36,13 @@ static json_object *jstr(const char *s) {
         return j;
 }
 
-/* A number written exactly as systemd prints it ("9.6"), not as %.17g would. */
-static json_object *jtenths(unsigned tenths) {
+json_object *render_json_tenths(unsigned tenths) {
         char s[8];
 
         return json_object_new_double_s(tenths / 10.0, render_format_tenths(tenths, s));
 }
 
-static json_object *jtime(uint64_t usec) {
+json_object *render_json_time(uint64_t usec) {
         Buf b = {};
         json_object *j;
 
@@ -60,7 +54,7 @@ static json_object *jtime(uint64_t usec) {
         return j;
 }
 
-static void add(json_object *o, const char *k, json_object *v) {
+void render_json_add(json_object *o, const char *k, json_object *v) {
         (void) json_object_object_add(o, k, v);
 }
 
@@ -69,8 +63,7 @@ static void add_time(json_object *o, const char *k, const char *k_usec, uint64_t
         add(o, k_usec, usec ? json_object_new_int64((int64_t) usec) : NULL);
 }
 
-/* Append o serialized with json-c's flags (never escaping '/'). */
-static int emit_as(json_object *o, int flags, Buf *out) {
+int render_json_emit(json_object *o, int flags, Buf *out) {
         const char *s;
         size_t n = 0;
 
@@ -85,7 +78,7 @@ static int emit_as(json_object *o, int flags, Buf *out) {
 
 /* The API's bodies: compact. */
 static int emit(json_object *o, Buf *out) {
-        return emit_as(o, JSON_C_TO_STRING_PLAIN, out);
+        return render_json_emit(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 static json_object *unit_summary(const UnitState *u) {
@@ -459,7 +452,7 @@ int render_json_events(const Change *rows, size_t n, Buf *out) {
 
 int render_json_changes(const Change *rows, size_t n, Buf *out) {
         _cleanup_json_ json_object *arr = change_array(rows, n, KEYS_EVENT | KEYS_PROVENANCE);
-        int r = emit_as(arr, JSON_C_TO_STRING_PRETTY, out);
+        int r = render_json_emit(arr, JSON_C_TO_STRING_PRETTY, out);
 
         if (r >= 0)
                 buf_putc(out, '\n');
@@ -655,7 +648,7 @@ void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *o
 
                 for (size_t k = 0; array && k < n; k++)
                         (void) json_object_array_add(array, scan_entry(&entries[k], overrides));
-                (void) emit_as(array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, out);
+                (void) render_json_emit(array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED, out);
                 json_putp(&array);
         } else {
                 /* One unit at a time: a full scan is thousands of objects, and building the whole
