@@ -185,6 +185,8 @@ static const char *na_reason(NotApplicable na) {
                 return "policy";
         case NA_PRIVILEGED:
                 return "privileged";
+        case NA_USER_MANAGER:
+                return "user-manager";
         default:
                 return NULL;
         }

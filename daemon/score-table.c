@@ -24,9 +24,13 @@
  *    (units t-ip-ingress, t-ip-egress, t-devstrict, t-sc-errno in tests/fixtures).
  *  - v252, v254, v257: 81 rows, total weight 56460 (tables identical, diffed). Note the stray ')' in the
  *    json_field "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)".
- *  - v262: the same 81 rows and texts (no new assessor; the only new string, "Service runs under
- *    the calling user's identity", is for --user managers, which we never score). Only the
- *    system-call groups changed (score-syscalls.c).
+ *  - v262: the same 81 rows and texts (no new assessor). The system-call groups changed
+ *    (score-syscalls.c), and a user manager's services are no longer scored as root
+ *    (systemd#42743, TABLE_QUIRK_USER_SCOPE): User=/DynamicUser= passes with "Service runs under
+ *    the calling user's identity" where it said root, SupplementaryGroups= is assessed instead
+ *    of "not applicable", and RemoveIPC= is not applicable with "RemoveIPC= has no effect on
+ *    per-user services" (whatever User= says). Checked live with `scan --user` against
+ *    `systemd-analyze security --user` (tests/integration/test_scan_user.py).
  *
  * Derived from upstream's source (systemd-stable tags: src/analyze/analyze-security.c,
  * src/shared/seccomp-util.c), not run live. The analyzer changed within point releases, so a
@@ -270,7 +274,7 @@ TABLE(t256_0, "256.0-256.1", 256, 0, 256, 1, rows_v252_19, syscall_groups_v252, 
 TABLE(t256_2, "256.2-261", 256, 2, 261, ALL, rows_v252_28, syscall_groups_v252, BOOT_PHASE_V247,
       true, 0);
 TABLE(t262, "262+", 262, 0, UINT_MAX, ALL, rows_v252_28, syscall_groups_v262, BOOT_PHASE_V247,
-      true, 0);
+      true, TABLE_QUIRK_USER_SCOPE);
 
 const ScoreTable *const score_tables[] = {
         &t245_0,  &t245_6,  &t245_7,  &t245_8,  &t246_0,  &t246_3,  &t246_15, &t247_0,

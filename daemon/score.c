@@ -54,8 +54,12 @@ static bool empty_or_root(const char *s) {
         return s[strspn(s, "/")] == '\0';
 }
 
-/* analyze-security.c security_info_runs_privileged() */
-static bool runs_privileged(const UnitProps *p) {
+/* analyze-security.c security_info_runs_privileged(). From v262 (systemd#42743) a user manager's
+ * service never runs privileged: a user manager cannot switch identities (systemd.exec(5)), so
+ * it runs as the manager's user whatever User= says. */
+static bool runs_privileged(const ScoreTable *t, const UnitProps *p) {
+        if (p->user_manager && (t->quirks & TABLE_QUIRK_USER_SCOPE))
+                return false;
         if (str_eq(p->user, "0") || str_eq(p->user, "root"))
                 return true;
         if (p->dynamic_user)
@@ -77,7 +81,6 @@ void assess_bool(const ScoreTable *t, const Assessor *a, const UnitProps *p, Ass
 void assess_user(const ScoreTable *t, const Assessor *a, const UnitProps *p, AssessResult *ret) {
         bool root = str_eq(p->user, "0") || str_eq(p->user, "root");
 
-        (void) t;
         (void) a;
         /* Debian builds systemd with NOBODY_USER_NAME "nobody". */
         if (str_eq(p->user, "nobody"))
@@ -87,15 +90,17 @@ void assess_user(const ScoreTable *t, const Assessor *a, const UnitProps *p, Ass
                 result(ret, 0, "Service runs under a transient non-root user identity");
         else if (p->user && !root && p->user[0])
                 result(ret, 0, "Service runs under a static non-root user identity");
+        else if (p->user_manager && (t->quirks & TABLE_QUIRK_USER_SCOPE))
+                result(ret, 0, "Service runs under the calling user's identity");
         else
                 result(ret, 10, NULL);
 }
 
 void assess_supplementary_groups(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                                  AssessResult *ret) {
-        (void) t;
         (void) a;
-        result(ret, runs_privileged(p) ? BADNESS_NA : !strv_empty(p->supplementary_groups), NULL);
+        result(ret, runs_privileged(t, p) ? BADNESS_NA : !strv_empty(p->supplementary_groups),
+               NULL);
 }
 
 void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps *p,
@@ -194,9 +199,13 @@ void assess_notify_access(const ScoreTable *t, const Assessor *a, const UnitProp
 
 void assess_remove_ipc(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                        AssessResult *ret) {
-        (void) t;
         (void) a;
-        result(ret, runs_privileged(p) ? BADNESS_NA : !p->remove_ipc, NULL);
+        /* 262+: a user manager removes no IPC objects of its own user's services. */
+        if (p->user_manager && (t->quirks & TABLE_QUIRK_USER_SCOPE)) {
+                result(ret, BADNESS_NA, "RemoveIPC= has no effect on per-user services");
+                ret->na = NA_USER_MANAGER;
+        } else
+                result(ret, runs_privileged(t, p) ? BADNESS_NA : !p->remove_ipc, NULL);
 }
 
 void assess_restrict_namespaces(const ScoreTable *t, const Assessor *a, const UnitProps *p,
@@ -520,7 +529,9 @@ int score_unit(const ScoreTable *table, const ScoreOverride *overrides, const Un
                         c->na = NA_POLICY;
                 } else {
                         a->assess(table, a, &eff, &res);
-                        c->na = res.badness == BADNESS_NA ? NA_PRIVILEGED : NA_NONE;
+                        c->na = res.badness != BADNESS_NA ? NA_NONE
+                                : res.na != NA_NONE       ? res.na
+                                                          : NA_PRIVILEGED;
                 }
 
                 c->badness = res.badness;

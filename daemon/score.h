@@ -45,6 +45,7 @@ typedef enum NotApplicable {
         NA_BOOT_PHASE,  /* DefaultDependencies=no on a default_dependencies_only row */
         NA_POLICY,      /* effective weight 0 */
         NA_PRIVILEGED,  /* SupplementaryGroups=/RemoveIPC= on a privileged service */
+        NA_USER_MANAGER, /* RemoveIPC= on a user manager's service (262+) */
         _NA_MAX,
 } NotApplicable;
 
@@ -62,6 +63,8 @@ typedef struct AssessResult {
         const char *offending;
         const DeviceAllowEntry *device_allow;
         size_t n_device_allow;
+        NotApplicable na;        /* why, when badness is BADNESS_NA: NA_NONE means
+                                  * NA_PRIVILEGED, the usual reason */
 } AssessResult;
 
 /* Assessor functions (score.c): pure, write every field of *ret. t is the table a belongs to
@@ -141,6 +144,9 @@ struct ScoreTable {
 #define TABLE_QUIRK_FILTER_INVERTED UINT32_C(8) /* 249.12+, 250.5..250.7, 251.0..251.2: the
                                                  * membership test is inverted (a backported
                                                  * fix of the offline path, systemd#22914) */
+#define TABLE_QUIRK_USER_SCOPE UINT32_C(16) /* 262+: a user manager's service (UnitProps
+                                             * .user_manager) runs as the calling user, not as
+                                             * root (systemd#42743) */
 
 /* A systemd release: "252.39-1~deb12u1" is 252.39. */
 typedef struct ScoreRelease {

@@ -40,6 +40,8 @@ typedef struct UnitProps {
         bool need_daemon_reload; /* NeedDaemonReload: the files changed since they were loaded */
         char *description;  /* Description= (for display only; never scored) */
         bool default_dependencies;
+        bool user_manager;  /* not a property: the unit is a user manager's (scan --user), set
+                             * by the caller; the 262+ tables score it as the manager's user */
 
         /* org.freedesktop.systemd1.Service: service properties */
         char *type;          /* Type: "simple", "oneshot", ... */

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
 #include <cmocka.h>
@@ -877,6 +878,73 @@ static void test_formula(void **state) {
         assert_int_equal(r.weight_sum, 56135);
 }
 
+/* The text score_check_describe() gives row i. */
+static void check_text(const ScoreReport *r, const char *id, const char *want) {
+        ssize_t i = row_index(r->table, id);
+        char *got;
+        Buf b = {};
+
+        assert_true(i >= 0);
+        score_check_describe(r, (size_t) i, NULL, &b);
+        got = buf_steal(&b);
+        assert_string_equal(got, want);
+        free(got);
+}
+
+static void score_user(unsigned version, const char *extra, ScoreReport *ret) {
+        UnitProps p;
+
+        parse_with_base(extra, &p);
+        p.user_manager = true;
+        assert_int_equal(score_unit(score_table_for_version(version), NULL, &p, ret), 0);
+        unit_props_done(&p);
+}
+
+/* A user manager's services (scan --user), as systemd-analyze security --user scores them
+ * (checked live by tests/integration/test_scan_user.py): 252 as root, 262 as the calling user
+ * (systemd#42743). */
+static void test_user_manager(void **state) {
+        ScoreReport sys, usr;
+        size_t user, groups, ipc;
+
+        (void) state;
+        /* 252: the flag changes nothing */
+        score_text(252, "SupplementaryGroups=users", NULL, &sys);
+        score_user(252, "SupplementaryGroups=users", &usr);
+        assert_int_equal(sys.badness_sum, usr.badness_sum);
+        assert_int_equal(sys.weight_sum, usr.weight_sum);
+        assert_int_equal(sys.exposure, usr.exposure);
+
+        /* 262 without User=: not root; groups assessed, RemoveIPC= n/a with its own text */
+        score_text(262, "SupplementaryGroups=users", NULL, &sys);
+        score_user(262, "SupplementaryGroups=users", &usr);
+        user = (size_t) row_index(usr.table, "User=/DynamicUser=");
+        groups = (size_t) row_index(usr.table, "SupplementaryGroups=");
+        ipc = (size_t) row_index(usr.table, "RemoveIPC=");
+        assert_int_equal(sys.checks[user].badness, 10);
+        assert_int_equal(usr.checks[user].badness, 0);
+        check_text(&usr, "User=/DynamicUser=", "Service runs under the calling user's identity");
+        assert_true(sys.checks[groups].badness == BADNESS_NA);
+        assert_int_equal(usr.checks[groups].badness, 1);
+        assert_true(usr.checks[ipc].badness == BADNESS_NA);
+        assert_int_equal(usr.checks[ipc].na, NA_USER_MANAGER);
+        assert_int_equal(sys.checks[ipc].na, NA_PRIVILEGED);
+        check_text(&usr, "RemoveIPC=", "RemoveIPC= has no effect on per-user services");
+        /* weight: SupplementaryGroups= (200) counts now, RemoveIPC= still does not */
+        assert_int_equal(usr.weight_sum, sys.weight_sum + 200);
+        assert_true(usr.exposure < sys.exposure);
+
+        /* User=root in a user unit: still "the calling user"; nobody stays 9; RemoveIPC=yes
+         * still n/a */
+        score_user(262, "User=root\nRemoveIPC=yes", &usr);
+        assert_int_equal(usr.checks[user].badness, 0);
+        assert_true(usr.checks[ipc].badness == BADNESS_NA);
+        score_user(262, "User=nobody", &usr);
+        assert_int_equal(usr.checks[user].badness, 9);
+        score_user(262, "User=t", &usr);
+        check_text(&usr, "User=/DynamicUser=", "Service runs under a static non-root user identity");
+}
+
 static void test_predicates(void **state) {
         (void) state;
         assert_int_equal(predicate_from_exposure(100), PREDICATE_DANGEROUS);
@@ -995,6 +1063,7 @@ int main(void) {
                 cmocka_unit_test(test_tables),
                 cmocka_unit_test(test_table_choice),
                 cmocka_unit_test(test_formula),
+                cmocka_unit_test(test_user_manager),
                 cmocka_unit_test(test_predicates),
                 cmocka_unit_test(test_overrides),
         };
