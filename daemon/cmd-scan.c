@@ -49,12 +49,21 @@
  * container from the host, that is the host's policy, not the container's.
  * --systemd-version=V scores with the table of systemd V (a release such as 252.5; a bare major
  * is the release docs/versions.md models it at, 252.39 for 252) instead of the manager's version (the template instance name still follows the
- * running manager). */
+ * running manager).
+ *
+ * --user scores the calling user's manager, found as systemd-analyze --user finds it (its private
+ * socket $XDG_RUNTIME_DIR/systemd/private, else the session bus); every unit is marked
+ * UnitProps.user_manager, which the 262+ tables score as the manager's user instead of root
+ * (systemd#42743). --user --machine=USER@.host, as root, connects to USER's private socket in
+ * /run/user/UID (systemd-analyze refuses --user with --machine= on 252 and 262; the manager's
+ * answers are the same as to USER, tests/integration/test_scan_user.py). A private socket whose
+ * peer is neither root nor the expected user is refused, as systemd's bus_check_peercred() does. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +89,8 @@ typedef struct ScanArgs {
         unsigned threshold;            /* tenths */
         const char *policy_path;       /* NULL: the default lookup */
         const char *bus_address;       /* NULL: $DBUS_SYSTEM_BUS_ADDRESS or the system bus */
+        bool user;                     /* --user: a user manager */
+        const char *machine_user;      /* --machine=USER@.host: that user's manager (root) */
         ScoreRelease systemd_version;  /* .major 0: the manager's */
         unsigned in_flight;            /* 0: the default */
         uint64_t timeout_usec;
@@ -103,13 +114,30 @@ static void help(void) {
                "     --bus=ADDRESS          Talk to the manager on this D-Bus address (e.g.\n"
                "                            unix:path=/proc/PID/root/run/dbus/system_bus_socket\n"
                "                            for a container)\n"
+               "     --user                 Score the services of the calling user's manager\n"
+               "  -M --machine=USER@.host   With --user: the manager of USER on this host\n"
+               "                            (needs root)\n"
                "     --stats                Print call statistics to stderr\n\n"
                "Without UNIT: every loaded long-running service, as systemd-analyze lists them,\n"
                "one line each. With UNIT: each unit's check table and overall exposure, as\n"
                "`systemd-analyze security UNIT` prints them.\n"
-               "The bus is --bus=, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.\n",
+               "The bus is --bus=, else $DBUS_SYSTEM_BUS_ADDRESS, else the system bus; with\n"
+               "--user the user manager's private socket, else the session bus.\n",
                BUS_SCAN_IN_FLIGHT_MAX, BUS_SCAN_IN_FLIGHT_DEFAULT,
                BUS_SCAN_TIMEOUT_DEFAULT_USEC / 1000000U);
+}
+
+/* --machine=USER@.host (or USER@): *ret_user points into arg. Other machines are refused: a
+ * container's manager is reached with --bus= (from the host, through /proc/PID/root). */
+static int parse_machine(const char *arg, const char **ret_user) {
+        const char *at = strchr(arg, '@');
+        size_t n = at ? (size_t) (at - arg) : 0;
+
+        if (!at || n == 0 || (!streq(at + 1, ".host") && !streq(at + 1, "")))
+                return log_error_errno(EINVAL, "Unsupported --machine=%s: only USER@.host, the "
+                                               "manager of a user on this host", arg);
+        *ret_user = arg;
+        return 0;
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help), <0 on a usage error (already logged). */
@@ -125,6 +153,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 ARG_STATS,
                 ARG_BUS,
                 ARG_VERSION_INFO,
+                ARG_USER,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -138,6 +167,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 { "stats", no_argument, NULL, ARG_STATS },
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "version", no_argument, NULL, ARG_VERSION_INFO },
+                { "user", no_argument, NULL, ARG_USER },
+                { "machine", required_argument, NULL, 'M' },
                 {}
         };
         uint64_t v;
@@ -147,7 +178,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
         optind = 0;
         opterr = 0;
         /* Options may follow the units, as with systemd-analyze (GNU getopt permutes). */
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hM:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -213,6 +244,14 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                                 return log_error_errno(EINVAL, "--bus= needs a D-Bus address");
                         a->bus_address = optarg;
                         break;
+                case ARG_USER:
+                        a->user = true;
+                        break;
+                case 'M':
+                        r = parse_machine(optarg, &a->machine_user);
+                        if (r < 0)
+                                return r;
+                        break;
                 default:
                         if (optopt > 0 && optopt < 0x100)
                                 return log_error_errno(EINVAL, "Unknown option: -%c (see "
@@ -222,6 +261,11 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                                                        "(see exposured scan --help)",
                                                argv[optind - 1]);
                 }
+        if (a->machine_user && !a->user)
+                return log_error_errno(EINVAL, "--machine=%s needs --user (a system manager in "
+                                               "a container: use --bus=)", a->machine_user);
+        if (a->user && a->bus_address)
+                return log_error_errno(EINVAL, "--user and --bus= exclude each other");
         a->units = argv + optind;
         return 1;
 }
@@ -394,6 +438,97 @@ static int open_bus(const char *address, sd_bus **ret) {
         return 0;
 }
 
+/* D-Bus address escaping (the D-Bus specification, "Server Addresses"): bytes outside
+ * [-0-9A-Za-z_/.\\*] become %XX. */
+static char *address_escape(const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        Buf b = {};
+
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+                if ((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+                    (*c >= 'A' && *c <= 'Z') || strchr("-_/.\\*", *c))
+                        buf_putc(&b, (char) *c);
+                else {
+                        buf_putc(&b, '%');
+                        buf_putc(&b, hex[*c >> 4]);
+                        buf_putc(&b, hex[*c & 15]);
+                }
+        return buf_steal(&b);
+}
+
+/* A direct (not bus-client) connection to a user manager's private socket in runtime_dir, as
+ * systemd-analyze --user makes first. The peer must be root or uid, as systemd's
+ * bus_check_peercred() demands: a socket another user planted is refused. */
+static int open_user_private(const char *runtime_dir, uid_t uid, sd_bus **ret) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_free_ char *e = address_escape(runtime_dir), *address = NULL;
+        Buf b = {};
+        uid_t peer;
+        int r;
+
+        buf_printf(&b, "unix:path=%s/systemd/private", e);
+        address = buf_steal(&b);
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_owner_creds(bus, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &peer);
+        if (r < 0)
+                return r;
+        if (peer != 0 && peer != uid)
+                return -EPERM;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* --user: the calling user's manager where systemd-analyze --user finds it: the private socket
+ * under $XDG_RUNTIME_DIR, else through the user's D-Bus session bus ($DBUS_SESSION_BUS_ADDRESS,
+ * else $XDG_RUNTIME_DIR/bus). --machine=USER@.host: USER's private socket in /run/user/UID,
+ * which its manager lets root connect to (systemd-analyze goes through systemd-run and the
+ * user's session bus instead; the manager and its answers are the same). */
+static int open_user_bus(const ScanArgs *a, sd_bus **ret) {
+        const char *runtime_dir = secure_getenv("XDG_RUNTIME_DIR");
+        _cleanup_free_ char *user = NULL, *dir = NULL;
+        struct passwd *pw;
+        Buf b = {};
+        int r;
+
+        if (!a->machine_user) {
+                if (runtime_dir && open_user_private(runtime_dir, geteuid(), ret) >= 0)
+                        return 0;
+                r = sd_bus_open_user(ret);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the user manager (is "
+                                                  "$XDG_RUNTIME_DIR set?): %m");
+                return 0;
+        }
+        user = xstrndup(a->machine_user, strcspn(a->machine_user, "@"));
+        errno = 0;
+        pw = getpwnam(user);
+        if (!pw) {
+                _cleanup_free_ char *p = printable(user);
+
+                return log_error_errno(errno > 0 ? errno : ESRCH, "Unknown user '%s'%s", p,
+                                       errno > 0 ? ": %m" : ".");
+        }
+        buf_printf(&b, "/run/user/%lu", (unsigned long) pw->pw_uid);
+        dir = buf_steal(&b);
+        r = open_user_private(dir, pw->pw_uid, ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the manager of user '%s' at "
+                                          "%s/systemd/private (is it running, e.g. lingering; "
+                                          "are we root?): %m", user, dir);
+        return 0;
+}
+
 /* The text output: the one-line table for the listing; for named units each unit's check table
  * and overall line, blocks separated by an empty line, and with two or more units the one-line
  * table after them, as systemd-analyze prints its overview (without its HAPPY column). */
@@ -428,6 +563,7 @@ int cmd_scan(int argc, char *argv[]) {
         _cleanup_free_ char *out_text = NULL;
         _cleanup_(strv_freep) char **names = NULL;
         const BusScanUnit *units;
+        BusScanUnit *all_units;
         const ScoreTable *table;
         unsigned running = 0;
         ScoreRelease release = {};
@@ -448,8 +584,12 @@ int cmd_scan(int argc, char *argv[]) {
         if (load_policy(&a, &policy) < 0)
                 return 1;
 
-        r = open_bus(a.bus_address, &bus);
-        if (r < 0) {
+        if (a.user) {
+                if (open_user_bus(&a, &bus) < 0)
+                        return 1;
+        } else
+                r = open_bus(a.bus_address, &bus);
+        if (!a.user && r < 0) {
                 if (a.bus_address)
                         log_error_errno(r, "Failed to connect to bus '%s': %m", a.bus_address);
                 else
@@ -519,7 +659,11 @@ int cmd_scan(int argc, char *argv[]) {
                 return 1;
         }
 
-        units = bus_scan_units(scan, &n_units);
+        /* Scored as a user manager's (the 262+ tables care: TABLE_QUIRK_USER_SCOPE). */
+        all_units = bus_scan_units(scan, &n_units);
+        for (size_t i = 0; i < n_units; i++)
+                all_units[i].props.user_manager = a.user;
+        units = all_units;
         entries = xcalloc(n_units ? n_units : 1, sizeof(ScanEntry));
         for (size_t i = 0; i < n_units; i++) {
                 const BusScanUnit *u = &units[i];
