@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""`exposured scan --user` against `systemd-analyze security --user`, on 252 and 262.
+"""`exposured scan --user` against `systemd-analyze security --user`, on every version (247 to 262).
 
 In a booted container: a user with lingering enabled (so its user@UID.service runs without a
 login), a few user services in ~/.config/systemd/user (plain ones, hardened ones, and the
@@ -26,6 +26,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import conftest  # noqa: E402
 import containers  # noqa: E402
 import oracle  # noqa: E402
 
@@ -33,7 +34,9 @@ SUMMARY = oracle.SUMMARY
 
 USER = "xtuser"
 UID = 1742
-SUITES = ["host", "sid"]       # systemd 252 and 262
+# Every version under test (EXPOSURED_TEST_SUITES limits them, as for the other modules); 252
+# and 262 are the two that differ.
+SUITES = conftest._suites()
 BIN_DIR = "/tmp/exposured-bin"
 
 HARDENED = """[Service]
@@ -215,7 +218,8 @@ def test_user_units(user_box):
     """As the user: every unit that loads, every check, the exposure."""
     states = _load_states(user_box)
     names = [n for n, st in states.items() if st == "loaded"]
-    # 262 refuses DynamicUser= in a user manager (test_user_unit_errors); 252 loads it.
+    # 257 and 262 refuse DynamicUser= in a user manager (test_user_unit_errors); 247..254 load
+    # it.
     assert len(names) >= len(UNITS) - 1, states
     theirs = _compare(user_box, user_box, names, ["--user"], ["--user"], "user units")
     by = {t["unit"]: t for t in theirs}
@@ -269,7 +273,8 @@ def test_machine_as_root(user_box):
     assert rc == 0, "exposured scan %s exited %d: %s" % (" ".join(extra), rc, err[-2000:])
     label = "systemd %d (%s) root, --machine=%s@.host" % (user_box.version, user_box.c.suite,
                                                           USER)
-    diffs = oracle.compare_reports(label, theirs, ours)
+    diffs = oracle.compare_reports(label, theirs, ours,
+                                   has_json_field=user_box.version >= oracle.JSON_MIN_VERSION)
     SUMMARY.append("%s: %d units, %d checks compared, %d difference kinds"
                    % (label, diffs.n_units, diffs.n_checks, len(diffs.items)))
     assert not diffs, diffs.report()
@@ -289,3 +294,39 @@ def test_machine_errors(user_box):
     assert rc == 2 and "needs --user" in err, err
     rc, _d, err = _scan(c, user_box.prefix, ["--user", "--machine=xtuser@box"])
     assert rc == 2 and "only USER@.host" in err, err
+
+
+def test_user_text_identical(user_box):
+    """The text output, byte for byte, per unit (the check table with 262's new texts and the
+    overall line): `systemd-analyze security --user UNIT` against `exposured scan --user UNIT`,
+    both as the user, not a terminal."""
+    names = [n for n, st in _load_states(user_box).items() if st == "loaded"]
+    for name in names:
+        r = user_box.run(["systemd-analyze", "security", "--user", "--no-pager", name],
+                         check=False)
+        ours = user_box.run(user_box.prefix + ["scan", "--user", name], check=False)
+        assert r.returncode == 0, r.stderr
+        assert (ours.returncode, ours.stdout) == (0, r.stdout), \
+            "%s: systemd-analyze printed\n%s\nexposured scan printed (rc %d)\n%s%s" % (
+                name, r.stdout, ours.returncode, ours.stdout, ours.stderr)
+    SUMMARY.append("systemd %d (%s) user units as text: %d units, bytes equal"
+                   % (user_box.version, user_box.c.suite, len(names)))
+
+
+def test_session_bus_fallback(user_box):
+    """Without the private socket (no XDG_RUNTIME_DIR/systemd/private), through the user's
+    session bus, as systemd-analyze falls back. Only where dbus-user-session runs (the host
+    suite): the Debian roots do not have it."""
+    bus = user_box.runtime + "/bus"
+    if not os.path.exists(user_box.c.path(bus)):
+        pytest.skip("no session bus in this root (dbus-user-session is not installed)")
+    env = {"XDG_RUNTIME_DIR": "/nonexistent", "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + bus}
+    names = ["xu-plain.service", "xu-hardened.service"]
+    r = user_box.run(["systemd-analyze", "security", "--user", "--no-pager", "--json=short",
+                      "--"] + names, check=False, env=env)
+    assert r.returncode == 0, r.stderr
+    rc, ours, err = _scan(user_box, user_box.prefix, ["--user"] + names, env=env)
+    assert rc == 0, err
+    theirs = oracle._decode_json_stream(r.stdout)[-1]
+    assert [(o["unit"], "%.1f" % o["exposure"]) for o in ours] == \
+        [(t["unit"], t["exposure"]) for t in theirs]
