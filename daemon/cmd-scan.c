@@ -69,6 +69,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "bus-scan.h"
@@ -458,11 +459,14 @@ static char *address_escape(const char *s) {
 
 /* A direct (not bus-client) connection to a user manager's private socket in runtime_dir, as
  * systemd-analyze --user makes first. The peer must be root or uid, as systemd's
- * bus_check_peercred() demands: a socket another user planted is refused. */
-static int open_user_private(const char *runtime_dir, uid_t uid, sd_bus **ret) {
+ * bus_check_peercred() demands: a socket another user planted is refused with -EPERM (and
+ * *ret_peer says who it was); any other failure is the socket's absence or a dead manager. */
+static int open_user_private(const char *runtime_dir, uid_t uid, sd_bus **ret,
+                             uid_t *ret_peer) {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         _cleanup_free_ char *e = address_escape(runtime_dir), *address = NULL;
+        struct ucred cred = {};
+        socklen_t len = sizeof(cred);
         Buf b = {};
         uid_t peer;
         int r;
@@ -478,13 +482,15 @@ static int open_user_private(const char *runtime_dir, uid_t uid, sd_bus **ret) {
         r = sd_bus_start(bus);
         if (r < 0)
                 return r;
-        r = sd_bus_get_owner_creds(bus, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &peer);
-        if (r < 0)
-                return r;
-        if (peer != 0 && peer != uid)
+        /* SO_PEERCRED itself, as bus_check_peercred(): sd-bus's owner creds would augment them
+         * from /proc/PID, which fails for a peer in another PID namespace. */
+        if (getsockopt(sd_bus_get_fd(bus), SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        peer = cred.uid;
+        if (peer != 0 && peer != uid) {
+                *ret_peer = peer;
                 return -EPERM;
+        }
         *ret = TAKE_PTR(bus);
         return 0;
 }
@@ -498,12 +504,23 @@ static int open_user_bus(const ScanArgs *a, sd_bus **ret) {
         const char *runtime_dir = secure_getenv("XDG_RUNTIME_DIR");
         _cleanup_free_ char *user = NULL, *dir = NULL;
         struct passwd *pw;
+        uid_t peer = 0;
         Buf b = {};
         int r;
 
         if (!a->machine_user) {
-                if (runtime_dir && open_user_private(runtime_dir, geteuid(), ret) >= 0)
+                /* As systemd-analyze: no private socket, the session bus; a private socket
+                 * that belongs to someone else, an error (not a fallback). */
+                r = runtime_dir ? open_user_private(runtime_dir, geteuid(), ret, &peer) : -ENOENT;
+                if (r >= 0)
                         return 0;
+                if (r == -EPERM) {
+                        _cleanup_free_ char *shown = printable(runtime_dir);
+
+                        return log_error_errno(r, "Refusing %s/systemd/private: its peer is uid "
+                                                  "%lu, neither root nor us.", shown,
+                                               (unsigned long) peer);
+                }
                 r = sd_bus_open_user(ret);
                 if (r < 0)
                         return log_error_errno(r, "Failed to connect to the user manager (is "
@@ -521,7 +538,11 @@ static int open_user_bus(const ScanArgs *a, sd_bus **ret) {
         }
         buf_printf(&b, "/run/user/%lu", (unsigned long) pw->pw_uid);
         dir = buf_steal(&b);
-        r = open_user_private(dir, pw->pw_uid, ret);
+        r = open_user_private(dir, pw->pw_uid, ret, &peer);
+        if (r == -EPERM)
+                return log_error_errno(r, "Refusing %s/systemd/private: its peer is uid %lu, "
+                                          "neither root nor user '%s'.", dir,
+                                       (unsigned long) peer, user);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the manager of user '%s' at "
                                           "%s/systemd/private (is it running, e.g. lingering; "

@@ -18,6 +18,8 @@ and as the user, so it connects exactly as a user's own tool would.
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -330,3 +332,44 @@ def test_session_bus_fallback(user_box):
     theirs = oracle._decode_json_stream(r.stdout)[-1]
     assert [(o["unit"], "%.1f" % o["exposure"]) for o in ours] == \
         [(t["unit"], t["exposure"]) for t in theirs]
+
+
+def test_private_socket_of_another_user(user_box):
+    """A private socket whose peer is neither root nor the caller (another user planted it, or
+    XDG_RUNTIME_DIR points elsewhere) is refused, as systemd's bus_check_peercred() does, and
+    there is no fallback to the session bus."""
+    c = user_box.c
+    d = "/tmp/xt-fake-runtime"
+    os.makedirs(c.path(d + "/systemd"), mode=0o755, exist_ok=True)
+    os.chmod(c.path(d), 0o755)
+    os.chmod(c.path(d + "/systemd"), 0o755)
+    sock = c.path(d + "/systemd/private")
+    if os.path.lexists(sock):
+        os.unlink(sock)
+    # A unix socket's peer credentials are those of the process that called listen(): bind as
+    # root (the path is reached through /proc/PID/root), then become nobody and listen.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(sock)
+    os.chmod(sock, 0o777)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(65534, 65534, 65534)
+            os.setresuid(65534, 65534, 65534)
+            s.listen(4)
+            s.settimeout(30)
+            held = []       # silent, but open: the client must decide before any answer
+            while True:
+                held.append(s.accept()[0])
+        finally:
+            os._exit(0)
+    s.close()
+    try:
+        time.sleep(0.2)
+        rc, _d, err = _scan(user_box, user_box.prefix, ["--user", "xu-plain.service"],
+                            env={"XDG_RUNTIME_DIR": d})
+        assert rc == 1 and "Refusing %s/systemd/private: its peer is uid 65534" % d in err, err
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        c.run(["rm", "-rf", d], check=False)
