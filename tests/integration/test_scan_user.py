@@ -137,7 +137,8 @@ def _wait(c, pred, what, timeout=60):
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module", params=SUITES, ids=lambda s: "v%d" % containers.SUITES[s]["version"])
+@pytest.fixture(scope="module", params=SUITES,
+                ids=lambda s: "v%d" % containers.SUITES[s]["version"])
 def user_box(request, container_pool, exposured):
     """The container with the user, its lingering manager and its units."""
     c = container_pool.get(request.param)
