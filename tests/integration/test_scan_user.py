@@ -127,7 +127,7 @@ def _install_exposured(c, exposured):
     return [BIN_DIR + "/" + loader, "--library-path", BIN_DIR, BIN_DIR + "/exposured"]
 
 
-def _wait(c, pred, what, timeout=60):
+def _wait(c, pred, what, timeout=180):  # generous: the bench runs under heavy load
     deadline = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > deadline:
