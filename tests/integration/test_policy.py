@@ -563,6 +563,7 @@ def test_event_of_unit_that_left_while_db_was_down(box, exposured):
     c.run(["mount", "-t", "tmpfs", "-o", "ro,size=8m,mode=0755", "tmpfs", path])
     d = F.ContainerDaemon(c, exposured, unit="policy-ro-exposured.service", db=path + "/h.db",
                           config_text="db_retry = 1s\n", args=["--policy-dir=" + pdir])
+    d.binary = F.RUN_DIR + "/exposured-dbdown"  # the module's daemon runs the other copy
     try:
         d.start(wait_ready=False)
         F.wait_for(d.api.units, 15, "units served from memory")
