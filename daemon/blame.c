@@ -10,7 +10,12 @@
  *   p RUNNING                                       tenths, or -1
  *   f OP PATH SIZE MTIME_USEC SHA256 ERRNO          OP one of = + - ~; SHA256 "" when unknown
  *   l OP PATH SECTION KEY OLD NEW                   OP one of + - ~
- *   o FILES_OMITTED LINES_OMITTED */
+ *   o FILES_OMITTED LINES_OMITTED
+ * A stored snapshot (blame_files_encode()), in the same escaping:
+ *   s1                                              the format
+ *   F PATH SIZE MTIME_USEC SHA256 ERRNO KEPT        KEPT 1: its directives follow, 0: not kept
+ *   d SECTION KEY VALUE                             a directive of the F line before it
+ *   t N_FILES                                       instead of F lines: not kept (too many) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +304,11 @@ static void diff_lines(BlameRecord *r, const BlameFiles *old, const BlameFiles *
                        const BlameFile *o, const BlameFile *n) {
         size_t n_o = o && o->error == 0 ? o->n_directives : 0;
         size_t n_n = n && n->error == 0 ? n->n_directives : 0;
+
+        /* One side's lines are not known (a stored snapshot that could not keep them): listing
+         * the other side's as added or removed would be a lie. */
+        if ((o && o->lines_unknown) || (n && n->lines_unknown))
+                return;
         _cleanup_free_ bool *used_o = xcalloc(n_o + 1, sizeof(bool));
         _cleanup_free_ bool *used_n = xcalloc(n_n + 1, sizeof(bool));
 
@@ -609,5 +619,133 @@ int blame_decode(const char *text, BlameRecord *ret) {
                 return -EBADMSG;
         }
         *ret = r;
+        return 0;
+}
+
+/* ---- stored snapshots ---- */
+
+static void encode_directives(const BlameFile *f, Buf *out) {
+        for (size_t i = 0; i < f->n_directives; i++) {
+                buf_puts(out, "d");
+                put_field(out, f->directives[i].section);
+                put_field(out, f->directives[i].key);
+                put_field(out, f->directives[i].value);
+                buf_putc(out, '\n');
+        }
+}
+
+void blame_files_encode(const BlameFiles *f, Buf *out) {
+        size_t budget = BLAME_SNAPSHOT_LINES_MAX;
+        char hex[SHA256_HEX_SIZE];
+        bool keep = f->n_files <= BLAME_SNAPSHOT_FILES_MAX;
+
+        for (size_t i = 0; keep && i < f->n_files; i++)
+                keep = strlen(f->files[i].path) <= BLAME_PATH_MAX;
+        buf_puts(out, "s1\n");
+        if (!keep) {
+                buf_printf(out, "t\t%zu\n", f->n_files);
+                return;
+        }
+        for (size_t i = 0; i < f->n_files; i++) {
+                const BlameFile *file = &f->files[i];
+                Buf d = {};
+                bool kept = file->error == 0 && !file->lines_unknown;
+
+                if (kept) {
+                        encode_directives(file, &d);
+                        kept = d.len <= budget;
+                }
+                if (kept)
+                        budget -= d.len;
+                buf_puts(out, "F");
+                put_field(out, file->path);
+                put_u64(out, file->size);
+                put_u64(out, file->mtime_usec);
+                put_field(out, file->error == 0 ? sha256_hex(file->sha256, hex) : "");
+                buf_printf(out, "\t%d\t%d\n", file->error, file->error == 0 ? kept : 1);
+                if (kept && d.len > 0)
+                        buf_append(out, d.data, d.len);
+                buf_done(&d);
+        }
+}
+
+static int unhex(const char *s, uint8_t ret[static SHA256_DIGEST_SIZE]) {
+        if (strlen(s) != 2 * SHA256_DIGEST_SIZE)
+                return -EBADMSG;
+        for (size_t i = 0; i < 2 * SHA256_DIGEST_SIZE; i++) {
+                char c = s[i];
+                int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+                if (v < 0)
+                        return -EBADMSG;
+                ret[i / 2] = (uint8_t) (i % 2 ? ret[i / 2] | v : v << 4);
+        }
+        return 0;
+}
+
+static int decode_snapshot_line(char *line, BlameFiles *f, size_t *cap) {
+        char *x[FIELDS_MAX];
+        int n = split(line, x), err, kept;
+        uint64_t u;
+
+        if (n < 1 || !x[0])
+                return -EBADMSG;
+        if (streq(x[0], "t") && n == 2 && f->n_files == 0)
+                return parse_u64(x[1], &u) < 0 ? -EBADMSG : -E2BIG;
+        if (streq(x[0], "F") && n == 7) {
+                BlameFile file = {};
+                if (!x[1] || x[1][0] != '/' || strlen(x[1]) > BLAME_PATH_MAX || !x[4] ||
+                    parse_u64(x[2], &file.size) < 0 || parse_u64(x[3], &file.mtime_usec) < 0 ||
+                    parse_int(x[5], -4095, 0, &err) < 0 || parse_int(x[6], 0, 1, &kept) < 0 ||
+                    (err == 0 && unhex(x[4], file.sha256) < 0) || (err != 0 && !isempty(x[4])) ||
+                    f->n_files >= BLAME_SNAPSHOT_FILES_MAX)
+                        return -EBADMSG;
+                if (f->n_files == *cap) {
+                        *cap = *cap ? 2 * *cap : 4;
+                        f->files = xrealloc(f->files, *cap * sizeof(BlameFile));
+                }
+                file.path = xstrdup(x[1]);
+                file.error = err;
+                file.lines_unknown = err == 0 && !kept;
+                f->files[f->n_files++] = file;
+                return 0;
+        }
+        if (streq(x[0], "d") && n == 4) {
+                BlameFile *file = f->n_files > 0 ? &f->files[f->n_files - 1] : NULL;
+                if (!file || file->error != 0 || file->lines_unknown || !x[1] || !x[2] || !x[3] ||
+                    isempty(x[2]) || file->n_directives >= BLAME_DIRECTIVES_MAX)
+                        return -EBADMSG;
+                if ((file->n_directives & (file->n_directives - 1)) == 0)
+                        file->directives = xrealloc(file->directives,
+                                                    (file->n_directives ? 2 * file->n_directives
+                                                                        : 1) *
+                                                            sizeof(BlameDirective));
+                file->directives[file->n_directives++] = (BlameDirective) {
+                        .section = xstrdup(x[1]),
+                        .key = xstrdup(x[2]),
+                        .value = xstrdup(x[3]),
+                };
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+int blame_files_decode(const char *text, BlameFiles *ret) {
+        BlameFiles f = {};
+        _cleanup_free_ char *copy = NULL;
+        size_t cap = 0;
+
+        if (!text || strlen(text) > BLAME_SNAPSHOT_TEXT_MAX || !startswith(text, "s1\n"))
+                return -EBADMSG;
+        copy = xstrdup(text + 3);
+        for (char *p = copy; *p;) {
+                char *nl = strchr(p, '\n');
+                int k = nl ? (*nl = 0, decode_snapshot_line(p, &f, &cap)) : -EBADMSG;
+                if (k < 0) {
+                        blame_files_done(&f);
+                        return k;
+                }
+                p = nl + 1;
+        }
+        *ret = f;
         return 0;
 }

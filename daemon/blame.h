@@ -53,6 +53,9 @@ typedef struct BlameFile {
         uint8_t sha256[SHA256_DIGEST_SIZE];
         BlameDirective *directives;
         size_t n_directives;
+        bool lines_unknown;  /* its directives are not known (a stored snapshot that could not
+                              * keep them, see blame_files_encode()): a change of it is a file
+                              * change with no lines */
 } BlameFile;
 
 typedef struct BlameFiles {
@@ -158,6 +161,26 @@ bool blame_path_is_runtime(const char *path);
 void blame_diff(const BlameFiles *old, const BlameFiles *new, const BlameContext *ctx,
                 BlameRecord *ret);
 void blame_record_done(BlameRecord *r);
+
+/* A snapshot as stored between runs of the daemon (so that the first change after a restart
+ * has something to compare with): line-oriented like a record, and bounded: at most
+ * BLAME_SNAPSHOT_FILES_MAX files (a unit with more is stored as "not kept": after a restart its
+ * first change has reason unknown, as before this was stored), each with path, size, mtime,
+ * hash and read error; their directives in the files' order while their encoded size stays
+ * within BLAME_SNAPSHOT_LINES_MAX for the whole unit, the directives of a file that does not fit
+ * whole are not kept (BlameFile.lines_unknown). So a stored snapshot is at most
+ * BLAME_SNAPSHOT_TEXT_MAX bytes whatever the files hold; a typical unit's is well under 2 KiB.
+ * dev, ino and ctime are not stored (a file is read again after a restart). Appends to out. */
+#define BLAME_SNAPSHOT_FILES_MAX BLAME_FILES_MAX
+#define BLAME_SNAPSHOT_LINES_MAX (32U * 1024U)
+/* 16 paths of PATH_MAX bytes, every byte escaped, their numbers, the directives' budget. */
+#define BLAME_SNAPSHOT_TEXT_MAX \
+        (BLAME_SNAPSHOT_FILES_MAX * (2U * BLAME_PATH_MAX + 160U) + BLAME_SNAPSHOT_LINES_MAX + 64U)
+void blame_files_encode(const BlameFiles *f, Buf *out);
+/* Parse a stored snapshot into *ret (released with blame_files_done()). Returns 0; -E2BIG for a
+ * snapshot stored as "not kept" (too many files); -EBADMSG for text that is not one. *ret is
+ * written only on success. */
+int blame_files_decode(const char *text, BlameFiles *ret);
 
 /* The stored text of a record: line-oriented, tab-separated, escaped (blame.c describes it).
  * Appends to out. */

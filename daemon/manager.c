@@ -54,11 +54,16 @@
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
 
 /* A policy event waiting for the store: ev's unit and checks point into unit and checks (owned);
- * the check names are the score table's (static). */
+ * the check names are the score table's (static). score is the unit's score when the event
+ * happened (verdicts and systemd_version owned), which the store records first when it has no
+ * row of the unit by the time the event is written (the unit left while the database was down). */
 typedef struct PendingPolicyEvent {
         StorePolicyEvent ev;
         char *unit;
         StorePolicyCheck *checks;
+        StoreScore score;
+        StoreVerdict *verdicts;
+        char *systemd_version;
 } PendingPolicyEvent;
 
 struct Manager {
@@ -524,6 +529,8 @@ static void policy_pending_clear(Manager *m) {
         for (size_t i = 0; i < m->n_policy_pending; i++) {
                 free(m->policy_pending[i].unit);
                 free(m->policy_pending[i].checks);
+                free(m->policy_pending[i].verdicts);
+                free(m->policy_pending[i].systemd_version);
         }
         m->n_policy_pending = 0;
 }
@@ -546,8 +553,35 @@ static void policy_queue(Manager *m, const UnitState *u, EventKind kind, Cause c
                 c = xcalloc(n, sizeof(StorePolicyCheck));
                 memcpy(c, checks, n * sizeof(StorePolicyCheck));
         }
+        StoreVerdict v[SCORE_ROWS_MAX];
+        size_t n_v = store_verdicts_from_report(&u->report, v);
+        ClassifyRules rules = {
+                .cause = cause,
+                .baseline = m->db_baseline,
+                .new_unit_threshold = m->config->new_unit_threshold,
+        };
         pe->unit = xstrdup(u->id);
         pe->checks = c;
+        if (n_v > 0) {
+                pe->verdicts = xcalloc(n_v, sizeof(StoreVerdict));
+                memcpy(pe->verdicts, v, n_v * sizeof(StoreVerdict));
+        } else
+                pe->verdicts = NULL;
+        pe->systemd_version = m->state.systemd_version ? xstrdup(m->state.systemd_version) : NULL;
+        /* As persist() would store it as a first score (it is one when the store needs it). */
+        pe->score = (StoreScore) {
+                .unit = pe->unit,
+                .exposure = u->report.exposure,
+                .predicate = u->report.predicate,
+                .verdicts = pe->verdicts,
+                .n_verdicts = n_v,
+                .systemd_version = pe->systemd_version,
+                .scorer_version = SCORER_VERSION,
+                .cause = cause,
+                .kind = classify_change(&rules, &(ClassifyScore) { .exposure = -1 },
+                                        &(ClassifyScore) { .exposure = (int) u->report.exposure })
+                                .kind,
+        };
         pe->ev = (StorePolicyEvent) {
                 .unit = pe->unit,
                 .time_usec = offset,
@@ -561,11 +595,16 @@ static void policy_queue(Manager *m, const UnitState *u, EventKind kind, Cause c
         };
 }
 
-/* Write the queued events at base_usec + their offsets, inside the caller's transaction. */
+/* Write the queued events at base_usec + their offsets, inside the caller's transaction (a unit
+ * the store has no row of gets its score of then first, at base_usec, as persist() writes). */
 static int policy_store_pending(Manager *m, uint64_t base_usec) {
         for (size_t i = 0; i < m->n_policy_pending; i++) {
-                StorePolicyEvent ev = m->policy_pending[i].ev;
+                PendingPolicyEvent *pe = &m->policy_pending[i];
+                StorePolicyEvent ev = pe->ev;
+                StoreScore sc = pe->score;
                 ev.time_usec = base_usec + ev.time_usec;
+                sc.time_usec = base_usec;
+                ev.score = sc.systemd_version ? &sc : NULL;
                 int r = store_add_policy_event(m->store, &ev);
                 if (r < 0)
                         return r;
@@ -886,6 +925,27 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
                 }
                 n_changes += (uint64_t) r;
         }
+        /* Then what blame compares with after a restart, for the units whose files or main
+         * process changed (their rows exist by now). */
+        for (size_t i = 0; i < m->state.n_units; i++) {
+                UnitState *u = m->state.units[i];
+                if (!u->snapshot_unstored)
+                        continue;
+                Buf files = {};
+                blame_files_encode(&u->files, &files);
+                r = store_put_snapshot(m->store, &(StoreSnapshot) {
+                        .unit = u->id,
+                        .files = files.data,
+                        .running_exposure = unit_state_running(u),
+                        .running_start_usec = unit_state_running(u) >= 0 ? u->running_start_usec
+                                                                         : 0,
+                });
+                buf_done(&files);
+                if (r < 0) {
+                        store_rollback(m->store);
+                        return r;
+                }
+        }
         r = policy_store_pending(m, now);
         if (r < 0) {
                 store_rollback(m->store);
@@ -914,6 +974,7 @@ static int persist(Manager *m, Cause cause, uint64_t duration_usec) {
         for (size_t i = 0; i < m->state.n_units; i++) {
                 m->state.units[i]->stored_exposure = (int) m->state.units[i]->report.exposure;
                 m->state.units[i]->unstored = false;
+                m->state.units[i]->snapshot_unstored = false;
         }
         m->db_baseline = false;
         policy_pending_clear(m);
@@ -969,6 +1030,7 @@ static int setup_store(Manager *m) {
                 const StoreUnit *su = persisted_unit(m, m->state.units[i]->id);
                 m->state.units[i]->stored_exposure = su ? (int) su->exposure : -1;
                 m->state.units[i]->unstored = true; /* a new or reset file: compare them all */
+                m->state.units[i]->snapshot_unstored = true;
         }
         if (m->prune_boot_usec == 0 && store_last_time(m->store, &m->last_stored_usec) < 0)
                 m->last_stored_usec = 0;
@@ -1198,6 +1260,80 @@ static void inherit(Manager *m, UnitState *u, const UnitState *old) {
         }
 }
 
+/* What was known of a unit before its new score: its files and main process as the previous
+ * scan saw them (in memory), else as the database's snapshot has them (the daemon restarted, or
+ * the unit left and came back), else nothing. */
+typedef struct Prior {
+        const BlameFiles *files;     /* NULL: not known */
+        int exposure;                /* the configured exposure then (tenths), -1: unknown */
+        int running_exposure;        /* what its main process ran with, -1: none or unknown */
+        uint64_t running_start_usec; /* that process's ExecMainStartTimestamp, 0: none */
+} Prior;
+
+static bool prior_restart_pending(const Prior *p) {
+        return p->running_exposure >= 0 && p->running_start_usec > 0 && p->exposure >= 0 &&
+               p->running_exposure != p->exposure;
+}
+
+/* Fill *ret from prev, else from the store's snapshot of u (decoded into *files_buf, which the
+ * caller releases; *ret_stored gets the stored text, for comparing, or NULL). old_exposure: the
+ * unit's previous exposure as judge() found it. A snapshot that cannot be read is not known
+ * (blame says "unknown", as before snapshots were stored). */
+static void prior_load(Manager *m, const UnitState *u, const UnitState *prev, int old_exposure,
+                       BlameFiles *files_buf, char **ret_stored, Prior *ret) {
+        _cleanup_free_ char *text = NULL;
+        int running = -1, r;
+        uint64_t start = 0;
+
+        *ret_stored = NULL;
+        if (prev) {
+                *ret = (Prior) {
+                        .files = &prev->files,
+                        .exposure = (int) prev->report.exposure,
+                        .running_exposure = unit_state_running(prev),
+                        .running_start_usec = prev->running_start_usec,
+                };
+                return;
+        }
+        *ret = (Prior) { .exposure = old_exposure, .running_exposure = -1 };
+        if (!m->store || old_exposure < 0)
+                return;
+        r = store_get_snapshot(m->store, u->id, &text, &running, &start);
+        if (r < 0)
+                log_debug_errno(r, "Failed to read the stored snapshot of '%s': %m, ignoring.",
+                                u->id);
+        if (r <= 0)
+                return;
+        ret->running_exposure = running;
+        ret->running_start_usec = start;
+        r = blame_files_decode(text, files_buf);
+        if (r >= 0)
+                ret->files = files_buf;
+        else if (r != -E2BIG)
+                log_debug_errno(r, "Stored snapshot of '%s' is not one: %m, ignoring.", u->id);
+        *ret_stored = TAKE_PTR(text);
+}
+
+/* Whether what the database holds of u's files and process (prior, and stored, its text when
+ * it came from there) may differ from u's: the next persist writes it. */
+static bool snapshot_differs(const UnitState *u, const UnitState *prev, const Prior *prior,
+                             const char *stored) {
+        if (prev && prev->snapshot_unstored)
+                return true;
+        if (prior->running_exposure != unit_state_running(u) ||
+            (unit_state_running(u) >= 0 && prior->running_start_usec != u->running_start_usec))
+                return true;
+        if (prev)
+                return !blame_files_equal(&prev->files, &u->files);
+        if (!stored)
+                return true;
+        Buf b = {};
+        blame_files_encode(&u->files, &b);
+        bool differs = !streq(b.data, stored);
+        buf_done(&b);
+        return differs;
+}
+
 /* Read u's unit files (blame-read.h) and decide what its main process runs with. Files that
  * changed on disk but are not loaded yet (NeedDaemonReload=yes) do not describe the scored
  * configuration: for a file the previous snapshot had, its content then stands until a reload.
@@ -1209,14 +1345,16 @@ static void inherit(Manager *m, UnitState *u, const UnitState *old) {
  * configuration (a restart right after a daemon-reload, before our scan, is the common case; a
  * restart just before a change, both between two scans, is the limit: it is then shown as
  * running the new configuration). A systemd upgrade rescores both. */
-static void read_files(Manager *m, UnitState *u, const UnitState *prev, Cause cause) {
+static void read_files(Manager *m, UnitState *u, const UnitState *prev, const Prior *prior,
+                       Cause cause) {
         uint64_t start = u->props.main_pid > 0 ? u->props.exec_main_start_usec : 0;
 
         (void) blame_read_files(m->config->os_root, &u->props, prev ? &prev->files : NULL,
                                 &u->files);
-        for (size_t i = 0; u->props.need_daemon_reload && prev && i < u->files.n_files; i++) {
+        for (size_t i = 0; u->props.need_daemon_reload && prior->files && i < u->files.n_files;
+             i++) {
                 BlameFile *f = &u->files.files[i];
-                const BlameFile *old = blame_files_find(&prev->files, f->path);
+                const BlameFile *old = blame_files_find(prior->files, f->path);
                 if (!old || blame_path_is_runtime(f->path))
                         continue;
                 blame_file_done(f);
@@ -1224,20 +1362,21 @@ static void read_files(Manager *m, UnitState *u, const UnitState *prev, Cause ca
         }
 
         u->running_start_usec = start;
-        if (prev && unit_state_running(prev) >= 0 && prev->running_start_usec == start &&
-            !(cause == CAUSE_SYSTEMD_UPGRADE && !unit_state_restart_pending(prev)))
-                u->running_exposure = prev->running_exposure;
+        if (prior->running_exposure >= 0 && prior->running_start_usec > 0 &&
+            prior->running_start_usec == start &&
+            !(cause == CAUSE_SYSTEMD_UPGRADE && !prior_restart_pending(prior)))
+                u->running_exposure = prior->running_exposure;
         else
                 u->running_exposure = (int) u->report.exposure;
 }
 
 /* What changed in u's files since its previous score (prev in memory; su, the database's row,
  * after a restart: then only the versions can explain it), into *ret and u->blame. */
-static void blame_change(Manager *m, UnitState *u, const UnitState *prev, const StoreUnit *su,
-                         bool first, Cause cause, BlameRecord *ret) {
+static void blame_change(Manager *m, UnitState *u, const UnitState *prev, const Prior *prior,
+                         const StoreUnit *su, bool first, Cause cause, BlameRecord *ret) {
         BlameContext ctx = {
                 .first = first,
-                .old_known = prev != NULL,
+                .old_known = prior->files != NULL,
                 .systemd_changed = prev ? cause == CAUSE_SYSTEMD_UPGRADE
                                         : su && su->systemd_version &&
                                                   !streq_ptr(su->systemd_version,
@@ -1248,12 +1387,12 @@ static void blame_change(Manager *m, UnitState *u, const UnitState *prev, const 
         };
         Buf b = {};
 
-        blame_diff(prev ? &prev->files : NULL, &u->files, &ctx, ret);
+        blame_diff(prior->files, &u->files, &ctx, ret);
         /* `systemctl set-property` takes only cgroup settings, which the manager applies to the
          * running unit at once: such a change is live without a restart (unless one was already
          * pending: what runs then is not known exactly, the older exposure stays). */
-        if (ret->reason == BLAME_REASON_RUNTIME && prev && unit_state_running(u) >= 0 &&
-            !unit_state_restart_pending(prev))
+        if (ret->reason == BLAME_REASON_RUNTIME && prior->files && unit_state_running(u) >= 0 &&
+            !prior_restart_pending(prior))
                 u->running_exposure = ret->running_exposure = (int) u->report.exposure;
         blame_encode(ret, &b);
         free(u->blame);
@@ -1307,12 +1446,18 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
          * nothing for persist() to write. Anything else is left to the store to compare. */
         u->unstored = !(prev && !prev->unstored && !c.changed);
         _cleanup_(blame_record_done) BlameRecord blame = { .running_exposure = -1 };
-        read_files(m, u, prev, cause);
+        _cleanup_(blame_files_done) BlameFiles stored_files = {};
+        _cleanup_free_ char *stored = NULL;
+        Prior prior;
+        prior_load(m, u, prev, old.exposure, &stored_files, &stored, &prior);
+        read_files(m, u, prev, &prior, cause);
         if (!c.changed && !returned) {
+                u->snapshot_unstored = snapshot_differs(u, prev, &prior, stored);
                 u->blame = prev && prev->blame ? xstrdup(prev->blame) : NULL;
                 return;
         }
-        blame_change(m, u, prev, su, old.exposure < 0, cause, &blame);
+        blame_change(m, u, prev, &prior, su, old.exposure < 0, cause, &blame);
+        u->snapshot_unstored = snapshot_differs(u, prev, &prior, stored);
         u->last_change_usec = now;
         if (c.kind == EVENT_REGRESSION) {
                 u->regressions++;

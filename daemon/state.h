@@ -34,6 +34,8 @@ typedef struct UnitState {
         int running_exposure;
         uint64_t running_start_usec;
         bool unstored;              /* the database's row may differ: the next persist writes it */
+        bool snapshot_unstored;     /* so may its stored files and running process (store.h's
+                                     * StoreSnapshot, what blame compares with after a restart) */
         PolicyVerdict policy;       /* against State.policy (valid while that policy is) */
 } UnitState;
 

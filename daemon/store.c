@@ -122,6 +122,8 @@ typedef enum StmtId {
         STMT_PRUNE_NOTICES,
         STMT_LAST_TIME,
         STMT_POLICY_OVER,
+        STMT_SNAPSHOT_PUT,
+        STMT_SNAPSHOT_GET,
         _STMT_MAX,
 } StmtId;
 
@@ -193,6 +195,13 @@ static const char *const stmt_sql[_STMT_MAX] = {
                              " (SELECT c.kind FROM changes c WHERE c.unit = u.id"
                              "  AND c.kind IN (9, 10) ORDER BY c.time DESC LIMIT 1) = 9"
                              " ORDER BY u.name",
+        [STMT_SNAPSHOT_PUT] = "INSERT INTO snapshots (unit, files, running, running_start)"
+                              " SELECT id, ?2, ?3, ?4 FROM units WHERE name = ?1"
+                              " ON CONFLICT (unit) DO UPDATE SET files = excluded.files,"
+                              " running = excluded.running,"
+                              " running_start = excluded.running_start",
+        [STMT_SNAPSHOT_GET] = "SELECT s.files, s.running, s.running_start FROM snapshots s"
+                              " JOIN units u ON u.id = s.unit WHERE u.name = ?",
 };
 
 typedef struct CheckName {
@@ -1278,6 +1287,17 @@ static int add_policy_event(Store *s, const StorePolicyEvent *ev) {
         r = unit_get(s, ev->unit, &u);
         if (r < 0)
                 return r;
+        if (u.id == 0 && ev->score) {
+                /* Not stored yet: its score first, so that the event has a unit to hang on. */
+                StoreScore sc = *ev->score;
+                sc.unit = ev->unit;
+                r = add_score(s, &sc);
+                if (r < 0)
+                        return r;
+                r = unit_get(s, ev->unit, &u);
+                if (r < 0)
+                        return r;
+        }
         if (u.id == 0)
                 return 0; /* not stored yet: nothing to hang the event on (not an error, which
                            * would abort the caller's batch) */
@@ -1308,6 +1328,12 @@ int store_add_policy_event(Store *s, const StorePolicyEvent *ev) {
             ev->predicate < 0 || ev->predicate >= _PREDICATE_MAX ||
             ev->n_checks > STORE_VERDICTS_MAX || (ev->n_checks > 0 && !ev->checks))
                 return -EINVAL;
+        if (ev->score) {
+                StoreScore sc = *ev->score;
+                sc.unit = ev->unit;
+                if (!score_valid(&sc) || sc.time_usec >= ev->time_usec)
+                        return -EINVAL;
+        }
         for (size_t i = 0; i < ev->n_checks; i++)
                 if (!name_valid(ev->checks[i].check, CHECK_MAX_LEN) ||
                     ev->checks[i].badness > STORE_BADNESS_MAX)
@@ -1334,6 +1360,67 @@ int store_policy_over_units(Store *s, char ***ret) {
                 return store_errno(rc);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+static int put_snapshot(Store *s, const StoreSnapshot *snap) {
+        sqlite3_stmt *q = stmt(s, STMT_SNAPSHOT_PUT);
+        int r;
+
+        if ((r = bind_text(q, 1, snap->unit)) < 0 || (r = bind_text(q, 2, snap->files)) < 0 ||
+            (r = snap->running_exposure < 0 ? store_errno(sqlite3_bind_null(q, 3))
+                                            : bind_int(q, 3, snap->running_exposure)) < 0 ||
+            (r = bind_u64(q, 4, snap->running_start_usec)) < 0) {
+                (void) sqlite3_clear_bindings(q);
+                return r;
+        }
+        r = step_done(q);
+        if (r < 0)
+                return r;
+        return sqlite3_changes(s->db) > 0;
+}
+
+int store_put_snapshot(Store *s, const StoreSnapshot *snap) {
+        bool own;
+        int r;
+
+        assert(s);
+        if (!snap || !name_valid(snap->unit, NAME_MAX_LEN) || isempty(snap->files) ||
+            strlen(snap->files) > BLAME_SNAPSHOT_TEXT_MAX || snap->running_exposure < -1 ||
+            snap->running_exposure > 100 || snap->running_start_usec > INT64_MAX)
+                return -EINVAL;
+        r = write_begin(s, &own);
+        if (r < 0)
+                return r;
+        return write_end(s, own, put_snapshot(s, snap));
+}
+
+int store_get_snapshot(Store *s, const char *unit, char **ret_files, int *ret_running_exposure,
+                       uint64_t *ret_running_start_usec) {
+        _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_SNAPSHOT_GET);
+        int r, rc;
+
+        assert(s);
+        assert(ret_files);
+        assert(ret_running_exposure);
+        assert(ret_running_start_usec);
+        if (!name_valid(unit, NAME_MAX_LEN))
+                return -EINVAL;
+        r = bind_text(q, 1, unit);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+                return 0;
+        if (rc != SQLITE_ROW)
+                return store_errno(rc);
+        int64_t running = sqlite3_column_int64(q, 1);
+        *ret_files = column_strdup(q, 0);
+        *ret_running_exposure = sqlite3_column_type(q, 1) == SQLITE_NULL || running < 0 ||
+                                                running > 100
+                                        ? -1
+                                        : (int) running;
+        *ret_running_start_usec = column_u64(q, 2);
+        return 1;
 }
 
 int store_add_scan(Store *s, const StoreScan *scan) {

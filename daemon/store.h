@@ -113,14 +113,19 @@ int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause)
  * as a row of its history with kind and time as given, ceiling in the "previous" column (-1: none), the unit's exposure, and checks (the failing checks
  * no waiver covers, or the check whose waiver expired, with their badness). An OVER_POLICY row at
  * a score change's time + 1 us marks that change as the one that broke the policy
- * (Change.broke_policy). Returns 1, 0 when the store has no row of the unit (nothing written), or
- * -errno (-EEXIST when the unit has a row at that time). */
+ * (Change.broke_policy). Returns 1, 0 when the store has no row of the unit and no score was
+ * given (nothing written), or -errno (-EEXIST when the unit has a row at that time). */
 typedef struct StorePolicyCheck {
         const char *check;
         uint64_t badness;       /* 0..STORE_BADNESS_MAX */
 } StorePolicyCheck;
 typedef struct StorePolicyEvent {
         const char *unit;
+        /* The unit's score the event judges, stored first (its first score; its unit is this
+         * unit, its time before time_usec, else -EINVAL) when the store has no row of the unit
+         * yet: a unit that went over policy and left while the database was down still has the
+         * event in its history. NULL: no row, no event (returns 0). */
+        const StoreScore *score;
         uint64_t time_usec;
         EventKind kind;
         Cause cause;
@@ -134,6 +139,22 @@ int store_add_policy_event(Store *s, const StorePolicyEvent *ev);
 /* The present units whose last stored policy event says they went over policy (and none says
  * they came back): the state a restarted daemon continues from. *ret is a strv (NULL: none). */
 int store_policy_over_units(Store *s, char ***ret);
+
+/* Blame's snapshot of a unit (blame.h, blame_files_encode()) and its main process, kept across
+ * restarts of the daemon: one row per unit, replaced by each put, removed with the unit's row. */
+typedef struct StoreSnapshot {
+        const char *unit;
+        const char *files;           /* 1..BLAME_SNAPSHOT_TEXT_MAX bytes, else -EINVAL */
+        int running_exposure;        /* tenths (0..100), -1: no main process */
+        uint64_t running_start_usec; /* its ExecMainStartTimestamp; 0 with no main process */
+} StoreSnapshot;
+/* Store the snapshot of a unit the store has a row of. Returns 1, 0 when it has none (nothing
+ * written), or -errno. */
+int store_put_snapshot(Store *s, const StoreSnapshot *snap);
+/* The stored snapshot of a unit: 1 with *ret_files (free() it), *ret_running_exposure (-1: none)
+ * and *ret_running_start_usec; 0 when there is none (the out-parameters untouched); -errno. */
+int store_get_snapshot(Store *s, const char *unit, char **ret_files, int *ret_running_exposure,
+                       uint64_t *ret_running_start_usec);
 
 typedef struct StoreScan {
         uint64_t time_usec; /* unique */

@@ -282,3 +282,102 @@ def test_set_property(box, daemon, browser):
     # Cgroup settings apply to the running unit: no restart is pending for this one.
     assert row["blame"]["live"] is True, row["blame"]
     assert unit_json(daemon)["restart_pending"] is False
+
+
+def main_start_usec(box):
+    """The unit's ExecMainStartTimestamp (usec), as PID 1 has it."""
+    out = box.run(["busctl", "get-property", "org.freedesktop.systemd1",
+                   "/org/freedesktop/systemd1/unit/blame_2dx_2eservice",
+                   "org.freedesktop.systemd1.Service", "ExecMainStartTimestamp"]).stdout.split()
+    assert out[0] == "t", out
+    return int(out[1])
+
+
+def stored_running(d):
+    """(running exposure, running start) of the unit's stored snapshot, or None."""
+    rows = d.db.query("SELECT s.running, s.running_start FROM snapshots s JOIN units u ON"
+                      " u.id = s.unit WHERE u.name = ?", (UNIT,))
+    return tuple(rows[0]) if rows else None
+
+
+def wait_stored_process(box, d):
+    """Until the database holds the unit's current main process."""
+    start = main_start_usec(box)
+    assert start > 0
+    return F.wait_for(lambda: (stored_running(d) or (0, 0))[1] == start and stored_running(d),
+                      10, "the snapshot of the process started at %d stored" % start)
+
+
+def restart_daemon(d):
+    """Stop exposured and start it again on the same database (and port)."""
+    d.stop()
+    d.start()
+    F.wait_for(lambda: unit_json(d), 10, UNIT + " watched again")
+
+
+def test_restart_keeps_snapshot_and_restart_pending(box, daemon, browser):
+    """What blame compares with and what the process runs with are stored: a drop-in edited
+    while exposured is down (and loaded by a daemon-reload, the process left running) is blamed
+    on its file and lines at the first scan after the restart, with restart pending; a restart of
+    exposured alone changes neither; an edit after the restart is blamed as before."""
+    box.run(["systemctl", "restart", UNIT])
+    F.wait_for(lambda: unit_json(daemon)["restart_pending"] is False, 10, "restarted")
+    live = exposure(box)
+    running, _ = wait_stored_process(box, daemon)
+    assert F.fmt_tenths(running / 10) == live
+    daemon.stop()
+    t = int(time.time() * 1e6)
+    write_dropin(box, "[Service]\nProtectSystem=no\nPrivateNetwork=no\nPrivateDevices=yes\n")
+    box.daemon_reload()
+    weaker = exposure(box)
+    assert float(weaker) > float(live)
+    daemon.start()
+    row = newest_blame(daemon, t)
+    assert row["kind"] == "regression" and F.fmt_tenths(row["exposure"]) == weaker, row
+    b = row["blame"]
+    assert b["reason"] == "files", b
+    check_file(box, row, DROPIN, "changed")
+    assert file_entry(row, FRAGMENT)["change"] == "same"
+    assert lines(row) == [("changed", DROPIN, "ProtectSystem", "full", "no")], b
+    text = "ProtectSystem=full %s no in %s" % (ARROW, DROPIN)
+    assert text in [x["text"] for x in b["lines"]], b
+    # The process started before the change (and before this exposured): not live.
+    assert b["live"] is False and F.fmt_tenths(b["running_exposure"]) == live, b
+    u = unit_json(daemon)
+    assert u["restart_pending"] is True, u
+    assert F.fmt_tenths(u["running_exposure"]) == live, u
+    assert metric(daemon, "exposured_unit_restart_pending") == "1"
+    changes = page_text(browser, daemon, "#changes td.blame")
+    assert text in changes[0], changes
+    pending = page_text(browser, daemon, ".restart-pending")
+    assert len(pending) == 1 and "running with exposure %s (configured %s)" % (live, weaker) \
+        in pending[0], pending
+
+    # Restarted with nothing changed: still pending, with the same running exposure.
+    n_rows = len(history(daemon))
+    restart_daemon(daemon)
+    u = unit_json(daemon)
+    assert u["restart_pending"] is True, u
+    assert F.fmt_tenths(u["running_exposure"]) == live, u
+    assert len(history(daemon)) == n_rows
+    box.run(["systemctl", "restart", UNIT])
+    F.wait_for(lambda: unit_json(daemon)["restart_pending"] is False, 10,
+               "restart pending gone after the restart")
+    assert F.fmt_tenths(unit_json(daemon)["running_exposure"]) == weaker
+    running, _ = wait_stored_process(box, daemon)
+    assert F.fmt_tenths(running / 10) == weaker
+
+    # An edit after a restart of exposured: compared with what was stored.
+    restart_daemon(daemon)
+    t = int(time.time() * 1e6)
+    write_dropin(box, "[Service]\nProtectSystem=strict\nPrivateNetwork=no\n")
+    box.daemon_reload()
+    row = newest_blame(daemon, t)
+    assert F.fmt_tenths(row["exposure"]) == exposure(box)
+    check_file(box, row, DROPIN, "changed")
+    assert sorted(lines(row)) == sorted([
+        ("changed", DROPIN, "ProtectSystem", "no", "strict"),
+        ("removed", DROPIN, "PrivateDevices", "yes", None),
+    ]), row["blame"]
+    changes = page_text(browser, daemon, "#changes td.blame")
+    assert "ProtectSystem=no %s strict in %s" % (ARROW, DROPIN) in changes[0], changes

@@ -547,3 +547,52 @@ def test_dashboard_policy_column_filter_and_accepted_checks(daemon):
     finally:
         d.quit()
         daemon_reload_with(daemon.c, None)
+
+
+def test_event_of_unit_that_left_while_db_was_down(box, exposured):
+    """A policy event is in the history even when its unit never was: a new unit went over policy
+    and left while the database could not be written (a read-only directory, made writable
+    afterwards). The journal had the event at once; the history gets the unit's score, marked
+    as the one that broke the policy, and the event, when the database takes writes again."""
+    c = box
+    pdir = F.RUN_DIR + "/policy-dbdown.d"
+    leaver = "policytest-leaver.service"
+    path = "/var/lib/exposured-policy-ro"
+    put(c, pdir + "/10-leaver.conf", "[%s]\nmax_exposure = 1.0\n" % leaver)
+    c.run(["mkdir", "-p", path])
+    c.run(["mount", "-t", "tmpfs", "-o", "ro,size=8m,mode=0755", "tmpfs", path])
+    d = F.ContainerDaemon(c, exposured, unit="policy-ro-exposured.service", db=path + "/h.db",
+                          config_text="db_retry = 1s\n", args=["--policy-dir=" + pdir])
+    d.binary = F.RUN_DIR + "/exposured-dbdown"  # the module's daemon runs the other copy
+    try:
+        d.start(wait_ready=False)
+        F.wait_for(d.api.units, 15, "units served from memory")
+        assert d.api.status()["database"]["ok"] is False
+        t = now_usec()
+        c.run(["systemd-run", "--unit=" + leaver, "/bin/sleep", "600"])
+        F.wait_for(lambda: unit_policy(d, leaver) == "over-policy", DEADLINE, "over-policy")
+        j = F.wait_for(lambda: [e for e in journal_since(d, MSG_OVER, t)
+                                if e.get("EXPOSURED_UNIT") == leaver], DEADLINE, "the journal")
+        assert len(j) == 1, j
+        c.run(["systemctl", "stop", leaver])
+        F.wait_for(lambda: leaver not in d.api.units(), DEADLINE, leaver + " gone")
+        assert not d.db.exists()
+
+        c.run(["mount", "-o", "remount,rw", path])
+        F.wait_for(lambda: d.db.exists() and d.db.n_scans() >= 1, 10, "the history stored")
+        ev = F.wait_for(lambda: events(d, "over-policy", unit=leaver), DEADLINE,
+                        "the over-policy event in the history")
+        assert len(ev) == 1 and ev[0]["unit"] == leaver, ev
+        hist = d.api.json("/api/v1/units/%s/history" % leaver)["history"]
+        assert [h["kind"] for h in hist][:1] == ["over-policy"], hist
+        scores = [h for h in hist if h["kind"] != "over-policy"]
+        assert len(scores) == 1 and scores[0]["exposure"] == ev[0]["exposure"], (hist, ev)
+        # a new exposed unit: its first score is an event, the one that broke the policy
+        assert scores[0]["kind"] == "new-exposed-unit", hist
+        first = events(d, "new-exposed-unit", unit=leaver)
+        assert len(first) == 1 and first[0]["broke_policy"] is True, first
+    finally:
+        d.stop()
+        c.run(["systemctl", "stop", leaver], check=False)
+        c.run(["umount", "-l", path], check=False)
+        shutil.rmtree(c.path(pdir), ignore_errors=True)

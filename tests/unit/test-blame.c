@@ -3,7 +3,9 @@
  * comments, continuations, whitespace, junk); the diff of two snapshots for each case the daemon
  * records (a drop-in added, edited, removed, the fragment replaced, a set-property file, nothing
  * changed with and without an upgrade, a first score), its bounds, and the stored text's round
- * trip and refusals. */
+ * trip and refusals; the stored snapshot (what a restarted daemon compares with): round trip,
+ * its caps on huge and many files, a diff against a snapshot that could not keep a file's lines,
+ * and refusals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -346,6 +348,163 @@ static void test_encode_roundtrip(void **state) {
         assert_int_equal(blame_decode(NULL, &d), -EBADMSG);
 }
 
+/* A snapshot survives its stored text: the same files, hashes, errors and directives, and a
+ * diff against the decoded one says what a diff against the original says. */
+static void test_snapshot_roundtrip(void **state) {
+        BlameFiles o, n, d;
+        BlameRecord r1, r2;
+        Buf a = {}, b = {}, t1 = {}, t2 = {};
+        (void) state;
+
+        snap(&o, 2, FRAG, "[Service]\nProtectSystem=strict\nEnvironment=A=1\\tx\n",
+             "/etc/a\tb\\c\nd.conf", "[Service]\nUser=\n");
+        o.files = xrealloc(o.files, 3 * sizeof(BlameFile));
+        o.files[2] = (BlameFile) { .path = xstrdup("/run/x.conf"), .error = -EACCES };
+        o.n_files = 3;
+        blame_files_encode(&o, &a);
+        assert_true(startswith(a.data, "s1\n"));
+        assert_int_equal(blame_files_decode(a.data, &d), 0);
+        blame_files_encode(&d, &b);
+        assert_string_equal(a.data, b.data);
+        assert_true(blame_files_equal(&o, &d));
+        assert_int_equal(d.n_files, 3);
+        assert_string_equal(d.files[1].path, "/etc/a\tb\\c\nd.conf");
+        assert_int_equal(d.files[0].size, o.files[0].size);
+        assert_int_equal(d.files[0].mtime_usec, 7);
+        assert_memory_equal(d.files[0].sha256, o.files[0].sha256, SHA256_DIGEST_SIZE);
+        assert_int_equal(d.files[0].n_directives, 2);
+        assert_string_equal(d.files[0].directives[1].value, "A=1\\tx");
+        assert_string_equal(d.files[1].directives[0].value, "");
+        assert_int_equal(d.files[2].error, -EACCES);
+        assert_false(d.files[0].lines_unknown);
+
+        snap(&n, 2, FRAG, "[Service]\nProtectSystem=strict\n", DROP,
+             "[Service]\nProtectSystem=no\n");
+        blame_diff(&o, &n, &changed_ctx, &r1);
+        blame_diff(&d, &n, &changed_ctx, &r2);
+        blame_encode(&r1, &t1);
+        blame_encode(&r2, &t2);
+        assert_string_equal(t1.data, t2.data);
+        assert_int_equal(r2.reason, BLAME_REASON_FILES);
+        assert_true(r2.n_lines >= 2);
+        blame_record_done(&r1);
+        blame_record_done(&r2);
+        blame_files_done(&d);
+        blame_files_done(&o);
+        blame_files_done(&n);
+        buf_done(&a);
+        buf_done(&b);
+        buf_done(&t1);
+        buf_done(&t2);
+
+        /* No files (a unit without a fragment): still a snapshot. */
+        blame_files_encode(&(BlameFiles) {}, &a);
+        assert_int_equal(blame_files_decode(a.data, &d), 0);
+        assert_int_equal(d.n_files, 0);
+        buf_done(&a);
+
+        static const char *const bad[] = {
+                "", "s2\n", "s1", "s1\nF\t/a\t1\t2\tab\t0\t1\n", "s1\nF\trel\t1\t2\t\t-2\t1\n",
+                "s1\nd\tS\tK\tV\n", "s1\nF\t/a\t1\t2\t\t-2\t1\nd\tS\tK\tV\n",
+                "s1\nF\t/a\tx\t2\t\t-2\t1\n", "s1\nF\t/a\t1\t2\t\t-2\t2\n", "s1\nt\tx\n",
+                "s1\nF\t/a\t1\t2\t\t-2\t1\nd\tS\t\tV\n", "s1\nF\t/a\t1\t2\t\t-2\t1",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                d = (BlameFiles) { .n_files = 99 };
+                assert_int_equal(blame_files_decode(bad[i], &d), -EBADMSG);
+                assert_int_equal(d.n_files, 99);
+        }
+        assert_int_equal(blame_files_decode(NULL, &d), -EBADMSG);
+}
+
+/* Whatever a unit's files hold, its stored snapshot stays under BLAME_SNAPSHOT_TEXT_MAX: a file
+ * whose directives do not fit the budget keeps its hash but not its lines (a change of it is
+ * then a file change without lines, never lines made up); more files than
+ * BLAME_SNAPSHOT_FILES_MAX, or a path longer than BLAME_PATH_MAX, are not kept at all. */
+static void test_snapshot_bounds(void **state) {
+        Buf t = {}, a = {};
+        BlameFiles o, d, n;
+        BlameRecord r;
+        (void) state;
+
+        /* A 1 MiB fragment (BLAME_READ_MAX) of distinct directives, then a small drop-in. */
+        buf_puts(&t, "[Service]\n");
+        for (unsigned i = 0; t.len < 1024U * 1024U; i++)
+                buf_printf(&t, "Environment=VARIABLE_%u=%0100u\n", i, i);
+        snap(&o, 2, FRAG, t.data, DROP, "[Service]\nProtectSystem=strict\n");
+        assert_true(o.files[0].n_directives > 1000);
+        blame_files_encode(&o, &a);
+        assert_true(a.len < BLAME_SNAPSHOT_LINES_MAX);
+        assert_int_equal(blame_files_decode(a.data, &d), 0);
+        assert_true(d.files[0].lines_unknown);
+        assert_int_equal(d.files[0].n_directives, 0);
+        assert_memory_equal(d.files[0].sha256, o.files[0].sha256, SHA256_DIGEST_SIZE);
+        assert_false(d.files[1].lines_unknown);
+        assert_int_equal(d.files[1].n_directives, 1);
+        assert_true(blame_files_equal(&o, &d));
+        buf_done(&a);
+
+        /* The big file changed: a file change, no lines listed for it; the drop-in's lines are. */
+        buf_puts(&t, "Environment=ONE_MORE=1\n");
+        snap(&n, 2, FRAG, t.data, DROP, "[Service]\nProtectSystem=full\n");
+        blame_diff(&d, &n, &changed_ctx, &r);
+        assert_int_equal(r.reason, BLAME_REASON_FILES);
+        assert_int_equal(r.files[0].op, BLAME_OP_CHANGED);
+        assert_int_equal(r.n_lines, 1);
+        assert_string_equal(r.lines[0].path, DROP);
+        assert_string_equal(r.lines[0].old_value, "strict");
+        assert_string_equal(r.lines[0].new_value, "full");
+        blame_record_done(&r);
+        blame_files_done(&n);
+        blame_files_done(&d);
+        blame_files_done(&o);
+
+        /* Sixteen files of 4 KiB paths, each full of directives: still within the cap. */
+        o = (BlameFiles) { .files = xcalloc(BLAME_SNAPSHOT_FILES_MAX, sizeof(BlameFile)),
+                           .n_files = BLAME_SNAPSHOT_FILES_MAX };
+        for (size_t i = 0; i < o.n_files; i++) {
+                char p[BLAME_PATH_MAX + 1], q[32];
+                int k = snprintf(q, sizeof q, "/%02zu.conf", i);
+                memset(p, '\\', BLAME_PATH_MAX);
+                p[0] = '/';
+                memcpy(p + BLAME_PATH_MAX - k, q, (size_t) k + 1);
+                o.files[i] = file(p, t.data);
+        }
+        blame_files_encode(&o, &a);
+        assert_true(a.len <= BLAME_SNAPSHOT_TEXT_MAX);
+        assert_int_equal(blame_files_decode(a.data, &d), 0);
+        assert_int_equal(d.n_files, BLAME_SNAPSHOT_FILES_MAX);
+        blame_files_done(&d);
+        buf_done(&a);
+        blame_files_done(&o);
+
+        /* One file more than that: not kept (and said so: -E2BIG, not a broken text). */
+        o = (BlameFiles) { .files = xcalloc(BLAME_SNAPSHOT_FILES_MAX + 1, sizeof(BlameFile)),
+                           .n_files = BLAME_SNAPSHOT_FILES_MAX + 1 };
+        for (size_t i = 0; i < o.n_files; i++) {
+                char p[64];
+                (void) snprintf(p, sizeof p, "/etc/systemd/system/x.service.d/%02zu.conf", i);
+                o.files[i] = file(p, "[Service]\nUser=a\n");
+        }
+        blame_files_encode(&o, &a);
+        assert_string_equal(a.data, "s1\nt\t17\n");
+        assert_int_equal(blame_files_decode(a.data, &d), -E2BIG);
+        buf_done(&a);
+        blame_files_done(&o);
+
+        /* A path longer than a record keeps: not kept either (it would never match again). */
+        buf_clear(&t);
+        buf_putc(&t, '/');
+        for (unsigned i = 0; i < BLAME_PATH_MAX; i++)
+                buf_putc(&t, 'p');
+        snap(&o, 1, t.data, "[Service]\n");
+        blame_files_encode(&o, &a);
+        assert_string_equal(a.data, "s1\nt\t1\n");
+        buf_done(&a);
+        blame_files_done(&o);
+        buf_done(&t);
+}
+
 /* The text the history shows: the unit page's lines, the journal's summary, the CLI's table. */
 static void test_render(void **state) {
         BlameRecord r;
@@ -405,6 +564,8 @@ int main(void) {
                 cmocka_unit_test(test_runtime_and_reasons),
                 cmocka_unit_test(test_bounds),
                 cmocka_unit_test(test_encode_roundtrip),
+                cmocka_unit_test(test_snapshot_roundtrip),
+                cmocka_unit_test(test_snapshot_bounds),
                 cmocka_unit_test(test_render),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "blame.h"
 #include "embed.h"
 #include "store.h"
 #include "util.h"
@@ -132,10 +133,12 @@ static void test_migrate_from_every_version(void **state) {
                                 "INSERT INTO units (id, name, first_seen, last_change, exposure,"
                                 " predicate, version, verdicts) VALUES (1, 'a.service',"
                                 " 1700000000000000, 1700000001000000, 50, 3, 1, x'0103');"
-                                "INSERT INTO changes VALUES (1, 1700000000000000, 0, 0, NULL, 40,"
-                                " 2, 1, NULL);"
-                                "INSERT INTO changes VALUES (1, 1700000001000000, 1, 3, 40, 50,"
-                                " 3, 1, x'010203');";
+                                "INSERT INTO changes (unit, time, kind, cause, before, exposure,"
+                                " predicate, version, checks) VALUES (1, 1700000000000000, 0, 0,"
+                                " NULL, 40, 2, 1, NULL);"
+                                "INSERT INTO changes (unit, time, kind, cause, before, exposure,"
+                                " predicate, version, checks) VALUES (1, 1700000001000000, 1, 3,"
+                                " 40, 50, 3, 1, x'010203');";
                         assert_int_equal(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
                 }
                 assert_int_equal(sqlite3_close(db), SQLITE_OK);
@@ -168,6 +171,19 @@ static void test_migrate_from_every_version(void **state) {
                         assert_int_equal(h[0].checks[0].old_badness, 0);
                         assert_int_equal(h[0].checks[0].new_badness, 1);
                         changes_free(h, n);
+
+                        /* Every schema gets the snapshots table (0005) for its units. */
+                        char *files = NULL;
+                        int running = 0;
+                        uint64_t start = 0;
+                        assert_int_equal(store_put_snapshot(s, &(StoreSnapshot) {
+                                .unit = "a.service", .files = "s1\n", .running_exposure = 50,
+                                .running_start_usec = 9 }), 1);
+                        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running,
+                                                            &start), 1);
+                        assert_string_equal(files, "s1\n");
+                        assert_int_equal(running, 50);
+                        free(files);
                 }
                 s = store_free(s);
                 /* Opening again is a no-op. */
@@ -1252,6 +1268,184 @@ static void test_prune_keeps_newest(void **state) {
 /* Policy events: rows of the unit's history and the events, with the ceiling in "previous" and
  * the checks concerned; the OVER_POLICY row 1 us after a regression marks it broke_policy; the
  * units last seen over policy; bad input refused; unknown units write nothing. */
+/* Blame's snapshots: stored per unit, replaced, read back; none for a unit never stored; gone
+ * with the unit's row; bounded. */
+static void test_snapshots(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        char *files = NULL;
+        int running = 0;
+        uint64_t start = 0, deleted = 0;
+        Fixture f;
+        StoreSnapshot snap = { .unit = "a.service", .files = "s1\nt\t17\n",
+                               .running_exposure = 42, .running_start_usec = T0 - SEC };
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        /* No row of the unit: nothing stored, nothing to read. */
+        assert_int_equal(store_put_snapshot(s, &snap), 0);
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 0);
+        assert_null(files);
+
+        make_score(&f, "a.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        make_score(&f, "b.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(store_put_snapshot(s, &snap), 1);
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 1);
+        assert_string_equal(files, "s1\nt\t17\n");
+        assert_int_equal(running, 42);
+        assert_int_equal(start, T0 - SEC);
+        free(files);
+        /* Replaced; no main process. */
+        snap.files = "s1\n";
+        snap.running_exposure = -1;
+        snap.running_start_usec = 0;
+        assert_int_equal(store_put_snapshot(s, &snap), 1);
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 1);
+        assert_string_equal(files, "s1\n");
+        assert_int_equal(running, -1);
+        assert_int_equal(start, 0);
+        free(files);
+        files = NULL;
+        assert_int_equal(store_get_snapshot(s, "b.service", &files, &running, &start), 0);
+
+        /* Bad input. */
+        StoreSnapshot bad[] = {
+                { .unit = "a.service", .files = "", .running_exposure = -1 },
+                { .unit = "a.service", .files = NULL, .running_exposure = -1 },
+                { .unit = "", .files = "s1\n", .running_exposure = -1 },
+                { .unit = "a.service", .files = "s1\n", .running_exposure = 101 },
+                { .unit = "a.service", .files = "s1\n", .running_exposure = -2 },
+                { .unit = "a.service", .files = "s1\n", .running_start_usec = UINT64_MAX },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(store_put_snapshot(s, &bad[i]), -EINVAL);
+        char *big = xmalloc(BLAME_SNAPSHOT_TEXT_MAX + 2);
+        memset(big, 'x', BLAME_SNAPSHOT_TEXT_MAX + 1);
+        big[BLAME_SNAPSHOT_TEXT_MAX + 1] = 0;
+        snap.files = big;
+        assert_int_equal(store_put_snapshot(s, &snap), -EINVAL);
+        free(big);
+        assert_int_equal(store_get_snapshot(s, "", &files, &running, &start), -EINVAL);
+
+        /* The unit's row goes (gone, then pruned): its snapshot with it. */
+        snap.files = "s1\n";
+        assert_int_equal(store_put_snapshot(s, &snap), 1);
+        assert_int_equal(store_unit_gone(s, "a.service", T0 + SEC, CAUSE_UNIT_REMOVED), 1);
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 1);
+        free(files);
+        assert_int_equal(store_prune(s, T0 + 10 * SEC, &deleted), 0);
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 0);
+        StoreCurrent *c = NULL;
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 1);
+        store_current_free(c);
+}
+
+/* A unit whose files are huge and many costs the database at most BLAME_SNAPSHOT_TEXT_MAX,
+ * however often it is stored (one row, replaced): measured on a file. */
+static void test_snapshot_size_bounded(void **state) {
+        char *p = temp_db();
+        Buf t = {}, text = {};
+        BlameFiles snap = {};
+        StoreStats a, b;
+        Fixture f;
+
+        (void) state;
+        /* 16 drop-ins of 1 MiB each (BLAME_READ_MAX), every line a distinct directive. */
+        buf_puts(&t, "[Service]\n");
+        for (unsigned i = 0; t.len < 1024U * 1024U; i++)
+                buf_printf(&t, "Environment=VARIABLE_%u=%0200u\n", i, i);
+        snap.n_files = BLAME_SNAPSHOT_FILES_MAX;
+        snap.files = xcalloc(snap.n_files, sizeof(BlameFile));
+        for (size_t i = 0; i < snap.n_files; i++) {
+                BlameFile *file = &snap.files[i];
+                assert_true(asprintf(&file->path, "/etc/systemd/system/big.service.d/%zu.conf",
+                                     i) > 0);
+                file->size = t.len;
+                sha256(t.data, t.len, file->sha256);
+                blame_parse(t.data, t.len, &file->directives, &file->n_directives);
+        }
+        blame_files_encode(&snap, &text);
+        assert_true(text.len <= BLAME_SNAPSHOT_TEXT_MAX);
+        assert_true(text.len < BLAME_SNAPSHOT_LINES_MAX + 16 * 200);
+
+        {
+                _cleanup_(store_freep) Store *s = NULL;
+                assert_int_equal(store_open(p, &s), 0);
+                make_score(&f, "big.service", T0, 50, 0);
+                assert_int_equal(store_add_score(s, &f.sc), 1);
+                assert_int_equal(store_stats(s, &a), 0);
+                for (unsigned i = 0; i < 50; i++) {
+                        StoreSnapshot sn = { .unit = "big.service", .files = text.data,
+                                             .running_exposure = 50,
+                                             .running_start_usec = T0 + i };
+                        assert_int_equal(store_put_snapshot(s, &sn), 1);
+                }
+                assert_int_equal(store_stats(s, &b), 0);
+        }
+        /* 16 MiB of files, stored 50 times: the database grew by less than 100 KiB. */
+        assert_true(b.db_bytes - a.db_bytes < 100U * 1024U);
+        blame_files_done(&snap);
+        buf_done(&t);
+        buf_done(&text);
+        remove_db(p);
+}
+
+/* A policy event of a unit the store has no row of (it went over policy and left while the
+ * database was down): with the unit's score given, the score is stored first and the event is
+ * in the history, marking that score as the one that broke the policy. */
+static void test_policy_event_unstored_unit(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        Change *e = NULL;
+        char **over = NULL;
+        size_t n = 0;
+        Fixture f;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        make_score(&f, "left.service", T0, 92, 0);
+        f.sc.kind = EVENT_NEW_EXPOSED;
+        StorePolicyEvent ev = {
+                .unit = "left.service", .time_usec = T0 + 1, .kind = EVENT_OVER_POLICY,
+                .cause = CAUSE_UNIT_NEW, .ceiling = 50, .exposure = 92,
+                .predicate = PREDICATE_UNSAFE, .score = &f.sc,
+        };
+        /* The score must be this unit's and come before the event. */
+        f.sc.time_usec = T0 + 1;
+        assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
+        f.sc.time_usec = T0;
+        f.sc.exposure = 101;
+        assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
+        f.sc.exposure = 92;
+        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(n, 0);
+        changes_free(e, n);
+
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        assert_int_equal(store_history(s, "left.service", 0, 0, 10, &e, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(e[0].kind, EVENT_OVER_POLICY);
+        assert_int_equal(e[0].time_usec, T0 + 1);
+        assert_int_equal(e[0].previous, 50);
+        assert_int_equal(e[1].kind, EVENT_NEW_EXPOSED);
+        assert_int_equal(e[1].exposure, 92);
+        assert_true(e[1].broke_policy);
+        changes_free(e, n);
+        assert_int_equal(store_policy_over_units(s, &over), 0);
+        assert_int_equal(strv_length(over), 1);
+        assert_string_equal(over[0], "left.service");
+        strv_free(over);
+
+        /* Stored now: a later event does not store the score again. */
+        ev.kind = EVENT_WITHIN_POLICY;
+        ev.time_usec = T0 + 2;
+        assert_int_equal(store_add_policy_event(s, &ev), 1);
+        assert_int_equal(store_history(s, "left.service", 0, 0, 10, &e, &n), 0);
+        assert_int_equal(n, 3);
+        changes_free(e, n);
+}
+
 static void test_policy_events(void **state) {
         _cleanup_(store_freep) Store *s = NULL;
         StorePolicyCheck checks[] = { { "PrivateNetwork=", 1 }, { "Check3=", 2 } };
@@ -1411,6 +1605,9 @@ int main(void) {
                 cmocka_unit_test(test_retention_cutoff),
                 cmocka_unit_test(test_prune_keeps_newest),
                 cmocka_unit_test(test_policy_events),
+                cmocka_unit_test(test_policy_event_unstored_unit),
+                cmocka_unit_test(test_snapshots),
+                cmocka_unit_test(test_snapshot_size_bounded),
         };
 
         init_names();
