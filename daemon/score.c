@@ -270,12 +270,34 @@ static const SyscallGroup *syscall_group(const ScoreTable *t, const Assessor *a)
         return t->syscall_groups + a->parameter;
 }
 
-static bool filter_contains(char *const *filter, const char *name, bool strip_errno) {
-        size_t n = strlen(name);
+/* Whether the unit's filter lists name: exactly, or with strip_errno also as "name:errno". A list
+ * the reader sorted (unit-props.h) is binary-searched, which the order allows in both modes; any
+ * other list is searched linearly. With hundreds of names in a filter (@system-service) and about
+ * 100 group members checked a unit, the linear search was most of a full rescan's scoring time. */
+static bool filter_contains(const UnitProps *p, size_t n, const char *name, bool strip_errno) {
+        char *const *filter = p->system_call_filter;
 
+        if (filter && p->system_call_filter_sorted == filter) {
+                size_t lo = 0, hi = n;
+
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        int c = unit_props_syscall_cmp(name, filter[mid], strip_errno);
+
+                        if (c == 0)
+                                return true;
+                        if (c < 0)
+                                hi = mid;
+                        else
+                                lo = mid + 1;
+                }
+                return false;
+        }
+
+        size_t len = strlen(name);
         for (char *const *i = filter; i && *i; i++) {
                 if (strip_errno) {
-                        if (strncmp(*i, name, n) == 0 && ((*i)[n] == '\0' || (*i)[n] == ':'))
+                        if (strncmp(*i, name, len) == 0 && ((*i)[len] == '\0' || (*i)[len] == ':'))
                                 return true;
                 } else if (strcmp(*i, name) == 0)
                         return true;
@@ -315,7 +337,7 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
         const SyscallGroup *g = syscall_group(t, a);
         bool allow = p->system_call_filter_allow_list;
         const char *offender = NULL;
-        size_t verdict, wording;
+        size_t verdict, wording, n = 0;
         bool strip_errno;
 
         assert(g); /* the tables are data: test-score checks every row has its group */
@@ -326,10 +348,12 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
                 return;
         }
 
+        while (p->system_call_filter && p->system_call_filter[n])
+                n++;
         /* syscall_names_in_filter(): the first member (definition order) that is allowed; with
          * TABLE_QUIRK_FILTER_INVERTED the first one that is not. */
         for (const char *const *s = g->syscalls; *s; s++)
-                if ((filter_contains(p->system_call_filter, *s, strip_errno) == allow) !=
+                if ((filter_contains(p, n, *s, strip_errno) == allow) !=
                     !!(t->quirks & TABLE_QUIRK_FILTER_INVERTED)) {
                         offender = *s;
                         break;
