@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
-#include "buf.h"
+#include "buf.h" /* score_check_describe()'s output (score.h's contract) */
 #include "score.h"
 #include "unit-props.h"
-#include "util.h" /* parse_bool(): pure */
 
 /* Capability and clone(2) bits, as the kernel numbers them (linux/capability.h, sched.h); spelled
  * out so that this file needs no kernel headers. */
@@ -45,6 +45,22 @@ static bool str_empty(const char *s) {
 
 static bool strv_empty(char *const *l) {
         return !l || !l[0];
+}
+
+/* systemd's parse_boolean(), which analyze-security.c applies to ProtectHome= and
+ * ProtectSystem=: 1 yes y true t on / 0 no n false f off, in any case; -EINVAL otherwise. A
+ * copy of util.c's parse_bool(), so that the scorer needs nothing but libc (STYLE.md). */
+static int parse_boolean(const char *s) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; s && i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
 }
 
 /* systemd's empty_or_root(): NULL, "" or only slashes. */
@@ -105,7 +121,7 @@ void assess_supplementary_groups(const ScoreTable *t, const Assessor *a, const U
 
 void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                          AssessResult *ret) {
-        int r = parse_bool(p->protect_home);
+        int r = parse_boolean(p->protect_home);
 
         (void) t;
         (void) a;
@@ -121,7 +137,7 @@ void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps
 
 void assess_protect_system(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                            AssessResult *ret) {
-        int r = parse_bool(p->protect_system);
+        int r = parse_boolean(p->protect_system);
 
         (void) t;
         (void) a;
