@@ -27,6 +27,7 @@ Prints markdown tables (the numbers of bench/README.md's "scale" section).
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,6 +77,83 @@ def reload(c):
            "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "Reload"],
           timeout=960)
     return time.monotonic() - t
+
+
+LIBSYSTEMD = "/usr/lib/x86_64-linux-gnu/libsystemd.so.0"
+PROBES = ("probe_libsystemd:sd_event_dispatch", "probe_libsystemd:sd_event_dispatch__return")
+
+
+def host_pid(c, nspid):
+    """The host PID of the container's process nspid (a descendant of the container's PID 1)."""
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % p, encoding="ascii") as f:
+                st = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        ids = st.get("NSpid", "").split()
+        if len(ids) < 2 or int(ids[-1]) != nspid:
+            continue
+        q = int(p)
+        while q > 1:
+            if q == c.pid1:
+                return int(p)
+            with open("/proc/%d/status" % q, encoding="ascii") as f:
+                q = int(next(line for line in f if line.startswith("PPid:")).split()[1])
+    return None
+
+
+class LoopProbe:
+    """The daemon's event-loop iterations, timed from outside: perf uprobes on libsystemd's
+    sd_event_dispatch() entry and return (one dispatch = one callback = one loop iteration),
+    recorded for one process. The probes are added if missing and removed again at the end.
+    Needs root and perf; without them, longest() is None."""
+
+    def __init__(self, pid, out):
+        self.out, self.proc, self.added = out, None, False
+        if not shutil.which("perf") or pid is None:
+            return
+        have = subprocess.run(["perf", "probe", "--list"], capture_output=True, text=True).stdout
+        if PROBES[0] + " " not in have:
+            r = subprocess.run(["perf", "probe", "-q", "-x", os.path.realpath(LIBSYSTEMD),
+                                "-a", "sd_event_dispatch", "-a", "sd_event_dispatch%return"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                return
+            self.added = True
+        self.proc = subprocess.Popen(["perf", "record", "-q", "-e", PROBES[0] + "*", "-p",
+                                      str(pid), "-o", out], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        """[(seconds, start)] of the iterations, longest first, or None."""
+        if not self.proc:
+            return None
+        self.proc.send_signal(2)
+        self.proc.wait(timeout=120)
+        if self.added:
+            subprocess.run(["perf", "probe", "-q", "-d", "probe_libsystemd:sd_event_dispatch*"],
+                           capture_output=True)
+        out = subprocess.run(["perf", "script", "-i", self.out, "-F", "tid,time,event"],
+                             capture_output=True, text=True).stdout
+        depth, durs = {}, []
+        for line in out.split("\n"):
+            f = line.replace(":", " ").split()
+            if len(f) < 3:
+                continue
+            tid, t, ev = f[0], float(f[1]), f[-1]
+            st = depth.setdefault(tid, [])
+            if ev.endswith("__return"):
+                # the probes sit on the function and on its PLT entry: keep the outermost pair
+                if st:
+                    t0 = st.pop()
+                    if not st:
+                        durs.append((t - t0, t0))
+            else:
+                st.append(t)
+        return sorted(durs, reverse=True)
 
 
 def pct(xs, p):
@@ -184,6 +262,8 @@ def main():
     ap.add_argument("--bench-store", default=os.path.join(TOP, "build", "bench", "bench-store"),
                     help="built by `make build/bench/bench-store` (`make bench` does)")
     ap.add_argument("--no-year", action="store_true", help="skip phase 2")
+    ap.add_argument("--name", default="scale-bench",
+                    help="the container's machine name prefix")
     a = ap.parse_args()
     bench_store = a.bench_store
     if not a.no_year and not os.access(bench_store, os.X_OK):
@@ -191,7 +271,9 @@ def main():
                  os.path.relpath(bench_store, TOP)))
 
     facts, rows1, rows2 = [], [], []
-    c = F.boot_box("scale-bench")
+    facts.append(("load average (1 / 5 / 15 min) at the start",
+                  "%.1f / %.1f / %.1f" % os.getloadavg()))
+    c = F.boot_box(a.name)
     try:
         c.install_units(unit_files(a.units), reload=False)
         facts.append(("daemon-reload loading the %d units" % a.units, "%.1f s" % reload(c)))
@@ -214,6 +296,9 @@ def main():
         # full rescans after a reload that changes nothing; meanwhile /api/v1/status is polled
         # (what a client sees while the daemon scans, scores and stores 10,000 units)
         lat, polls, rss = [], [], []
+        load0 = os.getloadavg()[0]
+        probe = LoopProbe(host_pid(c, int(d.show("MainPID")["MainPID"])),
+                          "/var/tmp/%s-loop.perf" % c.name)
         for _ in range(a.rescans):
             n0 = d.api.status()["scans"]
             reload(c)
@@ -238,6 +323,16 @@ def main():
                       % (statistics.median(polls) * 1e3, pct(polls, 99) * 1e3,
                          max(polls) * 1e3, len(polls))))
         facts.append(("VmRSS after each rescan", " ".join("%.0f" % x for x in rss) + " MiB"))
+        loop = probe.stop()
+        if loop:
+            facts.append(("event-loop iterations during the rescans (perf uprobes on "
+                          "sd_event_dispatch): longest 5; over 100 / 20 ms",
+                          "%s ms; %d / %d of %d"
+                          % (" ".join("%.0f" % (x * 1e3) for x, _ in loop[:5]),
+                             sum(x > 0.1 for x, _ in loop), sum(x > 0.02 for x, _ in loop),
+                             len(loop))))
+        facts.append(("load average (1 min) before / after the rescans",
+                      "%.1f / %.1f" % (load0, os.getloadavg()[0])))
         # one unit changes
         u = unit_name(77)
         before = d.api.json("/api/v1/units/" + u)["exposure"]
@@ -274,6 +369,8 @@ def main():
                           "%.1f MiB" % (os.path.getsize(c.path(d.db_path)) / 1048576)))
     finally:
         c.poweroff()
+    facts.append(("load average (1 / 5 / 15 min) at the end", "%.1f / %.1f / %.1f"
+                  % os.getloadavg()))
 
     print("| measure | value |")
     print("|---|---|")

@@ -143,10 +143,17 @@ static int read_address_families(sd_bus_message *m, UnitProps *p, size_t offset)
 }
 
 static int read_system_call_filter(sd_bus_message *m, UnitProps *p, size_t offset) {
+        int r;
+
         (void) offset;
         /* Entries with an action come as "name:EPERM" and are kept so: systemd-analyze 250+ cuts
-         * at the colon, 247 does not, so that is the scorer's (versioned) business. */
-        return read_bool_strv(m, &p->system_call_filter_allow_list, &p->system_call_filter);
+         * at the colon, 247 does not, so that is the scorer's (versioned) business. Sorted once
+         * here, so that the scorer's ~100 lookups a unit are binary searches. */
+        r = read_bool_strv(m, &p->system_call_filter_allow_list, &p->system_call_filter);
+        if (r < 0)
+                return r;
+        unit_props_sort_system_call_filter(p);
+        return 0;
 }
 
 /* "a(iayu)": (family, address bytes, prefix length). An entry whose address length does not match

@@ -52,6 +52,9 @@
 #define COALESCE_MAX_PERIODS 10
 /* Requests wait at most this long for the first scan before being answered anyway. */
 #define SERVE_WAIT_USEC (10 * USEC_PER_SEC)
+/* Units a finished scan scores per event-loop turn: about 15 us each with a SystemCallFilter=
+ * (bench/README.md), so a few ms a turn. */
+#define SCORE_CHUNK 250U
 
 /* A policy event waiting for the store: ev's unit and checks point into unit and checks (owned);
  * the check names are the score table's (static). score is the unit's score when the event
@@ -83,6 +86,14 @@ struct Manager {
         bool scan_full;
         bool scan_incremental;     /* a listed scan reading only what may have changed */
         bool scan_verify;          /* a periodic full scan: differences are misses */
+        /* A finished scan is scored SCORE_CHUNK units per event-loop turn (on_score_chunk())
+         * before scan_apply() judges and stores it in one turn: scoring a 10,000-unit full
+         * rescan in one turn held the loop (HTTP, bus signals, the watchdog) for a second or
+         * more (bench/README.md "scale"). */
+        sd_event_source *score_defer;
+        UnitState **scored;        /* per bus_scan_units() index; NULL: not a service we keep */
+        size_t n_scored;           /* units of the scan scored so far */
+        bool scan_version_changed; /* the scan found another systemd version */
         char **scan_units;         /* the unit requests this scan answers */
         Cause scan_cause;
 
@@ -1585,18 +1596,198 @@ static bool manager_changed(Manager *m, BusScan *scan, bool incremental) {
         return changed && incremental;
 }
 
-static void on_scan_done(BusScan *scan, int error, void *userdata) {
-        Manager *m = userdata;
+/* Drop the running scan and whatever was scored of it. */
+static void scan_drop(Manager *m) {
+        for (size_t i = 0; m->scored && i < m->n_scored; i++)
+                unit_state_free(m->scored[i]);
+        free(m->scored);
+        m->scored = NULL;
+        m->n_scored = 0;
+        m->score_defer = sd_event_source_disable_unref(m->score_defer);
+        m->scan = bus_scan_free(m->scan);
+}
+
+/* Judge, keep and store a finished scan whose units are all scored (m->scored), in one turn. */
+static void scan_apply(Manager *m) {
+        BusScan *scan = m->scan;
         const BusScanStats stats = *bus_scan_stats(scan), *st = &stats;
         Cause cause = m->scan_cause;
         bool full = m->scan_full, incremental = m->scan_incremental, verify = m->scan_verify;
-        bool version_changed = false, again = false;
+        bool version_changed = m->scan_version_changed, again = false;
         UnitState **old = NULL;
         size_t n_old = 0, n, n_read = 0;
         BusScanUnit *units;
-        const char *version;
         uint64_t now = now_realtime_usec(), mono = now_monotonic_usec();
         bool baseline;
+        int r;
+
+        m->score_defer = sd_event_source_disable_unref(m->score_defer);
+        /* score_result() moved each unit's props out of the scan, which is freed below. */
+        units = bus_scan_units(scan, &n);
+        /* The first full scan with no history known (an empty database, or none reachable):
+         * every unit is new, and none of them is news. */
+        baseline = full && !m->first_scan_done && (!m->persisted || m->persisted->empty);
+
+        /* A new table scores differently: those are no misses. */
+        verify = verify && !version_changed;
+        again = manager_changed(m, scan, incremental) || (incremental && version_changed);
+
+        if (full) {
+                /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
+                 * call failed keep their previous state rather than vanish, and so do the units
+                 * an incremental scan did not read. Both lists are sorted by id (the scan's by
+                 * on_scan_done()). */
+                old = m->state.units;
+                n_old = m->state.n_units;
+                m->state.units = NULL;
+                m->state.n_units = 0;
+                for (size_t i = 0; i < n; i++) {
+                        UnitState *prev = find_sorted(old, n_old, units[i].name), *u;
+
+                        if (units[i].skipped) {
+                                /* Not read: it stays (old[] keeps pointing at it, as below). */
+                                if (prev)
+                                        (void) state_put(&m->state, prev);
+                                continue;
+                        }
+                        n_read++;
+                        u = TAKE_PTR(m->scored[i]);
+                        if (u && !streq(u->id, units[i].name))
+                                prev = find_sorted(old, n_old, u->id);
+                        if (!u && units[i].error >= 0)
+                                /* Listed but not loaded: its UnitNew after our read is an
+                                 * echo (rescan-limit.h). */
+                                rescan_limit_record(&m->limit, units[i].name, true, mono);
+                        if (!u && units[i].error < 0 && prev) {
+                                /* keep the old one: move it over (old[] keeps pointing at it, so
+                                 * that find_sorted() still works; the loops below see it in the
+                                 * state and neither call it gone nor free it); read it again
+                                 * next time */
+                                (void) state_put(&m->state, prev);
+                                unit_files_invalidate(&m->files, prev->id);
+                                continue;
+                        }
+                        if (!u)
+                                continue;
+                        if (verify && !strv_contains(m->scan_units, u->id) && !m->storm_timer &&
+                            (prev ? !same_score(&prev->report, &u->report) : true))
+                                count_miss(m, u->id, prev, u);
+                        u->first_seen_usec = now;
+                        inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
+                        unit_files_record(&m->files, &u->props, false);
+                        UnitState *dup = state_put(&m->state, u);
+                        /* (two listed names with one Id; an old unit stays owned by old[]) */
+                        if (dup && dup != find_sorted(old, n_old, dup->id))
+                                unit_state_free(dup);
+                }
+                for (size_t j = 0; verify && j < n_old; j++)
+                        if (!state_find_unit(&m->state, old[j]->id))
+                                count_miss(m, old[j]->id, old[j], NULL);
+        } else {
+                old = xcalloc(n ? n : 1, sizeof(UnitState *));
+                for (size_t i = 0; i < n; i++) {
+                        UnitState *u = TAKE_PTR(m->scored[i]);
+                        rescan_limit_record(&m->limit, units[i].name,
+                                            !u && units[i].error >= 0, mono);
+                        n_read++;
+                        if (!u && units[i].error < 0)
+                                unit_files_invalidate(&m->files, units[i].name);
+                        if (!u) {
+                                if (units[i].error >= 0)
+                                        old[n_old++] = state_take(&m->state, units[i].name);
+                                continue;
+                        }
+                        UnitState *prev = state_take(&m->state, u->id);
+                        u->first_seen_usec = now;
+                        inherit(m, u, prev);
+                        judge(m, u, prev, cause, baseline, now);
+                        unit_files_record(&m->files, &u->props, false);
+                        old[n_old++] = prev;
+                        (void) state_put(&m->state, u);
+                }
+        }
+
+        m->state.last_scan_usec = now;
+        m->state.scan_duration_usec = st->elapsed_usec;
+        m->state.n_scans++;
+        state_changed(&m->state); /* the full scan replaced the unit array wholesale */
+        if (incremental)
+                m->state.n_incremental_scans++;
+        scan_drop(m); /* every unit scored was taken above */
+        m->scan_units = strv_free(m->scan_units);
+        m->last_scan_end_usec = now_monotonic_usec();
+
+        for (size_t j = 0; j < n_old; j++)
+                if (old[j] && !state_find_unit(&m->state, old[j]->id))
+                        unit_left(m, old[j], cause, now);
+
+        r = persist(m, cause, st->elapsed_usec);
+        if (r < 0)
+                store_failed(m, r);
+        else
+                store_recovered(m);
+
+        for (size_t j = 0; j < n_old; j++)
+                if (old[j] && state_find_unit(&m->state, old[j]->id) != old[j])
+                        unit_state_free(old[j]);
+        free(old);
+
+        if (full)
+                m->first_scan_done = true;
+        if (m->first_scan_done && (r >= 0 || m->store))
+                notify_ready(m);
+        policy_arm_timer(m);
+        count_regressions_24h(m);
+        check_clock(m);
+        update_status(m);
+        if (incremental)
+                log_debug("Incremental scan done: %zu of %zu units read, %" PRIu64 " calls, "
+                          "%.3fs.", n_read, n, st->n_calls,
+                          (double) st->elapsed_usec / USEC_PER_SEC);
+        else
+                log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
+                          (double) st->elapsed_usec / USEC_PER_SEC);
+        if (again) {
+                log_debug("The manager's version, features or unit path changed: full rescan.");
+                request_full(m, cause);
+        }
+        arm_coalesce(m);
+}
+
+/* Score the next SCORE_CHUNK units of the finished scan (a full scan's unread units are not
+ * scored: they keep their state). True when all are. */
+static bool score_chunk(Manager *m) {
+        size_t n, k = 0;
+        BusScanUnit *units = bus_scan_units(m->scan, &n);
+
+        for (; m->n_scored < n && k < SCORE_CHUNK; m->n_scored++) {
+                BusScanUnit *bu = units + m->n_scored;
+
+                if (m->scan_full && bu->skipped)
+                        continue;
+                m->scored[m->n_scored] = score_result(m, bu);
+                k++;
+        }
+        return m->n_scored == n;
+}
+
+static int on_score_chunk(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        (void) s;
+
+        if (score_chunk(m))
+                scan_apply(m);
+        return 0;
+}
+
+static void on_scan_done(BusScan *scan, int error, void *userdata) {
+        Manager *m = userdata;
+        Cause cause = m->scan_cause;
+        bool full = m->scan_full, version_changed = false;
+        const char *version;
+        BusScanUnit *units;
+        size_t n;
         int r;
 
         if (error < 0) {
@@ -1638,139 +1829,31 @@ static void on_scan_done(BusScan *scan, int error, void *userdata) {
                 }
         }
 
-        /* score_result() moves each unit's props out of the scan, which is freed right after. */
+        m->scan_cause = cause;
+        m->scan_version_changed = version_changed;
+        /* In id order, each unit of a full scan lands at the end of the sorted state
+         * (state_put() would move half the array for every unit of ListUnits' hash order). */
         units = bus_scan_units(scan, &n);
-        /* The first full scan with no history known (an empty database, or none reachable):
-         * every unit is new, and none of them is news. */
-        baseline = full && !m->first_scan_done && (!m->persisted || m->persisted->empty);
-
-        /* A new table scores differently: those are no misses. */
-        verify = verify && !version_changed;
-        again = manager_changed(m, scan, incremental) || (incremental && version_changed);
-
-        if (full) {
-                /* The scan lists every unit in memory: whatever is not in it is gone. Units whose
-                 * call failed keep their previous state rather than vanish, and so do the units
-                 * an incremental scan did not read. Both lists are sorted by id. */
-                old = m->state.units;
-                n_old = m->state.n_units;
-                m->state.units = NULL;
-                m->state.n_units = 0;
-                /* In id order, each unit lands at the end of the sorted state (state_put() would
-                 * move half the array for every unit of ListUnits' hash order). */
-                qsort(units, n, sizeof(BusScanUnit), cmp_scan_unit);
-                for (size_t i = 0; i < n; i++) {
-                        UnitState *prev = find_sorted(old, n_old, units[i].name), *u;
-
-                        if (units[i].skipped) {
-                                /* Not read: it stays (old[] keeps pointing at it, as below). */
-                                if (prev)
-                                        (void) state_put(&m->state, prev);
-                                continue;
-                        }
-                        n_read++;
-                        u = score_result(m, &units[i]);
-                        if (u && !streq(u->id, units[i].name))
-                                prev = find_sorted(old, n_old, u->id);
-                        if (!u && units[i].error >= 0)
-                                /* Listed but not loaded: its UnitNew after our read is an
-                                 * echo (rescan-limit.h). */
-                                rescan_limit_record(&m->limit, units[i].name, true, mono);
-                        if (!u && units[i].error < 0 && prev) {
-                                /* keep the old one: move it over (old[] keeps pointing at it, so
-                                 * that find_sorted() still works; the loops below see it in the
-                                 * state and neither call it gone nor free it); read it again
-                                 * next time */
-                                (void) state_put(&m->state, prev);
-                                unit_files_invalidate(&m->files, prev->id);
-                                continue;
-                        }
-                        if (!u)
-                                continue;
-                        if (verify && !strv_contains(m->scan_units, u->id) && !m->storm_timer &&
-                            (prev ? !same_score(&prev->report, &u->report) : true))
-                                count_miss(m, u->id, prev, u);
-                        u->first_seen_usec = now;
-                        inherit(m, u, prev);
-                        judge(m, u, prev, cause, baseline, now);
-                        unit_files_record(&m->files, &u->props, false);
-                        UnitState *dup = state_put(&m->state, u);
-                        /* (two listed names with one Id; an old unit stays owned by old[]) */
-                        if (dup && dup != find_sorted(old, n_old, dup->id))
-                                unit_state_free(dup);
-                }
-                for (size_t j = 0; verify && j < n_old; j++)
-                        if (!state_find_unit(&m->state, old[j]->id))
-                                count_miss(m, old[j]->id, old[j], NULL);
-        } else {
-                old = xcalloc(n ? n : 1, sizeof(UnitState *));
-                for (size_t i = 0; i < n; i++) {
-                        UnitState *u = score_result(m, &units[i]);
-                        rescan_limit_record(&m->limit, units[i].name,
-                                            !u && units[i].error >= 0, mono);
-                        n_read++;
-                        if (!u && units[i].error < 0)
-                                unit_files_invalidate(&m->files, units[i].name);
-                        if (!u) {
-                                if (units[i].error >= 0)
-                                        old[n_old++] = state_take(&m->state, units[i].name);
-                                continue;
-                        }
-                        UnitState *prev = state_take(&m->state, u->id);
-                        u->first_seen_usec = now;
-                        inherit(m, u, prev);
-                        judge(m, u, prev, cause, baseline, now);
-                        unit_files_record(&m->files, &u->props, false);
-                        old[n_old++] = prev;
-                        (void) state_put(&m->state, u);
-                }
-        }
-
-        m->state.last_scan_usec = now;
-        m->state.scan_duration_usec = st->elapsed_usec;
-        m->state.n_scans++;
-        state_changed(&m->state); /* the full scan replaced the unit array wholesale */
-        if (incremental)
-                m->state.n_incremental_scans++;
-        m->scan = bus_scan_free(m->scan);
-        m->scan_units = strv_free(m->scan_units);
-        m->last_scan_end_usec = now_monotonic_usec();
-
-        for (size_t j = 0; j < n_old; j++)
-                if (old[j] && !state_find_unit(&m->state, old[j]->id))
-                        unit_left(m, old[j], cause, now);
-
-        r = persist(m, cause, st->elapsed_usec);
-        if (r < 0)
-                store_failed(m, r);
-        else
-                store_recovered(m);
-
-        for (size_t j = 0; j < n_old; j++)
-                if (old[j] && state_find_unit(&m->state, old[j]->id) != old[j])
-                        unit_state_free(old[j]);
-        free(old);
-
         if (full)
-                m->first_scan_done = true;
-        if (m->first_scan_done && (r >= 0 || m->store))
-                notify_ready(m);
-        policy_arm_timer(m);
-        count_regressions_24h(m);
-        check_clock(m);
-        update_status(m);
-        if (incremental)
-                log_debug("Incremental scan done: %zu of %zu units read, %" PRIu64 " calls, "
-                          "%.3fs.", n_read, n, st->n_calls,
-                          (double) st->elapsed_usec / USEC_PER_SEC);
-        else
-                log_debug("Scan done: %zu units, %" PRIu64 " calls, %.3fs.", n, st->n_calls,
-                          (double) st->elapsed_usec / USEC_PER_SEC);
-        if (again) {
-                log_debug("The manager's version, features or unit path changed: full rescan.");
-                request_full(m, cause);
+                qsort(units, n, sizeof(BusScanUnit), cmp_scan_unit);
+        m->scored = xcalloc(n ? n : 1, sizeof(UnitState *));
+        m->n_scored = 0;
+        /* A scan of a few units (the usual incremental one) is applied in this turn. */
+        if (score_chunk(m)) {
+                scan_apply(m);
+                return;
         }
-        arm_coalesce(m);
+        r = sd_event_add_defer(m->event, &m->score_defer, on_score_chunk, m);
+        if (r >= 0)
+                /* a defer source is SD_EVENT_ONESHOT by default: once per turn until done */
+                r = sd_event_source_set_enabled(m->score_defer, SD_EVENT_ON);
+        if (r < 0) {
+                m->score_defer = sd_event_source_disable_unref(m->score_defer);
+                log_warning_errno(r, "Failed to defer scoring: %m; scoring all units now.");
+                while (!score_chunk(m))
+                        ;
+                scan_apply(m);
+        }
 }
 
 static void start_scan(Manager *m) {
@@ -1869,7 +1952,7 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
         case WATCH_DISCONNECTED:
                 /* The scan's connection is gone: drop it, rescan everything on reconnect. */
                 if (m->scan) {
-                        m->scan = bus_scan_free(m->scan);
+                        scan_drop(m);
                         m->scan_units = strv_free(m->scan_units);
                         m->pending_full = true;
                 }
@@ -2177,7 +2260,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         /* reverse order of manager_new() */
-        m->scan = bus_scan_free(m->scan);
+        scan_drop(m);
         m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->policy_timer = sd_event_source_disable_unref(m->policy_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);

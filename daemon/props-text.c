@@ -386,12 +386,14 @@ static int parse_line(const char *line, size_t n, UnitProps *p) {
 
                 if (!allow)
                         v++;
-                if (m->type == PROP_FAMILIES)
-                        p->restrict_address_families_allow_list = allow;
-                else
-                        p->system_call_filter_allow_list = allow;
                 strv_free(*l);
                 *l = parse_strv(v, end);
+                if (m->type == PROP_FAMILIES)
+                        p->restrict_address_families_allow_list = allow;
+                else {
+                        p->system_call_filter_allow_list = allow;
+                        unit_props_sort_system_call_filter(p); /* as bus-props.c does */
+                }
                 return 0;
         }
         case PROP_DEVICES:

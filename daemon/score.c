@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
-#include "buf.h"
+#include "buf.h" /* score_check_describe()'s output (score.h's contract) */
 #include "score.h"
 #include "unit-props.h"
-#include "util.h" /* parse_bool(): pure */
 
 /* Capability and clone(2) bits, as the kernel numbers them (linux/capability.h, sched.h); spelled
  * out so that this file needs no kernel headers. */
@@ -45,6 +45,22 @@ static bool str_empty(const char *s) {
 
 static bool strv_empty(char *const *l) {
         return !l || !l[0];
+}
+
+/* systemd's parse_boolean(), which analyze-security.c applies to ProtectHome= and
+ * ProtectSystem=: 1 yes y true t on / 0 no n false f off, in any case; -EINVAL otherwise. A
+ * copy of util.c's parse_bool(), so that the scorer needs nothing but libc (STYLE.md). */
+static int parse_boolean(const char *s) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; s && i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
 }
 
 /* systemd's empty_or_root(): NULL, "" or only slashes. */
@@ -105,7 +121,7 @@ void assess_supplementary_groups(const ScoreTable *t, const Assessor *a, const U
 
 void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                          AssessResult *ret) {
-        int r = parse_bool(p->protect_home);
+        int r = parse_boolean(p->protect_home);
 
         (void) t;
         (void) a;
@@ -121,7 +137,7 @@ void assess_protect_home(const ScoreTable *t, const Assessor *a, const UnitProps
 
 void assess_protect_system(const ScoreTable *t, const Assessor *a, const UnitProps *p,
                            AssessResult *ret) {
-        int r = parse_bool(p->protect_system);
+        int r = parse_boolean(p->protect_system);
 
         (void) t;
         (void) a;
@@ -270,12 +286,34 @@ static const SyscallGroup *syscall_group(const ScoreTable *t, const Assessor *a)
         return t->syscall_groups + a->parameter;
 }
 
-static bool filter_contains(char *const *filter, const char *name, bool strip_errno) {
-        size_t n = strlen(name);
+/* Whether the unit's filter lists name: exactly, or with strip_errno also as "name:errno". A list
+ * the reader sorted (unit-props.h) is binary-searched, which the order allows in both modes; any
+ * other list is searched linearly. With hundreds of names in a filter (@system-service) and about
+ * 100 group members checked a unit, the linear search was most of a full rescan's scoring time. */
+static bool filter_contains(const UnitProps *p, size_t n, const char *name, bool strip_errno) {
+        char *const *filter = p->system_call_filter;
 
+        if (filter && p->system_call_filter_sorted == filter) {
+                size_t lo = 0, hi = n;
+
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        int c = unit_props_syscall_cmp(name, filter[mid], strip_errno);
+
+                        if (c == 0)
+                                return true;
+                        if (c < 0)
+                                hi = mid;
+                        else
+                                lo = mid + 1;
+                }
+                return false;
+        }
+
+        size_t len = strlen(name);
         for (char *const *i = filter; i && *i; i++) {
                 if (strip_errno) {
-                        if (strncmp(*i, name, n) == 0 && ((*i)[n] == '\0' || (*i)[n] == ':'))
+                        if (strncmp(*i, name, len) == 0 && ((*i)[len] == '\0' || (*i)[len] == ':'))
                                 return true;
                 } else if (strcmp(*i, name) == 0)
                         return true;
@@ -315,7 +353,7 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
         const SyscallGroup *g = syscall_group(t, a);
         bool allow = p->system_call_filter_allow_list;
         const char *offender = NULL;
-        size_t verdict, wording;
+        size_t verdict, wording, n = 0;
         bool strip_errno;
 
         assert(g); /* the tables are data: test-score checks every row has its group */
@@ -326,10 +364,12 @@ void assess_system_call_filter(const ScoreTable *t, const Assessor *a, const Uni
                 return;
         }
 
+        while (p->system_call_filter && p->system_call_filter[n])
+                n++;
         /* syscall_names_in_filter(): the first member (definition order) that is allowed; with
          * TABLE_QUIRK_FILTER_INVERTED the first one that is not. */
         for (const char *const *s = g->syscalls; *s; s++)
-                if ((filter_contains(p->system_call_filter, *s, strip_errno) == allow) !=
+                if ((filter_contains(p, n, *s, strip_errno) == allow) !=
                     !!(t->quirks & TABLE_QUIRK_FILTER_INVERTED)) {
                         offender = *s;
                         break;

@@ -85,7 +85,13 @@ typedef struct UnitProps {
         char **restrict_address_families;           /* ... as: "AF_UNIX", ...; NULL if empty */
         char **system_call_architectures;           /* "native", "x86", ... */
         bool system_call_filter_allow_list;         /* SystemCallFilter (bas): b */
-        char **system_call_filter;                  /* syscall names, as reported */
+        char **system_call_filter;                  /* "name" or "name:errno", as reported */
+        /* system_call_filter itself when it is in unit_props_syscall_cmp() order without
+         * duplicates (unit_props_sort_system_call_filter(), which the readers call), so the
+         * scorer may binary-search it; anything else means "in no particular order". A pointer,
+         * not a flag: whoever replaces the list in a shallow copy (plan.c's what-if props)
+         * leaves a stale tag that simply no longer matches, never a wrong claim. Not owned. */
+        char *const *system_call_filter_sorted;
 
         /* cgroup context */
         bool delegate;
@@ -104,6 +110,15 @@ typedef struct UnitProps {
 void unit_props_init(UnitProps *p);
 /* Free everything p owns and leave it in the unit_props_init() state. Accepts a zeroed struct. */
 void unit_props_done(UnitProps *p);
+/* The order of a sorted SystemCallFilter= list: by the name (the part before a ":errno" suffix),
+ * then by the whole entry, so that all entries of one name are adjacent and the bare name comes
+ * first among them. name_only: compare the names alone (a coarser order the same sort respects:
+ * the scorer's lookup when a table ignores the suffixes). Pure; returns <0, 0 or >0. */
+int unit_props_syscall_cmp(const char *a, const char *b, bool name_only);
+/* Sort p->system_call_filter in that order, drop exact duplicates and set
+ * p->system_call_filter_sorted. Sets and duplicates do not change what systemd enforces or
+ * systemd-analyze reports: the manager keeps the filter as a set and reports it in hash order. */
+void unit_props_sort_system_call_filter(UnitProps *p);
 /* Replace the DeviceAllow= list with l (n entries, taken over, heap-allocated with its strings),
  * freeing the previous one. */
 void unit_props_set_device_allow(UnitProps *p, DeviceAllowEntry *l, size_t n);

@@ -601,6 +601,32 @@ static void test_no_read_loop(void **state) {
         assert_string_equal(f->peer.last_getall, "a.service");
 }
 
+/* More units than one event-loop turn scores (manager.c's SCORE_CHUNK, 250): the first scan and
+ * a full rescan complete across turns, and a change in the last chunk is seen. */
+static void test_scan_scored_in_chunks(void **state) {
+        Fixture *f = *state;
+        char name[32], fragment[160];
+
+        for (unsigned i = 0; i < 600; i++) {
+                (void) snprintf(name, sizeof name, "c%03u.service", i);
+                systemd_peer_add_unit(&f->peer, name, true);
+        }
+        (void) snprintf(fragment, sizeof fragment, "%s/unit", f->dir);
+        f->peer.fragment = fragment;
+        edit(fragment);
+        start_manager(f, 90);
+        assert_int_equal(state_of(f)->n_units, 600);
+        assert_int_equal(state_of(f)->n_scans, 1);
+        systemd_peer_find_unit(&f->peer, "c599.service")->private_network = false;
+        edit(fragment);
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, 2);
+        assert_int_equal(state_of(f)->n_units, 600);
+        assert_int_equal(unit(f, "c599.service")->regressions, 1);
+        assert_int_equal(unit(f, "c000.service")->regressions, 0);
+        assert_int_equal(history(f->db, "c599.service", EVENT_REGRESSION), 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_scheduling, setup, teardown),
@@ -612,6 +638,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_persist_after_failed_writes, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_full_rescan_many_units, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_scan_scored_in_chunks, setup, teardown),
         };
         log_set_target("stderr");
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1056,6 +1056,101 @@ static void test_overrides(void **state) {
         buf_done(&d);
 }
 
+/* A filter the reader sorted (binary search) and the same filter in any order (linear search)
+ * score alike, in every table (the tables differ in group members, in whether ":errno" suffixes
+ * count, and in the inverted and v245/v246 quirks): random filters drawn from every group member
+ * and near misses that sort next to them ("chown1", "chown_x", "chow", "chown:EPERM"),
+ * duplicates included, as allow and as deny lists. */
+static uint64_t rng_next(uint64_t *x) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        return *x;
+}
+
+static void test_filter_sorted_equals_linear(void **state) {
+        static const char *const tails[] = { "", ":EPERM", ":1", "1", "_x", ":EACCES" };
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+        (void) state;
+        for (size_t k = 0; k < score_tables_count; k++) {
+                const ScoreTable *t = score_tables[k];
+                char **pool = NULL;
+                size_t n_pool = 0;
+
+                if (!t->syscall_groups)
+                        continue;
+                for (size_t g = 0; g < _SYSCALL_GROUP_MAX; g++)
+                        for (const char *const *m = t->syscall_groups[g].syscalls; *m; m++) {
+                                Buf b = {};
+
+                                strv_push(&pool, *m);
+                                buf_append(&b, *m, strlen(*m) - 1); /* a prefix */
+                                strv_push(&pool, b.data ?: "");
+                                buf_done(&b);
+                        }
+                strv_push(&pool, "read");
+                strv_push(&pool, "write");
+                n_pool = strv_length(pool);
+
+                for (unsigned round = 0; round < 300; round++) {
+                        UnitProps a, b;
+                        ScoreReport ra, rb;
+                        size_t len = rng_next(&x) % 120;
+
+                        parse_with_base("", &a);
+                        parse_with_base("", &b);
+                        a.system_call_filter_allow_list = b.system_call_filter_allow_list =
+                                rng_next(&x) & 1;
+                        for (size_t i = 0; i < len; i++) {
+                                Buf e = {};
+
+                                buf_puts(&e, pool[rng_next(&x) % n_pool]);
+                                buf_puts(&e, tails[rng_next(&x) % 6]);
+                                strv_push(&a.system_call_filter, e.data);
+                                strv_push(&b.system_call_filter, e.data);
+                                buf_done(&e);
+                        }
+                        a.system_call_filter_sorted = NULL; /* as built: any order */
+                        unit_props_sort_system_call_filter(&b);
+                        assert_ptr_equal(b.system_call_filter_sorted, b.system_call_filter);
+                        assert_int_equal(score_unit(t, NULL, &a, &ra), 0);
+                        assert_int_equal(score_unit(t, NULL, &b, &rb), 0);
+                        assert_int_equal(ra.exposure, rb.exposure);
+                        for (size_t i = 0; i < ra.n_checks; i++) {
+                                assert_int_equal(ra.checks[i].badness, rb.checks[i].badness);
+                                assert_ptr_equal(ra.checks[i].text, rb.checks[i].text);
+                                assert_ptr_equal(ra.checks[i].offending, rb.checks[i].offending);
+                        }
+                        unit_props_done(&a);
+                        unit_props_done(&b);
+                }
+                strv_free(pool);
+        }
+}
+
+/* A tag that no longer matches the list (a shallow copy whose list was replaced, as plan.c's
+ * what-if props do) is not trusted: the unsorted replacement is searched linearly. */
+static void test_filter_stale_tag(void **state) {
+        const ScoreTable *t = score_table_for_version(252);
+        char *unsorted[] = { "swapon", "read", "mount", NULL };
+        ScoreReport r;
+        UnitProps p, w;
+        ssize_t i = row_index(t, "SystemCallFilter=~@mount");
+
+        (void) state;
+        assert_true(i >= 0);
+        parse_with_base("SystemCallFilter=read write", &p);
+        assert_ptr_equal(p.system_call_filter_sorted, p.system_call_filter);
+        w = p;
+        w.system_call_filter = unsorted;
+        assert_int_equal(score_unit(t, NULL, &w, &r), 0);
+        /* allow list with mount in it: found although "mount" sorts before "read" */
+        assert_int_equal(r.checks[i].badness, 9);
+        assert_string_equal(r.checks[i].offending, "mount");
+        unit_props_done(&p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cases),
@@ -1066,6 +1161,8 @@ int main(void) {
                 cmocka_unit_test(test_user_manager),
                 cmocka_unit_test(test_predicates),
                 cmocka_unit_test(test_overrides),
+                cmocka_unit_test(test_filter_sorted_equals_linear),
+                cmocka_unit_test(test_filter_stale_tag),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,10 +275,12 @@ static void test_every_row(void **state) {
         assert_string_equal(p.system_call_architectures[0], "native");
         assert_false(p.system_call_filter_allow_list);
         assert_int_equal(strv_length(p.system_call_filter), 3);
-        /* ":errno" suffixes are kept: whether they count depends on the systemd version. */
-        assert_string_equal(p.system_call_filter[0], "reboot:EPERM");
-        assert_string_equal(p.system_call_filter[1], "swapon");
-        assert_string_equal(p.system_call_filter[2], "mount:1");
+        /* ":errno" suffixes are kept: whether they count depends on the systemd version. The
+         * list is sorted for the scorer's binary search. */
+        assert_string_equal(p.system_call_filter[0], "mount:1");
+        assert_string_equal(p.system_call_filter[1], "reboot:EPERM");
+        assert_string_equal(p.system_call_filter[2], "swapon");
+        assert_ptr_equal(p.system_call_filter_sorted, p.system_call_filter);
         assert_string_equal(p.type, "notify");
         assert_int_equal(p.umask, 0077);
         assert_string_equal(p.user, "www-data");
@@ -597,6 +599,44 @@ static void test_read_property(void **state) {
 }
 
 /* Strings from another call (ListUnits): the decoder's empty-is-NULL rule; only string rows. */
+/* The sorted SystemCallFilter= order: all entries of a name adjacent (':' sorts between digits
+ * and letters, so plain strcmp() would put "name1" between "name" and "name:EPERM"), the bare
+ * name first, exact duplicates dropped, and the comparator's name_only mode coarser. */
+static void test_sort_system_call_filter(void **state) {
+        static const char *const in[] = {
+                "read_x", "read:EPERM", "write", "read1", "read", "read:EACCES", "read",
+                "read:EPERM", "", "re", NULL,
+        };
+        static const char *const want[] = {
+                "", "re", "read", "read:EACCES", "read:EPERM", "read1", "read_x", "write", NULL,
+        };
+        UnitProps p;
+        size_t n = 0;
+
+        (void) state;
+        unit_props_init(&p);
+        unit_props_sort_system_call_filter(&p); /* no list: nothing to sort, nothing to claim */
+        assert_null(p.system_call_filter);
+        assert_null(p.system_call_filter_sorted);
+        for (size_t i = 0; in[i]; i++)
+                strv_push(&p.system_call_filter, in[i]);
+        unit_props_sort_system_call_filter(&p);
+        assert_ptr_equal(p.system_call_filter_sorted, p.system_call_filter);
+        for (; want[n]; n++)
+                assert_string_equal(p.system_call_filter[n], want[n]);
+        assert_null(p.system_call_filter[n]);
+
+        assert_true(unit_props_syscall_cmp("read", "read:EPERM", false) < 0);
+        assert_int_equal(unit_props_syscall_cmp("read", "read:EPERM", true), 0);
+        assert_int_equal(unit_props_syscall_cmp("read:EACCES", "read:EPERM", true), 0);
+        assert_true(unit_props_syscall_cmp("read:EPERM", "read1", false) < 0);
+        assert_true(unit_props_syscall_cmp("read:EPERM", "read1", true) < 0);
+        assert_true(unit_props_syscall_cmp("read1", "read", true) > 0);
+        assert_int_equal(unit_props_syscall_cmp("read", "read", false), 0);
+        unit_props_done(&p);
+        assert_null(p.system_call_filter_sorted);
+}
+
 static void test_set_string(void **state) {
         UnitProps p;
 
@@ -633,6 +673,7 @@ int main(void) {
                 cmocka_unit_test(test_map_interfaces),
                 cmocka_unit_test(test_update_merges),
                 cmocka_unit_test(test_read_property),
+                cmocka_unit_test(test_sort_system_call_filter),
                 cmocka_unit_test(test_set_string),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
