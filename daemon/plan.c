@@ -443,13 +443,18 @@ static void prepare(const PlanInput *in, Prepared *pp) {
                 prepare_families(pp, PLAN_ADDRESS_FAMILIES_UNIX, local);
         } else {
                 /* Keep AF_UNIX (the journal, D-Bus) and what the processes hold; a family we
-                 * cannot name cannot be kept, so no line then. */
+                 * cannot name cannot be kept, so no line then. IP is kept whole: a service seen
+                 * with only an IPv4 socket may be handed an IPv6 address by the resolver or a
+                 * reconfiguration later, and dropping either half would break it then. */
                 _cleanup_(strv_freep) char **keep = NULL;
+                uint64_t families = rt->families;
                 bool named = true;
 
+                if (has_ip_sockets(rt))
+                        families |= (UINT64_C(1) << AF_INET_NR) | (UINT64_C(1) << AF_INET6_NR);
                 strv_push(&keep, "AF_UNIX");
                 for (unsigned f = 0; f < 64; f++)
-                        if ((rt->families & (UINT64_C(1) << f)) && f != AF_UNIX_NR) {
+                        if ((families & (UINT64_C(1) << f)) && f != AF_UNIX_NR) {
                                 if (f >= N_AFS || !af_names[f])
                                         named = false;
                                 else
