@@ -4,12 +4,15 @@
 Safety (test_safe_plan_keeps_services_working): real services run in a systemd 252 container
 (the host's tree): the sample units, a python http.server serving a page on a port, a service
 that writes its StateDirectory as a non-root user, a journald-logging daemon (stdout, syslog and
-the native protocol; Type=notify) and a oneshot. Each one is first shown to work as it is. Then
+the native protocol; Type=notify), a non-root service that runs a set-user-ID helper (which the
+seccomp-based lines would break: systemd implies NoNewPrivileges=yes for them when the service
+lacks CAP_SYS_ADMIN, so the planner does not call them safe there) and a oneshot. Each one is first shown to work as it is. Then
 `exposured suggest UNIT --max-risk=safe --dropin`, run as root inside the container, gives the
 drop-in; it is written where the plan says, systemd reloads, systemd-analyze security must agree
 with the plan's final exposure (so the lines really took effect), the service restarts, and it
 must still work: the page is served, the state file is rewritten by the new invocation, the new
-invocation's lines reach the journal by all three ways, the oneshot succeeds.
+invocation's lines reach the journal by all three ways, the helper still runs as root, the
+oneshot succeeds.
 
 Runtime (test_runtime_informed_plan): `exposured suggest` as root inside the container, on a
 running http.server listening on an IPv4 port, proposes no PrivateNetwork=yes nor
@@ -54,6 +57,16 @@ while True:
     time.sleep(0.3)
 '''
 
+# A non-root service that runs a set-user-ID helper (as one that sends mail through sendmail or
+# pings through ping does): a copy of id(1), set-user-ID root, says whether the bit still works.
+SUID_DIR = "/var/lib/xt-plan-suid"
+SUID_SH = r'''
+while :; do
+    echo "suid $INVOCATION_ID $(%s/id)"
+    sleep 0.3
+done
+''' % SUID_DIR
+
 STATE_PY = r'''
 import os, time
 d = os.environ["STATE_DIRECTORY"]
@@ -84,6 +97,8 @@ def units(port):
             "[Service]\nType=notify\nExecStart=/usr/bin/python3 %s/journal.py\n" % RUN_DIR,
         "xt-plan-sleep.service":
             "[Service]\nExecStart=/bin/sleep infinity\n",
+        "xt-plan-suid.service":
+            "[Service]\nUser=daemon\nExecStart=/bin/sh %s/suid.sh\n" % RUN_DIR,
     }
 
 
@@ -122,7 +137,10 @@ def box(host_container, exposured):
     port = free_port()
     os.makedirs(c.path(RUN_DIR), exist_ok=True)
     shutil.copy2(exposured, c.path(BIN))
-    for name, text in (("state.py", STATE_PY), ("journal.py", JOURNAL_PY)):
+    os.makedirs(c.path(SUID_DIR), exist_ok=True)
+    shutil.copy2("/usr/bin/id", c.path(SUID_DIR + "/id"))
+    os.chmod(c.path(SUID_DIR + "/id"), 0o4755)
+    for name, text in (("state.py", STATE_PY), ("journal.py", JOURNAL_PY), ("suid.sh", SUID_SH)):
         with open(c.path(RUN_DIR + "/" + name), "w", encoding="utf-8") as f:
             f.write(text)
     os.makedirs(c.path(WWW), exist_ok=True)
@@ -142,6 +160,7 @@ def box(host_container, exposured):
         c.daemon_reload()
         shutil.rmtree(c.path(RUN_DIR), ignore_errors=True)
         shutil.rmtree(c.path(WWW), ignore_errors=True)
+        shutil.rmtree(c.path(SUID_DIR), ignore_errors=True)
 
 
 # ---- what "works" means for each service -------------------------------------------------
@@ -200,6 +219,19 @@ def works_journal(box, unit, inv):
         time.sleep(0.2)
 
 
+def works_suid(box, unit, inv):
+    deadline = time.monotonic() + 20
+    while True:
+        out = box.c.run(["journalctl", "-u", unit, "-o", "cat", "--no-pager"],
+                        check=False).stdout
+        mine = [l for l in out.splitlines() if l.startswith("suid %s " % inv)]
+        if mine:
+            assert "euid=0(root)" in mine[-1], "%s: the set-user-ID helper: %s" % (unit, mine[-1])
+            return
+        assert time.monotonic() < deadline, "%s: no output of this invocation" % unit
+        time.sleep(0.2)
+
+
 def works_running(box, unit, inv):
     time.sleep(0.5)
     st = box.show(unit, "ActiveState", "SubState", "InvocationID")
@@ -212,6 +244,7 @@ CHECKS = {
     "xt-plan-state.service": works_state,
     "xt-plan-journal.service": works_journal,
     "xt-plan-sleep.service": works_running,
+    "xt-plan-suid.service": works_suid,
     "demo-root.service": works_running,
     "demo-web.service": works_running,
     "demo-markup.service": works_running,
