@@ -57,29 +57,6 @@ static void help(void) {
                "safe) gains the most.\n", FLEET_STEPS);
 }
 
-/* "5", "5.0", "10.0" -> tenths. */
-static int parse_exposure(const char *s, unsigned *ret) {
-        uint64_t whole, tenth = 0;
-        const char *dot = strchr(s, '.');
-        _cleanup_free_ char *w = xstrndup(s, dot ? (size_t) (dot - s) : strlen(s));
-        int r;
-
-        r = parse_uint(w, 10, &whole);
-        if (r < 0)
-                return -EINVAL;
-        if (dot) {
-                if (strlen(dot + 1) != 1)
-                        return -EINVAL;
-                r = parse_uint(dot + 1, 9, &tenth);
-                if (r < 0)
-                        return -EINVAL;
-        }
-        if (whole * 10 + tenth > 100)
-                return -ERANGE;
-        *ret = (unsigned) (whole * 10 + tenth);
-        return 0;
-}
-
 static int parse_args(int argc, char *argv[], SuggestArgs *a) {
         enum {
                 ARG_TARGET = 0x100,
@@ -113,7 +90,7 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                         help();
                         return 0;
                 case ARG_TARGET:
-                        if (parse_exposure(optarg, &a->target) < 0)
+                        if (plan_exposure_from_string(optarg, &a->target) < 0)
                                 return log_error_errno(EINVAL, "Invalid --target=%s: expected an "
                                                                "exposure from 0.0 to 10.0.",
                                                        optarg);
