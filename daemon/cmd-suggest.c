@@ -372,6 +372,9 @@ static void inspect_pid(pid_t pid, const char *init_userns, PlanRuntime *rt, Soc
 /* What the unit's processes hold. Returns 1 with *ret filled, 0 when there is nothing to look at
  * (not root, not running), <0 on errors worth no more than a debug line. */
 static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
+        static const char *const roots[] = {
+                "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd",
+        };
         _cleanup_free_ char *cg = NULL, *dir = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_free_ Sockets *s = NULL;
@@ -391,9 +394,6 @@ static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
                 return 0;
         /* The unit's cgroup in the unified hierarchy (cgroup v2), else in the hybrid layout's
          * unified or named systemd hierarchy (cgroup v1 hosts, and containers on them). */
-        static const char *const roots[] = {
-                "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd",
-        };
         for (size_t i = 0; i < ELEMENTSOF(roots) && !dir; i++) {
                 _cleanup_free_ char *d = NULL, *procs = NULL;
 
