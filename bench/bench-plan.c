@@ -9,12 +9,14 @@
  *    for units with at most MAX10 directives that can gain (the search is C(n, 10) evaluations).
  * plan.c is included so that the search reuses its prepared state (no allocation per evaluation).
  * Build: see bench/README. Usage: bench-plan [HOST-UNITS] [MAX10] [STRIDE] (the quality part
- * takes every STRIDE-th fixture) */
+ * takes every STRIDE-th fixture) [time] (time only: no quality search). Times are wall clock and
+ * the process's CPU time: on a shared machine the second is the planner's cost. */
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../daemon/plan.c"
 #include "props-text.h"
@@ -69,9 +71,18 @@ static size_t load(const char *dir, Fixture **ret) {
         return n;
 }
 
+static uint64_t cpu_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Wall-clock microseconds for planning count units; *ret_cpu gets the CPU time the process
+ * spent meanwhile (on a loaded machine the wall clock also counts other processes' turns). */
 static double plan_time(const Fixture *f, size_t n, size_t count, PlanRisk risk, bool look,
-                        size_t steps) {
-        uint64_t t0 = now_monotonic_usec();
+                        size_t steps, double *ret_cpu) {
+        uint64_t t0 = now_monotonic_usec(), c0 = cpu_usec();
 
         for (size_t i = 0; i < count; i++) {
                 const Fixture *x = &f[i % n];
@@ -84,6 +95,7 @@ static double plan_time(const Fixture *f, size_t n, size_t count, PlanRisk risk,
                         exit(1);
                 plan_done(&p);
         }
+        *ret_cpu = (double) (cpu_usec() - c0);
         return (double) (now_monotonic_usec() - t0);
 }
 
@@ -141,16 +153,24 @@ int main(int argc, char *argv[]) {
 
         for (PlanRisk risk = 0; risk < _PLAN_RISK_MAX; risk += 2)
                 for (int look = 0; look < 2; look++) {
-                        double one = plan_time(f, n, n * 4, risk, look, 0) / (double) (n * 4);
-                        double all = plan_time(f, n, host, risk, look, 0);
+                        double one_cpu, all_cpu;
+                        double one = plan_time(f, n, n * 4, risk, look, 0, &one_cpu);
+                        double all = plan_time(f, n, host, risk, look, 0, &all_cpu);
 
-                        printf("time --max-risk=%-6s %-10s %8.1f us per unit, %zu units "
-                               "%8.1f ms\n", plan_risk_to_string(risk),
-                               look ? "look-ahead" : "greedy", one, host, all / 1000.0);
+                        printf("time --max-risk=%-6s %-10s %8.1f us per unit (CPU %8.1f), "
+                               "%zu units %8.1f ms (CPU %8.1f)\n", plan_risk_to_string(risk),
+                               look ? "look-ahead" : "greedy", one / (double) (n * 4),
+                               one_cpu / (double) (n * 4), host, all / 1000.0, all_cpu / 1000.0);
                 }
 
-        printf("time fleet view (safe, at most 5 lines, look-ahead): %zu units %8.1f ms\n", host,
-               plan_time(f, n, host, PLAN_RISK_SAFE, true, 5) / 1000.0);
+        {
+                double cpu, wall = plan_time(f, n, host, PLAN_RISK_SAFE, true, 5, &cpu);
+
+                printf("time fleet view (safe, at most 5 lines, look-ahead): %zu units %8.1f ms "
+                       "(CPU %8.1f)\n", host, wall / 1000.0, cpu / 1000.0);
+        }
+        if (argc > 4 && streq(argv[4], "time"))
+                return 0;
 
         for (PlanRisk risk = 0; risk < _PLAN_RISK_MAX; risk += 2)
                 for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {

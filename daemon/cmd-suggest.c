@@ -57,29 +57,6 @@ static void help(void) {
                "safe) gains the most.\n", FLEET_STEPS);
 }
 
-/* "5", "5.0", "10.0" -> tenths. */
-static int parse_exposure(const char *s, unsigned *ret) {
-        uint64_t whole, tenth = 0;
-        const char *dot = strchr(s, '.');
-        _cleanup_free_ char *w = xstrndup(s, dot ? (size_t) (dot - s) : strlen(s));
-        int r;
-
-        r = parse_uint(w, 10, &whole);
-        if (r < 0)
-                return -EINVAL;
-        if (dot) {
-                if (strlen(dot + 1) != 1)
-                        return -EINVAL;
-                r = parse_uint(dot + 1, 9, &tenth);
-                if (r < 0)
-                        return -EINVAL;
-        }
-        if (whole * 10 + tenth > 100)
-                return -ERANGE;
-        *ret = (unsigned) (whole * 10 + tenth);
-        return 0;
-}
-
 static int parse_args(int argc, char *argv[], SuggestArgs *a) {
         enum {
                 ARG_TARGET = 0x100,
@@ -113,7 +90,7 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                         help();
                         return 0;
                 case ARG_TARGET:
-                        if (parse_exposure(optarg, &a->target) < 0)
+                        if (plan_exposure_from_string(optarg, &a->target) < 0)
                                 return log_error_errno(EINVAL, "Invalid --target=%s: expected an "
                                                                "exposure from 0.0 to 10.0.",
                                                        optarg);
@@ -233,6 +210,20 @@ static int get_string(sd_bus *bus, const char *unit, const char *property, char 
                 return r;
         r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
                                        "org.freedesktop.systemd1.Service", property, &error, ret);
+        return r < 0 ? r : 0;
+}
+
+static int get_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = bus_scan_unit_path(unit, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                        "org.freedesktop.systemd1.Service", "MainPID", &error,
+                                        'u', ret);
         return r < 0 ? r : 0;
 }
 
@@ -381,11 +372,15 @@ static void inspect_pid(pid_t pid, const char *init_userns, PlanRuntime *rt, Soc
 /* What the unit's processes hold. Returns 1 with *ret filled, 0 when there is nothing to look at
  * (not root, not running), <0 on errors worth no more than a debug line. */
 static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
+        static const char *const roots[] = {
+                "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd",
+        };
         _cleanup_free_ char *cg = NULL, *dir = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         _cleanup_free_ Sockets *s = NULL;
         char init_userns[64];
         PlanRuntime rt = {};
+        uint32_t main_pid = 0;
         size_t n = 0;
         ssize_t k;
         int r;
@@ -397,12 +392,34 @@ static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
                 return r;
         if (isempty(cg))
                 return 0;
-        if (asprintf(&dir, "/sys/fs/cgroup%s", cg) < 0)
-                return -ENOMEM;
+        /* The unit's cgroup in the unified hierarchy (cgroup v2), else in the hybrid layout's
+         * unified or named systemd hierarchy (cgroup v1 hosts, and containers on them). */
+        for (size_t i = 0; i < ELEMENTSOF(roots) && !dir; i++) {
+                _cleanup_free_ char *d = NULL, *procs = NULL;
+
+                if (asprintf(&d, "%s%s", roots[i], cg) < 0 ||
+                    asprintf(&procs, "%s/cgroup.procs", d) < 0)
+                        return -ENOMEM;
+                if (access(procs, F_OK) >= 0)
+                        dir = TAKE_PTR(d);
+        }
+        if (!dir)
+                return 0;
         pids = xcalloc(PIDS_MAX, sizeof(pid_t));
         collect_pids(dir, pids, &n, 0);
         if (n == 0)
                 return 0;
+        /* The bus may be another PID namespace's manager (a container's, through
+         * DBUS_SYSTEM_BUS_ADDRESS): its cgroup paths then name our own units of the same name.
+         * The main PID it reports must be one of the processes we found, or we look at none. */
+        if (get_main_pid(bus, unit, &main_pid) >= 0 && main_pid > 0) {
+                bool found = false;
+
+                for (size_t i = 0; i < n && !found; i++)
+                        found = pids[i] == (pid_t) main_pid;
+                if (!found)
+                        return -ESRCH;
+        }
 
         k = readlink("/proc/1/ns/user", init_userns, sizeof init_userns - 1);
         if (k > 0)

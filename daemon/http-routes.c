@@ -23,6 +23,7 @@ static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort"
 static const char *const args_units[] = { "limit", "cursor", NULL };
 static const char *const args_history[] = { "since", "until", "limit", NULL };
 static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
+static const char *const args_plan[] = { "max_risk", "target", "steps", NULL };
 
 /* The render options of one request: the context's, at the current time. */
 static RenderOptions request_options(const HttpContext *ctx) {
@@ -162,18 +163,35 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
         resp->content_type = HTTP_CT_JSON;
 }
 
-/* The unit's fix plan (plan.c) at the default class, may-break. The daemon knows neither the
- * unit's State/Cache/Logs directories nor its processes: `exposured suggest` does. */
+/* The unit's fix plan (plan.c); max_risk=, target= and steps= as `exposured suggest` takes them
+ * (default: may-break, no target, no limit). The daemon knows neither the unit's State/Cache/Logs
+ * directories nor its processes: `exposured suggest` does. */
 static void h_api_plan(void *userdata, const Request *req, const char *param, Response *resp) {
         HttpContext *ctx = userdata;
         const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_JSON, resp);
         PlanOptions o = { .max_risk = PLAN_RISK_MAY_BREAK, .lookahead = true };
+        const char *v;
+        uint64_t steps;
         Plan plan;
         int r;
 
-        (void) req;
         if (!u)
                 return;
+        if ((v = http_request_arg(req, "max_risk"))) {
+                o.max_risk = plan_risk_from_string(v);
+                if (o.max_risk < 0)
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "max_risk: expected safe, may-break or breaks");
+        }
+        if ((v = http_request_arg(req, "target")) && plan_exposure_from_string(v, &o.target) < 0)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                          "target: expected an exposure from 0.0 to 10.0");
+        if ((v = http_request_arg(req, "steps"))) {
+                if (parse_uint(v, 1000, &steps) < 0 || steps == 0)
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "steps: expected an integer from 1 to 1000");
+                o.max_steps = (size_t) steps;
+        }
         PlanInput in = { .table = u->report.table, .props = &u->props };
         if (plan_unit(&in, &o, &plan) < 0)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 500, "cannot plan this unit");
@@ -544,7 +562,7 @@ static const HttpRoute routes[] = {
         { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_units },
         { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },
         { "/api/v1/units/*/history", HTTP_FORMAT_JSON, h_api_history, args_history },
-        { "/api/v1/units/*/plan", HTTP_FORMAT_JSON, h_api_plan, args_none },
+        { "/api/v1/units/*/plan", HTTP_FORMAT_JSON, h_api_plan, args_plan },
         { "/api/v1/events", HTTP_FORMAT_JSON, h_api_events, args_events },
         { "/api/v1/status", HTTP_FORMAT_JSON, h_api_status, args_none },
 };

@@ -83,6 +83,28 @@ const char *plan_risk_to_string(PlanRisk r) {
         return risk_names[r];
 }
 
+int plan_exposure_from_string(const char *s, unsigned *ret) {
+        uint64_t whole, tenth = 0;
+        const char *dot = strchr(s, '.');
+        _cleanup_free_ char *w = xstrndup(s, dot ? (size_t) (dot - s) : strlen(s));
+        int r;
+
+        r = parse_uint(w, 10, &whole);
+        if (r < 0)
+                return -EINVAL;
+        if (dot) {
+                if (strlen(dot + 1) != 1)
+                        return -EINVAL;
+                r = parse_uint(dot + 1, 9, &tenth);
+                if (r < 0)
+                        return -EINVAL;
+        }
+        if (whole * 10 + tenth > 100)
+                return -ERANGE;
+        *ret = (unsigned) (whole * 10 + tenth);
+        return 0;
+}
+
 PlanRisk plan_risk_from_string(const char *s) {
         if (!s)
                 return _PLAN_RISK_INVALID;
@@ -119,6 +141,8 @@ typedef struct Prepared {
         const PlanInput *in;
         char *lines[_PLAN_ACTION_MAX];
         bool checked[_PLAN_ACTION_MAX];
+        PlanRisk risk[_PLAN_ACTION_MAX];   /* the row's, raised where the line implies NNP */
+        bool nnp[_PLAN_ACTION_MAX];        /* the line implies NoNewPrivileges=yes here */
         char **families[_PLAN_ACTION_MAX]; /* the allow list after each RestrictAddressFamilies= */
         char **filter_basic, **filter_full;
         uint64_t caps;
@@ -374,6 +398,34 @@ static void prepare_fixed(Prepared *pp, PlanAction a) {
         pp->lines[a] = xstrdup(plan_risk_table[a].line);
 }
 
+#define CAP_SYS_ADMIN_NR 21
+
+/* Whether the service's processes run without CAP_SYS_ADMIN, so that systemd implies
+ * NoNewPrivileges=yes for every seccomp-based line (context_has_no_new_privileges() tests the
+ * effective set after the user switch): a User= other than root, or DynamicUser=, unless the
+ * capability is ambient. A root service keeps it whatever its bounding set: systemd drops the
+ * bounding set only at execve(), after the test. A DynamicUser=yes the plan itself proposes
+ * (class breaks) is not taken into account. */
+static bool unprivileged(const UnitProps *p) {
+        bool root = !p->dynamic_user &&
+                    (isempty(p->user) || streq(p->user, "root") || streq(p->user, "0"));
+
+        return !root && !(p->ambient_capabilities & (UINT64_C(1) << CAP_SYS_ADMIN_NR));
+}
+
+static void prepare_risk(Prepared *pp) {
+        const UnitProps *p = pp->in->props;
+        bool nnp = !p->no_new_privileges && unprivileged(p);
+        PlanRisk floor = plan_risk_table[PLAN_NO_NEW_PRIVILEGES].risk;
+
+        for (PlanAction a = 0; a < _PLAN_ACTION_MAX; a++) {
+                pp->risk[a] = plan_risk_table[a].risk;
+                pp->nnp[a] = nnp && plan_risk_table[a].implies_nnp;
+                if (pp->nnp[a] && pp->risk[a] < floor)
+                        pp->risk[a] = floor;
+        }
+}
+
 static void prepare(const PlanInput *in, Prepared *pp) {
         const UnitProps *p = in->props;
         const PlanRuntime *rt = in->runtime;
@@ -431,6 +483,7 @@ static void prepare(const PlanInput *in, Prepared *pp) {
                  PLAN_DEVICE_POLICY);
 #undef FIXED_IF
 
+        prepare_risk(pp);
         pp->checked[PLAN_PRIVATE_NETWORK] = pp->checked[PLAN_IP_ADDRESS_DENY] = !!rt;
         pp->checked[PLAN_MEMORY_DENY_WRITE_EXECUTE] = !!rt;
         pp->checked[PLAN_RESTRICT_NAMESPACES] = !!rt;
@@ -443,13 +496,18 @@ static void prepare(const PlanInput *in, Prepared *pp) {
                 prepare_families(pp, PLAN_ADDRESS_FAMILIES_UNIX, local);
         } else {
                 /* Keep AF_UNIX (the journal, D-Bus) and what the processes hold; a family we
-                 * cannot name cannot be kept, so no line then. */
+                 * cannot name cannot be kept, so no line then. IP is kept whole: a service seen
+                 * with only an IPv4 socket may be handed an IPv6 address by the resolver or a
+                 * reconfiguration later, and dropping either half would break it then. */
                 _cleanup_(strv_freep) char **keep = NULL;
+                uint64_t families = rt->families;
                 bool named = true;
 
+                if (has_ip_sockets(rt))
+                        families |= (UINT64_C(1) << AF_INET_NR) | (UINT64_C(1) << AF_INET6_NR);
                 strv_push(&keep, "AF_UNIX");
                 for (unsigned f = 0; f < 64; f++)
-                        if ((rt->families & (UINT64_C(1) << f)) && f != AF_UNIX_NR) {
+                        if ((families & (UINT64_C(1) << f)) && f != AF_UNIX_NR) {
                                 if (f >= N_AFS || !af_names[f])
                                         named = false;
                                 else
@@ -686,7 +744,7 @@ static int evaluate(const Prepared *pp, const PlanAction *actions, size_t n, Sco
 }
 
 static bool possible(const Prepared *pp, PlanAction a, PlanRisk max_risk) {
-        return pp->lines[a] && plan_risk_table[a].risk <= max_risk;
+        return pp->lines[a] && pp->risk[a] <= max_risk;
 }
 
 bool plan_action_possible(const PlanInput *in, PlanAction a, PlanRisk max_risk) {
@@ -877,7 +935,7 @@ static int pick(const Prepared *pp, PlanAction *chosen, size_t n, const PlanOpti
                      (frac_less(self[a].badness, self[a].weight, self[best].badness,
                                 self[best].weight) ||
                       (frac_le(self[a], self[best]) && frac_le(self[best], self[a]) &&
-                       plan_risk_table[a].risk < plan_risk_table[best].risk))))
+                       pp->risk[a] < pp->risk[best]))))
                         best = a;
         }
         *ret = best;
@@ -931,6 +989,8 @@ int plan_unit(const PlanInput *in, const PlanOptions *o, Plan *ret) {
                         .action = a,
                         .line = xstrdup(pp.lines[a]),
                         .exposure = r.exposure,
+                        .risk = pp.risk[a],
+                        .implies_nnp = pp.nnp[a],
                         .checked = pp.checked[a],
                 };
                 n++;

@@ -33,6 +33,10 @@ typedef enum PlanRisk {
 const char *plan_risk_to_string(PlanRisk r);
 PlanRisk plan_risk_from_string(const char *s);
 
+/* A target exposure as the CLI and the API take it: "5", "5.0", "10.0" (one decimal at most,
+ * 0.0 to 10.0) -> tenths. Returns 0, -EINVAL (not a number) or -ERANGE (above 10.0). */
+int plan_exposure_from_string(const char *s, unsigned *ret);
+
 /* Everything the planner may propose. Actions that share a slot set the same directive to
  * different values; a plan holds at most one action per slot. */
 typedef enum PlanAction {
@@ -87,9 +91,16 @@ typedef struct PlanRiskRow {
         const char *line;       /* the line, or NULL when the planner computes it */
         PlanRisk risk;
         const char *reason;     /* one line a person understands: what it breaks */
+        bool implies_nnp;       /* installs a seccomp filter: implies NoNewPrivileges=yes for a
+                                 * service without CAP_SYS_ADMIN (systemd.exec(5)) */
 } PlanRiskRow;
 
 extern const PlanRiskRow plan_risk_table[_PLAN_ACTION_MAX];
+
+/* What a line with implies_nnp breaks on top of its own reason, for a service that runs as a
+ * user without CAP_SYS_ADMIN and does not have NoNewPrivileges=yes yet: such a line gets at least
+ * the risk of NoNewPrivileges=yes there. */
+extern const char plan_nnp_reason[];
 
 /* What the unit's running processes were seen to hold (exposured suggest, as root, from /proc). */
 typedef struct PlanRuntime {
@@ -119,6 +130,8 @@ typedef struct PlanStep {
         PlanAction action;
         char *line;          /* one or two unit-file lines, '\n'-separated, no final newline */
         unsigned exposure;   /* after this step and every earlier one, tenths */
+        PlanRisk risk;       /* the row's, or higher for this unit (implies_nnp) */
+        bool implies_nnp;    /* for this unit the line implies NoNewPrivileges=yes */
         bool checked;        /* the value was chosen from what the running processes hold */
 } PlanStep;
 

@@ -108,11 +108,15 @@ void render_plan_text(const char *unit, const Plan *p, PlanRisk max_risk, const 
                         buf_done(&e);
                 }
                 buf_puts(out, "  ");
-                put_padded(out, plan_risk_to_string(plan_risk_table[s->action].risk), 9);
+                put_padded(out, plan_risk_to_string(s->risk), 9);
                 buf_puts(out, "  ");
                 put_padded(out, s->checked ? "yes" : "-", 7);
                 buf_puts(out, "  ");
                 buf_puts(out, plan_risk_table[s->action].reason);
+                if (s->implies_nnp) {
+                        buf_puts(out, "; ");
+                        buf_puts(out, plan_nnp_reason);
+                }
                 buf_putc(out, '\n');
                 for (line += n; *line == '\n'; line += n) {
                         line++;
@@ -195,8 +199,16 @@ static json_object *plan_object(const char *unit, const Plan *p, PlanRisk max_ri
                         break;
                 add(j, "line", jstr(s->line));
                 add(j, "exposure", jtenths(s->exposure));
-                add(j, "risk", jstr(plan_risk_to_string(plan_risk_table[s->action].risk)));
-                add(j, "reason", jstr(plan_risk_table[s->action].reason));
+                add(j, "risk", jstr(plan_risk_to_string(s->risk)));
+                if (s->implies_nnp) {
+                        Buf why = {};
+
+                        buf_printf(&why, "%s; %s", plan_risk_table[s->action].reason,
+                                   plan_nnp_reason);
+                        add(j, "reason", jstr(why.data));
+                        buf_done(&why);
+                } else
+                        add(j, "reason", jstr(plan_risk_table[s->action].reason));
                 add(j, "checked", json_object_new_boolean(s->checked));
                 (void) json_object_array_add(steps, j);
         }
@@ -291,7 +303,7 @@ void render_plan_html(const char *unit, const Plan *p, PlanRisk max_risk, const 
         buf_puts(out, "</td><td></td><td></td></tr>\n");
         for (size_t i = 0; i < p->n_steps; i++) {
                 const PlanStep *s = p->steps + i;
-                const char *risk = plan_risk_to_string(plan_risk_table[s->action].risk);
+                const char *risk = plan_risk_to_string(s->risk);
 
                 buf_printf(out, "<tr><td>%zu</td><td><code>", i + 1);
                 render_html_escape(out, s->line);
@@ -306,6 +318,10 @@ void render_plan_html(const char *unit, const Plan *p, PlanRisk max_risk, const 
                         buf_puts(out, " <span class=\"badge checked\">checked</span>");
                 buf_puts(out, "</td><td>");
                 render_html_escape(out, plan_risk_table[s->action].reason);
+                if (s->implies_nnp) {
+                        buf_puts(out, "; ");
+                        render_html_escape(out, plan_nnp_reason);
+                }
                 buf_puts(out, "</td></tr>\n");
         }
         buf_puts(out, "</tbody></table>\n<p>Drop-in <code>" PLAN_DROPIN_DIR);

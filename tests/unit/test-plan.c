@@ -131,8 +131,11 @@ static void check_plan(const PlanInput *in, const PlanOptions *o, const Plan *p,
                 unsigned e;
 
                 actions[i] = s->action;
-                if (plan_risk_table[s->action].risk > o->max_risk)
+                if (s->risk > o->max_risk)
                         fail_msg("%s: step %zu (%s) above the risk class", name, i, s->line);
+                /* A unit may raise a row's class (implies_nnp), never lower it. */
+                assert_true(s->risk >= plan_risk_table[s->action].risk);
+                assert_true(!s->implies_nnp || plan_risk_table[s->action].implies_nnp);
                 assert_true(startswith(s->line, plan_risk_table[s->action].directive));
                 for (size_t j = 0; j < i; j++)
                         assert_int_not_equal(plan_action_slot(actions[j]),
@@ -339,6 +342,94 @@ static void test_runtime(void **state) {
         unit_props_done(&u);
 }
 
+/* A service with only an IPv4 socket keeps IPv6 too: IP is kept whole. */
+static void test_runtime_ipv4_only(void **state) {
+        PlanOptions o = { .max_risk = PLAN_RISK_BREAKS, .lookahead = true };
+        PlanRuntime rt = { .families = (UINT64_C(1) << 1) | (UINT64_C(1) << 2) };
+        const PlanStep *s;
+        UnitProps u;
+        Plan p;
+
+        (void) state;
+        base_unit(&u);
+        PlanInput in = { .table = score_table_for_version(252), .props = &u, .runtime = &rt };
+        assert_int_equal(plan_unit(&in, &o, &p), 0);
+        s = find_step(&p, PLAN_ADDRESS_FAMILIES_IP);
+        assert_non_null(s);
+        assert_string_equal(s->line, "RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX "
+                                     "AF_INET AF_INET6");
+        assert_null(find_step(&p, PLAN_PRIVATE_NETWORK));
+        plan_done(&p);
+        unit_props_done(&u);
+}
+
+/* The seccomp-based lines imply NoNewPrivileges=yes for a service without CAP_SYS_ADMIN: for a
+ * User= service they are no longer "safe" (its set-user-ID helpers would stop working); for root,
+ * or with NoNewPrivileges=yes already, they are. */
+static void test_nnp_raises_risk(void **state) {
+        PlanOptions safe = { .max_risk = PLAN_RISK_SAFE, .lookahead = true };
+        PlanOptions all = { .max_risk = PLAN_RISK_BREAKS, .lookahead = true };
+        const PlanStep *s;
+        UnitProps u;
+        Plan p;
+
+        (void) state;
+        base_unit(&u);
+        PlanInput in = { .table = score_table_for_version(252), .props = &u };
+
+        /* Root: LockPersonality= and the basic filter are safe lines. */
+        assert_int_equal(plan_unit(&in, &safe, &p), 0);
+        check_plan(&in, &safe, &p, "nnp-root");
+        s = find_step(&p, PLAN_LOCK_PERSONALITY);
+        assert_non_null(s);
+        assert_int_equal(s->risk, PLAN_RISK_SAFE);
+        assert_false(s->implies_nnp);
+        assert_non_null(find_step(&p, PLAN_SYSTEM_CALL_FILTER_BASIC));
+        plan_done(&p);
+
+        /* User=: none of them in the safe class, only the mount-namespace lines. */
+        u.user = xstrdup("daemon");
+        assert_int_equal(plan_unit(&in, &safe, &p), 0);
+        check_plan(&in, &safe, &p, "nnp-user");
+        assert_true(p.n_steps > 0);
+        for (size_t i = 0; i < p.n_steps; i++)
+                assert_false(plan_risk_table[p.steps[i].action].implies_nnp);
+        assert_non_null(find_step(&p, PLAN_PRIVATE_TMP));
+        plan_done(&p);
+        assert_false(plan_action_possible(&in, PLAN_LOCK_PERSONALITY, PLAN_RISK_SAFE));
+        assert_true(plan_action_possible(&in, PLAN_LOCK_PERSONALITY, PLAN_RISK_MAY_BREAK));
+
+        /* In a wider class they come back, marked and explained. */
+        assert_int_equal(plan_unit(&in, &all, &p), 0);
+        s = find_step(&p, PLAN_LOCK_PERSONALITY);
+        assert_non_null(s);
+        assert_int_equal(s->risk, PLAN_RISK_MAY_BREAK);
+        assert_true(s->implies_nnp);
+        {
+                _cleanup_free_ char *json = NULL;
+                Buf b = {};
+
+                assert_int_equal(render_plan_json("web.service", &p, PLAN_RISK_BREAKS, NULL,
+                                                  false, &b), 0);
+                json = buf_steal(&b);
+                assert_non_null(strstr(json, "implies NoNewPrivileges=yes"));
+        }
+        plan_done(&p);
+
+        /* The capability ambient, or NoNewPrivileges=yes already: safe again. */
+        u.ambient_capabilities = UINT64_C(1) << 21;
+        assert_true(plan_action_possible(&in, PLAN_LOCK_PERSONALITY, PLAN_RISK_SAFE));
+        u.ambient_capabilities = 0;
+        u.no_new_privileges = true;
+        assert_true(plan_action_possible(&in, PLAN_LOCK_PERSONALITY, PLAN_RISK_SAFE));
+        u.no_new_privileges = false;
+        u.dynamic_user = true;
+        free(u.user);
+        u.user = NULL;
+        assert_false(plan_action_possible(&in, PLAN_LOCK_PERSONALITY, PLAN_RISK_SAFE));
+        unit_props_done(&u);
+}
+
 static void test_merged_lines(void **state) {
         PlanOptions o = { .max_risk = PLAN_RISK_BREAKS };
         const PlanStep *s;
@@ -537,6 +628,8 @@ int main(void) {
                 cmocka_unit_test(test_target),
                 cmocka_unit_test(test_values_follow_state),
                 cmocka_unit_test(test_runtime),
+                cmocka_unit_test(test_runtime_ipv4_only),
+                cmocka_unit_test(test_nnp_raises_risk),
                 cmocka_unit_test(test_merged_lines),
                 cmocka_unit_test(test_filter_replaces_errno),
                 cmocka_unit_test(test_at_best),
