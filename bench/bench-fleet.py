@@ -103,7 +103,7 @@ def page_queries(unit, since, step):
             "last_over_time(exposured_host:unit_exposure:max%s%s) and on (instance) "
             "exposured_up%s" % (sel, w, sel),
             "sum by (instance, predicate) (exposured_units%s > 0)" % sel,
-            probe("exposured_host:unit_exposure:max" + sel)],
+            probe("exposured_fleet:drifting_units:count")],
         # ... and where the recorded series is absent or older: the raw aggregation
         "overview (hosts), raw worst": [
             "max by (instance) (exposured_unit_exposure%s)" % sel],
@@ -112,7 +112,7 @@ def page_queries(unit, since, step):
             "last_over_time(exposured_unit:exposure:min%s)" % w,
             "last_over_time(exposured_unit:exposure:max%s)" % w,
             "last_over_time(exposured_unit:exposure:median%s)" % w,
-            probe("exposured_unit:hosts:count")],
+            probe("exposured_fleet:drifting_units:count")],
         "units, raw": [
             "count by (unit) (exposured_unit_exposure%s)" % sel,
             "min by (unit) (exposured_unit_exposure%s)" % sel,

@@ -486,9 +486,9 @@ static void test_exprs(void **state) {
         assert_string_equal(hr[FLEET_HQ_WORST],
                             "last_over_time(exposured_host:unit_exposure:max{job=\"a\\\"b\"}"
                             "[900s]) and on (instance) exposured_up{job=\"a\\\"b\"}");
-        assert_string_equal(probe, "max(timestamp(exposured_host:unit_exposure:max{job=\"a\\\"b\"}) "
-                                   "or max_over_time(timestamp(exposured_host:unit_exposure:max"
-                                   "{job=\"a\\\"b\"})[900s:60s]))");
+        assert_string_equal(probe, "max(timestamp(exposured_fleet:drifting_units:count) or "
+                                   "max_over_time(timestamp(exposured_fleet:drifting_units:count)"
+                                   "[900s:60s]))");
         free(probe);
         assert_null(hr[FLEET_HQ_UP]);
         for (int i = 0; i < _FLEET_HQ_MAX; i++) {
@@ -500,8 +500,8 @@ static void test_exprs(void **state) {
                             "quantile by (unit) (0.5, exposured_unit_exposure{job=\"j\"})");
         assert_string_equal(ur[FLEET_UQ_MEDIAN],
                             "last_over_time(exposured_unit:exposure:median[900s])");
-        assert_string_equal(probe, "max(timestamp(exposured_unit:hosts:count) or "
-                                   "max_over_time(timestamp(exposured_unit:hosts:count)"
+        assert_string_equal(probe, "max(timestamp(exposured_fleet:drifting_units:count) or "
+                                   "max_over_time(timestamp(exposured_fleet:drifting_units:count)"
                                    "[900s:60s]))");
         free(probe);
         for (int i = 0; i < _FLEET_UQ_MAX; i++) {
