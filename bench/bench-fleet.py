@@ -90,14 +90,30 @@ def page_queries(unit, since, step):
     sel = '{job="%s"}' % JOB
     u = '{job="%s",unit="%s"}' % (JOB, unit)
     x = "exposured_regressions_total" + sel
+    w = "[900s]"   # FLEET_RECORDED_WINDOW_SEC
+
+    def probe(name):
+        return "max(timestamp(%s) or max_over_time(timestamp(%s)%s:60s]))" % (name, name, w[:-1])
     return {
+        # what the fleet daemon asks (daemon/fleet-model.c): the worst service of each host from
+        # its recorded series (at most 15 minutes old), the rest live
         "overview (hosts)": [
             "up" + sel, "exposured_host_info" + sel,
             "exposured_last_scan_timestamp_seconds" + sel, "exposured_up" + sel,
-            "count by (instance) (exposured_unit_exposure%s)" % sel,
-            "max by (instance) (exposured_unit_exposure%s)" % sel,
-            "count by (instance, predicate) (exposured_unit_predicate%s)" % sel],
+            "last_over_time(exposured_host:unit_exposure:max%s%s) and on (instance) "
+            "exposured_up%s" % (sel, w, sel),
+            "sum by (instance, predicate) (exposured_units%s > 0)" % sel,
+            probe("exposured_fleet:drifting_units:count")],
+        # ... and where the recorded series is absent or older: the raw aggregation
+        "overview (hosts), raw worst": [
+            "max by (instance) (exposured_unit_exposure%s)" % sel],
         "units": [
+            "last_over_time(exposured_unit:hosts:count%s)" % w,
+            "last_over_time(exposured_unit:exposure:min%s)" % w,
+            "last_over_time(exposured_unit:exposure:max%s)" % w,
+            "last_over_time(exposured_unit:exposure:median%s)" % w,
+            probe("exposured_fleet:drifting_units:count")],
+        "units, raw": [
             "count by (unit) (exposured_unit_exposure%s)" % sel,
             "min by (unit) (exposured_unit_exposure%s)" % sel,
             "max by (unit) (exposured_unit_exposure%s)" % sel,
@@ -115,13 +131,6 @@ def page_queries(unit, since, step):
         # step by step (the step of a 24 h window: 90 s)
         "regressions (24 h), raw counters": [
             "(%s - %s offset 90s > 0)[%ds:90s]" % (x, x, since)],
-        # The shipped recording rules (monitoring/exposured-fleet.rules.yml): the same
-        # aggregates, precomputed by Prometheus at every rule evaluation.
-        "recorded series": [
-            "exposured_host:unit_exposure:max", "exposured_host:units:count",
-            "exposured_host:units:by_predicate", "exposured_unit:exposure:min",
-            "exposured_unit:exposure:median", "exposured_unit:exposure:max",
-            "exposured_unit:hosts:count"],
     }
 
 
@@ -251,7 +260,7 @@ def has_fleet_mode(exposured):
     return r.returncode == 0 and "prometheus" in (r.stdout + r.stderr).lower()
 
 
-def bench_fleet(exposured, prom_base, runs, unit, logdir, only=None):
+def bench_fleet(exposured, prom_base, runs, unit, logdir, only=None, since="24h"):
     port = free_port()
     base = "http://127.0.0.1:%d" % port
     log = open(os.path.join(logdir, "fleet.log"), "wb")
@@ -269,8 +278,8 @@ def bench_fleet(exposured, prom_base, runs, unit, logdir, only=None):
                  ("units", "/units", 2.0), ("units JSON", "/api/v1/fleet/units", 2.0),
                  ("unit across hosts", "/units/" + q, 2.0),
                  ("unit across hosts JSON", "/api/v1/fleet/units/" + q, 2.0),
-                 ("regressions", "/regressions?since=24h", 2.0),
-                 ("regressions JSON", "/api/v1/fleet/regressions?since=24h", 2.0)]
+                 ("regressions", "/regressions?since=" + since, 2.0),
+                 ("regressions JSON", "/api/v1/fleet/regressions?since=" + since, 2.0)]
         if only:
             paths = [p for p in paths if any(o in p[0] for o in only)]
         print("\n### exposured fleet (cache = 0: every request asks Prometheus)\n")
@@ -335,13 +344,24 @@ def main():
                     "minutes at 1,000 hosts)")
     ap.add_argument("--fleet-pages", default="",
                     help="comma-separated names of exposured fleet's pages to time (default all)")
+    ap.add_argument("--prometheus", default="",
+                    help="URL of a Prometheus already serving DATA/data with the shipped rules "
+                    "and DATA/current.prom (as this script would start it): use it instead of "
+                    "starting one (no backfill; its recorded series need only be within the "
+                    "fleet daemon's 15-minute window)")
+    ap.add_argument("--since", default="24h", help="the regressions feed's window")
     ap.add_argument("--history-step", type=int, default=900,
                     help="gen-fleet.py's --step (for backfilling the regressions rule)")
     a = ap.parse_args()
 
     meta = json.load(open(os.path.join(a.data, "fleet.json"), encoding="utf-8"))
-    feed, feed_port = serve_feed(os.path.join(a.data, "current.prom"))
     tmp = tempfile.mkdtemp(prefix="exposured-bench-fleet-")
+    if a.prometheus:
+        try:
+            return bench(a, meta, a.prometheus.rstrip("/"), None, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    feed, feed_port = serve_feed(os.path.join(a.data, "current.prom"))
     port = free_port()
     prom_base = "http://127.0.0.1:%d" % port
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -371,40 +391,7 @@ def main():
         wait_http(prom_base + "/-/ready", 600, prom, "prometheus")
         record_regressions(prom_base, os.path.join(a.data, "data"), rules, meta, a.history_step,
                            tmp)
-        # Wait for this run's data: the feed scraped (every host's current state) and the
-        # recording rules evaluated on it (samples newer than our start).
-        t, t_wall = time.monotonic(), time.time()
-        ready = ('count(exposured_host_info{job="exposured"}) == %d and '
-                 'count(timestamp(exposured_unit:hosts:count) > %d) == %d and '
-                 'count(timestamp(exposured_host:units:count) > %d) == %d'
-                 % (meta["hosts"], t_wall, meta["services"], t_wall, meta["hosts"]))
-        while time.monotonic() - t < 900:
-            st, body, _ = get(prom_base + "/api/v1/query?query=" + urllib.parse.quote(ready))
-            if st == 200 and json.loads(body)["data"]["result"]:
-                break
-            time.sleep(5)
-        else:
-            sys.exit("no fresh data or recorded series after 900 s; see %s" % tmp)
-        print("## Fleet benchmark: %d hosts x %d services, %s, %d runs per row, load average "
-              "%s at the start" % (meta["hosts"], meta["services"], time.strftime("%Y-%m-%d %H:%M"),
-                                   a.runs, load()))
-        print("\nprometheus RSS after loading: %.0f MB" % rss(prom.pid)["VmRSS"])
-        if not a.no_promql:
-            bench_prometheus(prom_base, a.runs, a.unit,
-                             [x.strip() for x in a.promql_pages.split(",") if x.strip()])
-        if os.access(a.exposured, os.X_OK) and has_fleet_mode(a.exposured):
-            bench_fleet(a.exposured, prom_base, a.runs, a.unit, tmp,
-                        [x.strip() for x in a.fleet_pages.split(",") if x.strip()])
-        else:
-            print("\n(%s has no `fleet` mode: only Prometheus was measured)" % a.exposured)
-        print("\nprometheus RSS at the end: %.0f MB (peak %.0f MB)"
-              % (rss(prom.pid)["VmRSS"], rss(prom.pid)["VmHWM"]))
-        _, body, _ = get(prom_base + "/api/v1/rules")
-        print("\n| rule group | interval | last evaluation took |\n|---|---|---|")
-        for g in json.loads(body)["data"]["groups"]:
-            print("| %s | %ds | %s |" % (g["name"], g["interval"], ms(g["evaluationTime"])
-                                       if g.get("lastEvaluation", "0001")[:2] == "20" else
-                                       "not yet evaluated"))
+        bench(a, meta, prom_base, prom, tmp)
     finally:
         prom.terminate()
         try:
@@ -414,6 +401,49 @@ def main():
         plog.close()
         feed.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench(a, meta, prom_base, prom, tmp):
+    """prom: the Popen of the Prometheus we started, or None (--prometheus)."""
+    # Wait for this run's data: the feed scraped (every host's current state) and the
+    # recording rules evaluated on it (samples newer than our start; with --prometheus,
+    # within the fleet daemon's window).
+    t, t_wall = time.monotonic(), time.time()
+    if prom is None:
+        t_wall -= 900
+    ready = ('count(exposured_host_info{job="exposured"}) == %d and '
+             'count(timestamp(exposured_unit:hosts:count) > %d) == %d and '
+             'count(timestamp(exposured_host:units:count) > %d) == %d'
+             % (meta["hosts"], t_wall, meta["services"], t_wall, meta["hosts"]))
+    while time.monotonic() - t < 900:
+        st, body, _ = get(prom_base + "/api/v1/query?query=" + urllib.parse.quote(ready))
+        if st == 200 and json.loads(body)["data"]["result"]:
+            break
+        time.sleep(5)
+    else:
+        sys.exit("no fresh data or recorded series after 900 s; see %s" % tmp)
+    print("## Fleet benchmark: %d hosts x %d services, %s, %d runs per row, load average "
+          "%s at the start" % (meta["hosts"], meta["services"], time.strftime("%Y-%m-%d %H:%M"),
+                               a.runs, load()))
+    if prom:
+        print("\nprometheus RSS after loading: %.0f MB" % rss(prom.pid)["VmRSS"])
+    if not a.no_promql:
+        bench_prometheus(prom_base, a.runs, a.unit,
+                         [x.strip() for x in a.promql_pages.split(",") if x.strip()])
+    if os.access(a.exposured, os.X_OK) and has_fleet_mode(a.exposured):
+        bench_fleet(a.exposured, prom_base, a.runs, a.unit, tmp,
+                    [x.strip() for x in a.fleet_pages.split(",") if x.strip()], a.since)
+    else:
+        print("\n(%s has no `fleet` mode: only Prometheus was measured)" % a.exposured)
+    if prom:
+        print("\nprometheus RSS at the end: %.0f MB (peak %.0f MB)"
+              % (rss(prom.pid)["VmRSS"], rss(prom.pid)["VmHWM"]))
+    _, body, _ = get(prom_base + "/api/v1/rules")
+    print("\n| rule group | interval | last evaluation took |\n|---|---|---|")
+    for g in json.loads(body)["data"]["groups"]:
+        print("| %s | %ds | %s |" % (g["name"], g["interval"], ms(g["evaluationTime"])
+                                   if g.get("lastEvaluation", "0001")[:2] == "20" else
+                                   "not yet evaluated"))
 
 
 if __name__ == "__main__":

@@ -143,10 +143,6 @@ FleetHosts *fleet_hosts_build(PromResult *const res[_FLEET_HQ_MAX], uint64_t now
                         case FLEET_HQ_BUS:
                                 x->bus_up = s->value == 1.0;
                                 break;
-                        case FLEET_HQ_SERVICES:
-                                if (s->value >= 0.0 && s->value < 1e7)
-                                        x->services = (unsigned) s->value;
-                                break;
                         case FLEET_HQ_WORST:
                                 if (fleet_tenths(s->value, &t) >= 0)
                                         x->worst = (int) t;
@@ -160,6 +156,8 @@ FleetHosts *fleet_hosts_build(PromResult *const res[_FLEET_HQ_MAX], uint64_t now
                 }
         for (size_t i = 0; i < n; i++) {
                 FleetHost *x = &h->hosts[i];
+                for (int p = 0; p < _PREDICATE_MAX; p++)
+                        x->services += x->by_predicate[p];
                 x->stale = !x->up || !x->bus_up || x->last_scan == 0 ||
                            (now > x->last_scan && now - x->last_scan > stale_after);
         }
@@ -628,34 +626,81 @@ static char *expr(const char *fmt_before, const char *metric, const char *job, c
         return buf_steal(&b);
 }
 
+/* last_over_time(NAME{job}[window]): the newest value a rule wrote within the window */
+static char *recorded_expr(const char *name, const char *job) {
+        _cleanup_free_ char *sel = job ? expr("", name, job, NULL, "") : xstrdup(name);
+        Buf b = {};
+
+        buf_printf(&b, "last_over_time(%s[%us])", sel, FLEET_RECORDED_WINDOW_SEC);
+        return buf_steal(&b);
+}
+
+/* The time of the rules' newest evaluation: a rule group writes all its series at one
+ * evaluation time, so one series of the group stands for all the page reads, and the group's
+ * exposured_fleet:drifting_units:count is one series that is always there while it runs (a
+ * per-host series as probe cost a tenth of the whole overview at 1,000 hosts). timestamp() is
+ * exact within the lookback; beyond it (a group that fell further behind) a subquery at
+ * 1-minute steps finds the sample within the window, to the minute. */
+static char *probe_expr(void) {
+        const char *sel = "exposured_fleet:drifting_units:count";
+        Buf b = {};
+
+        buf_printf(&b, "max(timestamp(%s) or max_over_time(timestamp(%s)[%us:60s]))", sel, sel,
+                   FLEET_RECORDED_WINDOW_SEC);
+        return buf_steal(&b);
+}
+
+uint64_t fleet_recorded_time(const PromResult *probe) {
+        double t;
+
+        if (!probe || probe->n_samples != 1 || probe->samples[0].n_labels != 0)
+                return 0;
+        t = probe->samples[0].value;
+        if (!(t >= 1.0 && t < 1e11))
+                return 0; /* NaN, or not a unix time */
+        return (uint64_t) t;
+}
+
 void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
-                       char *ret_recorded[_FLEET_HQ_MAX]) {
+                       char *ret_recorded[_FLEET_HQ_MAX], char **ret_probe) {
+        _cleanup_free_ char *rec = NULL, *bus = NULL;
+        Buf b = {};
+
         ret[FLEET_HQ_UP] = expr("", "up", job, NULL, "");
         ret[FLEET_HQ_INFO] = expr("", "exposured_host_info", job, NULL, "");
         ret[FLEET_HQ_SCAN] = expr("", "exposured_last_scan_timestamp_seconds", job, NULL, "");
         ret[FLEET_HQ_BUS] = expr("", "exposured_up", job, NULL, "");
-        /* exposured_units: 7 series a host, where exposured_unit_exposure has one a service */
-        ret[FLEET_HQ_SERVICES] = expr("sum by (instance) (", "exposured_units", job, NULL, ")");
         ret[FLEET_HQ_WORST] = expr("max by (instance) (", "exposured_unit_exposure", job, NULL,
                                    ")");
-        ret[FLEET_HQ_PRED] = expr("", "exposured_units", job, NULL, " > 0"); /* zeros: no news */
+        /* exposured_units: 7 series a host, where exposured_unit_exposure has one a service, so
+         * this is cheap and live (no recorded series needed), and its sum per host is the
+         * host's services; zeros are no news; the sum drops the name and job, a third of the
+         * answer */
+        ret[FLEET_HQ_PRED] = expr("sum by (instance, predicate) (", "exposured_units", job, NULL,
+                                  " > 0)");
         for (size_t i = 0; i < _FLEET_HQ_MAX; i++)
                 ret_recorded[i] = NULL;
-        ret_recorded[FLEET_HQ_WORST] = expr("", "exposured_host:unit_exposure:max", job, NULL,
-                                            "");
+        /* only for hosts scraped now, as the raw aggregation: a host that went down has no
+         * worst service, even while its recorded one is still within the window */
+        rec = recorded_expr("exposured_host:unit_exposure:max", job);
+        bus = expr("", "exposured_up", job, NULL, "");
+        buf_printf(&b, "%s and on (instance) %s", rec, bus);
+        ret_recorded[FLEET_HQ_WORST] = buf_steal(&b);
+        *ret_probe = probe_expr();
 }
 
 void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
-                       char *ret_recorded[_FLEET_UQ_MAX]) {
+                       char *ret_recorded[_FLEET_UQ_MAX], char **ret_probe) {
         ret[FLEET_UQ_COUNT] = expr("count by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MIN] = expr("min by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MAX] = expr("max by (unit) (", "exposured_unit_exposure", job, NULL, ")");
         ret[FLEET_UQ_MEDIAN] = expr("quantile by (unit) (0.5, ", "exposured_unit_exposure", job,
                                     NULL, ")");
-        ret_recorded[FLEET_UQ_COUNT] = xstrdup("exposured_unit:hosts:count");
-        ret_recorded[FLEET_UQ_MIN] = xstrdup("exposured_unit:exposure:min");
-        ret_recorded[FLEET_UQ_MAX] = xstrdup("exposured_unit:exposure:max");
-        ret_recorded[FLEET_UQ_MEDIAN] = xstrdup("exposured_unit:exposure:median");
+        ret_recorded[FLEET_UQ_COUNT] = recorded_expr("exposured_unit:hosts:count", NULL);
+        ret_recorded[FLEET_UQ_MIN] = recorded_expr("exposured_unit:exposure:min", NULL);
+        ret_recorded[FLEET_UQ_MAX] = recorded_expr("exposured_unit:exposure:max", NULL);
+        ret_recorded[FLEET_UQ_MEDIAN] = recorded_expr("exposured_unit:exposure:median", NULL);
+        *ret_probe = probe_expr();
 }
 
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]) {

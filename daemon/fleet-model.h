@@ -28,9 +28,9 @@ typedef enum FleetHostQuery {
         FLEET_HQ_INFO,     /* exposured_host_info{job} */
         FLEET_HQ_SCAN,     /* exposured_last_scan_timestamp_seconds{job} */
         FLEET_HQ_BUS,      /* exposured_up{job} */
-        FLEET_HQ_SERVICES, /* sum by (instance) (exposured_units{job}) */
         FLEET_HQ_WORST,    /* max by (instance) (exposured_unit_exposure{job}) */
-        FLEET_HQ_PRED,     /* exposured_units{job}: services per predicate, as each host counts */
+        FLEET_HQ_PRED,     /* exposured_units{job}: services per predicate, as each host counts;
+                            * their sum is the host's services */
         _FLEET_HQ_MAX,
 } FleetHostQuery;
 
@@ -41,7 +41,7 @@ typedef struct FleetHost {
         bool bus_up;           /* exposured_up == 1 (false also when unknown) */
         bool stale;            /* down, bus lost, no scan yet, or last scan too old */
         uint64_t last_scan;    /* unix seconds; 0 = unknown or none yet */
-        unsigned services;
+        unsigned services;     /* the sum of by_predicate */
         int worst;             /* tenths; -1 when no service is known */
         unsigned by_predicate[_PREDICATE_MAX];
 } FleetHost;
@@ -187,15 +187,30 @@ int fleet_diff_build(const char *unit, const char *a, size_t a_size, const char 
 
 /* ---- the queries (PromQL over the raw series, job as a matcher) ---- */
 
+/* How old a recorded series may be and still be read: 15 minutes. A recorded series is read as
+ * last_over_time(NAME[15m]), the newest value a rule wrote in that window, so a Prometheus whose
+ * rule evaluation falls behind (one evaluation of the shipped fleet group took 204 s on a loaded
+ * 2-core box at 1,000 hosts, and a recorded series drops out of a plain instant query once its
+ * newest sample is older than the lookback, 5 minutes by default) still answers from its rules.
+ * Older than that, or absent (no rules loaded), the page computes the aggregate from the raw
+ * series instead and says so. The window also keeps a host or unit that disappeared within
+ * it in the recorded answer until then. */
+#define FLEET_RECORDED_WINDOW_SEC 900U
+
 /* ret_recorded[q] (may be NULL: no such series) is the same answer from the series of the
  * shipped recording rules (monitoring/exposured-fleet.rules.yml), which Prometheus has computed
- * already: ask it first, and the raw ret[q] only when it is empty (no rules loaded). Across
- * 200,000 services one raw aggregation costs Prometheus seconds; a recorded series, ms. The
- * per-unit recorded series have no job label (the rules aggregate every job). */
+ * already: ask it first, and the raw ret[q] only when it is empty (no rules loaded, or none
+ * within FLEET_RECORDED_WINDOW_SEC). Across 200,000 services one raw aggregation costs
+ * Prometheus seconds; a recorded series, ms. The per-unit recorded series have no job label
+ * (the rules aggregate every job). *ret_probe asks when the rules last wrote the page's
+ * recorded series (fleet_recorded_time()). */
 void fleet_hosts_exprs(const char *job, char *ret[_FLEET_HQ_MAX],
-                       char *ret_recorded[_FLEET_HQ_MAX]);
+                       char *ret_recorded[_FLEET_HQ_MAX], char **ret_probe);
 void fleet_units_exprs(const char *job, char *ret[_FLEET_UQ_MAX],
-                       char *ret_recorded[_FLEET_UQ_MAX]);
+                       char *ret_recorded[_FLEET_UQ_MAX], char **ret_probe);
+/* The unix time of the newest sample in the probe's answer, or 0 (no recorded series in the
+ * window, or not the probe's answer). Pure. */
+uint64_t fleet_recorded_time(const PromResult *probe);
 void fleet_unit_hosts_exprs(const char *job, const char *unit, char *ret[_FLEET_UHQ_MAX]);
 /* Regressions: one instant query whatever the window. The recording rule
  * exposured_unit:regressions:rise5m records, every 5 minutes, the counters that rose in those

@@ -30,6 +30,8 @@ typedef struct CacheEntry {
         size_t n;
         uint64_t time;      /* realtime seconds of the answer */
         uint64_t mono_usec; /* CLOCK_MONOTONIC of the answer, for `cache` */
+        FleetSource source; /* of its aggregates */
+        uint64_t recorded_time;
 } CacheEntry;
 
 struct Fleet {
@@ -52,7 +54,12 @@ struct FleetJob {
         uint64_t now, since;
         size_t n_queries;
         char *raw[QUERIES_MAX];  /* asked when the recorded series asked first is empty */
+        bool recorded[QUERIES_MAX]; /* slot i asked a recorded series first */
+        bool fell_back[QUERIES_MAX]; /* ... and it was empty: slot i holds the raw answer */
         PromCall *calls[QUERIES_MAX];
+        char *probe_expr;    /* when the rules last wrote the page's recorded series */
+        PromCall *probe_call;
+        PromResult *probe;
         PromResult *res[QUERIES_MAX];
         PromCall *targets_call;
         PromResult *targets;
@@ -164,7 +171,8 @@ static CacheEntry *cache_find(Fleet *f, const char *key) {
 }
 
 /* Keep res (ownership moves) as the last good answer for key; the oldest entry makes room. */
-static void cache_put(Fleet *f, const char *key, PromResult **res, size_t n, uint64_t time) {
+static void cache_put(Fleet *f, const char *key, PromResult **res, size_t n, uint64_t time,
+                      FleetSource source, uint64_t recorded_time) {
         CacheEntry *e = cache_find(f, key);
 
         if (!e) {
@@ -185,6 +193,8 @@ static void cache_put(Fleet *f, const char *key, PromResult **res, size_t n, uin
         e->n = n;
         e->time = time;
         e->mono_usec = now_monotonic_usec();
+        e->source = source;
+        e->recorded_time = recorded_time;
 }
 
 /* ---- rendering ---- */
@@ -291,6 +301,9 @@ static void job_free(FleetJob *j) {
         }
         prom_call_cancel(j->targets_call);
         prom_result_free(j->targets);
+        prom_call_cancel(j->probe_call);
+        prom_result_free(j->probe);
+        free(j->probe_expr);
         for (int i = 0; i < 2; i++) {
                 curl_fetch_cancel(j->host_fetch[i]);
                 buf_done(&j->host_body[i]);
@@ -336,6 +349,23 @@ static char *host_base(const char *scrape_url) {
         return xstrndup(scrape_url, (size_t) (path - scrape_url));
 }
 
+/* Where the answer's aggregates came from: the recorded series, or the raw fallback. */
+static FleetSource job_source(const FleetJob *j) {
+        size_t n_recorded = 0, n_raw = 0;
+
+        for (size_t i = 0; i < j->n_queries; i++)
+                if (j->recorded[i]) {
+                        if (j->fell_back[i])
+                                n_raw++;
+                        else
+                                n_recorded++;
+                }
+        if (n_recorded + n_raw == 0)
+                return FLEET_SOURCE_NONE;
+        return n_raw == 0 ? FLEET_SOURCE_RECORDED :
+               n_recorded == 0 ? FLEET_SOURCE_RAW : FLEET_SOURCE_MIXED;
+}
+
 static void job_finish(FleetJob *j) {
         Fleet *f = j->fleet;
         FleetAnswer ans = {};
@@ -364,7 +394,11 @@ static void job_finish(FleetJob *j) {
                 }
                 res = e->res;
                 st.data_time = e->time;
+                st.source = e->source;
+                st.recorded_time = e->recorded_time;
         } else {
+                st.source = job_source(j);
+                st.recorded_time = fleet_recorded_time(j->probe);
                 if (f->prometheus_failing)
                         log_info("Prometheus at '%s' answers again.", f->config->prometheus);
                 f->prometheus_failing = false;
@@ -419,7 +453,8 @@ static void job_finish(FleetJob *j) {
         }
         render_page(j, res, &st, diff, diff_error, &ans);
         if (!j->error && j->key && ans.status == 200)
-                cache_put(f, j->key, j->res, j->n_queries, j->now);
+                cache_put(f, j->key, j->res, j->n_queries, j->now, st.source,
+                          st.recorded_time);
 
 deliver:
         j->done(&ans, j->userdata);
@@ -524,10 +559,12 @@ static void on_query(int error, const char *message, PromResult *result, void *u
 
         j->calls[i] = NULL;
         if (error >= 0 && result->n_samples == 0 && j->raw[i]) {
-                /* no recorded series (no rules loaded): the raw aggregation, same slot */
+                /* no recorded series within the window (no rules loaded, or their evaluation
+                 * fell behind): the raw aggregation, same slot */
                 _cleanup_free_ char *raw = TAKE_PTR(j->raw[i]);
                 int r;
 
+                j->fell_back[i] = true;
                 prom_result_free(result);
                 r = prom_client_query(j->fleet->prom, raw, 0, query_done[i], j, &j->calls[i]);
                 if (r >= 0)
@@ -563,6 +600,18 @@ static const PromDone query_done[QUERIES_MAX] = {
         on_query_0, on_query_1, on_query_2, on_query_3,
         on_query_4, on_query_5, on_query_6, on_query_7,
 };
+
+/* The probe is information for the page, not its data: a failure leaves the time unknown. */
+static void on_probe(int error, const char *message, PromResult *result, void *userdata) {
+        FleetJob *j = userdata;
+
+        (void) message;
+        j->probe_call = NULL;
+        if (error >= 0)
+                j->probe = result;
+        if (--j->pending == 0)
+                stage_done(j);
+}
 
 static void on_targets(int error, const char *message, PromResult *result, void *userdata) {
         FleetJob *j = userdata;
@@ -622,6 +671,8 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                 CacheEntry *e = cache_find(f, j->key);
                 if (e && now_monotonic_usec() - e->mono_usec < f->config->cache_usec) {
                         st.data_time = e->time;
+                        st.source = e->source;
+                        st.recorded_time = e->recorded_time;
                         render_page(j, e->res, &st, NULL, NULL, answer);
                         job_free(j);
                         return 1;
@@ -630,10 +681,10 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
 
         switch (q->page) {
         case FLEET_PAGE_HOSTS:
-                fleet_hosts_exprs(f->config->job, exprs, recorded);
+                fleet_hosts_exprs(f->config->job, exprs, recorded, &j->probe_expr);
                 break;
         case FLEET_PAGE_UNITS:
-                fleet_units_exprs(f->config->job, exprs, recorded);
+                fleet_units_exprs(f->config->job, exprs, recorded, &j->probe_expr);
                 break;
         case FLEET_PAGE_UNIT:
                 fleet_unit_hosts_exprs(f->config->job, q->unit, exprs);
@@ -649,10 +700,16 @@ int fleet_answer(Fleet *f, const FleetQuery *q, FleetAnswer *answer, FleetDone d
                         /* the recorded series first; exprs[i] if it is empty */
                         j->raw[i] = TAKE_PTR(exprs[i]);
                         exprs[i] = TAKE_PTR(recorded[i]);
+                        j->recorded[i] = true;
                 }
                 /* at Prometheus' own now: ours, in whole seconds, may miss the sample of the
                  * last second */
                 r = prom_client_query(f->prom, exprs[i], 0, query_done[i], j, &j->calls[i]);
+                if (r >= 0)
+                        j->pending++;
+        }
+        if (r >= 0 && j->probe_expr) {
+                r = prom_client_query(f->prom, j->probe_expr, 0, on_probe, j, &j->probe_call);
                 if (r >= 0)
                         j->pending++;
         }

@@ -131,6 +131,34 @@ bool render_fleet_host_url_valid(const char *template) {
         return true;
 }
 
+const char *fleet_source_to_string(FleetSource s) {
+        static const char *const names[_FLEET_SOURCE_MAX] = {
+                [FLEET_SOURCE_RECORDED] = "recorded",
+                [FLEET_SOURCE_RAW] = "raw",
+                [FLEET_SOURCE_MIXED] = "mixed",
+        };
+
+        return s >= 0 && s < _FLEET_SOURCE_MAX ? names[s] : NULL;
+}
+
+/* {"source": "recorded", "window_seconds": 900, "recorded_time": T, "recorded_age_seconds": N}:
+ * the time is null when unknown or when nothing recorded was read */
+static json_object *jaggregates(const FleetStatus *st) {
+        json_object *o = json_object_new_object();
+        bool known = st->recorded_time && st->source != FLEET_SOURCE_RAW;
+
+        if (!o)
+                return NULL;
+        add(o, "source", json_object_new_string(fleet_source_to_string(st->source)));
+        add(o, "window_seconds", json_object_new_int64(FLEET_RECORDED_WINDOW_SEC));
+        add(o, "recorded_time", known ? json_object_new_int64((int64_t) st->recorded_time) : NULL);
+        add(o, "recorded_age_seconds",
+            known ? json_object_new_int64((int64_t) (st->now > st->recorded_time ?
+                                                             st->now - st->recorded_time : 0)) :
+                    NULL);
+        return o;
+}
+
 static json_object *jstatus(const FleetStatus *st) {
         json_object *o = json_object_new_object();
 
@@ -142,6 +170,8 @@ static json_object *jstatus(const FleetStatus *st) {
         add(o, "age_seconds", json_object_new_int64(
                                       (int64_t) (st->now > st->data_time ? st->now - st->data_time :
                                                                            0)));
+        if (st->source != FLEET_SOURCE_NONE)
+                add(o, "aggregates", jaggregates(st));
         return o;
 }
 
@@ -384,11 +414,39 @@ static void ago(Buf *out, uint64_t t, uint64_t now) {
         buf_puts(out, " ago</time>");
 }
 
+/* Where the aggregates came from, as one sentence (nothing for a page without them). */
+static void source_line(Buf *out, const FleetStatus *st) {
+        if (st->source == FLEET_SOURCE_NONE)
+                return;
+        buf_puts(out, "<p class=\"status\" id=\"source\" data-source=\"");
+        buf_puts(out, fleet_source_to_string(st->source));
+        buf_puts(out, "\">");
+        if (st->source == FLEET_SOURCE_RAW) {
+                buf_printf(out, "Aggregates computed by Prometheus for this page from the raw "
+                                "series: no recording rule result in the last %u minutes (the "
+                                "rules are not loaded, or their evaluation fell behind).</p>\n",
+                           FLEET_RECORDED_WINDOW_SEC / 60);
+                return;
+        }
+        buf_puts(out, st->source == FLEET_SOURCE_MIXED ?
+                              "Aggregates partly from Prometheus' recording rules" :
+                              "Aggregates from Prometheus' recording rules");
+        if (st->recorded_time) {
+                buf_puts(out, ", evaluated ");
+                ago(out, st->recorded_time, st->now);
+        }
+        if (st->source == FLEET_SOURCE_MIXED)
+                buf_puts(out, ", partly computed from the raw series");
+        buf_printf(out, " (a recorded series is read while at most %u minutes old).</p>\n",
+                   FLEET_RECORDED_WINDOW_SEC / 60);
+}
+
 static void status_line(Buf *out, const FleetStatus *st) {
         if (!st->error) {
                 buf_puts(out, "<p class=\"status\" id=\"status\">Live from Prometheus, ");
                 ago(out, st->data_time, st->now);
                 buf_puts(out, ".</p>\n");
+                source_line(out, st);
                 return;
         }
         buf_puts(out, "<p class=\"status error\" id=\"status\" role=\"alert\">Prometheus is not "
@@ -404,6 +462,7 @@ static void status_line(Buf *out, const FleetStatus *st) {
                 buf_puts(out, ".");
         }
         buf_puts(out, "</p>\n");
+        source_line(out, st);
 }
 
 static void host_link(Buf *out, const FleetStatus *st, const char *instance, const char *hostname,

@@ -12,6 +12,20 @@
 #include "buf.h"
 #include "fleet-model.h"
 
+/* Where a page's aggregates (a host's worst service; a unit's count, min, median, max) came
+ * from: the recording rules' series (at most FLEET_RECORDED_WINDOW_SEC old), or computed by
+ * Prometheus at the request from the raw series. */
+typedef enum FleetSource {
+        FLEET_SOURCE_NONE,     /* the page has no such aggregates */
+        FLEET_SOURCE_RECORDED, /* all recorded */
+        FLEET_SOURCE_RAW,      /* all raw: no rules loaded, or none evaluated in the window */
+        FLEET_SOURCE_MIXED,    /* some of each */
+        _FLEET_SOURCE_MAX,
+} FleetSource;
+
+/* "recorded", "raw", "mixed"; NULL for FLEET_SOURCE_NONE */
+const char *fleet_source_to_string(FleetSource s);
+
 /* Where the data of a page came from. */
 typedef struct FleetStatus {
         uint64_t now;       /* unix seconds */
@@ -20,6 +34,8 @@ typedef struct FleetStatus {
                              * now (the data shown is then the last good answer, data_time old) */
         const char *host_url; /* template of a host's own dashboard: "http://{instance}",
                                * "https://{hostname}:9573"; a unit's page is template + /units/U */
+        FleetSource source;     /* of the aggregates */
+        uint64_t recorded_time; /* the rules' newest evaluation read (unix seconds); 0: unknown */
 } FleetStatus;
 
 /* Append the host dashboard URL for instance/hostname (hostname NULL: instance is used), plus

@@ -197,9 +197,6 @@ static void test_hosts(void **state) {
                         "{\"metric\":{\"instance\":\"a:1\"},\"value\":[1,\"1\"]},"
                         "{\"metric\":{\"instance\":\"b:1\"},\"value\":[1,\"1\"]},"
                         "{\"metric\":{\"instance\":\"d:1\"},\"value\":[1,\"0\"]}"),
-                [FLEET_HQ_SERVICES] = vector(
-                        "{\"metric\":{\"instance\":\"a:1\"},\"value\":[1,\"3\"]},"
-                        "{\"metric\":{\"instance\":\"b:1\"},\"value\":[1,\"2\"]}"),
                 [FLEET_HQ_WORST] = vector(
                         "{\"metric\":{\"instance\":\"a:1\"},\"value\":[1,\"5.0\"]},"
                         "{\"metric\":{\"instance\":\"b:1\"},\"value\":[1,\"9.6\"]},"
@@ -208,7 +205,11 @@ static void test_hosts(void **state) {
                         "{\"metric\":{\"instance\":\"b:1\",\"predicate\":\"UNSAFE\"},"
                         "\"value\":[1,\"2\"]},"
                         "{\"metric\":{\"instance\":\"b:1\",\"predicate\":\"BOGUS\"},"
-                        "\"value\":[1,\"7\"]}"),
+                        "\"value\":[1,\"7\"]},"
+                        "{\"metric\":{\"instance\":\"a:1\",\"predicate\":\"OK\"},"
+                        "\"value\":[1,\"1\"]},"
+                        "{\"metric\":{\"instance\":\"a:1\",\"predicate\":\"MEDIUM\"},"
+                        "\"value\":[1,\"2\"]}"),
         };
         FleetHosts *h = fleet_hosts_build(res, 10000, 600);
         const FleetHost *a, *b, *c, *d;
@@ -233,7 +234,8 @@ static void test_hosts(void **state) {
         assert_false(b->stale);
         assert_true(c->stale && !c->up);
         assert_true(d->stale);  /* bus lost */
-        assert_int_equal(a->services, 3);
+        assert_int_equal(a->services, 3); /* the sum of its predicates */
+        assert_int_equal(b->services, 2); /* BOGUS is not a predicate */
         fleet_hosts_free(h);
         for (int i = 0; i < _FLEET_HQ_MAX; i++)
                 prom_result_free(res[i]);
@@ -472,25 +474,36 @@ static void test_diff(void **state) {
 
 static void test_exprs(void **state) {
         char *h[_FLEET_HQ_MAX], *hr[_FLEET_HQ_MAX], *r[_FLEET_RQ_MAX], *u[_FLEET_UHQ_MAX];
-        char *un[_FLEET_UQ_MAX], *ur[_FLEET_UQ_MAX];
+        char *un[_FLEET_UQ_MAX], *ur[_FLEET_UQ_MAX], *probe;
         (void) state;
 
-        fleet_hosts_exprs("a\"b", h, hr);
+        fleet_hosts_exprs("a\"b", h, hr, &probe);
         assert_string_equal(h[FLEET_HQ_UP], "up{job=\"a\\\"b\"}");
-        assert_string_equal(h[FLEET_HQ_PRED], "exposured_units{job=\"a\\\"b\"} > 0");
+        assert_string_equal(h[FLEET_HQ_PRED],
+                            "sum by (instance, predicate) (exposured_units{job=\"a\\\"b\"} > 0)");
         assert_string_equal(h[FLEET_HQ_WORST],
                             "max by (instance) (exposured_unit_exposure{job=\"a\\\"b\"})");
         assert_string_equal(hr[FLEET_HQ_WORST],
-                            "exposured_host:unit_exposure:max{job=\"a\\\"b\"}");
+                            "last_over_time(exposured_host:unit_exposure:max{job=\"a\\\"b\"}"
+                            "[900s]) and on (instance) exposured_up{job=\"a\\\"b\"}");
+        assert_string_equal(probe, "max(timestamp(exposured_fleet:drifting_units:count) or "
+                                   "max_over_time(timestamp(exposured_fleet:drifting_units:count)"
+                                   "[900s:60s]))");
+        free(probe);
         assert_null(hr[FLEET_HQ_UP]);
         for (int i = 0; i < _FLEET_HQ_MAX; i++) {
                 free(h[i]);
                 free(hr[i]);
         }
-        fleet_units_exprs("j", un, ur);
+        fleet_units_exprs("j", un, ur, &probe);
         assert_string_equal(un[FLEET_UQ_MEDIAN],
                             "quantile by (unit) (0.5, exposured_unit_exposure{job=\"j\"})");
-        assert_string_equal(ur[FLEET_UQ_MEDIAN], "exposured_unit:exposure:median");
+        assert_string_equal(ur[FLEET_UQ_MEDIAN],
+                            "last_over_time(exposured_unit:exposure:median[900s])");
+        assert_string_equal(probe, "max(timestamp(exposured_fleet:drifting_units:count) or "
+                                   "max_over_time(timestamp(exposured_fleet:drifting_units:count)"
+                                   "[900s:60s]))");
+        free(probe);
         for (int i = 0; i < _FLEET_UQ_MAX; i++) {
                 free(un[i]);
                 free(ur[i]);
@@ -687,6 +700,60 @@ static void test_html_status(void **state) {
         buf_done(&b);
 }
 
+/* The page says where its aggregates came from, and how old the recorded ones are. */
+static void test_source(void **state) {
+        FleetHosts h = {};
+        Buf b = {};
+        FleetStatus st = { .now = 1000, .data_time = 1000, .source = FLEET_SOURCE_RECORDED,
+                           .recorded_time = 820 };
+        json_object *j, *agg;
+        PromResult *probe;
+        (void) state;
+
+        render_fleet_html_hosts(&h, &st, &b);
+        assert_non_null(strstr(b.data, "data-source=\"recorded\">Aggregates from Prometheus' "
+                                       "recording rules, evaluated"));
+        assert_non_null(strstr(b.data, "3 min ago"));
+        buf_clear(&b);
+        assert_int_equal(render_fleet_json_hosts(&h, &st, &b), 0);
+        j = parse_strict(&b);
+        agg = get(get(j, "prometheus"), "aggregates");
+        assert_string_equal(json_object_get_string(get(agg, "source")), "recorded");
+        assert_int_equal(json_object_get_int(get(agg, "recorded_age_seconds")), 180);
+        assert_int_equal(json_object_get_int(get(agg, "window_seconds")), 900);
+        json_object_put(j);
+        buf_clear(&b);
+
+        st.source = FLEET_SOURCE_RAW;
+        render_fleet_html_hosts(&h, &st, &b);
+        assert_non_null(strstr(b.data, "data-source=\"raw\">Aggregates computed by Prometheus"));
+        buf_clear(&b);
+        assert_int_equal(render_fleet_json_hosts(&h, &st, &b), 0);
+        j = parse_strict(&b);
+        agg = get(get(j, "prometheus"), "aggregates");
+        assert_string_equal(json_object_get_string(get(agg, "source")), "raw");
+        assert_null(get(agg, "recorded_time"));
+        json_object_put(j);
+        buf_clear(&b);
+
+        /* a page without aggregates says nothing about them */
+        st.source = FLEET_SOURCE_NONE;
+        render_fleet_html_hosts(&h, &st, &b);
+        assert_null(strstr(b.data, "data-source"));
+        buf_done(&b);
+
+        probe = vector("{\"metric\":{},\"value\":[1000,\"820.5\"]}");
+        assert_int_equal(fleet_recorded_time(probe), 820);
+        prom_result_free(probe);
+        probe = vector("");
+        assert_int_equal(fleet_recorded_time(probe), 0); /* nothing recorded in the window */
+        prom_result_free(probe);
+        probe = vector("{\"metric\":{\"unit\":\"a\"},\"value\":[1000,\"820\"]}");
+        assert_int_equal(fleet_recorded_time(probe), 0); /* not the probe's answer */
+        prom_result_free(probe);
+        assert_int_equal(fleet_recorded_time(NULL), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_vector),
@@ -705,6 +772,7 @@ int main(void) {
                 cmocka_unit_test(test_config),
                 cmocka_unit_test(test_host_url),
                 cmocka_unit_test(test_html_status),
+                cmocka_unit_test(test_source),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
