@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fleet-model.h"
+#include "render-json.h"
 #include "util.h"
 
 #define REGRESSION_STEP_MIN 15U
@@ -457,11 +458,6 @@ FleetDiff *fleet_diff_free(FleetDiff *d) {
         free(d->unit);
         free(d);
         return NULL;
-}
-
-static inline void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
 }
 
 static void tokener_freep(json_tokener **t) {

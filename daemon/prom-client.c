@@ -12,14 +12,10 @@
 
 #include "prom-client.h"
 #include "render.h"
+#include "render-json.h"
 #include "util.h"
 
 #define PROM_JSON_DEPTH 16
-
-static inline void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
-}
 
 static void tokener_freep(json_tokener **t) {
         if (*t)

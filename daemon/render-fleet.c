@@ -10,33 +10,9 @@
 #include <string.h>
 
 #include "render-fleet.h"
+#include "render-json.h"
 #include "render.h"
 #include "util.h"
-
-static inline void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
-static json_object *jstr(const char *s) {
-        Buf b = {};
-        json_object *j;
-
-        if (!s)
-                return NULL;
-        render_utf8_sanitize(&b, s);
-        j = json_object_new_string_len(b.data ? b.data : "", (int) b.len);
-        buf_done(&b);
-        return j;
-}
-
-static json_object *jtenths(unsigned tenths) {
-        char s[16];
-
-        (void) snprintf(s, sizeof s, "%u.%u", tenths / 10, tenths % 10);
-        return json_object_new_double_s(tenths / 10.0, s);
-}
 
 /* hundredths, with a trailing zero dropped: 305 -> 3.05, 310 -> 3.1, 300 -> 3.0 */
 static void hundredths_text(unsigned h, char s[16]) {
@@ -53,22 +29,8 @@ static json_object *jhundredths(unsigned h) {
         return json_object_new_double_s(h / 100.0, s);
 }
 
-static void add(json_object *o, const char *k, json_object *v) {
-        (void) json_object_object_add(o, k, v);
-}
-
 static int emit(json_object *o, Buf *out) {
-        const char *s;
-        size_t n = 0;
-
-        if (!o)
-                return -ENOMEM;
-        s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!s)
-                return -ENOMEM;
-        buf_append(out, s, n);
-        return 0;
+        return render_json_emit(o, JSON_C_TO_STRING_PLAIN, out);
 }
 
 static bool url_safe(const char *s) {

@@ -32,7 +32,7 @@ void render_json_add(json_object *o, const char *k, json_object *v);
 int render_json_emit(json_object *o, int flags, Buf *out);
 
 /* The short names the JSON writers use (one definition each, above). */
-#define jstr render_json_string
-#define jtenths render_json_tenths
-#define jtime render_json_time
-#define add render_json_add
+#define jstr(s) render_json_string(s)
+#define jtenths(t) render_json_tenths(t)
+#define jtime(usec) render_json_time(usec)
+#define add(o, k, v) render_json_add(o, k, v)

@@ -7,15 +7,10 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "render-json.h"
 #include "render-plan.h"
 #include "render.h"
 #include "util.h"
-
-static inline void json_putp(json_object **j) {
-        if (*j)
-                (void) json_object_put(*j);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 /* s with control characters and backslashes shown as \xNN (terminal output). */
 static void put_printable(Buf *out, const char *s) {
@@ -142,42 +137,9 @@ void render_plan_text(const char *unit, const Plan *p, PlanRisk max_risk, const 
         buf_puts(out, "'\n");
 }
 
-static json_object *jstr(const char *s) {
-        Buf b = {};
-        json_object *j;
-
-        if (!s)
-                return NULL;
-        render_utf8_sanitize(&b, s);
-        j = json_object_new_string_len(b.data ? b.data : "", (int) b.len);
-        buf_done(&b);
-        return j;
-}
-
-static json_object *jtenths(unsigned tenths) {
-        char s[16];
-
-        (void) snprintf(s, sizeof s, "%u.%u", tenths / 10, tenths % 10);
-        return json_object_new_double_s(tenths / 10.0, s);
-}
-
-static void add(json_object *o, const char *k, json_object *v) {
-        (void) json_object_object_add(o, k, v);
-}
-
 static int emit(json_object *o, bool pretty, Buf *out) {
-        const char *s;
-        size_t n = 0;
-
-        if (!o)
-                return -ENOMEM;
-        s = json_object_to_json_string_length(
-                o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-                           JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-        if (!s)
-                return -ENOMEM;
-        buf_append(out, s, n);
-        return 0;
+        return render_json_emit(o, pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN,
+                                out);
 }
 
 static json_object *plan_object(const char *unit, const Plan *p, PlanRisk max_risk,
