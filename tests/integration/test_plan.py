@@ -6,7 +6,8 @@ and every service the container's systemd ships are loaded; `exposured suggest -
 --no-runtime` (on the host, over the container's bus) plans each one. Then, for k = 1, 2, ...:
 the first k lines of every plan that has k steps are written as the unit's drop-in
 /etc/systemd/system/UNIT.d/50-exposured.conf, systemd reloads, and `systemd-analyze security`
-(online) must print exactly the exposure the plan gives after step k, for every unit. Zero
+(online) must print exactly the exposure the plan gives after step k, for every unit (every step
+on 252 and 262; on the other versions the start and the whole plan, see PLAN_EVERY_STEP). Zero
 differences allowed; the summary tells how many units x steps were compared. Done for the
 "breaks" class (the longest plans, every directive) and the "safe" class (other values:
 ProtectSystem=yes, ProtectHome=read-only).
@@ -141,6 +142,15 @@ def _clear_dropins(p):
 
 
 PLAN_VERIFIED = (247, 252, 254, 257, 262)
+# Every step of every plan is compared on these versions (issue 10 asks for 252 and 262 at
+# least); on the others the plan's start and its end (all lines applied) are, because a step per
+# reload costs 28 reloads and analyses of ~950 units a class, most of `make check`'s time.
+# EXPOSURED_PLAN_EVERY_STEP=all compares every step on every version (about 20 minutes more).
+PLAN_EVERY_STEP = (252, 262)
+
+
+def _every_step(version):
+    return os.environ.get("EXPOSURED_PLAN_EVERY_STEP") == "all" or version in PLAN_EVERY_STEP
 
 
 @pytest.mark.parametrize("risk", ["breaks", "safe"])
@@ -168,8 +178,10 @@ def test_plan_exact(planned, exposured, risk):
 
     compared = 0
     longest = max(len(x["steps"]) for x in plans.values())
-    for k in range(1, longest + 1):
-        todo = [n for n, x in plans.items() if len(x["steps"]) >= k]
+    every = _every_step(c.version)
+    for k in range(1, longest + 1) if every else (longest,):
+        # every step: the first k lines of each plan that long; else each whole plan
+        todo = [n for n, x in plans.items() if len(x["steps"]) >= (k if every else 1)]
         for n in todo:
             lines = []
             for s in plans[n]["steps"][:k]:
@@ -179,14 +191,16 @@ def test_plan_exact(planned, exposured, risk):
         rc, reports, err = oracle.analyze_named(c, todo)
         theirs = {r["unit"]: r["exposure"] for r in reports}
         for n in todo:
-            want = plans[n]["steps"][k - 1]["exposure"]
+            want = plans[n]["steps"][min(k, len(plans[n]["steps"])) - 1]["exposure"]
             compared += 1
             if n not in theirs or tenths(theirs[n]) != tenths(want):
+                step = min(k, len(plans[n]["steps"]))
                 diffs.append("%s step %d (%s): plan %s, systemd-analyze %s"
-                             % (n, k, plans[n]["steps"][k - 1]["line"].replace("\n", " | "),
+                             % (n, step,
+                                plans[n]["steps"][step - 1]["line"].replace("\n", " | "),
                                 want, theirs.get(n)))
         # The final drop-in is what suggest --dropin prints.
-        if k == 1 and todo:
+        if k == (1 if every else longest) and todo:
             r = suggest(exposured, c, ["--dropin", "--no-runtime", "--max-risk=" + risk,
                                        "--steps=1", todo[0]])
             assert r.returncode == 0, r.stderr
@@ -195,15 +209,19 @@ def test_plan_exact(planned, exposured, risk):
     c.daemon_reload()
     n_steps = sum(len(x["steps"]) for x in plans.values())
     oracle.SUMMARY.append(
-        "plan v%d --max-risk=%s: %d units, %d steps (longest %d), %d unit x step exposures "
+        "plan v%d --max-risk=%s: %d units, %d steps (longest %d), %d unit x %s exposures "
         "compared with systemd-analyze, %d differences"
-        % (c.version, risk, len(plans), n_steps, longest, compared, len(diffs)))
+        % (c.version, risk, len(plans), n_steps, longest, compared,
+           "step" if every else "whole-plan", len(diffs)))
     assert not diffs, "%d differences:\n%s" % (len(diffs), "\n".join(diffs[:40]))
     # xt-dropin.service has 50-harden.conf, which would be read after 50-exposured.conf.
     if unitgen.PREFIX + "dropin.service" in plans:
         assert plans[unitgen.PREFIX + "dropin.service"]["dropin_path"].endswith(
             "/zz-exposured.conf")
-    assert compared > 1000 if risk == "breaks" else compared > 300
+    if every:
+        assert compared > 1000 if risk == "breaks" else compared > 300
+    else:
+        assert compared > 200
 
 
 def test_plan_errors(planned, exposured):
