@@ -395,14 +395,16 @@ static void h_dashboard(void *userdata, const Request *req, const char *param,
                                                   "oneshot: expected yes or no");
                 dq.oneshot = b;
         }
-        /* Cached without a filter text only (the common page, its reloads and its pages):
-         * predicate and sort are from closed sets, page and limit numbers (the slots are few
-         * and least-recently-used: a client asking for every page number only churns them). */
+        /* Cached without a filter text only (the common page, its reloads and its pages).
+         * Every other parameter is in the key: predicate, policy, sort and oneshot from closed
+         * sets, page and limit numbers (the slots are few and least-recently-used: a client
+         * asking for every page number only churns them). */
         key[0] = 0;
         if (isempty(dq.text))
-                (void) snprintf(key, sizeof key, "dashboard:%d:%d:%zu:%zu:%d:%d",
-                                (int) dq.min_predicate, (int) dq.sort, dq.page, dq.per_page,
-                                (int) dq.oneshot, get_store(ctx) != NULL);
+                (void) snprintf(key, sizeof key, "dashboard:%d:%d:%d:%zu:%zu:%d:%d",
+                                (int) dq.min_predicate,
+                                dq.by_policy ? (int) dq.policy : -1, (int) dq.sort, dq.page,
+                                dq.per_page, (int) dq.oneshot, get_store(ctx) != NULL);
         if (key[0] && cache_answer(ctx, key, resp))
                 return;
 

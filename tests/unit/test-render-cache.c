@@ -207,6 +207,15 @@ static void test_routes_cached(void **state) {
         assert_int_equal(r3.status, 200);
         assert_null(r3.shared);
         assert_non_null(strstr(r3.body.data, "svc-0001.service"));
+        /* every parameter but the filter text is in the key: another policy or oneshot choice
+         * is another page (test_policy saw "/"'s rows for "/?policy=ok") */
+        request(&ctx, "/?policy=ok", NULL, &r3);
+        assert_int_equal(r3.status, 200);
+        assert_ptr_not_equal(r3.shared, r2.shared);
+        assert_non_null(strstr(r3.shared ? r3.shared->data : r3.body.data, "Showing 0 of"));
+        request(&ctx, "/?oneshot=yes", NULL, &r3);
+        assert_int_equal(r3.status, 200);
+        assert_ptr_not_equal(r3.shared, r2.shared);
         /* errors are never cached */
         request(&ctx, "/?sort=nope", NULL, &r3);
         assert_int_equal(r3.status, 400);
