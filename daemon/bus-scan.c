@@ -62,6 +62,28 @@ struct BusScan {
         BusScanStats stats;
 };
 
+int bus_scan_open(const char *address, bool bus_client, sd_bus **ret) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (!address)
+                return sd_bus_default_system(ret);
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_bus_client(bus, bus_client);
+        if (r < 0)
+                return r;
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
 int bus_scan_unit_path(const char *name, char **ret) {
         return sd_bus_path_encode(UNIT_PATH_PREFIX, name, ret);
 }

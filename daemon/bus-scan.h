@@ -107,6 +107,11 @@ bool bus_scan_done(const BusScan *s);
 BusScan *bus_scan_free(BusScan *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BusScan *, bus_scan_free);
 
+/* A connection to address: a bus client (through a bus daemon, with Hello) when bus_client, else
+ * a direct peer connection (a manager's private socket); address NULL: the default system bus.
+ * For the command-line verbs (--bus=, --user). Returns 0 or a negative errno. */
+int bus_scan_open(const char *address, bool bus_client, sd_bus **ret);
+
 /* The D-Bus object path of a unit (sd_bus_path_encode() of the name under
  * /org/freedesktop/systemd1/unit). Returns 0 or -ENOMEM/-EINVAL; *ret is freed by the caller. */
 int bus_scan_unit_path(const char *name, char **ret);

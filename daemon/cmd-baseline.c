@@ -49,19 +49,6 @@ static void on_done(BusScan *s, int error, void *userdata) {
         w->error = error;
 }
 
-static int open_bus(const char *address, sd_bus **ret) {
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (!address)
-                return sd_bus_default_system(ret);
-        if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
-            (r = sd_bus_set_bus_client(bus, true)) < 0 || (r = sd_bus_start(bus)) < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 static char *printable(const char *s) {
         Buf b = {};
         (void) render_text_escape(&b, s, NULL);
@@ -146,7 +133,7 @@ int cmd_baseline(int argc, char *argv[]) {
                 reason = reason_buf;
         }
 
-        r = open_bus(address, &bus);
+        r = bus_scan_open(address, true, &bus);
         if (r >= 0)
                 r = sd_event_default(&event);
         if (r >= 0)

@@ -417,28 +417,6 @@ static TextStyle text_style(void) {
 }
 
 /* --bus=ADDRESS: a client connection to that bus (Hello() included), else the system bus. */
-static int open_bus(const char *address, sd_bus **ret) {
-        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (!address)
-                return sd_bus_default_system(ret);
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_bus_client(bus, true);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 /* D-Bus address escaping (the D-Bus specification, "Server Addresses"): bytes outside
  * [-0-9A-Za-z_/.\\*] become %XX. */
 static char *address_escape(const char *s) {
@@ -473,13 +451,7 @@ static int open_user_private(const char *runtime_dir, uid_t uid, sd_bus **ret,
 
         buf_printf(&b, "unix:path=%s/systemd/private", e);
         address = buf_steal(&b);
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_address(bus, address);
-        if (r < 0)
-                return r;
-        r = sd_bus_start(bus);
+        r = bus_scan_open(address, false, &bus);
         if (r < 0)
                 return r;
         /* SO_PEERCRED itself, as bus_check_peercred(): sd-bus's owner creds would augment them
@@ -609,7 +581,7 @@ int cmd_scan(int argc, char *argv[]) {
                 if (open_user_bus(&a, &bus) < 0)
                         return 1;
         } else
-                r = open_bus(a.bus_address, &bus);
+                r = bus_scan_open(a.bus_address, true, &bus);
         if (!a.user && r < 0) {
                 if (a.bus_address)
                         log_error_errno(r, "Failed to connect to bus '%s': %m", a.bus_address);

@@ -173,8 +173,13 @@ static int run_scan(sd_bus *bus, sd_event *event, char *const *names, BusScan **
         return 0;
 }
 
-/* A Service property of the unit, synchronously (one CLI call, not the daemon's hot path). */
-static int get_strv(sd_bus *bus, const char *unit, const char *property, char ***ret) {
+#define SERVICE_IFACE "org.freedesktop.systemd1.Service"
+#define UNIT_IFACE "org.freedesktop.systemd1.Unit"
+
+/* A string-list property of the unit on interface iface, synchronously (one CLI call, not the
+ * daemon's hot path). */
+static int get_strv(sd_bus *bus, const char *unit, const char *iface, const char *property,
+                    char ***ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
         int r;
@@ -182,21 +187,8 @@ static int get_strv(sd_bus *bus, const char *unit, const char *property, char **
         r = bus_scan_unit_path(unit, &path);
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path,
-                                     "org.freedesktop.systemd1.Service", property, &error, ret);
-        return r < 0 ? r : 0;
-}
-
-static int get_unit_strv(sd_bus *bus, const char *unit, const char *property, char ***ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = bus_scan_unit_path(unit, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path,
-                                     "org.freedesktop.systemd1.Unit", property, &error, ret);
+        r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path, iface, property,
+                                     &error, ret);
         return r < 0 ? r : 0;
 }
 
@@ -209,7 +201,7 @@ static int get_string(sd_bus *bus, const char *unit, const char *property, char 
         if (r < 0)
                 return r;
         r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
-                                       "org.freedesktop.systemd1.Service", property, &error, ret);
+                                       SERVICE_IFACE, property, &error, ret);
         return r < 0 ? r : 0;
 }
 
@@ -222,7 +214,7 @@ static int get_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
         if (r < 0)
                 return r;
         r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
-                                        "org.freedesktop.systemd1.Service", "MainPID", &error,
+                                        SERVICE_IFACE, "MainPID", &error,
                                         'u', ret);
         return r < 0 ? r : 0;
 }
@@ -501,10 +493,10 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
                                        bus_scan_version(scan));
 
         /* Optional facts: a failure leaves them out (the plan is then less specific). */
-        (void) get_strv(bus, name, "StateDirectory", &state);
-        (void) get_strv(bus, name, "CacheDirectory", &cache);
-        (void) get_strv(bus, name, "LogsDirectory", &logs);
-        (void) get_unit_strv(bus, name, "DropInPaths", &dropins);
+        (void) get_strv(bus, name, SERVICE_IFACE, "StateDirectory", &state);
+        (void) get_strv(bus, name, SERVICE_IFACE, "CacheDirectory", &cache);
+        (void) get_strv(bus, name, SERVICE_IFACE, "LogsDirectory", &logs);
+        (void) get_strv(bus, name, UNIT_IFACE, "DropInPaths", &dropins);
         if (a->runtime) {
                 r = inspect_runtime(bus, name, &runtime);
                 if (r < 0)
