@@ -87,6 +87,7 @@
 
 typedef struct ScanArgs {
         bool json, pretty, all, stats;
+        bool props;                    /* --props: the properties, not the scores */
         unsigned threshold;            /* tenths */
         const char *policy_path;       /* NULL: the default lookup */
         const char *bus_address;       /* NULL: $DBUS_SYSTEM_BUS_ADDRESS or the system bus */
@@ -118,6 +119,8 @@ static void help(void) {
                "     --user                 Score the services of the calling user's manager\n"
                "  -M --machine=USER@.host   With --user: the manager of USER on this host\n"
                "                            (needs root)\n"
+               "     --props                Print the units' properties (the format of\n"
+               "                            `systemctl show`), not their scores\n"
                "     --stats                Print call statistics to stderr\n\n"
                "Without UNIT: every loaded long-running service, as systemd-analyze lists them,\n"
                "one line each. With UNIT: each unit's check table and overall exposure, as\n"
@@ -155,6 +158,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 ARG_BUS,
                 ARG_VERSION_INFO,
                 ARG_USER,
+                ARG_PROPS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -169,6 +173,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "version", no_argument, NULL, ARG_VERSION_INFO },
                 { "user", no_argument, NULL, ARG_USER },
+                { "props", no_argument, NULL, ARG_PROPS },
                 { "machine", required_argument, NULL, 'M' },
                 {}
         };
@@ -248,6 +253,9 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                 case ARG_USER:
                         a->user = true;
                         break;
+                case ARG_PROPS:
+                        a->props = true;
+                        break;
                 case 'M':
                         r = parse_machine(optarg, &a->machine_user);
                         if (r < 0)
@@ -265,6 +273,8 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
         if (a->machine_user && !a->user)
                 return log_error_errno(EINVAL, "--machine=%s needs --user (a system manager in "
                                                "a container: use --bus=)", a->machine_user);
+        if (a->props && a->json)
+                return log_error_errno(EINVAL, "--props and --json exclude each other");
         if (a->user && a->bus_address)
                 return log_error_errno(EINVAL, "--user and --bus= exclude each other");
         a->units = argv + optind;

@@ -449,3 +449,167 @@ int props_text_parse(const char *text, size_t len, UnitProps *ret, unsigned *ret
         *ret = p;
         return 0;
 }
+
+/* ---- the writer: UnitProps -> the same lines ---- */
+
+/* A string value survives a line of its own: no line break, no NUL (C strings have none). A
+ * trailing '\r' would be eaten by the parser's CRLF handling. */
+static bool line_safe(const char *s) {
+        return !s || !strpbrk(s, "\n\r");
+}
+
+/* A list entry survives next_word(): non-empty, no blank, no line break. */
+static bool word_safe(const char *s) {
+        return !isempty(s) && !strpbrk(s, " \t\n\r");
+}
+
+static int format_strv(char *const *l, bool allow_tilde_first, Buf *out) {
+        for (char *const *i = l; i && *i; i++) {
+                if (!word_safe(*i) || (!allow_tilde_first && i == l && **i == '~'))
+                        return -EINVAL;
+                if (i != l)
+                        buf_putc(out, ' ');
+                buf_puts(out, *i);
+        }
+        return 0;
+}
+
+static void format_caps(uint64_t mask, Buf *out) {
+        bool first = true;
+
+        for (unsigned i = 0; i < 64; i++) {
+                if (!(mask & (UINT64_C(1) << i)))
+                        continue;
+                if (!first)
+                        buf_putc(out, ' ');
+                first = false;
+                if (i < sizeof(cap_names) / sizeof(cap_names[0]))
+                        buf_puts(out, cap_names[i]);
+                else
+                        buf_printf(out, "%u", i); /* parse_caps() reads numbers back */
+        }
+}
+
+/* 0 is "yes" (nothing allowed) and all ones "no", as parse_namespaces() reads them; anything else
+ * is the allowed names. Bits no namespace has are not written: the scorer reads only the named
+ * ones. */
+static void format_namespaces(uint64_t mask, Buf *out) {
+        bool first = true;
+
+        if (mask == 0) {
+                buf_puts(out, "yes");
+                return;
+        }
+        if (mask == UINT64_MAX) {
+                buf_puts(out, "no");
+                return;
+        }
+        for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
+                if (mask & ns_names[i].flag) {
+                        if (!first)
+                                buf_putc(out, ' ');
+                        first = false;
+                        buf_puts(out, ns_names[i].name);
+                }
+}
+
+static int format_ips(const IPPrefix *l, size_t n, Buf *out) {
+        for (size_t i = 0; i < n; i++) {
+                char a[INET6_ADDRSTRLEN];
+                uint32_t maxlen = l[i].family == AF_INET ? 32 : 128;
+
+                if ((l[i].family != AF_INET && l[i].family != AF_INET6) ||
+                    l[i].prefixlen > maxlen || !inet_ntop(l[i].family, l[i].address, a, sizeof(a)))
+                        return -EINVAL;
+                buf_printf(out, "%s%s/%u", i > 0 ? " " : "", a, (unsigned) l[i].prefixlen);
+        }
+        return 0;
+}
+
+static int format_devices(const UnitProps *p, Buf *out) {
+        for (size_t i = 0; i < p->n_device_allow; i++) {
+                const DeviceAllowEntry *d = &p->device_allow[i];
+
+                if (!word_safe(d->path) || isempty(d->permissions) ||
+                    strspn(d->permissions, "rwm") != strlen(d->permissions))
+                        return -EINVAL;
+                buf_printf(out, "DeviceAllow=%s %s\n", d->path, d->permissions);
+        }
+        return 0;
+}
+
+static int format_prop(const PropMap *m, const UnitProps *p, Buf *out) {
+        const uint8_t *field = (const uint8_t *) p + m->offset;
+
+        if (m->type == PROP_DEVICES)
+                return format_devices(p, out);
+        buf_puts(out, m->name);
+        buf_putc(out, '=');
+        switch (m->type) {
+        case PROP_STRING: {
+                const char *s = *(char *const *) field;
+
+                if (field == (const uint8_t *) &p->description) {
+                        for (const char *c = s; c && *c; c++)
+                                buf_putc(out, (unsigned char) *c < 0x20 || *c == 0x7f ? ' ' : *c);
+                        break;
+                }
+                if (!line_safe(s))
+                        return -EINVAL;
+                if (s)
+                        buf_puts(out, s);
+                break;
+        }
+        case PROP_BOOL:
+                buf_puts(out, *(const bool *) field ? "yes" : "no");
+                break;
+        case PROP_STRV:
+                if (format_strv(*(char **const *) field, true, out) < 0)
+                        return -EINVAL;
+                break;
+        case PROP_CAPS:
+                format_caps(*(const uint64_t *) field, out);
+                break;
+        case PROP_UMASK:
+                if (*(const uint32_t *) field > 0777)
+                        return -EINVAL;
+                buf_printf(out, "%04o", (unsigned) *(const uint32_t *) field);
+                break;
+        case PROP_NAMESPACES:
+                format_namespaces(*(const uint64_t *) field, out);
+                break;
+        case PROP_FAMILIES:
+        case PROP_SYSCALLS: {
+                bool allow = m->type == PROP_FAMILIES ? p->restrict_address_families_allow_list
+                                                      : p->system_call_filter_allow_list;
+
+                if (!allow)
+                        buf_putc(out, '~');
+                if (format_strv(*(char **const *) field, !allow, out) < 0)
+                        return -EINVAL;
+                break;
+        }
+        case PROP_IPS:
+                if (format_ips(*(IPPrefix *const *) field,
+                               *(const size_t *) ((const uint8_t *) p + m->n_offset), out) < 0)
+                        return -EINVAL;
+                break;
+        case PROP_DEVICES:
+                break;
+        }
+        buf_putc(out, '\n');
+        return 0;
+}
+
+int props_text_format(const UnitProps *p, Buf *out) {
+        size_t start = out->len;
+
+        for (size_t i = 0; i < sizeof(prop_map) / sizeof(prop_map[0]); i++)
+                if (format_prop(prop_map + i, p, out) < 0) {
+                        out->len = start;
+                        if (out->data)
+                                out->data[start] = '\0';
+                        return -EINVAL;
+                }
+        return 0;
+}

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "props-text.h"
+#include "score.h"
 #include "util.h"
 
 #define FUZZ_NO_MAIN
@@ -248,6 +249,134 @@ static void test_fuzz_corpus(void **state) {
         assert_true(n >= 5);
 }
 
+/* props_text_format() writes what props_text_parse() reads back to the same properties: on every
+ * captured fixture, format(parse(format(parse(f)))) equals format(parse(f)), and both parses score
+ * the same under every table, as a user manager's and as the system's (the daemon scores the
+ * reports of `exposured scan --user --props`, user-reports.h). */
+static void assert_same_scores(const UnitProps *a, const UnitProps *b) {
+        for (size_t t = 0; t < score_tables_count; t++) {
+                ScoreReport ra, rb;
+
+                assert_int_equal(score_unit(score_tables[t], NULL, a, &ra), 0);
+                assert_int_equal(score_unit(score_tables[t], NULL, b, &rb), 0);
+                assert_int_equal(ra.exposure, rb.exposure);
+                assert_int_equal(ra.badness_sum, rb.badness_sum);
+                assert_int_equal(ra.n_checks, rb.n_checks);
+                for (size_t i = 0; i < ra.n_checks; i++) {
+                        assert_int_equal(ra.checks[i].badness, rb.checks[i].badness);
+                        assert_int_equal(ra.checks[i].na, rb.checks[i].na);
+                        assert_int_equal(ra.checks[i].exposure, rb.checks[i].exposure);
+                        assert_true(streq_ptr(ra.checks[i].text, rb.checks[i].text));
+                }
+        }
+}
+
+static void test_format_round_trip(void **state) {
+        char dir[4096];
+        DIR *d;
+        struct dirent *de;
+        unsigned n = 0;
+
+        (void) state;
+        snprintf(dir, sizeof(dir), "%s/tests/fixtures", getenv("TOP") ?: ".");
+        d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                char path[8192];
+                size_t len;
+                char *text;
+                UnitProps a, b;
+                Buf fa = {}, fb = {};
+
+                if (!endswith(de->d_name, ".props"))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+                text = read_all(path, &len);
+                assert_int_equal(props_text_parse(text, len, &a, NULL), 0);
+                free(text);
+                assert_int_equal(props_text_format(&a, &fa), 0);
+                assert_null(strstr(fa.data, "\n\n")); /* no empty line: reports separate on one */
+                assert_int_equal(props_text_parse(fa.data, fa.len, &b, NULL), 0);
+                assert_int_equal(props_text_format(&b, &fb), 0);
+                assert_string_equal(fa.data, fb.data);
+                for (int user = 0; user <= 1; user++) {
+                        a.user_manager = b.user_manager = user;
+                        assert_same_scores(&a, &b);
+                }
+                unit_props_done(&a);
+                unit_props_done(&b);
+                buf_done(&fa);
+                buf_done(&fb);
+                n++;
+        }
+        closedir(d);
+        assert_true(n >= 50);
+}
+
+/* Values the format cannot carry are refused, and out keeps what it had; the defaults and every
+ * list shape survive. */
+static void test_format_edges(void **state) {
+        static const char *const lists[] = {
+                "RestrictAddressFamilies=\nSystemCallFilter=~\n",   /* empty allow, empty deny */
+                "RestrictAddressFamilies=~~odd\nSystemCallFilter=~read\n",
+                "RestrictNamespaces=yes\nCapabilityBoundingSet=\n",
+                "RestrictNamespaces=~net\nCapabilityBoundingSet=cap_chown 45 63\n",
+                "IPAddressAllow=10.0.0.0/8 ::1/128 192.0.2.1\nDeviceAllow=/dev/null rw\n",
+                "",
+        };
+        UnitProps p, q;
+        Buf out = {}, again = {};
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+                assert_int_equal(parse(lists[i], &p, NULL), 0);
+                assert_int_equal(props_text_format(&p, &out), 0);
+                assert_int_equal(props_text_parse(out.data, out.len, &q, NULL), 0);
+                assert_int_equal(props_text_format(&q, &again), 0);
+                assert_string_equal(out.data, again.data);
+                assert_int_equal(p.capability_bounding_set, q.capability_bounding_set);
+                assert_int_equal(p.restrict_namespaces, q.restrict_namespaces);
+                assert_int_equal(p.restrict_address_families_allow_list,
+                                 q.restrict_address_families_allow_list);
+                assert_int_equal(p.system_call_filter_allow_list, q.system_call_filter_allow_list);
+                assert_int_equal(p.umask, q.umask);
+                unit_props_done(&p);
+                unit_props_done(&q);
+                buf_clear(&out);
+                buf_clear(&again);
+        }
+
+        /* what cannot be written: out is left as it was */
+        buf_puts(&out, "kept\n");
+        unit_props_init(&p);
+        p.user = xstrdup("a\nPrivateNetwork=yes");
+        assert_int_equal(props_text_format(&p, &out), -EINVAL);
+        assert_string_equal(out.data, "kept\n");
+        unit_props_done(&p);
+        p.restrict_address_families_allow_list = true;
+        strv_push(&p.restrict_address_families, "~AF_INET");
+        assert_int_equal(props_text_format(&p, &out), -EINVAL);
+        unit_props_done(&p);
+        strv_push(&p.supplementary_groups, "a b");
+        assert_int_equal(props_text_format(&p, &out), -EINVAL);
+        unit_props_done(&p);
+        p.device_allow = xcalloc(1, sizeof(DeviceAllowEntry));
+        p.n_device_allow = 1;
+        p.device_allow[0].path = xstrdup("/dev/null");
+        p.device_allow[0].permissions = xstrdup("");
+        assert_int_equal(props_text_format(&p, &out), -EINVAL);
+        assert_string_equal(out.data, "kept\n");
+        unit_props_done(&p);
+
+        /* Description= is display only: control characters become spaces */
+        p.description = xstrdup("two\nlines\r");
+        assert_int_equal(props_text_format(&p, &out), 0);
+        assert_non_null(strstr(out.data, "Description=two lines \n"));
+        unit_props_done(&p);
+        buf_done(&out);
+        buf_done(&again);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_scalars),
@@ -257,6 +386,8 @@ int main(void) {
                 cmocka_unit_test(test_tolerated),
                 cmocka_unit_test(test_real_fixture),
                 cmocka_unit_test(test_fuzz_corpus),
+                cmocka_unit_test(test_format_round_trip),
+                cmocka_unit_test(test_format_edges),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
