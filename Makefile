@@ -177,7 +177,7 @@ clean:
 # (/lib/systemd/system on Debian 12, /usr/lib/systemd/system where /usr is merged), any other
 # PREFIX uses PREFIX/lib/..., which systemd searches for /usr/local and nothing else. The only
 # file in /etc is the example configuration, installed when there is none.
-# Every units/*.service and units/*.socket is installed, and monitoring/ as it is. The preset
+# Every units/*.service, *.socket, *.timer and *.path is installed, and monitoring/ as it is. The preset
 # (units/exposured.preset) keeps a first boot from enabling more than the socket.
 SYSTEMD_PC = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
 BINDIR = $(PREFIX)/bin
@@ -192,7 +192,7 @@ CATALOGDIR = $(PREFIX)/lib/systemd/catalog
 MANDIR = $(PREFIX)/share/man
 CONFDIR ?= /etc/exposured
 
-UNITS := $(sort $(wildcard units/*.service units/*.socket))
+UNITS := $(sort $(wildcard units/*.service units/*.socket units/*.timer units/*.path))
 SYSUSERS := $(sort $(wildcard units/*.sysusers))
 EXAMPLES := $(sort $(wildcard units/*.example units/*.rules.yml))
 MONITORING := $(sort $(shell find monitoring -type f 2>/dev/null))
@@ -213,7 +213,7 @@ install: all
 			> $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp; \
 		mv $(DESTDIR)$(UNITDIR)/$${u##*/}.tmp $(DESTDIR)$(UNITDIR)/$${u##*/}; done
-	install -m 0644 $(filter %.socket,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 $(filter %.socket %.timer %.path,$(UNITS)) $(DESTDIR)$(UNITDIR)/
 	install -m 0644 units/exposured.preset $(DESTDIR)$(PRESETDIR)/90-exposured.preset
 	set -e; for s in $(SYSUSERS); do n=$${s##*/}; \
 		install -m 0644 $$s $(DESTDIR)$(SYSUSERSDIR)/$${n%.sysusers}.conf; done

@@ -79,7 +79,9 @@
 #include "policy.h"
 #include "render.h"
 #include "cmd-scan.h"
+#include "props-text.h"
 #include "unit-name.h"
+#include "user-reports.h"
 #include "util.h"
 #include "version.h"
 
@@ -572,9 +574,9 @@ int cmd_scan(int argc, char *argv[]) {
         ScoreRelease release = {};
         ScoreTableChoice choice;
         bool failed = false, template = false;
-        size_t n_units, n = 0, bad_row;
+        size_t n_units, n = 0, bad_row, n_props = 0;
         ScanArgs a;
-        Buf out = {};
+        Buf out = {}, props = {};
         int r;
 
         log_set_target("stderr");
@@ -706,11 +708,27 @@ int cmd_scan(int argc, char *argv[]) {
                 if (e->report.exposure > a.threshold)
                         failed = true;
                 n++;
+                if (!a.props)
+                        continue;
+                if (props_text_format(p, &props) < 0) {
+                        log_error("Cannot write the properties of %s: a value does not fit "
+                                  "the format, skipping.", name);
+                        failed = true;
+                        continue;
+                }
+                buf_putc(&props, '\n');
+                n_props++;
         }
 
         /* JSON always prints its one array; an empty table after errors would look like "no
          * services", so it is left out. */
-        if (a.json)
+        if (a.props) {
+                user_report_begin(&out);
+                if (props.data)
+                        buf_append(&out, props.data, props.len);
+                user_report_end(n_props, &out);
+                buf_done(&props);
+        } else if (a.json)
                 render_json_scan(entries, n, overrides, a.pretty, &out);
         else if (n > 0 || !failed)
                 render_text(entries, n, overrides, &a, &out);

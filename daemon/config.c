@@ -306,6 +306,20 @@ static int p_per_check_metrics(Config *c, const char *v, ConfigError *e) {
         return 0;
 }
 
+/* user_managers: "lingering" also watches the user managers of lingering users through their
+ * reports (user-reports.h, docs/user-managers.md); "no" watches the system manager only. */
+static int p_user_managers(Config *c, const char *v, ConfigError *e) {
+        if (streq(v, "lingering"))
+                c->user_managers = true;
+        else if (streq(v, "no"))
+                c->user_managers = false;
+        else {
+                set_error(e, 0, "user_managers: expected lingering or no");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int p_coalesce(Config *c, const char *v, ConfigError *e) {
         uint64_t u;
         if (parse_duration(v, short_units, ELEMENTSOF(short_units), USEC_PER_MSEC, &u) < 0 ||
@@ -663,6 +677,10 @@ static void f_per_check_metrics(const Config *c, Buf *b) {
         buf_puts(b, c->per_check_metrics ? "yes" : "no");
 }
 
+static void f_user_managers(const Config *c, Buf *b) {
+        buf_puts(b, c->user_managers ? "lingering" : "no");
+}
+
 static void f_coalesce(const Config *c, Buf *b) {
         format_duration(b, c->rescan_coalesce_usec, true);
 }
@@ -739,6 +757,7 @@ static const Key keys[] = {
         { "tls_key", p_tls_key, f_tls_key },
         { "token", p_token, f_token },
         { "token_file", p_token_file, f_token_file },
+        { "user_managers", p_user_managers, f_user_managers },
 };
 
 _Static_assert(ELEMENTSOF(keys) <= CONFIG_KEYS_MAX, "Config.origin has no room for every key");

@@ -58,6 +58,7 @@ typedef struct Config {
         uint64_t retention_usec;     /* 0 = keep forever */
         unsigned new_unit_threshold; /* tenths, 0..100 */
         bool per_check_metrics;
+        bool user_managers;          /* user_managers = lingering: read USER_REPORTS_DIR too */
         uint64_t rescan_coalesce_usec;
         uint64_t rescan_interval_usec; /* periodic full rescan; 0 = off */
         unsigned max_connections;

@@ -20,7 +20,8 @@
 static const char *const args_none[] = { NULL };
 static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort", "page", "limit",
                                                "oneshot", NULL };
-static const char *const args_units[] = { "limit", "cursor", NULL };
+static const char *const args_units[] = { "limit", "cursor", "user", NULL };
+static const char *const args_unit[] = { "user", NULL };
 static const char *const args_history[] = { "since", "until", "limit", NULL };
 static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
 static const char *const args_plan[] = { "max_risk", "target", "steps", NULL };
@@ -63,6 +64,18 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
                                "gone, rescored, systemd-upgrade or scorer-upgrade";
         }
         return NULL;
+}
+
+/* A user name as a label can hold one (user-reports.c: /etc/passwd's name, else the uid): 1 to 64
+ * of [A-Za-z0-9_.-], not starting with '-' or '.'. Anything else is a client's mistake. */
+static bool user_name_ok(const char *v, size_t n) {
+        if (n == 0 || n > 64 || v[0] == '-' || v[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+                            v[i]) || v[i] == '\0')
+                        return false;
+        return true;
 }
 
 static const UnitState *find_unit(HttpContext *ctx, const char *id, HttpFormat f,
@@ -137,8 +150,20 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
         /* A cursor is the last unit id of a page (render.h): anything that cannot be one is a
          * client's mistake, not an empty page. (Ids come from PID 1 and are valid unit names;
          * one we hold is taken whatever it looks like, so that no page can end a listing.) */
+        if ((v = http_request_arg(req, "user"))) {
+                if (!user_name_ok(v, strlen(v)))
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "user: expected a user name");
+                p.user = v;
+        }
         if ((v = http_request_arg(req, "cursor"))) {
-                if (!unit_name_is_valid(v) && !state_find_unit(ctx->state, v))
+                const char *slash = strchr(v, '/');
+
+                if (slash && (!user_name_ok(v, (size_t) (slash - v)) ||
+                              !unit_name_is_valid(slash + 1)))
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "cursor: expected the next_cursor of a page");
+                if (!slash && !unit_name_is_valid(v) && !state_find_unit(ctx->state, v))
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
                                                   "cursor: expected the next_cursor of a page");
                 p.cursor = v;
@@ -153,9 +178,23 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
                        Response *resp) {
         HttpContext *ctx = userdata;
         const RenderOptions ro = request_options(ctx), *o = &ro;
-        const UnitState *u = find_unit(ctx, param, HTTP_FORMAT_JSON, resp);
+        const char *user = http_request_arg(req, "user");
+        const UnitState *u = NULL;
 
-        (void) req;
+        if (user) { /* a user manager's unit (State.user_units) */
+                size_t n, i;
+
+                if (!user_name_ok(user, strlen(user)))
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                                  "user: expected a user name");
+                i = state_user_range(ctx->state, user, &n);
+                for (size_t k = 0; k < n && !u; k++)
+                        if (streq(ctx->state->user_units[i + k]->id, param))
+                                u = ctx->state->user_units[i + k];
+                if (!u)
+                        return http_respond_error(resp, HTTP_FORMAT_JSON, 404, "unknown unit");
+        } else
+                u = find_unit(ctx, param, HTTP_FORMAT_JSON, resp);
         if (!u)
                 return;
         if (render_json_unit(ctx->state, u, o, &resp->body) < 0)
@@ -562,7 +601,7 @@ static const HttpRoute routes[] = {
         { "/static/*", HTTP_FORMAT_TEXT, http_route_static, args_none },
         { "/metrics", HTTP_FORMAT_TEXT, h_metrics, args_none },
         { "/api/v1/units", HTTP_FORMAT_JSON, h_api_units, args_units },
-        { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_none },
+        { "/api/v1/units/*", HTTP_FORMAT_JSON, h_api_unit, args_unit },
         { "/api/v1/units/*/history", HTTP_FORMAT_JSON, h_api_history, args_history },
         { "/api/v1/units/*/plan", HTTP_FORMAT_JSON, h_api_plan, args_plan },
         { "/api/v1/events", HTTP_FORMAT_JSON, h_api_events, args_events },

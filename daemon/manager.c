@@ -33,6 +33,8 @@
 #include "store.h"
 #include "unit-policy.h"
 #include "unit-files.h"
+#include "user-reports.h"
+#include "user-units.h"
 #include "util.h"
 #include "version.h"
 
@@ -151,6 +153,12 @@ struct Manager {
         size_t n_policy_pending;
         sd_event_source *policy_timer; /* the next waiver expiry (CLOCK_REALTIME) */
         sd_event_source *sighup;
+
+        /* user_managers = lingering (user-reports.h): the reports' watch, and what the last pass
+         * found, to log a report's problem or a user's arrival once, not on every pass */
+        UserWatch *user_watch;
+        UserReport *user_seen;     /* uid, user, error and n_units of the last pass (no units) */
+        size_t n_user_seen;
 };
 
 /* The table for the configured override, else for the manager's full Version (the point release
@@ -1733,8 +1741,11 @@ static void scan_apply(Manager *m) {
                         unit_state_free(old[j]);
         free(old);
 
-        if (full)
+        if (full) {
+                if (!m->first_scan_done)
+                        user_watch_trigger(m->user_watch);
                 m->first_scan_done = true;
+        }
         if (m->first_scan_done && (r >= 0 || m->store))
                 notify_ready(m);
         policy_arm_timer(m);
@@ -2102,6 +2113,98 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 /* ---- lifecycle ---- */
 
+/* ---- user managers (user_managers = lingering) ---- */
+
+/* Passes repeat every minute besides inotify: they catch a missed event and a directory that
+ * appeared after start-up. */
+#define USER_REPORTS_INTERVAL_USEC (60 * USEC_PER_SEC)
+
+static const UserReport *user_seen(const Manager *m, uid_t uid) {
+        for (size_t i = 0; i < m->n_user_seen; i++)
+                if (m->user_seen[i].uid == uid)
+                        return &m->user_seen[i];
+        return NULL;
+}
+
+/* Log what changed since the last pass: a report refused (once per kind of problem), a user's
+ * units appearing or their number changing, a user gone. */
+static void log_user_reports(const Manager *m, const UserReport *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const UserReport *prev = user_seen(m, l[i].uid);
+
+                if (l[i].error == -ENODATA)
+                        continue; /* being written: the next pass reads it */
+                if (l[i].error < 0) {
+                        if (!prev || prev->error != l[i].error)
+                                log_warning("Report %s/%lu.props of user '%s' refused: %s (line "
+                                            "%u), ignoring.", USER_REPORTS_DIR,
+                                            (unsigned long) l[i].uid, l[i].user,
+                                            user_report_strerror(l[i].error), l[i].error_line);
+                } else if (!prev || prev->error < 0 || prev->n_units != l[i].n_units)
+                        log_info("User manager of '%s' (uid %lu): %zu services.", l[i].user,
+                                 (unsigned long) l[i].uid, l[i].n_units);
+        }
+        for (size_t i = 0; i < m->n_user_seen; i++) {
+                bool found = false;
+
+                for (size_t j = 0; j < n && !found; j++)
+                        found = l[j].uid == m->user_seen[i].uid;
+                if (!found)
+                        log_info("User manager of '%s' (uid %lu): no report any more.",
+                                 m->user_seen[i].user, (unsigned long) m->user_seen[i].uid);
+        }
+}
+
+static void remember_user_reports(Manager *m, const UserReport *l, size_t n) {
+        UserReport *seen = xcalloc(n ? n : 1, sizeof(UserReport));
+
+        for (size_t i = 0; i < n; i++) {
+                /* an incomplete report stands for the previous one (its units were kept) */
+                const UserReport *prev = l[i].error == -ENODATA ? user_seen(m, l[i].uid) : NULL,
+                                 *from = prev ? prev : &l[i];
+
+                seen[i] = (UserReport) {
+                        .uid = l[i].uid,
+                        .user = xstrdup(l[i].user),
+                        .n_units = from->n_units,
+                        .error = from->error,
+                };
+        }
+        user_reports_free(m->user_seen, m->n_user_seen);
+        m->user_seen = seen;
+        m->n_user_seen = n;
+}
+
+/* Read the reports and replace the user units; scored with the system manager's table (the user
+ * managers run the same systemd), so nothing is read before the first system scan. */
+static void on_user_reports(UserWatch *w, void *userdata) {
+        Manager *m = userdata;
+        UserReport *l = NULL;
+        UnitState **units = NULL;
+        size_t n = 0, n_units = 0;
+        int r;
+
+        (void) w;
+        if (!m->state.systemd_version)
+                return; /* the first full scan triggers a pass */
+        r = user_reports_read_dir(USER_REPORTS_DIR, &l, &n);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read %s, ignoring: %m", USER_REPORTS_DIR);
+                return;
+        }
+        log_user_reports(m, l, n);
+        r = user_units_build(l, n, manager_table(m), m->state.user_units, m->state.n_user_units,
+                             now_realtime_usec(), &units, &n_units);
+        if (r < 0)
+                log_error("Failed to score the user managers' units, ignoring.");
+        else {
+                state_set_user_units(&m->state, units, n_units);
+                m->state.n_user_managers = n;
+        }
+        remember_user_reports(m, l, n);
+        user_reports_free(l, n);
+}
+
 int manager_new(Config *config, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = xcalloc(1, sizeof(Manager));
         sigset_t ss;
@@ -2185,6 +2288,12 @@ int manager_new(Config *config, Manager **ret) {
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to arm timers: %m");
+        if (config->user_managers) {
+                r = user_watch_new(m->event, USER_REPORTS_DIR, USER_REPORTS_INTERVAL_USEC,
+                                   on_user_reports, m, &m->user_watch);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch %s: %m", USER_REPORTS_DIR);
+        }
 
         /* 4. SIGTERM and SIGINT: blocked and read by the loop only now, at the end of start-up.
          * Until here they keep their default action and end the process at once: the steps above
@@ -2261,6 +2370,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* reverse order of manager_new() */
         scan_drop(m);
+        m->user_watch = user_watch_free(m->user_watch);
+        user_reports_free(m->user_seen, m->n_user_seen);
         m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->policy_timer = sd_event_source_disable_unref(m->policy_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);

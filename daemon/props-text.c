@@ -452,13 +452,14 @@ int props_text_parse(const char *text, size_t len, UnitProps *ret, unsigned *ret
 
 /* ---- the writer: UnitProps -> the same lines ---- */
 
-/* A string value survives a line of its own: no line break, no NUL (C strings have none). A
- * trailing '\r' would be eaten by the parser's CRLF handling. */
+/* A string value survives a line of its own: no line break, no NUL (C strings have none), and
+ * no trailing '\r', which the parser's CRLF handling would eat. */
 static bool line_safe(const char *s) {
-        return !s || !strpbrk(s, "\n\r");
+        return !s || (!strchr(s, '\n') && !endswith(s, "\r"));
 }
 
-/* A list entry survives next_word(): non-empty, no blank, no line break. */
+/* A list entry survives next_word(): non-empty, no blank, no line break (nor a '\r' that could
+ * end up at the end of the line). */
 static bool word_safe(const char *s) {
         return !isempty(s) && !strpbrk(s, " \t\n\r");
 }

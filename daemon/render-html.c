@@ -403,6 +403,42 @@ static void rule_where(Buf *b, const PolicyRule *r) {
         buf_printf(b, ":%u", r->line);
 }
 
+/* user_managers = lingering: the lingering users' services (State.user_units, by user), each
+ * labelled by its user. In memory only: no history, no policy, no unit page. */
+static void user_units_table(Buf *b, const State *s) {
+        if (s->n_user_units == 0)
+                return;
+        buf_printf(b, "<h2>User managers</h2>\n<p class=\"shown\">%zu services of lingering "
+                      "users.</p>\n<table class=\"units\" id=\"user-units\"><thead><tr>"
+                      "<th>User</th><th>Service</th><th class=\"num\">Exposure</th>"
+                      "<th>Predicate</th><th class=\"num\">Failed checks</th></tr></thead>"
+                      "<tbody>\n", s->n_user_units);
+        for (size_t i = 0; i < s->n_user_units; i++) {
+                const UnitState *u = s->user_units[i];
+
+                buf_puts(b, "<tr data-user=\"");
+                render_html_escape(b, u->user);
+                buf_puts(b, "\" data-unit=\"");
+                render_html_escape(b, u->id);
+                buf_puts(b, "\"><td class=\"user\">");
+                render_html_escape(b, u->user);
+                buf_puts(b, "</td><td>");
+                render_html_escape(b, u->id);
+                if (u->props.description) {
+                        buf_puts(b, "<div class=\"desc\">");
+                        render_html_escape(b, u->props.description);
+                        buf_puts(b, "</div>");
+                }
+                buf_puts(b, "</td><td class=\"num exposure\">");
+                render_tenths(b, u->report.exposure);
+                buf_puts(b, "</td><td class=\"pred\">");
+                badge(b, u->report.predicate);
+                buf_printf(b, "</td><td class=\"num\">%u</td></tr>\n",
+                           render_failed_checks(&u->report));
+        }
+        buf_puts(b, "</tbody></table>\n");
+}
+
 void render_html_dashboard(const State *s, const RenderOptions *o, const DashboardQuery *q,
                            const Sparkline *sparks, const Change *events, size_t n_events,
                            Buf *out) {
@@ -491,6 +527,7 @@ void render_html_dashboard(const State *s, const RenderOptions *o, const Dashboa
         }
         buf_puts(&b, "</tbody></table>\n");
         pager(&b, q, pg, n_match == 0 ? 1 : (n_match + per - 1) / per);
+        user_units_table(&b, s);
 
         buf_puts(&b, "<section class=\"feed\"><h2>Recent regressions</h2>\n");
         if (n_events > 0)

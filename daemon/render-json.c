@@ -106,6 +106,7 @@ static json_object *unit_summary(const UnitState *u) {
         add(o, "max_exposure", policy_verdict_ceiling(&u->policy) >= 0
                                                       ? jtenths((unsigned) u->policy.ceiling)
                                                       : NULL);
+        add(o, "user", jstr(u->user)); /* null: the system manager's */
         return o;
 }
 
@@ -139,11 +140,53 @@ static json_object *unit_policy_object(const State *s, const UnitState *u) {
         return o;
 }
 
+/* The units pages walk one list: the system manager's units (s->units, by id), then the user
+ * managers' (s->user_units, by user and id). */
+static const UnitState *page_unit(const State *s, size_t i) {
+        return i < s->n_units ? s->units[i] : s->user_units[i - s->n_units];
+}
+
+static json_object *page_cursor(const UnitState *u) {
+        Buf b = {};
+        json_object *o;
+
+        if (!u->user)
+                return jstr(u->id);
+        buf_puts(&b, u->user);
+        buf_putc(&b, '/');
+        buf_puts(&b, u->id);
+        o = jstr(b.data);
+        buf_done(&b);
+        return o;
+}
+
 size_t render_units_page_start(const State *s, const UnitsPage *p) {
+        const char *slash;
         size_t i;
 
         if (!p->cursor)
                 return 0;
+        slash = strchr(p->cursor, '/');
+        if (slash) { /* "USER/UNIT": a user manager's unit (unit names have no '/') */
+                size_t n = (size_t) (slash - p->cursor);
+
+                for (i = 0; i < s->n_user_units; i++) {
+                        const UnitState *u = s->user_units[i];
+                        int c = strncmp(u->user, p->cursor, n);
+
+                        if (c == 0 && u->user[n] != '\0')
+                                c = 1;
+                        if (c == 0)
+                                c = strcmp(u->id, slash + 1);
+                        if (c > 0)
+                                break;
+                        if (c == 0) {
+                                i++;
+                                break;
+                        }
+                }
+                return s->n_units + i;
+        }
         i = state_lower_bound(s, p->cursor);
         if (i < s->n_units && streq(s->units[i]->id, p->cursor))
                 i++; /* the cursor's own unit was on the page before */
@@ -151,11 +194,19 @@ size_t render_units_page_start(const State *s, const UnitsPage *p) {
 }
 
 int render_json_units_page(const State *s, const RenderOptions *o, const UnitsPage *p, Buf *out) {
-        size_t start = render_units_page_start(s, p), n = s->n_units - start;
+        size_t lo = 0, hi = s->n_units + s->n_user_units, start, n, n_user;
         _cleanup_json_ json_object *root = json_object_new_object();
         json_object *arr;
 
         (void) o;
+        if (p->user) { /* that user's units only */
+                lo = s->n_units + state_user_range(s, p->user, &n_user);
+                hi = lo + n_user;
+        }
+        start = render_units_page_start(s, p);
+        if (start < lo)
+                start = lo;
+        n = start < hi ? hi - start : 0;
         if (n > p->limit)
                 n = p->limit;
         arr = json_object_new_array_ext((int) n);
@@ -165,11 +216,11 @@ int render_json_units_page(const State *s, const RenderOptions *o, const UnitsPa
         }
         add(root, "units", arr);
         for (size_t i = start; i < start + n; i++)
-                if (json_object_array_add(arr, unit_summary(s->units[i])) < 0)
+                if (json_object_array_add(arr, unit_summary(page_unit(s, i))) < 0)
                         return -ENOMEM;
-        add(root, "count", json_object_new_int64((int64_t) s->n_units));
-        add(root, "next_cursor", start + n < s->n_units && n > 0 ?
-                                         jstr(s->units[start + n - 1]->id) : NULL);
+        add(root, "count", json_object_new_int64((int64_t) (hi - lo)));
+        add(root, "next_cursor", start + n < hi && n > 0 ? page_cursor(page_unit(s, start + n - 1))
+                                                          : NULL);
         return emit(root, out);
 }
 

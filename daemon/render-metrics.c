@@ -243,11 +243,23 @@ static void header(Buf *out, const Family *f, MetricsFormat fmt) {
         }
 }
 
+/* A user manager's unit (State.user_units) has a user label; the system's have none, so the
+ * series of a daemon without user_managers are what they always were. */
 static void unit_label(Buf *out, const char *name, const UnitState *u) {
         buf_puts(out, name);
         buf_puts(out, "{unit=\"");
         render_label_escape(out, u->id);
         buf_puts(out, u->oneshot ? "\",oneshot=\"true\"" : "\",oneshot=\"false\"");
+        if (u->user) {
+                buf_puts(out, ",user=\"");
+                render_label_escape(out, u->user);
+                buf_putc(out, '"');
+        }
+}
+
+/* The exposure families list the system's units, then the user managers' (by user, unit). */
+static const UnitState *any_unit(const State *s, size_t i) {
+        return i < s->n_units ? s->units[i] : s->user_units[i - s->n_units];
 }
 
 /* Seconds with microsecond precision, without trailing noise ("1.5", "0.000123"). */
@@ -351,29 +363,29 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
         }
 
         header(out, &families[F_EXPOSURE], fmt);
-        for (size_t i = 0; i < s->n_units; i++) {
-                unit_label(out, "exposured_unit_exposure", s->units[i]);
+        for (size_t i = 0; i < s->n_units + s->n_user_units; i++) {
+                unit_label(out, "exposured_unit_exposure", any_unit(s, i));
                 buf_puts(out, "} ");
-                render_tenths(out, s->units[i]->report.exposure);
+                render_tenths(out, any_unit(s, i)->report.exposure);
                 buf_putc(out, '\n');
         }
 
         header(out, &families[F_PREDICATE], fmt);
-        for (size_t i = 0; i < s->n_units; i++) {
-                const char *pred = predicate_to_string(s->units[i]->report.predicate);
+        for (size_t i = 0; i < s->n_units + s->n_user_units; i++) {
+                const char *pred = predicate_to_string(any_unit(s, i)->report.predicate);
                 if (!pred)
                         continue;
-                unit_label(out, "exposured_unit_predicate", s->units[i]);
+                unit_label(out, "exposured_unit_predicate", any_unit(s, i));
                 buf_puts(out, ",predicate=\"");
                 buf_puts(out, pred);
                 buf_puts(out, "\"} 1\n");
         }
 
         header(out, &families[F_FAILED], fmt);
-        for (size_t i = 0; i < s->n_units; i++) {
-                unit_label(out, "exposured_unit_failed_checks", s->units[i]);
+        for (size_t i = 0; i < s->n_units + s->n_user_units; i++) {
+                unit_label(out, "exposured_unit_failed_checks", any_unit(s, i));
                 buf_puts(out, "} ");
-                render_uint(out, render_failed_checks(&s->units[i]->report));
+                render_uint(out, render_failed_checks(&any_unit(s, i)->report));
                 buf_putc(out, '\n');
         }
 
@@ -404,13 +416,13 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
 
         if (o && o->per_check_metrics) {
                 header(out, &families[F_CHECK], fmt);
-                for (size_t i = 0; i < s->n_units; i++) {
-                        const ScoreReport *r = &s->units[i]->report;
+                for (size_t i = 0; i < s->n_units + s->n_user_units; i++) {
+                        const ScoreReport *r = &any_unit(s, i)->report;
                         for (size_t j = 0; j < r->n_checks && j < SCORE_ROWS_MAX; j++) {
                                 const ScoreCheck *c = &r->checks[j];
                                 if (c->badness == BADNESS_NA || !c->assessor)
                                         continue;
-                                unit_label(out, "exposured_unit_check_exposure", s->units[i]);
+                                unit_label(out, "exposured_unit_check_exposure", any_unit(s, i));
                                 buf_puts(out, ",check=\"");
                                 render_label_escape(out, c->assessor->json_field
                                                                  ?: c->assessor->id);

@@ -110,14 +110,17 @@ int render_json_units(const State *s, const RenderOptions *o, Buf *out);
 #define RENDER_UNITS_DEFAULT 1000
 #define RENDER_UNITS_MAX 5000
 typedef struct UnitsPage {
-        const char *cursor; /* a unit id, or NULL */
+        const char *cursor; /* a unit id, "USER/UNIT" for a user manager's unit, or NULL */
         size_t limit;       /* 1..RENDER_UNITS_MAX, or SIZE_MAX for every unit */
+        const char *user;   /* NULL: the system's units, then the user managers'; else only
+                             * that user's (State.user_units) */
 } UnitsPage;
 
-/* The index of the page's first unit in s->units. */
+/* The index of the page's first unit in the list of s->units followed by s->user_units. */
 size_t render_units_page_start(const State *s, const UnitsPage *p);
-/* {"units": [the page], "count": n (all units), "next_cursor": the last id of the page when more
- * units follow, else null}. */
+/* {"units": [the page], "count": n (all units, or all of p->user's), "next_cursor": the last
+ * id (USER/id for a user's unit) of the page when more units follow, else null}. Each unit has
+ * "user": null for the system manager's, the user's name for a user manager's. */
 int render_json_units_page(const State *s, const RenderOptions *o, const UnitsPage *p, Buf *out);
 /* Every check of one unit. */
 int render_json_unit(const State *s, const UnitState *u, const RenderOptions *o, Buf *out);

@@ -11,6 +11,7 @@ UnitState *unit_state_free(UnitState *u) {
         if (!u)
                 return NULL;
         free(u->id);
+        free(u->user);
         unit_props_done(&u->props);
         blame_files_done(&u->files);
         free(u->blame);
@@ -22,6 +23,7 @@ void state_done(State *s) {
         for (size_t i = 0; i < s->n_units; i++)
                 unit_state_free(s->units[i]);
         free(s->units);
+        state_set_user_units(s, NULL, 0);
         for (size_t i = 0; i < s->n_gone; i++)
                 free(s->gone[i].id);
         free(s->gone);
@@ -29,6 +31,26 @@ void state_done(State *s) {
         host_info_done(&s->host);
         /* the generation goes on: a cache must never take the emptied State for an old one */
         *s = (State) { .generation = s->generation + 1 };
+}
+
+void state_set_user_units(State *s, UnitState **l, size_t n) {
+        for (size_t i = 0; i < s->n_user_units; i++)
+                unit_state_free(s->user_units[i]);
+        free(s->user_units);
+        s->user_units = l;
+        s->n_user_units = n;
+        state_changed(s);
+}
+
+size_t state_user_range(const State *s, const char *user, size_t *ret_n) {
+        size_t i = 0, n = 0;
+
+        while (i < s->n_user_units && strcmp(s->user_units[i]->user, user) < 0)
+                i++;
+        while (i + n < s->n_user_units && streq(s->user_units[i + n]->user, user))
+                n++;
+        *ret_n = n;
+        return i;
 }
 
 size_t state_lower_bound(const State *s, const char *id) {

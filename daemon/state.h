@@ -16,6 +16,9 @@
 
 typedef struct UnitState {
         char *id;                   /* "foo.service" (canonical, as systemd reports it) */
+        char *user;                 /* NULL: the system manager's; else the user manager's whose
+                                     * report it came from (user-reports.h, in
+                                     * State.user_units only) */
         UnitProps props;            /* what was scored; report's offending pointers point here */
         ScoreReport report;         /* the current score */
         bool oneshot;               /* Type=oneshot: watched, but systemd-analyze would skip it */
@@ -93,6 +96,12 @@ typedef struct State {
         const UnitPolicy *policy;   /* the policy in force (owned by the manager), or NULL */
         PolicyInfo policy_info;     /* its loading (strings owned by the manager) */
         DbHealth db;
+        /* user_managers = lingering: the lingering users' units from their reports, sorted by
+         * (user, id), replaced as a whole on each read (manager.c); in memory only: no history,
+         * no policy, no blame. Kept apart from units, which mirror the system manager. */
+        UnitState **user_units;
+        size_t n_user_units;
+        size_t n_user_managers;     /* reports read on the last pass (valid or not) */
         UnitMemo *gone;             /* units that left, sorted by id, at most STATE_GONE_MAX */
         size_t n_gone;
         uint64_t gone_seq;
@@ -108,6 +117,10 @@ static inline void state_changed(State *s) {
 
 /* Free a unit (its id and props); accepts NULL, returns NULL. */
 UnitState *unit_state_free(UnitState *u);
+/* Replace s->user_units with l (n units sorted by user then id; taken over), freeing the old. */
+void state_set_user_units(State *s, UnitState **l, size_t n);
+/* The first index in s->user_units of user's units (n_user_units when none); *ret_n their count. */
+size_t state_user_range(const State *s, const char *user, size_t *ret_n);
 /* Free every unit, memo and the version string; leaves *s empty (zeroed but for a new
  * generation). */
 void state_done(State *s);

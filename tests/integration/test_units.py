@@ -59,10 +59,12 @@ PRESETDIRS = {"/usr/local": "/usr/local/lib/systemd/system-preset",
 
 
 def installed_files(prefix):
-    """What `make install` puts where, relative to DESTDIR: every units/*.service and *.socket
+    """What `make install` puts where, relative to DESTDIR: every units/*.service, *.socket,
+    *.timer and *.path
     and all of monitoring/ that the tree has (other branches add some), and these."""
     names = os.listdir(TOP + "/units")
-    units = [UNITDIRS[prefix] + "/" + n for n in names if n.endswith((".service", ".socket"))]
+    units = [UNITDIRS[prefix] + "/" + n for n in names
+             if n.endswith((".service", ".socket", ".timer", ".path"))]
     examples = [prefix + "/share/exposured/" + n for n in names
                 if n.endswith((".example", ".rules.yml"))]
     monitoring = [prefix + "/share/exposured/monitoring/" + f

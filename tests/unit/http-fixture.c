@@ -126,9 +126,27 @@ State *fixture_state_new(size_t n, bool hostile) {
         return s;
 }
 
+void fixture_state_add_user_units(State *s) {
+        static const struct {
+                const char *user, *id;
+        } l[] = { /* sorted by user, then id */
+                { "al\"ice", "q.service" }, { "alice", "a.service" }, { "alice", "b.service" },
+                { "bob", "a.service" },
+        };
+        UnitState **u = xcalloc(ELEMENTSOF(l), sizeof(UnitState *));
+
+        for (size_t i = 0; i < ELEMENTSOF(l); i++) {
+                u[i] = unit_new(l[i].id, i + 1, "A user's service");
+                u[i]->user = xstrdup(l[i].user);
+                u[i]->props.user_manager = true;
+        }
+        state_set_user_units(s, u, ELEMENTSOF(l));
+}
+
 void fixture_state_free(State *s) {
         if (!s)
                 return;
+        state_set_user_units(s, NULL, 0);
         for (size_t i = 0; i < s->n_units; i++) {
                 free(s->units[i]->id);
                 unit_props_done(&s->units[i]->props);

@@ -16,6 +16,9 @@
  * fixture_hostile_ids[]. Free with fixture_state_free(). */
 State *fixture_state_new(size_t n, bool hostile);
 void fixture_state_free(State *s);
+/* Give s user managers' units (State.user_units): alice's a.service and b.service, bob's
+ * a.service, and q.service of a user whose name has a quote. */
+void fixture_state_add_user_units(State *s);
 
 /* Unit ids with \x2d escapes, @, quotes, a newline, bad UTF-8, markup. NULL-terminated. */
 extern const char *const fixture_hostile_ids[];

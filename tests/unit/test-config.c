@@ -42,6 +42,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c->retention_usec, 90ULL * 86400 * 1000000);
         assert_int_equal(c->new_unit_threshold, 90);
         assert_false(c->per_check_metrics);
+        assert_false(c->user_managers);
         assert_int_equal(c->max_connections, 64);
         assert_int_equal(c->max_connections_per_address, 16);
         assert_int_equal(c->max_reading_connections, 0);
@@ -77,6 +78,7 @@ static void test_keys(void **state) {
                                "max_reading_connections = 100\n"
                                "request_head_timeout = 5m\n"
                                "idle_timeout = 1h\n"
+                               "user_managers = lingering\n"
                                "\n",
                                &e),
                          0);
@@ -90,6 +92,7 @@ static void test_keys(void **state) {
         assert_int_equal(c->retention_usec, 14ULL * 86400 * 1000000);
         assert_int_equal(c->new_unit_threshold, 75);
         assert_true(c->per_check_metrics);
+        assert_true(c->user_managers);
         assert_int_equal(c->rescan_coalesce_usec, 2000000);
         assert_int_equal(c->rescan_interval_usec, 0);
         assert_int_equal(c->max_connections, 4096);
@@ -152,6 +155,8 @@ static void test_errors(void **state) {
                 { "new_unit_threshold = 90", 1, "new_unit_threshold:" },
                 { "new_unit_threshold = .5", 1, "new_unit_threshold:" },
                 { "per_check_metrics = maybe", 1, "per_check_metrics:" },
+                { "user_managers = yes", 1, "user_managers:" },
+                { "user_managers = Lingering", 1, "user_managers:" },
                 { "rescan_coalesce = 61s", 1, "rescan_coalesce:" },
                 { "rescan_interval = 30s", 1, "rescan_interval:" },
                 { "rescan_interval = 1", 1, "rescan_interval:" },

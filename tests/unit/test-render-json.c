@@ -126,6 +126,76 @@ static void test_units_pages(void **state) {
         fixture_state_free(s);
 }
 
+/* user_managers = lingering: the user units follow the system's on the pages, each with its
+ * "user" (null for the system's), USER/UNIT cursors, and ?user= keeps one user's. */
+static void test_units_users(void **state) {
+        State *s = fixture_state_new(5, false);
+        RenderOptions o = { .version = "0.1" };
+        const char *want[] = { "svc-0000.service", "svc-0001.service", "svc-0002.service",
+                               "svc-0003.service", "svc-0004.service", "al\"ice/q.service",
+                               "alice/a.service", "alice/b.service", "bob/a.service" };
+        char *cursor = NULL;
+        size_t seen = 0;
+        Buf b = {};
+        (void) state;
+
+        fixture_state_add_user_units(s);
+        do {
+                UnitsPage p = { .cursor = cursor, .limit = 2 };
+                json_object *j, *units, *next;
+
+                buf_clear(&b);
+                assert_int_equal(render_json_units_page(s, &o, &p, &b), 0);
+                j = parse_strict(&b);
+                units = get(j, "units");
+                assert_int_equal(json_object_get_int(get(j, "count")), 9);
+                for (size_t i = 0; i < json_object_array_length(units); i++) {
+                        json_object *u = json_object_array_get_idx(units, i);
+                        const char *user = json_object_get_string(get(u, "user"));
+                        Buf k = {};
+
+                        if (user) {
+                                buf_puts(&k, user);
+                                buf_putc(&k, '/');
+                        } else
+                                assert_true(json_object_is_type(get(u, "user"), json_type_null));
+                        buf_puts(&k, json_object_get_string(get(u, "unit")));
+                        assert_string_equal(k.data, want[seen + i]);
+                        buf_done(&k);
+                }
+                seen += json_object_array_length(units);
+                next = get(j, "next_cursor");
+                free(cursor);
+                cursor = next ? xstrdup(json_object_get_string(next)) : NULL;
+                if (cursor)
+                        assert_string_equal(cursor, want[seen - 1]);
+                json_object_put(j);
+        } while (cursor);
+        assert_int_equal(seen, 9);
+
+        /* one user's */
+        UnitsPage p = { .user = "alice", .limit = 100 };
+        buf_clear(&b);
+        assert_int_equal(render_json_units_page(s, &o, &p, &b), 0);
+        assert_non_null(strstr(b.data, "\"count\":2,"));
+        assert_non_null(strstr(b.data, "\"unit\":\"a.service\""));
+        assert_null(strstr(b.data, "svc-"));
+        assert_null(strstr(b.data, "q.service"));
+        /* a user without units, and a cursor inside alice's units */
+        p = (UnitsPage) { .user = "carol", .limit = 100 };
+        buf_clear(&b);
+        assert_int_equal(render_json_units_page(s, &o, &p, &b), 0);
+        assert_non_null(strstr(b.data, "\"units\":[],\"count\":0,\"next_cursor\":null"));
+        p = (UnitsPage) { .user = "alice", .cursor = "alice/a.service", .limit = 100 };
+        assert_int_equal(render_units_page_start(s, &p), 5 + 2);
+        p.cursor = "alicf/a.service";
+        assert_int_equal(render_units_page_start(s, &p), 5 + 3);
+        p.cursor = "al/a.service";
+        assert_int_equal(render_units_page_start(s, &p), 5);
+        buf_done(&b);
+        fixture_state_free(s);
+}
+
 static void test_unit(void **state) {
         State *s = fixture_state_new(8, false);
         RenderOptions o = {};
@@ -359,6 +429,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_units),
                 cmocka_unit_test(test_units_pages),
+                cmocka_unit_test(test_units_users),
                 cmocka_unit_test(test_unit),
                 cmocka_unit_test(test_history_events_error),
                 cmocka_unit_test(test_status),

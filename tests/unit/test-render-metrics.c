@@ -270,8 +270,38 @@ static int run_with_stdin(char *const argv[], const char *text) {
 }
 
 /* `promtool check metrics` (Debian: prometheus) on the 0.0.4 text. */
+/* user_managers = lingering: the exposure families get the user units with a user label; the
+ * system's series keep none, and the other families are the system's only. */
+static void test_user_units(void **state) {
+        State *s = fixture_state_new(2, false);
+        _cleanup_free_ char *before = render(s, METRICS_PROMETHEUS, true), *after = NULL;
+        (void) state;
+
+        fixture_state_add_user_units(s);
+        after = render(s, METRICS_PROMETHEUS, true);
+        assert_non_null(strstr(after, "exposured_unit_exposure{unit=\"a.service\","
+                                      "oneshot=\"false\",user=\"alice\"} "));
+        assert_non_null(strstr(after, "exposured_unit_exposure{unit=\"q.service\","
+                                      "oneshot=\"false\",user=\"al\\\"ice\"} "));
+        assert_non_null(strstr(after, "exposured_unit_predicate{unit=\"a.service\","
+                                      "oneshot=\"false\",user=\"bob\",predicate="));
+        assert_non_null(strstr(after, "exposured_unit_failed_checks{unit=\"b.service\","
+                                      "oneshot=\"false\",user=\"alice\"} "));
+        assert_non_null(strstr(after, "exposured_unit_check_exposure{unit=\"b.service\","
+                                      "oneshot=\"false\",user=\"alice\",check="));
+        assert_null(strstr(after, "exposured_regressions_total{unit=\"a.service\""));
+        assert_non_null(strstr(after, "exposured_unit_exposure{unit=\"svc-0000.service\","
+                                      "oneshot=\"false\"} "));
+        /* without user units, the output is what it was */
+        state_set_user_units(s, NULL, 0);
+        _cleanup_free_ char *again = render(s, METRICS_PROMETHEUS, true);
+        assert_string_equal(before, again);
+        fixture_state_free(s);
+}
+
 static void test_promtool(void **state) {
         State *s = fixture_state_new(50, true);
+        fixture_state_add_user_units(s);
         set_host(s, "h\"1");
         _cleanup_free_ char *t = render(s, METRICS_PROMETHEUS, true);
         char *argv[] = { (char *) "/usr/bin/promtool", (char *) "check", (char *) "metrics", NULL };
@@ -289,6 +319,7 @@ static void test_promtool(void **state) {
 /* prometheus_client's strict OpenMetrics parser on the OpenMetrics text. */
 static void test_openmetrics_parser(void **state) {
         State *s = fixture_state_new(50, true);
+        fixture_state_add_user_units(s);
         set_host(s, "h\"1");
         _cleanup_free_ char *t = render(s, METRICS_OPENMETRICS, true);
         const char *top = getenv("TOP");
@@ -318,6 +349,7 @@ static void test_openmetrics_parser(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_prometheus),
+                cmocka_unit_test(test_user_units),
                 cmocka_unit_test(test_oneshot_and_database),
                 cmocka_unit_test(test_openmetrics),
                 cmocka_unit_test(test_empty),
