@@ -41,7 +41,9 @@ UID = 1743
 BIN_DIR = "/opt/exposured-bin"
 REPORT = "/run/exposured-users/%d.props" % UID
 # 252 and 262 (where user services score differently: systemd#42743), as far as
-# EXPOSURED_TEST_SUITES allows.
+# EXPOSURED_TEST_SUITES allows; two suites keep the CI time down. (On 247 the report units work,
+# checked by hand, docs/user-managers.md; the daemon's own unit does not start in that root
+# through the host's loader: 203/EXEC.)
 SUITES = [s for s in ("host", "sid") if s in conftest._suites()]
 
 HARDENED = ("[Service]\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\nPrivateNetwork=yes\n"
