@@ -57,7 +57,12 @@
  * (systemd#42743). --user --machine=USER@.host, as root, connects to USER's private socket in
  * /run/user/UID (systemd-analyze refuses --user with --machine= on 252 and 262; the manager's
  * answers are the same as to USER, tests/integration/test_scan_user.py). A private socket whose
- * peer is neither root nor the expected user is refused, as systemd's bus_check_peercred() does. */
+ * peer is neither root nor the expected user is refused, as systemd's bus_check_peercred() does.
+ *
+ * --props prints, instead of scores, the selected units' properties as props_text_format()
+ * writes them, framed as a user report (user-reports.h): what exposured-user@.service writes for
+ * the daemon's user_managers = lingering. A unit whose values the format cannot carry is an error
+ * (exit status 1) and is left out. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
