@@ -88,8 +88,10 @@ def _build(out):
     # The unit tests are make check-unit's business; here it is the packaging that is tested.
     env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2", HOME=home)
     # Under `make SANITIZE=1 check` the caller's make variables would reach the package build
-    # through MAKEFLAGS (and move its output to another BUILD): a package is built plainly.
-    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+    # through MAKEFLAGS and the environment (make exports command-line variables: BUILD= moved
+    # the .debs to build/sanitize/deb): a package is built plainly.
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD", "SANITIZE", "CC",
+              "WERROR", "PREFIX", "DESTDIR"):
         env.pop(k, None)
     for cmd in (["make", "deb"], ["tools/build-deb.sh", "-o", "build/deb/new", "-V",
                                   _version() + "+test1"]):
