@@ -12,6 +12,7 @@
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define MANAGER_IFACE "org.freedesktop.systemd1.Manager"
+#define DRIVER_NAME "org.freedesktop.DBus"
 
 /* Back-off between reconnect attempts: 100 ms doubling to 10 s. Short at first because a
  * `systemctl restart dbus` is over in well under a second; capped so a long outage costs PID 1 and
@@ -36,6 +37,9 @@ struct BusWatch {
          * on 252): those are not real comings and goings, the rescan after the reload covers
          * them. */
         bool reloading;
+        /* The unique name that answered our Subscribe(): the only sender of the manager's signals
+         * (NULL on a direct connection, and until the answer). */
+        char *manager_owner;
 };
 
 
@@ -44,7 +48,39 @@ static void emit(BusWatch *w, WatchEvent ev, const char *unit) {
         w->handler(w, ev, unit, w->userdata);
 }
 
+/* Did the manager (or, for the bus's own signals, the bus driver) send m? On the system bus any
+ * local user may send us a signal: dbus-daemon's policy allows every signal, and one addressed to
+ * our unique name is delivered whatever our match rules say. sd-bus cannot help: its match on a
+ * well-known sender passes any sender (it does not know who owns the name). Unchecked, a forged
+ * Reloading(true) hid every unit change until the next real reload, and forged NameOwnerChanged
+ * or Reloading(false) signals made us rescan everything, as often as they came. dbus-daemon sets
+ * the sender of every message it routes, so the sender is the proof. On a direct connection (no
+ * bus, as in the tests) the peer is the manager itself. */
+static bool from_manager(BusWatch *w, sd_bus_message *m) {
+        if (sd_bus_is_bus_client(sd_bus_message_get_bus(m)) <= 0)
+                return true;
+        return w->manager_owner && streq_ptr(sd_bus_message_get_sender(m), w->manager_owner);
+}
+
+static bool from_driver(sd_bus_message *m) {
+        return sd_bus_is_bus_client(sd_bus_message_get_bus(m)) <= 0 ||
+               streq_ptr(sd_bus_message_get_sender(m), DRIVER_NAME);
+}
+
+/* A signal someone else sent in the manager's name: counted, and dropped. */
+static int foreign(BusWatch *w, sd_bus_message *m) {
+        const char *sender = sd_bus_message_get_sender(m),
+                   *member = sd_bus_message_get_member(m);
+
+        w->stats.foreign++;
+        log_debug("Signal %s from '%s', not the manager's, ignoring.", member ? member : "?",
+                  sender ? sender : "?");
+        return 0;
+}
+
 static void drop_bus(BusWatch *w) {
+        free(w->manager_owner);
+        w->manager_owner = NULL;
         if (!w->bus)
                 return;
         /* No flush: this may run inside one of the bus's own callbacks (Disconnected, a failed
@@ -98,6 +134,8 @@ static int on_reloading(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         int active, r;
         (void) ret_error;
 
+        if (!from_manager(w, m))
+                return foreign(w, m);
         w->stats.signals++;
         r = sd_bus_message_read(m, "b", &active);
         if (r < 0) {
@@ -116,6 +154,8 @@ static int on_unit_signal(sd_bus_message *m, void *userdata, WatchEvent ev) {
         const char *id, *path;
         int r;
 
+        if (!from_manager(w, m))
+                return foreign(w, m);
         w->stats.signals++;
         r = sd_bus_message_read(m, "so", &id, &path);
         if (r < 0) {
@@ -144,6 +184,8 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         int r;
         (void) ret_error;
 
+        if (!from_manager(w, m))
+                return foreign(w, m);
         w->stats.signals++;
         r = sd_bus_message_read(m, "uoss", &id, &job, &unit, &result);
         if (r < 0) {
@@ -163,10 +205,16 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         int r;
         (void) ret_error;
 
+        if (!from_driver(m))
+                return foreign(w, m);
         r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
         if (r < 0 || !streq(name, SYSTEMD_DEST))
                 return 0;
         w->stats.signals++;
+        /* Whoever owned the name is gone: nothing it sends counts any more, and the new owner
+         * is the one that answers the next Subscribe(). */
+        free(w->manager_owner);
+        w->manager_owner = NULL;
         if (isempty(new_owner)) {
                 log_warning("The systemd manager left the bus, waiting for it to return.");
                 return 0;
@@ -194,6 +242,10 @@ static int on_subscribed(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 schedule_reconnect(w);
                 return 0;
         }
+        /* The sender of the manager's signals from now on (set by dbus-daemon, not by the peer). */
+        free(w->manager_owner);
+        w->manager_owner = sd_bus_message_get_sender(m) ? xstrdup(sd_bus_message_get_sender(m))
+                                                        : NULL;
         w->backoff_usec = BACKOFF_MIN_USEC;
         w->connected = true;
         w->reloading = false;

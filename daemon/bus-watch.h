@@ -10,7 +10,11 @@
  * set-property` changes to cgroup settings. NameOwnerChanged for org.freedesktop.systemd1 tells us
  * that the manager re-executed or reconnected to the bus (our subscription may be gone), and the
  * local Disconnected signal that the bus itself went away (dbus restarted): we reconnect with an
- * exponential back-off and report WATCH_CONNECTED again, which means "rescan everything". */
+ * exponential back-off and report WATCH_CONNECTED again, which means "rescan everything".
+ *
+ * Only the manager's signals count: on a bus, a signal is taken from the unique name that
+ * answered Subscribe() (NameOwnerChanged from the bus driver), whatever sender the match names;
+ * any local user can address a signal to us. */
 #pragma once
 
 #include <stdint.h>
@@ -42,6 +46,8 @@ typedef struct BusWatchStats {
         uint64_t connects;        /* successful connect + subscribe */
         uint64_t disconnects;
         uint64_t signals;         /* manager signals received */
+        uint64_t foreign;         /* signals in the manager's (or the bus's) name from anyone
+                                   * else: dropped */
 } BusWatchStats;
 
 /* Create a watcher attached to event. It connects on bus_watch_start(). call_timeout_usec bounds

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "blame-read.h"
@@ -1486,6 +1487,24 @@ static void judge(Manager *m, UnitState *u, const UnitState *prev, Cause cause,
         log_change(prev, old.exposure, u, c.kind, cause, &blame, broke && c.changed);
 }
 
+/* Is u's unit file still there (a regular file at its FragmentPath, under os_root)? PID 1 unloads
+ * every inactive unit nothing references (its garbage collection), and any local user can load
+ * one again by asking about it (`systemctl status disabled-unit.service`): UnitNew, our read,
+ * UnitRemoved a moment later. Taking each UnitRemoved for a departure made such a loop write a
+ * "gone" and a "returned" row, about two a second for every installed unit it named (measured:
+ * 79 rows in 12 s over 4 units), enough to push real history out under db_max_size. A unit whose
+ * file is still there has not gone anywhere: it stays watched as last read, and its next UnitNew
+ * is nothing new. A transient unit's file goes with it (PID 1 deletes it on unload), and a unit
+ * whose file was deleted or masked (a symlink to /dev/null) leaves as before. */
+static bool unit_file_present(const Manager *m, const UnitState *u) {
+        FileStamp st;
+
+        if (isempty(u->props.fragment_path))
+                return false;
+        unit_files_stamp_path(&m->files, u->props.fragment_path, &st);
+        return st.exists && S_ISREG(st.mode);
+}
+
 /* A unit left: mark it gone in the store (history kept) and remember it for its return. */
 static void unit_left(Manager *m, UnitState *u, Cause cause, uint64_t now) {
         unit_files_forget(&m->files, u->id);
@@ -1689,6 +1708,12 @@ static void scan_apply(Manager *m) {
                         if (dup && dup != find_sorted(old, n_old, dup->id))
                                 unit_state_free(dup);
                 }
+                /* Not listed because the manager unloaded it, its file still there: it stays
+                 * (old[] keeps pointing at it, as above). */
+                for (size_t j = 0; j < n_old; j++)
+                        if (old[j]->unloaded && !state_find_unit(&m->state, old[j]->id) &&
+                            unit_file_present(m, old[j]))
+                                (void) state_put(&m->state, old[j]);
                 for (size_t j = 0; verify && j < n_old; j++)
                         if (!state_find_unit(&m->state, old[j]->id))
                                 count_miss(m, old[j]->id, old[j], NULL);
@@ -1980,17 +2005,29 @@ static void on_watch(BusWatch *w, WatchEvent ev, const char *unit, void *userdat
                 refresh_host_info(m);
                 request_reload(m, CAUSE_RELOAD);
                 break;
-        case WATCH_UNIT_NEW:
+        case WATCH_UNIT_NEW: {
                 /* A unit we already hold fresh data for is re-announced when a read of ours
-                 * loads it again: rescanning it would loop. Real changes come with Reloading. */
-                if (!state_find_unit(&m->state, unit))
+                 * loads it again: rescanning it would loop. Real changes come with Reloading.
+                 * One we kept through an unload is loaded again from the same file. */
+                UnitState *u = state_find_unit(&m->state, unit);
+                if (u)
+                        u->unloaded = false;
+                else
                         request_unit(m, unit, CAUSE_UNIT_NEW, true);
                 break;
+        }
         case WATCH_UNIT_CHANGED:
                 request_unit(m, unit, CAUSE_UNIT_CHANGED, false);
                 break;
         case WATCH_UNIT_REMOVED: {
-                UnitState *u = state_take(&m->state, unit);
+                UnitState *u = state_find_unit(&m->state, unit);
+                if (u && unit_file_present(m, u)) {
+                        log_debug("'%s' unloaded by the manager, its unit file is still there: "
+                                  "still watched.", unit);
+                        u->unloaded = true;
+                        break;
+                }
+                u = state_take(&m->state, unit);
                 if (u) {
                         unit_left(m, u, CAUSE_UNIT_REMOVED, now_realtime_usec());
                         unit_state_free(u);

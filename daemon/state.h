@@ -40,6 +40,8 @@ typedef struct UnitState {
         bool snapshot_unstored;     /* so may its stored files and running process (store.h's
                                      * StoreSnapshot, what blame compares with after a restart) */
         PolicyVerdict policy;       /* against State.policy (valid while that policy is) */
+        bool unloaded;              /* PID 1 unloaded it (UnitRemoved) while its unit file stayed:
+                                     * still installed, still watched as last read (manager.c) */
 } UnitState;
 
 /* The exposure u's main process runs with (tenths), or -1 when it has none. */

@@ -28,7 +28,7 @@ static void check(bool ok, const char *what, int line) {
 #define UNIT_PREFIX "/org/freedesktop/systemd1/unit"
 
 void systemd_peer_init(SystemdPeer *p, sd_event *event) {
-        *p = (SystemdPeer) { .event = sd_event_ref(event) };
+        *p = (SystemdPeer) { .event = sd_event_ref(event), .owner = ":1.1" };
 }
 
 void systemd_peer_done(SystemdPeer *p) {
@@ -63,6 +63,11 @@ void systemd_peer_remove_unit(SystemdPeer *p, const char *name) {
 static int send_signal(SystemdPeer *p, const char *sender, const char *path, const char *iface,
                        const char *member, sd_bus_message **ret) {
         int r = sd_bus_message_new_signal(p->server, ret, path, iface, member);
+
+        /* A bus stamps the sender's unique name; a direct peer names whom it likes. */
+        if (p->as_bus)
+                sender = p->forge_sender ? p->forge_sender :
+                         streq(sender, DEST) ? p->owner : sender;
         if (r >= 0)
                 r = sd_bus_message_set_sender(*ret, sender);
         return r;
@@ -103,8 +108,10 @@ void systemd_peer_name_owner_changed(SystemdPeer *p, const char *new_owner) {
 
         OK(send_signal(p, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                        "NameOwnerChanged", &m));
-        OK(sd_bus_message_append(m, "sss", DEST, ":1.1", new_owner));
+        OK(sd_bus_message_append(m, "sss", DEST, p->owner, new_owner));
         OK(sd_bus_send(p->server, m, NULL));
+        if (p->as_bus && !p->forge_sender && new_owner[0])
+                (void) snprintf(p->owner, sizeof p->owner, "%s", new_owner);
 }
 
 void systemd_peer_malformed(SystemdPeer *p, const char *member) {
@@ -177,12 +184,26 @@ static int on_call(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         (void) ret_error;
         if (!sd_bus_message_is_method_call(m, NULL, NULL))
                 return 0;
+        if (p->as_bus && streq_ptr(sd_bus_message_get_destination(m), "org.freedesktop.DBus")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                OK(sd_bus_message_new_method_return(m, &reply));
+                OK(sd_bus_message_set_sender(reply, "org.freedesktop.DBus"));
+                if (streq(member, "Hello"))
+                        OK(sd_bus_message_append(reply, "s", ":1.42"));
+                return sd_bus_send(NULL, reply, NULL); /* AddMatch and the rest: fine */
+        }
         if (streq(member, "Subscribe")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
                 p->n_subscribe++;
                 if (p->refuse_subscribe)
                         return sd_bus_reply_method_errorf(m, "org.freedesktop.DBus.Error.Failed",
                                                           "not now");
-                return sd_bus_reply_method_return(m, NULL);
+                OK(sd_bus_message_new_method_return(m, &reply));
+                if (p->as_bus)
+                        OK(sd_bus_message_set_sender(reply, p->owner));
+                return sd_bus_send(NULL, reply, NULL);
         }
         if (streq(member, "ListUnits")) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -221,6 +242,7 @@ int systemd_peer_connect(sd_bus **ret, void *userdata) {
 
         OK(sd_bus_new(&client));
         OK(sd_bus_set_fd(client, fds[0], fds[0]));
+        OK(sd_bus_set_bus_client(client, p->as_bus));
         OK(sd_bus_start(client));
         p->n_connects++;
         *ret = client;

@@ -31,6 +31,13 @@ typedef struct SystemdPeer {
                                      * reloads points it at a file it rewrites, as a real edit
                                      * would (the incremental rescans read changed files only) */
         bool refuse_subscribe;      /* Subscribe fails (the watcher must retry) */
+        bool as_bus;                /* set before connecting: the client is a bus client and the
+                                     * peer plays dbus-daemon too (Hello, AddMatch), stamping
+                                     * senders as it would: the manager's messages come from
+                                     * owner, the bus's from org.freedesktop.DBus */
+        char owner[32];             /* with as_bus: the manager's unique name (":1.1") */
+        const char *forge_sender;   /* with as_bus: the sender of the signals sent next (another
+                                     * local user's connection), or NULL */
         unsigned n_connects, n_subscribe, n_list_units, n_getall, n_get, n_announced;
         char *last_getall;          /* the unit of the last GetAll */
 } SystemdPeer;
@@ -46,7 +53,8 @@ void systemd_peer_remove_unit(SystemdPeer *p, const char *name);
 void systemd_peer_unit_signal(SystemdPeer *p, const char *member, const char *unit);
 void systemd_peer_job_removed(SystemdPeer *p, const char *unit);
 void systemd_peer_reloading(SystemdPeer *p, bool active);
-/* NameOwnerChanged for org.freedesktop.systemd1 (a re-exec: new_owner set). */
+/* NameOwnerChanged for org.freedesktop.systemd1 (a re-exec: new_owner set; with as_bus it
+ * becomes the owner, unless the signal is forged). */
 void systemd_peer_name_owner_changed(SystemdPeer *p, const char *new_owner);
 /* A signal with a wrong body, which a watcher must ignore. */
 void systemd_peer_malformed(SystemdPeer *p, const char *member);

@@ -3,7 +3,8 @@
  * every connect): it subscribes and reports CONNECTED; turns UnitNew/UnitRemoved/JobRemoved/
  * Reloading into events; hides the UnitRemoved+UnitNew storm inside a reload; ignores malformed
  * signals, foreign senders and non-service jobs; re-subscribes after NameOwnerChanged; reconnects
- * after a hang-up and after a refused Subscribe. */
+ * after a hang-up and after a refused Subscribe. On a bus (the peer playing dbus-daemon too), only
+ * the signals of the name's owner count: another connection's forgeries change nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +170,46 @@ static void test_name_owner_changed(void **state) {
         assert_int_equal(f->peer.n_connects, 1);
 }
 
+/* Another local user's connection sends the manager's signals straight to us (any user may, on
+ * the system bus): a forged Reloading(true) must not hide the changes that follow, and forged
+ * NameOwnerChanged or Reloading(false) signals must not cause rescans. */
+static void test_forged_signals(void **state) {
+        Fixture *f = *state;
+
+        f->peer.as_bus = true;
+        start(f);
+        f->peer.forge_sender = ":1.666";
+        systemd_peer_reloading(&f->peer, true);
+        systemd_peer_reloading(&f->peer, false);
+        systemd_peer_name_owner_changed(&f->peer, ":1.667");
+        systemd_peer_name_owner_changed(&f->peer, "");
+        systemd_peer_unit_signal(&f->peer, "UnitNew", "forged.service");
+        systemd_peer_unit_signal(&f->peer, "UnitRemoved", "forged.service");
+        systemd_peer_job_removed(&f->peer, "forged.service");
+        expect_quiet(f);
+        assert_int_equal(bus_watch_get_stats(f->watch)->foreign, 7);
+        assert_int_equal(bus_watch_get_stats(f->watch)->signals, 0);
+        assert_int_equal(f->peer.n_subscribe, 1);
+
+        /* The manager's own signals still count: not hidden by the forged Reloading(true). */
+        f->peer.forge_sender = NULL;
+        systemd_peer_unit_signal(&f->peer, "UnitNew", "a.service");
+        expect(f, 1);
+        assert_seen(f, 1, WATCH_UNIT_NEW, "a.service");
+
+        /* A real re-exec: the new owner's signals count, the old owner's no longer do. */
+        systemd_peer_name_owner_changed(&f->peer, ":1.99");
+        expect(f, 1);
+        assert_seen(f, 2, WATCH_CONNECTED, "");
+        systemd_peer_job_removed(&f->peer, "b.service");
+        expect(f, 1);
+        assert_seen(f, 3, WATCH_UNIT_CHANGED, "b.service");
+        f->peer.forge_sender = ":1.1";
+        systemd_peer_job_removed(&f->peer, "c.service");
+        expect_quiet(f);
+        assert_int_equal(bus_watch_get_stats(f->watch)->foreign, 8);
+}
+
 static void test_hangup_reconnects(void **state) {
         Fixture *f = *state;
 
@@ -213,6 +254,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_reload_hides_storm, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_malformed_ignored, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_name_owner_changed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_forged_signals, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hangup_reconnects, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_subscribe_refused, setup, teardown),
         };

@@ -5,7 +5,8 @@
  * events mixed in) into one full rescan; UnitNew for a unit we hold costs nothing; UnitRemoved and
  * a return; regressions and improvements judged, counted and logged with the database down;
  * counters and history persisted and inherited across a restart; a database that comes back
- * catching up; no read loop on units PID 1 does not have (issue 16). Log lines are read from
+ * catching up; no read loop on units PID 1 does not have (issue 16); an installed unit PID 1
+ * unloads stays watched. Log lines are read from
  * stderr (LOG_TARGET=stderr, as `make check-unit` sets). */
 #include <errno.h>
 #include <fcntl.h>
@@ -627,6 +628,54 @@ static void test_scan_scored_in_chunks(void **state) {
         assert_int_equal(history(f->db, "c599.service", EVENT_REGRESSION), 1);
 }
 
+/* PID 1 unloads an inactive unit nothing references, and loads it again when anyone asks about
+ * it: while its unit file is there, that is no departure and no return (no scan, no row), and a
+ * full rescan that does not list it keeps it; once the file is gone, it leaves. */
+static void test_unload_keeps_installed(void **state) {
+        Fixture *f = *state;
+        char fragment[160];
+        uint64_t scans;
+        unsigned getall;
+
+        (void) snprintf(fragment, sizeof fragment, "%s/unit", f->dir);
+        edit(fragment);
+        f->peer.fragment = fragment;
+        systemd_peer_add_unit(&f->peer, "a.service", true);
+        systemd_peer_add_unit(&f->peer, "b.service", true);
+        start_manager(f, 90);
+        scans = state_of(f)->n_scans;
+        getall = f->peer.n_getall;
+
+        for (int i = 0; i < 20; i++) {
+                systemd_peer_unit_signal(&f->peer, "UnitRemoved", "a.service");
+                systemd_peer_unit_signal(&f->peer, "UnitNew", "a.service");
+        }
+        systemd_peer_unit_signal(&f->peer, "UnitRemoved", "a.service");
+        settle(f);
+        assert_non_null(unit(f, "a.service"));
+        assert_true(unit(f, "a.service")->unloaded);
+        assert_int_equal(state_of(f)->n_scans, scans);
+        assert_int_equal(f->peer.n_getall, getall);
+
+        /* A full rescan while PID 1 does not have it loaded: still watched. */
+        systemd_peer_remove_unit(&f->peer, "a.service");
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, (unsigned) scans + 1);
+        assert_non_null(unit(f, "a.service"));
+        assert_int_equal(state_of(f)->n_units, 2);
+
+        /* Its file deleted: the next full rescan lets it go. */
+        assert_int_equal(unlink(fragment), 0);
+        systemd_peer_reloading(&f->peer, false);
+        wait_scans(f, (unsigned) scans + 2);
+        assert_null(unit(f, "a.service"));
+        /* And an unload without a file is a departure at once. */
+        systemd_peer_unit_signal(&f->peer, "UnitRemoved", "b.service");
+        settle(f);
+        assert_null(unit(f, "b.service"));
+        assert_int_equal(state_of(f)->n_units, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_scheduling, setup, teardown),
@@ -639,6 +688,7 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_full_rescan_many_units, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_scan_scored_in_chunks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unload_keeps_installed, setup, teardown),
         };
         log_set_target("stderr");
         return cmocka_run_group_tests(tests, NULL, NULL);
