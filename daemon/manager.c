@@ -2251,6 +2251,12 @@ int manager_new(Config *config, Manager **ret) {
         m->state.start_usec = now_realtime_usec();
         unit_files_set_root(&m->files, config->os_root);
 
+        /* The default action for SIGTERM and SIGINT during start-up (step 4 below), also when
+         * our parent left them ignored: a shell's background job (`cmd &`) inherits SIGINT and
+         * SIGQUIT ignored, and a stop by Ctrl-C or kill -INT then did nothing until the loop ran. */
+        (void) signal(SIGTERM, SIG_DFL);
+        (void) signal(SIGINT, SIG_DFL);
+
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
