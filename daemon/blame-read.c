@@ -32,30 +32,12 @@ static int open_in_root(int root_fd, const char *path) {
 }
 
 static int read_fd(int fd, const struct stat *st, char **ret, size_t *ret_n) {
-        _cleanup_free_ char *data = NULL;
-        size_t n = 0;
-
         if (!S_ISREG(st->st_mode))
                 return -EBADFD;
         if ((uint64_t) st->st_size > BLAME_READ_MAX)
                 return -EFBIG;
-        data = xmalloc((size_t) st->st_size + 1);
-        while (n <= (size_t) st->st_size) {
-                ssize_t k = read(fd, data + n, (size_t) st->st_size + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (n > (size_t) st->st_size)
-                return -EFBIG; /* grew while we read: the next scan reads it again */
-        *ret = TAKE_PTR(data);
-        *ret_n = n;
-        return 0;
+        /* More than st_size: it grew while we read; the next scan reads it again. */
+        return read_fd_bounded(fd, (size_t) st->st_size, ret, ret_n);
 }
 
 static void read_one(int root_fd, bool plain, const char *path, const BlameFiles *prev,

@@ -192,9 +192,7 @@ int user_report_name_parse(const char *name, uid_t *ret) {
 
 int user_report_read(int dir_fd, const char *name, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *data = NULL;
         struct stat st;
-        size_t len = 0;
 
         /* O_NONBLOCK: opening a FIFO for reading must not wait for a writer. */
         fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -206,26 +204,8 @@ int user_report_read(int dir_fd, const char *name, char **ret, size_t *ret_len) 
                 return -EBADF;
         if (st.st_size > (off_t) USER_REPORT_SIZE_MAX)
                 return -EFBIG;
-        /* The writer may still be growing it: read at most one byte past the cap. */
-        data = xmalloc(USER_REPORT_SIZE_MAX + 2);
-        for (;;) {
-                ssize_t k = read(fd, data + len, USER_REPORT_SIZE_MAX + 1 - len);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len > USER_REPORT_SIZE_MAX)
-                        return -EFBIG;
-        }
-        data[len] = '\0';
-        *ret = xrealloc(TAKE_PTR(data), len + 1);
-        *ret_len = len;
-        return 0;
+        /* The writer may still be growing it: the cap holds for what is read too. */
+        return read_fd_bounded(fd, USER_REPORT_SIZE_MAX, ret, ret_len);
 }
 
 static char *user_name(uid_t uid) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "util.h"
@@ -176,4 +177,29 @@ uint64_t now_realtime_usec(void) {
 
 uint64_t now_monotonic_usec(void) {
         return now_usec(CLOCK_MONOTONIC);
+}
+
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *data = xmalloc(max + 2);
+        size_t len = 0;
+
+        /* Up to one byte past max: that byte is how "more than max" is seen. */
+        for (;;) {
+                ssize_t k = read(fd, data + len, max + 1 - len);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+                if (len > max)
+                        return -EFBIG;
+        }
+        data[len] = '\0';
+        *ret = xrealloc(TAKE_PTR(data), len + 1);
+        *ret_len = len;
+        return 0;
 }

@@ -55,6 +55,12 @@ static inline int parse_bool(const char *s) {
 /* The value of one hex digit (0-9 a-f A-F), or -EINVAL. */
 int unhex_char(char c);
 
+/* Read fd to its end, at most max bytes: -EFBIG if there are more (a file that grew while read,
+ * or one over the caller's cap), else -errno of read(); EINTR is retried. On success *ret is the
+ * data, NUL-terminated, allocated to its length (free() it), and *ret_len its length. The caller
+ * opens fd and checks what it is (regular file, size). */
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* Parse a whole decimal unsigned number in [0, max]. Returns 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, uint64_t max, uint64_t *ret);
 
