@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -131,7 +132,32 @@ def page_queries(unit, since, step):
         # step by step (the step of a 24 h window: 90 s)
         "regressions (24 h), raw counters": [
             "(%s - %s offset 90s > 0)[%ds:90s]" % (x, x, since)],
+        # the recording rule exposured_host:regressions:increase24h (Grafana's "regressions in
+        # 24 h"), as an instant query: from the recorded rises, and as it was (every counter)
+        "increase24h": [rule_expr("exposured_host:regressions:increase24h")],
+        "increase24h, raw counters": [
+            "sum by (job, instance) (increase(exposured_regressions_total[24h]))"],
     }
+
+
+def rule_expr(name):
+    """The expression of the shipped recording rule NAME (the rules file is YAML; this reads
+    the one- or multi-line `expr:` after `record: NAME` without a YAML library)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(top, "monitoring", "exposured-fleet.rules.yml"), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    i = lines.index("      - record: " + name)
+    while not lines[i].lstrip().startswith("expr:"):
+        i += 1
+    first = lines[i].split("expr:", 1)[1].strip()
+    if first != "|":
+        return first
+    body = []
+    for line in lines[i + 1:]:
+        if not line.startswith("          "):
+            break
+        body.append(line.strip())
+    return " ".join(body)
 
 
 def run_query(base, q, now):
@@ -210,7 +236,14 @@ def record_regressions(prom_base, data, rules, meta, step, tmp):
         text = f.read()
     start = text.index("  - name: exposured-fleet-regressions")
     end = text.index("  - name:", start + 1)
-    group = text[start:end].replace("interval: 5m", "interval: %ds" % step)
+    # the rise and the total only: exposured_host:regressions:increase24h adds up recorded rises,
+    # and promtool evaluates each rule against the server, which does not have them yet
+    head, *rules_ = text[start:end].split("      - record: ")
+    keep = [r for r in rules_ if r.split()[0] in ("exposured_unit:regressions:rise5m",
+                                                   "exposured_job:regressions:total")]
+    assert len(keep) == 2, "the regressions group's rules changed: update record_regressions()"
+    group = "      - record: ".join([head] + keep)
+    group = group.replace("interval: 5m", "interval: %ds" % step)
     group = group.replace("offset 5m", "offset %ds" % step)
     only = os.path.join(tmp, "record.yml")
     with open(only, "w", encoding="utf-8") as f:
@@ -349,6 +382,9 @@ def main():
                     "and DATA/current.prom (as this script would start it): use it instead of "
                     "starting one (no backfill; its recorded series need only be within the "
                     "fleet daemon's 15-minute window)")
+    ap.add_argument("--serve", action="store_true",
+                    help="start Prometheus on DATA as for a run (backfill included), print its "
+                    "URL and keep it up until interrupted, for runs with --prometheus")
     ap.add_argument("--since", default="24h", help="the regressions feed's window")
     ap.add_argument("--history-step", type=int, default=900,
                     help="gen-fleet.py's --step (for backfilling the regressions rule)")
@@ -391,6 +427,14 @@ def main():
         wait_http(prom_base + "/-/ready", 600, prom, "prometheus")
         record_regressions(prom_base, os.path.join(a.data, "data"), rules, meta, a.history_step,
                            tmp)
+        if a.serve:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            print("prometheus (pid %d) on %s; log %s" % (prom.pid, prom_base,
+                                                        os.path.join(tmp, "prometheus.log")))
+            sys.stdout.flush()
+            while prom.poll() is None:
+                time.sleep(5)
+            sys.exit("prometheus exited with %d" % prom.returncode)
         bench(a, meta, prom_base, prom, tmp)
     finally:
         prom.terminate()
@@ -438,12 +482,22 @@ def bench(a, meta, prom_base, prom, tmp):
     if prom:
         print("\nprometheus RSS at the end: %.0f MB (peak %.0f MB)"
               % (rss(prom.pid)["VmRSS"], rss(prom.pid)["VmHWM"]))
+    print_rule_times(prom_base)
+
+
+def print_rule_times(prom_base):
+    """Each rule group's last evaluation, and each rule's of the regressions group."""
     _, body, _ = get(prom_base + "/api/v1/rules")
-    print("\n| rule group | interval | last evaluation took |\n|---|---|---|")
+
+    def took(x):
+        return ms(x["evaluationTime"]) if x.get("lastEvaluation", "0001")[:2] == "20" else \
+            "not yet evaluated"
+    print("\n| rule group, or rule | interval | last evaluation took | load |\n|---|---|---|---|")
     for g in json.loads(body)["data"]["groups"]:
-        print("| %s | %ds | %s |" % (g["name"], g["interval"], ms(g["evaluationTime"])
-                                   if g.get("lastEvaluation", "0001")[:2] == "20" else
-                                   "not yet evaluated"))
+        print("| %s | %ds | %s | %s |" % (g["name"], g["interval"], took(g), load()))
+        if g["name"] == "exposured-fleet-regressions":
+            for r in g["rules"]:
+                print("| `%s` | | %s | |" % (r["name"], took(r)))
 
 
 if __name__ == "__main__":
