@@ -13,8 +13,15 @@ each:
   - the floor: a minimal raw D-Bus client (below, no library) that does what both tools must
     do at the least (Hello, ListUnits, one GetAll per listed service) with every GetAll
     pipelined and no reply decoded; once through dbus-daemon, once on the private socket.
-Prints a markdown table of medians (min-max) and ratios. Not a test: nothing is asserted.
-Run as root: /usr/bin/python3 bench/bench-scan.py [--units 500] [--runs 11] [--suite host].
+Prints a markdown table of medians (min-max) and ratios, and the load average before and after.
+Not a test: nothing is asserted.
+
+--baseline OTHER_EXPOSURED times a second build (say, an older commit) in the same container:
+its rows run right next to the first build's, in alternating order (ABBA: old-new, new-old, ...),
+so that load and cache effects fall on both alike, and the per-round paired differences (this
+build minus the baseline, wall and CPU) are printed with their median and spread.
+Run as root: /usr/bin/python3 bench/bench-scan.py [--units 500] [--runs 11] [--suite host]
+[--baseline OLD/build/exposured].
 """
 
 import argparse
@@ -255,6 +262,18 @@ def _children_cpu():
     return (ru.ru_utime + ru.ru_stime) * 1000.0
 
 
+def _loadavg():
+    return "%.2f %.2f %.2f" % os.getloadavg()
+
+
+def _spread(values):
+    """"median (min-max, p25-p75)" of a list of ms."""
+    q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+    return "%+.1f (%+.1f..%+.1f; quartiles %+.1f..%+.1f)" % (statistics.median(values),
+                                                               min(values), max(values), q[0],
+                                                               q[2])
+
+
 def timed(fn):
     """Run fn: (wall-clock ms, or the ms fn measured itself; CPU ms of the child processes)."""
     t = time.perf_counter()
@@ -273,6 +292,10 @@ def main():
                     help="calls in flight for the floor (exposured scan's default is 64)")
     ap.add_argument("--exposured", default=os.environ.get("EXPOSURED",
                                                           os.path.join(TOP, "build/exposured")))
+    ap.add_argument("--baseline", metavar="EXPOSURED",
+                    help="a second exposured binary, timed next to --exposured in ABBA order")
+    ap.add_argument("--machine", default="xbench",
+                    help="machine name prefix of the container (default xbench)")
     ap.add_argument("--floor-private", metavar="SOCKET", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.floor_private:
@@ -290,10 +313,13 @@ def main():
         sys.exit("bench-scan: " + reason)
     if args.suite not in containers.SUITES:
         sys.exit("bench-scan: unknown suite %s (%s)" % (args.suite, ", ".join(containers.SUITES)))
-    if not os.access(args.exposured, os.X_OK):
-        sys.exit("bench-scan: no exposured binary at %s (run make)" % args.exposured)
+    for binary in [args.exposured] + ([args.baseline] if args.baseline else []):
+        if not os.access(binary, os.X_OK):
+            sys.exit("bench-scan: no exposured binary at %s (run make)" % binary)
 
-    c = containers.Container(args.suite, containers.unique_name("xbench-" + args.suite)).boot()
+    load_before = _loadavg()
+    c = containers.Container(args.suite,
+                             containers.unique_name(args.machine + "-" + args.suite)).boot()
     try:
         us = unitgen.generate(c.version).subset(args.units)
         c.install_units(us.files)
@@ -306,8 +332,8 @@ def main():
                 raise RuntimeError("%s: exit %d: %s" % (argv, r.returncode, r.stderr[-500:]))
             return r.stdout
 
-        def scan(*opts):
-            r = subprocess.run([args.exposured, "scan"] + list(opts), env=c.host_env(),
+        def scan(*opts, binary=args.exposured):
+            r = subprocess.run([binary, "scan"] + list(opts), env=c.host_env(),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, timeout=600, check=False)
             if r.returncode != 0:
@@ -320,7 +346,18 @@ def main():
              lambda: run_in(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                              "systemd-analyze", "security", "--no-pager"])),
             ("exposured scan, table (via dbus-daemon)", scan),
-            ("exposured scan --json, every check (via dbus-daemon)", lambda: scan("--json")),
+        ]
+        # pairs[i] = (name, baseline's name): timed back to back, in alternating order
+        pairs = []
+        if args.baseline:
+            pairs.append((tools[-1][0], "baseline: " + tools[-1][0]))
+            tools.append((pairs[-1][1], lambda: scan(binary=args.baseline)))
+        tools.append(("exposured scan --json, every check (via dbus-daemon)",
+                      lambda: scan("--json")))
+        if args.baseline:
+            pairs.append((tools[-1][0], "baseline: " + tools[-1][0]))
+            tools.append((pairs[-1][1], lambda: scan("--json", binary=args.baseline)))
+        tools += [
             ("floor: pipelined GetAll, no decoding (via dbus-daemon)",
              lambda: floor_run(c.bus_socket, True, args.window)[1]),
         ]
@@ -341,13 +378,22 @@ def main():
             fn()
         times = {name: [] for name, _ in tools}
         cpus = {name: [] for name, _ in tools}
+        # The rotation below moves every contender through the round; a baseline's row is then
+        # put right next to its pair, first on odd rounds and second on even ones (ABBA).
+        paired = {b: a for a, b in pairs}
+        groups = [[t] for t in tools if t[0] not in paired]
+        for g in groups:
+            g += [t for t in tools if paired.get(t[0]) == g[0][0]]
         for i in range(args.runs):
-            order = tools[i % len(tools):] + tools[:i % len(tools)]
+            order = []
+            for g in groups[i % len(groups):] + groups[:i % len(groups)]:
+                order += g if i % 2 == 0 else g[::-1]
             for name, fn in order:
                 ms, cpu = timed(fn)
                 times[name].append(ms)
                 cpus[name].append(cpu)
         version = c.version
+        load_after = _loadavg()
     finally:
         c.poweroff()
 
@@ -355,14 +401,21 @@ def main():
     print("systemd %d (%s), %d services loaded (%d generated), %d GetAll calls, %d runs each, "
           "interleaved; floor window %d\n" % (version, args.suite, n_services, args.units,
                                               n_get, args.runs, args.window))
-    print("| what | median ms | min-max ms | client CPU ms | vs systemd-analyze |")
+    print("load average (1, 5, 15 min) before boot: %s; after the last run: %s\n"
+          % (load_before, load_after))
+    print("| what | median ms | min-max ms | client CPU ms (min-max) | vs systemd-analyze |")
     print("|---|---:|---:|---:|---:|")
     for name, _ in tools:
         t = times[name]
         med = statistics.median(t)
-        cpu = "-" if name.startswith("floor") else "%.0f" % statistics.median(cpus[name])
+        cpu = "-" if name.startswith("floor") else "%.0f (%.0f-%.0f)" % (
+            statistics.median(cpus[name]), min(cpus[name]), max(cpus[name]))
         print("| %s | %.1f | %.1f-%.1f | %s | %.2fx |" % (name, med, min(t), max(t), cpu,
                                                           med / ref))
+    for name, base in pairs:
+        print("\n%s minus baseline, per round, ms: wall %s; CPU %s"
+              % (name, _spread([a - b for a, b in zip(times[name], times[base])]),
+                 _spread([a - b for a, b in zip(cpus[name], cpus[base])])))
 
 
 if __name__ == "__main__":
