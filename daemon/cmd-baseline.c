@@ -15,9 +15,7 @@
 #include "cli.h"
 #include "cmd-baseline.h"
 #include "log.h"
-#include "render.h"
 #include "score.h"
-#include "unit-name.h"
 #include "unit-policy.h"
 #include "util.h"
 #include "version.h"
@@ -35,24 +33,6 @@ static void help(void) {
                "Without UNIT: every loaded service, oneshot ones included (the daemon watches\n"
                "them all).\n",
                POLICY_DIR_DEFAULT);
-}
-
-typedef struct Wait {
-        bool done;
-        int error;
-} Wait;
-
-static void on_done(BusScan *s, int error, void *userdata) {
-        Wait *w = userdata;
-        (void) s;
-        w->done = true;
-        w->error = error;
-}
-
-static char *printable(const char *s) {
-        Buf b = {};
-        (void) render_text_escape(&b, s, NULL);
-        return buf_steal(&b);
 }
 
 int cmd_baseline(int argc, char *argv[]) {
@@ -76,7 +56,6 @@ int cmd_baseline(int argc, char *argv[]) {
         size_t n_units, n = 0;
         bool failed = false;
         char today[32];
-        Wait w = {};
         Buf out = {};
         int c, r;
 
@@ -98,8 +77,7 @@ int cmd_baseline(int argc, char *argv[]) {
                         address = optarg;
                         break;
                 default:
-                        log_error("Unknown or incomplete option: %s (see exposured baseline "
-                                  "--help)", argv[optind - 1]);
+                        (void) cli_option_error("baseline", argv);
                         return EXIT_USAGE;
                 }
         if (reason && (isempty(reason) || strlen(reason) > POLICY_REASON_MAX ||
@@ -108,16 +86,10 @@ int cmd_baseline(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         for (int i = optind; i < argc; i++) {
-                _cleanup_free_ char *m = NULL, *p = printable(argv[i]);
-                r = unit_name_mangle(argv[i], &m);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
+                _cleanup_free_ char *m = NULL;
+
+                if (cli_service_name(argv[i], false, &m) < 0)
                         return EXIT_USAGE;
-                }
-                if (!endswith(m, ".service") || unit_name_is_template(m)) {
-                        log_error("Unit %s is not a service unit instance, refusing.", p);
-                        return EXIT_USAGE;
-                }
                 strv_push(&names, m);
         }
 
@@ -138,19 +110,15 @@ int cmd_baseline(int argc, char *argv[]) {
                 r = sd_event_default(&event);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r >= 0)
-                r = bus_scan_new(bus, 0, BUS_SCAN_TIMEOUT_DEFAULT_USEC, &scan);
-        if (r >= 0)
-                r = bus_scan_start(scan, names, on_done, &w);
-        while (r >= 0 && !w.done)
-                r = sd_event_run(event, UINT64_MAX);
-        if (r >= 0 && w.error < 0)
-                r = w.error;
-        if (r >= 0 && (!bus_scan_version(scan) ||
-                       bus_scan_parse_version(bus_scan_version(scan), &version) < 0))
-                r = -EIO;
         if (r < 0) {
                 log_error_errno(r, "Failed to query the service manager: %m");
+                return EXIT_FAILURE;
+        }
+        if (cli_run_scan(bus, event, 0, BUS_SCAN_TIMEOUT_DEFAULT_USEC, names, &scan) < 0)
+                return EXIT_FAILURE;
+        if (bus_scan_parse_version(bus_scan_version(scan), &version) < 0) {
+                log_error("Cannot parse the service manager's version '%s'.",
+                          bus_scan_version(scan));
                 return EXIT_FAILURE;
         }
 
@@ -160,7 +128,7 @@ int cmd_baseline(int argc, char *argv[]) {
         reports = xcalloc(n_units ? n_units : 1, sizeof(ScoreReport));
         for (size_t i = 0; i < n_units; i++) {
                 const BusScanUnit *u = &units[i];
-                _cleanup_free_ char *name = printable(u->name);
+                _cleanup_free_ char *name = cli_printable(u->name);
 
                 if (u->error < 0) {
                         log_error_errno(u->error, "Failed to get unit properties of %s: %m",

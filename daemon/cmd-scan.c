@@ -197,15 +197,9 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                         help();
                         return 0;
                 case ARG_JSON:
-                        if (!optarg || streq(optarg, "short"))
-                                a->json = true;
-                        else if (streq(optarg, "pretty"))
-                                a->json = a->pretty = true;
-                        else if (streq(optarg, "off"))
-                                a->json = false;
-                        else
-                                return log_error_errno(EINVAL, "Unknown --json= mode: %s",
-                                                       optarg);
+                        r = cli_parse_json(optarg, &a->json, &a->pretty);
+                        if (r < 0)
+                                return r;
                         break;
                 case ARG_THRESHOLD:
                         r = parse_uint(optarg, 100, &v);
@@ -269,13 +263,7 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
                                 return r;
                         break;
                 default:
-                        if (optopt > 0 && optopt < 0x100)
-                                return log_error_errno(EINVAL, "Unknown option: -%c (see "
-                                                               "exposured scan --help)",
-                                                       optopt);
-                        return log_error_errno(EINVAL, "Unknown or incomplete option: %s "
-                                                       "(see exposured scan --help)",
-                                               argv[optind - 1]);
+                        return cli_option_error("scan", argv);
                 }
         if (a->machine_user && !a->user)
                 return log_error_errno(EINVAL, "--machine=%s needs --user (a system manager in "
@@ -288,54 +276,6 @@ static int parse_args(int argc, char *argv[], ScanArgs *a) {
         return 1;
 }
 
-/* s with control characters escaped, for messages. */
-static char *printable(const char *s) {
-        Buf b = {};
-
-        (void) render_text_escape(&b, s, NULL);
-        return buf_steal(&b);
-}
-
-typedef struct ScanWait {
-        bool done;
-        int error;
-} ScanWait;
-
-static void on_scan_done(BusScan *s, int error, void *userdata) {
-        ScanWait *w = userdata;
-
-        (void) s;
-        w->done = true;
-        w->error = error;
-}
-
-/* Run one scan to completion on the event loop. Per-call timeouts bound it. */
-static int run_scan(sd_bus *bus, sd_event *event, const ScanArgs *a, char *const *names,
-                    BusScan **ret) {
-        _cleanup_(bus_scan_freep) BusScan *s = NULL;
-        ScanWait w = {};
-        int r;
-
-        r = bus_scan_new(bus, a->in_flight, a->timeout_usec, &s);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the scan: %m");
-        r = bus_scan_start(s, names, on_scan_done, &w);
-        if (r < 0)
-                return log_error_errno(r, "Failed to talk to the service manager: %m");
-        /* Not sd_event_exit(): exiting the loop would also close the attached bus (sd-bus
-         * flushes and closes on the loop's exit), and a template scan needs it twice. */
-        while (!w.done) {
-                r = sd_event_run(event, UINT64_MAX);
-                if (r < 0)
-                        return log_error_errno(r, "Event loop failed: %m");
-        }
-        if (w.error < 0 || !bus_scan_version(s))
-                return log_error_errno(w.error < 0 ? w.error : -EIO,
-                                       "Failed to query the service manager: %m");
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
 /* Mangle the arguments; refuses non-services like systemd-analyze, before any bus traffic.
  * *ret_template is set when an argument is a template (its instance name needs the version). */
 static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
@@ -343,18 +283,13 @@ static int mangle_args(char *const *units, char ***ret, bool *ret_template) {
 
         *ret_template = false;
         for (char *const *u = units; *u; u++) {
-                _cleanup_free_ char *m = NULL, *p = printable(*u);
+                _cleanup_free_ char *m = NULL;
                 int r;
 
-                r = unit_name_mangle(*u, &m);
+                r = cli_service_name(*u, true, &m);
                 if (r < 0) {
                         strv_free(names);
-                        return log_error_errno(r, "Failed to mangle unit name '%s': %m", p);
-                }
-                if (!endswith(m, ".service")) {
-                        strv_free(names);
-                        return log_error_errno(EINVAL, "Unit %s is not a service unit, refusing.",
-                                               p);
+                        return r;
                 }
                 if (unit_name_is_template(m))
                         *ret_template = true;
@@ -504,7 +439,7 @@ static int open_user_bus(const ScanArgs *a, sd_bus **ret) {
                 if (r >= 0)
                         return 0;
                 if (r == -EPERM) {
-                        _cleanup_free_ char *shown = printable(runtime_dir);
+                        _cleanup_free_ char *shown = cli_printable(runtime_dir);
 
                         return log_error_errno(r, "Refusing %s/systemd/private: its peer is uid "
                                                   "%lu, neither root nor us.", shown,
@@ -520,7 +455,7 @@ static int open_user_bus(const ScanArgs *a, sd_bus **ret) {
         errno = 0;
         pw = getpwnam(user);
         if (!pw) {
-                _cleanup_free_ char *p = printable(user);
+                _cleanup_free_ char *p = cli_printable(user);
 
                 return log_error_errno(errno > 0 ? errno : ESRCH, "Unknown user '%s'%s", p,
                                        errno > 0 ? ": %m" : ".");
@@ -619,7 +554,7 @@ int cmd_scan(int argc, char *argv[]) {
         if (template) {
                 static char *const none[] = { NULL };
 
-                if (run_scan(bus, event, &a, none, &scan) < 0)
+                if (cli_run_scan(bus, event, a.in_flight, a.timeout_usec, none, &scan) < 0)
                         return 1;
                 if (bus_scan_parse_version(bus_scan_version(scan), &running) < 0) {
                         log_error("Cannot parse the service manager's version '%s'.",
@@ -637,7 +572,8 @@ int cmd_scan(int argc, char *argv[]) {
                 scan = bus_scan_free(scan);
         }
 
-        if (run_scan(bus, event, &a, *a.units ? names : NULL, &scan) < 0)
+        if (cli_run_scan(bus, event, a.in_flight, a.timeout_usec, *a.units ? names : NULL,
+                         &scan) < 0)
                 return 1;
 
         if (score_release_parse(bus_scan_version(scan), &release) < 0 && !a.systemd_version.major) {
@@ -678,7 +614,7 @@ int cmd_scan(int argc, char *argv[]) {
         for (size_t i = 0; i < n_units; i++) {
                 const BusScanUnit *u = &units[i];
                 const UnitProps *p = &u->props;
-                _cleanup_free_ char *name = printable(u->name);
+                _cleanup_free_ char *name = cli_printable(u->name);
                 bool oneshot = streq_ptr(p->type, "oneshot");
 
                 if (u->error < 0) {

@@ -16,15 +16,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bus-props.h"
 #include "bus-scan.h"
 #include "cleanup.h"
+#include "cli.h"
 #include "cmd-suggest.h"
 #include "log.h"
 #include "plan.h"
 #include "render-plan.h"
 #include "score.h"
-#include "unit-name.h"
 #include "util.h"
+#include "version.h"
 
 #define FLEET_STEPS 5
 #define FLEET_ROWS 20
@@ -46,6 +48,7 @@ static void help(void) {
                "exposure after each (computed by the scorer, as systemd-analyze security would\n"
                "print it) and the risk of each.\n\n"
                "  -h --help            Show this help\n"
+               "     --version         Show the version\n"
                "     --target=EXPOSURE Stop once the exposure is at or below this (0.0..10.0)\n"
                "     --max-risk=CLASS  safe, may-break (the default for a unit) or breaks\n"
                "     --steps=N         At most N lines (default: as many as lower the exposure)\n"
@@ -66,6 +69,7 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                 ARG_DROPIN,
                 ARG_GREEDY,
                 ARG_NO_RUNTIME,
+                ARG_VERSION,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -76,6 +80,7 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                 { "dropin", no_argument, NULL, ARG_DROPIN },
                 { "greedy", no_argument, NULL, ARG_GREEDY },
                 { "no-runtime", no_argument, NULL, ARG_NO_RUNTIME },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {}
         };
         uint64_t v;
@@ -110,12 +115,8 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                         a->steps = (size_t) v;
                         break;
                 case ARG_JSON:
-                        a->json = true;
-                        if (optarg && streq(optarg, "pretty"))
-                                a->pretty = true;
-                        else if (optarg && !streq(optarg, "short"))
-                                return log_error_errno(EINVAL, "Unknown --json= mode: %s",
-                                                       optarg);
+                        if (cli_parse_json(optarg, &a->json, &a->pretty) < 0)
+                                return -EINVAL;
                         break;
                 case ARG_DROPIN:
                         a->dropin_only = true;
@@ -126,10 +127,11 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
                 case ARG_NO_RUNTIME:
                         a->runtime = false;
                         break;
+                case ARG_VERSION:
+                        printf("exposured %s\n", EXPOSURED_VERSION);
+                        return 0;
                 default:
-                        return log_error_errno(EINVAL, "Unknown or incomplete option: %s (see "
-                                                       "exposured suggest --help)",
-                                               argv[optind - 1]);
+                        return cli_option_error("suggest", argv);
                 }
         if (optind + 1 < argc)
                 return log_error_errno(EINVAL, "Too many arguments: suggest takes one unit.");
@@ -137,87 +139,9 @@ static int parse_args(int argc, char *argv[], SuggestArgs *a) {
         return 1;
 }
 
-typedef struct Wait {
-        bool done;
-        int error;
-} Wait;
-
-static void on_done(BusScan *s, int error, void *userdata) {
-        Wait *w = userdata;
-
-        (void) s;
-        w->done = true;
-        w->error = error;
-}
-
-static int run_scan(sd_bus *bus, sd_event *event, char *const *names, BusScan **ret) {
-        _cleanup_(bus_scan_freep) BusScan *s = NULL;
-        Wait w = {};
-        int r;
-
-        r = bus_scan_new(bus, 0, 0, &s);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the scan: %m");
-        r = bus_scan_start(s, names, on_done, &w);
-        if (r < 0)
-                return log_error_errno(r, "Failed to talk to the service manager: %m");
-        while (!w.done) {
-                r = sd_event_run(event, UINT64_MAX);
-                if (r < 0)
-                        return log_error_errno(r, "Event loop failed: %m");
-        }
-        if (w.error < 0 || !bus_scan_version(s))
-                return log_error_errno(w.error < 0 ? w.error : -EIO,
-                                       "Failed to query the service manager: %m");
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-#define SERVICE_IFACE "org.freedesktop.systemd1.Service"
-#define UNIT_IFACE "org.freedesktop.systemd1.Unit"
-
-/* A string-list property of the unit on interface iface, synchronously (one CLI call, not the
- * daemon's hot path). */
-static int get_strv(sd_bus *bus, const char *unit, const char *iface, const char *property,
-                    char ***ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = bus_scan_unit_path(unit, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_strv(bus, "org.freedesktop.systemd1", path, iface, property,
-                                     &error, ret);
-        return r < 0 ? r : 0;
-}
-
-static int get_string(sd_bus *bus, const char *unit, const char *property, char **ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = bus_scan_unit_path(unit, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
-                                       SERVICE_IFACE, property, &error, ret);
-        return r < 0 ? r : 0;
-}
-
-static int get_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = bus_scan_unit_path(unit, &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
-                                        SERVICE_IFACE, "MainPID", &error,
-                                        'u', ret);
-        return r < 0 ? r : 0;
-}
+/* The few properties a plan needs beyond the scan's are read synchronously from the unit's object
+ * path (a CLI's handful of calls, not the daemon's hot path); a failed read leaves them out. */
+#define SYSTEMD_DEST "org.freedesktop.systemd1"
 
 /* ---- the running processes (as root) ---- */
 
@@ -363,7 +287,7 @@ static void inspect_pid(pid_t pid, const char *init_userns, PlanRuntime *rt, Soc
 
 /* What the unit's processes hold. Returns 1 with *ret filled, 0 when there is nothing to look at
  * (not root, not running), <0 on errors worth no more than a debug line. */
-static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
+static int inspect_runtime(sd_bus *bus, const char *path, PlanRuntime *ret) {
         static const char *const roots[] = {
                 "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd",
         };
@@ -379,7 +303,8 @@ static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
 
         if (geteuid() != 0)
                 return 0;
-        r = get_string(bus, unit, "ControlGroup", &cg);
+        r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, BUS_PROP_SERVICE_INTERFACE,
+                                       "ControlGroup", NULL, &cg);
         if (r < 0)
                 return r;
         if (isempty(cg))
@@ -404,7 +329,9 @@ static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
         /* The bus may be another PID namespace's manager (a container's, through
          * DBUS_SYSTEM_BUS_ADDRESS): its cgroup paths then name our own units of the same name.
          * The main PID it reports must be one of the processes we found, or we look at none. */
-        if (get_main_pid(bus, unit, &main_pid) >= 0 && main_pid > 0) {
+        if (sd_bus_get_property_trivial(bus, SYSTEMD_DEST, path, BUS_PROP_SERVICE_INTERFACE,
+                                        "MainPID", NULL, 'u', &main_pid) >= 0 &&
+            main_pid > 0) {
                 bool found = false;
 
                 for (size_t i = 0; i < n && !found; i++)
@@ -430,17 +357,6 @@ static int inspect_runtime(sd_bus *bus, const char *unit, PlanRuntime *ret) {
 
 /* ---- the command ---- */
 
-static char *printable(const char *s) {
-        Buf b = {};
-
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        buf_printf(&b, "\\x%02x", (unsigned char) *s);
-                else
-                        buf_putc(&b, *s);
-        return buf_steal(&b);
-}
-
 static int write_out(Buf *out) {
         _cleanup_free_ char *text = buf_steal(out);
 
@@ -453,7 +369,7 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         _cleanup_(bus_scan_freep) BusScan *scan = NULL;
         _cleanup_(strv_freep) char **names = NULL, **state = NULL, **cache = NULL, **logs = NULL,
                 **dropins = NULL;
-        _cleanup_free_ char *name = NULL, *shown = NULL;
+        _cleanup_free_ char *name = NULL, *shown = NULL, *path = NULL;
         PlanRuntime runtime;
         bool have_runtime = false;
         const BusScanUnit *u;
@@ -463,17 +379,13 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         Buf out = {};
         int r;
 
-        shown = printable(a->unit);
-        r = unit_name_mangle(a->unit, &name);
+        shown = cli_printable(a->unit);
+        r = cli_service_name(a->unit, false, &name);
         if (r < 0)
-                return log_error_errno(r, "Invalid unit name '%s'.", shown);
-        if (!endswith(name, ".service"))
-                return log_error_errno(EINVAL, "Unit %s is not a service unit, refusing.", shown);
-        if (strstr(name, "@.service"))
-                return log_error_errno(EINVAL, "Unit %s is a template; name an instance.", shown);
+                return r;
 
         strv_push(&names, name);
-        if (run_scan(bus, event, names, &scan) < 0)
+        if (cli_run_scan(bus, event, 0, 0, names, &scan) < 0)
                 return -EIO;
         u = bus_scan_units(scan, &n_units);
         if (n_units != 1)
@@ -493,12 +405,19 @@ static int suggest_unit(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
                                        bus_scan_version(scan));
 
         /* Optional facts: a failure leaves them out (the plan is then less specific). */
-        (void) get_strv(bus, name, SERVICE_IFACE, "StateDirectory", &state);
-        (void) get_strv(bus, name, SERVICE_IFACE, "CacheDirectory", &cache);
-        (void) get_strv(bus, name, SERVICE_IFACE, "LogsDirectory", &logs);
-        (void) get_strv(bus, name, UNIT_IFACE, "DropInPaths", &dropins);
+        r = bus_scan_unit_path(name, &path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to encode the object path of %s: %m", shown);
+        (void) sd_bus_get_property_strv(bus, SYSTEMD_DEST, path, BUS_PROP_SERVICE_INTERFACE,
+                                        "StateDirectory", NULL, &state);
+        (void) sd_bus_get_property_strv(bus, SYSTEMD_DEST, path, BUS_PROP_SERVICE_INTERFACE,
+                                        "CacheDirectory", NULL, &cache);
+        (void) sd_bus_get_property_strv(bus, SYSTEMD_DEST, path, BUS_PROP_SERVICE_INTERFACE,
+                                        "LogsDirectory", NULL, &logs);
+        (void) sd_bus_get_property_strv(bus, SYSTEMD_DEST, path, BUS_PROP_UNIT_INTERFACE,
+                                        "DropInPaths", NULL, &dropins);
         if (a->runtime) {
-                r = inspect_runtime(bus, name, &runtime);
+                r = inspect_runtime(bus, path, &runtime);
                 if (r < 0)
                         log_debug("Could not look at the processes of %s: %s", shown,
                                   strerror(-r));
@@ -562,7 +481,7 @@ static int suggest_fleet(sd_bus *bus, sd_event *event, const SuggestArgs *a) {
         Buf out = {};
         int r = 0;
 
-        if (run_scan(bus, event, NULL, &scan) < 0)
+        if (cli_run_scan(bus, event, 0, 0, NULL, &scan) < 0)
                 return -EIO;
         if (score_release_parse(bus_scan_version(scan), &version) < 0)
                 return log_error_errno(EINVAL, "Cannot parse the service manager's version '%s'.",
@@ -610,7 +529,7 @@ int cmd_suggest(int argc, char *argv[]) {
         log_set_target("stderr");
         r = parse_args(argc, argv, &a);
         if (r <= 0)
-                return r < 0 ? 1 : 0;
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
 
         r = sd_bus_default_system(&bus);
         if (r < 0) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The conventions every verb shares (cli.h, exposured(8)): --help prints usage on stdout and
  * exits 0, --version prints "exposured VERSION" and exits 0, an unknown option is one line on
- * stderr ("Unknown ... (see exposured VERB --help)") and exit status 2. Runs the real entry
- * points; none of these paths touches the bus or a database. */
+ * stderr ("Unknown ... (see exposured VERB --help)") and exit status 2; and the helpers in cli.c
+ * that the verbs share for that (--json= modes, unit arguments). Runs the real entry points; none
+ * of these paths touches the bus or a database. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +17,11 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "cmd-baseline.h"
 #include "cmd-history.h"
 #include "cmd-run.h"
 #include "cmd-scan.h"
+#include "cmd-suggest.h"
 #include "util.h"
 #include "version.h"
 
@@ -54,13 +58,15 @@ static int capture(int (*f)(int, char **), char **argv, char **ret_out, char **r
 }
 
 static struct {
-        char verb[8];
+        char verb[12];
         int (*f)(int, char **);
 } verbs[] = {
         { "run", cmd_run },
         { "scan", cmd_scan },
         { "history", cmd_history },
         { "events", cmd_events },
+        { "baseline", cmd_baseline },
+        { "suggest", cmd_suggest },
 };
 
 static void test_help_version(void **state) {
@@ -90,7 +96,7 @@ static void test_help_version(void **state) {
 static void test_usage_errors(void **state) {
         (void) state;
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
-                char *out, *err, want[160];
+                char *out, *err, want[256];
                 char bad[] = "--no-such-option";
                 char *a[] = { verbs[i].verb, bad, NULL };
 
@@ -104,10 +110,105 @@ static void test_usage_errors(void **state) {
         }
 }
 
+/* A short option getopt refuses is named as such, in every verb's one wording. */
+static void test_short_option(void **state) {
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char *out, *err, want[256];
+                char bad[] = "-Z";
+                char *a[] = { verbs[i].verb, bad, NULL };
+
+                assert_int_equal(capture(verbs[i].f, a, &out, &err), EXIT_USAGE);
+                (void) snprintf(want, sizeof(want),
+                                "Unknown option: -Z (see exposured %s --help)\n", verbs[i].verb);
+                assert_string_equal(err, want);
+                free(out);
+                free(err);
+        }
+}
+
+static void test_parse_json(void **state) {
+        bool json = false, pretty = true;
+
+        (void) state;
+        assert_int_equal(cli_parse_json(NULL, &json, &pretty), 0);
+        assert_true(json);
+        assert_false(pretty);
+        assert_int_equal(cli_parse_json("pretty", &json, &pretty), 0);
+        assert_true(json && pretty);
+        assert_int_equal(cli_parse_json("short", &json, &pretty), 0);
+        assert_true(json);
+        assert_false(pretty);
+        assert_int_equal(cli_parse_json("off", &json, &pretty), 0);
+        assert_false(json || pretty);
+        json = pretty = true;
+        assert_int_equal(cli_parse_json("yaml", &json, &pretty), -EINVAL);
+        assert_true(json && pretty); /* untouched on error */
+
+        /* scan and suggest both refuse a bad mode as a usage error, before any bus traffic */
+        for (size_t i = 0; i < 2; i++) {
+                char *out, *err, bad[] = "--json=yaml", verb[8];
+                char *a[] = { verb, bad, NULL };
+
+                (void) snprintf(verb, sizeof(verb), "%s", i ? "suggest" : "scan");
+                assert_int_equal(capture(i ? cmd_suggest : cmd_scan, a, &out, &err), EXIT_USAGE);
+                assert_string_equal(err, "Unknown --json= mode: yaml\n");
+                free(out);
+                free(err);
+        }
+}
+
+static void test_service_name(void **state) {
+        char *m = NULL, *out, *err;
+        char verb[] = "baseline", tmpl[] = "getty@", sock[] = "foo.socket";
+        char *a[] = { verb, tmpl, NULL }, *b[] = { verb, sock, NULL };
+
+        (void) state;
+        assert_int_equal(cli_service_name("dbus", false, &m), 0);
+        assert_string_equal(m, "dbus.service");
+        free(m);
+        m = NULL;
+        assert_int_equal(cli_service_name("getty@tty1", false, &m), 0);
+        assert_string_equal(m, "getty@tty1.service");
+        free(m);
+        m = NULL;
+        assert_int_equal(cli_service_name("getty@", true, &m), 0);
+        assert_string_equal(m, "getty@.service");
+        free(m);
+        m = NULL;
+        assert_int_equal(cli_service_name("getty@.service", false, &m), -EINVAL);
+        assert_null(m);
+        assert_int_equal(cli_service_name("multi-user.target", true, &m), -EINVAL);
+        assert_int_equal(cli_service_name("", true, &m), -EINVAL);
+        assert_null(m);
+
+        /* baseline refuses both before it connects: a usage error, the name escaped */
+        assert_int_equal(capture(cmd_baseline, a, &out, &err), EXIT_USAGE);
+        assert_string_equal(err, "Unit getty@ is a template; name an instance.\n");
+        free(out);
+        free(err);
+        assert_int_equal(capture(cmd_baseline, b, &out, &err), EXIT_USAGE);
+        assert_string_equal(err, "Unit foo.socket is not a service unit, refusing.\n");
+        free(out);
+        free(err);
+}
+
+static void test_printable(void **state) {
+        _cleanup_free_ char *a = cli_printable("a\nb\x1b[1m\x7f\xc3\xa9"), *b = cli_printable(NULL);
+
+        (void) state;
+        assert_string_equal(a, "a\\x0ab\\x1b[1m\\x7f\xc3\xa9");
+        assert_string_equal(b, "");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_help_version),
                 cmocka_unit_test(test_usage_errors),
+                cmocka_unit_test(test_short_option),
+                cmocka_unit_test(test_parse_json),
+                cmocka_unit_test(test_service_name),
+                cmocka_unit_test(test_printable),
         };
         (void) setenv("LOG_TARGET", "stderr", 1);
         return cmocka_run_group_tests(tests, NULL, NULL);
