@@ -64,12 +64,7 @@ static void help(bool history) {
 
 /* Usage errors: one line, exit status 2 (EXIT_USAGE). */
 static int unknown_option(char **argv, bool history) {
-        if (optopt > 0 && optopt < 0x100)
-                return log_error_errno(EINVAL, "Unknown option: -%c (see exposured %s --help)",
-                                       optopt, history ? "history" : "events");
-        return log_error_errno(EINVAL, "Unknown or incomplete option: %s (see exposured %s "
-                                       "--help)", argv[optind - 1],
-                               history ? "history" : "events");
+        return cli_option_error(history ? "history" : "events", argv);
 }
 
 /* The unit name as systemctl mangles it, the same rule as `exposured scan` ("dbus" ->

@@ -132,12 +132,7 @@ int cmd_run(int argc, char **argv) {
                         printf("exposured %s\n", EXPOSURED_VERSION);
                         return EXIT_SUCCESS;
                 default:
-                        if (optopt > 0 && optopt < 0x100)
-                                log_error("Unknown option: -%c (see exposured run --help)",
-                                          optopt);
-                        else
-                                log_error("Unknown or incomplete option: %s (see exposured run "
-                                          "--help)", argv[optind - 1]);
+                        (void) cli_option_error("run", argv);
                         return EXIT_USAGE;
                 }
         if (optind < argc) {
