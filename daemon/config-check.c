@@ -31,24 +31,6 @@ void unit_credentials_free(UnitCredential *l, size_t n) {
         free(l);
 }
 
-static void set_error(ConfigError *e, const char *file, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void set_error(ConfigError *e, const char *file, const char *fmt, ...) {
-        va_list ap;
-        char *m = NULL;
-
-        if (!e)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        config_error_done(e);
-        e->message = m;
-        e->file = file ? xstrdup(file) : NULL;
-}
-
 /* Error at the first of keys[] that a file set (config_origin()); at no line when none did. */
 static void at_first_origin(const Config *c, const char *const *keys, size_t n, ConfigError *e) {
         for (size_t i = 0; i < n; i++)
@@ -109,9 +91,9 @@ int config_check_credentials(const Config *c, const UnitCredential *l, size_t n,
          * configuration says. */
         for (size_t i = 0; i < n; i++)
                 if (!l[i].present) {
-                        set_error(ret_error, CONFIG_CHECK_UNIT,
-                                  "%s: the file does not exist: the service would fail to start",
-                                  l[i].setting);
+                        text_error_set(ret_error, CONFIG_CHECK_UNIT, 0,
+                                       "%s: the file does not exist: the service would fail "
+                                       "to start", l[i].setting);
                         return -ENOENT;
                 }
 
@@ -122,9 +104,9 @@ int config_check_credentials(const Config *c, const UnitCredential *l, size_t n,
 
                 if (c->tls == CONFIG_YES && (!k || !crt)) {
                         static const char *const at[] = { "tls" };
-                        set_error(ret_error, NULL,
-                                  "tls = yes, but %s: the service would fail to start",
-                                  !k ? why_key : why_cert);
+                        text_error_set(ret_error, NULL, 0,
+                                       "tls = yes, but %s: the service would fail to start",
+                                       !k ? why_key : why_cert);
                         at_first_origin(c, at, ELEMENTSOF(at), ret_error);
                         return -ENOENT;
                 }
@@ -132,12 +114,12 @@ int config_check_credentials(const Config *c, const UnitCredential *l, size_t n,
                         /* The line to fix: tls if a file set it, else the missing half's key. */
                         const char *const at[] = { "tls", k ? "tls_certificate" : "tls_key",
                                                    k ? "tls_key" : "tls_certificate" };
-                        set_error(ret_error, NULL,
-                                  "tls = auto finds %s '%s' but not %s (%s): give both or neither, "
-                                  "or the service fails to start",
-                                  k ? "tls_key" : "tls_certificate",
-                                  k ? c->tls_key : c->tls_certificate, k ? why_cert : why_key,
-                                  k ? "tls_certificate" : "tls_key");
+                        text_error_set(ret_error, NULL, 0,
+                                       "tls = auto finds %s '%s' but not %s (%s): give both "
+                                       "or neither, or the service fails to start",
+                                       k ? "tls_key" : "tls_certificate",
+                                       k ? c->tls_key : c->tls_certificate, k ? why_cert : why_key,
+                                       k ? "tls_certificate" : "tls_key");
                         at_first_origin(c, at, ELEMENTSOF(at), ret_error);
                         return -ENOENT;
                 }
@@ -147,8 +129,8 @@ int config_check_credentials(const Config *c, const UnitCredential *l, size_t n,
                 static const char *const at[] = { "token", "token_file" };
 
                 if (!available(l, n, "token_file", c->token_file, &why)) {
-                        set_error(ret_error, NULL,
-                                  "token = yes, but %s: the service would fail to start", why);
+                        text_error_set(ret_error, NULL, 0,
+                                       "token = yes, but %s: the service would fail to start", why);
                         at_first_origin(c, at, ELEMENTSOF(at), ret_error);
                         return -ENOENT;
                 }

@@ -48,27 +48,14 @@
 
 void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...) {
         va_list ap;
-        char *m = NULL;
 
-        if (!e)
-                return;
         va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                abort();
+        text_error_setv(e, e ? e->file : NULL, line, fmt, ap);
         va_end(ap);
-        free(e->message);
-        e->message = m;
-        e->line = line;
 }
 
 void config_error_done(ConfigError *e) {
-        if (!e)
-                return;
-        free(e->message);
-        free(e->file);
-        e->message = NULL;
-        e->file = NULL;
-        e->line = 0;
+        text_error_done(e);
 }
 
 static void set_error_file(ConfigError *e, const char *file) {

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "util.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/exposured/exposured.conf"
 #define CONFIG_FILE_MAX (64U * 1024U) /* bytes */
@@ -89,15 +90,12 @@ typedef struct Config {
         ConfigOrigin origin[CONFIG_KEYS_MAX]; /* by key, in the key table's order */
 } Config;
 
-/* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O). */
-typedef struct ConfigError {
-        unsigned line;
-        char *message; /* owned; NULL when there is no error */
-        char *file;    /* owned; the file the line is in, when it is not the caller's source */
-} ConfigError;
+/* Where a parse failed: line 0 for a problem not tied to a line (config_set, I/O); file set when
+ * it is not the caller's source. */
+typedef TextError ConfigError;
 
 void config_error_done(ConfigError *e);
-/* Replace e's message (e may be NULL) and set its line. */
+/* Replace e's message (e may be NULL) and set its line; its file stays. */
 void config_error_set(ConfigError *e, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Log e as "FILE:LINE: problem" (FILE: e->file, else source; "FILE: problem" when it has no line;

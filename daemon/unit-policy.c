@@ -22,31 +22,10 @@
 #include "util.h"
 
 
-static void set_error(PolicyError *e, const char *file, unsigned line, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static void set_error(PolicyError *e, const char *file, unsigned line, const char *fmt, ...) {
-        va_list ap;
-        char *m = NULL;
-
-        if (!e)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        policy_error_done(e);
-        e->message = m;
-        e->file = file ? xstrdup(file) : NULL;
-        e->line = line;
-}
+#define set_error text_error_set
 
 void policy_error_done(PolicyError *e) {
-        if (!e)
-                return;
-        free(e->file);
-        free(e->message);
-        *e = (PolicyError) {};
+        text_error_done(e);
 }
 
 char *policy_error_format(const PolicyError *e) {

@@ -33,6 +33,7 @@
 #include "cleanup.h"
 #include "event.h"
 #include "score.h"
+#include "util.h"
 
 #define POLICY_DIR_DEFAULT "/etc/exposured/policy.d"
 #define POLICY_FILE_MAX (64U * 1024U * 1024U) /* bytes per file: a baseline of 10,000
@@ -81,11 +82,7 @@ typedef struct PolicyInfo {
 
 /* Where a parse failed. file NULL: not tied to a file (the directory); line 0: not tied to a
  * line. */
-typedef struct PolicyError {
-        char *file;
-        unsigned line;
-        char *message;
-} PolicyError;
+typedef TextError PolicyError;
 
 void policy_error_done(PolicyError *e);
 /* "FILE:LINE: message", "FILE: message" or "message"; the caller frees it. */

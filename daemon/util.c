@@ -50,6 +50,34 @@ char *xstrndup(const char *s, size_t n) {
         return p;
 }
 
+void text_error_setv(TextError *e, const char *file, unsigned line, const char *fmt, va_list ap) {
+        char *m = NULL, *f;
+
+        if (!e)
+                return;
+        if (vasprintf(&m, fmt, ap) < 0)
+                abort();
+        f = file ? xstrdup(file) : NULL; /* before the free: file may be e->file */
+        text_error_done(e);
+        *e = (TextError) { .file = f, .line = line, .message = m };
+}
+
+void text_error_set(TextError *e, const char *file, unsigned line, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        text_error_setv(e, file, line, fmt, ap);
+        va_end(ap);
+}
+
+void text_error_done(TextError *e) {
+        if (!e)
+                return;
+        free(e->file);
+        free(e->message);
+        *e = (TextError) {};
+}
+
 char **strv_free(char **l) {
         if (!l)
                 return NULL;

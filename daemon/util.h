@@ -3,6 +3,7 @@
  * recovers), string vectors and parsing. No I/O and no logging here. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,24 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+
+/* What a text parser reports (ConfigError and PolicyError are this type): the file (NULL: the
+ * caller's own source), the line (0: not tied to a line) and the message (NULL: no error); the
+ * strings are owned. */
+typedef struct TextError {
+        char *file;
+        unsigned line;
+        char *message;
+} TextError;
+
+/* Replace all of e (NULL: do nothing) with a copy of file (may be NULL, or e's own file), line
+ * and the formatted message. Aborts on OOM, like xmalloc(). */
+void text_error_set(TextError *e, const char *file, unsigned line, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+void text_error_setv(TextError *e, const char *file, unsigned line, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
+/* Free e's strings and zero it. Accepts NULL. */
+void text_error_done(TextError *e);
 
 /* NULL-terminated string vectors. strv_free() accepts NULL and returns NULL. */
 char **strv_free(char **l);

@@ -51,8 +51,33 @@ static void test_unhex(void **state) {
         assert_int_equal(unhex_char(':'), -EINVAL);
 }
 
+/* text_error_set() replaces every field, may keep the error's own file, and accepts NULL. */
+static void test_text_error(void **state) {
+        TextError e = {};
+
+        (void) state;
+        text_error_set(NULL, "f", 1, "ignored");
+        text_error_set(&e, "a.conf", 3, "bad %s at %d", "value", 7);
+        assert_string_equal(e.file, "a.conf");
+        assert_int_equal(e.line, 3);
+        assert_string_equal(e.message, "bad value at 7");
+        text_error_set(&e, e.file, 0, "again"); /* its own file: copied before it is freed */
+        assert_string_equal(e.file, "a.conf");
+        assert_int_equal(e.line, 0);
+        assert_string_equal(e.message, "again");
+        text_error_set(&e, NULL, 9, "no file");
+        assert_null(e.file);
+        assert_int_equal(e.line, 9);
+        text_error_done(&e);
+        assert_null(e.message);
+        assert_int_equal(e.line, 0);
+        text_error_done(&e);
+        text_error_done(NULL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_text_error),
                 cmocka_unit_test(test_parse_bool),
                 cmocka_unit_test(test_unhex),
         };
