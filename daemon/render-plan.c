@@ -12,16 +12,9 @@
 #include "render.h"
 #include "util.h"
 
-/* s with control characters and backslashes shown as \xNN (terminal output). */
+/* s for a terminal: control characters (C0, DEL, C1) and bytes that are not UTF-8 as \xNN. */
 static void put_printable(Buf *out, const char *s) {
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char) *s;
-
-                if (c < 0x20 || c == 0x7f)
-                        buf_printf(out, "\\x%02x", c);
-                else
-                        buf_putc(out, (char) c);
-        }
+        (void) render_text_escape(out, s, NULL);
 }
 
 const char *plan_dropin_name(char *const *paths) {

@@ -7,22 +7,54 @@
 #include <string.h>
 
 #include "render.h"
+#include "util.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* One character of s as the terminal tables print it. As \xNN per byte: a C0 control, DEL, a
+ * byte of also, a byte that is not part of valid UTF-8 (a lone 0x9b is CSI to an 8-bit terminal)
+ * and both bytes of a C1 control, U+0080..U+009F (some UTF-8 terminals obey U+009B as CSI too).
+ * Anything else as it is. Appends to out unless it is NULL; returns the bytes of s consumed and
+ * adds the columns shown to *cols (a multi-byte character counts one: wide ones are not
+ * expected). */
+static size_t text_char(const char *s, const char *also, Buf *out, size_t *cols) {
+        unsigned char c = (unsigned char) *s;
+        size_t n = utf8_char_len(s, strnlen(s, 4));
+        bool c1 = n == 2 && c == 0xc2 && (unsigned char) s[1] < 0xa0;
+
+        if (n == 1 && !(c < 0x20 || c == 0x7f || (also && strchr(also, c)))) {
+                if (out)
+                        buf_putc(out, (char) c);
+                *cols += 1;
+                return 1;
+        }
+        if (n > 1 && !c1) {
+                if (out)
+                        buf_append(out, s, n);
+                *cols += 1;
+                return n;
+        }
+        n = c1 ? 2 : 1;
+        for (size_t k = 0; out && k < n; k++)
+                buf_printf(out, "\\x%02x", (unsigned char) s[k]);
+        *cols += 4 * n;
+        return n;
+}
 
 size_t render_text_escape(Buf *out, const char *s, const char *also) {
         size_t shown = 0;
 
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if (c < 0x20 || c == 0x7f || (also && strchr(also, c))) {
-                        buf_printf(out, "\\x%02x", c);
-                        shown += 4;
-                } else {
-                        buf_putc(out, (char) c);
-                        shown++;
-                }
-        }
+        while (s && *s)
+                s += text_char(s, also, out, &shown);
+        return shown;
+}
+
+/* Columns s takes as render_text_escape(out, s, NULL) prints it. */
+static size_t text_width(const char *s) {
+        size_t shown = 0;
+
+        while (s && *s)
+                s += text_char(s, NULL, NULL, &shown);
         return shown;
 }
 
@@ -30,14 +62,6 @@ size_t render_text_escape(Buf *out, const char *s, const char *also) {
 static void put_padded(Buf *out, const char *s, size_t width) {
         for (size_t shown = render_text_escape(out, s, NULL); shown < width; shown++)
                 buf_putc(out, ' ');
-}
-
-static size_t escaped_len(const char *s) {
-        size_t n = 0;
-
-        for (; *s; s++)
-                n += (unsigned char) *s < 0x20 || *s == 0x7f ? 4 : 1;
-        return n;
 }
 
 /* systemd-analyze's colours: red for UNSAFE and DANGEROUS, yellow for EXPOSED, none for MEDIUM,
@@ -60,7 +84,7 @@ void render_text_scan(const ScanEntry *entries, size_t n, bool color, bool show_
         size_t w = strlen("UNIT");
 
         for (size_t k = 0; k < n; k++)
-                w = MAX(w, escaped_len(entries[k].unit));
+                w = MAX(w, text_width(entries[k].unit));
 
         put_padded(out, "UNIT", w);
         buf_puts(out, " EXPOSURE PREDICATE");
@@ -168,21 +192,6 @@ static void merge_sort(CheckRow *v, size_t n, CheckRow *tmp, const ScoreReport *
         while (i < n1)
                 tmp[k++] = v[i++];
         memcpy(v, tmp, k * sizeof(CheckRow));
-}
-
-/* Display width of text as render_text_escape() prints it: UTF-8 continuation bytes take no
- * column (wide characters are not expected in check descriptions). */
-static size_t text_width(const char *s) {
-        size_t n = 0;
-
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if (c < 0x20 || c == 0x7f)
-                        n += 4;
-                else if ((c & 0xc0) != 0x80)
-                        n++;
-        }
-        return n;
 }
 
 static void pad(Buf *out, size_t shown, size_t width) {

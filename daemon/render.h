@@ -163,8 +163,9 @@ void render_json_scan(const ScanEntry *entries, size_t n, const ScoreOverride *o
 
 /* ---- render-text.c: the CLIs' tables (bytes for a terminal) ---- */
 
-/* Append s with bytes below 0x20, 0x7f and any byte in also (may be NULL) as \xNN. Returns the
- * number of bytes appended (the column width for ASCII). */
+/* Append s with each byte below 0x20, 0x7f, any byte in also (may be NULL), each byte that is
+ * not valid UTF-8 and both bytes of a C1 control (U+0080..U+009F) as \xNN; valid UTF-8 as it is.
+ * Returns the columns shown (4 per escaped byte, 1 per other character). */
 size_t render_text_escape(Buf *out, const char *s, const char *also);
 /* The UNIT/EXPOSURE/PREDICATE table of `exposured scan`. color adds ANSI colour to the predicate;
  * show_type adds a TYPE column that marks oneshot services (for --all). */

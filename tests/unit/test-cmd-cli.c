@@ -22,6 +22,7 @@
 #include "cmd-run.h"
 #include "cmd-scan.h"
 #include "cmd-suggest.h"
+#include "render.h"
 #include "util.h"
 #include "version.h"
 
@@ -201,6 +202,24 @@ static void test_printable(void **state) {
         assert_string_equal(b, "");
 }
 
+/* C1 controls (U+009B is CSI to some UTF-8 terminals) and bytes that are not UTF-8 (a lone 0x9b
+ * is CSI to an 8-bit terminal) are escaped too; other UTF-8 is kept, one column a character. */
+static void test_printable_c1(void **state) {
+        _cleanup_free_ char *a = cli_printable("\xc2\x9b" "31m\x9bx\xc2\x85\xc2\xa0\xe2\x82\xac\xc3");
+        _cleanup_free_ char *b = cli_printable("\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82");
+        Buf out = {};
+
+        (void) state;
+        assert_string_equal(a, "\\xc2\\x9b31m\\x9bx\\xc2\\x85\xc2\xa0\xe2\x82\xac\\xc3");
+        /* a surrogate, a code point above U+10FFFF and a cut sequence: byte by byte */
+        assert_string_equal(b, "\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82");
+        /* columns: the C1 pair 8, "ab" 2, the lone byte 4, U+00A0 1, the euro sign 1, "c" 1 and
+         * the cut sequence 4 */
+        assert_int_equal(render_text_escape(&out, "\xc2\x9b" "ab\x9b" "\xc2\xa0\xe2\x82\xac" "c\xc3", NULL),
+                         8 + 2 + 4 + 1 + 1 + 1 + 4);
+        buf_done(&out);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_help_version),
@@ -209,6 +228,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_json),
                 cmocka_unit_test(test_service_name),
                 cmocka_unit_test(test_printable),
+                cmocka_unit_test(test_printable_c1),
         };
         (void) setenv("LOG_TARGET", "stderr", 1);
         return cmocka_run_group_tests(tests, NULL, NULL);
