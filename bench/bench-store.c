@@ -66,11 +66,11 @@ static void queries(Store *st, char **names, size_t n_units, uint64_t now, const
                         uint64_t a = now_monotonic_usec();
                         const char *u = names[(k * 7919) % n_units];
                         if (kind == 0)
-                                r = store_history(st, u, now - 30 * DAY_USEC, 0, 50, &c, &n);
+                                r = store_history(st, NULL, u, now - 30 * DAY_USEC, 0, 50, &c, &n);
                         else if (kind == 1)
-                                r = store_history(st, u, 0, 0, 500, &c, &n);
+                                r = store_history(st, NULL, u, 0, 0, 500, &c, &n);
                         else
-                                r = store_events(st, NULL,
+                                r = store_events(st, NULL, NULL,
                                                  kind == 2 ? EVENT_KIND_MASK(EVENT_REGRESSION) : 0,
                                                  0, 0, kind == 2 ? 10 : 100, &c, &n);
                         t_q[k] = now_monotonic_usec() - a;

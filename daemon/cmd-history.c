@@ -243,8 +243,9 @@ static int run(int argc, char **argv, bool history) {
         }
         r = open_store(&a, &s);
         if (r >= 0)
-                r = history ? store_history(s, a.unit, a.since, a.until, a.limit, &c, &n)
-                            : store_events(s, a.unit, kinds, a.since, a.until, a.limit, &c, &n);
+                r = history ? store_history(s, NULL, a.unit, a.since, a.until, a.limit, &c, &n)
+                            : store_events(s, NULL, a.unit, kinds, a.since, a.until, a.limit,
+                                           &c, &n);
         if (r < 0 && !s) {
                 free(a.unit);
                 return EXIT_FAILURE;

@@ -75,6 +75,7 @@ void changes_free(Change *c, size_t n) {
                 return;
         for (size_t i = 0; i < n; i++) {
                 free(c[i].unit);
+                free(c[i].user);
                 free(c[i].systemd_version);
                 free(c[i].scorer_version);
                 free(c[i].systemd_version_before);

@@ -87,6 +87,7 @@ typedef struct ChangeCheck {
  * changes_free(). */
 typedef struct Change {
         char *unit;          /* NULL for SYSTEMD/SCORER_UPGRADE */
+        char *user;          /* a user manager's unit: that user (store.h); NULL: the system's */
         uint64_t time_usec;  /* CLOCK_REALTIME */
         EventKind kind;
         Cause cause;

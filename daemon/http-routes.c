@@ -22,8 +22,9 @@ static const char *const args_dashboard[] = { "q", "predicate", "policy", "sort"
                                                "oneshot", NULL };
 static const char *const args_units[] = { "limit", "cursor", "user", NULL };
 static const char *const args_unit[] = { "user", NULL };
-static const char *const args_history[] = { "since", "until", "limit", NULL };
-static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", NULL };
+static const char *const args_history[] = { "since", "until", "limit", "user", NULL };
+static const char *const args_events[] = { "since", "until", "limit", "unit", "kind", "user",
+                                            NULL };
 static const char *const args_plan[] = { "max_risk", "target", "steps", NULL };
 
 /* The render options of one request: the context's, at the current time. */
@@ -36,6 +37,8 @@ static RenderOptions request_options(const HttpContext *ctx) {
 
 /* Parse since/until/limit (and unit/kind where allowed) into q. Returns NULL or the message of a
  * 400. */
+static bool user_name_ok(const char *v, size_t n);
+
 static const char *parse_range(const Request *req, HistoryQuery *q) {
         const char *v;
         uint64_t limit;
@@ -56,6 +59,12 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
                 if (isempty(v))
                         return "unit: empty";
                 q->unit = v;
+        }
+        /* user=: the unit is that lingering user's (events: only with unit=) */
+        if ((v = http_request_arg(req, "user"))) {
+                if (!user_name_ok(v, strlen(v)))
+                        return "user: expected a user name";
+                q->user = v;
         }
         if ((v = http_request_arg(req, "kind"))) {
                 q->kind = event_kind_from_string(v);
@@ -255,7 +264,7 @@ static int load_history(HttpContext *ctx, const HistoryQuery *q, Change **ret, s
 
         if (!store)
                 return -ENODATA;
-        r = store_history(store, q->unit, q->since_usec, q->until_usec, q->limit, ret, ret_n);
+        r = store_history(store, q->user, q->unit, q->since_usec, q->until_usec, q->limit, ret, ret_n);
         if (r == -EINVAL)
                 return -ENOENT; /* a name the store cannot hold (control characters) was never
                                  * stored */
@@ -270,7 +279,7 @@ static int load_events(HttpContext *ctx, const HistoryQuery *q, Change **ret, si
         *ret_n = 0;
         if (!store)
                 return -ENODATA;
-        r = store_events(store, q->unit, q->kind >= 0 ? EVENT_KIND_MASK(q->kind) : 0,
+        r = store_events(store, q->user, q->unit, q->kind >= 0 ? EVENT_KIND_MASK(q->kind) : 0,
                          q->since_usec, q->until_usec, q->limit, ret, ret_n);
         return r < 0 ? r : 0;
 }
@@ -317,6 +326,9 @@ static void h_api_events(void *userdata, const Request *req, const char *param,
         (void) param;
         if ((err = parse_range(req, &q)))
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 400, err);
+        if (q.user && !q.unit)
+                return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
+                                          "user: only with unit=");
         r = load_events(ctx, &q, &rows, &n);
         if (r == -ENODATA)
                 return http_respond_error(resp, HTTP_FORMAT_JSON, 503, "no history database");

@@ -379,7 +379,7 @@ static void count_regressions_24h(Manager *m) {
 
         if (!m->store || m->store_failing)
                 return;
-        if (store_events(m->store, NULL, EVENT_KIND_MASK(EVENT_REGRESSION),
+        if (store_events(m->store, NULL, NULL, EVENT_KIND_MASK(EVENT_REGRESSION),
                          now > DAY_USEC ? now - DAY_USEC : 0, 0, STORE_ROWS_MAX, &rows, &n) >= 0) {
                 m->regressions_24h = n;
                 changes_free(rows, n);
@@ -1509,7 +1509,7 @@ static bool unit_file_present(const Manager *m, const UnitState *u) {
 static void unit_left(Manager *m, UnitState *u, Cause cause, uint64_t now) {
         unit_files_forget(&m->files, u->id);
         if (m->store)
-                (void) store_unit_gone(m->store, u->id, now, cause);
+                (void) store_unit_gone(m->store, NULL, u->id, now, cause);
         state_remember_gone(&m->state, u);
 }
 
@@ -2212,6 +2212,164 @@ static void remember_user_reports(Manager *m, const UserReport *l, size_t n) {
         m->n_user_seen = n;
 }
 
+static int cmp_store_user_unit(const StoreUnit *a, const char *user, const char *id) {
+        int c = strcmp(a->manager, user);
+        return c != 0 ? c : strcmp(a->name, id);
+}
+
+/* The database's row of user's unit id as it was when the store was opened, or NULL. */
+static const StoreUnit *persisted_user_unit(const Manager *m, const char *user, const char *id) {
+        size_t lo = 0, hi = m->persisted ? m->persisted->n_user_units : 0;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = cmp_store_user_unit(&m->persisted->user_units[mid], user, id);
+                if (c == 0)
+                        return &m->persisted->user_units[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+/* Has the database (when opened) any unit of user? */
+static bool persisted_user_any(const Manager *m, const char *user) {
+        for (size_t i = 0; m->persisted && i < m->persisted->n_user_units; i++)
+                if (streq(m->persisted->user_units[i].manager, user))
+                        return true;
+        return false;
+}
+
+/* The previous unit of (user, id) in old, or NULL; is any unit of user there (*ret_known)? A
+ * linear walk: the slots of incomplete reports' units are NULL by now (user_units_build()), and
+ * a few lingering users' services are few. */
+static const UnitState *old_user_unit(UnitState *const *old, size_t n_old, const char *user,
+                                      const char *id, bool *ret_known) {
+        const UnitState *found = NULL;
+
+        *ret_known = false;
+        for (size_t i = 0; i < n_old; i++)
+                if (old[i] && streq(old[i]->user, user)) {
+                        *ret_known = true;
+                        if (streq(old[i]->id, id))
+                                found = old[i];
+                }
+        return found;
+}
+
+/* Judge a user unit's new score as judge() does a system one's, against its previous score
+ * (prev, in memory), else its database row at start-up (the daemon restarted): counts a
+ * regression or an improvement (exposured_regressions_total{user=...}) and logs it. The first
+ * report of a user the daemon never knew (no unit in memory, none in the database) is that
+ * user's baseline: no first score there is news, as in the first system scan. Policy is the
+ * system's units' only. */
+static void judge_user_unit(Manager *m, UnitState *u, const UnitState *prev, bool user_known) {
+        StoreVerdict nv[SCORE_ROWS_MAX], ov[SCORE_ROWS_MAX];
+        const StoreUnit *su = prev ? NULL : persisted_user_unit(m, u->user, u->id);
+        ClassifyRules rules = {
+                .cause = CAUSE_UNIT_CHANGED,
+                .baseline = !user_known && !prev && !su && !persisted_user_any(m, u->user),
+                .new_unit_threshold = m->config->new_unit_threshold,
+        };
+        ClassifyScore new = { .exposure = (int) u->report.exposure, .verdicts = nv };
+        ClassifyScore old = { .exposure = -1 };
+        char before[8], after[8];
+
+        new.n_verdicts = store_verdicts_from_report(&u->report, nv);
+        if (prev) {
+                old = (ClassifyScore) { .exposure = (int) prev->report.exposure, .verdicts = ov };
+                old.n_verdicts = store_verdicts_from_report(&prev->report, ov);
+                u->stored_exposure = prev->stored_exposure;
+                u->regressions = prev->regressions;
+                u->improvements = prev->improvements;
+        } else if (su) {
+                old = (ClassifyScore) { .exposure = (int) su->exposure,
+                                        .verdicts = su->verdicts,
+                                        .n_verdicts = su->n_verdicts };
+                u->stored_exposure = (int) su->exposure;
+                u->regressions = su->regressions;
+                u->improvements = su->improvements;
+                u->first_seen_usec = su->first_seen_usec;
+                u->last_change_usec = su->last_change_usec;
+        }
+        u->user_baseline = rules.baseline || (prev && prev->user_baseline);
+        Classification c = classify_change(&rules, &old, &new);
+        u->unstored = !(prev && !prev->unstored && !c.changed);
+        if (!c.changed)
+                return;
+        u->last_change_usec = now_realtime_usec();
+        if (c.kind == EVENT_REGRESSION) {
+                u->regressions++;
+                m->regressions_24h++;
+        } else if (c.kind == EVENT_IMPROVEMENT)
+                u->improvements++;
+        if (c.kind != EVENT_REGRESSION && c.kind != EVENT_IMPROVEMENT &&
+            c.kind != EVENT_NEW_EXPOSED)
+                return;
+        if (old.exposure >= 0)
+                (void) render_format_tenths((unsigned) old.exposure, before);
+        (void) render_format_tenths(u->report.exposure, after);
+        (void) log_full_errno(c.kind == EVENT_IMPROVEMENT ? LOG_NOTICE : LOG_WARNING, 0,
+                              "%s of user '%s': %s, exposure %s -> %s.", u->id, u->user,
+                              event_kind_to_string(c.kind), old.exposure >= 0 ? before : "none",
+                              after);
+}
+
+/* Store the user units whose rows may differ, as persist() does the system's, in one
+ * transaction; the kind of each row is classified against what the database holds. A failed
+ * write leaves them unstored: the next pass (a minute at most) hands them over again. */
+static void persist_user_units(Manager *m, UnitState **units, size_t n) {
+        StoreVerdict verdicts[SCORE_ROWS_MAX];
+        uint64_t now = now_realtime_usec();
+        size_t n_unstored = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                n_unstored += units[i]->unstored;
+        if (!m->store || m->store_failing || n_unstored == 0)
+                return;
+        r = store_begin(m->store);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                UnitState *u = units[i];
+                if (!u->unstored)
+                        continue;
+                ClassifyRules rules = {
+                        .cause = CAUSE_UNIT_CHANGED,
+                        .baseline = u->user_baseline,
+                        .new_unit_threshold = m->config->new_unit_threshold,
+                };
+                ClassifyScore old = { .exposure = u->stored_exposure },
+                              new = { .exposure = (int) u->report.exposure };
+                r = store_add_score(m->store, &(StoreScore) {
+                        .unit = u->id,
+                        .manager = u->user,
+                        .time_usec = now,
+                        .exposure = u->report.exposure,
+                        .predicate = u->report.predicate,
+                        .verdicts = verdicts,
+                        .n_verdicts = store_verdicts_from_report(&u->report, verdicts),
+                        .systemd_version = m->state.systemd_version,
+                        .scorer_version = SCORER_VERSION,
+                        .cause = CAUSE_UNIT_CHANGED,
+                        .kind = classify_change(&rules, &old, &new).kind,
+                });
+        }
+        if (r >= 0)
+                r = store_commit(m->store);
+        else
+                store_rollback(m->store);
+        if (r < 0) {
+                store_failed(m, r);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                units[i]->stored_exposure = (int) units[i]->report.exposure;
+                units[i]->unstored = false;
+        }
+}
+
 /* Read the reports and replace the user units; scored with the system manager's table (the user
  * managers run the same systemd), so nothing is read before the first system scan. */
 static void on_user_reports(UserWatch *w, void *userdata) {
@@ -2235,6 +2393,18 @@ static void on_user_reports(UserWatch *w, void *userdata) {
         if (r < 0)
                 log_error("Failed to score the user managers' units, ignoring.");
         else {
+                for (size_t i = 0; i < n_units; i++) {
+                        bool known;
+                        const UnitState *prev;
+
+                        if (!units[i]->fresh)
+                                continue; /* kept from old (an incomplete report): as it was */
+                        prev = old_user_unit(m->state.user_units, m->state.n_user_units,
+                                             units[i]->user, units[i]->id, &known);
+                        judge_user_unit(m, units[i], prev, known);
+                        units[i]->fresh = false;
+                }
+                persist_user_units(m, units, n_units);
                 state_set_user_units(&m->state, units, n_units);
                 m->state.n_user_managers = n;
         }

@@ -406,6 +406,8 @@ static json_object *change_object(const Change *c, ChangeKeys keys) {
         add_time(j, "time", "time_usec", c->time_usec);
         if (keys & KEYS_EVENT)
                 add(j, "unit", jstr(c->unit));
+        if (c->user) /* a user manager's unit; the system's rows have no such key */
+                add(j, "user", jstr(c->user));
         add(j, "kind", jstr(event_kind_to_string(c->kind)));
         if (keys & KEYS_PROVENANCE)
                 add(j, "cause", jstr(cause_to_string(c->cause)));

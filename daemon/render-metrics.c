@@ -389,11 +389,12 @@ void render_metrics(const State *s, const RenderOptions *o, MetricsFormat fmt, B
                 buf_putc(out, '\n');
         }
 
+        /* User units have stored counters too (schema 6): their series carry the user label. */
         header(out, &families[F_REGRESSIONS], fmt);
-        for (size_t i = 0; i < s->n_units; i++) {
-                unit_label(out, "exposured_regressions_total", s->units[i]);
+        for (size_t i = 0; i < s->n_units + s->n_user_units; i++) {
+                unit_label(out, "exposured_regressions_total", any_unit(s, i));
                 buf_puts(out, "} ");
-                render_uint(out, s->units[i]->regressions);
+                render_uint(out, any_unit(s, i)->regressions);
                 buf_putc(out, '\n');
         }
 

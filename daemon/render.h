@@ -25,6 +25,7 @@
  * EventKind or _EVENT_KIND_INVALID for every kind but EVENT_NONE. */
 typedef struct HistoryQuery {
         const char *unit;
+        const char *user;  /* unit is that user manager's (store.h); NULL: the system's */
         uint64_t since_usec;
         uint64_t until_usec;
         size_t limit;

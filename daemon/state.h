@@ -42,6 +42,10 @@ typedef struct UnitState {
         PolicyVerdict policy;       /* against State.policy (valid while that policy is) */
         bool unloaded;              /* PID 1 unloaded it (UnitRemoved) while its unit file stayed:
                                      * still installed, still watched as last read (manager.c) */
+        /* user units (State.user_units) only, manager.c: */
+        bool fresh;                 /* scored from a report just read, not judged yet */
+        bool user_baseline;         /* first seen in its user's first report: no first score
+                                     * of it is news (the user's baseline) */
 } UnitState;
 
 /* The exposure u's main process runs with (tenths), or -1 when it has none. */

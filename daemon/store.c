@@ -55,21 +55,21 @@
         " AND b.kind = 9 AND c.kind <= 5)"
 
 /* The events of the changes table plus one per versions row after the first (upgrades). ?1 kinds
- * mask, ?2 since, ?3 until, ?4 unit or NULL, ?5 limit. The inner LIMIT lets SQLite walk the
+ * mask, ?2 since, ?3 until, ?4 unit or NULL (then ?6 its manager, '' for the system), ?5 limit. The inner LIMIT lets SQLite walk the
  * partial index newest first instead of sorting every event in the range. */
 #define SQL_EVENTS \
         "SELECT * FROM (" \
         " SELECT * FROM (" \
         "  SELECT u.name AS unit, c.time AS time, c.kind, c.cause, c.before, c.exposure," \
         "         c.predicate, v.systemd, v.scorer, NULL, c.checks, NULL, c.blame, " \
-        SQL_BROKE_POLICY \
+        SQL_BROKE_POLICY ", NULLIF(u.manager, '') AS manager" \
         "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
         "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
-        "        AND (?4 IS NULL OR u.name = ?4)" \
-        "  ORDER BY c.time DESC, u.name DESC LIMIT ?5)" \
+        "        AND (?4 IS NULL OR (u.name = ?4 AND u.manager = ?6))" \
+        "  ORDER BY c.time DESC, u.name DESC, u.manager DESC LIMIT ?5)" \
         " UNION ALL" \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
-        "        p.systemd, NULL, NULL, NULL, 0" \
+        "        p.systemd, NULL, NULL, NULL, 0, NULL" \
         " FROM versions v" \
         " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
         " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
@@ -78,10 +78,10 @@
         " UNION ALL" \
         " SELECT * FROM (" \
         "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message, NULL," \
-        "         0" \
+        "         0, NULL" \
         "  FROM notices n WHERE ?4 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2 AND n.time < ?3" \
         "  ORDER BY n.time DESC, n.id DESC LIMIT ?5)" \
-        ") ORDER BY time DESC, unit DESC LIMIT ?5"
+        ") ORDER BY time DESC, unit DESC, manager DESC LIMIT ?5"
 
 /* The numbers SQL_EVENTS and sql/0002-events.sql spell out. */
 _Static_assert(CAUSE_SYSTEMD_UPGRADE == 5, "SQL_EVENTS");
@@ -134,10 +134,11 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_USER_VERSION] = "PRAGMA user_version",
         [STMT_IS_EMPTY] =
                 "SELECT NOT EXISTS (SELECT 1 FROM units) AND NOT EXISTS (SELECT 1 FROM scans)",
-        [STMT_UNIT_GET] = "SELECT id, exposure, gone, verdicts, version FROM units WHERE name = ?",
+        [STMT_UNIT_GET] = "SELECT id, exposure, gone, verdicts, version FROM units"
+                          " WHERE name = ?1 AND manager = ?2",
         [STMT_UNIT_INSERT] =
                 "INSERT INTO units (name, first_seen, last_change, exposure, predicate,"
-                " version, verdicts) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)",
+                " version, verdicts, manager) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)",
         [STMT_UNIT_UPDATE] = "UPDATE units SET last_change = ?2, gone = NULL, exposure = ?3,"
                              " predicate = ?4, version = ?5, verdicts = ?6,"
                              " regressions = regressions + ?7, improvements = improvements + ?8"
@@ -156,12 +157,12 @@ static const char *const stmt_sql[_STMT_MAX] = {
                              " VALUES (?, ?, ?, ?, ?)",
         [STMT_CURRENT] = "SELECT u.name, u.first_seen, u.last_change, u.gone, u.exposure,"
                          " u.predicate, u.regressions, u.improvements, v.systemd, v.scorer,"
-                         " u.verdicts FROM units u JOIN versions v ON v.id = u.version"
-                         " ORDER BY u.name",
+                         " u.verdicts, u.manager FROM units u JOIN versions v ON v.id = u.version"
+                         " ORDER BY u.manager, u.name",
         [STMT_HISTORY] =
                 "SELECT u.name, c.time, c.kind, c.cause, c.before, c.exposure, c.predicate,"
                 " v.systemd, v.scorer, NULL, c.checks, NULL, c.blame, " SQL_BROKE_POLICY
-                " FROM changes c JOIN units u ON u.id = c.unit"
+                ", NULLIF(u.manager, '') FROM changes c JOIN units u ON u.id = c.unit"
                 " JOIN versions v ON v.id = c.version"
                 " WHERE c.unit = ?1 AND c.time >= ?2 AND c.time < ?3"
                 " ORDER BY c.time DESC LIMIT ?4",
@@ -191,17 +192,18 @@ static const char *const stmt_sql[_STMT_MAX] = {
                            " coalesce((SELECT max(time) FROM notices), 0),"
                            " coalesce((SELECT max(last_change) FROM units), 0))",
         /* Present units whose last policy event (9 over, 10 back within) is "over". */
-        [STMT_POLICY_OVER] = "SELECT u.name FROM units u WHERE u.gone IS NULL AND"
+        [STMT_POLICY_OVER] = "SELECT u.name FROM units u WHERE u.gone IS NULL AND u.manager = ''"
+                             " AND"
                              " (SELECT c.kind FROM changes c WHERE c.unit = u.id"
                              "  AND c.kind IN (9, 10) ORDER BY c.time DESC LIMIT 1) = 9"
                              " ORDER BY u.name",
         [STMT_SNAPSHOT_PUT] = "INSERT INTO snapshots (unit, files, running, running_start)"
-                              " SELECT id, ?2, ?3, ?4 FROM units WHERE name = ?1"
+                              " SELECT id, ?2, ?3, ?4 FROM units WHERE name = ?1 AND manager = ''"
                               " ON CONFLICT (unit) DO UPDATE SET files = excluded.files,"
                               " running = excluded.running,"
                               " running_start = excluded.running_start",
         [STMT_SNAPSHOT_GET] = "SELECT s.files, s.running, s.running_start FROM snapshots s"
-                              " JOIN units u ON u.id = s.unit WHERE u.name = ?",
+                              " JOIN units u ON u.id = s.unit WHERE u.name = ? AND u.manager = ''",
 };
 
 typedef struct CheckName {
@@ -627,6 +629,18 @@ static unsigned migrations_count(void) {
         return n;
 }
 
+/* PRAGMA foreign_key_check: 0 when no row points at a missing parent, else -EBADMSG. */
+static int foreign_keys_sound(sqlite3 *db) {
+        sqlite3_stmt *q = NULL;
+        int rc = sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &q, NULL);
+
+        if (rc != SQLITE_OK)
+                return store_errno(rc);
+        rc = sqlite3_step(q);
+        (void) sqlite3_finalize(q);
+        return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? -EBADMSG : store_errno(rc);
+}
+
 /* Apply every migration after the database's user_version, one transaction each. Each file sets
  * user_version to its own number; we check that it did (a file that forgets would be re-run). */
 static int migrate(Store *s) {
@@ -642,6 +656,12 @@ static int migrate(Store *s) {
                 return -EPROTO;
         }
 
+        /* Off while migrating, as SQLite's procedure for rebuilding a table requires (a no-op
+         * inside a transaction: set here, between them): dropping the old table must not
+         * cascade. Each migration checks the keys before it commits instead. */
+        r = exec_sql(s->db, "PRAGMA foreign_keys = OFF");
+        if (r < 0)
+                return r;
         for (unsigned i = v; i < n; i++) {
                 unsigned now;
 
@@ -656,6 +676,8 @@ static int migrate(Store *s) {
                                 r = read_user_version(s->db, &now);
                         if (r >= 0 && now != i + 1)
                                 r = -EBADMSG;
+                        if (r >= 0)
+                                r = foreign_keys_sound(s->db);
                 }
                 if (r >= 0)
                         r = exec_sql(s->db, "COMMIT");
@@ -673,7 +695,7 @@ static int migrate(Store *s) {
                 const char *fields[] = { f_db, f_v, NULL };
                 log_struct_internal(LOG_NOTICE, LOG_MESSAGE_MIGRATION, msg, fields);
         }
-        return 0;
+        return exec_sql(s->db, "PRAGMA foreign_keys = ON");
 }
 
 /* Permissions: the database files are as readable as their directory lets them be. A directory
@@ -1028,8 +1050,14 @@ static bool kind_of_score(EventKind k) {
                k == EVENT_RESCORED;
 }
 
+/* A unit's manager: NULL (the system's) or a user's label, which cannot be '' (the system's key). */
+static bool manager_valid(const char *manager) {
+        return !manager || name_valid(manager, NAME_MAX_LEN);
+}
+
 static bool score_valid(const StoreScore *sc) {
-        if (!sc || !name_valid(sc->unit, NAME_MAX_LEN) || sc->time_usec == 0 ||
+        if (!sc || !name_valid(sc->unit, NAME_MAX_LEN) || !manager_valid(sc->manager) ||
+            sc->time_usec == 0 ||
             sc->time_usec > INT64_MAX || sc->exposure > 100 || sc->predicate < 0 ||
             sc->predicate >= _PREDICATE_MAX || sc->cause < 0 || sc->cause >= _CAUSE_MAX ||
             !kind_of_score(sc->kind) ||
@@ -1061,11 +1089,18 @@ typedef struct UnitRow {
         size_t n_vector;
 } UnitRow;
 
-static int unit_get(Store *s, const char *name, UnitRow *ret) {
+/* The manager column of a unit: '' for the system's (manager NULL). */
+static const char *manager_key(const char *manager) {
+        return manager ?: "";
+}
+
+static int unit_get(Store *s, const char *manager, const char *name, UnitRow *ret) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_UNIT_GET);
         int r, rc;
 
         r = bind_text(q, 1, name);
+        if (r >= 0)
+                r = bind_text(q, 2, manager_key(manager));
         if (r < 0)
                 return r;
         ret->id = 0;
@@ -1115,7 +1150,7 @@ static int add_score(Store *s, const StoreScore *sc) {
         bool first;
         int r;
 
-        r = unit_get(s, sc->unit, &old);
+        r = unit_get(s, sc->manager, sc->unit, &old);
         if (r < 0)
                 return r;
 
@@ -1173,7 +1208,8 @@ static int add_score(Store *s, const StoreScore *sc) {
                     (r = bind_u64(q, 2, sc->time_usec)) < 0 ||
                     (r = bind_int(q, 3, sc->exposure)) < 0 ||
                     (r = bind_int(q, 4, sc->predicate)) < 0 || (r = bind_int(q, 5, version)) < 0 ||
-                    (r = bind_blob(q, 6, vec_blob, vec_len)) < 0)
+                    (r = bind_blob(q, 6, vec_blob, vec_len)) < 0 ||
+                    (r = bind_text(q, 7, manager_key(sc->manager))) < 0)
                         return r;
                 r = step_done(q);
                 if (r < 0)
@@ -1215,11 +1251,12 @@ int store_add_score(Store *s, const StoreScore *score) {
         return write_end(s, own, add_score(s, score));
 }
 
-static int unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause) {
+static int unit_gone(Store *s, const char *manager, const char *unit, uint64_t time_usec,
+                     Cause cause) {
         UnitRow old;
         int r;
 
-        r = unit_get(s, unit, &old);
+        r = unit_get(s, manager, unit, &old);
         if (r < 0)
                 return r;
         if (old.id == 0 || old.gone)
@@ -1238,18 +1275,19 @@ static int unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause
         return r < 0 ? r : 1;
 }
 
-int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause) {
+int store_unit_gone(Store *s, const char *manager, const char *unit, uint64_t time_usec,
+                    Cause cause) {
         bool own;
         int r;
 
         assert(s);
-        if (!name_valid(unit, NAME_MAX_LEN) || time_usec == 0 || time_usec > INT64_MAX ||
+        if (!name_valid(unit, NAME_MAX_LEN) || !manager_valid(manager) || time_usec == 0 || time_usec > INT64_MAX ||
             cause < 0 || cause >= _CAUSE_MAX)
                 return -EINVAL;
         r = write_begin(s, &own);
         if (r < 0)
                 return r;
-        return write_end(s, own, unit_gone(s, unit, time_usec, cause));
+        return write_end(s, own, unit_gone(s, manager, unit, time_usec, cause));
 }
 
 static int add_scan(Store *s, const StoreScan *scan) {
@@ -1284,17 +1322,18 @@ static int add_policy_event(Store *s, const StorePolicyEvent *ev) {
         UnitRow u;
         int r;
 
-        r = unit_get(s, ev->unit, &u);
+        r = unit_get(s, NULL, ev->unit, &u);
         if (r < 0)
                 return r;
         if (u.id == 0 && ev->score) {
                 /* Not stored yet: its score first, so that the event has a unit to hang on. */
                 StoreScore sc = *ev->score;
                 sc.unit = ev->unit;
+                sc.manager = NULL; /* policy events are the system's units' only */
                 r = add_score(s, &sc);
                 if (r < 0)
                         return r;
-                r = unit_get(s, ev->unit, &u);
+                r = unit_get(s, NULL, ev->unit, &u);
                 if (r < 0)
                         return r;
         }
@@ -1444,13 +1483,16 @@ int store_add_scan(Store *s, const StoreScan *scan) {
 StoreCurrent *store_current_free(StoreCurrent *c) {
         if (!c)
                 return NULL;
-        for (size_t i = 0; i < c->n_units; i++) {
-                free(c->units[i].name);
-                free(c->units[i].systemd_version);
-                free(c->units[i].scorer_version);
-                free(c->units[i].verdicts);
+        for (size_t i = 0; i < c->n_units + c->n_user_units; i++) {
+                StoreUnit *u = i < c->n_units ? &c->units[i] : &c->user_units[i - c->n_units];
+                free(u->name);
+                free(u->manager);
+                free(u->systemd_version);
+                free(u->scorer_version);
+                free(u->verdicts);
         }
         free(c->units);
+        free(c->user_units);
         for (size_t i = 0; i < c->n_check_names; i++)
                 free(c->check_names[i]);
         free(c->check_names);
@@ -1462,7 +1504,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StoreCurrent *, store_current_free);
 int store_load_current(Store *s, StoreCurrent **ret) {
         _cleanup_(store_current_freep) StoreCurrent *c = NULL;
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_CURRENT);
-        size_t cap = 0;
+        size_t cap_sys = 0, cap_user = 0;
         int r, rc;
 
         assert(s);
@@ -1488,13 +1530,18 @@ int store_load_current(Store *s, StoreCurrent **ret) {
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
                 Pair vec[STORE_VERDICTS_MAX];
                 size_t n_vec;
+                const char *manager = (const char *) sqlite3_column_text(q, 11);
+                bool user = !isempty(manager);
+                StoreUnit **l = user ? &c->user_units : &c->units;
+                size_t *n = user ? &c->n_user_units : &c->n_units, *cap = user ? &cap_user : &cap_sys;
 
-                if (c->n_units == cap) {
-                        cap = cap ? cap * 2 : 64;
-                        c->units = xrealloc(c->units, cap * sizeof(StoreUnit));
+                if (*n == *cap) {
+                        *cap = *cap ? *cap * 2 : 64;
+                        *l = xrealloc(*l, *cap * sizeof(StoreUnit));
                 }
-                StoreUnit *u = &c->units[c->n_units];
+                StoreUnit *u = &(*l)[*n];
                 *u = (StoreUnit){
+                        .manager = user ? xstrdup(manager) : NULL,
                         .name = column_strdup(q, 0),
                         .first_seen_usec = column_u64(q, 1),
                         .last_change_usec = column_u64(q, 2),
@@ -1506,7 +1553,7 @@ int store_load_current(Store *s, StoreCurrent **ret) {
                         .systemd_version = column_strdup(q, 8),
                         .scorer_version = column_strdup(q, 9),
                 };
-                c->n_units++;
+                (*n)++;
                 if (!u->name)
                         return -EBADMSG;
                 r = decode_entries(sqlite3_column_blob(q, 10), (size_t) sqlite3_column_bytes(q, 10),
@@ -1573,6 +1620,7 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, s
                         .systemd_version_before = column_strdup(q, 9),
                         .message = column_strdup(q, 11),
                         .broke_policy = sqlite3_column_int(q, 13) != 0,
+                        .user = column_strdup(q, 14),
                 };
                 /* A blame text this binary cannot read (damaged, or a newer format) is left
                  * out of the row, not an error of the whole query. */
@@ -1611,11 +1659,13 @@ static int read_changes(Store *s, sqlite3_stmt *q, size_t limit, Change **ret, s
         return 0;
 }
 
-static int unit_id(Store *s, const char *name, int64_t *ret) {
+static int unit_id(Store *s, const char *manager, const char *name, int64_t *ret) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_UNIT_GET);
         int r, rc;
 
         r = bind_text(q, 1, name);
+        if (r >= 0)
+                r = bind_text(q, 2, manager_key(manager));
         if (r < 0)
                 return r;
         rc = sqlite3_step(q);
@@ -1631,8 +1681,8 @@ static uint64_t until_bound(uint64_t until_usec) {
         return until_usec == 0 || until_usec > INT64_MAX ? INT64_MAX : until_usec;
 }
 
-int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t until_usec,
-                  size_t limit, Change **ret, size_t *ret_n) {
+int store_history(Store *s, const char *manager, const char *unit, uint64_t since_usec,
+                  uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_HISTORY);
         int64_t id = 0;
         int r;
@@ -1640,11 +1690,11 @@ int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t unti
         assert(s);
         assert(ret);
         assert(ret_n);
-        if (!name_valid(unit, NAME_MAX_LEN))
+        if (!name_valid(unit, NAME_MAX_LEN) || !manager_valid(manager))
                 return -EINVAL;
         if (limit == 0 || limit > STORE_ROWS_MAX)
                 return -ERANGE;
-        r = unit_id(s, unit, &id);
+        r = unit_id(s, manager, unit, &id);
         if (r < 0)
                 return r;
         if ((r = bind_int(q, 1, id)) < 0 || (r = bind_u64(q, 2, since_usec)) < 0 ||
@@ -1653,15 +1703,16 @@ int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t unti
         return read_changes(s, q, limit, ret, ret_n);
 }
 
-int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
-                 uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n) {
+int store_events(Store *s, const char *manager, const char *unit, unsigned kinds,
+                 uint64_t since_usec, uint64_t until_usec, size_t limit, Change **ret,
+                 size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *q = stmt(s, STMT_EVENTS);
         int r;
 
         assert(s);
         assert(ret);
         assert(ret_n);
-        if (unit && !name_valid(unit, NAME_MAX_LEN))
+        if ((unit && !name_valid(unit, NAME_MAX_LEN)) || !manager_valid(manager))
                 return -EINVAL;
         if (kinds == 0)
                 kinds = EVENT_KINDS_DEFAULT;
@@ -1671,7 +1722,7 @@ int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec
                 return -ERANGE;
         if ((r = bind_int(q, 1, kinds)) < 0 || (r = bind_u64(q, 2, since_usec)) < 0 ||
             (r = bind_u64(q, 3, until_bound(until_usec))) < 0 || (r = bind_text(q, 4, unit)) < 0 ||
-            (r = bind_u64(q, 5, limit)) < 0)
+            (r = bind_u64(q, 5, limit)) < 0 || (r = bind_text(q, 6, manager_key(manager))) < 0)
                 return r;
         return read_changes(s, q, limit, ret, ret_n);
 }

@@ -84,8 +84,12 @@ typedef struct StoreVerdict {
  * count. */
 size_t store_verdicts_from_report(const ScoreReport *r, StoreVerdict ret[static SCORE_ROWS_MAX]);
 
+/* Units are keyed by (manager, name): manager NULL is the system manager, else the label of a
+ * lingering user's manager ("alice", user-reports.h), so that the system's foo.service and
+ * alice's never share a row. Policy events and snapshots are the system's units' only. */
 typedef struct StoreScore {
         const char *unit;   /* "foo.service" */
+        const char *manager; /* NULL: the system's; else the user's (1..255 bytes) */
         uint64_t time_usec; /* CLOCK_REALTIME; unique per unit */
         unsigned exposure;  /* tenths, 0..100 */
         Predicate predicate;
@@ -107,7 +111,8 @@ typedef struct StoreScore {
 int store_add_score(Store *s, const StoreScore *score);
 
 /* Mark a unit gone (keeps its history) with a GONE row. 1 marked, 0 unknown or already gone. */
-int store_unit_gone(Store *s, const char *unit, uint64_t time_usec, Cause cause);
+int store_unit_gone(Store *s, const char *manager, const char *unit, uint64_t time_usec,
+                    Cause cause);
 
 /* A policy event (unit-policy.h): OVER_POLICY, WITHIN_POLICY or WAIVER_EXPIRED of a unit, stored
  * as a row of its history with kind and time as given, ceiling in the "previous" column (-1: none), the unit's exposure, and checks (the failing checks
@@ -173,6 +178,7 @@ int store_add_scan(Store *s, const StoreScan *scan);
 /* The last persisted state of one unit. */
 typedef struct StoreUnit {
         char *name;
+        char *manager; /* NULL: the system's; else the user's */
         uint64_t first_seen_usec, last_change_usec;
         uint64_t gone_usec; /* 0 while present */
         unsigned exposure;
@@ -184,8 +190,10 @@ typedef struct StoreUnit {
 } StoreUnit;
 
 typedef struct StoreCurrent {
-        StoreUnit *units; /* sorted by name (strcmp), gone ones included */
+        StoreUnit *units; /* the system's, sorted by name (strcmp), gone ones included */
         size_t n_units;
+        StoreUnit *user_units; /* the user managers', sorted by manager then name */
+        size_t n_user_units;
         char **check_names; /* owns the StoreVerdict.check strings */
         size_t n_check_names;
         bool empty; /* no unit and no scan yet: the next scan is the baseline (no history) */
@@ -195,17 +203,21 @@ typedef struct StoreCurrent {
 int store_load_current(Store *s, StoreCurrent **ret);
 StoreCurrent *store_current_free(StoreCurrent *c);
 
-/* The rows below are Change (event.h), freed with changes_free().
- * A unit's changes with since <= time < until (until 0 = no bound), newest first, at most limit
- * (1..STORE_ROWS_MAX, else -ERANGE). -ENOENT for a unit never seen. */
-int store_history(Store *s, const char *unit, uint64_t since_usec, uint64_t until_usec,
-                  size_t limit, Change **ret, size_t *ret_n);
+/* The rows below are Change (event.h), freed with changes_free(); a user unit's carry its manager
+ * in Change.user (NULL for the system's).
+ * A unit's (of manager: NULL the system) changes with since <= time < until (until 0 = no
+ * bound), newest first, at most limit (1..STORE_ROWS_MAX, else -ERANGE). -ENOENT for a unit
+ * never seen. */
+int store_history(Store *s, const char *manager, const char *unit, uint64_t since_usec,
+                  uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n);
 /* Events (changes whose kind is in kinds, an EVENT_KIND_MASK() set; 0 = EVENT_KINDS_DEFAULT)
- * with since <= time < until, of one unit or all (unit NULL), newest first, at most limit.
+ * with since <= time < until, of one unit (of manager: NULL the system) or all (unit NULL: every
+ * manager's, manager ignored), newest first, at most limit.
  * Upgrade events have no unit and are left out when unit is set. Rows with equal times (one scan)
  * are ordered by unit name descending. */
-int store_events(Store *s, const char *unit, unsigned kinds, uint64_t since_usec,
-                 uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n);
+int store_events(Store *s, const char *manager, const char *unit, unsigned kinds,
+                 uint64_t since_usec, uint64_t until_usec, size_t limit, Change **ret,
+                 size_t *ret_n);
 
 /* A DATABASE event: something happened to the history itself that a reader of the history must
  * know (it was reset after corruption and where the old file went; writes were refused for a

@@ -63,6 +63,7 @@ int user_units_build(UserReport *l, size_t n, const ScoreTable *table, UnitState
                         u->props.user_manager = true;
                         u->oneshot = streq_ptr(u->props.type, "oneshot");
                         u->stored_exposure = -1;
+                        u->fresh = true;
                         u->running_exposure = -1;
                         if (score_unit(table, NULL, &u->props, &u->report) < 0) {
                                 unit_state_free(u);

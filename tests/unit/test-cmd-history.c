@@ -66,7 +66,7 @@ static void test_output(void **state) {
         char dir[] = "/tmp/test-cli-db-XXXXXX", *db = NULL, *dbarg = NULL, *out = NULL;
         Store *s = NULL;
         StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
-        StoreScore sc = { "evil\\x1b.service", T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
+        StoreScore sc = { "evil\\x1b.service", NULL, T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
                           CAUSE_STARTUP, EVENT_NONE, NULL };
 
         (void) state;

@@ -312,7 +312,7 @@ static size_t history(const char *db, const char *id, EventKind kind) {
         size_t n = 0, k = 0;
 
         OK(store_open_readonly(db, &s));
-        OK(store_history(s, id, 0, 0, 100, &h, &n));
+        OK(store_history(s, NULL, id, 0, 0, 100, &h, &n));
         for (size_t i = 0; i < n; i++)
                 k += h[i].kind == kind;
         changes_free(h, n);
@@ -438,7 +438,7 @@ static size_t history_rows(const char *db, const char *id) {
         size_t n = 0;
 
         OK(store_open_readonly(db, &s));
-        OK(store_history(s, id, 0, 0, 100, &h, &n));
+        OK(store_history(s, NULL, id, 0, 0, 100, &h, &n));
         changes_free(h, n);
         return n;
 }

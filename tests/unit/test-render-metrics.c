@@ -270,8 +270,9 @@ static int run_with_stdin(char *const argv[], const char *text) {
 }
 
 /* `promtool check metrics` (Debian: prometheus) on the 0.0.4 text. */
-/* user_managers = lingering: the exposure families get the user units with a user label; the
- * system's series keep none, and the other families are the system's only. */
+/* user_managers = lingering: the exposure families and the regression counter get the user units
+ * with a user label; the system's series keep none, and the other families are the system's
+ * only. */
 static void test_user_units(void **state) {
         State *s = fixture_state_new(2, false);
         _cleanup_free_ char *before = render(s, METRICS_PROMETHEUS, true), *after = NULL;
@@ -289,7 +290,12 @@ static void test_user_units(void **state) {
                                       "oneshot=\"false\",user=\"alice\"} "));
         assert_non_null(strstr(after, "exposured_unit_check_exposure{unit=\"b.service\","
                                       "oneshot=\"false\",user=\"alice\",check="));
-        assert_null(strstr(after, "exposured_regressions_total{unit=\"a.service\""));
+        /* their regression counters are stored (schema 6): labelled like the exposures */
+        assert_non_null(strstr(after, "exposured_regressions_total{unit=\"a.service\","
+                                      "oneshot=\"false\",user=\"alice\"} 2\n"));
+        assert_null(strstr(after, "exposured_regressions_total{unit=\"a.service\","
+                                  "oneshot=\"false\"}"));
+        assert_null(strstr(after, "exposured_unit_restart_pending{unit=\"a.service\""));
         assert_non_null(strstr(after, "exposured_unit_exposure{unit=\"svc-0000.service\","
                                       "oneshot=\"false\"} "));
         /* without user units, the output is what it was */

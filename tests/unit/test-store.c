@@ -164,7 +164,7 @@ static void test_migrate_from_every_version(void **state) {
                         assert_int_equal(c->units[0].verdicts[0].badness, 1);
                         store_current_free(c);
 
-                        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+                        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
                         assert_int_equal(n, 2);
                         assert_int_equal(h[0].kind, EVENT_REGRESSION);
                         assert_int_equal(h[0].n_checks, 1);
@@ -263,7 +263,7 @@ static void test_roundtrip_change_only(void **state) {
         f.sc.time_usec = T0 + 5 * SEC;
         assert_int_equal(store_add_score(s, &f.sc), 0);
 
-        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 4);
         assert_int_equal(h[0].time_usec, T0 + 4 * SEC);
         assert_int_equal(h[0].kind, EVENT_IMPROVEMENT);
@@ -288,10 +288,10 @@ static void test_roundtrip_change_only(void **state) {
         changes_free(h, n);
 
         /* Bounded: since/until/limit. */
-        assert_int_equal(store_history(s, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
         assert_int_equal(n, 2);
         changes_free(h, n);
-        assert_int_equal(store_history(s, "a.service", 0, 0, 1, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 1, &h, &n), 0);
         assert_int_equal(n, 1);
         changes_free(h, n);
 
@@ -363,7 +363,7 @@ static void test_kind_as_given(void **state) {
                 assert_int_equal(store_add_score(s, &f.sc), -EINVAL);
         }
 
-        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 4);
         assert_int_equal(h[0].kind, EVENT_RESCORED);
         assert_int_equal(h[1].kind, EVENT_IMPROVEMENT);
@@ -411,14 +411,14 @@ static void test_events_new_gone_upgrade(void **state) {
         f.sc.kind = EVENT_RESCORED;
         assert_int_equal(store_add_score(s, &f.sc), 1);
 
-        assert_int_equal(store_unit_gone(s, "new.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, NULL, "new.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
                          1);
-        assert_int_equal(store_unit_gone(s, "new.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, NULL, "new.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED),
                          0);
         assert_int_equal(
-                store_unit_gone(s, "never.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED), 0);
+                store_unit_gone(s, NULL, "never.service", T0 + 4 * SEC, CAUSE_UNIT_REMOVED), 0);
 
-        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 4);
         assert_int_equal(e[0].kind, EVENT_GONE);
         assert_string_equal(e[0].unit, "new.service");
@@ -435,26 +435,26 @@ static void test_events_new_gone_upgrade(void **state) {
 
         /* Filters: one kind, one unit, time range. */
         assert_int_equal(
-                store_events(s, NULL, EVENT_KIND_MASK(EVENT_NEW_EXPOSED), 0, 0, 100, &e, &n),
+                store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_NEW_EXPOSED), 0, 0, 100, &e, &n),
                 0);
         assert_int_equal(n, 1);
         assert_string_equal(e[0].unit, "new.service");
         changes_free(e, n);
-        assert_int_equal(store_events(s, "base.service", 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, "base.service", 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(e[0].kind, EVENT_RESCORED);
         changes_free(e, n);
-        assert_int_equal(store_events(s, NULL, 0, T0 + 3 * SEC, 0, 100, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, 0, T0 + 3 * SEC, 0, 100, &e, &n), 0);
         assert_int_equal(n, 1);
         changes_free(e, n);
-        assert_int_equal(store_events(s, NULL, 1U << 31, 0, 0, 100, &e, &n), -EINVAL);
+        assert_int_equal(store_events(s, NULL, NULL, 1U << 31, 0, 0, 100, &e, &n), -EINVAL);
 
         /* A scorer upgrade that changes no score is still an event, via the scan record. */
         StoreScan scan = { T0 + 4 * SEC, 1, 3, 0, CAUSE_PERIODIC, "257.9-1", "2" };
         assert_int_equal(store_add_scan(s, &scan), 0);
         scan.time_usec++;
         assert_int_equal(store_add_scan(s, &scan), 0);
-        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_SCORER_UPGRADE), 0, 0,
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_SCORER_UPGRADE), 0, 0,
                                       100, &e, &n),
                          0);
         assert_int_equal(n, 1);
@@ -526,11 +526,11 @@ static void test_bad_input(void **state) {
         assert_int_equal(a.n_checks, b.n_checks);
         assert_int_equal(b.last_error, -EEXIST);
 
-        assert_int_equal(store_history(s, "a.service", 0, 0, 0, &h, &n), -ERANGE);
-        assert_int_equal(store_history(s, "a.service", 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
-        assert_int_equal(store_events(s, NULL, 0, 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
-        assert_int_equal(store_history(s, "b.service", 0, 0, 10, &h, &n), -ENOENT);
-        assert_int_equal(store_history(s, "", 0, 0, 10, &h, &n), -EINVAL);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 0, &h, &n), -ERANGE);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
+        assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
+        assert_int_equal(store_history(s, NULL, "b.service", 0, 0, 10, &h, &n), -ENOENT);
+        assert_int_equal(store_history(s, NULL, "", 0, 0, 10, &h, &n), -EINVAL);
         assert_int_equal(
                 store_add_scan(s, &(StoreScan){ 0, 0, 0, 0, CAUSE_STARTUP, NULL, NULL }),
                 -EINVAL);
@@ -615,17 +615,17 @@ static void test_prune(void **state) {
         }
         make_score(&f, "b.service", T0, 10, 0);
         assert_int_equal(store_add_score(s, &f.sc), 1);
-        assert_int_equal(store_unit_gone(s, "b.service", T0 + 2 * SEC, CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, NULL, "b.service", T0 + 2 * SEC, CAUSE_UNIT_REMOVED),
                          1);
 
         assert_int_equal(store_prune(s, T0 + 5 * SEC, &deleted), 0);
         /* a: 5 changes; b: 2 changes + the unit; 5 scans */
         assert_int_equal(deleted, 5 + 2 + 1 + 5);
-        assert_int_equal(store_history(s, "a.service", 0, 0, 100, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 100, &h, &n), 0);
         assert_int_equal(n, 5);
         assert_int_equal(h[n - 1].time_usec, T0 + 5 * SEC);
         changes_free(h, n);
-        assert_int_equal(store_history(s, "b.service", 0, 0, 100, &h, &n), -ENOENT);
+        assert_int_equal(store_history(s, NULL, "b.service", 0, 0, 100, &h, &n), -ENOENT);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.n_units, 1);
         assert_int_equal(st.n_scans, 5);
@@ -678,7 +678,7 @@ static void test_disk_full(void **state) {
         assert_int_equal(st.n_units, i + 1);
         assert_int_equal(store_check(s), 0);
         /* Reads still work. */
-        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         changes_free(h, n);
         /* A batch fails as a whole. */
         assert_int_equal(store_begin(s), 0);
@@ -724,18 +724,18 @@ static void test_readonly_concurrent(void **state) {
         make_score(&f, "a.service", T0 + SEC, 60, 1);
         assert_int_equal(store_add_score(w, &f.sc), 1);
         /* The reader, mid-batch: only the committed row. */
-        assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(r, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 1);
         changes_free(h, n);
         assert_int_equal(store_commit(w), 0);
-        assert_int_equal(store_history(r, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(r, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 2);
         /* New check names written after the reader opened are resolved. */
         changes_free(h, n);
         f.v[1].check = "BrandNew=";
         f.sc.time_usec = T0 + 2 * SEC;
         assert_int_equal(store_add_score(w, &f.sc), 1);
-        assert_int_equal(store_history(r, "a.service", 0, 0, 1, &h, &n), 0);
+        assert_int_equal(store_history(r, NULL, "a.service", 0, 0, 1, &h, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(h[0].n_checks, 2);
         assert_string_equal(h[0].checks[0].check, "Check1=");
@@ -826,7 +826,7 @@ static void test_crash(void **state) {
                 if (last > 0) {
                         Change *h = NULL;
                         size_t n;
-                        assert_int_equal(store_history(s, "u0.service", last, last + 1, 1, &h, &n),
+                        assert_int_equal(store_history(s, NULL, "u0.service", last, last + 1, 1, &h, &n),
                                          0);
                         if (n != 1)
                                 fail_msg("round %d (seed %u): committed batch %" PRIu64 " lost",
@@ -971,7 +971,7 @@ static void test_busy(void **state) {
         }
         assert_true(mono_usec() - t0 < 60 * STORE_BUSY_TIMEOUT_MS * 1000ULL / 4);
         /* Reads are not blocked by a writer (WAL). */
-        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 1);
         changes_free(h, n);
         assert_int_equal(store_stats(s, &st), 0);
@@ -987,7 +987,7 @@ static void test_busy(void **state) {
         (void) usleep(STORE_BUSY_BACKOFF_USEC + 10000);
         assert_int_equal(store_add_score(s, &f.sc), 1);
         assert_int_equal(store_add_score(s, &f.sc), 0);
-        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 2);
         changes_free(h, n);
         assert_int_equal(store_stats(s, &st), 0);
@@ -1064,7 +1064,7 @@ static void test_corrupt_at_open(void **state) {
 
         assert_int_equal(store_open(p, &s), 0);
         assert_int_equal(store_add_notice(s, T0 + SEC, "moved to x"), 0);
-        assert_int_equal(store_events(s, NULL, 0, 0, 0, 10, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, 10, &e, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(e[0].kind, EVENT_DATABASE);
         assert_null(e[0].unit);
@@ -1072,10 +1072,10 @@ static void test_corrupt_at_open(void **state) {
         assert_int_equal(e[0].time_usec, T0 + SEC);
         changes_free(e, n);
         /* Not in a unit's events, and filtered by kind. */
-        assert_int_equal(store_events(s, "a.service", 0, 0, 0, 10, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, "a.service", 0, 0, 0, 10, &e, &n), 0);
         assert_int_equal(n, 0);
         changes_free(e, n);
-        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_REGRESSION), 0, 0, 10,
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_REGRESSION), 0, 0, 10,
                                       &e, &n), 0);
         assert_int_equal(n, 0);
         changes_free(e, n);
@@ -1233,7 +1233,7 @@ static void test_prune_keeps_newest(void **state) {
                 make_score(&f, "b.service", T0 + i * SEC, 20 + i, i);
                 assert_int_equal(store_add_score(s, &f.sc), 1);
         }
-        assert_int_equal(store_unit_gone(s, "b.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
+        assert_int_equal(store_unit_gone(s, NULL, "b.service", T0 + 3 * SEC, CAUSE_UNIT_REMOVED),
                          1);
         assert_int_equal(store_add_notice(s, T0 + 4 * SEC, "something happened"), 0);
         assert_int_equal(store_last_time(s, &last), 0);
@@ -1242,12 +1242,12 @@ static void test_prune_keeps_newest(void **state) {
         assert_int_equal(store_prune(s, T0 + 10ULL * 365 * 86400 * SEC, &deleted), 0);
         /* a: 2 of 3; b: 4 rows and the unit; the notice */
         assert_int_equal(deleted, 2 + 4 + 1 + 1);
-        assert_int_equal(store_history(s, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 1);
         assert_int_equal(h[0].time_usec, T0 + 2 * SEC);
         assert_int_equal(h[0].exposure, 52);
         changes_free(h, n);
-        assert_int_equal(store_history(s, "b.service", 0, 0, 10, &h, &n), -ENOENT);
+        assert_int_equal(store_history(s, NULL, "b.service", 0, 0, 10, &h, &n), -ENOENT);
         assert_int_equal(store_stats(s, &st), 0);
         assert_int_equal(st.notice_usec, 0);
         assert_string_equal(st.notice, "");
@@ -1331,7 +1331,7 @@ static void test_snapshots(void **state) {
         /* The unit's row goes (gone, then pruned): its snapshot with it. */
         snap.files = "s1\n";
         assert_int_equal(store_put_snapshot(s, &snap), 1);
-        assert_int_equal(store_unit_gone(s, "a.service", T0 + SEC, CAUSE_UNIT_REMOVED), 1);
+        assert_int_equal(store_unit_gone(s, NULL, "a.service", T0 + SEC, CAUSE_UNIT_REMOVED), 1);
         assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 1);
         free(files);
         assert_int_equal(store_prune(s, T0 + 10 * SEC, &deleted), 0);
@@ -1418,12 +1418,12 @@ static void test_policy_event_unstored_unit(void **state) {
         f.sc.exposure = 101;
         assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
         f.sc.exposure = 92;
-        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 0);
         changes_free(e, n);
 
         assert_int_equal(store_add_policy_event(s, &ev), 1);
-        assert_int_equal(store_history(s, "left.service", 0, 0, 10, &e, &n), 0);
+        assert_int_equal(store_history(s, NULL, "left.service", 0, 0, 10, &e, &n), 0);
         assert_int_equal(n, 2);
         assert_int_equal(e[0].kind, EVENT_OVER_POLICY);
         assert_int_equal(e[0].time_usec, T0 + 1);
@@ -1441,7 +1441,7 @@ static void test_policy_event_unstored_unit(void **state) {
         ev.kind = EVENT_WITHIN_POLICY;
         ev.time_usec = T0 + 2;
         assert_int_equal(store_add_policy_event(s, &ev), 1);
-        assert_int_equal(store_history(s, "left.service", 0, 0, 10, &e, &n), 0);
+        assert_int_equal(store_history(s, NULL, "left.service", 0, 0, 10, &e, &n), 0);
         assert_int_equal(n, 3);
         changes_free(e, n);
 }
@@ -1494,7 +1494,7 @@ static void test_policy_events(void **state) {
         ev.exposure = 101;
         assert_int_equal(store_add_policy_event(s, &ev), -EINVAL);
 
-        assert_int_equal(store_events(s, NULL, 0, 0, 0, 100, &e, &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, 100, &e, &n), 0);
         assert_int_equal(n, 5);
         assert_int_equal(e[0].kind, EVENT_WAIVER_EXPIRED);
         assert_int_equal(e[0].previous, -1);
@@ -1516,7 +1516,7 @@ static void test_policy_events(void **state) {
         changes_free(e, n);
 
         /* only these kinds */
-        assert_int_equal(store_events(s, NULL, EVENT_KIND_MASK(EVENT_OVER_POLICY), 0, 0, 100, &e,
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_OVER_POLICY), 0, 0, 100, &e,
                                       &n), 0);
         assert_int_equal(n, 2);
         changes_free(e, n);
@@ -1582,11 +1582,217 @@ static void test_file_modes_and_open_errors(void **state) {
         remove_db(p);
 }
 
+static int64_t query_int(sqlite3 *db, const char *sql) {
+        sqlite3_stmt *q = NULL;
+        int64_t v;
+
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        v = sqlite3_column_int64(q, 0);
+        assert_int_equal(sqlite3_finalize(q), SQLITE_OK);
+        return v;
+}
+
+/* Schema 6 rebuilds the units table (a unit is (manager, name) now): a schema 5 database keeps
+ * every row, its ids, counters, gone marks, history and snapshots, and the keys still cascade. */
+static void test_migrate_0005_keeps_rows(void **state) {
+        char *p = temp_db();
+        sqlite3 *db;
+
+        (void) state;
+        assert_true(n_migrations() >= 6);
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        for (unsigned i = 0; i < 5; i++)
+                assert_int_equal(sqlite3_exec(db, sql_migrations[i].data, NULL, NULL, NULL),
+                                 SQLITE_OK);
+        const char *data =
+                "INSERT INTO versions VALUES (1, '252', '1', 1700000000000000);"
+                "INSERT INTO checks VALUES (1, 'PrivateNetwork=');"
+                "INSERT INTO units (id, name, first_seen, last_change, exposure, predicate,"
+                " version, verdicts, regressions, improvements) VALUES"
+                " (7, 'a.service', 1700000000000000, 1700000001000000, 50, 3, 1, x'0103', 1, 2),"
+                " (9, 'b.service', 1700000000000000, 1700000002000000, 40, 2, 1, x'0102', 0, 0);"
+                "UPDATE units SET gone = 1700000002000000 WHERE id = 9;"
+                "INSERT INTO changes (unit, time, kind, cause, before, exposure, predicate,"
+                " version, checks) VALUES"
+                " (7, 1700000000000000, 0, 0, NULL, 40, 2, 1, NULL),"
+                " (7, 1700000001000000, 1, 3, 40, 50, 3, 1, x'010203'),"
+                " (9, 1700000000000000, 0, 0, NULL, 40, 2, 1, NULL),"
+                " (9, 1700000002000000, 4, 4, 40, NULL, NULL, 1, NULL);"
+                "INSERT INTO snapshots VALUES (7, 's7\n', 50, 11), (9, 's9\n', NULL, 0);"
+                "INSERT INTO notices (time, message) VALUES (1700000000500000, 'reset');";
+        assert_int_equal(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreStats st;
+        StoreCurrent *c = NULL;
+        Change *h = NULL;
+        size_t n = 0;
+        char *files = NULL;
+        int running = 0;
+        uint64_t start = 0;
+
+        assert_int_equal(store_open(p, &s), 0);
+        assert_int_equal(store_stats(s, &st), 0);
+        assert_int_equal(st.schema_version, n_migrations());
+        assert_int_equal(st.n_units, 2);
+        assert_int_equal(st.n_units_gone, 1);
+        assert_int_equal(st.n_changes, 4);
+        assert_string_equal(st.notice, "reset");
+
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 2);
+        assert_int_equal(c->n_user_units, 0);
+        assert_string_equal(c->units[0].name, "a.service");
+        assert_null(c->units[0].manager);
+        assert_int_equal(c->units[0].regressions, 1);
+        assert_int_equal(c->units[0].improvements, 2);
+        assert_int_equal(c->units[0].gone_usec, 0);
+        assert_int_equal(c->units[1].gone_usec, T0 + 2 * SEC);
+        store_current_free(c);
+
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(h[0].kind, EVENT_REGRESSION);
+        assert_null(h[0].user);
+        assert_int_equal(h[0].checks[0].new_badness, 1);
+        changes_free(h, n);
+        assert_int_equal(store_history(s, NULL, "b.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(h[0].kind, EVENT_GONE);
+        changes_free(h, n);
+
+        assert_int_equal(store_get_snapshot(s, "a.service", &files, &running, &start), 1);
+        assert_string_equal(files, "s7\n");
+        assert_int_equal(running, 50);
+        assert_int_equal(start, 11);
+        free(files);
+
+        /* The old system row goes on as before; a user's unit of the same name is another. */
+        Fixture f;
+        make_score(&f, "a.service", T0 + 5 * SEC, 50, 1);
+        f.v[0].badness = 1; /* whatever: not compared with a row of the system's */
+        f.sc.manager = "alice";
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+
+        /* The keys still cascade: a gone unit pruned takes its snapshot with it. */
+        uint64_t pruned = 0;
+        assert_int_equal(store_prune(s, T0 + 3 * SEC, &pruned), 0);
+        assert_true(pruned >= 3);
+        s = store_free(s);
+
+        assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM units WHERE manager = ''"), 1);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM units WHERE manager = 'alice'"), 1);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM snapshots"), 1);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+        assert_int_equal(query_int(db, "SELECT id FROM units WHERE name = 'a.service'"
+                                       " AND manager = ''"), 7);
+        assert_int_equal(sqlite3_close(db), SQLITE_OK);
+        remove_db(p);
+}
+
+/* The same unit name under the system and two users: three units, never mixed. */
+static void test_user_units_separate(void **state) {
+        _cleanup_(store_freep) Store *s = NULL;
+        Fixture f;
+        Change *h = NULL;
+        size_t n = 0;
+        StoreCurrent *c = NULL;
+
+        (void) state;
+        assert_int_equal(store_open(":memory:", &s), 0);
+        make_score(&f, "foo.service", T0, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        f.sc.manager = "alice";
+        f.sc.exposure = 30;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        f.sc.manager = "bob";
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+
+        /* alice's gets weaker; the system's and bob's are unchanged. */
+        make_score(&f, "foo.service", T0 + SEC, 60, 1);
+        f.sc.manager = "alice";
+        f.sc.kind = EVENT_REGRESSION;
+        f.sc.cause = CAUSE_UNIT_CHANGED;
+        assert_int_equal(store_add_score(s, &f.sc), 1);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
+        make_score(&f, "foo.service", T0 + SEC, 50, 0);
+        assert_int_equal(store_add_score(s, &f.sc), 0);
+        make_score(&f, "foo.service", T0 + SEC, 30, 0);
+        f.sc.manager = "bob";
+        assert_int_equal(store_add_score(s, &f.sc), 0);
+
+        assert_int_equal(store_history(s, NULL, "foo.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        assert_null(h[0].user);
+        assert_int_equal(h[0].exposure, 50);
+        changes_free(h, n);
+        assert_int_equal(store_history(s, "alice", "foo.service", 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(h[0].user, "alice");
+        assert_int_equal(h[0].kind, EVENT_REGRESSION);
+        assert_int_equal(h[0].previous, 30);
+        assert_int_equal(h[0].exposure, 60);
+        assert_true(h[0].n_checks > 0);
+        changes_free(h, n);
+        assert_int_equal(store_history(s, "carol", "foo.service", 0, 0, 10, &h, &n), -ENOENT);
+        assert_int_equal(store_history(s, "", "foo.service", 0, 0, 10, &h, &n), -EINVAL);
+
+        /* Every manager's events, the user named; one unit's, of its manager only. */
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_REGRESSION), 0, 0, 10,
+                                      &h, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(h[0].unit, "foo.service");
+        assert_string_equal(h[0].user, "alice");
+        changes_free(h, n);
+        assert_int_equal(store_events(s, "alice", "foo.service", 0, 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        changes_free(h, n);
+        assert_int_equal(store_events(s, NULL, "foo.service", 0, 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 0);
+        changes_free(h, n);
+
+        /* The system's units and the users' apart, with their own counters. */
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->n_units, 1);
+        assert_null(c->units[0].manager);
+        assert_int_equal(c->units[0].regressions, 0);
+        assert_int_equal(c->n_user_units, 2);
+        assert_string_equal(c->user_units[0].manager, "alice");
+        assert_string_equal(c->user_units[0].name, "foo.service");
+        assert_int_equal(c->user_units[0].regressions, 1);
+        assert_int_equal(c->user_units[0].exposure, 60);
+        assert_string_equal(c->user_units[1].manager, "bob");
+        assert_int_equal(c->user_units[1].regressions, 0);
+        store_current_free(c);
+
+        /* Gone is per manager too. */
+        assert_int_equal(store_unit_gone(s, "alice", "foo.service", T0 + 2 * SEC,
+                                         CAUSE_UNIT_REMOVED), 1);
+        assert_int_equal(store_unit_gone(s, "alice", "foo.service", T0 + 3 * SEC,
+                                         CAUSE_UNIT_REMOVED), 0);
+        assert_int_equal(store_load_current(s, &c), 0);
+        assert_int_equal(c->units[0].gone_usec, 0);
+        assert_int_equal(c->user_units[0].gone_usec, T0 + 2 * SEC);
+        assert_int_equal(c->user_units[1].gone_usec, 0);
+        store_current_free(c);
+
+        /* Snapshots and policy are the system's units' only. */
+        assert_int_equal(store_put_snapshot(s, &(StoreSnapshot) {
+                .unit = "foo.service", .files = "f\n", .running_exposure = -1 }), 1);
+        f.sc.manager = "";
+        assert_int_equal(store_add_score(s, &f.sc), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_memory),
                 cmocka_unit_test(test_file_modes_and_open_errors),
                 cmocka_unit_test(test_migrate_from_every_version),
+                cmocka_unit_test(test_migrate_0005_keeps_rows),
+                cmocka_unit_test(test_user_units_separate),
                 cmocka_unit_test(test_newer_schema_refused),
                 cmocka_unit_test(test_roundtrip_change_only),
                 cmocka_unit_test(test_kind_as_given),
