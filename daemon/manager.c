@@ -160,6 +160,12 @@ struct Manager {
         UserWatch *user_watch;
         UserReport *user_seen;     /* uid, user, error and n_units of the last pass (no units) */
         size_t n_user_seen;
+        /* User units that left during this run (their user's report went, or listed them no
+         * more), as they were last: one that comes back is judged against its last score and
+         * keeps its counters, as a system unit's memo does. The database keeps their rows as
+         * they were (user units get no GONE row). */
+        UnitState **user_gone;
+        size_t n_user_gone;
 };
 
 /* The table for the configured override, else for the manager's full Version (the point release
@@ -2259,6 +2265,27 @@ static const UnitState *old_user_unit(UnitState *const *old, size_t n_old, const
         return found;
 }
 
+/* Take the units of old that are not in units (n) into m->user_gone (their slots become NULL),
+ * and drop from it those that are back. */
+static void remember_user_gone(Manager *m, UnitState **old, size_t n_old, UnitState **units,
+                               size_t n) {
+        bool known;
+
+        for (size_t i = 0; i < m->n_user_gone;)
+                if (old_user_unit(units, n, m->user_gone[i]->user, m->user_gone[i]->id, &known)) {
+                        unit_state_free(m->user_gone[i]);
+                        m->user_gone[i] = m->user_gone[--m->n_user_gone];
+                } else
+                        i++;
+        for (size_t i = 0; i < n_old; i++) {
+                if (!old[i] || old_user_unit(units, n, old[i]->user, old[i]->id, &known))
+                        continue;
+                m->user_gone = xrealloc(m->user_gone, (m->n_user_gone + 1) * sizeof(UnitState *));
+                m->user_gone[m->n_user_gone++] = old[i];
+                old[i] = NULL;
+        }
+}
+
 /* Judge a user unit's new score as judge() does a system one's, against its previous score
  * (prev, in memory), else its database row at start-up (the daemon restarted): counts a
  * regression or an improvement (exposured_regressions_total{user=...}) and logs it. The first
@@ -2401,10 +2428,18 @@ static void on_user_reports(UserWatch *w, void *userdata) {
                                 continue; /* kept from old (an incomplete report): as it was */
                         prev = old_user_unit(m->state.user_units, m->state.n_user_units,
                                              units[i]->user, units[i]->id, &known);
+                        if (!prev) {
+                                bool was_known;
+                                prev = old_user_unit(m->user_gone, m->n_user_gone,
+                                                     units[i]->user, units[i]->id, &was_known);
+                                known = known || was_known;
+                        }
                         judge_user_unit(m, units[i], prev, known);
                         units[i]->fresh = false;
                 }
                 persist_user_units(m, units, n_units);
+                remember_user_gone(m, m->state.user_units, m->state.n_user_units, units,
+                                   n_units);
                 state_set_user_units(&m->state, units, n_units);
                 m->state.n_user_managers = n;
         }
@@ -2585,6 +2620,9 @@ Manager *manager_free(Manager *m) {
         scan_drop(m);
         m->user_watch = user_watch_free(m->user_watch);
         user_reports_free(m->user_seen, m->n_user_seen);
+        for (size_t i = 0; i < m->n_user_gone; i++)
+                unit_state_free(m->user_gone[i]);
+        free(m->user_gone);
         m->serve_timer = sd_event_source_disable_unref(m->serve_timer);
         m->policy_timer = sd_event_source_disable_unref(m->policy_timer);
         m->periodic_timer = sd_event_source_disable_unref(m->periodic_timer);

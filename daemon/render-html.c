@@ -224,7 +224,13 @@ static void event_rows(Buf *b, const RenderOptions *o, const Change *rows, size_
                 buf_puts(b, "<tr><td>");
                 ago(b, e->time_usec, o->now_usec);
                 buf_puts(b, "</td><td>");
-                if (e->unit)
+                if (e->unit && e->user) {
+                        /* a lingering user's unit: no unit page of its own */
+                        render_html_escape(b, e->unit);
+                        buf_puts(b, " (user ");
+                        render_html_escape(b, e->user);
+                        buf_putc(b, ')');
+                } else if (e->unit)
                         unit_link(b, e->unit);
                 else
                         buf_puts(b, "(system)");

@@ -11,6 +11,8 @@ with the timer and path enabled; the daemon with the option on. Checked:
   - the system's units and series are unchanged (no user label), and the option off changes
     nothing even with reports present;
   - a changed user service is seen from the new report at once (inotify, not the 60 s pass);
+  - a weaker user service is a stored regression of that user (events, history, the counter in
+    /metrics), kept across a restart of the daemon;
   - a user who stops lingering disappears (the path unit removes the report);
   - the report file is root's, and exposured-user@.service's exposure is measured online.
 The binary is the host's build, run through the host's loader with its libraries in
@@ -278,6 +280,71 @@ def test_change_seen_at_once(box):
     assert "%.1f" % box.user_units()["xm-plain.service"]["exposure"] == theirs[0]["exposure"]
     SUMMARY.append("systemd %d (%s) daemon: a user unit's change seen %.1f s after the report"
                    % (box.version, box.c.suite, took))
+
+
+def test_regression_stored(box):
+    """A user service made weaker raises what a system one does: a regression event stored with
+    the user named (/api/v1/events, the unit's history with ?user=), counted in
+    exposured_regressions_total with the user label (the system's series keep none). All of it
+    survives a restart of the daemon, which counts nothing again."""
+    name = "xm-hardened.service"
+    units = _wait("the user's units", lambda: box.user_units(), box.c)
+    before = units[name]["exposure"]
+    path = box.c.path("/home/%s/.config/systemd/user/%s" % (USER, name))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(HARDENED.replace("PrivateNetwork=yes\n", "").replace(
+            "ProtectSystem=strict\n", ""))
+    box.run(["systemctl", "--user", "daemon-reload"], timeout=60)
+    box.refresh()
+    _wait("the weaker exposure", lambda: (box.user_units() or {}).get(
+        name, {}).get("exposure", before) > before, box.c, timeout=30)
+    after = box.user_units()[name]["exposure"]
+    key = 'exposured_regressions_total{unit="%s",oneshot="false",user="%s"}' % (name, USER)
+
+    def regressions():
+        j = box.api.json("/api/v1/events?kind=regression&limit=1000")
+        return [e for e in j["events"] if e["unit"] == name] if j else None
+
+    def check():
+        ev = regressions()
+        assert len(ev) == 1 and ev[0]["user"] == USER, ev
+        assert (ev[0]["previous"], ev[0]["exposure"]) == (before, after), ev
+        h = box.api.json("/api/v1/units/%s/history?user=%s" % (name, USER))
+        assert h and h["history"][0]["kind"] == "regression", h
+        assert h["history"][0]["user"] == USER and h["history"][0]["exposure"] == after
+        assert [e["kind"] for e in box.api.json(
+            "/api/v1/events?unit=%s&user=%s" % (name, USER))["events"]] == ["regression"]
+        # the system has no unit of that name: neither history nor events
+        assert box.api.get("/api/v1/units/%s/history" % name)[0] == 404
+        assert box.api.json("/api/v1/events?unit=" + name)["events"] == []
+        m = box.api.metrics()
+        assert m[key] == "1", key
+        system = [u for u in box.api.json("/api/v1/units?limit=5000")["units"]
+                  if u["user"] is None]
+        sys_series = [k for k in m if k.startswith("exposured_regressions_total{")
+                      and 'user="' not in k]
+        assert len(sys_series) == len(system)
+        assert box.user_units()[name]["regressions"] == 1
+        # test_change_seen_at_once's stricter xm-plain is a stored improvement
+        hp = box.api.json("/api/v1/units/xm-plain.service/history?user=" + USER)
+        assert "improvement" in [r["kind"] for r in hp["history"]], hp
+        return h["count"]
+
+    _wait("the stored regression", lambda: regressions(), box.c, timeout=10)
+    n_rows = check()
+    assert box.api.get("/api/v1/events?user=" + USER)[0] == 400
+    box.c.run(["systemctl", "restart", "exposured.service"], timeout=120)
+    _wait("the user's units after a restart",
+          lambda: (box.user_units() or {}).get(name), box.c)
+    _wait("the counter after a restart", lambda: key in (box.api.metrics() or {}), box.c,
+          timeout=10)
+    assert check() == n_rows
+    # The refresh and the restart (which wants exposured-users.service) count towards that
+    # unit's start limit (5 in 10 s); the tests after this one start it as often again.
+    box.c.run(["systemctl", "reset-failed", "exposured-users.service"], check=False)
+    SUMMARY.append("systemd %d (%s) daemon: a weaker user unit (%.1f -> %.1f) stored as a "
+                   "regression of user %s, counted, kept across a restart"
+                   % (box.version, box.c.suite, before, after, USER))
 
 
 def test_option_off_changes_nothing(box):

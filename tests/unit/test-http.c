@@ -444,6 +444,48 @@ static void test_history(void **state) {
                          RENDER_ROWS_DEFAULT);
         json_object_put(j);
         reply_done(&r);
+
+        /* alice's svc-0003.service: its own history, its rows and events naming her; the
+         * system's unit of that name is untouched */
+        const ScoreReport *rep = &state_find_unit(f->state, "svc-0003.service")->report;
+        StoreVerdict v[SCORE_ROWS_MAX];
+        uint64_t t = now_realtime_usec();
+        StoreScore sc = { .unit = "svc-0003.service", .manager = "alice", .time_usec = t,
+                          .exposure = 20, .predicate = PREDICATE_OK, .verdicts = v,
+                          .n_verdicts = store_verdicts_from_report(rep, v),
+                          .systemd_version = "257.9-1", .scorer_version = "1",
+                          .cause = CAUSE_UNIT_CHANGED };
+        assert_int_equal(store_add_score(f->store, &sc), 1);
+        sc.time_usec = t + 1;
+        sc.exposure = 40;
+        sc.kind = EVENT_REGRESSION;
+        assert_int_equal(store_add_score(f->store, &sc), 1);
+        get(f, "GET", "/api/v1/units/svc-0003.service/history?user=alice", NULL, &r);
+        assert_int_equal(r.status, 200);
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "history")), 2);
+        json_object_put(j);
+        assert_non_null(strstr(r.body, "\"user\":\"alice\",\"kind\":\"regression\""));
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units/svc-0003.service/history", NULL, &r);
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "history")), 3);
+        json_object_put(j);
+        assert_null(strstr(r.body, "\"user\""));
+        reply_done(&r);
+        get(f, "GET", "/api/v1/units/svc-0003.service/history?user=bob", NULL, &r);
+        assert_json_error(&r, 404);
+        reply_done(&r);
+        get(f, "GET", "/api/v1/events?unit=svc-0003.service&user=alice", NULL, &r);
+        assert_int_equal(r.status, 200);
+        j = json_tokener_parse(r.body);
+        assert_int_equal(json_object_array_length(json_object_object_get(j, "events")), 1);
+        json_object_put(j);
+        assert_non_null(strstr(r.body, "\"unit\":\"svc-0003.service\",\"user\":\"alice\""));
+        reply_done(&r);
+        get(f, "GET", "/api/v1/events?kind=regression&limit=1", NULL, &r);
+        assert_non_null(strstr(r.body, "\"user\":\"alice\""));
+        reply_done(&r);
 }
 
 static void test_bad_params(void **state) {
@@ -457,6 +499,8 @@ static void test_bad_params(void **state) {
                 "/api/v1/events?unit=", "/api/v1/events?what=1", "/api/v1/units?x=1",
                 "/api/v1/events?limit=%zz", "/api/v1/events?limit=1%00",
                 "/api/v1/units/a%00b.service", "/api/v1/units/%", "/api/v1/units/%4",
+                "/api/v1/events?user=alice", "/api/v1/events?unit=a.service&user=a%20b",
+                "/api/v1/units/svc-0003.service/history?user=-x",
                 NULL,
         };
         Reply r;

@@ -81,6 +81,14 @@ static void test_dashboard(void **state) {
                                        "&lt;img src=x onerror=alert(1)&gt;"));
         assert_non_null(strstr(b.data, "<title>Services - exposured</title>"));
         assert_non_null(strstr(b.data, "<svg class=\"spark\""));
+        /* a lingering user's event: named with its user, no link to a system unit's page */
+        ev[0].user = (char *) "al<i>ce";
+        buf_clear(&b);
+        render_html_dashboard(s, &o, &q, sp, ev, 2, &b);
+        check_markup(b.data);
+        assert_non_null(strstr(b.data, "<td>&lt;img src=x onerror=alert(1)&gt; (user "
+                                       "al&lt;i&gt;ce)</td>"));
+        ev[0].user = NULL;
 
         /* filter + sort */
         buf_clear(&b);
