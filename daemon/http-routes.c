@@ -264,7 +264,8 @@ static int load_history(HttpContext *ctx, const HistoryQuery *q, Change **ret, s
 
         if (!store)
                 return -ENODATA;
-        r = store_history(store, q->user, q->unit, q->since_usec, q->until_usec, q->limit, ret, ret_n);
+        r = store_history(store, q->user, q->unit, q->since_usec, q->until_usec, q->limit, ret,
+                          ret_n);
         if (r == -EINVAL)
                 return -ENOENT; /* a name the store cannot hold (control characters) was never
                                  * stored */

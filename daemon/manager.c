@@ -2311,6 +2311,8 @@ static void judge_user_unit(Manager *m, UnitState *u, const UnitState *prev, boo
                 u->stored_exposure = prev->stored_exposure;
                 u->regressions = prev->regressions;
                 u->improvements = prev->improvements;
+                u->first_seen_usec = prev->first_seen_usec; /* prev may be one that came back */
+                u->last_change_usec = prev->last_change_usec;
         } else if (su) {
                 old = (ClassifyScore) { .exposure = (int) su->exposure,
                                         .verdicts = su->verdicts,

@@ -55,8 +55,9 @@
         " AND b.kind = 9 AND c.kind <= 5)"
 
 /* The events of the changes table plus one per versions row after the first (upgrades). ?1 kinds
- * mask, ?2 since, ?3 until, ?4 unit or NULL (then ?6 its manager, '' for the system), ?5 limit. The inner LIMIT lets SQLite walk the
- * partial index newest first instead of sorting every event in the range. */
+ * mask, ?2 since, ?3 until, ?4 unit or NULL (then ?6 its manager, '' for the system), ?5 limit.
+ * The inner LIMIT lets SQLite walk the partial index newest first instead of sorting every event
+ * in the range. */
 #define SQL_EVENTS \
         "SELECT * FROM (" \
         " SELECT * FROM (" \
@@ -1050,7 +1051,7 @@ static bool kind_of_score(EventKind k) {
                k == EVENT_RESCORED;
 }
 
-/* A unit's manager: NULL (the system's) or a user's label, which cannot be '' (the system's key). */
+/* A unit's manager: NULL (the system's) or a user's label, never '' (the system's key). */
 static bool manager_valid(const char *manager) {
         return !manager || name_valid(manager, NAME_MAX_LEN);
 }
@@ -1281,8 +1282,8 @@ int store_unit_gone(Store *s, const char *manager, const char *unit, uint64_t ti
         int r;
 
         assert(s);
-        if (!name_valid(unit, NAME_MAX_LEN) || !manager_valid(manager) || time_usec == 0 || time_usec > INT64_MAX ||
-            cause < 0 || cause >= _CAUSE_MAX)
+        if (!name_valid(unit, NAME_MAX_LEN) || !manager_valid(manager) || time_usec == 0 ||
+            time_usec > INT64_MAX || cause < 0 || cause >= _CAUSE_MAX)
                 return -EINVAL;
         r = write_begin(s, &own);
         if (r < 0)
@@ -1533,7 +1534,8 @@ int store_load_current(Store *s, StoreCurrent **ret) {
                 const char *manager = (const char *) sqlite3_column_text(q, 11);
                 bool user = !isempty(manager);
                 StoreUnit **l = user ? &c->user_units : &c->units;
-                size_t *n = user ? &c->n_user_units : &c->n_units, *cap = user ? &cap_user : &cap_sys;
+                size_t *n = user ? &c->n_user_units : &c->n_units;
+                size_t *cap = user ? &cap_user : &cap_sys;
 
                 if (*n == *cap) {
                         *cap = *cap ? *cap * 2 : 64;

@@ -288,7 +288,8 @@ static void test_roundtrip_change_only(void **state) {
         changes_free(h, n);
 
         /* Bounded: since/until/limit. */
-        assert_int_equal(store_history(s, NULL, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
+        assert_int_equal(
+                store_history(s, NULL, "a.service", T0 + 2 * SEC, T0 + 4 * SEC, 100, &h, &n), 0);
         assert_int_equal(n, 2);
         changes_free(h, n);
         assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 1, &h, &n), 0);
@@ -527,7 +528,8 @@ static void test_bad_input(void **state) {
         assert_int_equal(b.last_error, -EEXIST);
 
         assert_int_equal(store_history(s, NULL, "a.service", 0, 0, 0, &h, &n), -ERANGE);
-        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
+        assert_int_equal(store_history(s, NULL, "a.service", 0, 0, STORE_ROWS_MAX + 1, &h, &n),
+                         -ERANGE);
         assert_int_equal(store_events(s, NULL, NULL, 0, 0, 0, STORE_ROWS_MAX + 1, &h, &n), -ERANGE);
         assert_int_equal(store_history(s, NULL, "b.service", 0, 0, 10, &h, &n), -ENOENT);
         assert_int_equal(store_history(s, NULL, "", 0, 0, 10, &h, &n), -EINVAL);
@@ -826,7 +828,8 @@ static void test_crash(void **state) {
                 if (last > 0) {
                         Change *h = NULL;
                         size_t n;
-                        assert_int_equal(store_history(s, NULL, "u0.service", last, last + 1, 1, &h, &n),
+                        assert_int_equal(store_history(s, NULL, "u0.service", last, last + 1, 1,
+                                                       &h, &n),
                                          0);
                         if (n != 1)
                                 fail_msg("round %d (seed %u): committed batch %" PRIu64 " lost",
@@ -1516,8 +1519,9 @@ static void test_policy_events(void **state) {
         changes_free(e, n);
 
         /* only these kinds */
-        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_OVER_POLICY), 0, 0, 100, &e,
-                                      &n), 0);
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_OVER_POLICY), 0, 0,
+                                      100, &e, &n),
+                         0);
         assert_int_equal(n, 2);
         changes_free(e, n);
         assert_int_equal(store_policy_over_units(s, &over), 0);
