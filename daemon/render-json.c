@@ -92,6 +92,9 @@ static json_object *unit_summary(const UnitState *u) {
         add(o, "predicate", jstr(predicate_to_string(u->report.predicate)));
         add(o, "failed_checks", json_object_new_int((int) render_failed_checks(&u->report)));
         add(o, "oneshot", json_object_new_boolean(u->oneshot));
+        /* false: PID 1 unloaded it while its unit file stayed, and it is kept as last read
+         * (systemd-analyze, which lists loaded units, does not show it) */
+        add(o, "loaded", json_object_new_boolean(!u->unloaded));
         add(o, "regressions", json_object_new_int64((int64_t) u->regressions));
         add(o, "improvements", json_object_new_int64((int64_t) u->improvements));
         add_time(o, "first_seen", "first_seen_usec", u->first_seen_usec);

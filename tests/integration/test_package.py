@@ -372,8 +372,8 @@ def test_first_request_scores(box):
     ours = {u["unit"]: u for u in b.json("/api/v1/units")["units"] if not u["oneshot"]}
     # systemd-analyze lists the units PID 1 has loaded. exposured also keeps, by design (README,
     # test_unload_storm), an installed unit PID 1 loaded and unloaded again since the daemon
-    # started, while its file stays: the package tests ask systemctl about the shipped units, and
-    # a slow (sanitized) daemon can see such a load. Only those may be extra.
+    # started, while its file stays ("loaded": false): the package tests ask systemctl about the
+    # shipped units, and a slow daemon can see such a load. Only those may be extra.
     def first_words(*argv):
         return set(l.split()[0] for l in b.run(*argv).stdout.splitlines() if l.strip())
     loaded = first_words("systemctl", "list-units", "--all", "--type=service", "--plain",
@@ -381,6 +381,7 @@ def test_first_request_scores(box):
     files = first_words("systemctl", "list-unit-files", "--type=service", "--no-legend")
     extra = set(ours) - set(r["unit"] for r in rows)
     assert not extra & loaded and extra <= files, (extra, extra & loaded, extra - files)
+    assert all(ours[u]["loaded"] is False for u in extra), extra
     assert sorted(set(ours) - extra) == sorted(r["unit"] for r in rows)
     for r in rows:
         assert ("%.1f" % ours[r["unit"]]["exposure"], ours[r["unit"]]["predicate"]) == \

@@ -111,11 +111,15 @@ def test_status_loop_over_installed_units(box, daemon):
         "SELECT u.name, c.kind, c.time FROM changes c JOIN units u ON u.id = c.unit "
         "ORDER BY c.time DESC LIMIT 10")
     assert n_reads == 0
-    # Still watched, never called gone.
+    # Still watched, never called gone; the API says PID 1 has not loaded them (which is why
+    # systemd-analyze does not list them).
     listed = daemon.api.units()
+    loaded = {u["unit"]: u["loaded"] for u in daemon.api.json("/api/v1/units")["units"]}
     for u in units:
         assert u in listed, u
         assert daemon.db.unit(u)[1] is None, daemon.db.unit(u)
+        assert loaded[u] is False, u
+    assert loaded["systemd-journald.service"] is True, loaded
 
 
 def test_deleted_unit_still_leaves(box, daemon):

@@ -41,6 +41,7 @@ static void test_units(void **state) {
         bool seen_hostile = false;
         (void) state;
 
+        s->units[2]->unloaded = true; /* kept through PID 1's unload: "loaded": false */
         assert_int_equal(render_json_units(s, &o, &b), 0);
         j = parse_strict(&b);
         units = get(j, "units");
@@ -48,6 +49,7 @@ static void test_units(void **state) {
         for (size_t i = 0; i < s->n_units; i++) {
                 json_object *u = json_object_array_get_idx(units, i);
                 const char *id = json_object_get_string(get(u, "unit"));
+                assert_int_equal(json_object_get_boolean(get(u, "loaded")), i != 2);
                 if (streq(id, "<script>alert(1)</script>.service")) {
                         seen_hostile = true;
                         assert_string_equal(json_object_get_string(get(u, "description")),
