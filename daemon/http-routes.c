@@ -37,7 +37,6 @@ static RenderOptions request_options(const HttpContext *ctx) {
 
 /* Parse since/until/limit (and unit/kind where allowed) into q. Returns NULL or the message of a
  * 400. */
-static bool user_name_ok(const char *v, size_t n);
 
 static const char *parse_range(const Request *req, HistoryQuery *q) {
         const char *v;
@@ -62,7 +61,7 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
         }
         /* user=: the unit is that lingering user's (events: only with unit=) */
         if ((v = http_request_arg(req, "user"))) {
-                if (!user_name_ok(v, strlen(v)))
+                if (!user_name_valid(v, strlen(v)))
                         return "user: expected a user name";
                 q->user = v;
         }
@@ -73,18 +72,6 @@ static const char *parse_range(const Request *req, HistoryQuery *q) {
                                "gone, rescored, systemd-upgrade or scorer-upgrade";
         }
         return NULL;
-}
-
-/* A user name as a label can hold one (user-reports.c: /etc/passwd's name, else the uid): 1 to 64
- * of [A-Za-z0-9_.-], not starting with '-' or '.'. Anything else is a client's mistake. */
-static bool user_name_ok(const char *v, size_t n) {
-        if (n == 0 || n > 64 || v[0] == '-' || v[0] == '.')
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-                            v[i]) || v[i] == '\0')
-                        return false;
-        return true;
 }
 
 static const UnitState *find_unit(HttpContext *ctx, const char *id, HttpFormat f,
@@ -160,7 +147,7 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
          * client's mistake, not an empty page. (Ids come from PID 1 and are valid unit names;
          * one we hold is taken whatever it looks like, so that no page can end a listing.) */
         if ((v = http_request_arg(req, "user"))) {
-                if (!user_name_ok(v, strlen(v)))
+                if (!user_name_valid(v, strlen(v)))
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
                                                   "user: expected a user name");
                 p.user = v;
@@ -168,7 +155,7 @@ static void h_api_units(void *userdata, const Request *req, const char *param,
         if ((v = http_request_arg(req, "cursor"))) {
                 const char *slash = strchr(v, '/');
 
-                if (slash && (!user_name_ok(v, (size_t) (slash - v)) ||
+                if (slash && (!user_name_valid(v, (size_t) (slash - v)) ||
                               !unit_name_is_valid(slash + 1)))
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
                                                   "cursor: expected the next_cursor of a page");
@@ -193,7 +180,7 @@ static void h_api_unit(void *userdata, const Request *req, const char *param,
         if (user) { /* a user manager's unit (State.user_units) */
                 size_t n, i;
 
-                if (!user_name_ok(user, strlen(user)))
+                if (!user_name_valid(user, strlen(user)))
                         return http_respond_error(resp, HTTP_FORMAT_JSON, 400,
                                                   "user: expected a user name");
                 i = state_user_range(ctx->state, user, &n);

@@ -66,7 +66,8 @@
         SQL_BROKE_POLICY ", NULLIF(u.manager, '') AS manager" \
         "  FROM changes c JOIN units u ON u.id = c.unit JOIN versions v ON v.id = c.version" \
         "  WHERE c.kind > 0 AND (?1 >> c.kind) & 1 AND c.time >= ?2 AND c.time < ?3" \
-        "        AND (?4 IS NULL OR (u.name = ?4 AND u.manager = ?6))" \
+        "        AND (?4 IS NULL OR u.name = ?4)" \
+        "        AND ((?4 IS NULL AND ?7 IS NULL) OR u.manager = ?6)" \
         "  ORDER BY c.time DESC, u.name DESC, u.manager DESC LIMIT ?5)" \
         " UNION ALL" \
         " SELECT NULL, v.first_seen, k.kind, 5, NULL, NULL, NULL, v.systemd, v.scorer," \
@@ -75,12 +76,14 @@
         " JOIN versions p ON p.id = (SELECT max(id) FROM versions WHERE id < v.id)" \
         " JOIN (SELECT 6 AS kind UNION ALL SELECT 7) k" \
         "      ON k.kind = CASE WHEN p.systemd = v.systemd THEN 7 ELSE 6 END" \
-        " WHERE ?4 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2 AND v.first_seen < ?3" \
+        " WHERE ?4 IS NULL AND ?7 IS NULL AND (?1 >> k.kind) & 1 AND v.first_seen >= ?2" \
+        "       AND v.first_seen < ?3" \
         " UNION ALL" \
         " SELECT * FROM (" \
         "  SELECT NULL, n.time, 8, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.message, NULL," \
         "         0, NULL" \
-        "  FROM notices n WHERE ?4 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2 AND n.time < ?3" \
+        "  FROM notices n WHERE ?4 IS NULL AND ?7 IS NULL AND (?1 >> 8) & 1 AND n.time >= ?2" \
+        "        AND n.time < ?3" \
         "  ORDER BY n.time DESC, n.id DESC LIMIT ?5)" \
         ") ORDER BY time DESC, unit DESC, manager DESC LIMIT ?5"
 
@@ -1724,7 +1727,8 @@ int store_events(Store *s, const char *manager, const char *unit, unsigned kinds
                 return -ERANGE;
         if ((r = bind_int(q, 1, kinds)) < 0 || (r = bind_u64(q, 2, since_usec)) < 0 ||
             (r = bind_u64(q, 3, until_bound(until_usec))) < 0 || (r = bind_text(q, 4, unit)) < 0 ||
-            (r = bind_u64(q, 5, limit)) < 0 || (r = bind_text(q, 6, manager_key(manager))) < 0)
+            (r = bind_u64(q, 5, limit)) < 0 || (r = bind_text(q, 6, manager_key(manager))) < 0 ||
+            (r = bind_text(q, 7, manager)) < 0)
                 return r;
         return read_changes(s, q, limit, ret, ret_n);
 }

@@ -212,9 +212,9 @@ int store_history(Store *s, const char *manager, const char *unit, uint64_t sinc
                   uint64_t until_usec, size_t limit, Change **ret, size_t *ret_n);
 /* Events (changes whose kind is in kinds, an EVENT_KIND_MASK() set; 0 = EVENT_KINDS_DEFAULT)
  * with since <= time < until, of one unit (of manager: NULL the system) or all (unit NULL: every
- * manager's, manager ignored), newest first, at most limit.
- * Upgrade events have no unit and are left out when unit is set. Rows with equal times (one scan)
- * are ordered by unit name descending. */
+ * manager's when manager is NULL, else only that user manager's units'), newest first, at most
+ * limit. Upgrade and DATABASE events have no unit and are left out when unit or manager is
+ * set. Rows with equal times (one scan) are ordered by unit name descending. */
 int store_events(Store *s, const char *manager, const char *unit, unsigned kinds,
                  uint64_t since_usec, uint64_t until_usec, size_t limit, Change **ret,
                  size_t *ret_n);

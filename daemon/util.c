@@ -150,6 +150,17 @@ size_t utf8_char_len(const char *s, size_t size) {
         return n;
 }
 
+bool user_name_valid(const char *v, size_t n) {
+        if (!v || n == 0 || n > 64 || v[0] == '-' || v[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (v[i] == '\0' ||
+                    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+                            v[i]))
+                        return false;
+        return true;
+}
+
 int parse_bool_n(const char *s, size_t n) {
         static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
         static const char *const no[] = { "0", "no", "n", "false", "f", "off" };

@@ -71,6 +71,11 @@ static inline int parse_bool(const char *s) {
         return parse_bool_n(s, s ? strlen(s) : 0);
 }
 
+/* A user name as a metric label can hold one (user-reports.c: /etc/passwd's name, else the uid)
+ * over the n bytes at v: 1 to 64 of [A-Za-z0-9_.-], not starting with '-' or '.'. The API's
+ * user= and the CLIs' --user= accept exactly these. Pure. */
+bool user_name_valid(const char *v, size_t n);
+
 /* The value of one hex digit (0-9 a-f A-F), or -EINVAL. */
 int unhex_char(char c);
 

@@ -1757,6 +1757,21 @@ static void test_user_units_separate(void **state) {
         assert_int_equal(store_events(s, NULL, "foo.service", 0, 0, 0, 10, &h, &n), 0);
         assert_int_equal(n, 0);
         changes_free(h, n);
+        /* One manager's events, every unit of it (no upgrade or DATABASE events). */
+        assert_int_equal(store_add_notice(s, T0 + 2 * SEC, "a notice"), 0);
+        assert_int_equal(store_events(s, "alice", NULL, 0, 0, 0, 10, &h, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(h[0].user, "alice");
+        assert_int_equal(h[0].kind, EVENT_REGRESSION);
+        changes_free(h, n);
+        assert_int_equal(store_events(s, "bob", NULL, EVENT_KIND_MASK(EVENT_REGRESSION), 0, 0,
+                                      10, &h, &n), 0);
+        assert_int_equal(n, 0);
+        changes_free(h, n);
+        assert_int_equal(store_events(s, NULL, NULL, EVENT_KIND_MASK(EVENT_DATABASE), 0, 0, 10,
+                                      &h, &n), 0);
+        assert_int_equal(n, 1);
+        changes_free(h, n);
 
         /* The system's units and the users' apart, with their own counters. */
         assert_int_equal(store_load_current(s, &c), 0);

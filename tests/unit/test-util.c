@@ -12,6 +12,27 @@
 #include "cleanup.h"
 #include "util.h"
 
+static void test_user_name_valid(void **state) {
+        (void) state;
+        assert_true(user_name_valid("alice", 5));
+        assert_true(user_name_valid("1000", 4));
+        assert_true(user_name_valid("a.b-c_D", 7));
+        assert_true(user_name_valid("alice/foo.service", 5)); /* the n bytes only */
+        assert_false(user_name_valid("alice/foo.service", 6));
+        assert_false(user_name_valid("", 0));
+        assert_false(user_name_valid(NULL, 0));
+        assert_false(user_name_valid("-a", 2));
+        assert_false(user_name_valid(".a", 2));
+        assert_false(user_name_valid("a b", 3));
+        assert_false(user_name_valid("a\0b", 3));
+        assert_false(user_name_valid("\xc3\xa9", 2));
+        char l[66];
+        memset(l, 'a', sizeof(l) - 1);
+        l[65] = 0;
+        assert_false(user_name_valid(l, 65));
+        assert_true(user_name_valid(l, 64));
+}
+
 static void test_parse_bool(void **state) {
         static const char *const yes[] = { "1", "yes", "y", "true", "t", "on",
                                            "YES", "True", "On" };
@@ -79,6 +100,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_text_error),
                 cmocka_unit_test(test_parse_bool),
+                cmocka_unit_test(test_user_name_valid),
                 cmocka_unit_test(test_unhex),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
