@@ -31,6 +31,7 @@ int cmd_history_parse_time(const char *s, uint64_t now_usec, uint64_t *ret) {
 
 typedef struct Args {
         const char *db, *config, *kinds;
+        const char *user; /* a lingering user's units (--user=), NULL: the system's */
         char *unit; /* mangled, owned */
         uint64_t since, until;
         uint64_t limit;
@@ -53,8 +54,13 @@ static void help(bool history) {
                "     --db=PATH         The database (default: the config file's db)\n"
                "     --config=PATH     The config file (default %s)\n",
                STORE_ROWS_MAX, DEFAULT_LIMIT, CONFIG_PATH_DEFAULT);
-        if (!history)
-                printf("     --unit=UNIT       Only this unit's events\n"
+        if (history)
+                printf("     --user=USER       UNIT is this lingering user's unit, not the "
+                       "system's\n");
+        else
+                printf("     --user=USER       Only this lingering user's units' events\n"
+                       "     --unit=UNIT       Only this unit's events (with --user=, the "
+                       "user's unit)\n"
                        "     --kind=KIND,...   Only these kinds (%s)\n",
                        "regression, improvement, ...; see exposured(8)");
         printf("\nTIME is a systemd.time(7) timestamp: \"2026-12-01 10:00\", yesterday, -1h,\n"
@@ -91,6 +97,7 @@ static int parse_args(int argc, char **argv, bool history, Args *a) {
                                               { "json", no_argument, NULL, 'j' },
                                               { "unit", required_argument, NULL, 'U' },
                                               { "kind", required_argument, NULL, 'k' },
+                                              { "user", required_argument, NULL, 'w' },
                                               { "help", no_argument, NULL, 'h' },
                                               { "version", no_argument, NULL, 'V' },
                                               {} };
@@ -128,6 +135,18 @@ static int parse_args(int argc, char **argv, bool history, Args *a) {
                         if (history)
                                 return unknown_option(argv, history);
                         a->kinds = optarg;
+                        break;
+                case 'w':
+                        /* the API's user= rule (util.h): a name stored units can have */
+                        if (!user_name_valid(optarg, strlen(optarg))) {
+                                _cleanup_free_ char *shown = cli_printable(optarg);
+                                return log_error_errno(EINVAL, "Failed to parse --user= '%s' "
+                                                               "(expected a user name: 1 to 64 "
+                                                               "of A-Za-z0-9_.-, not starting "
+                                                               "with - or .).",
+                                                       shown);
+                        }
+                        a->user = optarg;
                         break;
                 case 's':
                 case 'u':
@@ -243,15 +262,19 @@ static int run(int argc, char **argv, bool history) {
         }
         r = open_store(&a, &s);
         if (r >= 0)
-                r = history ? store_history(s, NULL, a.unit, a.since, a.until, a.limit, &c, &n)
-                            : store_events(s, NULL, a.unit, kinds, a.since, a.until, a.limit,
+                r = history ? store_history(s, a.user, a.unit, a.since, a.until, a.limit, &c,
+                                            &n)
+                            : store_events(s, a.user, a.unit, kinds, a.since, a.until, a.limit,
                                            &c, &n);
         if (r < 0 && !s) {
                 free(a.unit);
                 return EXIT_FAILURE;
         }
         if (r == -ENOENT) {
-                log_error("No history for unit '%s'.", a.unit);
+                if (a.user)
+                        log_error("No history for unit '%s' of user '%s'.", a.unit, a.user);
+                else
+                        log_error("No history for unit '%s'.", a.unit);
                 free(a.unit);
                 return EXIT_FAILURE;
         }

@@ -369,7 +369,15 @@ void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out) {
                 render_rfc3339(out, c[i].time_usec);
                 for (size_t w = out->len - t0; w < 21; w++)
                         buf_putc(out, ' ');
-                if (with_unit) {
+                if (with_unit && c[i].unit && c[i].user) {
+                        /* A lingering user's unit: "foo.service (user alice)", the columns
+                         * counted as shown; the system's rows stay as they always were. */
+                        size_t len = render_text_escape(out, c[i].unit, "\\");
+                        buf_puts(out, " (user ");
+                        len += strlen(" (user )") + render_text_escape(out, c[i].user, "\\");
+                        buf_putc(out, ')');
+                        buf_printf(out, "%*s", (int) (len < 20 ? 20 - len : 1), "");
+                } else if (with_unit) {
                         size_t len = c[i].unit ? strlen(c[i].unit) : 0;
                         put_db(out, c[i].unit ? c[i].unit : "-");
                         buf_printf(out, "%*s", (int) (c[i].unit && len < 20 ? 20 - len : 1), "");

@@ -184,8 +184,9 @@ void render_text_scan_unit(const ScanEntry *e, const ScoreOverride *overrides,
                            const TextStyle *style, Buf *out);
 /* The table of `exposured history` (with_unit false) and `exposured events` (with_unit true):
  * TIME [UNIT] KIND CAUSE BEFORE AFTER and the changed checks (name old->new), then, indented,
- * what changed in the unit's files (render_blame_line()); database text escaped (control
- * characters and '\' as \xNN). */
+ * what changed in the unit's files (render_blame_line()). UNIT is "NAME (user USER)" for a
+ * lingering user's unit (Change.user), the name alone for the system's; database text escaped
+ * (control characters and '\' as \xNN). */
 void render_text_changes(const Change *c, size_t n, bool with_unit, Buf *out);
 
 /* ---- render-html.c ---- */

@@ -20,6 +20,7 @@ The binary is the host's build, run through the host's loader with its libraries
 test drop-in.
 """
 
+import json
 import os
 import re
 import shutil
@@ -103,8 +104,9 @@ def _wait(what, pred, c, timeout=60):
 
 
 class Box:
-    def __init__(self, c, port):
+    def __init__(self, c, port, cmd):
         self.c = c
+        self.cmd = cmd.split()  # the exposured CLI in the container, as root
         self.version = c.version
         self.api = Api(port)
 
@@ -169,7 +171,7 @@ def box(request, container_pool, exposured):
     files["exposured.service.d/user-managers.conf"] = dropin
     files["exposured.service.d/test-binary.conf"] = "[Service]\nBindReadOnlyPaths=%s\n" % BIN_DIR
     c.install_units(files)
-    b = Box(c, port)
+    b = Box(c, port, cmd)
     try:
         c.run(["loginctl", "enable-linger", USER])
         _wait("the user manager", lambda: os.path.exists(
@@ -333,6 +335,21 @@ def test_regression_stored(box):
     _wait("the stored regression", lambda: regressions(), box.c, timeout=10)
     n_rows = check()
     assert box.api.get("/api/v1/events?user=" + USER)[0] == 400
+    # The CLI, from the database the daemon writes: --user= is the user's unit; the system has
+    # none of that name; the events table names the user.
+    r = box.c.run(box.cmd + ["history", "--json", "--user=" + USER, name])
+    rows = json.loads(r.stdout)
+    assert rows[0]["kind"] == "regression" and rows[0]["user"] == USER, rows
+    assert abs(rows[0]["exposure"] - after) < 0.01, rows
+    r = box.c.run(box.cmd + ["history", name], check=False)
+    assert r.returncode == 1 and "No history for unit" in r.stderr, r
+    r = box.c.run(box.cmd + ["events", "--kind=regression", "--user=" + USER])
+    assert re.search(r"\n\S+ %s \(user %s\) regression " % (re.escape(name), USER),
+                     r.stdout), r.stdout
+    r = box.c.run(box.cmd + ["events", "--kind=regression", "--user=nosuchuser"])
+    assert len(r.stdout.splitlines()) == 1, r.stdout  # the header only
+    r = box.c.run(box.cmd + ["events", "--user=-x"], check=False)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r
     box.c.run(["systemctl", "restart", "exposured.service"], timeout=120)
     _wait("the user's units after a restart",
           lambda: (box.user_units() or {}).get(name), box.c)

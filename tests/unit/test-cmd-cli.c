@@ -128,6 +128,28 @@ static void test_short_option(void **state) {
         }
 }
 
+/* history's and events' --user= refuses what the API's user= refuses: one line, exit 2, the
+ * value escaped. */
+static void test_user_option(void **state) {
+        (void) state;
+        for (size_t i = 0; i < 2; i++) {
+                char *out, *err, verb[8], bad[] = "--user=-\x1b[1m", unit[] = "foo";
+                char *a[] = { verb, bad, unit, NULL };
+
+                (void) snprintf(verb, sizeof(verb), "%s", i ? "events" : "history");
+                if (i)
+                        a[2] = NULL;
+                assert_int_equal(capture(i ? cmd_events : cmd_history, a, &out, &err),
+                                 EXIT_USAGE);
+                assert_string_equal(out, "");
+                assert_string_equal(err, "Failed to parse --user= '-\\x1b[1m' (expected a user "
+                                         "name: 1 to 64 of A-Za-z0-9_.-, not starting with - or "
+                                         ".).\n");
+                free(out);
+                free(err);
+        }
+}
+
 static void test_parse_json(void **state) {
         bool json = false, pretty = true;
 
@@ -225,6 +247,7 @@ int main(void) {
                 cmocka_unit_test(test_help_version),
                 cmocka_unit_test(test_usage_errors),
                 cmocka_unit_test(test_short_option),
+                cmocka_unit_test(test_user_option),
                 cmocka_unit_test(test_parse_json),
                 cmocka_unit_test(test_service_name),
                 cmocka_unit_test(test_printable),

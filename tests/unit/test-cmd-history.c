@@ -213,10 +213,164 @@ static void test_output(void **state) {
         free(dbarg);
 }
 
+/* A lingering user's unit of the same name as a system unit (schema 6: a unit is (manager,
+ * name)): --user= picks it in history and events; the events table names its user, the system's
+ * rows unchanged. */
+static void test_user_units(void **state) {
+        char dir[] = "/tmp/test-cli-db-XXXXXX", *db = NULL, *dbarg = NULL, *out = NULL;
+        Store *s = NULL;
+        StoreVerdict v[2] = { { "PrivateNetwork=", 0 }, { "User=", 1 } };
+        StoreScore sc = { "foo.service", NULL, T0, 50, PREDICATE_MEDIUM, v, 2, "252", "1",
+                          CAUSE_STARTUP, EVENT_NONE, NULL };
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        assert_true(asprintf(&db, "%s/h.db", dir) > 0);
+        assert_true(asprintf(&dbarg, "--db=%s", db) > 0);
+        assert_int_equal(store_open(db, &s), 0);
+        /* the system's foo.service 5.0 -> 7.4 at T0+1s; alice's 3.0 -> 6.0 at T0+2s; bob's
+         * bar.service 3.0 -> 6.0 at T0+3s */
+        assert_int_equal(store_add_score(s, &sc), 1);
+        sc.manager = "alice";
+        sc.exposure = 30;
+        assert_int_equal(store_add_score(s, &sc), 1);
+        sc.manager = "bob";
+        sc.unit = "bar.service";
+        assert_int_equal(store_add_score(s, &sc), 1);
+        v[0].badness = 1;
+        sc.cause = CAUSE_RELOAD;
+        sc.kind = EVENT_REGRESSION;
+        sc.predicate = PREDICATE_EXPOSED;
+        sc.unit = "foo.service";
+        sc.manager = NULL;
+        sc.exposure = 74;
+        sc.time_usec = T0 + 1000000;
+        assert_int_equal(store_add_score(s, &sc), 1);
+        sc.manager = "alice";
+        sc.exposure = 60;
+        sc.time_usec = T0 + 2000000;
+        assert_int_equal(store_add_score(s, &sc), 1);
+        sc.manager = "bob";
+        sc.unit = "bar.service";
+        sc.time_usec = T0 + 3000000;
+        assert_int_equal(store_add_score(s, &sc), 1);
+        assert_int_equal(store_add_notice(s, T0 + 4000000, "a database notice"), 0);
+
+        /* history: the system's by default, the user's with --user= */
+        char *h1[] = { "history", dbarg, "foo", NULL };
+        assert_int_equal(capture(cmd_history, h1, &out), 0);
+        assert_non_null(strstr(out, "5.0     7.4"));
+        assert_null(strstr(out, "6.0"));
+        free(out);
+        char *h2[] = { "history", dbarg, "--user=alice", "foo", NULL };
+        assert_int_equal(capture(cmd_history, h2, &out), 0);
+        assert_non_null(strstr(out, "2023-11-14T22:13:22Z regression       reload        3.0     "
+                                    "6.0     PrivateNetwork= 0->1\n"));
+        assert_null(strstr(out, "7.4"));
+        assert_null(strstr(out, "5.0"));
+        free(out);
+        char *h3[] = { "history", dbarg, "--user=alice", "--json", "foo.service", NULL };
+        assert_int_equal(capture(cmd_history, h3, &out), 0);
+        json_object *j = json_tokener_parse(out), *x;
+        assert_non_null(j);
+        assert_int_equal(json_object_array_length(j), 2);
+        for (size_t i = 0; i < 2; i++) {
+                assert_true(json_object_object_get_ex(json_object_array_get_idx(j, i), "user",
+                                                      &x));
+                assert_string_equal(json_object_get_string(x), "alice");
+        }
+        json_object_put(j);
+        free(out);
+        /* another user, or a unit alice does not have: no history (1) */
+        char *h4[] = { "history", dbarg, "--user=carol", "foo", NULL };
+        assert_int_equal(capture(cmd_history, h4, &out), 1);
+        free(out);
+        char *h5[] = { "history", dbarg, "--user=alice", "bar", NULL };
+        assert_int_equal(capture(cmd_history, h5, &out), 1);
+        free(out);
+
+        /* events: every manager's, a user's unit named with its user; the system's row and the
+         * header as they always were */
+        char *e1[] = { "events", dbarg, NULL };
+        assert_int_equal(capture(cmd_events, e1, &out), 0);
+        assert_true(startswith(out, "TIME                 UNIT                 KIND             "
+                                    "CAUSE         BEFORE  AFTER   CHECKS (name old->new)\n"));
+        assert_non_null(strstr(out, "\n2023-11-14T22:13:23Z bar.service (user bob) regression     "
+                                    "  reload        3.0     6.0     PrivateNetwork= 0->1\n"
+                                    "2023-11-14T22:13:22Z foo.service (user alice) regression   "
+                                    "    reload        3.0     6.0     PrivateNetwork= 0->1\n"
+                                    "2023-11-14T22:13:21Z foo.service         regression       "
+                                    "reload        5.0     7.4     PrivateNetwork= 0->1\n"));
+        assert_non_null(strstr(out, "2023-11-14T22:13:24Z - database "));
+        free(out);
+        /* --user=: that user's units only (no system rows, no notices) */
+        char *e2[] = { "events", dbarg, "--user=alice", NULL };
+        assert_int_equal(capture(cmd_events, e2, &out), 0);
+        assert_non_null(strstr(out, "foo.service (user alice)"));
+        assert_null(strstr(out, "7.4"));
+        assert_null(strstr(out, "bob"));
+        assert_null(strstr(out, "database"));
+        free(out);
+        char *e3[] = { "events", dbarg, "--user=bob", "--unit=foo", "--json", NULL };
+        assert_int_equal(capture(cmd_events, e3, &out), 0);
+        j = json_tokener_parse(out);
+        assert_non_null(j);
+        assert_int_equal(json_object_array_length(j), 0);
+        json_object_put(j);
+        free(out);
+        char *e4[] = { "events", dbarg, "--user=bob", "--unit=bar", "--json", NULL };
+        assert_int_equal(capture(cmd_events, e4, &out), 0);
+        j = json_tokener_parse(out);
+        assert_non_null(j);
+        assert_int_equal(json_object_array_length(j), 1);
+        assert_true(json_object_object_get_ex(json_object_array_get_idx(j, 0), "user", &x));
+        assert_string_equal(json_object_get_string(x), "bob");
+        json_object_put(j);
+        free(out);
+        /* without --user=, --unit= is the system's unit */
+        char *e5[] = { "events", dbarg, "--unit=foo", NULL };
+        assert_int_equal(capture(cmd_events, e5, &out), 0);
+        assert_non_null(strstr(out, "7.4"));
+        assert_null(strstr(out, "(user"));
+        free(out);
+
+        /* a value the API's user= refuses is a usage error (2) */
+        char *bad[] = { "--user=", "--user=-a", "--user=.a", "--user=a/b", "--user=a b",
+                              "--user=a\nb",
+                              "--user=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                              "aaaa" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *b1[] = { "history", dbarg, bad[i], "foo", NULL };
+                char *b2[] = { "events", dbarg, bad[i], NULL };
+                assert_int_equal(capture(cmd_history, b1, &out), 2);
+                free(out);
+                assert_int_equal(capture(cmd_events, b2, &out), 2);
+                free(out);
+        }
+        /* 64 bytes is the longest */
+        char *b3[] = { "events", dbarg, "--user=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                        "aaaaaaaaaaaaa", NULL };
+        assert_int_equal(capture(cmd_events, b3, &out), 0);
+        free(out);
+
+        s = store_free(s);
+        char *cmd[] = { "-wal", "-shm", "" };
+        for (size_t i = 0; i < ELEMENTSOF(cmd); i++) {
+                char *f = NULL;
+                assert_true(asprintf(&f, "%s%s", db, cmd[i]) > 0);
+                (void) unlink(f);
+                free(f);
+        }
+        (void) rmdir(dir);
+        free(db);
+        free(dbarg);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_time),
                 cmocka_unit_test(test_output),
+                cmocka_unit_test(test_user_units),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
