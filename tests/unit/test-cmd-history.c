@@ -335,10 +335,11 @@ static void test_user_units(void **state) {
         free(out);
 
         /* a value the API's user= refuses is a usage error (2) */
-        char *bad[] = { "--user=", "--user=-a", "--user=.a", "--user=a/b", "--user=a b",
-                              "--user=a\nb",
-                              "--user=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                              "aaaa" };
+        char long65[7 + 65 + 1] = "--user=", long64[7 + 64 + 1] = "--user=";
+        memset(long65 + 7, 'a', 65);
+        memset(long64 + 7, 'a', 64);
+        char *bad[] = { "--user=",    "--user=-a",  "--user=.a", "--user=a/b",
+                        "--user=a b", "--user=a\nb", long65 };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char *b1[] = { "history", dbarg, bad[i], "foo", NULL };
                 char *b2[] = { "events", dbarg, bad[i], NULL };
@@ -348,8 +349,7 @@ static void test_user_units(void **state) {
                 free(out);
         }
         /* 64 bytes is the longest */
-        char *b3[] = { "events", dbarg, "--user=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                                        "aaaaaaaaaaaaa", NULL };
+        char *b3[] = { "events", dbarg, long64, NULL };
         assert_int_equal(capture(cmd_events, b3, &out), 0);
         free(out);
 
