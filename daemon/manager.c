@@ -2218,26 +2218,26 @@ static void remember_user_reports(Manager *m, const UserReport *l, size_t n) {
         m->n_user_seen = n;
 }
 
-static int cmp_store_user_unit(const StoreUnit *a, const char *user, const char *id) {
-        int c = strcmp(a->manager, user);
-        return c != 0 ? c : strcmp(a->name, id);
+/* A (user, unit) key for bsearch() over StoreCurrent.user_units (sorted by manager, then name). */
+typedef struct UserUnitKey {
+        const char *user;
+        const char *id;
+} UserUnitKey;
+
+static int cmp_store_user_unit(const void *key, const void *elem) {
+        const UserUnitKey *k = key;
+        const StoreUnit *a = elem;
+        int c = strcmp(k->user, a->manager);
+        return c != 0 ? c : strcmp(k->id, a->name);
 }
 
-/* The database's row of user's unit id as it was when the store was opened, or NULL. */
+/* The database's row of user's unit id as it was when the store was opened, or NULL (as
+ * persisted_unit() for the system's). */
 static const StoreUnit *persisted_user_unit(const Manager *m, const char *user, const char *id) {
-        size_t lo = 0, hi = m->persisted ? m->persisted->n_user_units : 0;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = cmp_store_user_unit(&m->persisted->user_units[mid], user, id);
-                if (c == 0)
-                        return &m->persisted->user_units[mid];
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return NULL;
+        if (!m->persisted || m->persisted->n_user_units == 0)
+                return NULL;
+        return bsearch(&(UserUnitKey) { user, id }, m->persisted->user_units,
+                       m->persisted->n_user_units, sizeof(StoreUnit), cmp_store_user_unit);
 }
 
 /* Has the database (when opened) any unit of user? */
