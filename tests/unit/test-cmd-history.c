@@ -62,6 +62,30 @@ static int capture(int (*f)(int, char **), char **argv, char **ret) {
         return r;
 }
 
+/* A fresh database h.db in a new directory made from the template dir (mkdtemp), opened; the
+ * path and the --db= argument to pass. */
+static void temp_db_open(char *dir, char **ret_db, char **ret_dbarg, Store **ret) {
+        assert_non_null(mkdtemp(dir));
+        assert_true(asprintf(ret_db, "%s/h.db", dir) > 0);
+        assert_true(asprintf(ret_dbarg, "--db=%s", *ret_db) > 0);
+        assert_int_equal(store_open(*ret_db, ret), 0);
+}
+
+/* Remove what temp_db_open() made (the store closed first), and free its strings. */
+static void temp_db_remove(const char *dir, char *db, char *dbarg) {
+        static const char *const suffixes[] = { "-wal", "-shm", "" };
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                char *f = NULL;
+                assert_true(asprintf(&f, "%s%s", db, suffixes[i]) > 0);
+                (void) unlink(f);
+                free(f);
+        }
+        (void) rmdir(dir);
+        free(db);
+        free(dbarg);
+}
+
 static void test_output(void **state) {
         char dir[] = "/tmp/test-cli-db-XXXXXX", *db = NULL, *dbarg = NULL, *out = NULL;
         Store *s = NULL;
@@ -70,10 +94,7 @@ static void test_output(void **state) {
                           CAUSE_STARTUP, EVENT_NONE, NULL };
 
         (void) state;
-        assert_non_null(mkdtemp(dir));
-        assert_true(asprintf(&db, "%s/h.db", dir) > 0);
-        assert_true(asprintf(&dbarg, "--db=%s", db) > 0);
-        assert_int_equal(store_open(db, &s), 0);
+        temp_db_open(dir, &db, &dbarg, &s);
         assert_int_equal(store_add_score(s, &sc), 1);
         v[0].badness = 1;
         sc.exposure = 74;
@@ -201,16 +222,7 @@ static void test_output(void **state) {
         free(out);
 
         s = store_free(s);
-        char *cmd[] = { "-wal", "-shm", "" };
-        for (size_t i = 0; i < ELEMENTSOF(cmd); i++) {
-                char *f = NULL;
-                assert_true(asprintf(&f, "%s%s", db, cmd[i]) > 0);
-                (void) unlink(f);
-                free(f);
-        }
-        (void) rmdir(dir);
-        free(db);
-        free(dbarg);
+        temp_db_remove(dir, db, dbarg);
 }
 
 /* A lingering user's unit of the same name as a system unit (schema 6: a unit is (manager,
@@ -224,10 +236,7 @@ static void test_user_units(void **state) {
                           CAUSE_STARTUP, EVENT_NONE, NULL };
 
         (void) state;
-        assert_non_null(mkdtemp(dir));
-        assert_true(asprintf(&db, "%s/h.db", dir) > 0);
-        assert_true(asprintf(&dbarg, "--db=%s", db) > 0);
-        assert_int_equal(store_open(db, &s), 0);
+        temp_db_open(dir, &db, &dbarg, &s);
         /* the system's foo.service 5.0 -> 7.4 at T0+1s; alice's 3.0 -> 6.0 at T0+2s; bob's
          * bar.service 3.0 -> 6.0 at T0+3s */
         assert_int_equal(store_add_score(s, &sc), 1);
@@ -354,16 +363,7 @@ static void test_user_units(void **state) {
         free(out);
 
         s = store_free(s);
-        char *cmd[] = { "-wal", "-shm", "" };
-        for (size_t i = 0; i < ELEMENTSOF(cmd); i++) {
-                char *f = NULL;
-                assert_true(asprintf(&f, "%s%s", db, cmd[i]) > 0);
-                (void) unlink(f);
-                free(f);
-        }
-        (void) rmdir(dir);
-        free(db);
-        free(dbarg);
+        temp_db_remove(dir, db, dbarg);
 }
 
 int main(void) {
